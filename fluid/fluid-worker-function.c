@@ -1,0 +1,245 @@
+/* fluid-worker-function.c: a worker that calls a function in a loop
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-worker-function.h"
+
+#include <math.h>
+
+/**
+ * SECTION:fluid-worker-function
+ * @short_description: A worker that calls a function in a loop
+ * @title: FluidWorkerFunction
+ *
+ * A #FluidWorkerFunction calls its #FluidWorkerFunc while it runs, and sleeps
+ * #FluidWorkerFunction:heartbeat seconds between two calls with
+ * fluid_worker_sleep_async(), so that a stop request ends the sleep at once.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * tick (FluidWorker *worker,
+ *       gpointer     user_data)
+ * {
+ *   g_print ("tick from %s\n", fluid_worker_get_name (worker));
+ * }
+ *
+ * g_autoptr(FluidWorker) worker = fluid_worker_function_new (1.0, tick, NULL, NULL);
+ * fluid_worker_startup_async (worker, NULL, NULL, NULL);
+ * ]|
+ */
+
+struct _FluidWorkerFunction
+{
+  FluidWorker      parent_instance;
+
+  double           heartbeat;
+  FluidWorkerFunc  func;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+};
+
+enum
+{
+  PROP_0,
+  PROP_HEARTBEAT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID_TYPE_WORKER)
+
+static void fluid_worker_function_iterate (GTask *task);
+
+static void
+fluid_worker_function_slept_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  fluid_worker_function_iterate (task);
+}
+
+/* One iteration: call the function, then sleep. Takes @task. */
+static void
+fluid_worker_function_iterate (GTask *task)
+{
+  FluidWorkerFunction *self = g_task_get_source_object (task);
+  FluidWorker *worker = FLUID_WORKER (self);
+
+  if (fluid_worker_is_running (worker) && self->func != NULL)
+    self->func (worker, self->user_data);
+
+  if (!fluid_worker_is_running (worker))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  fluid_worker_sleep_async (worker, self->heartbeat, g_task_get_cancellable (task),
+                            fluid_worker_function_slept_cb, task);
+}
+
+static void
+fluid_worker_function_run_async (FluidWorker         *worker,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (worker, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fluid_worker_function_run_async);
+  g_task_set_name (task, "[fluid] worker function run");
+  fluid_worker_function_iterate (task);
+}
+
+static gboolean
+fluid_worker_function_run_finish (FluidWorker   *worker,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_worker_function_finalize (GObject *object)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (object);
+
+  if (self->destroy != NULL)
+    self->destroy (self->user_data);
+
+  G_OBJECT_CLASS (fluid_worker_function_parent_class)->finalize (object);
+}
+
+static void
+fluid_worker_function_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_HEARTBEAT:
+      g_value_set_double (value, self->heartbeat);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fluid_worker_function_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_HEARTBEAT:
+      /* GParamSpecDouble refuses NaN and negatives. */
+      self->heartbeat = g_value_get_double (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  object_class->finalize = fluid_worker_function_finalize;
+  object_class->get_property = fluid_worker_function_get_property;
+  object_class->set_property = fluid_worker_function_set_property;
+
+  worker_class->run_async = fluid_worker_function_run_async;
+  worker_class->run_finish = fluid_worker_function_run_finish;
+
+  /**
+   * FluidWorkerFunction:heartbeat:
+   *
+   * The number of seconds to sleep between two calls of the function.
+   */
+  properties[PROP_HEARTBEAT] =
+    g_param_spec_double ("heartbeat", NULL, NULL,
+                         0.0, G_MAXDOUBLE, 0.0,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+fluid_worker_function_init (FluidWorkerFunction *self)
+{
+}
+
+/**
+ * fluid_worker_function_new:
+ * @heartbeat: seconds to sleep between two calls of @func (not negative)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the function
+ *   to call in a loop
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func while it runs, sleeping @heartbeat
+ * seconds between two calls.
+ *
+ * Returns: (transfer full): a new #FluidWorkerFunction
+ */
+FluidWorker *
+fluid_worker_function_new (double           heartbeat,
+                           FluidWorkerFunc  func,
+                           gpointer         user_data,
+                           GDestroyNotify   destroy)
+{
+  FluidWorkerFunction *self;
+
+  g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
+                       "heartbeat", heartbeat,
+                       NULL);
+  self->func = func;
+  self->user_data = user_data;
+  self->destroy = destroy;
+
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_worker_function_get_heartbeat:
+ * @self: a #FluidWorkerFunction
+ *
+ * Gets the number of seconds the worker sleeps between two calls.
+ *
+ * Returns: the heartbeat, in seconds
+ */
+double
+fluid_worker_function_get_heartbeat (FluidWorkerFunction *self)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER_FUNCTION (self), 0.0);
+
+  return self->heartbeat;
+}

@@ -1,0 +1,39 @@
+/* fluid-worker-function.h: a worker that calls a function in a loop
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (__FLUID_H_INSIDE__) && !defined (FLUID_COMPILATION)
+#error "Only <fluid/fluid.h> can be included directly."
+#endif
+
+#include <fluid/fluid-worker.h>
+
+G_BEGIN_DECLS
+
+/**
+ * FluidWorkerFunc:
+ * @worker: the #FluidWorkerFunction calling
+ * @user_data: the data given with the function
+ *
+ * The function a #FluidWorkerFunction calls at each iteration of its loop.
+ */
+typedef void (* FluidWorkerFunc) (FluidWorker *worker,
+                                  gpointer     user_data);
+
+#define FLUID_TYPE_WORKER_FUNCTION (fluid_worker_function_get_type ())
+
+FLUID_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID, WORKER_FUNCTION, FluidWorker)
+
+FLUID_AVAILABLE_IN_ALL
+FluidWorker *fluid_worker_function_new           (double                heartbeat,
+                                                  FluidWorkerFunc       func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy);
+FLUID_AVAILABLE_IN_ALL
+double       fluid_worker_function_get_heartbeat (FluidWorkerFunction  *self);
+
+G_END_DECLS

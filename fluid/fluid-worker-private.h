@@ -1,0 +1,26 @@
+/* fluid-worker-private.h: what the library's own classes share about workers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "fluid-worker.h"
+
+G_BEGIN_DECLS
+
+/* The default grace period, when neither the property nor the
+ * FLUID_STOPPING_GRACE_PERIOD environment variable sets one. */
+#define FLUID_DEFAULT_STOPPING_GRACE_PERIOD 10.0
+
+gboolean      fluid_parse_grace_period     (const char  *text,
+                                            double      *out_seconds);
+
+char         *fluid_worker_name_from_type_name (const char *type_name);
+
+GMainContext *fluid_worker_get_context     (FluidWorker *self);
+
+void          fluid_worker_set_stop_reason (FluidWorker *self,
+                                            const char  *reason);
+
+G_END_DECLS

@@ -1,0 +1,1466 @@
+/* fluid-worker.c: the abstract worker and its lifecycle
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-worker-private.h"
+#include "fluid-enums.h"
+
+#include <errno.h>
+#include <math.h>
+
+/**
+ * SECTION:fluid-worker
+ * @short_description: A long-running asynchronous job with a managed lifecycle
+ * @title: FluidWorker
+ * @see_also: #FluidWorkerFunction
+ *
+ * A #FluidWorker is a long-running job driven by a #GMainContext. Subclasses
+ * implement the asynchronous virtual method `run`, which loops while
+ * fluid_worker_is_running() returns %TRUE.
+ *
+ * fluid_worker_startup_async() starts the worker on the thread-default main
+ * context of the calling thread: the state goes from
+ * %FLUID_WORKER_STATE_INIT to %FLUID_WORKER_STATE_RUNNING, then `on_startup`,
+ * `run` and `on_shutdown` are called in turn. fluid_worker_gracefully_stop()
+ * asks `run` to return (state %FLUID_WORKER_STATE_STOPPING);
+ * fluid_worker_shutdown_async() does the same and, when the worker has not
+ * stopped within its #FluidWorker:stopping-grace-period, cancels it (state
+ * %FLUID_WORKER_STATE_FORCE_STOPPED). fluid_worker_wait_for_shutdown_async()
+ * waits for the end without asking for it.
+ *
+ * A worker that loops with fluid_worker_sleep_async() between iterations
+ * stops as soon as a graceful stop is requested, not after its sleep.
+ *
+ * While it has started and not yet stopped, a worker holds a reference on
+ * itself, so that its owner may drop its own.
+ *
+ * The worker logs in the `Fluid` domain: "NAME started running" and "NAME
+ * stopped running: REASON" at debug level after a normal shutdown, the latter
+ * as a message when the worker failed or was forced, together with "NAME
+ * forced shutdown".
+ */
+
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_STOPPING_GRACE_PERIOD,
+  PROP_STATE,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_STARTED,
+  SIGNAL_STOPPING,
+  SIGNAL_STOPPED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* A task of the worker's that completes on a lifecycle event: a
+ * wait_for_shutdown/shutdown waiter or a sleep. It sits in one of the
+ * worker's queues through its embedded link, so that it costs one
+ * allocation. */
+typedef struct
+{
+  GList         link;
+  GQueue       *queue;
+  GTask        *task;
+  GSource      *timeout;
+  GSource      *cancel_source;
+} FluidPending;
+
+typedef struct
+{
+  char             *name;
+  char             *stop_reason;
+  double            grace_period;
+  FluidWorkerState  state;
+  guint             name_is_interned : 1;
+  /* Set once the worker has stopped: from then on a late completion of
+   * on_startup, run or on_shutdown is logged and dropped. */
+  guint             finished : 1;
+
+  /* Read with atomics: fluid_worker_gracefully_stop() may come from any
+   * thread. */
+  GMainContext     *context;
+  GCancellable     *cancellable;
+  GSource          *grace_timer;
+  GError           *error;
+
+  GQueue            waiters;
+  GQueue            sleepers;
+} FluidWorkerPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (fluid-worker-error-quark, fluid_worker_error)
+
+static void fluid_worker_begin_run      (FluidWorker *self);
+static void fluid_worker_begin_shutdown (FluidWorker *self);
+
+/* Pending tasks */
+
+static FluidPending *
+fluid_pending_take (FluidPending *pending)
+{
+  g_queue_unlink (pending->queue, &pending->link);
+  if (pending->timeout != NULL)
+    {
+      g_source_destroy (pending->timeout);
+      g_clear_pointer (&pending->timeout, g_source_unref);
+    }
+  if (pending->cancel_source != NULL)
+    {
+      g_source_destroy (pending->cancel_source);
+      g_clear_pointer (&pending->cancel_source, g_source_unref);
+    }
+  return pending;
+}
+
+static void
+fluid_pending_return_boolean (FluidPending *pending,
+                              gboolean      value)
+{
+  GTask *task = fluid_pending_take (pending)->task;
+
+  g_free (pending);
+  g_task_return_boolean (task, value);
+  g_object_unref (task);
+}
+
+static void
+fluid_pending_return_error (FluidPending *pending,
+                            GError       *error)
+{
+  GTask *task = fluid_pending_take (pending)->task;
+
+  g_free (pending);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static gboolean
+fluid_pending_cancelled_cb (GCancellable *cancellable,
+                            gpointer      user_data)
+{
+  FluidPending *pending = user_data;
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  fluid_pending_return_error (pending, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes ownership of @task. */
+static FluidPending *
+fluid_pending_add (GQueue       *queue,
+                   GTask        *task,
+                   GCancellable *cancellable)
+{
+  FluidPending *pending = g_new0 (FluidPending, 1);
+
+  pending->link.data = pending;
+  pending->queue = queue;
+  pending->task = task;
+  g_queue_push_tail_link (queue, &pending->link);
+
+  if (cancellable != NULL)
+    {
+      pending->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (pending->cancel_source,
+                             G_SOURCE_FUNC (fluid_pending_cancelled_cb),
+                             pending, NULL);
+      g_source_set_priority (pending->cancel_source, g_task_get_priority (task));
+      g_source_attach (pending->cancel_source, g_task_get_context (task));
+    }
+
+  return pending;
+}
+
+static void
+fluid_pending_queue_wake (GQueue   *queue,
+                          gboolean  value)
+{
+  while (queue->head != NULL)
+    fluid_pending_return_boolean (queue->head->data, value);
+}
+
+static void
+fluid_pending_queue_cancel (GQueue *queue)
+{
+  while (queue->head != NULL)
+    fluid_pending_return_error (queue->head->data,
+                                g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "The worker was forced to stop"));
+}
+
+/* Names and grace periods */
+
+/* fluid_worker_name_from_type_name:
+ * @type_name: a GType name, such as `MySimpleWorker`
+ *
+ * The snake_case of @type_name: `MySimpleWorker` → `my_simple_worker`,
+ * `HTTPWorker` → `http_worker`. What bindings put in front of the class
+ * name (`__main__+` for PyGObject, `Gjs_` for GJS) is left out.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+fluid_worker_name_from_type_name (const char *type_name)
+{
+  const char *start = type_name;
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = type_name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      start = p + 1;
+  if (g_str_has_prefix (start, "Gjs_"))
+    start += strlen ("Gjs_");
+
+  for (const char *p = start; *p != '\0'; p++)
+    {
+      gboolean after_word = p > start && (g_ascii_islower (p[-1]) || g_ascii_isdigit (p[-1]));
+      gboolean ends_acronym = p > start && g_ascii_isupper (p[-1]) && g_ascii_islower (p[1]);
+
+      if (g_ascii_isupper (*p) && (after_word || ends_acronym) &&
+          name->len > 0 && name->str[name->len - 1] != '_')
+        g_string_append_c (name, '_');
+      g_string_append_c (name, g_ascii_tolower (*p));
+    }
+
+  return g_string_free (name, FALSE);
+}
+
+/* Parses a grace period: a finite non-negative number of seconds written in
+ * the C locale, with optional surrounding white space. */
+gboolean
+fluid_parse_grace_period (const char *text,
+                          double     *out_seconds)
+{
+  char *end = NULL;
+  double seconds;
+
+  if (text == NULL)
+    return FALSE;
+
+  errno = 0;
+  seconds = g_ascii_strtod (text, &end);
+  if (end == text || errno != 0)
+    return FALSE;
+  while (g_ascii_isspace (*end))
+    end++;
+  if (*end != '\0' || !isfinite (seconds) || seconds < 0)
+    return FALSE;
+
+  *out_seconds = seconds;
+  return TRUE;
+}
+
+/* The default grace period of new workers, read from the environment. A bad
+ * value is reported once, not once per worker. */
+static double
+fluid_worker_default_grace_period (void)
+{
+  static GMutex lock;
+  static char *last_text;
+  static double last_value;
+  const char *text = g_getenv ("FLUID_STOPPING_GRACE_PERIOD");
+  double value;
+
+  if (text == NULL || *text == '\0')
+    return FLUID_DEFAULT_STOPPING_GRACE_PERIOD;
+
+  g_mutex_lock (&lock);
+  if (g_strcmp0 (text, last_text) != 0)
+    {
+      if (!fluid_parse_grace_period (text, &last_value))
+        {
+          g_warning ("Ignoring FLUID_STOPPING_GRACE_PERIOD=“%s”: not a non-negative "
+                     "number of seconds; using %g",
+                     text, FLUID_DEFAULT_STOPPING_GRACE_PERIOD);
+          last_value = FLUID_DEFAULT_STOPPING_GRACE_PERIOD;
+        }
+      g_free (last_text);
+      last_text = g_strdup (text);
+    }
+  value = last_value;
+  g_mutex_unlock (&lock);
+
+  return value;
+}
+
+static guint
+seconds_to_ms (double seconds)
+{
+  double ms = ceil (seconds * 1000.0);
+
+  return ms >= G_MAXUINT ? G_MAXUINT : (guint) ms;
+}
+
+/* State */
+
+static void
+fluid_worker_set_state (FluidWorker      *self,
+                        FluidWorkerState  state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->state == state)
+    return;
+
+  priv->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+fluid_worker_return_outcome (FluidWorker *self,
+                             GTask       *task)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->error != NULL)
+    g_task_return_error (task, g_error_copy (priv->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Ends the lifecycle, once: sets the final state, logs, emits ::stopped,
+ * completes the waiters and drops the reference taken at startup.
+ * @error is taken. */
+static void
+fluid_worker_finish (FluidWorker *self,
+                     int          exit_code,
+                     GError      *error)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  g_autofree char *reason = NULL;
+
+  g_assert (!priv->finished);
+  priv->finished = TRUE;
+
+  if (priv->grace_timer != NULL)
+    {
+      g_source_destroy (priv->grace_timer);
+      g_clear_pointer (&priv->grace_timer, g_source_unref);
+    }
+
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
+    {
+      g_message ("%s forced shutdown", priv->name);
+      /* Anything run completes because of this is dropped: finished is set. */
+      g_cancellable_cancel (priv->cancellable);
+      reason = g_strdup ("forced shutdown");
+    }
+  else if (error != NULL)
+    reason = g_strdup (error->message);
+  else
+    reason = g_strdup (priv->stop_reason != NULL ? priv->stop_reason : "normal shutdown");
+
+  priv->error = error;
+  fluid_worker_set_state (self, exit_code == FLUID_EXIT_CODE_FORCED
+                                ? FLUID_WORKER_STATE_FORCE_STOPPED
+                                : FLUID_WORKER_STATE_STOPPED);
+
+  if (exit_code == FLUID_EXIT_CODE_NORMAL)
+    g_debug ("%s stopped running: %s", priv->name, reason);
+  else
+    g_message ("%s stopped running: %s", priv->name, reason);
+
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
+    fluid_pending_queue_cancel (&priv->sleepers);
+  else
+    fluid_pending_queue_wake (&priv->sleepers, FALSE);
+
+  g_signal_emit (self, signals[SIGNAL_STOPPED], 0, reason, exit_code);
+
+  while (priv->waiters.head != NULL)
+    {
+      FluidPending *pending = fluid_pending_take (priv->waiters.head->data);
+      GTask *task = pending->task;
+
+      g_free (pending);
+      fluid_worker_return_outcome (self, task);
+      g_object_unref (task);
+    }
+
+  /* The reference taken by fluid_worker_startup_async(); @self may go. */
+  g_object_unref (self);
+}
+
+/* Reports a phase of the lifecycle that completed after the worker was
+ * forced to stop. @error is taken. */
+static void
+fluid_worker_drop_late_completion (FluidWorker *self,
+                                   const char  *phase,
+                                   GError      *error)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("%s: %s was cancelled by the forced shutdown", priv->name, phase);
+  else
+    g_message ("%s: %s completed after the forced shutdown (%s); result dropped",
+               priv->name, phase, error != NULL ? error->message : "no error");
+  g_clear_error (&error);
+}
+
+/* The phases of the lifecycle: on_startup, run, on_shutdown */
+
+static gboolean
+fluid_worker_takes_phase_result (FluidWorker  *self,
+                                 const char   *phase,
+                                 gboolean      ok,
+                                 GError       *error)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->finished)
+    {
+      fluid_worker_drop_late_completion (self, phase, error);
+      return FALSE;
+    }
+  if (!ok)
+    {
+      if (error == NULL)
+        error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                             "%s failed without an error", phase);
+      fluid_worker_finish (self, FLUID_EXIT_CODE_ERROR, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+fluid_worker_on_shutdown_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_shutdown_finish (self, result, &error);
+
+  if (fluid_worker_takes_phase_result (self, "on_shutdown", ok, error))
+    fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
+}
+
+static void
+fluid_worker_run_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->run_finish (self, result, &error);
+
+  if (fluid_worker_takes_phase_result (self, "run", ok, error))
+    fluid_worker_begin_shutdown (self);
+}
+
+static void
+fluid_worker_on_startup_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_startup_finish (self, result, &error);
+
+  if (fluid_worker_takes_phase_result (self, "on_startup", ok, error))
+    fluid_worker_begin_run (self);
+}
+
+static void fluid_worker_real_on_startup_async (FluidWorker         *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+static void fluid_worker_real_on_shutdown_async (FluidWorker         *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+
+/* The no-op hooks are skipped rather than called, which spares a GTask and
+ * a main-loop iteration per worker: starting thousands of workers is common. */
+static void
+fluid_worker_begin_startup (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
+
+  if (klass->on_startup_async == fluid_worker_real_on_startup_async)
+    fluid_worker_begin_run (self);
+  else
+    klass->on_startup_async (self, priv->cancellable,
+                             fluid_worker_on_startup_cb, g_object_ref (self));
+}
+
+static void
+fluid_worker_begin_run (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  FLUID_WORKER_GET_CLASS (self)->run_async (self, priv->cancellable,
+                                            fluid_worker_run_cb, g_object_ref (self));
+}
+
+static void
+fluid_worker_begin_shutdown (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
+
+  if (klass->on_shutdown_async == fluid_worker_real_on_shutdown_async)
+    fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
+  else
+    klass->on_shutdown_async (self, priv->cancellable,
+                              fluid_worker_on_shutdown_cb, g_object_ref (self));
+}
+
+static gboolean
+fluid_worker_grace_period_expired_cb (gpointer user_data)
+{
+  FluidWorker *self = user_data;
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_clear_pointer (&priv->grace_timer, g_source_unref);
+  fluid_worker_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fluid_worker_arm_grace_timer (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->grace_timer != NULL || priv->finished)
+    return;
+
+  /* The worker holds itself alive until it finishes, and finishing destroys
+   * the timer, so the timer needs no reference of its own. */
+  priv->grace_timer = g_timeout_source_new (seconds_to_ms (priv->grace_period));
+  g_source_set_static_name (priv->grace_timer, "[fluid] stopping grace period");
+  g_source_set_callback (priv->grace_timer, fluid_worker_grace_period_expired_cb, self, NULL);
+  g_source_attach (priv->grace_timer, priv->context);
+}
+
+/* Default virtual methods */
+
+static void
+fluid_worker_real_noop_async (FluidWorker         *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data,
+                              gpointer             source_tag)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+fluid_worker_real_on_startup_async (FluidWorker         *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  fluid_worker_real_noop_async (self, cancellable, callback, user_data,
+                                fluid_worker_real_on_startup_async);
+}
+
+static void
+fluid_worker_real_on_shutdown_async (FluidWorker         *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  fluid_worker_real_noop_async (self, cancellable, callback, user_data,
+                                fluid_worker_real_on_shutdown_async);
+}
+
+static gboolean
+fluid_worker_real_boolean_finish (FluidWorker   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_worker_real_run_async (FluidWorker         *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fluid_worker_real_run_async);
+  g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                           "%s does not implement FluidWorker.run_async",
+                           G_OBJECT_TYPE_NAME (self));
+}
+
+static void
+fluid_worker_real_gracefully_stop (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->state != FLUID_WORKER_STATE_RUNNING)
+    return;
+
+  fluid_worker_set_state (self, FLUID_WORKER_STATE_STOPPING);
+  g_signal_emit (self, signals[SIGNAL_STOPPING], 0);
+  fluid_pending_queue_wake (&priv->sleepers, FALSE);
+}
+
+static void
+fluid_worker_real_status_async (FluidWorker         *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+
+  g_task_set_source_tag (task, fluid_worker_real_status_async);
+  g_variant_dict_insert (&dict, "running", "b", fluid_worker_is_running (self));
+  g_variant_dict_insert (&dict, "stopping", "b", fluid_worker_is_stopping (self));
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static GVariant *
+fluid_worker_real_status_finish (FluidWorker   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static guint
+fluid_worker_real_get_num_workers (FluidWorker *self)
+{
+  return 1;
+}
+
+/* GObject */
+
+static void
+fluid_worker_constructed (GObject *object)
+{
+  FluidWorker *self = FLUID_WORKER (object);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  G_OBJECT_CLASS (fluid_worker_parent_class)->constructed (object);
+
+  if (priv->name == NULL || *priv->name == '\0')
+    {
+      /* Interned: thousands of workers of one class share one default name. */
+      g_autofree char *name = fluid_worker_name_from_type_name (G_OBJECT_TYPE_NAME (self));
+
+      g_free (priv->name);
+      priv->name = (char *) g_intern_string (name);
+      priv->name_is_interned = TRUE;
+    }
+}
+
+static void
+fluid_worker_finalize (GObject *object)
+{
+  FluidWorker *self = FLUID_WORKER (object);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_assert (priv->waiters.length == 0);
+  g_assert (priv->sleepers.length == 0);
+
+  if (!priv->name_is_interned)
+    g_free (priv->name);
+  g_free (priv->stop_reason);
+  g_clear_object (&priv->cancellable);
+  g_clear_error (&priv->error);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
+}
+
+static void
+fluid_worker_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FluidWorker *self = FLUID_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, fluid_worker_get_name (self));
+      break;
+
+    case PROP_STOPPING_GRACE_PERIOD:
+      g_value_set_double (value, fluid_worker_get_stopping_grace_period (self));
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, fluid_worker_get_state (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fluid_worker_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FluidWorker *self = FLUID_WORKER (object);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_free (priv->name);
+      priv->name = g_value_dup_string (value);
+      break;
+
+    case PROP_STOPPING_GRACE_PERIOD:
+      /* The default, -1, keeps what fluid_worker_init() read from the
+       * environment; GParamSpecDouble refuses NaN and other negatives. */
+      if (g_value_get_double (value) >= 0)
+        priv->grace_period = g_value_get_double (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fluid_worker_class_init (FluidWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = fluid_worker_constructed;
+  object_class->finalize = fluid_worker_finalize;
+  object_class->get_property = fluid_worker_get_property;
+  object_class->set_property = fluid_worker_set_property;
+
+  klass->run_async = fluid_worker_real_run_async;
+  klass->run_finish = fluid_worker_real_boolean_finish;
+  klass->on_startup_async = fluid_worker_real_on_startup_async;
+  klass->on_startup_finish = fluid_worker_real_boolean_finish;
+  klass->on_shutdown_async = fluid_worker_real_on_shutdown_async;
+  klass->on_shutdown_finish = fluid_worker_real_boolean_finish;
+  klass->gracefully_stop = fluid_worker_real_gracefully_stop;
+  klass->status_async = fluid_worker_real_status_async;
+  klass->status_finish = fluid_worker_real_status_finish;
+  klass->get_num_workers = fluid_worker_real_get_num_workers;
+
+  /**
+   * FluidWorker:name:
+   *
+   * The name of the worker, used in logs and in the status of a group.
+   * When unset or empty, it is the snake_case of the GType name:
+   * `MySimpleWorker` is named `my_simple_worker`.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorker:stopping-grace-period:
+   *
+   * How many seconds fluid_worker_shutdown_async() waits for a graceful stop
+   * before it forces the worker to stop. When unset (or set to -1, the
+   * default), it is the value of the environment variable
+   * `FLUID_STOPPING_GRACE_PERIOD`, else 10 seconds. Reading the property
+   * gives the grace period in force.
+   */
+  properties[PROP_STOPPING_GRACE_PERIOD] =
+    g_param_spec_double ("stopping-grace-period", NULL, NULL,
+                         -1.0, G_MAXDOUBLE, -1.0,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorker:state:
+   *
+   * The lifecycle state of the worker. Every change is notified once.
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       FLUID_TYPE_WORKER_STATE, FLUID_WORKER_STATE_INIT,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * FluidWorker::started:
+   * @self: the worker
+   *
+   * Emitted once the worker is %FLUID_WORKER_STATE_RUNNING, before
+   * `on_startup` and `run` are called.
+   */
+  signals[SIGNAL_STARTED] =
+    g_signal_new ("started",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 0);
+
+  /**
+   * FluidWorker::stopping:
+   * @self: the worker
+   *
+   * Emitted when a graceful stop moves the worker from
+   * %FLUID_WORKER_STATE_RUNNING to %FLUID_WORKER_STATE_STOPPING.
+   */
+  signals[SIGNAL_STOPPING] =
+    g_signal_new ("stopping",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 0);
+
+  /**
+   * FluidWorker::stopped:
+   * @self: the worker
+   * @reason: why it stopped: "normal shutdown", "forced shutdown" or the
+   *   message of the error `run` failed with
+   * @exit_code: %FLUID_EXIT_CODE_NORMAL, %FLUID_EXIT_CODE_FORCED or
+   *   %FLUID_EXIT_CODE_ERROR
+   *
+   * Emitted once, after the worker stopped and before the pending
+   * fluid_worker_wait_for_shutdown_async() and fluid_worker_shutdown_async()
+   * complete. Its class handler is the `after_shutdown` virtual method.
+   */
+  signals[SIGNAL_STOPPED] =
+    g_signal_new ("stopped",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (FluidWorkerClass, after_shutdown),
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+}
+
+static void
+fluid_worker_init (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  priv->state = FLUID_WORKER_STATE_INIT;
+  priv->grace_period = fluid_worker_default_grace_period ();
+}
+
+/* Accessors */
+
+/**
+ * fluid_worker_get_name:
+ * @self: a #FluidWorker
+ *
+ * Gets the name of the worker.
+ *
+ * Returns: (transfer none): the name
+ */
+const char *
+fluid_worker_get_name (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  return priv->name;
+}
+
+/**
+ * fluid_worker_get_state:
+ * @self: a #FluidWorker
+ *
+ * Gets the lifecycle state of the worker.
+ *
+ * Returns: the state
+ */
+FluidWorkerState
+fluid_worker_get_state (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FLUID_WORKER_STATE_INIT);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  return priv->state;
+}
+
+/**
+ * fluid_worker_get_stopping_grace_period:
+ * @self: a #FluidWorker
+ *
+ * Gets the number of seconds a shutdown waits before it forces the worker
+ * to stop.
+ *
+ * Returns: the grace period, in seconds
+ */
+double
+fluid_worker_get_stopping_grace_period (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), 0.0);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  return priv->grace_period;
+}
+
+/**
+ * fluid_worker_get_num_workers:
+ * @self: a #FluidWorker
+ *
+ * Gets the number of workers @self stands for: 1 for a worker, the number of
+ * children for a group.
+ *
+ * Returns: the number of workers
+ */
+guint
+fluid_worker_get_num_workers (FluidWorker *self)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), 0);
+
+  return FLUID_WORKER_GET_CLASS (self)->get_num_workers (self);
+}
+
+/**
+ * fluid_worker_get_cancellable:
+ * @self: a #FluidWorker
+ *
+ * Gets the cancellable of the worker, cancelled when the worker is forced
+ * to stop. `run` receives it; pass it on to what `run` waits for.
+ *
+ * Returns: (transfer none): the worker's cancellable
+ */
+GCancellable *
+fluid_worker_get_cancellable (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  if (priv->cancellable == NULL)
+    priv->cancellable = g_cancellable_new ();
+  return priv->cancellable;
+}
+
+/**
+ * fluid_worker_has_started:
+ * @self: a #FluidWorker
+ *
+ * Whether the worker has been started, that is its state is not
+ * %FLUID_WORKER_STATE_INIT.
+ *
+ * Returns: %TRUE if the worker has started
+ */
+gboolean
+fluid_worker_has_started (FluidWorker *self)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+
+  return fluid_worker_get_state (self) != FLUID_WORKER_STATE_INIT;
+}
+
+/**
+ * fluid_worker_is_running:
+ * @self: a #FluidWorker
+ *
+ * Whether the worker is %FLUID_WORKER_STATE_RUNNING. `run` loops while this
+ * is %TRUE.
+ *
+ * Returns: %TRUE if the worker runs
+ */
+gboolean
+fluid_worker_is_running (FluidWorker *self)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+
+  return fluid_worker_get_state (self) == FLUID_WORKER_STATE_RUNNING;
+}
+
+/**
+ * fluid_worker_is_stopping:
+ * @self: a #FluidWorker
+ *
+ * Whether a graceful stop was requested and the worker has not stopped yet.
+ *
+ * Returns: %TRUE if the worker is %FLUID_WORKER_STATE_STOPPING
+ */
+gboolean
+fluid_worker_is_stopping (FluidWorker *self)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+
+  return fluid_worker_get_state (self) == FLUID_WORKER_STATE_STOPPING;
+}
+
+/**
+ * fluid_worker_is_stopped:
+ * @self: a #FluidWorker
+ *
+ * Whether the worker has stopped, normally or by force.
+ *
+ * Returns: %TRUE if the worker is %FLUID_WORKER_STATE_STOPPED or
+ *   %FLUID_WORKER_STATE_FORCE_STOPPED
+ */
+gboolean
+fluid_worker_is_stopped (FluidWorker *self)
+{
+  FluidWorkerState state;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+
+  state = fluid_worker_get_state (self);
+  return state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED;
+}
+
+/* Graceful stop */
+
+static gboolean
+fluid_worker_gracefully_stop_cb (gpointer user_data)
+{
+  FluidWorker *self = user_data;
+
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * fluid_worker_gracefully_stop:
+ * @self: a #FluidWorker
+ *
+ * Asks a running worker to stop: its state becomes
+ * %FLUID_WORKER_STATE_STOPPING, #FluidWorker::stopping is emitted and
+ * fluid_worker_sleep_async() calls in progress complete at once. It does not
+ * wait for the worker to stop: use fluid_worker_wait_for_shutdown_async() for
+ * that. A worker that is not running is left as it is.
+ *
+ * This function is thread-safe: called from another thread, it wakes the
+ * worker's main context and makes the request there.
+ */
+void
+fluid_worker_gracefully_stop (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+  GMainContext *context;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+
+  priv = fluid_worker_get_instance_private (self);
+
+  context = g_atomic_pointer_get (&priv->context);
+  if (context == NULL)
+    {
+      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+      return;
+    }
+
+  /* Runs at once when this thread owns (or can own) the context. */
+  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT,
+                              fluid_worker_gracefully_stop_cb,
+                              g_object_ref (self), g_object_unref);
+}
+
+/* Startup, shutdown, waiting */
+
+/**
+ * fluid_worker_startup_async:
+ * @self: a #FluidWorker
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the worker is running
+ * @user_data: (closure): data for @callback
+ *
+ * Starts the worker on the thread-default main context of the calling
+ * thread: its state becomes %FLUID_WORKER_STATE_RUNNING,
+ * #FluidWorker::started is emitted, then `on_startup` and `run` are called.
+ * The operation completes once the worker runs; it fails with
+ * %FLUID_WORKER_ERROR_ALREADY_STARTED when the worker has started before.
+ */
+void
+fluid_worker_startup_async (FluidWorker         *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  FluidWorkerPrivate *priv;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = fluid_worker_get_instance_private (self);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_worker_startup_async);
+  g_task_set_name (task, "[fluid] worker startup");
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (priv->state != FLUID_WORKER_STATE_INIT)
+    {
+      g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_ALREADY_STARTED,
+                               "Worker %s has already started", priv->name);
+      return;
+    }
+
+  g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
+  fluid_worker_get_cancellable (self);
+
+  /* Dropped by fluid_worker_finish(). */
+  g_object_ref (self);
+
+  fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
+  g_debug ("%s started running", priv->name);
+  g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+  g_task_return_boolean (task, TRUE);
+
+  fluid_worker_begin_startup (self);
+}
+
+/**
+ * fluid_worker_startup_finish:
+ * @self: a #FluidWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_worker_startup_async().
+ *
+ * Returns: %TRUE if the worker was started
+ */
+gboolean
+fluid_worker_startup_finish (FluidWorker   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_startup_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Completes @task now if the worker never started or has stopped; else
+ * queues it for the end of the lifecycle. Takes @task. */
+static void
+fluid_worker_add_waiter (FluidWorker  *self,
+                         GTask        *task,
+                         GCancellable *cancellable)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->state == FLUID_WORKER_STATE_INIT)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else if (priv->finished)
+    {
+      fluid_worker_return_outcome (self, task);
+      g_object_unref (task);
+    }
+  else
+    fluid_pending_add (&priv->waiters, task, cancellable);
+}
+
+/**
+ * fluid_worker_wait_for_shutdown_async:
+ * @self: a #FluidWorker
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the worker has stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Waits for the worker to stop, without asking it to. Completes at once for
+ * a worker that never started or has stopped already.
+ */
+void
+fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_worker_wait_for_shutdown_async);
+  g_task_set_name (task, "[fluid] worker wait for shutdown");
+
+  fluid_worker_add_waiter (self, task, cancellable);
+}
+
+/**
+ * fluid_worker_wait_for_shutdown_finish:
+ * @self: a #FluidWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_worker_wait_for_shutdown_async(). When `run` failed, this
+ * fails with a copy of its error.
+ *
+ * Returns: %TRUE if the worker stopped without an error (or never started)
+ */
+gboolean
+fluid_worker_wait_for_shutdown_finish (FluidWorker   *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        fluid_worker_wait_for_shutdown_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * fluid_worker_shutdown_async:
+ * @self: a #FluidWorker
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the worker has stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Stops the worker: asks for a graceful stop, and when the worker has not
+ * stopped after #FluidWorker:stopping-grace-period seconds, cancels it and
+ * moves it to %FLUID_WORKER_STATE_FORCE_STOPPED. Completes when the worker
+ * has stopped, at once for a worker that never started.
+ *
+ * Cancelling @cancellable abandons the wait, not the stop.
+ */
+void
+fluid_worker_shutdown_async (FluidWorker         *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  FluidWorkerPrivate *priv;
+  GTask *task;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = fluid_worker_get_instance_private (self);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_worker_shutdown_async);
+  g_task_set_name (task, "[fluid] worker shutdown");
+
+  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finished)
+    {
+      fluid_worker_add_waiter (self, task, cancellable);
+      return;
+    }
+
+  /* Keep @self while the stop request runs: it may finish the worker. */
+  g_object_ref (self);
+  fluid_worker_add_waiter (self, task, cancellable);
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+  fluid_worker_arm_grace_timer (self);
+  g_object_unref (self);
+}
+
+/**
+ * fluid_worker_shutdown_finish:
+ * @self: a #FluidWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_worker_shutdown_async(). A forced stop is a success; when
+ * `run` failed, this fails with a copy of its error.
+ *
+ * Returns: %TRUE if the worker stopped without an error (or never started)
+ */
+gboolean
+fluid_worker_shutdown_finish (FluidWorker   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_shutdown_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * fluid_worker_status_async:
+ * @self: a #FluidWorker
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the status
+ * @user_data: (closure): data for @callback
+ *
+ * Collects the status of the worker: a `a{sv}` dictionary with at least the
+ * booleans `running` and `stopping`. Subclasses add their own keys; a group
+ * maps each child's name to the child's status.
+ */
+void
+fluid_worker_status_async (FluidWorker         *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  FLUID_WORKER_GET_CLASS (self)->status_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * fluid_worker_status_finish:
+ * @self: a #FluidWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_worker_status_async().
+ *
+ * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
+ *   %NULL on error
+ */
+GVariant *
+fluid_worker_status_finish (FluidWorker   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  return FLUID_WORKER_GET_CLASS (self)->status_finish (self, result, error);
+}
+
+/* Sleep */
+
+static gboolean
+fluid_worker_sleep_elapsed_cb (gpointer user_data)
+{
+  fluid_pending_return_boolean (user_data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * fluid_worker_sleep_async:
+ * @self: a #FluidWorker
+ * @seconds: how long to sleep, in seconds (not negative)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the sleep is over
+ * @user_data: (closure): data for @callback
+ *
+ * Sleeps for @seconds, or less when the worker is asked to stop: the sleep
+ * completes at once when a graceful stop is requested or the worker is
+ * already stopping, and fails with %G_IO_ERROR_CANCELLED when the worker is
+ * forced to stop or @cancellable is cancelled. A worker that sleeps between
+ * iterations of `run` with this function therefore stops at once.
+ */
+void
+fluid_worker_sleep_async (FluidWorker         *self,
+                          double               seconds,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  FluidWorkerPrivate *priv;
+  FluidPending *pending;
+  GTask *task;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (!isnan (seconds) && seconds >= 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = fluid_worker_get_instance_private (self);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_worker_sleep_async);
+  g_task_set_name (task, "[fluid] worker sleep");
+
+  if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The worker was forced to stop");
+  else if (priv->state == FLUID_WORKER_STATE_STOPPING || priv->state == FLUID_WORKER_STATE_STOPPED)
+    g_task_return_boolean (task, FALSE);
+  else if (!g_task_return_error_if_cancelled (task))
+    {
+      pending = fluid_pending_add (&priv->sleepers, task, cancellable);
+      pending->timeout = g_timeout_source_new (seconds_to_ms (seconds));
+      g_source_set_static_name (pending->timeout, "[fluid] worker sleep");
+      g_source_set_callback (pending->timeout, fluid_worker_sleep_elapsed_cb, pending, NULL);
+      g_source_attach (pending->timeout, g_task_get_context (task));
+      return;
+    }
+
+  g_object_unref (task);
+}
+
+/**
+ * fluid_worker_sleep_finish:
+ * @self: a #FluidWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_worker_sleep_async().
+ *
+ * Returns: %TRUE if the whole sleep elapsed, %FALSE if it was cut short by a
+ *   graceful stop (with @error unset) or failed (with @error set)
+ */
+gboolean
+fluid_worker_sleep_finish (FluidWorker   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_sleep_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Private API */
+
+/* The context the worker runs on, or NULL before startup. */
+GMainContext *
+fluid_worker_get_context (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  return g_atomic_pointer_get (&priv->context);
+}
+
+/* The reason reported by a normal shutdown of a worker that stopped for a
+ * cause of its own, such as a group whose child stopped. */
+void
+fluid_worker_set_stop_reason (FluidWorker *self,
+                              const char  *reason)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_free (priv->stop_reason);
+  priv->stop_reason = g_strdup (reason);
+}

@@ -1,0 +1,237 @@
+/* fluid-worker.h: the abstract worker and its lifecycle
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (__FLUID_H_INSIDE__) && !defined (FLUID_COMPILATION)
+#error "Only <fluid/fluid.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include <fluid/fluid-version.h>
+
+G_BEGIN_DECLS
+
+/**
+ * FluidWorkerState:
+ * @FLUID_WORKER_STATE_INIT: the worker has been created and not started
+ * @FLUID_WORKER_STATE_RUNNING: the worker has started and runs
+ * @FLUID_WORKER_STATE_STOPPING: a graceful stop was requested; `run` should
+ *   return at its next safe point
+ * @FLUID_WORKER_STATE_STOPPED: `run` returned, normally or with an error
+ * @FLUID_WORKER_STATE_FORCE_STOPPED: the worker did not stop within its grace
+ *   period and was cancelled
+ *
+ * The lifecycle state of a #FluidWorker. A worker goes from INIT to RUNNING
+ * on startup, from RUNNING to STOPPING on a graceful stop request, and ends
+ * STOPPED or FORCE_STOPPED.
+ */
+typedef enum
+{
+  FLUID_WORKER_STATE_INIT,
+  FLUID_WORKER_STATE_RUNNING,
+  FLUID_WORKER_STATE_STOPPING,
+  FLUID_WORKER_STATE_STOPPED,
+  FLUID_WORKER_STATE_FORCE_STOPPED,
+} FluidWorkerState;
+
+/**
+ * FLUID_WORKER_ERROR:
+ *
+ * The #GError domain of worker errors; codes are #FluidWorkerError.
+ */
+#define FLUID_WORKER_ERROR (fluid_worker_error_quark ())
+
+/**
+ * FluidWorkerError:
+ * @FLUID_WORKER_ERROR_ALREADY_STARTED: startup of a worker that has already
+ *   started
+ * @FLUID_WORKER_ERROR_FAILED: a generic failure of a worker
+ *
+ * Error codes of the %FLUID_WORKER_ERROR domain.
+ */
+typedef enum
+{
+  FLUID_WORKER_ERROR_ALREADY_STARTED,
+  FLUID_WORKER_ERROR_FAILED,
+} FluidWorkerError;
+
+FLUID_AVAILABLE_IN_ALL
+GQuark fluid_worker_error_quark (void);
+
+/**
+ * FLUID_EXIT_CODE_NORMAL:
+ *
+ * The exit code of #FluidWorker::stopped after a normal shutdown.
+ */
+#define FLUID_EXIT_CODE_NORMAL 0
+
+/**
+ * FLUID_EXIT_CODE_FORCED:
+ *
+ * The exit code of #FluidWorker::stopped after a forced shutdown.
+ */
+#define FLUID_EXIT_CODE_FORCED 1
+
+/**
+ * FLUID_EXIT_CODE_ERROR:
+ *
+ * The exit code of #FluidWorker::stopped when the worker failed.
+ */
+#define FLUID_EXIT_CODE_ERROR 2
+
+#define FLUID_TYPE_WORKER (fluid_worker_get_type ())
+
+FLUID_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
+
+/**
+ * FluidWorkerClass:
+ * @parent_class: the parent class
+ * @run_async: the body of the worker, abstract. It should loop while
+ *   fluid_worker_is_running() and complete when it returns; @cancellable is
+ *   the worker's own, cancelled on a forced stop.
+ * @run_finish: finishes @run_async
+ * @on_startup_async: called before `run`; the default does nothing
+ * @on_startup_finish: finishes @on_startup_async
+ * @on_shutdown_async: called after `run` returned normally; the default does
+ *   nothing
+ * @on_shutdown_finish: finishes @on_shutdown_async
+ * @after_shutdown: class handler of #FluidWorker::stopped; the default does
+ *   nothing
+ * @gracefully_stop: requests a graceful stop; the default moves a running
+ *   worker to %FLUID_WORKER_STATE_STOPPING. Always called on the worker's
+ *   context.
+ * @status_async: collects the status of the worker as a `a{sv}` #GVariant;
+ *   subclasses chain up and add keys
+ * @status_finish: finishes @status_async
+ * @get_num_workers: the number of workers this worker stands for; 1 by default
+ *
+ * The class structure of #FluidWorker.
+ */
+struct _FluidWorkerClass
+{
+  GObjectClass parent_class;
+
+  void      (* run_async)          (FluidWorker          *self,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
+  gboolean  (* run_finish)         (FluidWorker          *self,
+                                    GAsyncResult         *result,
+                                    GError              **error);
+
+  void      (* on_startup_async)   (FluidWorker          *self,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
+  gboolean  (* on_startup_finish)  (FluidWorker          *self,
+                                    GAsyncResult         *result,
+                                    GError              **error);
+
+  void      (* on_shutdown_async)  (FluidWorker          *self,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
+  gboolean  (* on_shutdown_finish) (FluidWorker          *self,
+                                    GAsyncResult         *result,
+                                    GError              **error);
+
+  void      (* after_shutdown)     (FluidWorker          *self,
+                                    const char           *reason,
+                                    int                   exit_code);
+
+  void      (* gracefully_stop)    (FluidWorker          *self);
+
+  void      (* status_async)       (FluidWorker          *self,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data);
+  GVariant *(* status_finish)      (FluidWorker          *self,
+                                    GAsyncResult         *result,
+                                    GError              **error);
+
+  guint     (* get_num_workers)    (FluidWorker          *self);
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+FLUID_AVAILABLE_IN_ALL
+const char       *fluid_worker_get_name                  (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+FluidWorkerState  fluid_worker_get_state                 (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+double            fluid_worker_get_stopping_grace_period (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+guint             fluid_worker_get_num_workers           (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+GCancellable     *fluid_worker_get_cancellable           (FluidWorker          *self);
+
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_has_started               (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_is_running                (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_is_stopping               (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_is_stopped                (FluidWorker          *self);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_gracefully_stop           (FluidWorker          *self);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_startup_async             (FluidWorker          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_startup_finish            (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_shutdown_async            (FluidWorker          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_shutdown_finish           (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_wait_for_shutdown_async   (FluidWorker          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_wait_for_shutdown_finish  (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_status_async              (FluidWorker          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_ALL
+GVariant         *fluid_worker_status_finish             (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_sleep_async               (FluidWorker          *self,
+                                                          double                seconds,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_ALL
+gboolean          fluid_worker_sleep_finish              (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
+G_END_DECLS

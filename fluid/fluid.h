@@ -1,0 +1,17 @@
+/* fluid.h: the single public header of libfluid-glib
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#define __FLUID_H_INSIDE__
+
+#include <gio/gio.h>
+
+#include <fluid/fluid-version.h>
+#include <fluid/fluid-enums.h>
+#include <fluid/fluid-worker.h>
+#include <fluid/fluid-worker-function.h>
+
+#undef __FLUID_H_INSIDE__

@@ -1,0 +1,74 @@
+/* bench-worker.c: how fast a worker's lifecycle is
+ *
+ * Prints one "metric_name value" line per figure.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+#define TRIALS 2001
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *samples,
+            double  fraction)
+{
+  g_array_sort (samples, compare_doubles);
+  return g_array_index (samples, double, (guint) ((samples->len - 1) * fraction));
+}
+
+/* From fluid_worker_gracefully_stop() on a worker asleep in
+ * fluid_worker_sleep_async() until the worker is STOPPED. */
+static void
+bench_graceful_stop (void)
+{
+  g_autoptr(GArray) latencies = g_array_sized_new (FALSE, FALSE, sizeof (double), TRIALS);
+  g_autoptr(GArray) startups = g_array_sized_new (FALSE, FALSE, sizeof (double), TRIALS);
+
+  for (guint i = 0; i < TRIALS; i++)
+    {
+      g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+      FluidWorker *w = FLUID_WORKER (worker);
+      gint64 start;
+      double elapsed;
+
+      start = g_get_monotonic_time ();
+      fluid_worker_startup_async (w, NULL, NULL, NULL);
+      while (fluid_test_worker_get_iterations (worker) == 0)
+        g_main_context_iteration (NULL, TRUE);
+      elapsed = g_get_monotonic_time () - start;
+      g_array_append_val (startups, elapsed);
+
+      start = g_get_monotonic_time ();
+      fluid_worker_gracefully_stop (w);
+      while (!fluid_worker_is_stopped (w))
+        g_main_context_iteration (NULL, TRUE);
+      elapsed = g_get_monotonic_time () - start;
+      g_array_append_val (latencies, elapsed);
+
+      /* Let the startup task's callback run before the next trial. */
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+    }
+
+  g_print ("graceful_stop_latency_us %.1f\n", percentile (latencies, 0.5));
+  g_print ("graceful_stop_latency_p99_us %.1f\n", percentile (latencies, 0.99));
+  g_print ("startup_to_first_iteration_us %.1f\n", percentile (startups, 0.5));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  bench_graceful_stop ();
+  return 0;
+}

@@ -1,0 +1,314 @@
+/* fluid-test-utils.c: helpers shared by the test suites
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+static gboolean
+fluid_test_wake_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* One blocking iteration, woken after at most 100 ms so that the caller can
+ * check its deadline even when nothing else happens. */
+void
+fluid_test_iterate_once (GMainContext *context)
+{
+  GSource *wake = g_timeout_source_new (100);
+
+  g_source_set_callback (wake, fluid_test_wake_cb, NULL, NULL);
+  g_source_attach (wake, context);
+  g_main_context_iteration (context, TRUE);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+}
+
+void
+fluid_test_store_result_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+gboolean
+fluid_test_startup (FluidWorker  *worker,
+                    GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fluid_worker_startup_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  return fluid_worker_startup_finish (worker, result, error);
+}
+
+gboolean
+fluid_test_shutdown (FluidWorker  *worker,
+                     GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fluid_worker_shutdown_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  return fluid_worker_shutdown_finish (worker, result, error);
+}
+
+gboolean
+fluid_test_wait_for_shutdown (FluidWorker  *worker,
+                              GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fluid_worker_wait_for_shutdown_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  return fluid_worker_wait_for_shutdown_finish (worker, result, error);
+}
+
+GVariant *
+fluid_test_status (FluidWorker *worker)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariant *status;
+
+  fluid_worker_status_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  status = fluid_worker_status_finish (worker, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_is_of_type (status, G_VARIANT_TYPE_VARDICT));
+  return status;
+}
+
+/* FluidTestWorker */
+
+struct _FluidTestWorker
+{
+  FluidWorker   parent_instance;
+
+  FluidTestRun  run;
+  double        sleep;
+  guint         iterations;
+  guint         on_startup_calls;
+  guint         on_shutdown_calls;
+  guint         after_shutdown_calls;
+  GTask        *pending_run;
+};
+
+G_DEFINE_FINAL_TYPE (FluidTestWorker, fluid_test_worker, FLUID_TYPE_WORKER)
+
+static void fluid_test_worker_loop (GTask *task);
+
+static void
+fluid_test_worker_slept_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error) && error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  fluid_test_worker_loop (task);
+}
+
+static void
+fluid_test_worker_loop (GTask *task)
+{
+  FluidTestWorker *self = g_task_get_source_object (task);
+
+  if (!fluid_worker_is_running (FLUID_WORKER (self)))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  self->iterations++;
+  fluid_worker_sleep_async (FLUID_WORKER (self), self->sleep, g_task_get_cancellable (task),
+                            fluid_test_worker_slept_cb, task);
+}
+
+static gboolean
+fluid_test_worker_cancelled_cb (GCancellable *cancellable,
+                                gpointer      user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fluid_test_worker_run_async (FluidWorker         *worker,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  FluidTestWorker *self = FLUID_TEST_WORKER (worker);
+  GTask *task = g_task_new (worker, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fluid_test_worker_run_async);
+
+  switch (self->run)
+    {
+    case FLUID_TEST_RUN_SLEEP_LOOP:
+      fluid_test_worker_loop (task);
+      return;
+
+    case FLUID_TEST_RUN_RETURN:
+      g_task_return_boolean (task, TRUE);
+      break;
+
+    case FLUID_TEST_RUN_FAIL:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "run failed");
+      break;
+
+    case FLUID_TEST_RUN_FAIL_CANCELLED:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled on its own");
+      break;
+
+    case FLUID_TEST_RUN_UNTIL_CANCELLED:
+      {
+        /* The source's callback owns @task and returns it on cancellation. */
+        g_autoptr(GSource) source = g_cancellable_source_new (cancellable);
+
+        g_task_attach_source (task, source, G_SOURCE_FUNC (fluid_test_worker_cancelled_cb));
+        return;
+      }
+
+    case FLUID_TEST_RUN_IGNORE_CANCEL:
+      g_task_set_check_cancellable (task, FALSE);
+      self->pending_run = task;
+      return;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_object_unref (task);
+}
+
+static gboolean
+fluid_test_worker_run_finish (FluidWorker   *worker,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_test_worker_on_startup_async (FluidWorker         *worker,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
+
+  FLUID_TEST_WORKER (worker)->on_startup_calls++;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+fluid_test_worker_on_shutdown_async (FluidWorker         *worker,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
+
+  FLUID_TEST_WORKER (worker)->on_shutdown_calls++;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+fluid_test_worker_after_shutdown (FluidWorker *worker,
+                                  const char  *reason,
+                                  int          exit_code)
+{
+  FLUID_TEST_WORKER (worker)->after_shutdown_calls++;
+}
+
+static void
+fluid_test_worker_finalize (GObject *object)
+{
+  FluidTestWorker *self = FLUID_TEST_WORKER (object);
+
+  g_assert_null (self->pending_run);
+
+  G_OBJECT_CLASS (fluid_test_worker_parent_class)->finalize (object);
+}
+
+static void
+fluid_test_worker_class_init (FluidTestWorkerClass *klass)
+{
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = fluid_test_worker_finalize;
+  worker_class->run_async = fluid_test_worker_run_async;
+  worker_class->run_finish = fluid_test_worker_run_finish;
+  worker_class->on_startup_async = fluid_test_worker_on_startup_async;
+  worker_class->on_shutdown_async = fluid_test_worker_on_shutdown_async;
+  worker_class->after_shutdown = fluid_test_worker_after_shutdown;
+}
+
+static void
+fluid_test_worker_init (FluidTestWorker *self)
+{
+}
+
+FluidTestWorker *
+fluid_test_worker_new (FluidTestRun run,
+                       double       sleep,
+                       double       grace_period)
+{
+  FluidTestWorker *self = g_object_new (FLUID_TEST_TYPE_WORKER,
+                                        "stopping-grace-period", grace_period,
+                                        NULL);
+
+  self->run = run;
+  self->sleep = sleep;
+  return self;
+}
+
+guint
+fluid_test_worker_get_iterations (FluidTestWorker *self)
+{
+  return self->iterations;
+}
+
+guint
+fluid_test_worker_get_on_startup_calls (FluidTestWorker *self)
+{
+  return self->on_startup_calls;
+}
+
+guint
+fluid_test_worker_get_on_shutdown_calls (FluidTestWorker *self)
+{
+  return self->on_shutdown_calls;
+}
+
+guint
+fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self)
+{
+  return self->after_shutdown_calls;
+}
+
+void
+fluid_test_worker_complete_run (FluidTestWorker *self)
+{
+  GTask *task = g_steal_pointer (&self->pending_run);
+
+  g_assert_nonnull (task);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}

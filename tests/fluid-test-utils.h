@@ -1,0 +1,81 @@
+/* fluid-test-utils.h: helpers shared by the test suites
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <fluid/fluid.h>
+
+G_BEGIN_DECLS
+
+/* How long any wait of a test may take before the test fails: generous, as
+ * it only catches hangs; tests wait on conditions, never on fixed sleeps. */
+#define FLUID_TEST_WAIT_LIMIT_SECONDS 20
+
+/* Iterates the thread-default main context until @cond holds; fails the
+ * test if it does not within FLUID_TEST_WAIT_LIMIT_SECONDS. */
+#define fluid_test_wait_until(cond) \
+  G_STMT_START { \
+    gint64 _fluid_deadline = g_get_monotonic_time () + \
+                             FLUID_TEST_WAIT_LIMIT_SECONDS * G_USEC_PER_SEC; \
+    GMainContext *_fluid_context = g_main_context_get_thread_default (); \
+    while (!(cond)) \
+      { \
+        if (g_get_monotonic_time () > _fluid_deadline) \
+          g_error ("Timed out waiting for %s", #cond); \
+        fluid_test_iterate_once (_fluid_context); \
+      } \
+  } G_STMT_END
+
+void          fluid_test_iterate_once            (GMainContext  *context);
+
+/* Callback for any _async call: stores a new reference on the result in the
+ * GAsyncResult ** given as user data. */
+void          fluid_test_store_result_cb         (GObject       *source,
+                                                  GAsyncResult  *result,
+                                                  gpointer       user_data);
+
+/* Blocking (main-loop iterating) versions of the worker's async calls. */
+gboolean      fluid_test_startup                 (FluidWorker   *worker,
+                                                  GError       **error);
+gboolean      fluid_test_shutdown                (FluidWorker   *worker,
+                                                  GError       **error);
+gboolean      fluid_test_wait_for_shutdown       (FluidWorker   *worker,
+                                                  GError       **error);
+GVariant     *fluid_test_status                  (FluidWorker   *worker);
+
+/* What a FluidTestWorker does in run. */
+typedef enum
+{
+  /* loops with fluid_worker_sleep_async (sleep) while running */
+  FLUID_TEST_RUN_SLEEP_LOOP,
+  /* returns at once */
+  FLUID_TEST_RUN_RETURN,
+  /* fails with G_IO_ERROR_FAILED "run failed" */
+  FLUID_TEST_RUN_FAIL,
+  /* fails with G_IO_ERROR_CANCELLED, though nothing cancelled it */
+  FLUID_TEST_RUN_FAIL_CANCELLED,
+  /* never returns unless its cancellable is cancelled (then CANCELLED) */
+  FLUID_TEST_RUN_UNTIL_CANCELLED,
+  /* never completes on its own and ignores its cancellable; the test may
+   * complete it later with fluid_test_worker_complete_run() */
+  FLUID_TEST_RUN_IGNORE_CANCEL,
+} FluidTestRun;
+
+#define FLUID_TEST_TYPE_WORKER (fluid_test_worker_get_type ())
+G_DECLARE_FINAL_TYPE (FluidTestWorker, fluid_test_worker, FLUID_TEST, WORKER, FluidWorker)
+
+/* A worker whose run does @run; @sleep is the loop's sleep in seconds.
+ * Counts how often each hook ran. */
+FluidTestWorker *fluid_test_worker_new           (FluidTestRun   run,
+                                                  double         sleep,
+                                                  double         grace_period);
+guint            fluid_test_worker_get_iterations (FluidTestWorker *self);
+guint            fluid_test_worker_get_on_startup_calls  (FluidTestWorker *self);
+guint            fluid_test_worker_get_on_shutdown_calls (FluidTestWorker *self);
+guint            fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self);
+/* Completes a run left pending by FLUID_TEST_RUN_IGNORE_CANCEL. */
+void             fluid_test_worker_complete_run  (FluidTestWorker *self);
+
+G_END_DECLS

@@ -1,0 +1,142 @@
+/* test-worker-function.c: FluidWorkerFunction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+#include <math.h>
+
+typedef struct
+{
+  guint calls;
+  guint stop_after;
+  gboolean destroyed;
+} Counter;
+
+static void
+count_calls (FluidWorker *worker,
+             gpointer     user_data)
+{
+  Counter *counter = user_data;
+
+  g_assert_true (fluid_worker_is_running (worker));
+  if (++counter->calls == counter->stop_after)
+    fluid_worker_gracefully_stop (worker);
+}
+
+static void
+mark_destroyed (gpointer user_data)
+{
+  ((Counter *) user_data)->destroyed = TRUE;
+}
+
+static void
+test_worker_function_loops (void)
+{
+  Counter counter = { 0, 5, FALSE };
+  FluidWorker *worker = fluid_worker_function_new (0.0, count_calls, &counter, mark_destroyed);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (FLUID_IS_WORKER_FUNCTION (worker));
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "fluid_worker_function");
+  g_assert_cmpfloat (fluid_worker_function_get_heartbeat (FLUID_WORKER_FUNCTION (worker)), ==, 0.0);
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_true (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counter.calls, ==, 5);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPED);
+
+  g_assert_false (counter.destroyed);
+  g_object_unref (worker);
+  g_assert_true (counter.destroyed);
+}
+
+/* A long heartbeat does not delay a stop: the sleep ends at once. */
+static void
+test_worker_function_heartbeat_interrupted (void)
+{
+  Counter counter = { 0, 0, FALSE };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new (3600.0, count_calls, &counter, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (counter.calls == 1);
+
+  start = g_get_monotonic_time ();
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPED);
+  /* Far below the heartbeat and the 10 s grace period: not a timing test. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_cmpuint (counter.calls, ==, 1);
+}
+
+static void
+test_worker_function_heartbeat_property (void)
+{
+  Counter counter = { 0, 3, FALSE };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new (0.001, count_calls, &counter, NULL);
+  double heartbeat = -1;
+
+  g_object_get (worker, "heartbeat", &heartbeat, NULL);
+  g_assert_cmpfloat (heartbeat, ==, 0.001);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_cmpuint (counter.calls, ==, 3);
+}
+
+static void
+test_worker_function_named (void)
+{
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
+                                                "name", "ticker",
+                                                "heartbeat", 0.5,
+                                                NULL);
+
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "ticker");
+  g_assert_cmpfloat (fluid_worker_function_get_heartbeat (FLUID_WORKER_FUNCTION (worker)), ==, 0.5);
+  /* Without a function it only sleeps, and still stops at once. */
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  g_assert_true (fluid_worker_is_stopped (worker));
+}
+
+static void
+test_worker_function_bad_input (void)
+{
+  Counter counter = { 0, 0, FALSE };
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*heartbeat >= 0*");
+  g_assert_null (fluid_worker_function_new (-1.0, count_calls, &counter, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*isnan*");
+  g_assert_null (fluid_worker_function_new (NAN, count_calls, &counter, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (fluid_worker_function_new (1.0, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER_FUNCTION*");
+  g_assert_cmpfloat (fluid_worker_function_get_heartbeat (NULL), ==, 0.0);
+  g_test_assert_expected_messages ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/worker-function/loops", test_worker_function_loops);
+  g_test_add_func ("/worker-function/heartbeat-interrupted", test_worker_function_heartbeat_interrupted);
+  g_test_add_func ("/worker-function/heartbeat-property", test_worker_function_heartbeat_property);
+  g_test_add_func ("/worker-function/named", test_worker_function_named);
+  g_test_add_func ("/worker-function/bad-input", test_worker_function_bad_input);
+
+  return g_test_run ();
+}
