@@ -196,14 +196,19 @@ test_worker_lifecycle (void)
 
   recorder_watch (&recorder, w);
 
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG, "fluid_test_worker started running");
   g_assert_true (fluid_test_startup (w, &error));
+  g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_true (fluid_worker_is_running (w));
   g_assert_true (fluid_worker_has_started (w));
   fluid_test_wait_until (fluid_test_worker_get_iterations (worker) == 1);
   g_assert_cmpuint (fluid_test_worker_get_on_startup_calls (worker), ==, 1);
 
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG,
+                         "fluid_test_worker stopped running: normal shutdown");
   g_assert_true (fluid_test_shutdown (w, &error));
+  g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
   g_assert_true (fluid_worker_is_stopped (w));
