@@ -1058,7 +1058,8 @@ fluid_worker_gracefully_stop_cb (gpointer user_data)
  * %FLUID_WORKER_STATE_STOPPING, #FluidWorker::stopping is emitted and
  * fluid_worker_sleep_async() calls in progress complete at once. It does not
  * wait for the worker to stop: use fluid_worker_wait_for_shutdown_async() for
- * that. A worker that is not running is left as it is.
+ * that. A worker that is not running is left as it is; in particular a
+ * request made before fluid_worker_startup_async() is not remembered.
  *
  * This function is thread-safe: called from another thread, it wakes the
  * worker's main context and makes the request there.
@@ -1073,12 +1074,12 @@ fluid_worker_gracefully_stop (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
+  /* No context: the worker has not started, and there is nothing to stop.
+   * Returning here, rather than calling the virtual method, keeps a call
+   * from another thread away from a state that startup may be changing. */
   context = g_atomic_pointer_get (&priv->context);
   if (context == NULL)
-    {
-      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-      return;
-    }
+    return;
 
   /* Runs at once when this thread owns (or can own) the context. */
   g_main_context_invoke_full (context, G_PRIORITY_DEFAULT,
