@@ -13,5 +13,7 @@
 #include <fluid/fluid-enums.h>
 #include <fluid/fluid-worker.h>
 #include <fluid/fluid-worker-function.h>
+#include <fluid/fluid-queue-consumer.h>
+#include <fluid/fluid-queue-consumer-worker.h>
 
 #undef __FLUID_H_INSIDE__

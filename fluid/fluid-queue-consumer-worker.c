@@ -1,0 +1,284 @@
+/* fluid-queue-consumer-worker.c: a queue consumer that handles each message
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-queue-consumer-worker.h"
+#include "fluid-queue-consumer-private.h"
+
+/**
+ * SECTION:fluid-queue-consumer-worker
+ * @short_description: A queue consumer that handles each message
+ * @title: FluidQueueConsumerWorker
+ * @see_also: #FluidQueueConsumer
+ *
+ * A #FluidQueueConsumerWorker handles the messages sent to it one at a
+ * time, in the order they were sent, while it runs: with its
+ * #FluidMessageFunc, or, without one, by emitting
+ * #FluidQueueConsumerWorker::message, or with the `on_message_async`
+ * virtual method of a subclass.
+ *
+ * Every message ready when the worker's context dispatches the queue is
+ * handled in that one dispatch, not one main-loop iteration per message.
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * on_message (FluidQueueConsumerWorker *worker,
+ *             const GValue             *message,
+ *             gpointer                  user_data)
+ * {
+ *   g_print ("got %s\n", g_value_get_string (message));
+ * }
+ *
+ * g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (on_message, NULL, NULL);
+ * fluid_worker_startup_async (worker, NULL, NULL, NULL);
+ * fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (worker), "hello");
+ * ]|
+ *
+ * Its status adds the key `processed` (`t`), the number of messages
+ * handled.
+ */
+
+typedef struct
+{
+  FluidMessageFunc func;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+} FluidQueueConsumerWorkerPrivate;
+
+enum
+{
+  SIGNAL_MESSAGE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE_WITH_PRIVATE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
+                            FLUID_TYPE_QUEUE_CONSUMER)
+
+/* What the default on_message does, without a task. */
+static void
+fluid_queue_consumer_worker_handle (FluidQueueConsumerWorker *self,
+                                    const GValue             *message)
+{
+  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
+
+  if (priv->func != NULL)
+    priv->func (self, message, priv->user_data);
+  else
+    g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
+}
+
+static void
+fluid_queue_consumer_worker_real_on_message_async (FluidQueueConsumerWorker *self,
+                                                   const GValue             *message,
+                                                   GCancellable             *cancellable,
+                                                   GAsyncReadyCallback       callback,
+                                                   gpointer                  user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fluid_queue_consumer_worker_real_on_message_async);
+  g_task_set_name (task, "[fluid] queue consumer worker on message");
+  fluid_queue_consumer_worker_handle (self, message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+fluid_queue_consumer_worker_real_on_message_finish (FluidQueueConsumerWorker  *self,
+                                                    GAsyncResult              *result,
+                                                    GError                   **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_queue_consumer_worker_on_message_cb (GObject      *source,
+                                           GAsyncResult *result,
+                                           gpointer      user_data)
+{
+  FluidQueueConsumerWorker *self = FLUID_QUEUE_CONSUMER_WORKER (source);
+  GError *error = NULL;
+
+  if (!FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_finish (self, result, &error) &&
+      error == NULL)
+    error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                         "on_message failed without an error");
+
+  fluid_queue_consumer_pump_resume (FLUID_QUEUE_CONSUMER (self), error);
+}
+
+static gboolean
+fluid_queue_consumer_worker_pump_cb (FluidQueueConsumer *consumer,
+                                     const GValue       *message,
+                                     gpointer            user_data)
+{
+  FluidQueueConsumerWorker *self = FLUID_QUEUE_CONSUMER_WORKER (consumer);
+  FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
+
+  /* The fast path: the default handler needs no task. */
+  if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async)
+    {
+      fluid_queue_consumer_worker_handle (self, message);
+      return TRUE;
+    }
+
+  klass->on_message_async (self, message, fluid_worker_get_cancellable (FLUID_WORKER (self)),
+                           fluid_queue_consumer_worker_on_message_cb, NULL);
+  return FALSE;
+}
+
+static void
+fluid_queue_consumer_worker_run_async (FluidWorker         *worker,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task = g_task_new (worker, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, fluid_queue_consumer_worker_run_async);
+  g_task_set_name (task, "[fluid] queue consumer worker run");
+  fluid_queue_consumer_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
+                                 fluid_queue_consumer_worker_pump_cb, NULL);
+}
+
+static gboolean
+fluid_queue_consumer_worker_run_finish (FluidWorker   *worker,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_queue_consumer_worker_finalize (GObject *object)
+{
+  FluidQueueConsumerWorker *self = FLUID_QUEUE_CONSUMER_WORKER (object);
+  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
+
+  if (priv->destroy != NULL)
+    priv->destroy (priv->user_data);
+
+  G_OBJECT_CLASS (fluid_queue_consumer_worker_parent_class)->finalize (object);
+}
+
+static void
+fluid_queue_consumer_worker_class_init (FluidQueueConsumerWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  object_class->finalize = fluid_queue_consumer_worker_finalize;
+
+  worker_class->run_async = fluid_queue_consumer_worker_run_async;
+  worker_class->run_finish = fluid_queue_consumer_worker_run_finish;
+
+  klass->on_message_async = fluid_queue_consumer_worker_real_on_message_async;
+  klass->on_message_finish = fluid_queue_consumer_worker_real_on_message_finish;
+
+  /**
+   * FluidQueueConsumerWorker::message:
+   * @self: the worker
+   * @message: the message
+   *
+   * Emitted for each message by the default `on_message` of a worker
+   * created without a #FluidMessageFunc: how bindings receive messages
+   * without subclassing.
+   */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 1, G_TYPE_VALUE | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+fluid_queue_consumer_worker_init (FluidQueueConsumerWorker *self)
+{
+  fluid_queue_consumer_set_reports_processed (FLUID_QUEUE_CONSUMER (self), TRUE);
+}
+
+/**
+ * fluid_queue_consumer_worker_new:
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   the function called for each message, or %NULL to receive them through
+ *   #FluidQueueConsumerWorker::message
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func for each message sent to it, one at a
+ * time and in order, while it runs.
+ *
+ * Returns: (transfer full): a new #FluidQueueConsumerWorker
+ */
+FluidWorker *
+fluid_queue_consumer_worker_new (FluidMessageFunc func,
+                                 gpointer         user_data,
+                                 GDestroyNotify   destroy)
+{
+  FluidQueueConsumerWorker *self;
+  FluidQueueConsumerWorkerPrivate *priv;
+
+  g_return_val_if_fail (func != NULL || destroy == NULL, NULL);
+
+  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
+  priv = fluid_queue_consumer_worker_get_instance_private (self);
+  priv->func = func;
+  priv->user_data = user_data;
+  priv->destroy = destroy;
+
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_queue_consumer_worker_on_message_async:
+ * @self: a #FluidQueueConsumerWorker
+ * @message: the message
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the message was handled
+ * @user_data: (closure): data for @callback
+ *
+ * Handles @message with the `on_message_async` virtual method. The worker
+ * calls it for each message; subclasses may call it to chain up.
+ */
+void
+fluid_queue_consumer_worker_on_message_async (FluidQueueConsumerWorker *self,
+                                              const GValue             *message,
+                                              GCancellable             *cancellable,
+                                              GAsyncReadyCallback       callback,
+                                              gpointer                  user_data)
+{
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER_WORKER (self));
+  g_return_if_fail (G_IS_VALUE (message));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_async (self, message, cancellable,
+                                                                  callback, user_data);
+}
+
+/**
+ * fluid_queue_consumer_worker_on_message_finish:
+ * @self: a #FluidQueueConsumerWorker
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_queue_consumer_worker_on_message_async().
+ *
+ * Returns: %TRUE if the message was handled
+ */
+gboolean
+fluid_queue_consumer_worker_on_message_finish (FluidQueueConsumerWorker  *self,
+                                               GAsyncResult              *result,
+                                               GError                   **error)
+{
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER_WORKER (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  return FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_finish (self, result, error);
+}

@@ -1,0 +1,81 @@
+/* fluid-queue-consumer-worker.h: a queue consumer that handles each message
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (__FLUID_H_INSIDE__) && !defined (FLUID_COMPILATION)
+#error "Only <fluid/fluid.h> can be included directly."
+#endif
+
+#include <fluid/fluid-queue-consumer.h>
+
+G_BEGIN_DECLS
+
+#define FLUID_TYPE_QUEUE_CONSUMER_WORKER (fluid_queue_consumer_worker_get_type ())
+
+FLUID_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
+                          FLUID, QUEUE_CONSUMER_WORKER, FluidQueueConsumer)
+
+/**
+ * FluidMessageFunc:
+ * @worker: the #FluidQueueConsumerWorker
+ * @message: the message
+ * @user_data: the data given with the function
+ *
+ * The function a #FluidQueueConsumerWorker calls for each message, on the
+ * worker's context. @message is valid until the function returns; copy it
+ * to keep it.
+ */
+typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
+                                   const GValue             *message,
+                                   gpointer                  user_data);
+
+/**
+ * FluidQueueConsumerWorkerClass:
+ * @parent_class: the parent class
+ * @on_message_async: handles one message; the next is not handled before
+ *   this completes. The default calls the worker's #FluidMessageFunc, or,
+ *   without one, emits #FluidQueueConsumerWorker::message, and completes at
+ *   once. @message stays valid until the operation completes.
+ * @on_message_finish: finishes @on_message_async; an error makes `run`
+ *   fail with it
+ *
+ * The class structure of #FluidQueueConsumerWorker.
+ */
+struct _FluidQueueConsumerWorkerClass
+{
+  FluidQueueConsumerClass parent_class;
+
+  void     (* on_message_async)  (FluidQueueConsumerWorker  *self,
+                                  const GValue              *message,
+                                  GCancellable              *cancellable,
+                                  GAsyncReadyCallback        callback,
+                                  gpointer                   user_data);
+  gboolean (* on_message_finish) (FluidQueueConsumerWorker  *self,
+                                  GAsyncResult              *result,
+                                  GError                   **error);
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+FLUID_AVAILABLE_IN_ALL
+FluidWorker *fluid_queue_consumer_worker_new               (FluidMessageFunc           func,
+                                                            gpointer                   user_data,
+                                                            GDestroyNotify             destroy);
+
+FLUID_AVAILABLE_IN_ALL
+void         fluid_queue_consumer_worker_on_message_async  (FluidQueueConsumerWorker  *self,
+                                                            const GValue              *message,
+                                                            GCancellable              *cancellable,
+                                                            GAsyncReadyCallback        callback,
+                                                            gpointer                   user_data);
+FLUID_AVAILABLE_IN_ALL
+gboolean     fluid_queue_consumer_worker_on_message_finish (FluidQueueConsumerWorker  *self,
+                                                            GAsyncResult              *result,
+                                                            GError                   **error);
+
+G_END_DECLS
