@@ -15,5 +15,6 @@
 #include <fluid/fluid-worker-function.h>
 #include <fluid/fluid-queue-consumer.h>
 #include <fluid/fluid-queue-consumer-worker.h>
+#include <fluid/fluid-workers.h>
 
 #undef __FLUID_H_INSIDE__

@@ -312,3 +312,19 @@ fluid_test_worker_complete_run (FluidTestWorker *self)
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
+
+FluidTestWorker *
+fluid_test_worker_new_named (const char   *name,
+                             FluidTestRun  run,
+                             double        sleep,
+                             double        grace_period)
+{
+  FluidTestWorker *self = g_object_new (FLUID_TEST_TYPE_WORKER,
+                                        "name", name,
+                                        "stopping-grace-period", grace_period,
+                                        NULL);
+
+  self->run = run;
+  self->sleep = sleep;
+  return self;
+}

@@ -78,4 +78,10 @@ guint            fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *se
 /* Completes a run left pending by FLUID_TEST_RUN_IGNORE_CANCEL. */
 void             fluid_test_worker_complete_run  (FluidTestWorker *self);
 
+/* As fluid_test_worker_new(), with the name @name. */
+FluidTestWorker *fluid_test_worker_new_named     (const char     *name,
+                                                  FluidTestRun    run,
+                                                  double          sleep,
+                                                  double          grace_period);
+
 G_END_DECLS

@@ -1,0 +1,686 @@
+/* fluid-workers.c: a supervised group of workers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-workers.h"
+#include "fluid-worker-private.h"
+
+/**
+ * SECTION:fluid-workers
+ * @short_description: A group of workers that live and die together
+ * @title: FluidWorkers
+ * @see_also: #FluidWorker
+ *
+ * A #FluidWorkers is a worker made of other workers, its children. Starting
+ * the group starts every child; a child added while the group runs is
+ * started at once.
+ *
+ * The group supervises its children through their state changes, without
+ * polling: when any child stops while the group runs (normally, with an
+ * error or by force), the group stops gracefully, and so every other child.
+ * The group then ends %FLUID_WORKER_STATE_STOPPED with
+ * %FLUID_EXIT_CODE_NORMAL and the reason "child NAME stopped: REASON".
+ *
+ * Stopping the group (fluid_worker_gracefully_stop() or
+ * fluid_worker_shutdown_async()) stops every child: by default they are all
+ * shut down at once, each forced after its own
+ * #FluidWorker:stopping-grace-period, and the group's `run` returns once
+ * every child has stopped. Subclasses override
+ * #FluidWorkersClass.wait_for_workers_async() to impose an order.
+ *
+ * A group is a #GListModel of its children, in the order they were added, so
+ * that a list widget can show it.
+ *
+ * Its status maps the name of each child to the status of the child. When
+ * two children share a name, the second is listed as "NAME#2", the third as
+ * "NAME#3", and so on.
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (reader, writer, NULL);
+ *
+ * fluid_worker_startup_async (FLUID_WORKER (group), NULL, NULL, NULL);
+ * ]|
+ */
+
+typedef struct
+{
+  /* The children, in the order they were added, and each child's position
+   * plus one, for membership and lookups in constant time. */
+  GPtrArray    *children;
+  GHashTable   *positions;
+  guint         n_child_groups;
+
+  GTask        *run_task;
+  GTask        *wait_task;
+  gulong        cancelled_id;
+
+  /* Children watched (a "stopped" handler connected) that have not
+   * stopped yet. */
+  guint         n_live;
+
+  /* Set when run begins: children are started and watched from then on. */
+  guint         supervising : 1;
+  /* Set when wait_for_workers has been called. */
+  guint         waiting : 1;
+} FluidWorkersPrivate;
+
+static void fluid_workers_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (FluidWorkers, fluid_workers, FLUID_TYPE_WORKER,
+                         G_ADD_PRIVATE (FluidWorkers)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, fluid_workers_list_model_init))
+
+static void fluid_workers_begin_wait (FluidWorkers *self);
+
+/* GListModel */
+
+static GType
+fluid_workers_get_item_type (GListModel *model)
+{
+  return FLUID_TYPE_WORKER;
+}
+
+static guint
+fluid_workers_get_n_items (GListModel *model)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (model));
+
+  return priv->children->len;
+}
+
+static gpointer
+fluid_workers_get_item (GListModel *model,
+                        guint       position)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (model));
+
+  if (position >= priv->children->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (priv->children, position));
+}
+
+static void
+fluid_workers_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = fluid_workers_get_item_type;
+  iface->get_n_items = fluid_workers_get_n_items;
+  iface->get_item = fluid_workers_get_item;
+}
+
+/* Supervision */
+
+static void
+fluid_workers_check_wait (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GTask *task;
+
+  if (priv->wait_task == NULL || priv->n_live > 0)
+    return;
+
+  task = g_steal_pointer (&priv->wait_task);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Stops the group because of @child, unless it is stopping already. */
+static void
+fluid_workers_stop_for_child (FluidWorkers *self,
+                              FluidWorker  *child,
+                              const char   *reason)
+{
+  FluidWorker *worker = FLUID_WORKER (self);
+  g_autofree char *why = NULL;
+
+  if (!fluid_worker_is_running (worker))
+    return;
+
+  why = g_strdup_printf ("child %s stopped: %s", fluid_worker_get_name (child), reason);
+  g_debug ("%s: %s; stopping the group", fluid_worker_get_name (worker), why);
+  fluid_worker_set_stop_reason (worker, why);
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (worker);
+}
+
+static void
+fluid_workers_child_stopped_cb (FluidWorker *child,
+                                const char  *reason,
+                                int          exit_code,
+                                gpointer     user_data)
+{
+  /* Stopping the group may finish it: keep it until this returns. */
+  g_autoptr(FluidWorkers) self = g_object_ref (user_data);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  g_assert (priv->n_live > 0);
+  priv->n_live--;
+
+  fluid_workers_stop_for_child (self, child, reason);
+  fluid_workers_check_wait (self);
+}
+
+/* Starts @child if it has not started, and watches it. Called on the
+ * group's context, with that context the thread default. */
+static void
+fluid_workers_adopt (FluidWorkers *self,
+                     FluidWorker  *child)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  FluidWorkerState state = fluid_worker_get_state (child);
+
+  if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
+    {
+      fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
+      return;
+    }
+
+  g_signal_connect (child, "stopped", G_CALLBACK (fluid_workers_child_stopped_cb), self);
+  priv->n_live++;
+
+  if (state == FLUID_WORKER_STATE_INIT)
+    fluid_worker_startup_async (child, NULL, NULL, NULL);
+}
+
+/* Asks every child that runs to shut down; each is forced after its own
+ * grace period. */
+static void
+fluid_workers_shutdown_children (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  for (guint i = 0; i < priv->children->len; i++)
+    {
+      FluidWorker *child = g_ptr_array_index (priv->children, i);
+
+      if (fluid_worker_has_started (child) && !fluid_worker_is_stopped (child))
+        fluid_worker_shutdown_async (child, NULL, NULL, NULL);
+    }
+}
+
+static void
+fluid_workers_wait_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(FluidWorkers) self = user_data;
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GError *error = NULL;
+  GTask *task;
+
+  if (!FLUID_WORKERS_GET_CLASS (self)->wait_for_workers_finish (self, result, &error))
+    g_assert (error != NULL);
+
+  g_cancellable_disconnect (g_task_get_cancellable (priv->run_task), priv->cancelled_id);
+  priv->cancelled_id = 0;
+
+  task = g_steal_pointer (&priv->run_task);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+fluid_workers_begin_wait (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  g_assert (priv->run_task != NULL);
+
+  if (priv->waiting)
+    return;
+  priv->waiting = TRUE;
+
+  FLUID_WORKERS_GET_CLASS (self)->wait_for_workers_async (self,
+                                                          g_task_get_cancellable (priv->run_task),
+                                                          fluid_workers_wait_cb,
+                                                          g_object_ref (self));
+}
+
+/* The group was forced to stop: whatever order a subclass imposes, no
+ * child may outlive it for longer than its own grace period. */
+static void
+fluid_workers_cancelled_cb (GCancellable *cancellable,
+                            gpointer      user_data)
+{
+  fluid_workers_shutdown_children (user_data);
+}
+
+/* FluidWorker */
+
+static void
+fluid_workers_run_async (FluidWorker         *worker,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  FluidWorkers *self = FLUID_WORKERS (worker);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GMainContext *context = fluid_worker_get_context (worker);
+  GTask *task;
+
+  task = g_task_new (worker, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_workers_run_async);
+  g_task_set_name (task, "[fluid] workers run");
+
+  g_assert (priv->run_task == NULL);
+  priv->run_task = task;
+  priv->supervising = TRUE;
+
+  if (cancellable != NULL)
+    priv->cancelled_id = g_cancellable_connect (cancellable,
+                                                G_CALLBACK (fluid_workers_cancelled_cb),
+                                                self, NULL);
+
+  /* A child that stops at once stops the group, which then starts no more
+   * children. The run task keeps @self alive meanwhile. */
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < priv->children->len && fluid_worker_is_running (worker); i++)
+    fluid_workers_adopt (self, g_ptr_array_index (priv->children, i));
+  g_main_context_pop_thread_default (context);
+
+  if (!fluid_worker_is_running (worker))
+    fluid_workers_begin_wait (self);
+}
+
+static gboolean
+fluid_workers_run_finish (FluidWorker   *worker,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_workers_gracefully_stop (FluidWorker *worker)
+{
+  FluidWorkers *self = FLUID_WORKERS (worker);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  FLUID_WORKER_CLASS (fluid_workers_parent_class)->gracefully_stop (worker);
+
+  if (priv->run_task != NULL && fluid_worker_is_stopping (worker))
+    fluid_workers_begin_wait (self);
+}
+
+static guint
+fluid_workers_get_num_workers (FluidWorker *worker)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
+
+  return priv->children->len;
+}
+
+/* Status: the children's, collected concurrently */
+
+typedef struct
+{
+  GVariant **statuses;
+  guint      n_children;
+  guint      n_pending;
+  GError    *error;
+} StatusData;
+
+static void
+status_data_free (StatusData *data)
+{
+  for (guint i = 0; i < data->n_children; i++)
+    g_clear_pointer (&data->statuses[i], g_variant_unref);
+  g_free (data->statuses);
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void
+fluid_workers_status_complete (GTask *task)
+{
+  FluidWorkers *self = g_task_get_source_object (task);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  StatusData *data = g_task_get_task_data (task);
+  g_autoptr(GHashTable) seen = NULL;
+  GVariantBuilder builder;
+
+  if (data->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&data->error));
+      return;
+    }
+
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < data->n_children; i++)
+    {
+      const char *name = fluid_worker_get_name (g_ptr_array_index (priv->children, i));
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (seen, name)) + 1;
+
+      g_hash_table_insert (seen, (gpointer) name, GUINT_TO_POINTER (count));
+      if (count == 1)
+        g_variant_builder_add (&builder, "{sv}", name, data->statuses[i]);
+      else
+        {
+          g_autofree char *key = g_strdup_printf ("%s#%u", name, count);
+
+          g_variant_builder_add (&builder, "{sv}", key, data->statuses[i]);
+        }
+    }
+
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static void
+fluid_workers_child_status_cb (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FluidWorkers *self = g_task_get_source_object (task);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  StatusData *data = g_task_get_task_data (task);
+  guint position = GPOINTER_TO_UINT (g_hash_table_lookup (priv->positions, source)) - 1;
+  GError *error = NULL;
+  GVariant *status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
+
+  g_assert (position < data->n_children);
+
+  if (status == NULL)
+    {
+      if (data->error == NULL)
+        data->error = error;
+      else
+        g_clear_error (&error);
+      status = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+    }
+  data->statuses[position] = status;
+
+  if (--data->n_pending == 0)
+    fluid_workers_status_complete (task);
+}
+
+static void
+fluid_workers_status_async (FluidWorker         *worker,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
+  g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
+  StatusData *data = g_new0 (StatusData, 1);
+
+  g_task_set_source_tag (task, fluid_workers_status_async);
+  g_task_set_name (task, "[fluid] workers status");
+  g_task_set_task_data (task, data, (GDestroyNotify) status_data_free);
+
+  data->n_children = priv->children->len;
+  data->statuses = g_new0 (GVariant *, data->n_children);
+  /* One more, released below, so that children answering at once do not
+   * complete the task before every child was asked. */
+  data->n_pending = data->n_children + 1;
+
+  for (guint i = 0; i < data->n_children; i++)
+    fluid_worker_status_async (g_ptr_array_index (priv->children, i), cancellable,
+                               fluid_workers_child_status_cb, g_object_ref (task));
+
+  if (--data->n_pending == 0)
+    fluid_workers_status_complete (task);
+}
+
+static GVariant *
+fluid_workers_status_finish (FluidWorker   *worker,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Default wait_for_workers: every child at once */
+
+static void
+fluid_workers_real_wait_for_workers_async (FluidWorkers        *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GTask *task;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_workers_real_wait_for_workers_async);
+  g_task_set_name (task, "[fluid] workers wait for workers");
+  /* It completes when the children have stopped, forced or not. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (priv->wait_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "%s is already waiting for its workers",
+                               fluid_worker_get_name (FLUID_WORKER (self)));
+      g_object_unref (task);
+      return;
+    }
+
+  priv->wait_task = task;
+
+  /* Stopping a child may complete the wait, and the wait the group. */
+  g_object_ref (self);
+  fluid_workers_shutdown_children (self);
+  fluid_workers_check_wait (self);
+  g_object_unref (self);
+}
+
+static gboolean
+fluid_workers_real_wait_for_workers_finish (FluidWorkers  *self,
+                                            GAsyncResult  *result,
+                                            GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* GObject */
+
+static void
+fluid_workers_dispose (GObject *object)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
+
+  /* Children that outlive the group must not call back into it. */
+  if (priv->supervising)
+    {
+      for (guint i = 0; i < priv->children->len; i++)
+        g_signal_handlers_disconnect_by_func (g_ptr_array_index (priv->children, i),
+                                              fluid_workers_child_stopped_cb, object);
+      priv->supervising = FALSE;
+    }
+
+  G_OBJECT_CLASS (fluid_workers_parent_class)->dispose (object);
+}
+
+static void
+fluid_workers_finalize (GObject *object)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
+
+  g_assert (priv->run_task == NULL);
+  g_assert (priv->wait_task == NULL);
+
+  g_hash_table_unref (priv->positions);
+  g_ptr_array_unref (priv->children);
+
+  G_OBJECT_CLASS (fluid_workers_parent_class)->finalize (object);
+}
+
+static void
+fluid_workers_class_init (FluidWorkersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  object_class->dispose = fluid_workers_dispose;
+  object_class->finalize = fluid_workers_finalize;
+
+  worker_class->run_async = fluid_workers_run_async;
+  worker_class->run_finish = fluid_workers_run_finish;
+  worker_class->gracefully_stop = fluid_workers_gracefully_stop;
+  worker_class->status_async = fluid_workers_status_async;
+  worker_class->status_finish = fluid_workers_status_finish;
+  worker_class->get_num_workers = fluid_workers_get_num_workers;
+
+  klass->wait_for_workers_async = fluid_workers_real_wait_for_workers_async;
+  klass->wait_for_workers_finish = fluid_workers_real_wait_for_workers_finish;
+}
+
+static void
+fluid_workers_init (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  priv->children = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->positions = g_hash_table_new (NULL, NULL);
+}
+
+/* Public API */
+
+/**
+ * fluid_workers_new:
+ *
+ * Creates an empty group of workers; add children with
+ * fluid_workers_add_worker().
+ *
+ * Returns: (transfer full): a new #FluidWorkers
+ */
+FluidWorkers *
+fluid_workers_new (void)
+{
+  return g_object_new (FLUID_TYPE_WORKERS, NULL);
+}
+
+/**
+ * fluid_workers_new_with_workers: (skip)
+ * @first_worker: (nullable): the first child, or %NULL
+ * @...: more children, then %NULL
+ *
+ * Creates a group of the workers given, in that order, as
+ * fluid_workers_add_worker() adds them. Bindings use fluid_workers_new()
+ * then fluid_workers_add_workers().
+ *
+ * Returns: (transfer full): a new #FluidWorkers
+ */
+FluidWorkers *
+fluid_workers_new_with_workers (FluidWorker *first_worker,
+                                ...)
+{
+  FluidWorkers *self = fluid_workers_new ();
+  FluidWorker *worker;
+  va_list args;
+
+  va_start (args, first_worker);
+  for (worker = first_worker; worker != NULL; worker = va_arg (args, FluidWorker *))
+    fluid_workers_add_worker (self, worker);
+  va_end (args);
+
+  return self;
+}
+
+/* Whether @worker is @group or one of its descendants. */
+static gboolean
+fluid_workers_contains (FluidWorkers *group,
+                        FluidWorker  *worker)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (group);
+
+  if ((gpointer) group == (gpointer) worker || g_hash_table_contains (priv->positions, worker))
+    return TRUE;
+  if (priv->n_child_groups == 0)
+    return FALSE;
+
+  for (guint i = 0; i < priv->children->len; i++)
+    {
+      FluidWorker *child = g_ptr_array_index (priv->children, i);
+
+      if (FLUID_IS_WORKERS (child) && fluid_workers_contains (FLUID_WORKERS (child), worker))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * fluid_workers_add_worker:
+ * @self: a #FluidWorkers
+ * @worker: the worker to add
+ *
+ * Adds @worker at the end of the group's children and emits
+ * #GListModel::items-changed. When the group runs, @worker is started at
+ * once (unless it has started already) and supervised; a worker added to a
+ * group that is stopping or has stopped is listed but not started.
+ *
+ * Adding a child twice keeps it once. A group cannot be added to itself nor
+ * to one of its descendants.
+ *
+ * Call it from the group's main context.
+ */
+void
+fluid_workers_add_worker (FluidWorkers *self,
+                          FluidWorker  *worker)
+{
+  FluidWorkersPrivate *priv;
+  guint position;
+
+  g_return_if_fail (FLUID_IS_WORKERS (self));
+  g_return_if_fail (FLUID_IS_WORKER (worker));
+  g_return_if_fail ((gpointer) worker != (gpointer) self);
+
+  priv = fluid_workers_get_instance_private (self);
+
+  if (g_hash_table_contains (priv->positions, worker))
+    return;
+
+  if (FLUID_IS_WORKERS (worker) && fluid_workers_contains (FLUID_WORKERS (worker), FLUID_WORKER (self)))
+    {
+      g_critical ("%s: cannot add %s to %s, which it contains",
+                  G_STRFUNC, fluid_worker_get_name (worker),
+                  fluid_worker_get_name (FLUID_WORKER (self)));
+      return;
+    }
+
+  position = priv->children->len;
+  g_ptr_array_add (priv->children, g_object_ref (worker));
+  g_hash_table_insert (priv->positions, worker, GUINT_TO_POINTER (position + 1));
+  if (FLUID_IS_WORKERS (worker))
+    priv->n_child_groups++;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+
+  if (priv->supervising && fluid_worker_is_running (FLUID_WORKER (self)))
+    {
+      GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+
+      g_object_ref (self);
+      g_main_context_push_thread_default (context);
+      fluid_workers_adopt (self, worker);
+      g_main_context_pop_thread_default (context);
+      g_object_unref (self);
+    }
+}
+
+/**
+ * fluid_workers_add_workers:
+ * @self: a #FluidWorkers
+ * @workers: (array length=n_workers): the workers to add
+ * @n_workers: the number of workers in @workers
+ *
+ * Adds each of @workers in turn, as fluid_workers_add_worker() does.
+ */
+void
+fluid_workers_add_workers (FluidWorkers  *self,
+                           FluidWorker  **workers,
+                           guint          n_workers)
+{
+  g_return_if_fail (FLUID_IS_WORKERS (self));
+  g_return_if_fail (workers != NULL || n_workers == 0);
+
+  for (guint i = 0; i < n_workers; i++)
+    fluid_workers_add_worker (self, workers[i]);
+}

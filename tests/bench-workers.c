@@ -1,0 +1,199 @@
+/* bench-workers.c: how fast and how small a group of workers is
+ *
+ * Prints one "metric_name value" line per figure.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DETECT_TRIALS 101
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *samples)
+{
+  g_array_sort (samples, compare_doubles);
+  return g_array_index (samples, double, samples->len / 2);
+}
+
+/* A field of /proc/self/status, in bytes; 0 when unknown. */
+static gsize
+proc_status_bytes (const char *field)
+{
+  g_autofree char *contents = NULL;
+  gsize field_len = strlen (field);
+
+  if (!g_file_get_contents ("/proc/self/status", &contents, NULL, NULL))
+    return 0;
+
+  for (char *line = contents; line != NULL && *line != '\0'; )
+    {
+      char *next = strchr (line, '\n');
+
+      if (strncmp (line, field, field_len) == 0 && line[field_len] == ':')
+        return g_ascii_strtoull (line + field_len + 1, NULL, 10) * 1024;
+      line = next != NULL ? next + 1 : NULL;
+    }
+  return 0;
+}
+
+/* Lowers VmHWM to the current RSS, so that the peak of what follows is
+ * measured (Linux >= 4.0); FALSE when it cannot. */
+static gboolean
+reset_peak_rss (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+  gboolean ok;
+
+  if (f == NULL)
+    return FALSE;
+  ok = fputs ("5", f) >= 0;
+  return fclose (f) == 0 && ok;
+}
+
+static void
+drain (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+typedef struct
+{
+  gint64 stopping_time;
+} DetectData;
+
+static void
+group_state_cb (GObject    *object,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  DetectData *data = user_data;
+
+  if (fluid_worker_is_stopping (FLUID_WORKER (object)) && data->stopping_time == 0)
+    data->stopping_time = g_get_monotonic_time ();
+}
+
+/* From a child's run returning to the group's state becoming STOPPING, in a
+ * group of that child and an idle one. */
+static void
+bench_supervisor_detect (void)
+{
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < DETECT_TRIALS; i++)
+    {
+      g_autoptr(FluidTestWorker) child = fluid_test_worker_new (FLUID_TEST_RUN_IGNORE_CANCEL, 0, 10);
+      g_autoptr(FluidTestWorker) idle = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 1.0, 10);
+      g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (FLUID_WORKER (child),
+                                                                      FLUID_WORKER (idle),
+                                                                      NULL);
+      DetectData data = { 0 };
+      double elapsed;
+      gint64 start;
+
+      g_signal_connect (group, "notify::state", G_CALLBACK (group_state_cb), &data);
+      fluid_worker_startup_async (FLUID_WORKER (group), NULL, NULL, NULL);
+      drain ();
+
+      start = g_get_monotonic_time ();
+      fluid_test_worker_complete_run (child);
+      while (data.stopping_time == 0)
+        g_main_context_iteration (NULL, TRUE);
+      elapsed = data.stopping_time - start;
+      g_array_append_val (samples, elapsed);
+
+      while (!fluid_worker_is_stopped (FLUID_WORKER (group)))
+        g_main_context_iteration (NULL, TRUE);
+      drain ();
+    }
+
+  g_print ("supervisor_detect_median_us %.1f\n", median (samples));
+}
+
+/* A group of @n idle children: each sleeps 1 s in a loop. */
+static void
+bench_start_shutdown (guint    n,
+                      gboolean report_rss)
+{
+  g_autoptr(FluidWorkers) group = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  gsize rss_before, rss_peak;
+  gboolean peak_reset;
+  gint64 start, started, stopped;
+  double start_ms;
+
+  drain ();
+  peak_reset = reset_peak_rss ();
+  rss_before = proc_status_bytes ("VmRSS");
+
+  group = fluid_workers_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      FluidTestWorker *child = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 1.0, 10);
+
+      fluid_workers_add_worker (group, FLUID_WORKER (child));
+      g_object_unref (child);
+    }
+
+  start = g_get_monotonic_time ();
+  fluid_worker_startup_async (FLUID_WORKER (group), NULL, fluid_test_store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  drain ();
+  started = g_get_monotonic_time ();
+  start_ms = (started - start) / 1000.0;
+  g_assert_true (fluid_worker_startup_finish (FLUID_WORKER (group), result, NULL));
+  g_clear_object (&result);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (group), i);
+
+      g_assert_true (fluid_worker_is_running (child));
+    }
+
+  rss_peak = peak_reset ? proc_status_bytes ("VmHWM") : proc_status_bytes ("VmRSS");
+
+  started = g_get_monotonic_time ();
+  fluid_worker_shutdown_async (FLUID_WORKER (group), NULL, fluid_test_store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  stopped = g_get_monotonic_time ();
+  g_assert_true (fluid_worker_shutdown_finish (FLUID_WORKER (group), result, NULL));
+  g_assert_cmpint (fluid_worker_get_state (FLUID_WORKER (group)), ==, FLUID_WORKER_STATE_STOPPED);
+
+  g_print ("start_%u_workers_ms %.2f\n", n, start_ms);
+  g_print ("shutdown_%u_workers_ms %.2f\n", n, (stopped - started) / 1000.0);
+  if (report_rss)
+    g_print ("rss_per_worker_bytes %.0f\n", (double) (rss_peak - rss_before) / n);
+  else
+    g_print ("rss_per_worker_bytes_%u %.0f\n", n, (double) (rss_peak - rss_before) / n);
+
+  g_clear_object (&result);
+  g_clear_object (&group);
+  drain ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+
+  bench_supervisor_detect ();
+  bench_start_shutdown (10000, TRUE);
+  bench_start_shutdown (100000, FALSE);
+  return 0;
+}
