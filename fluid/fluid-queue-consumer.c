@@ -4,6 +4,7 @@
  */
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-tsan-private.h"
 #include "fluid-worker-private.h"
 
 #include <math.h>
@@ -115,18 +116,18 @@ fluid_queue_consumer_push (FluidQueueConsumer *self,
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   gboolean wake;
 
-  g_async_queue_lock (priv->queue);
+  fluid_async_queue_lock (priv->queue);
   if (priv->closed)
     {
       priv->discarded++;
-      g_async_queue_unlock (priv->queue);
+      fluid_async_queue_unlock (priv->queue);
       fluid_message_free (message);
       return;
     }
   g_async_queue_push_unlocked (priv->queue, message);
   wake = priv->waiting;
   priv->waiting = FALSE;
-  g_async_queue_unlock (priv->queue);
+  fluid_async_queue_unlock (priv->queue);
 
   /* Thread-safe; wakes the context the source is attached to. The source
    * and the context live as long as @self. */
@@ -142,11 +143,11 @@ fluid_queue_consumer_pop_or_arm (FluidQueueConsumer *self)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   GValue *message;
 
-  g_async_queue_lock (priv->queue);
+  fluid_async_queue_lock (priv->queue);
   message = g_async_queue_try_pop_unlocked (priv->queue);
   if (message == NULL && !priv->closed)
     priv->waiting = TRUE;
-  g_async_queue_unlock (priv->queue);
+  fluid_async_queue_unlock (priv->queue);
 
   return message;
 }
@@ -160,7 +161,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
   GValue *message;
   GSList *dropped = NULL;
 
-  g_async_queue_lock (priv->queue);
+  fluid_async_queue_lock (priv->queue);
   priv->closed = TRUE;
   priv->waiting = FALSE;
   while ((message = g_async_queue_try_pop_unlocked (priv->queue)) != NULL)
@@ -168,7 +169,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
       priv->discarded++;
       dropped = g_slist_prepend (dropped, message);
     }
-  g_async_queue_unlock (priv->queue);
+  fluid_async_queue_unlock (priv->queue);
 
   /* Freed outside the lock: freeing a message may run arbitrary code. */
   g_slist_free_full (dropped, fluid_message_free);
@@ -281,7 +282,7 @@ fluid_queue_consumer_take_for_getter (FluidQueueConsumer *self,
 
     case FLUID_WORKER_STATE_STOPPING:
       if (priv->drain_on_stop)
-        message = g_async_queue_try_pop (priv->queue);
+        message = fluid_async_queue_try_pop (priv->queue);
       break;
 
     case FLUID_WORKER_STATE_STOPPED:
@@ -369,7 +370,7 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
         }
       else if (state == FLUID_WORKER_STATE_STOPPING && priv->drain_on_stop)
         {
-          message = g_async_queue_try_pop (priv->queue);
+          message = fluid_async_queue_try_pop (priv->queue);
           if (message == NULL)
             break;
         }
@@ -493,9 +494,9 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
 
   g_variant_dict_init (&dict, parent_status);
   g_variant_dict_insert (&dict, "queue_size", "u", fluid_queue_consumer_get_queue_size (self));
-  g_async_queue_lock (priv->queue);
+  fluid_async_queue_lock (priv->queue);
   discarded = priv->discarded;
-  g_async_queue_unlock (priv->queue);
+  fluid_async_queue_unlock (priv->queue);
   g_variant_dict_insert (&dict, "discarded", "t", discarded);
   if (priv->reports_processed)
     g_variant_dict_insert (&dict, "processed", "t", priv->processed);
@@ -827,9 +828,9 @@ fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
 
   priv = fluid_queue_consumer_get_instance_private (self);
 
-  g_async_queue_lock (priv->queue);
+  fluid_async_queue_lock (priv->queue);
   discarded = priv->discarded;
-  g_async_queue_unlock (priv->queue);
+  fluid_async_queue_unlock (priv->queue);
 
   return discarded;
 }

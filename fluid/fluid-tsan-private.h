@@ -1,0 +1,57 @@
+/* fluid-tsan-private.h: tell ThreadSanitizer about the locks GLib takes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+/* GLib's GMutex is futex-based and the system GLib is not instrumented, so
+ * ThreadSanitizer cannot see the happens-before edges of a GAsyncQueue's
+ * lock and reports the data it protects as racy. In TSan builds these
+ * wrappers declare the lock's acquire and release; elsewhere they are the
+ * plain GLib calls. */
+
+#if defined (__SANITIZE_THREAD__)
+# define FLUID_HAVE_TSAN 1
+#elif defined (__has_feature)
+# if __has_feature (thread_sanitizer)
+#  define FLUID_HAVE_TSAN 1
+# endif
+#endif
+
+#ifdef FLUID_HAVE_TSAN
+void __tsan_acquire (void *addr);
+void __tsan_release (void *addr);
+# define fluid_tsan_acquire(addr) __tsan_acquire ((void *) (addr))
+# define fluid_tsan_release(addr) __tsan_release ((void *) (addr))
+#else
+# define fluid_tsan_acquire(addr) G_STMT_START { (void) (addr); } G_STMT_END
+# define fluid_tsan_release(addr) G_STMT_START { (void) (addr); } G_STMT_END
+#endif
+
+static inline void
+fluid_async_queue_lock (GAsyncQueue *queue)
+{
+  g_async_queue_lock (queue);
+  fluid_tsan_acquire (queue);
+}
+
+static inline void
+fluid_async_queue_unlock (GAsyncQueue *queue)
+{
+  fluid_tsan_release (queue);
+  g_async_queue_unlock (queue);
+}
+
+static inline gpointer
+fluid_async_queue_try_pop (GAsyncQueue *queue)
+{
+  gpointer item;
+
+  fluid_async_queue_lock (queue);
+  item = g_async_queue_try_pop_unlocked (queue);
+  fluid_async_queue_unlock (queue);
+  return item;
+}
