@@ -116,7 +116,8 @@ fluid_queue_consumer_worker_pump_cb (FluidQueueConsumer *consumer,
                                      const GValue       *message,
                                      gpointer            user_data)
 {
-  FluidQueueConsumerWorker *self = FLUID_QUEUE_CONSUMER_WORKER (consumer);
+  /* Not a checked cast: this runs for every message. */
+  FluidQueueConsumerWorker *self = (FluidQueueConsumerWorker *) consumer;
   FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
 
   /* The fast path: the default handler needs no task. */

@@ -61,6 +61,9 @@ typedef struct
   GSource      *cancel_source;
 } FluidGetter;
 
+/* How many messages the pump takes from the queue under one lock. */
+#define FLUID_QUEUE_BATCH 64
+
 typedef struct
 {
   GAsyncQueue        *queue;
@@ -80,6 +83,13 @@ typedef struct
   guint64             processed;
   GQueue              getters;
 
+  /* The pump takes messages by batches, under one lock: the messages
+   * taken and not yet handled. batch_left is read by any thread. */
+  GValue             *batch[FLUID_QUEUE_BATCH];
+  guint               batch_next;
+  guint               batch_len;
+  int                 batch_left;
+
   GTask              *run_task;
   FluidQueuePumpFunc  pump_func;
   gpointer            pump_data;
@@ -98,13 +108,40 @@ static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
 
 /* Messages */
 
+/* Queued messages are slices: cheaper than malloc for the many small
+ * blocks a busy queue holds. */
+static GValue *
+fluid_message_new (void)
+{
+  return g_slice_new0 (GValue);
+}
+
 static void
 fluid_message_free (gpointer data)
 {
   GValue *message = data;
 
   g_value_unset (message);
-  g_free (message);
+  g_slice_free (GValue, message);
+}
+
+static void
+fluid_boxed_value_free (gpointer data)
+{
+  g_boxed_free (G_TYPE_VALUE, data);
+}
+
+/* Moves a queued message into a block g_boxed_free() frees, as a GValue
+ * returned with (transfer full) is. */
+static GValue *
+fluid_message_to_boxed (GValue *message)
+{
+  GValue *boxed = g_new (GValue, 1);
+
+  /* A GValue may be moved bitwise. */
+  *boxed = *message;
+  g_slice_free (GValue, message);
+  return boxed;
 }
 
 /* Queues @message, which it takes, and wakes the consumer if it waits for
@@ -230,7 +267,8 @@ fluid_getter_return (FluidQueueConsumer *self,
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   GTask *task = fluid_getter_take (getter, &priv->getters);
 
-  g_task_return_pointer (task, message, message != NULL ? fluid_message_free : NULL);
+  g_task_return_pointer (task, message != NULL ? fluid_message_to_boxed (message) : NULL,
+                             fluid_boxed_value_free);
   g_object_unref (task);
 }
 
@@ -317,6 +355,70 @@ fluid_queue_consumer_serve_getters (FluidQueueConsumer *self)
 
 /* The pump */
 
+/* Takes the next message for the pump: from the batch, else refills the
+ * batch under one lock. When there is none, arms the wake-up if @arm. */
+static GValue *
+fluid_queue_consumer_pump_take (FluidQueueConsumer *self,
+                                gboolean            arm)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GValue *message;
+
+  if (priv->batch_next == priv->batch_len)
+    {
+      priv->batch_next = priv->batch_len = 0;
+      fluid_async_queue_lock (priv->queue);
+      while (priv->batch_len < FLUID_QUEUE_BATCH &&
+             (message = g_async_queue_try_pop_unlocked (priv->queue)) != NULL)
+        priv->batch[priv->batch_len++] = message;
+      if (priv->batch_len == 0 && arm && !priv->closed)
+        priv->waiting = TRUE;
+      g_atomic_int_set (&priv->batch_left, priv->batch_len);
+      fluid_async_queue_unlock (priv->queue);
+
+      if (priv->batch_len == 0)
+        return NULL;
+    }
+
+  message = priv->batch[priv->batch_next];
+  priv->batch[priv->batch_next++] = NULL;
+  g_atomic_int_add (&priv->batch_left, -1);
+
+  return message;
+}
+
+/* Puts the messages of the batch the pump did not handle back in front of
+ * the queue, in order; once the queue is closed, discards them. */
+static void
+fluid_queue_consumer_pump_return_batch (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GSList *dropped = NULL;
+
+  if (priv->batch_next == priv->batch_len)
+    return;
+
+  fluid_async_queue_lock (priv->queue);
+  while (priv->batch_len > priv->batch_next)
+    {
+      GValue *message = priv->batch[--priv->batch_len];
+
+      priv->batch[priv->batch_len] = NULL;
+      if (priv->closed)
+        {
+          priv->discarded++;
+          dropped = g_slist_prepend (dropped, message);
+        }
+      else
+        g_async_queue_push_front_unlocked (priv->queue, message);
+    }
+  priv->batch_next = priv->batch_len = 0;
+  g_atomic_int_set (&priv->batch_left, 0);
+  fluid_async_queue_unlock (priv->queue);
+
+  g_slist_free_full (dropped, fluid_message_free);
+}
+
 static void
 fluid_queue_consumer_pump_finish (FluidQueueConsumer *self)
 {
@@ -361,7 +463,7 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
               return;
             }
           budget--;
-          message = fluid_queue_consumer_pop_or_arm (self);
+          message = fluid_queue_consumer_pump_take (self, TRUE);
           if (message == NULL)
             {
               priv->pumping = FALSE;
@@ -370,7 +472,7 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
         }
       else if (state == FLUID_WORKER_STATE_STOPPING && priv->drain_on_stop)
         {
-          message = fluid_async_queue_try_pop (priv->queue);
+          message = fluid_queue_consumer_pump_take (self, FALSE);
           if (message == NULL)
             break;
         }
@@ -396,6 +498,7 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
     }
 
   priv->pumping = FALSE;
+  fluid_queue_consumer_pump_return_batch (self);
   fluid_queue_consumer_pump_finish (self);
 }
 
@@ -597,6 +700,8 @@ fluid_queue_consumer_finalize (GObject *object)
   g_clear_pointer (&priv->queue, g_async_queue_unref);
   g_clear_pointer (&priv->current, fluid_message_free);
   g_clear_error (&priv->pump_error);
+  for (guint i = priv->batch_next; i < priv->batch_len; i++)
+    fluid_message_free (priv->batch[i]);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);
 }
@@ -708,7 +813,7 @@ fluid_queue_consumer_send (FluidQueueConsumer *self,
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (G_IS_VALUE (message));
 
-  copy = g_new0 (GValue, 1);
+  copy = fluid_message_new ();
   g_value_init (copy, G_VALUE_TYPE (message));
   g_value_copy (message, copy);
   fluid_queue_consumer_push (self, copy);
@@ -731,7 +836,7 @@ fluid_queue_consumer_send_string (FluidQueueConsumer *self,
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (message != NULL);
 
-  value = g_new0 (GValue, 1);
+  value = fluid_message_new ();
   g_value_init (value, G_TYPE_STRING);
   g_value_set_string (value, message);
   fluid_queue_consumer_push (self, value);
@@ -755,7 +860,7 @@ fluid_queue_consumer_send_object (FluidQueueConsumer *self,
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (G_IS_OBJECT (message));
 
-  value = g_new0 (GValue, 1);
+  value = fluid_message_new ();
   g_value_init (value, G_OBJECT_TYPE (message));
   g_value_take_object (value, g_object_ref_sink (message));
   fluid_queue_consumer_push (self, value);
@@ -779,7 +884,7 @@ fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (message != NULL);
 
-  value = g_new0 (GValue, 1);
+  value = fluid_message_new ();
   g_value_init (value, G_TYPE_VARIANT);
   g_value_set_variant (value, message);
   fluid_queue_consumer_push (self, value);
@@ -803,8 +908,9 @@ fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 
   priv = fluid_queue_consumer_get_instance_private (self);
 
-  /* Negative when threads wait in a pop, which the consumer never does. */
-  length = g_async_queue_length (priv->queue);
+  /* Negative when threads wait in a pop, which the consumer never does.
+   * The messages the pump took and has not handled yet count too. */
+  length = g_async_queue_length (priv->queue) + g_atomic_int_get (&priv->batch_left);
   return length > 0 ? (guint) length : 0;
 }
 
@@ -932,7 +1038,8 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
 
       if (!wait || timeout == 0)
         {
-          g_task_return_pointer (task, message, message != NULL ? fluid_message_free : NULL);
+          g_task_return_pointer (task, message != NULL ? fluid_message_to_boxed (message) : NULL,
+                                 fluid_boxed_value_free);
           g_object_unref (task);
           return;
         }

@@ -16,5 +16,9 @@
 #include <fluid/fluid-queue-consumer.h>
 #include <fluid/fluid-queue-consumer-worker.h>
 #include <fluid/fluid-workers.h>
+#include <fluid/fluid-event.h>
+#include <fluid/fluid-dispatcher.h>
+#include <fluid/fluid-async-dispatcher.h>
+#include <fluid/fluid-async-consumer.h>
 
 #undef __FLUID_H_INSIDE__

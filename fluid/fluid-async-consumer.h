@@ -1,0 +1,27 @@
+/* fluid-async-consumer.h: a queue consumer that dispatches each message
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (__FLUID_H_INSIDE__) && !defined (FLUID_COMPILATION)
+#error "Only <fluid/fluid.h> can be included directly."
+#endif
+
+#include <fluid/fluid-queue-consumer.h>
+#include <fluid/fluid-async-dispatcher.h>
+
+G_BEGIN_DECLS
+
+#define FLUID_TYPE_ASYNC_CONSUMER (fluid_async_consumer_get_type ())
+
+FLUID_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (FluidAsyncConsumer, fluid_async_consumer, FLUID, ASYNC_CONSUMER, FluidQueueConsumer)
+
+FLUID_AVAILABLE_IN_ALL
+FluidWorker          *fluid_async_consumer_new            (FluidAsyncDispatcher *dispatcher);
+FLUID_AVAILABLE_IN_ALL
+FluidAsyncDispatcher *fluid_async_consumer_get_dispatcher (FluidAsyncConsumer   *self);
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* fluid-async-dispatcher.h: a dispatcher of asynchronous handlers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined (__FLUID_H_INSIDE__) && !defined (FLUID_COMPILATION)
+#error "Only <fluid/fluid.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include <fluid/fluid-dispatcher.h>
+
+G_BEGIN_DECLS
+
+#define FLUID_TYPE_ASYNC_DISPATCHER (fluid_async_dispatcher_get_type ())
+
+FLUID_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher,
+                          FLUID, ASYNC_DISPATCHER, FluidDispatcher)
+
+/**
+ * FluidAsyncHandlerFunc:
+ * @message: the message, valid until @task completes
+ * @task: the task to complete, now or later, with
+ *   g_task_return_boolean() (%TRUE) or g_task_return_error(); take a
+ *   reference on it to complete it later
+ * @user_data: the data given with the handler
+ *
+ * An asynchronous handler of a #FluidAsyncDispatcher.
+ */
+typedef void (* FluidAsyncHandlerFunc) (const GValue *message,
+                                        GTask        *task,
+                                        gpointer      user_data);
+
+/**
+ * FluidAsyncDispatcherClass:
+ * @parent_class: the parent class
+ *
+ * The class structure of #FluidAsyncDispatcher.
+ */
+struct _FluidAsyncDispatcherClass
+{
+  FluidDispatcherClass parent_class;
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+FLUID_AVAILABLE_IN_ALL
+FluidAsyncDispatcher *fluid_async_dispatcher_new              (FluidEventTypeFunc      func,
+                                                               gpointer                user_data,
+                                                               GDestroyNotify          destroy);
+FLUID_AVAILABLE_IN_ALL
+gboolean              fluid_async_dispatcher_register_handler (FluidAsyncDispatcher   *self,
+                                                               const char             *event,
+                                                               FluidAsyncHandlerFunc   func,
+                                                               gpointer                user_data,
+                                                               GDestroyNotify          destroy);
+FLUID_AVAILABLE_IN_ALL
+void                  fluid_async_dispatcher_dispatch_async   (FluidAsyncDispatcher   *self,
+                                                               const GValue           *message,
+                                                               GCancellable           *cancellable,
+                                                               GAsyncReadyCallback     callback,
+                                                               gpointer                user_data);
+FLUID_AVAILABLE_IN_ALL
+guint                 fluid_async_dispatcher_dispatch_finish  (FluidAsyncDispatcher   *self,
+                                                               GAsyncResult           *result,
+                                                               GError                **error);
+
+G_END_DECLS

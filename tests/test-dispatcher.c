@@ -1,0 +1,590 @@
+/* test-dispatcher.c: FluidEvent, FluidDispatcher, FluidAsyncDispatcher and
+ * FluidAsyncConsumer
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+static void
+set_string (GValue     *value,
+            const char *text)
+{
+  g_value_init (value, G_TYPE_STRING);
+  g_value_set_string (value, text);
+}
+
+/* FluidEvent */
+
+static void
+test_event_parse (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FluidEvent) plain = fluid_event_new_from_string ("type", &error);
+  g_autoptr(FluidEvent) tagged = NULL;
+  g_autoptr(FluidEvent) dotted = NULL;
+  g_autoptr(FluidEvent) made = NULL;
+  g_autoptr(FluidEvent) copy = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (plain->type, ==, "type");
+  g_assert_cmpstr (plain->tag, ==, "");
+  text = fluid_event_to_string (plain);
+  g_assert_cmpstr (text, ==, "type");
+  g_clear_pointer (&text, g_free);
+
+  tagged = fluid_event_new_from_string ("type.tag", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tagged->type, ==, "type");
+  g_assert_cmpstr (tagged->tag, ==, "tag");
+  text = fluid_event_to_string (tagged);
+  g_assert_cmpstr (text, ==, "type.tag");
+  g_clear_pointer (&text, g_free);
+
+  /* The type ends at the first dot. */
+  dotted = fluid_event_new_from_string ("a.b.c", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dotted->type, ==, "a");
+  g_assert_cmpstr (dotted->tag, ==, "b.c");
+
+  made = fluid_event_new ("type", "tag");
+  g_assert_true (fluid_event_equal (made, tagged));
+  g_assert_false (fluid_event_equal (made, plain));
+  copy = g_boxed_copy (FLUID_TYPE_EVENT, made);
+  g_assert_true (fluid_event_equal (copy, made));
+  g_assert_true (copy != made);
+  g_clear_pointer (&made, fluid_event_free);
+  made = fluid_event_new ("type", NULL);
+  g_assert_true (fluid_event_equal (made, plain));
+}
+
+static void
+test_event_empty_type (void)
+{
+  const char *bad[] = { "", ".tag", "." };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (fluid_event_new_from_string (bad[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    }
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*type != NULL && *type != '\\0'*");
+  g_assert_null (fluid_event_new ("", NULL));
+  g_test_assert_expected_messages ();
+}
+
+/* FluidDispatcher */
+
+typedef struct
+{
+  GString *calls;
+  guint    destroyed;
+} Log;
+
+typedef struct
+{
+  Log        *log;
+  const char *name;
+} Handler;
+
+static void
+handler_destroy (gpointer data)
+{
+  Handler *handler = data;
+
+  handler->log->destroyed++;
+  g_free (handler);
+}
+
+static Handler *
+handler_new (Log        *log,
+             const char *name)
+{
+  Handler *handler = g_new0 (Handler, 1);
+
+  handler->log = log;
+  handler->name = name;
+  return handler;
+}
+
+static void
+log_handler (const GValue *message,
+             gpointer      user_data)
+{
+  Handler *handler = user_data;
+
+  g_string_append_printf (handler->log->calls, "%s:%s;", handler->name,
+                          G_VALUE_HOLDS_STRING (message) ? g_value_get_string (message)
+                                                         : G_VALUE_TYPE_NAME (message));
+}
+
+static gboolean
+register_log (FluidDispatcher *dispatcher,
+              const char      *event,
+              Log             *log,
+              const char      *name)
+{
+  return fluid_dispatcher_register_handler (dispatcher, event, log_handler,
+                                            handler_new (log, name), handler_destroy);
+}
+
+static void
+test_dispatcher_rules (void)
+{
+  g_autoptr(FluidDispatcher) dispatcher = fluid_dispatcher_new (NULL, NULL, NULL);
+  g_auto(GValue) message = G_VALUE_INIT;
+  g_auto(GValue) other = G_VALUE_INIT;
+  Log log = { g_string_new (NULL), 0 };
+
+  g_assert_false (register_log (dispatcher, "a", &log, "plain"));
+  g_assert_false (register_log (dispatcher, "a.x", &log, "x"));
+  g_assert_false (register_log (dispatcher, "a.y", &log, "y"));
+  g_assert_false (register_log (dispatcher, "b", &log, "b"));
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "a"), ==, 3);
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "a.x"), ==, 1);
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "a.z"), ==, 0);
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "b"), ==, 1);
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "c"), ==, 0);
+
+  /* A string message is its own event type: every tag of it is called,
+   * in the order registered. */
+  set_string (&message, "a");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 3);
+  g_assert_cmpstr (log.calls->str, ==, "plain:a;x:a;y:a;");
+  g_string_truncate (log.calls, 0);
+
+  /* Replacing keeps the place, and frees the old handler's data. */
+  g_assert_true (register_log (dispatcher, "a.x", &log, "x2"));
+  g_assert_cmpuint (log.destroyed, ==, 1);
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "a"), ==, 3);
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 3);
+  g_assert_cmpstr (log.calls->str, ==, "plain:a;x2:a;y:a;");
+  g_string_truncate (log.calls, 0);
+
+  /* Unregistering: exactly the event given. */
+  g_assert_true (fluid_dispatcher_unregister_handler (dispatcher, "a.x"));
+  g_assert_false (fluid_dispatcher_unregister_handler (dispatcher, "a.x"));
+  g_assert_cmpuint (log.destroyed, ==, 2);
+  g_assert_true (fluid_dispatcher_unregister_handler (dispatcher, "a"));
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (dispatcher, "a"), ==, 1);
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 1);
+  g_assert_cmpstr (log.calls->str, ==, "y:a;");
+  g_assert_false (fluid_dispatcher_unregister_handler (dispatcher, "nothing"));
+
+  /* Unknown type: no handler, 0. */
+  set_string (&other, "unknown");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &other), ==, 0);
+
+  g_clear_object (&dispatcher);
+  g_assert_cmpuint (log.destroyed, ==, 5);
+  g_string_free (log.calls, TRUE);
+}
+
+static char *
+parity_event_type (FluidDispatcher *dispatcher,
+                   const GValue    *message,
+                   gpointer         user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  if (!G_VALUE_HOLDS_INT (message))
+    return NULL;
+  return g_strdup (g_value_get_int (message) % 2 == 0 ? "even" : "odd");
+}
+
+static void
+test_dispatcher_event_type_func (void)
+{
+  guint calls = 0;
+  g_autoptr(FluidDispatcher) dispatcher = fluid_dispatcher_new (parity_event_type, &calls, NULL);
+  g_auto(GValue) number = G_VALUE_INIT;
+  g_auto(GValue) text = G_VALUE_INIT;
+  g_autofree char *type = NULL;
+  Log log = { g_string_new (NULL), 0 };
+
+  register_log (dispatcher, "even", &log, "even");
+  register_log (dispatcher, "odd", &log, "odd");
+  g_value_init (&number, G_TYPE_INT);
+  g_value_set_int (&number, 4);
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &number), ==, 1);
+  g_value_set_int (&number, 7);
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &number), ==, 1);
+  g_assert_cmpstr (log.calls->str, ==, "even:gint;odd:gint;");
+  type = fluid_dispatcher_get_event_type (dispatcher, &number);
+  g_assert_cmpstr (type, ==, "odd");
+
+  /* No event type: nothing called. */
+  set_string (&text, "even");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &text), ==, 0);
+  g_assert_cmpuint (calls, ==, 4);
+  g_string_free (log.calls, TRUE);
+}
+
+/* A subclass that overrides event_type. */
+#define TEST_TYPE_PREFIX_DISPATCHER (test_prefix_dispatcher_get_type ())
+G_DECLARE_FINAL_TYPE (TestPrefixDispatcher, test_prefix_dispatcher, TEST, PREFIX_DISPATCHER, FluidDispatcher)
+
+struct _TestPrefixDispatcher
+{
+  FluidDispatcher parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestPrefixDispatcher, test_prefix_dispatcher, FLUID_TYPE_DISPATCHER)
+
+static char *
+test_prefix_dispatcher_event_type (FluidDispatcher *dispatcher,
+                                   const GValue    *message)
+{
+  const char *text = g_value_get_string (message);
+  const char *colon = strchr (text, ':');
+
+  return colon != NULL ? g_strndup (text, colon - text) : NULL;
+}
+
+static void
+test_prefix_dispatcher_class_init (TestPrefixDispatcherClass *klass)
+{
+  FLUID_DISPATCHER_CLASS (klass)->event_type = test_prefix_dispatcher_event_type;
+}
+
+static void
+test_prefix_dispatcher_init (TestPrefixDispatcher *self)
+{
+}
+
+static void
+test_dispatcher_subclass (void)
+{
+  g_autoptr(FluidDispatcher) dispatcher = g_object_new (TEST_TYPE_PREFIX_DISPATCHER, NULL);
+  g_auto(GValue) message = G_VALUE_INIT;
+  Log log = { g_string_new (NULL), 0 };
+
+  register_log (dispatcher, "user", &log, "user");
+  set_string (&message, "user:created");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 1);
+  g_assert_cmpstr (log.calls->str, ==, "user:user:created;");
+  g_string_free (log.calls, TRUE);
+}
+
+/* A handler that unregisters another during the dispatch: the handlers of
+ * the dispatch are those registered when it began. */
+static void
+unregister_other (const GValue *message,
+                  gpointer      user_data)
+{
+  fluid_dispatcher_unregister_handler (user_data, "a.second");
+}
+
+static void
+test_dispatcher_unregister_in_handler (void)
+{
+  g_autoptr(FluidDispatcher) dispatcher = fluid_dispatcher_new (NULL, NULL, NULL);
+  g_auto(GValue) message = G_VALUE_INIT;
+  Log log = { g_string_new (NULL), 0 };
+
+  fluid_dispatcher_register_handler (dispatcher, "a", unregister_other, dispatcher, NULL);
+  register_log (dispatcher, "a.second", &log, "second");
+  set_string (&message, "a");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 2);
+  g_assert_cmpstr (log.calls->str, ==, "second:a;");
+  g_assert_cmpuint (log.destroyed, ==, 1);
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 1);
+  g_string_free (log.calls, TRUE);
+}
+
+static void
+test_dispatcher_bad_input (void)
+{
+  g_autoptr(FluidDispatcher) dispatcher = fluid_dispatcher_new (NULL, NULL, NULL);
+  g_auto(GValue) message = G_VALUE_INIT;
+  Log log = { g_string_new (NULL), 0 };
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*the event type is empty*");
+  g_assert_false (register_log (dispatcher, "", &log, "empty"));
+  g_test_assert_expected_messages ();
+  /* The handler's data is freed. */
+  g_assert_cmpuint (log.destroyed, ==, 1);
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*the event type is empty*");
+  g_assert_false (register_log (dispatcher, ".tag", &log, "empty"));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_false (fluid_dispatcher_register_handler (dispatcher, "a", NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, NULL), ==, 0);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_DISPATCHER*");
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (NULL, "a"), ==, 0);
+  g_test_assert_expected_messages ();
+
+  /* Still usable. */
+  g_assert_false (register_log (dispatcher, "a", &log, "a"));
+  set_string (&message, "a");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (dispatcher, &message), ==, 1);
+  g_string_free (log.calls, TRUE);
+}
+
+/* FluidAsyncDispatcher */
+
+typedef struct
+{
+  GString *calls;
+  guint    started;
+  guint    in_flight;
+  guint    max_in_flight;
+} AsyncLog;
+
+typedef struct
+{
+  AsyncLog   *log;
+  const char *name;
+  gboolean    fail;
+} AsyncHandler;
+
+typedef struct
+{
+  AsyncHandler *handler;
+  GTask        *task;
+} Completion;
+
+static gboolean
+complete_later_cb (gpointer user_data)
+{
+  Completion *completion = user_data;
+  AsyncHandler *handler = completion->handler;
+
+  handler->log->in_flight--;
+  g_string_append_printf (handler->log->calls, "done %s;", handler->name);
+  if (handler->fail)
+    g_task_return_new_error (completion->task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             "%s failed", handler->name);
+  else
+    g_task_return_boolean (completion->task, TRUE);
+  g_object_unref (completion->task);
+  g_free (completion);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes on a later main-loop iteration. */
+static void
+async_handler (const GValue *message,
+               GTask        *task,
+               gpointer      user_data)
+{
+  AsyncHandler *handler = user_data;
+  Completion *completion = g_new0 (Completion, 1);
+
+  handler->log->started++;
+  handler->log->in_flight++;
+  handler->log->max_in_flight = MAX (handler->log->max_in_flight, handler->log->in_flight);
+  g_string_append_printf (handler->log->calls, "start %s:%s;", handler->name,
+                          g_value_get_string (message));
+  completion->handler = handler;
+  completion->task = g_object_ref (task);
+  g_idle_add (complete_later_cb, completion);
+}
+
+static void
+register_async (FluidAsyncDispatcher *dispatcher,
+                const char           *event,
+                AsyncLog             *log,
+                const char           *name,
+                gboolean              fail)
+{
+  AsyncHandler *handler = g_new0 (AsyncHandler, 1);
+
+  handler->log = log;
+  handler->name = name;
+  handler->fail = fail;
+  fluid_async_dispatcher_register_handler (dispatcher, event, async_handler, handler, g_free);
+}
+
+static guint
+dispatch_and_wait (FluidAsyncDispatcher  *dispatcher,
+                   const char            *text,
+                   GError               **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_auto(GValue) message = G_VALUE_INIT;
+
+  set_string (&message, text);
+  fluid_async_dispatcher_dispatch_async (dispatcher, &message, NULL,
+                                         fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  return fluid_async_dispatcher_dispatch_finish (dispatcher, result, error);
+}
+
+static void
+immediate_handler (const GValue *message,
+                   GTask        *task,
+                   gpointer      user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_async_dispatch (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  guint immediate = 0;
+  Log sync_log = { g_string_new (NULL), 0 };
+
+  register_async (dispatcher, "job", &log, "one", FALSE);
+  register_async (dispatcher, "job.two", &log, "two", FALSE);
+  fluid_async_dispatcher_register_handler (dispatcher, "job.now", immediate_handler, &immediate, NULL);
+  g_assert_false (register_log (FLUID_DISPATCHER (dispatcher), "job.sync", &sync_log, "sync"));
+
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 4);
+  g_assert_no_error (error);
+  /* Concurrently: both started before either completed. */
+  g_assert_cmpuint (log.max_in_flight, ==, 2);
+  g_assert_cmpstr (log.calls->str, ==, "start one:job;start two:job;done one;done two;");
+  g_assert_cmpuint (immediate, ==, 1);
+  g_assert_cmpstr (sync_log.calls->str, ==, "sync:job;");
+
+  /* No handler: 0 at once. */
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "other", &error), ==, 0);
+  g_assert_no_error (error);
+
+  g_string_free (log.calls, TRUE);
+  g_string_free (sync_log.calls, TRUE);
+}
+
+static void
+test_async_dispatch_error (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  register_async (dispatcher, "job.a", &log, "a", FALSE);
+  register_async (dispatcher, "job.b", &log, "b", TRUE);
+  register_async (dispatcher, "job.c", &log, "c", TRUE);
+
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 0);
+  /* The first error; and the dispatch waited for every handler. */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "b failed");
+  g_assert_cmpuint (log.in_flight, ==, 0);
+  g_assert_cmpuint (log.started, ==, 3);
+  g_string_free (log.calls, TRUE);
+}
+
+static void
+test_async_dispatcher_sync_dispatch (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_auto(GValue) message = G_VALUE_INIT;
+
+  register_async (dispatcher, "job", &log, "a", FALSE);
+  set_string (&message, "job");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*is asynchronous*");
+  g_assert_cmpuint (fluid_dispatcher_dispatch (FLUID_DISPATCHER (dispatcher), &message), ==, 0);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (log.started, ==, 0);
+  g_string_free (log.calls, TRUE);
+}
+
+/* FluidAsyncConsumer */
+
+static void
+test_async_consumer (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  g_autoptr(FluidWorker) worker = fluid_async_consumer_new (dispatcher);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GVariant) status = NULL;
+  guint64 processed = 0;
+
+  g_assert_true (fluid_async_consumer_get_dispatcher (FLUID_ASYNC_CONSUMER (worker)) == dispatcher);
+  register_async (dispatcher, "m1", &log, "h", FALSE);
+  register_async (dispatcher, "m2", &log, "h", FALSE);
+  register_async (dispatcher, "m3", &log, "h", FALSE);
+
+  fluid_queue_consumer_send_string (consumer, "m1");
+  fluid_queue_consumer_send_string (consumer, "m2");
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_queue_consumer_send_string (consumer, "unhandled");
+  fluid_queue_consumer_send_string (consumer, "m3");
+  fluid_test_wait_until (log.started == 3 && log.in_flight == 0);
+
+  /* One message at a time, in order, each awaited. */
+  g_assert_cmpuint (log.max_in_flight, ==, 1);
+  g_assert_cmpstr (log.calls->str, ==, "start h:m1;done h;start h:m2;done h;start h:m3;done h;");
+  fluid_test_wait_until (fluid_queue_consumer_get_queue_size (consumer) == 0);
+  status = fluid_test_status (worker);
+  g_assert_true (g_variant_lookup (status, "processed", "t", &processed));
+  g_assert_cmpuint (processed, >=, 3);
+
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  fluid_test_wait_until (fluid_worker_is_stopped (worker));
+  g_string_free (log.calls, TRUE);
+}
+
+static void
+test_async_consumer_error (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  g_autoptr(FluidWorker) worker = fluid_async_consumer_new (dispatcher);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  register_async (dispatcher, "bad", &log, "bad", TRUE);
+  fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (worker), "bad");
+  fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (worker), "after");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*stopped running: bad failed*");
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (worker)), ==, 1);
+  g_string_free (log.calls, TRUE);
+}
+
+static void
+test_async_consumer_bad_input (void)
+{
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_ASYNC_DISPATCHER*");
+  g_assert_null (fluid_async_consumer_new (NULL));
+  g_test_assert_expected_messages ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/event/parse", test_event_parse);
+  g_test_add_func ("/event/empty-type", test_event_empty_type);
+  g_test_add_func ("/dispatcher/rules", test_dispatcher_rules);
+  g_test_add_func ("/dispatcher/event-type-func", test_dispatcher_event_type_func);
+  g_test_add_func ("/dispatcher/subclass", test_dispatcher_subclass);
+  g_test_add_func ("/dispatcher/unregister-in-handler", test_dispatcher_unregister_in_handler);
+  g_test_add_func ("/dispatcher/bad-input", test_dispatcher_bad_input);
+  g_test_add_func ("/async-dispatcher/dispatch", test_async_dispatch);
+  g_test_add_func ("/async-dispatcher/error", test_async_dispatch_error);
+  g_test_add_func ("/async-dispatcher/sync-dispatch", test_async_dispatcher_sync_dispatch);
+  g_test_add_func ("/async-consumer/order", test_async_consumer);
+  g_test_add_func ("/async-consumer/error", test_async_consumer_error);
+  g_test_add_func ("/async-consumer/bad-input", test_async_consumer_bad_input);
+
+  return g_test_run ();
+}
