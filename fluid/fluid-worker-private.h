@@ -23,4 +23,17 @@ GMainContext *fluid_worker_get_context     (FluidWorker *self);
 void          fluid_worker_set_stop_reason (FluidWorker *self,
                                             const char  *reason);
 
+typedef void (* FluidWorkerStoppedFunc) (FluidWorker *worker,
+                                         const char  *reason,
+                                         int          exit_code,
+                                         gpointer     user_data);
+
+void          fluid_worker_start             (FluidWorker *self);
+void          fluid_worker_request_shutdown  (FluidWorker *self);
+gboolean      fluid_worker_set_supervisor    (FluidWorker            *self,
+                                              FluidWorkerStoppedFunc  func,
+                                              gpointer                user_data);
+gboolean      fluid_worker_is_supervised_by  (FluidWorker *self,
+                                              gpointer     user_data);
+
 G_END_DECLS

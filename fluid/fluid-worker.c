@@ -94,6 +94,10 @@ typedef struct
 
   GQueue            waiters;
   GQueue            sleepers;
+
+  /* A group watching this worker: told of the end after ::stopped. */
+  FluidWorkerStoppedFunc  supervisor_func;
+  gpointer                supervisor_data;
 } FluidWorkerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
@@ -378,6 +382,9 @@ fluid_worker_finish (FluidWorker *self,
     fluid_pending_queue_wake (&priv->sleepers, FALSE);
 
   g_signal_emit (self, signals[SIGNAL_STOPPED], 0, reason, exit_code);
+
+  if (priv->supervisor_func != NULL)
+    priv->supervisor_func (self, reason, exit_code, priv->supervisor_data);
 
   while (priv->waiters.head != NULL)
     {
@@ -1089,6 +1096,31 @@ fluid_worker_gracefully_stop (FluidWorker *self)
 
 /* Startup, shutdown, waiting */
 
+/* Moves a worker in INIT to RUNNING and calls on_startup and run;
+ * @task, if any, is completed once it runs. */
+static void
+fluid_worker_start_running (FluidWorker *self,
+                            GTask       *task)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_assert (priv->state == FLUID_WORKER_STATE_INIT);
+
+  g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
+  fluid_worker_get_cancellable (self);
+
+  /* Dropped by fluid_worker_finish(). */
+  g_object_ref (self);
+
+  fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
+  g_debug ("%s started running", priv->name);
+  g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+  if (task != NULL)
+    g_task_return_boolean (task, TRUE);
+
+  fluid_worker_begin_startup (self);
+}
+
 /**
  * fluid_worker_startup_async:
  * @self: a #FluidWorker
@@ -1130,18 +1162,7 @@ fluid_worker_startup_async (FluidWorker         *self,
       return;
     }
 
-  g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
-  fluid_worker_get_cancellable (self);
-
-  /* Dropped by fluid_worker_finish(). */
-  g_object_ref (self);
-
-  fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
-  g_debug ("%s started running", priv->name);
-  g_signal_emit (self, signals[SIGNAL_STARTED], 0);
-  g_task_return_boolean (task, TRUE);
-
-  fluid_worker_begin_startup (self);
+  fluid_worker_start_running (self, task);
 }
 
 /**
@@ -1408,7 +1429,10 @@ fluid_worker_sleep_async (FluidWorker         *self,
     g_task_return_boolean (task, FALSE);
   else if (!g_task_return_error_if_cancelled (task))
     {
-      pending = fluid_pending_add (&priv->sleepers, task, cancellable);
+      /* The worker's own cancellable is cancelled only by a forced stop,
+       * which fails every sleeper itself: no need to watch it. */
+      pending = fluid_pending_add (&priv->sleepers, task,
+                                   cancellable != priv->cancellable ? cancellable : NULL);
       pending->timeout = g_timeout_source_new (seconds_to_ms (seconds));
       g_source_set_static_name (pending->timeout, "[fluid] worker sleep");
       g_source_set_callback (pending->timeout, fluid_worker_sleep_elapsed_cb, pending, NULL);
@@ -1464,4 +1488,57 @@ fluid_worker_set_stop_reason (FluidWorker *self,
 
   g_free (priv->stop_reason);
   priv->stop_reason = g_strdup (reason);
+}
+
+/* Starts a worker in INIT as fluid_worker_startup_async() does, without a
+ * task to complete: for groups that start thousands of children. */
+void
+fluid_worker_start (FluidWorker *self)
+{
+  fluid_worker_start_running (self, NULL);
+}
+
+/* Asks the worker to stop and arms its grace timer, as
+ * fluid_worker_shutdown_async() does, without a task to complete. Called on
+ * the worker's context. */
+void
+fluid_worker_request_shutdown (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finished)
+    return;
+
+  g_object_ref (self);
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+  fluid_worker_arm_grace_timer (self);
+  g_object_unref (self);
+}
+
+/* Sets the one supervisor of the worker, told of the end of the worker
+ * right after ::stopped is emitted; FALSE if another one is set. Pass a NULL
+ * @func to clear it. */
+gboolean
+fluid_worker_set_supervisor (FluidWorker            *self,
+                             FluidWorkerStoppedFunc  func,
+                             gpointer                user_data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (func != NULL && priv->supervisor_func != NULL)
+    return FALSE;
+
+  priv->supervisor_func = func;
+  priv->supervisor_data = user_data;
+  return TRUE;
+}
+
+/* Whether @user_data is the supervisor of the worker. */
+gboolean
+fluid_worker_is_supervised_by (FluidWorker *self,
+                               gpointer     user_data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  return priv->supervisor_func != NULL && priv->supervisor_data == user_data;
 }

@@ -45,18 +45,18 @@
 
 typedef struct
 {
-  /* The children, in the order they were added, and each child's position
-   * plus one, for membership and lookups in constant time. */
+  /* The children, in the order they were added, and the same as a set,
+   * for membership in constant time. */
   GPtrArray    *children;
-  GHashTable   *positions;
+  GHashTable   *members;
   guint         n_child_groups;
 
   GTask        *run_task;
   GTask        *wait_task;
   gulong        cancelled_id;
 
-  /* Children watched (a "stopped" handler connected) that have not
-   * stopped yet. */
+  /* Children watched (as their supervisor, or through a "stopped" handler
+   * when another group supervises them) that have not stopped yet. */
   guint         n_live;
 
   /* Set when run begins: children are started and watched from then on. */
@@ -174,11 +174,14 @@ fluid_workers_adopt (FluidWorkers *self,
       return;
     }
 
-  g_signal_connect (child, "stopped", G_CALLBACK (fluid_workers_child_stopped_cb), self);
+  /* One supervisor per worker costs nothing; a worker in several groups
+   * is watched by the others through its signal. */
+  if (!fluid_worker_set_supervisor (child, fluid_workers_child_stopped_cb, self))
+    g_signal_connect (child, "stopped", G_CALLBACK (fluid_workers_child_stopped_cb), self);
   priv->n_live++;
 
   if (state == FLUID_WORKER_STATE_INIT)
-    fluid_worker_startup_async (child, NULL, NULL, NULL);
+    fluid_worker_start (child);
 }
 
 /* Asks every child that runs to shut down; each is forced after its own
@@ -187,12 +190,19 @@ static void
 fluid_workers_shutdown_children (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
 
   for (guint i = 0; i < priv->children->len; i++)
     {
       FluidWorker *child = g_ptr_array_index (priv->children, i);
 
-      if (fluid_worker_has_started (child) && !fluid_worker_is_stopped (child))
+      if (!fluid_worker_has_started (child) || fluid_worker_is_stopped (child))
+        continue;
+      /* A child on the group's context is stopped in place; one that
+       * runs elsewhere through the thread-safe public call. */
+      if (fluid_worker_get_context (child) == context)
+        fluid_worker_request_shutdown (child);
+      else
         fluid_worker_shutdown_async (child, NULL, NULL, NULL);
     }
 }
@@ -369,19 +379,25 @@ fluid_workers_status_complete (GTask *task)
                          (GDestroyNotify) g_variant_unref);
 }
 
+typedef struct
+{
+  GTask *task;
+  guint  position;
+} ChildStatus;
+
 static void
 fluid_workers_child_status_cb (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  FluidWorkers *self = g_task_get_source_object (task);
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  ChildStatus *child_status = user_data;
+  g_autoptr(GTask) task = child_status->task;
   StatusData *data = g_task_get_task_data (task);
-  guint position = GPOINTER_TO_UINT (g_hash_table_lookup (priv->positions, source)) - 1;
+  guint position = child_status->position;
   GError *error = NULL;
   GVariant *status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
 
+  g_free (child_status);
   g_assert (position < data->n_children);
 
   if (status == NULL)
@@ -419,8 +435,14 @@ fluid_workers_status_async (FluidWorker         *worker,
   data->n_pending = data->n_children + 1;
 
   for (guint i = 0; i < data->n_children; i++)
-    fluid_worker_status_async (g_ptr_array_index (priv->children, i), cancellable,
-                               fluid_workers_child_status_cb, g_object_ref (task));
+    {
+      ChildStatus *child_status = g_new (ChildStatus, 1);
+
+      child_status->task = g_object_ref (task);
+      child_status->position = i;
+      fluid_worker_status_async (g_ptr_array_index (priv->children, i), cancellable,
+                                 fluid_workers_child_status_cb, child_status);
+    }
 
   if (--data->n_pending == 0)
     fluid_workers_status_complete (task);
@@ -490,8 +512,14 @@ fluid_workers_dispose (GObject *object)
   if (priv->supervising)
     {
       for (guint i = 0; i < priv->children->len; i++)
-        g_signal_handlers_disconnect_by_func (g_ptr_array_index (priv->children, i),
-                                              fluid_workers_child_stopped_cb, object);
+        {
+          FluidWorker *child = g_ptr_array_index (priv->children, i);
+
+          if (fluid_worker_is_supervised_by (child, object))
+            fluid_worker_set_supervisor (child, NULL, NULL);
+          else
+            g_signal_handlers_disconnect_by_func (child, fluid_workers_child_stopped_cb, object);
+        }
       priv->supervising = FALSE;
     }
 
@@ -506,7 +534,7 @@ fluid_workers_finalize (GObject *object)
   g_assert (priv->run_task == NULL);
   g_assert (priv->wait_task == NULL);
 
-  g_hash_table_unref (priv->positions);
+  g_hash_table_unref (priv->members);
   g_ptr_array_unref (priv->children);
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->finalize (object);
@@ -538,7 +566,7 @@ fluid_workers_init (FluidWorkers *self)
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
   priv->children = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->positions = g_hash_table_new (NULL, NULL);
+  priv->members = g_hash_table_new (NULL, NULL);
 }
 
 /* Public API */
@@ -591,7 +619,7 @@ fluid_workers_contains (FluidWorkers *group,
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (group);
 
-  if ((gpointer) group == (gpointer) worker || g_hash_table_contains (priv->positions, worker))
+  if ((gpointer) group == (gpointer) worker || g_hash_table_contains (priv->members, worker))
     return TRUE;
   if (priv->n_child_groups == 0)
     return FALSE;
@@ -634,7 +662,7 @@ fluid_workers_add_worker (FluidWorkers *self,
 
   priv = fluid_workers_get_instance_private (self);
 
-  if (g_hash_table_contains (priv->positions, worker))
+  if (g_hash_table_contains (priv->members, worker))
     return;
 
   if (FLUID_IS_WORKERS (worker) && fluid_workers_contains (FLUID_WORKERS (worker), FLUID_WORKER (self)))
@@ -647,7 +675,7 @@ fluid_workers_add_worker (FluidWorkers *self,
 
   position = priv->children->len;
   g_ptr_array_add (priv->children, g_object_ref (worker));
-  g_hash_table_insert (priv->positions, worker, GUINT_TO_POINTER (position + 1));
+  g_hash_table_add (priv->members, worker);
   if (FLUID_IS_WORKERS (worker))
     priv->n_child_groups++;
 
