@@ -13,5 +13,6 @@
 #include <fluid/fluid-enums.h>
 #include <fluid/fluid-worker.h>
 #include <fluid/fluid-worker-function.h>
+#include <fluid/fluid-task-worker.h>
 
 #undef __FLUID_H_INSIDE__
