@@ -12,7 +12,7 @@
  * @see_also: #FluidWorker
  *
  * A #FluidTaskWorker is a #FluidWorker whose body is the virtual method
- * `run (FluidTaskWorker *self, GTask *task)`: instead of the
+ * `run_task (FluidTaskWorker *self, GTask *task)`: instead of the
  * `run_async`/`run_finish` pair, it receives the #GTask of the run and
  * completes it, now or later, with g_task_return_boolean() or
  * g_task_return_error().
@@ -25,7 +25,7 @@
  * |[<!-- language="JavaScript" -->
  * const SimpleWorker = GObject.registerClass(
  * class SimpleWorker extends Fluid.TaskWorker {
- *     async vfunc_run(task) {
+ *     async vfunc_run_task(task) {
  *         try {
  *             while (this.is_running()) {
  *                 print(`Hello from ${this.name}`);
@@ -57,16 +57,16 @@ fluid_task_worker_run_async (FluidWorker         *worker,
   g_task_set_source_tag (task, fluid_task_worker_run_async);
   g_task_set_name (task, "[fluid] task worker run");
 
-  if (klass->run == NULL)
+  if (klass->run_task == NULL)
     {
       g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
-                               "%s does not implement run",
+                               "%s does not implement run_task",
                                G_OBJECT_TYPE_NAME (self));
       return;
     }
 
   /* The implementation takes a reference of its own to complete later. */
-  klass->run (self, task);
+  klass->run_task (self, task);
 }
 
 static gboolean

@@ -21,7 +21,7 @@ G_DECLARE_DERIVABLE_TYPE (FluidTaskWorker, fluid_task_worker, FLUID, TASK_WORKER
 /**
  * FluidTaskWorkerClass:
  * @parent_class: the parent class
- * @run: the body of the worker, abstract. It completes @task, now or later,
+ * @run_task: the body of the worker, abstract. It completes @task, now or later,
  *   with g_task_return_boolean() or g_task_return_error(); it should loop
  *   while fluid_worker_is_running(). The cancellable of @task is the
  *   worker's own, cancelled on a forced stop.
@@ -32,8 +32,8 @@ struct _FluidTaskWorkerClass
 {
   FluidWorkerClass parent_class;
 
-  void (* run) (FluidTaskWorker *self,
-                GTask           *task);
+  void (* run_task) (FluidTaskWorker *self,
+                     GTask           *task);
 
   /*< private >*/
   gpointer padding[8];

@@ -40,8 +40,8 @@ test_task_worker_slept_cb (GObject      *source,
 }
 
 static void
-test_task_worker_run (FluidTaskWorker *worker,
-                      GTask           *task)
+test_task_worker_run_task (FluidTaskWorker *worker,
+                           GTask           *task)
 {
   TestTaskWorker *self = TEST_TASK_WORKER (worker);
 
@@ -81,7 +81,7 @@ static void
 test_task_worker_class_init (TestTaskWorkerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = test_task_worker_finalize;
-  FLUID_TASK_WORKER_CLASS (klass)->run = test_task_worker_run;
+  FLUID_TASK_WORKER_CLASS (klass)->run_task = test_task_worker_run_task;
 }
 
 static void

@@ -11,7 +11,7 @@ import Fluid from 'gi://Fluid?version=1.0';
 import {assert, assertEqual, assertRejects, run, waitUntil} from './harness.js';
 
 // GJS 1.74 cannot implement run_async/run_finish (a vfunc with a callback
-// parameter): a JS worker extends Fluid.TaskWorker and implements run(task).
+// parameter): a JS worker extends Fluid.TaskWorker and implements run_task(task).
 const LoopingWorker = GObject.registerClass(
 class LoopingWorker extends Fluid.TaskWorker {
     _init(params = {}) {
@@ -19,7 +19,7 @@ class LoopingWorker extends Fluid.TaskWorker {
         this.iterations = 0;
     }
 
-    async vfunc_run(task) {
+    async vfunc_run_task(task) {
         try {
             while (this.is_running()) {
                 this.iterations++;
@@ -34,7 +34,7 @@ class LoopingWorker extends Fluid.TaskWorker {
 
 const FailingWorker = GObject.registerClass(
 class FailingWorker extends Fluid.TaskWorker {
-    vfunc_run(task) {
+    vfunc_run_task(task) {
         task.return_error(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED,
             'the disk is on fire'));
     }
@@ -43,7 +43,7 @@ class FailingWorker extends Fluid.TaskWorker {
 // Keeps its task and never completes it.
 const StubbornWorker = GObject.registerClass(
 class StubbornWorker extends Fluid.TaskWorker {
-    vfunc_run(task) {
+    vfunc_run_task(task) {
         this.task = task;
     }
 });
@@ -51,7 +51,7 @@ class StubbornWorker extends Fluid.TaskWorker {
 // The SimpleWorker of the aio-fluid tutorial.
 const SimpleWorker = GObject.registerClass(
 class SimpleWorker extends Fluid.TaskWorker {
-    async vfunc_run(task) {
+    async vfunc_run_task(task) {
         try {
             while (this.is_running()) {
                 this.printMessage();
