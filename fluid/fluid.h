@@ -20,5 +20,6 @@
 #include <fluid/fluid-dispatcher.h>
 #include <fluid/fluid-async-dispatcher.h>
 #include <fluid/fluid-async-consumer.h>
+#include <fluid/fluid-task-worker.h>
 
 #undef __FLUID_H_INSIDE__
