@@ -1,7 +1,8 @@
 /* simple-worker.c: the SimpleWorker of the aio-fluid tutorial
  *
  * A worker that prints its name and state every second until it is told to
- * stop gracefully, five seconds after it started.
+ * stop gracefully, five seconds after it started (or FLUID_DEMO_SECONDS,
+ * which the tests set to keep them short).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -128,13 +129,15 @@ worker_started_cb (GObject      *source,
                    gpointer      user_data)
 {
   FluidWorker *worker = FLUID_WORKER (source);
+  const char *demo_seconds = g_getenv ("FLUID_DEMO_SECONDS");
+  double seconds = demo_seconds != NULL ? g_ascii_strtod (demo_seconds, NULL) : 5.0;
   g_autoptr(GError) error = NULL;
 
   if (!fluid_worker_startup_finish (worker, result, &error))
     g_error ("Could not start the worker: %s", error->message);
 
-  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 5, stop_worker_cb,
-                              g_object_ref (worker), g_object_unref);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (seconds * 1000), stop_worker_cb,
+                      g_object_ref (worker), g_object_unref);
   fluid_worker_wait_for_shutdown_async (worker, NULL, worker_stopped_cb, user_data);
 }
 

@@ -14,8 +14,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_ASYNC_CONSUMER:
+ *
+ * The #GType of #FluidAsyncConsumer.
+ */
 #define FLUID_TYPE_ASYNC_CONSUMER (fluid_async_consumer_get_type ())
 
+/**
+ * FluidAsyncConsumer:
+ *
+ * A queue consumer that dispatches each message through a #FluidAsyncDispatcher; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (FluidAsyncConsumer, fluid_async_consumer, FLUID, ASYNC_CONSUMER, FluidQueueConsumer)
 

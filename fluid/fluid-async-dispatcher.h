@@ -15,8 +15,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_ASYNC_DISPATCHER:
+ *
+ * The #GType of #FluidAsyncDispatcher.
+ */
 #define FLUID_TYPE_ASYNC_DISPATCHER (fluid_async_dispatcher_get_type ())
 
+/**
+ * FluidAsyncDispatcher:
+ *
+ * A dispatcher whose handlers complete asynchronously; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher,
                           FLUID, ASYNC_DISPATCHER, FluidDispatcher)

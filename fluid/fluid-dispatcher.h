@@ -15,8 +15,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_DISPATCHER:
+ *
+ * The #GType of #FluidDispatcher.
+ */
 #define FLUID_TYPE_DISPATCHER (fluid_dispatcher_get_type ())
 
+/**
+ * FluidDispatcher:
+ *
+ * Holds message handlers keyed by event type and tag; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (FluidDispatcher, fluid_dispatcher, FLUID, DISPATCHER, GObject)
 

@@ -13,8 +13,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_QUEUE_CONSUMER_WORKER:
+ *
+ * The #GType of #FluidQueueConsumerWorker.
+ */
 #define FLUID_TYPE_QUEUE_CONSUMER_WORKER (fluid_queue_consumer_worker_get_type ())
 
+/**
+ * FluidQueueConsumerWorker:
+ *
+ * A queue consumer that handles each message with a callback, an `on_message` override or the #FluidQueueConsumerWorker::message signal; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
                           FLUID, QUEUE_CONSUMER_WORKER, FluidQueueConsumer)

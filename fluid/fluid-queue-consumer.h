@@ -13,8 +13,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_QUEUE_CONSUMER:
+ *
+ * The #GType of #FluidQueueConsumer.
+ */
 #define FLUID_TYPE_QUEUE_CONSUMER (fluid_queue_consumer_get_type ())
 
+/**
+ * FluidQueueConsumer:
+ *
+ * The abstract base of workers fed by a queue of messages; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumer, fluid_queue_consumer, FLUID, QUEUE_CONSUMER, FluidWorker)
 

@@ -42,6 +42,11 @@
  * C, Vala and Python subclass #FluidWorker directly.
  */
 
+/**
+ * FluidTaskWorker:
+ *
+ * The abstract base of workers whose `run_task` completes a #GTask.
+ */
 G_DEFINE_ABSTRACT_TYPE (FluidTaskWorker, fluid_task_worker, FLUID_TYPE_WORKER)
 
 static void

@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_TASK_WORKER:
+ *
+ * The #GType of #FluidTaskWorker.
+ */
 #define FLUID_TYPE_TASK_WORKER (fluid_task_worker_get_type ())
 
 FLUID_AVAILABLE_IN_ALL

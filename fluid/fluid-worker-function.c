@@ -48,6 +48,11 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/**
+ * FluidWorkerFunction:
+ *
+ * A worker that calls a #FluidWorkerFunc in a loop; its fields are private.
+ */
 G_DEFINE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID_TYPE_WORKER)
 
 static void fluid_worker_function_iterate (GTask *task);

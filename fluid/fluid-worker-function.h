@@ -23,6 +23,11 @@ G_BEGIN_DECLS
 typedef void (* FluidWorkerFunc) (FluidWorker *worker,
                                   gpointer     user_data);
 
+/**
+ * FLUID_TYPE_WORKER_FUNCTION:
+ *
+ * The #GType of #FluidWorkerFunction.
+ */
 #define FLUID_TYPE_WORKER_FUNCTION (fluid_worker_function_get_type ())
 
 FLUID_AVAILABLE_IN_ALL

@@ -100,8 +100,20 @@ typedef struct
   gpointer                supervisor_data;
 } FluidWorkerPrivate;
 
+/**
+ * FluidWorker:
+ *
+ * The abstract base of every worker; its fields are private.
+ */
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
 
+/**
+ * fluid_worker_error_quark:
+ *
+ * The quark of the %FLUID_WORKER_ERROR domain.
+ *
+ * Returns: the error domain of worker errors
+ */
 G_DEFINE_QUARK (fluid-worker-error-quark, fluid_worker_error)
 
 static void fluid_worker_begin_run      (FluidWorker *self);

@@ -83,6 +83,11 @@ GQuark fluid_worker_error_quark (void);
  */
 #define FLUID_EXIT_CODE_ERROR 2
 
+/**
+ * FLUID_TYPE_WORKER:
+ *
+ * The #GType of #FluidWorker.
+ */
 #define FLUID_TYPE_WORKER (fluid_worker_get_type ())
 
 FLUID_AVAILABLE_IN_ALL

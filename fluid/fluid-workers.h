@@ -13,8 +13,18 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FLUID_TYPE_WORKERS:
+ *
+ * The #GType of #FluidWorkers.
+ */
 #define FLUID_TYPE_WORKERS (fluid_workers_get_type ())
 
+/**
+ * FluidWorkers:
+ *
+ * A worker that supervises a group of child workers; its fields are private.
+ */
 FLUID_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (FluidWorkers, fluid_workers, FLUID, WORKERS, FluidWorker)
 

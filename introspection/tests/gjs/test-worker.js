@@ -77,6 +77,25 @@ function record(worker) {
 }
 
 run([
+    // Documents why Fluid.TaskWorker exists: GJS 1.74 refuses this class.
+    ['run_async cannot be implemented in GJS 1.74', async () => {
+        let refused = null;
+        try {
+            GObject.registerClass(class DirectWorker extends Fluid.Worker {
+                vfunc_run_async() {}
+                vfunc_run_finish() {
+                    return true;
+                }
+            });
+        } catch (e) {
+            refused = e;
+        }
+        if (refused === null)
+            print('# note: this GJS implements vfuncs with callback parameters');
+        else
+            assert(/callback as a parameter/.test(refused.message), `${refused}`);
+    }],
+
     ['properties', async () => {
         const worker = new LoopingWorker({name: 'looper', stopping_grace_period: 2.5});
         assertEqual(worker.name, 'looper');
