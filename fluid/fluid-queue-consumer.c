@@ -116,13 +116,68 @@ fluid_message_new (void)
   return g_slice_new0 (GValue);
 }
 
+/* Whether a #GValue of @type holds its whole content in data[0] and owns
+ * nothing: the scalar fundamental types. Such a value is copied bitwise and
+ * freed without g_value_unset(), which spares the value-table look-ups of
+ * g_value_init(), g_value_copy() and g_value_unset() on the hot path of
+ * small messages. Only the exact fundamental types: a derived type could
+ * bring its own value table. */
+static inline gboolean
+fluid_message_type_is_plain (GType type)
+{
+  switch (type)
+    {
+    case G_TYPE_CHAR:
+    case G_TYPE_UCHAR:
+    case G_TYPE_BOOLEAN:
+    case G_TYPE_INT:
+    case G_TYPE_UINT:
+    case G_TYPE_LONG:
+    case G_TYPE_ULONG:
+    case G_TYPE_INT64:
+    case G_TYPE_UINT64:
+    case G_TYPE_FLOAT:
+    case G_TYPE_DOUBLE:
+    case G_TYPE_POINTER:
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
 static void
 fluid_message_free (gpointer data)
 {
   GValue *message = data;
 
-  g_value_unset (message);
+  if (!fluid_message_type_is_plain (G_VALUE_TYPE (message)))
+    g_value_unset (message);
   g_slice_free (GValue, message);
+}
+
+/* A new message holding a copy of @value. */
+static GValue *
+fluid_message_copy (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+  GValue *copy;
+
+  if (fluid_message_type_is_plain (type))
+    {
+      /* What g_value_init() then g_value_copy() leave: the type, data[0]
+       * as the source has it, data[1] zero. */
+      copy = g_slice_new (GValue);
+      copy->g_type = type;
+      copy->data[0] = value->data[0];
+      copy->data[1].v_uint64 = 0;
+      return copy;
+    }
+
+  copy = fluid_message_new ();
+  g_value_init (copy, type);
+  g_value_copy (value, copy);
+  return copy;
 }
 
 static void
@@ -808,15 +863,10 @@ void
 fluid_queue_consumer_send (FluidQueueConsumer *self,
                            const GValue       *message)
 {
-  GValue *copy;
-
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (G_IS_VALUE (message));
 
-  copy = fluid_message_new ();
-  g_value_init (copy, G_VALUE_TYPE (message));
-  g_value_copy (message, copy);
-  fluid_queue_consumer_push (self, copy);
+  fluid_queue_consumer_push (self, fluid_message_copy (message));
 }
 
 /**
