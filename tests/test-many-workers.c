@@ -157,7 +157,6 @@ test_individual_rounds (void)
 
   for (guint round = 0; round < N_ROUNDS; round++)
     {
-      g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (g_object_unref);
       Counts counts = { 0, };
       guint handled = 0;
 
