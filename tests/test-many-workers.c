@@ -1,0 +1,212 @@
+/* test-many-workers.c: 10 000 workers started and stopped, round after
+ * round, with the resident memory flat across rounds
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-test-utils.h"
+
+#include <stdlib.h>
+
+#define N_WORKERS 10000
+#define N_ROUNDS  5
+
+/* Growth of the resident set allowed after the first round, which warms up
+ * GLib's allocators and type system: a leak of a hundred bytes per worker
+ * and round would exceed it. */
+#define RSS_TOLERANCE_KB 2048
+
+/* VmRSS of this process in kB, or 0 when it cannot be read. */
+static guint64
+read_rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "\nVmRSS:");
+  if (line == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
+}
+
+/* Under valgrind or a sanitizer the resident set says nothing about leaks
+ * (they report those themselves): .ci/hardening sets FLUID_TEST_NO_RSS=1
+ * there. */
+static gboolean
+rss_meaningful (void)
+{
+  const char *no_rss = g_getenv ("FLUID_TEST_NO_RSS");
+
+  return (no_rss == NULL || *no_rss == '\0' || g_str_equal (no_rss, "0")) && read_rss_kb () > 0;
+}
+
+static void
+check_rss (guint64 *rss, guint n_rounds)
+{
+  if (!rss_meaningful ())
+    {
+      g_test_message ("resident set not checked (FLUID_TEST_NO_RSS)");
+      return;
+    }
+
+  for (guint i = 0; i < n_rounds; i++)
+    g_test_message ("round %u: VmRSS %" G_GUINT64_FORMAT " kB", i, rss[i]);
+  for (guint i = 1; i < n_rounds; i++)
+    g_assert_cmpuint (rss[i], <=, rss[0] + RSS_TOLERANCE_KB);
+}
+
+static void
+count_call (FluidWorker *worker,
+            gpointer     user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+}
+
+typedef struct
+{
+  guint stopped;
+  guint finalized;
+} Counts;
+
+static void
+count_stopped_cb (FluidWorker *worker,
+                  const char  *reason,
+                  int          exit_code,
+                  gpointer     user_data)
+{
+  Counts *counts = user_data;
+
+  g_assert_cmpint (exit_code, ==, FLUID_EXIT_CODE_NORMAL);
+  counts->stopped++;
+}
+
+static void
+count_finalized (gpointer  user_data,
+                 GObject  *where_the_object_was)
+{
+  Counts *counts = user_data;
+
+  counts->finalized++;
+}
+
+/* Each round: a group of 10 000 FluidWorkerFunction workers, sleeping
+ * between calls, started, shut down and freed. */
+static void
+test_group_rounds (void)
+{
+  guint64 rss[N_ROUNDS];
+
+  for (guint round = 0; round < N_ROUNDS; round++)
+    {
+      FluidWorkers *group = fluid_workers_new ();
+      g_autoptr(GError) error = NULL;
+      Counts counts = { 0, };
+      guint calls = 0;
+
+      for (guint i = 0; i < N_WORKERS; i++)
+        {
+          FluidWorker *worker = fluid_worker_function_new (3600.0, count_call, &calls, NULL);
+
+          g_signal_connect (worker, "stopped", G_CALLBACK (count_stopped_cb), &counts);
+          g_object_weak_ref (G_OBJECT (worker), count_finalized, &counts);
+          fluid_workers_add_worker (group, worker);
+          g_object_unref (worker);
+        }
+      g_object_weak_ref (G_OBJECT (group), count_finalized, &counts);
+
+      g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+      g_assert_no_error (error);
+      /* Each function is called once, then sleeps. */
+      fluid_test_wait_until (calls == N_WORKERS);
+      g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (counts.stopped, ==, N_WORKERS);
+
+      g_object_unref (group);
+      fluid_test_wait_until (counts.finalized == N_WORKERS + 1);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      rss[round] = read_rss_kb ();
+    }
+
+  check_rss (rss, N_ROUNDS);
+}
+
+static void
+count_message (FluidQueueConsumerWorker *worker,
+               const GValue             *message,
+               gpointer                  user_data)
+{
+  guint *handled = user_data;
+
+  g_assert_cmpstr (g_value_get_string (message), ==, "ping");
+  (*handled)++;
+}
+
+/* Each round: 10 000 FluidQueueConsumerWorker started individually, sent a
+ * message each, shut down individually and freed. */
+static void
+test_individual_rounds (void)
+{
+  guint64 rss[N_ROUNDS];
+  FluidWorker **workers = g_new0 (FluidWorker *, N_WORKERS);
+
+  for (guint round = 0; round < N_ROUNDS; round++)
+    {
+      Counts counts = { 0, };
+      guint handled = 0;
+
+      for (guint i = 0; i < N_WORKERS; i++)
+        {
+          workers[i] = fluid_queue_consumer_worker_new (count_message, &handled, NULL);
+          g_signal_connect (workers[i], "stopped", G_CALLBACK (count_stopped_cb), &counts);
+          g_object_weak_ref (G_OBJECT (workers[i]), count_finalized, &counts);
+          fluid_worker_startup_async (workers[i], NULL, NULL, NULL);
+          fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (workers[i]), "ping");
+        }
+      fluid_test_wait_until (handled == N_WORKERS);
+
+      for (guint i = 0; i < N_WORKERS; i++)
+        {
+          g_assert_true (fluid_worker_is_running (workers[i]));
+          fluid_worker_shutdown_async (workers[i], NULL, NULL, NULL);
+          /* A running worker keeps itself alive. */
+          g_clear_object (&workers[i]);
+        }
+      fluid_test_wait_until (counts.finalized == N_WORKERS);
+      g_assert_cmpuint (counts.stopped, ==, N_WORKERS);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      rss[round] = read_rss_kb ();
+    }
+
+  check_rss (rss, N_ROUNDS);
+  g_free (workers);
+}
+
+static void
+drop_log (const char     *log_domain,
+          GLogLevelFlags  log_level,
+          const char     *message,
+          gpointer        user_data)
+{
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  g_test_init (&argc, &argv, NULL);
+  /* Two debug lines per worker and round would fill the test log. */
+  g_log_set_handler ("Fluid", G_LOG_LEVEL_DEBUG, drop_log, NULL);
+
+  g_test_add_func ("/many-workers/group-rounds", test_group_rounds);
+  g_test_add_func ("/many-workers/individual-rounds", test_individual_rounds);
+
+  return g_test_run ();
+}
