@@ -81,6 +81,10 @@ typedef struct
   guint               pumping : 1;
   guint               busy : 1;
   guint64             processed;
+  /* With drain-on-stop, how many of the messages queued when the stop
+   * was requested are still to be handled: what is sent later is not, so
+   * that a producer that keeps sending cannot hold the stop back. */
+  guint64             drain_left;
   GQueue              getters;
 
   /* The pump takes messages by batches, under one lock: the messages
@@ -374,8 +378,10 @@ fluid_queue_consumer_take_for_getter (FluidQueueConsumer *self,
       break;
 
     case FLUID_WORKER_STATE_STOPPING:
-      if (priv->drain_on_stop)
+      if (priv->drain_left > 0)
         message = fluid_async_queue_try_pop (priv->queue);
+      if (message != NULL)
+        priv->drain_left--;
       break;
 
     case FLUID_WORKER_STATE_STOPPED:
@@ -508,16 +514,21 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
       if (priv->pump_error != NULL)
         break;
 
+      if (state != FLUID_WORKER_STATE_RUNNING &&
+          !(state == FLUID_WORKER_STATE_STOPPING && priv->drain_left > 0))
+        break;
+
+      if (budget == 0)
+        {
+          /* Yield to the rest of the context, and come back. */
+          g_source_set_ready_time (priv->source, 0);
+          priv->pumping = FALSE;
+          return;
+        }
+      budget--;
+
       if (state == FLUID_WORKER_STATE_RUNNING)
         {
-          if (budget == 0)
-            {
-              /* Yield to the rest of the context, and come back. */
-              g_source_set_ready_time (priv->source, 0);
-              priv->pumping = FALSE;
-              return;
-            }
-          budget--;
           message = fluid_queue_consumer_pump_take (self, TRUE);
           if (message == NULL)
             {
@@ -525,14 +536,13 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
               return;
             }
         }
-      else if (state == FLUID_WORKER_STATE_STOPPING && priv->drain_on_stop)
+      else
         {
           message = fluid_queue_consumer_pump_take (self, FALSE);
           if (message == NULL)
             break;
+          priv->drain_left--;
         }
-      else
-        break;
 
       priv->processed++;
       priv->current = message;
@@ -711,6 +721,8 @@ fluid_queue_consumer_notify (GObject    *object,
           break;
 
         case FLUID_WORKER_STATE_STOPPING:
+          if (priv->drain_on_stop)
+            priv->drain_left = fluid_queue_consumer_get_queue_size (self);
           fluid_queue_consumer_ready (self);
           break;
 
@@ -820,9 +832,11 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
    * FluidQueueConsumer:drain-on-stop:
    *
    * Whether a graceful stop lets the consumer handle every message already
-   * queued before `run` ends. When %FALSE (the default, as aio-fluid), the
-   * messages left in the queue when the worker stops are freed and counted
-   * in the `discarded` key of the status.
+   * queued before `run` ends. The messages queued when the stop is
+   * requested are handled; those sent during the stop are not, so that a
+   * producer that keeps sending cannot hold the stop back. When %FALSE (the
+   * default, as aio-fluid), the messages left in the queue when the worker
+   * stops are freed and counted in the `discarded` key of the status.
    */
   properties[PROP_DRAIN_ON_STOP] =
     g_param_spec_boolean ("drain-on-stop", NULL, NULL,

@@ -514,6 +514,45 @@ test_drain_on (void)
 }
 
 static void
+stop_then_send (FluidQueueConsumerWorker *worker,
+                const GValue             *message,
+                gpointer                  user_data)
+{
+  Recorder *recorder = user_data;
+
+  record_message (worker, message, recorder);
+  if (recorder->count == 1)
+    {
+      fluid_worker_gracefully_stop (FLUID_WORKER (worker));
+      send_int (FLUID_QUEUE_CONSUMER (worker), 100);
+    }
+}
+
+/* The drain handles what was queued when the stop was requested, and not
+ * what is sent during it: a producer that keeps sending cannot hold the
+ * stop back. */
+static void
+test_drain_stops_at_the_stop (void)
+{
+  Recorder recorder;
+  g_autoptr(FluidWorker) worker = NULL;
+  FluidQueueConsumer *consumer;
+
+  recorder_init (&recorder);
+  worker = fluid_queue_consumer_worker_new (stop_then_send, &recorder, NULL);
+  consumer = FLUID_QUEUE_CONSUMER (worker);
+  fluid_queue_consumer_set_drain_on_stop (consumer, TRUE);
+  for (int i = 0; i < 3; i++)
+    send_int (consumer, i);
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_cmpstr (recorder.seen->str, ==, "0;1;2;");
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 1);
+  recorder_clear (&recorder);
+}
+
+static void
 count_notify_cb (GObject    *object,
                  GParamSpec *pspec,
                  gpointer    user_data)
@@ -934,6 +973,7 @@ main (int   argc,
   g_test_add_func ("/queue-consumer/async-on-message-error", test_async_on_message_error);
   g_test_add_func ("/queue-consumer/drain-off", test_drain_off);
   g_test_add_func ("/queue-consumer/drain-on", test_drain_on);
+  g_test_add_func ("/queue-consumer/drain-stops-at-the-stop", test_drain_stops_at_the_stop);
   g_test_add_func ("/queue-consumer/drain-property", test_drain_property);
   g_test_add_func ("/queue-consumer/get-message-timeout", test_get_message_timeout);
   g_test_add_func ("/queue-consumer/get-message-wait", test_get_message_wait);
