@@ -35,6 +35,24 @@ Everything of the C API stays available; this override adds:
     ``"ExceptionType: message"``, and the blocking helpers below re-raise
     the original exception.
 
+Queue consumers
+    ``send(value)`` takes any Python value: ``str``, ``int``, ``float``,
+    GObjects, ``GLib.Variant`` and arbitrary Python objects (carried by
+    reference) arrive as they were sent. In a generator ``run`` of a
+    :class:`Fluid.QueueConsumer` subclass, ``message = yield
+    self.receive(timeout=-1)`` takes the next message (``None`` on timeout
+    or when the worker stops)::
+
+        class Printer(Fluid.QueueConsumer):
+            def run(self):
+                while self.is_running():
+                    message = yield self.receive()
+                    if message is not None:
+                        print(message)
+
+    A :class:`Fluid.QueueConsumerWorker` takes a plain function:
+    ``Fluid.QueueConsumerWorker.new(lambda worker, message: ...)``.
+
 Blocking helpers for scripts
     ``startup_sync()``, ``shutdown_sync()``, ``wait_for_shutdown_sync()``,
     ``sleep_sync(seconds)`` and ``status_sync()`` (a ``dict``) call the
@@ -106,8 +124,20 @@ class _Driver:
             self.task.return_error(_to_gerror(exception))
             return
 
+        if isinstance(request, _Receive):
+            self.worker.get_message_async(request.timeout, self.task.get_cancellable(),
+                                          self._received)
+            return
         seconds = 0.0 if request is None else float(request)
         self.worker.sleep_async(seconds, self.task.get_cancellable(), self._slept)
+
+    def _received(self, worker, result):
+        try:
+            message = worker.get_message_finish(result)
+        except GLib.Error as error:
+            self.step(None, error)
+            return
+        self.step(message, None)
 
     def _slept(self, worker, result):
         try:
@@ -116,6 +146,14 @@ class _Driver:
             self.step(None, error)
             return
         self.step(slept, None)
+
+
+class _Receive:
+    """What QueueConsumer.receive() returns: yielded from a generator run,
+    it takes the next message."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
 
 
 def _plain_loop(worker, method):
@@ -235,3 +273,17 @@ class Worker(Fluid.Worker):
 
 Worker = override(Worker)
 __all__.append("Worker")
+
+
+class QueueConsumer(Fluid.QueueConsumer):
+    __doc__ = Fluid.QueueConsumer.__doc__
+
+    def receive(self, timeout=-1.0):
+        """In a generator ``run``, ``message = yield self.receive()`` takes
+        the next message (``None`` on timeout or when the worker stops),
+        as aio-fluid's ``await self.get_message()``."""
+        return _Receive(timeout)
+
+
+QueueConsumer = override(QueueConsumer)
+__all__.append("QueueConsumer")

@@ -196,5 +196,42 @@ class TestOverride(TestCase):
         self.assertTrue(worker.wait_for_shutdown_sync())
 
 
+class Receiver(Fluid.QueueConsumer):
+    """A generator run taking messages with yield self.receive()."""
+
+    def __init__(self):
+        super().__init__()
+        self.received = []
+
+    def run(self):
+        while self.is_running():
+            message = yield self.receive(timeout=5)
+            if message is None:
+                continue
+            if message == "stop":
+                return
+            self.received.append(message)
+
+
+class TestQueueConsumerOverride(TestCase):
+    def test_receive_any_python_value(self):
+        worker = Receiver()
+        payload = object()
+        with worker:
+            for message in ("text", 42, payload):
+                worker.send(message)
+            iterate_until(lambda: len(worker.received) == 3, "three messages")
+        self.assertEqual(worker.received[:2], ["text", 42])
+        self.assertIs(worker.received[2], payload)
+
+    def test_return_at_sentinel(self):
+        worker = Receiver()
+        worker.startup_sync()
+        worker.send("one")
+        worker.send("stop")
+        self.assertTrue(worker.wait_for_shutdown_sync())
+        self.assertEqual(worker.received, ["one"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
