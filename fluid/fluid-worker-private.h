@@ -36,4 +36,14 @@ gboolean      fluid_worker_set_supervisor    (FluidWorker            *self,
 gboolean      fluid_worker_is_supervised_by  (FluidWorker *self,
                                               gpointer     user_data);
 
+typedef void (* FluidWorkerSleepFunc) (FluidWorker  *worker,
+                                       gboolean      elapsed,
+                                       const GError *error,
+                                       gpointer      user_data);
+
+void          fluid_worker_sleep_full        (FluidWorker          *self,
+                                              double                seconds,
+                                              FluidWorkerSleepFunc  func,
+                                              gpointer              user_data);
+
 G_END_DECLS
