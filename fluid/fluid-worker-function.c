@@ -4,6 +4,7 @@
  */
 
 #include "fluid-worker-function.h"
+#include "fluid-worker-private.h"
 
 #include <math.h>
 
@@ -52,18 +53,20 @@ G_DEFINE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID_TYPE_WORK
 
 static void fluid_worker_function_iterate (GTask *task);
 
+/* The worker sleeps with the task-free fluid_worker_sleep_full(): a sleep
+ * per heartbeat of thousands of workers is the common case, and a GTask
+ * for each would double its cost. */
 static void
-fluid_worker_function_slept_cb (GObject      *source,
-                                GAsyncResult *result,
+fluid_worker_function_slept_cb (FluidWorker  *worker,
+                                gboolean      elapsed,
+                                const GError *error,
                                 gpointer      user_data)
 {
   GTask *task = user_data;
-  GError *error = NULL;
 
-  fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
   if (error != NULL)
     {
-      g_task_return_error (task, error);
+      g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
       return;
     }
@@ -88,8 +91,7 @@ fluid_worker_function_iterate (GTask *task)
       return;
     }
 
-  fluid_worker_sleep_async (worker, self->heartbeat, g_task_get_cancellable (task),
-                            fluid_worker_function_slept_cb, task);
+  fluid_worker_sleep_full (worker, self->heartbeat, fluid_worker_function_slept_cb, task);
 }
 
 static void
