@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fluid-worker.h"
+#include "fluid-worker-function.h"
 
 G_BEGIN_DECLS
 
@@ -45,5 +46,10 @@ void          fluid_worker_sleep_full        (FluidWorker          *self,
                                               double                seconds,
                                               FluidWorkerSleepFunc  func,
                                               gpointer              user_data);
+
+void          fluid_worker_run_done          (FluidWorker *self,
+                                              GError      *error);
+
+void          fluid_worker_function_run_direct (FluidWorkerFunction *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "fluid-worker-private.h"
 #include "fluid-enums.h"
+#include "fluid-worker-function.h"
 
 #include <errno.h>
 #include <math.h>
@@ -657,7 +658,10 @@ fluid_worker_finish (FluidWorker *self,
     {
       g_message ("%s forced shutdown", priv->name);
       /* Anything run completes because of this is dropped: finished is set. */
-      g_cancellable_cancel (priv->cancellable);
+      /* NULL if nobody asked for it: fluid_worker_get_cancellable() then
+       * creates it cancelled. */
+      if (priv->cancellable != NULL)
+        g_cancellable_cancel (priv->cancellable);
       reason = g_strdup ("forced shutdown");
     }
   else if (error != NULL)
@@ -795,35 +799,41 @@ static void fluid_worker_real_on_shutdown_async (FluidWorker         *self,
 static void
 fluid_worker_begin_startup (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_startup_async == fluid_worker_real_on_startup_async)
     fluid_worker_begin_run (self);
   else
-    klass->on_startup_async (self, priv->cancellable,
+    klass->on_startup_async (self, fluid_worker_get_cancellable (self),
                              fluid_worker_on_startup_cb, g_object_ref (self));
 }
 
 static void
 fluid_worker_begin_run (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  /* The library's own final FluidWorkerFunction runs without a GTask and
+   * without the worker's cancellable, which its sleeps do not need: both
+   * would be most of the cost of starting an idle worker. It reports
+   * through fluid_worker_run_done(). */
+  if (G_OBJECT_TYPE (self) == FLUID_TYPE_WORKER_FUNCTION)
+    {
+      fluid_worker_function_run_direct (FLUID_WORKER_FUNCTION (self));
+      return;
+    }
 
-  FLUID_WORKER_GET_CLASS (self)->run_async (self, priv->cancellable,
+  FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self),
                                             fluid_worker_run_cb, g_object_ref (self));
 }
 
 static void
 fluid_worker_begin_shutdown (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_shutdown_async == fluid_worker_real_on_shutdown_async)
     fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
   else
-    klass->on_shutdown_async (self, priv->cancellable,
+    klass->on_shutdown_async (self, fluid_worker_get_cancellable (self),
                               fluid_worker_on_shutdown_cb, g_object_ref (self));
 }
 
@@ -1288,8 +1298,17 @@ fluid_worker_get_cancellable (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  if (priv->cancellable == NULL)
-    priv->cancellable = g_cancellable_new ();
+  /* Created on first use: most workers never need one. One created after
+   * a forced stop is cancelled already. */
+  if (g_atomic_pointer_get (&priv->cancellable) == NULL)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
+        g_cancellable_cancel (cancellable);
+      if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
+        g_object_unref (cancellable);
+    }
   return priv->cancellable;
 }
 
@@ -1424,7 +1443,6 @@ fluid_worker_start_running (FluidWorker *self,
   g_assert (priv->state == FLUID_WORKER_STATE_INIT);
 
   g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
-  fluid_worker_get_cancellable (self);
 
   /* Dropped by fluid_worker_finish(). */
   g_object_ref (self);
@@ -1777,6 +1795,18 @@ fluid_worker_sleep_finish (FluidWorker   *self,
 }
 
 /* Private API */
+
+/* How a run started by fluid_worker_function_run_direct() ends: like the
+ * completion of run_async(). @error is taken. */
+void
+fluid_worker_run_done (FluidWorker *self,
+                       GError      *error)
+{
+  g_object_ref (self);
+  if (fluid_worker_takes_phase_result (self, "run", error == NULL, error))
+    fluid_worker_begin_shutdown (self);
+  g_object_unref (self);
+}
 
 /* fluid_worker_sleep_async() without a task, for the library's own workers:
  * @func is called with TRUE once @seconds elapsed, with FALSE (at the next
