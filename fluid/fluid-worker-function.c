@@ -4,6 +4,7 @@
  */
 
 #include "fluid-worker-function.h"
+#include "fluid-worker-private.h"
 
 #include <math.h>
 
@@ -37,6 +38,10 @@ struct _FluidWorkerFunction
   FluidWorkerFunc  func;
   gpointer         user_data;
   GDestroyNotify   destroy;
+
+  /* The task of a run through run_async(); NULL in a run through
+   * fluid_worker_function_run_direct(), which is how FluidWorker runs it. */
+  GTask           *run_task;
 };
 
 enum
@@ -55,32 +60,51 @@ static GParamSpec *properties[N_PROPS];
  */
 G_DEFINE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID_TYPE_WORKER)
 
-static void fluid_worker_function_iterate (GTask *task);
+static void fluid_worker_function_iterate (FluidWorkerFunction *self);
 
+/* Ends the run. @error is taken. */
 static void
-fluid_worker_function_slept_cb (GObject      *source,
-                                GAsyncResult *result,
-                                gpointer      user_data)
+fluid_worker_function_run_return (FluidWorkerFunction *self,
+                                  GError              *error)
 {
-  GTask *task = user_data;
-  GError *error = NULL;
+  GTask *task = g_steal_pointer (&self->run_task);
 
-  fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
-  if (error != NULL)
+  if (task == NULL)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      fluid_worker_run_done (FLUID_WORKER (self), error);
       return;
     }
 
-  fluid_worker_function_iterate (task);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
-/* One iteration: call the function, then sleep. Takes @task. */
+/* The worker sleeps with the task-free fluid_worker_sleep_full(): a sleep
+ * per heartbeat of thousands of workers is the common case, and a GTask
+ * for each would double its cost. A run in progress keeps the worker
+ * alive: FluidWorker holds it until the run ended, and a run_async() task
+ * holds it too. */
 static void
-fluid_worker_function_iterate (GTask *task)
+fluid_worker_function_slept_cb (FluidWorker  *worker,
+                                gboolean      elapsed,
+                                const GError *error,
+                                gpointer      user_data)
 {
-  FluidWorkerFunction *self = g_task_get_source_object (task);
+  FluidWorkerFunction *self = user_data;
+
+  if (error != NULL)
+    fluid_worker_function_run_return (self, g_error_copy (error));
+  else
+    fluid_worker_function_iterate (self);
+}
+
+/* One iteration: call the function, then sleep. */
+static void
+fluid_worker_function_iterate (FluidWorkerFunction *self)
+{
   FluidWorker *worker = FLUID_WORKER (self);
 
   if (fluid_worker_is_running (worker) && self->func != NULL)
@@ -88,13 +112,21 @@ fluid_worker_function_iterate (GTask *task)
 
   if (!fluid_worker_is_running (worker))
     {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      fluid_worker_function_run_return (self, NULL);
       return;
     }
 
-  fluid_worker_sleep_async (worker, self->heartbeat, g_task_get_cancellable (task),
-                            fluid_worker_function_slept_cb, task);
+  fluid_worker_sleep_full (worker, self->heartbeat, fluid_worker_function_slept_cb, self);
+}
+
+/* Runs without a GTask and without the worker's cancellable; the end is
+ * reported with fluid_worker_run_done(). Called by FluidWorker. */
+void
+fluid_worker_function_run_direct (FluidWorkerFunction *self)
+{
+  g_assert (self->run_task == NULL);
+
+  fluid_worker_function_iterate (self);
 }
 
 static void
@@ -103,11 +135,21 @@ fluid_worker_function_run_async (FluidWorker         *worker,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (worker);
   GTask *task = g_task_new (worker, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, fluid_worker_function_run_async);
   g_task_set_name (task, "[fluid] worker function run");
-  fluid_worker_function_iterate (task);
+  if (self->run_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "%s is running already", fluid_worker_get_name (worker));
+      g_object_unref (task);
+      return;
+    }
+
+  self->run_task = task;
+  fluid_worker_function_iterate (self);
 }
 
 static gboolean

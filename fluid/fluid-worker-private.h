@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fluid-worker.h"
+#include "fluid-worker-function.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +36,20 @@ gboolean      fluid_worker_set_supervisor    (FluidWorker            *self,
                                               gpointer                user_data);
 gboolean      fluid_worker_is_supervised_by  (FluidWorker *self,
                                               gpointer     user_data);
+
+typedef void (* FluidWorkerSleepFunc) (FluidWorker  *worker,
+                                       gboolean      elapsed,
+                                       const GError *error,
+                                       gpointer      user_data);
+
+void          fluid_worker_sleep_full        (FluidWorker          *self,
+                                              double                seconds,
+                                              FluidWorkerSleepFunc  func,
+                                              gpointer              user_data);
+
+void          fluid_worker_run_done          (FluidWorker *self,
+                                              GError      *error);
+
+void          fluid_worker_function_run_direct (FluidWorkerFunction *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "fluid-worker-private.h"
 #include "fluid-enums.h"
+#include "fluid-worker-function.h"
 
 #include <errno.h>
 #include <math.h>
@@ -61,17 +62,295 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* Timers: one GSource per main context
+ *
+ * Every sleep and every stopping grace period needs a deadline. A timeout
+ * GSource for each would cost an allocation, a lock of the context and a
+ * wake-up of its poll per sleep, and GMainContext prepares and checks every
+ * attached source at every iteration: thousands of sleeping workers made
+ * each iteration linear in their number. Instead, the timers of one context
+ * sit in a binary min-heap owned by one FluidClock source, whose ready time
+ * is the earliest deadline. Arming a timer later than the earliest one
+ * (the common case: workers sleeping the same heartbeat) touches neither
+ * the context nor its poll.
+ *
+ * A clock is found through a table of contexts, and lives as long as its
+ * context holds it; the timers armed on it hold references of their own.
+ * Everything else happens on the thread that owns the context. */
+
+typedef struct _FluidTimer FluidTimer;
+typedef struct _FluidClock FluidClock;
+
+typedef void (* FluidTimerFunc) (gpointer data);
+
+struct _FluidTimer
+{
+  FluidClock     *clock;      /* the clock it is armed on, or NULL */
+  FluidTimerFunc  func;
+  gpointer        data;
+  gint64          deadline;   /* monotonic time, µs; 0 is "at once" */
+  guint64         serial;     /* equal deadlines fire in the order armed */
+  guint           index;      /* in clock->heap */
+};
+
+struct _FluidClock
+{
+  GSource        source;
+  GMainContext  *context;     /* the key in the table; not a reference */
+  FluidTimer   **heap;
+  guint          len;
+  guint          size;
+  guint          dispatching;
+  guint64        next_serial;
+  gint64         ready_time;
+};
+
+static GMutex      clocks_lock;
+static GHashTable *clocks;
+
+static inline gboolean
+fluid_timer_before (const FluidTimer *a,
+                    const FluidTimer *b)
+{
+  return a->deadline < b->deadline || (a->deadline == b->deadline && a->serial < b->serial);
+}
+
+static inline void
+fluid_clock_place (FluidClock *clock,
+                   FluidTimer *timer,
+                   guint       index)
+{
+  clock->heap[index] = timer;
+  timer->index = index;
+}
+
+static void
+fluid_clock_sift_up (FluidClock *clock,
+                     guint       index)
+{
+  FluidTimer *timer = clock->heap[index];
+
+  while (index > 0)
+    {
+      guint parent = (index - 1) / 2;
+
+      if (!fluid_timer_before (timer, clock->heap[parent]))
+        break;
+      fluid_clock_place (clock, clock->heap[parent], index);
+      index = parent;
+    }
+  fluid_clock_place (clock, timer, index);
+}
+
+static void
+fluid_clock_sift_down (FluidClock *clock,
+                       guint       index)
+{
+  FluidTimer *timer = clock->heap[index];
+
+  for (;;)
+    {
+      guint child = 2 * index + 1;
+
+      if (child >= clock->len)
+        break;
+      if (child + 1 < clock->len && fluid_timer_before (clock->heap[child + 1], clock->heap[child]))
+        child++;
+      if (!fluid_timer_before (clock->heap[child], timer))
+        break;
+      fluid_clock_place (clock, clock->heap[child], index);
+      index = child;
+    }
+  fluid_clock_place (clock, timer, index);
+}
+
+/* Sets the source's ready time to the earliest deadline. Only when it
+ * changes: g_source_set_ready_time() wakes the context's poll up. */
+static void
+fluid_clock_update (FluidClock *clock)
+{
+  gint64 ready_time;
+
+  if (clock->dispatching > 0)
+    return;
+
+  ready_time = clock->len > 0 ? clock->heap[0]->deadline : -1;
+  if (ready_time != clock->ready_time)
+    {
+      clock->ready_time = ready_time;
+      g_source_set_ready_time (&clock->source, ready_time);
+    }
+}
+
+static void
+fluid_timer_disarm (FluidTimer *timer)
+{
+  FluidClock *clock = timer->clock;
+  guint index = timer->index;
+  FluidTimer *last;
+
+  if (clock == NULL)
+    return;
+
+  timer->clock = NULL;
+  last = clock->heap[--clock->len];
+  if (index < clock->len)
+    {
+      fluid_clock_place (clock, last, index);
+      fluid_clock_sift_down (clock, index);
+      fluid_clock_sift_up (clock, last->index);
+    }
+  if (clock->len == 0)
+    {
+      g_clear_pointer (&clock->heap, g_free);
+      clock->size = 0;
+    }
+  if (index == 0)
+    fluid_clock_update (clock);
+  g_source_unref (&clock->source);
+}
+
+/* Arms @timer on @clock for @deadline (0: the next dispatch), disarming it
+ * first if it was armed. */
+static void
+fluid_timer_arm (FluidTimer *timer,
+                 FluidClock *clock,
+                 gint64      deadline)
+{
+  /* Referenced first: it may be the clock @timer is armed on. */
+  g_source_ref (&clock->source);
+  fluid_timer_disarm (timer);
+
+  if (clock->len == clock->size)
+    {
+      clock->size = MAX (16, clock->size * 2);
+      clock->heap = g_renew (FluidTimer *, clock->heap, clock->size);
+    }
+
+  timer->clock = clock;
+  timer->deadline = deadline;
+  timer->serial = clock->next_serial++;
+  fluid_clock_place (clock, timer, clock->len++);
+  fluid_clock_sift_up (clock, timer->index);
+  if (timer->index == 0)
+    fluid_clock_update (clock);
+}
+
+static gboolean
+fluid_clock_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  FluidClock *clock = (FluidClock *) source;
+  gint64 now = g_source_get_time (source);
+  /* Timers armed by the functions called here wait for the next dispatch:
+   * a worker sleeping 0 s in a loop must not starve the context. */
+  guint64 serial_limit = clock->next_serial;
+
+  g_source_ref (source);
+  clock->dispatching++;
+  while (clock->len > 0)
+    {
+      FluidTimer *timer = clock->heap[0];
+
+      if (timer->deadline > now || timer->serial >= serial_limit)
+        break;
+      fluid_timer_disarm (timer);
+      timer->func (timer->data);
+    }
+  clock->dispatching--;
+  fluid_clock_update (clock);
+  g_source_unref (source);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs fluid_clock_funcs = {
+  .dispatch = fluid_clock_dispatch,
+};
+
+static gboolean
+fluid_clock_never_called (gpointer user_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_CONTINUE;
+}
+
+/* The notify of the source's callback, called when the source is
+ * destroyed, which its context does when it is freed: a new context may
+ * then get the same address. */
+static void
+fluid_clock_destroyed (gpointer user_data)
+{
+  FluidClock *clock = user_data;
+
+  g_mutex_lock (&clocks_lock);
+  if (g_hash_table_lookup (clocks, clock->context) == clock)
+    g_hash_table_remove (clocks, clock->context);
+  g_mutex_unlock (&clocks_lock);
+}
+
+/* The clock of @context, created on first use. Returns a new reference. */
+static FluidClock *
+fluid_clock_get (GMainContext *context)
+{
+  FluidClock *clock;
+
+  g_mutex_lock (&clocks_lock);
+  if (clocks == NULL)
+    clocks = g_hash_table_new (NULL, NULL);
+  clock = g_hash_table_lookup (clocks, context);
+  if (clock != NULL)
+    g_source_ref (&clock->source);
+  else
+    {
+      clock = (FluidClock *) g_source_new (&fluid_clock_funcs, sizeof (FluidClock));
+      clock->context = context;
+      clock->ready_time = -1;
+      g_source_set_static_name (&clock->source, "[fluid] worker timers");
+      /* Timers fire in nested main loops too, as timeout sources do. */
+      g_source_set_can_recurse (&clock->source, TRUE);
+      g_source_set_callback (&clock->source, fluid_clock_never_called,
+                             clock, fluid_clock_destroyed);
+      g_source_attach (&clock->source, context);
+      g_hash_table_insert (clocks, context, clock);
+    }
+  g_mutex_unlock (&clocks_lock);
+
+  return clock;
+}
+
+/* The deadline @seconds from now, in monotonic µs; never "at once". */
+static gint64
+fluid_deadline_in (double seconds)
+{
+  gint64 now = g_get_monotonic_time ();
+  double us = ceil (seconds * G_USEC_PER_SEC);
+
+  if (us >= (double) (G_MAXINT64 - now))
+    return G_MAXINT64;
+  return MAX (now + (gint64) us, 1);
+}
+
 /* A task of the worker's that completes on a lifecycle event: a
- * wait_for_shutdown/shutdown waiter or a sleep. It sits in one of the
- * worker's queues through its embedded link, so that it costs one
- * allocation. */
+ * wait_for_shutdown/shutdown waiter, or a sleep (from
+ * fluid_worker_sleep_async() with a task, or from fluid_worker_sleep_full()
+ * with a function). It sits in one of the worker's queues through its
+ * embedded link, and a sleep in its context's clock through its embedded
+ * timer, so that it costs one allocation. */
 typedef struct
 {
-  GList         link;
-  GQueue       *queue;
-  GTask        *task;
-  GSource      *timeout;
-  GSource      *cancel_source;
+  FluidTimer            timer;
+  GList                 link;
+  GQueue               *queue;
+  GTask                *task;
+  GSource              *cancel_source;
+  FluidWorker          *worker;
+  FluidWorkerSleepFunc  func;
+  gpointer              func_data;
+  /* What the timer reports when it fires: TRUE when the sleep elapsed,
+   * FALSE once a graceful stop woke it. */
+  gboolean              elapsed;
 } FluidPending;
 
 typedef struct
@@ -89,8 +368,12 @@ typedef struct
    * thread. */
   GMainContext     *context;
   GCancellable     *cancellable;
-  GSource          *grace_timer;
   GError           *error;
+
+  /* The timers of the worker's context (see FluidClock), and the stopping
+   * grace period, armed there by a shutdown request. */
+  FluidClock       *clock;
+  FluidTimer        grace_timer;
 
   GQueue            waiters;
   GQueue            sleepers;
@@ -125,11 +408,7 @@ static FluidPending *
 fluid_pending_take (FluidPending *pending)
 {
   g_queue_unlink (pending->queue, &pending->link);
-  if (pending->timeout != NULL)
-    {
-      g_source_destroy (pending->timeout);
-      g_clear_pointer (&pending->timeout, g_source_unref);
-    }
+  fluid_timer_disarm (&pending->timer);
   if (pending->cancel_source != NULL)
     {
       g_source_destroy (pending->cancel_source);
@@ -138,26 +417,31 @@ fluid_pending_take (FluidPending *pending)
   return pending;
 }
 
+/* Completes @pending with @error (taken) if set, else with @value. */
 static void
-fluid_pending_return_boolean (FluidPending *pending,
-                              gboolean      value)
+fluid_pending_complete (FluidPending *pending,
+                        gboolean      value,
+                        GError       *error)
 {
   GTask *task = fluid_pending_take (pending)->task;
+  FluidWorkerSleepFunc func = pending->func;
+  FluidWorker *worker = pending->worker;
+  gpointer func_data = pending->func_data;
 
   g_free (pending);
-  g_task_return_boolean (task, value);
-  g_object_unref (task);
-}
-
-static void
-fluid_pending_return_error (FluidPending *pending,
-                            GError       *error)
-{
-  GTask *task = fluid_pending_take (pending)->task;
-
-  g_free (pending);
-  g_task_return_error (task, error);
-  g_object_unref (task);
+  if (task != NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, value);
+      g_object_unref (task);
+    }
+  else
+    {
+      func (worker, value, error, func_data);
+      g_clear_error (&error);
+    }
 }
 
 static gboolean
@@ -168,12 +452,21 @@ fluid_pending_cancelled_cb (GCancellable *cancellable,
   GError *error = NULL;
 
   g_cancellable_set_error_if_cancelled (cancellable, &error);
-  fluid_pending_return_error (pending, error);
+  fluid_pending_complete (pending, FALSE, error);
 
   return G_SOURCE_REMOVE;
 }
 
-/* Takes ownership of @task. */
+/* A sleep's timer fired: its time elapsed, or a graceful stop woke it. */
+static void
+fluid_pending_timer_cb (gpointer data)
+{
+  FluidPending *pending = data;
+
+  fluid_pending_complete (pending, pending->elapsed, NULL);
+}
+
+/* Takes ownership of @task, if any. */
 static FluidPending *
 fluid_pending_add (GQueue       *queue,
                    GTask        *task,
@@ -184,6 +477,8 @@ fluid_pending_add (GQueue       *queue,
   pending->link.data = pending;
   pending->queue = queue;
   pending->task = task;
+  pending->timer.func = fluid_pending_timer_cb;
+  pending->timer.data = pending;
   g_queue_push_tail_link (queue, &pending->link);
 
   if (cancellable != NULL)
@@ -199,21 +494,38 @@ fluid_pending_add (GQueue       *queue,
   return pending;
 }
 
+/* A graceful stop: every sleep completes with FALSE, not here but at the
+ * next dispatch of its clock, all of them in that one dispatch. */
+static void
+fluid_pending_queue_wake_soon (GQueue *queue)
+{
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    {
+      FluidPending *pending = l->data;
+
+      if (pending->elapsed && pending->timer.clock != NULL)
+        {
+          pending->elapsed = FALSE;
+          fluid_timer_arm (&pending->timer, pending->timer.clock, 0);
+        }
+    }
+}
+
 static void
 fluid_pending_queue_wake (GQueue   *queue,
                           gboolean  value)
 {
   while (queue->head != NULL)
-    fluid_pending_return_boolean (queue->head->data, value);
+    fluid_pending_complete (queue->head->data, value, NULL);
 }
 
 static void
 fluid_pending_queue_cancel (GQueue *queue)
 {
   while (queue->head != NULL)
-    fluid_pending_return_error (queue->head->data,
-                                g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                     "The worker was forced to stop"));
+    fluid_pending_complete (queue->head->data, FALSE,
+                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 "The worker was forced to stop"));
 }
 
 /* Names and grace periods */
@@ -311,14 +623,6 @@ fluid_worker_default_grace_period (void)
   return value;
 }
 
-static guint
-seconds_to_ms (double seconds)
-{
-  double ms = ceil (seconds * 1000.0);
-
-  return ms >= G_MAXUINT ? G_MAXUINT : (guint) ms;
-}
-
 /* State */
 
 static void
@@ -360,17 +664,16 @@ fluid_worker_finish (FluidWorker *self,
   g_assert (!priv->finished);
   priv->finished = TRUE;
 
-  if (priv->grace_timer != NULL)
-    {
-      g_source_destroy (priv->grace_timer);
-      g_clear_pointer (&priv->grace_timer, g_source_unref);
-    }
+  fluid_timer_disarm (&priv->grace_timer);
 
   if (exit_code == FLUID_EXIT_CODE_FORCED)
     {
       g_message ("%s forced shutdown", priv->name);
       /* Anything run completes because of this is dropped: finished is set. */
-      g_cancellable_cancel (priv->cancellable);
+      /* NULL if nobody asked for it: fluid_worker_get_cancellable() then
+       * creates it cancelled. */
+      if (priv->cancellable != NULL)
+        g_cancellable_cancel (priv->cancellable);
       reason = g_strdup ("forced shutdown");
     }
   else if (error != NULL)
@@ -508,48 +811,69 @@ static void fluid_worker_real_on_shutdown_async (FluidWorker         *self,
 static void
 fluid_worker_begin_startup (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_startup_async == fluid_worker_real_on_startup_async)
     fluid_worker_begin_run (self);
   else
-    klass->on_startup_async (self, priv->cancellable,
+    klass->on_startup_async (self, fluid_worker_get_cancellable (self),
                              fluid_worker_on_startup_cb, g_object_ref (self));
 }
 
 static void
 fluid_worker_begin_run (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  /* The library's own final FluidWorkerFunction runs without a GTask and
+   * without the worker's cancellable, which its sleeps do not need: both
+   * would be most of the cost of starting an idle worker. It reports
+   * through fluid_worker_run_done(). */
+  if (G_OBJECT_TYPE (self) == FLUID_TYPE_WORKER_FUNCTION)
+    {
+      fluid_worker_function_run_direct (FLUID_WORKER_FUNCTION (self));
+      return;
+    }
 
-  FLUID_WORKER_GET_CLASS (self)->run_async (self, priv->cancellable,
+  FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self),
                                             fluid_worker_run_cb, g_object_ref (self));
 }
 
 static void
 fluid_worker_begin_shutdown (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_shutdown_async == fluid_worker_real_on_shutdown_async)
     fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
   else
-    klass->on_shutdown_async (self, priv->cancellable,
+    klass->on_shutdown_async (self, fluid_worker_get_cancellable (self),
                               fluid_worker_on_shutdown_cb, g_object_ref (self));
 }
 
-static gboolean
+static void
 fluid_worker_grace_period_expired_cb (gpointer user_data)
 {
-  FluidWorker *self = user_data;
+  fluid_worker_finish (user_data, FLUID_EXIT_CODE_FORCED, NULL);
+}
+
+/* The clock of @context, which is the worker's own but for sleeps made
+ * before startup or on another thread-default context. Borrowed: the
+ * worker keeps the last one it used. */
+static FluidClock *
+fluid_worker_get_clock (FluidWorker  *self,
+                        GMainContext *context)
+{
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  g_clear_pointer (&priv->grace_timer, g_source_unref);
-  fluid_worker_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
+  if (priv->clock == NULL || priv->clock->context != context ||
+      g_source_is_destroyed (&priv->clock->source))
+    {
+      FluidClock *clock = fluid_clock_get (context);
 
-  return G_SOURCE_REMOVE;
+      if (priv->clock != NULL)
+        g_source_unref (&priv->clock->source);
+      priv->clock = clock;
+    }
+  return priv->clock;
 }
 
 static void
@@ -557,15 +881,15 @@ fluid_worker_arm_grace_timer (FluidWorker *self)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (priv->grace_timer != NULL || priv->finished)
+  if (priv->grace_timer.clock != NULL || priv->finished)
     return;
 
-  /* The worker holds itself alive until it finishes, and finishing destroys
+  /* The worker holds itself alive until it finishes, and finishing disarms
    * the timer, so the timer needs no reference of its own. */
-  priv->grace_timer = g_timeout_source_new (seconds_to_ms (priv->grace_period));
-  g_source_set_static_name (priv->grace_timer, "[fluid] stopping grace period");
-  g_source_set_callback (priv->grace_timer, fluid_worker_grace_period_expired_cb, self, NULL);
-  g_source_attach (priv->grace_timer, priv->context);
+  priv->grace_timer.func = fluid_worker_grace_period_expired_cb;
+  priv->grace_timer.data = self;
+  fluid_timer_arm (&priv->grace_timer, fluid_worker_get_clock (self, priv->context),
+                   fluid_deadline_in (priv->grace_period));
 }
 
 /* Default virtual methods */
@@ -635,7 +959,7 @@ fluid_worker_real_gracefully_stop (FluidWorker *self)
 
   fluid_worker_set_state (self, FLUID_WORKER_STATE_STOPPING);
   g_signal_emit (self, signals[SIGNAL_STOPPING], 0);
-  fluid_pending_queue_wake (&priv->sleepers, FALSE);
+  fluid_pending_queue_wake_soon (&priv->sleepers);
 }
 
 static void
@@ -697,6 +1021,7 @@ fluid_worker_finalize (GObject *object)
 
   g_assert (priv->waiters.length == 0);
   g_assert (priv->sleepers.length == 0);
+  g_assert (priv->grace_timer.clock == NULL);
 
   if (!priv->name_is_interned)
     g_free (priv->name);
@@ -704,6 +1029,8 @@ fluid_worker_finalize (GObject *object)
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
   g_clear_pointer (&priv->context, g_main_context_unref);
+  if (priv->clock != NULL)
+    g_source_unref (&priv->clock->source);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
 }
@@ -983,8 +1310,17 @@ fluid_worker_get_cancellable (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  if (priv->cancellable == NULL)
-    priv->cancellable = g_cancellable_new ();
+  /* Created on first use: most workers never need one. One created after
+   * a forced stop is cancelled already. */
+  if (g_atomic_pointer_get (&priv->cancellable) == NULL)
+    {
+      GCancellable *cancellable = g_cancellable_new ();
+
+      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
+        g_cancellable_cancel (cancellable);
+      if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
+        g_object_unref (cancellable);
+    }
   return priv->cancellable;
 }
 
@@ -1119,7 +1455,6 @@ fluid_worker_start_running (FluidWorker *self,
   g_assert (priv->state == FLUID_WORKER_STATE_INIT);
 
   g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
-  fluid_worker_get_cancellable (self);
 
   /* Dropped by fluid_worker_finish(). */
   g_object_ref (self);
@@ -1392,13 +1727,6 @@ fluid_worker_status_finish (FluidWorker   *self,
 
 /* Sleep */
 
-static gboolean
-fluid_worker_sleep_elapsed_cb (gpointer user_data)
-{
-  fluid_pending_return_boolean (user_data, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
 /**
  * fluid_worker_sleep_async:
  * @self: a #FluidWorker
@@ -1445,10 +1773,9 @@ fluid_worker_sleep_async (FluidWorker         *self,
        * which fails every sleeper itself: no need to watch it. */
       pending = fluid_pending_add (&priv->sleepers, task,
                                    cancellable != priv->cancellable ? cancellable : NULL);
-      pending->timeout = g_timeout_source_new (seconds_to_ms (seconds));
-      g_source_set_static_name (pending->timeout, "[fluid] worker sleep");
-      g_source_set_callback (pending->timeout, fluid_worker_sleep_elapsed_cb, pending, NULL);
-      g_source_attach (pending->timeout, g_task_get_context (task));
+      pending->elapsed = TRUE;
+      fluid_timer_arm (&pending->timer, fluid_worker_get_clock (self, g_task_get_context (task)),
+                       fluid_deadline_in (seconds));
       return;
     }
 
@@ -1480,6 +1807,44 @@ fluid_worker_sleep_finish (FluidWorker   *self,
 }
 
 /* Private API */
+
+/* How a run started by fluid_worker_function_run_direct() ends: like the
+ * completion of run_async(). @error is taken. */
+void
+fluid_worker_run_done (FluidWorker *self,
+                       GError      *error)
+{
+  g_object_ref (self);
+  if (fluid_worker_takes_phase_result (self, "run", error == NULL, error))
+    fluid_worker_begin_shutdown (self);
+  g_object_unref (self);
+}
+
+/* fluid_worker_sleep_async() without a task, for the library's own workers:
+ * @func is called with TRUE once @seconds elapsed, with FALSE (at the next
+ * dispatch of the context) when a graceful stop comes first, and with
+ * G_IO_ERROR_CANCELLED from within a forced stop. Called on the worker's
+ * context while it runs or stops, before it has stopped. */
+void
+fluid_worker_sleep_full (FluidWorker          *self,
+                         double                seconds,
+                         FluidWorkerSleepFunc  func,
+                         gpointer              user_data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidPending *pending;
+  gboolean running = priv->state == FLUID_WORKER_STATE_RUNNING;
+
+  g_return_if_fail (priv->context != NULL && !priv->finished);
+
+  pending = fluid_pending_add (&priv->sleepers, NULL, NULL);
+  pending->worker = self;
+  pending->func = func;
+  pending->func_data = user_data;
+  pending->elapsed = running;
+  fluid_timer_arm (&pending->timer, fluid_worker_get_clock (self, priv->context),
+                   running ? fluid_deadline_in (seconds) : 0);
+}
 
 /* The context the worker runs on, or NULL before startup. */
 GMainContext *

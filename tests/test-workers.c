@@ -309,6 +309,47 @@ test_workers_aio_fluid (void)
   stop_log_clear (&log);
 }
 
+static void
+record_message_cb (FluidQueueConsumerWorker *worker,
+                   const GValue             *message,
+                   gpointer                  user_data)
+{
+  GPtrArray *handled = user_data;
+
+  g_ptr_array_add (handled, g_value_dup_string (message));
+}
+
+/* aio-fluid test_consumer, through a group: a message sent to a consumer
+ * before the group starts waits in its queue, is handled once the group
+ * runs, and shutting the group down stops the consumer. */
+static void
+test_workers_consumer (void)
+{
+  g_autoptr(GPtrArray) handled = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FluidWorker) consumer = fluid_queue_consumer_worker_new (record_message_cb,
+                                                                     handled, NULL);
+  g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (consumer, NULL);
+  FluidWorker *w = FLUID_WORKER (group);
+  g_autoptr(GError) error = NULL;
+
+  fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (consumer), "test");
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (consumer)), ==, 1);
+  g_assert_cmpuint (handled->len, ==, 0);
+
+  g_assert_true (fluid_test_startup (w, &error));
+  g_assert_no_error (error);
+  g_assert_true (fluid_worker_is_running (consumer));
+  fluid_test_wait_until (handled->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (handled, 0), ==, "test");
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (consumer)), ==, 0);
+
+  g_assert_true (fluid_test_shutdown (w, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_state (consumer), ==, FLUID_WORKER_STATE_STOPPED);
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
+  g_assert_cmpuint (handled->len, ==, 1);
+}
+
 /* A child whose run fails stops the group; the group itself succeeds. */
 static void
 test_workers_child_run_fails (void)
@@ -862,6 +903,7 @@ main (int   argc,
   g_test_add_func ("/workers/empty", test_workers_empty);
   g_test_add_func ("/workers/lifecycle", test_workers_lifecycle);
   g_test_add_func ("/workers/aio-fluid", test_workers_aio_fluid);
+  g_test_add_func ("/workers/consumer", test_workers_consumer);
   g_test_add_func ("/workers/child-run-fails", test_workers_child_run_fails);
   g_test_add_func ("/workers/child-startup-fails", test_workers_child_startup_fails);
   g_test_add_func ("/workers/nested", test_workers_nested);
