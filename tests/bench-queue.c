@@ -6,6 +6,9 @@
  *   queue_cross_thread_msgs_per_s  4 producer threads, 1 000 000 in all
  *   send_to_handle_p50_us          one message in flight at a time, sent
  *   send_to_handle_p99_us          from another thread
+ *   context_wakeup_p50_us          the same ping-pong with a bare GSource
+ *   context_wakeup_p99_us          woken from another thread: the floor
+ *                                  the two figures above stand on
  *   raw_gasyncqueue_msgs_per_s     a bare GAsyncQueue push then pop of as
  *                                  many pointers on one thread, the limit
  *                                  to compare the first figure against
@@ -130,24 +133,32 @@ bench_cross_thread (void)
 }
 
 /* Latency: the sending thread stamps each message and waits for it to be
- * handled before it sends the next. */
-typedef struct
+ * handled before it sends the next. The same ping-pong runs against a bare
+ * GSource woken with g_source_set_ready_time(), the least any consumer of
+ * a GMainContext pays for a wake-up from another thread: the floor the
+ * first figures are compared with. */
+typedef struct _Ping Ping;
+
+struct _Ping
 {
+  void              (*send) (Ping  *ping,
+                             gint64 stamp);
   FluidQueueConsumer *consumer;
+  GSource            *source;
+  gint64              stamp;
   GMutex              lock;
   GCond               cond;
   gboolean            handled;
   guint               done;
   GArray             *latencies;
-} Ping;
+};
 
+/* On the context: records one latency and lets the sender go on. */
 static void
-ping_message (FluidQueueConsumerWorker *worker,
-              const GValue             *message,
-              gpointer                  user_data)
+ping_handled (Ping   *ping,
+              gint64  stamp)
 {
-  Ping *ping = user_data;
-  double latency = (double) (g_get_monotonic_time () - g_value_get_int64 (message));
+  double latency = (double) (g_get_monotonic_time () - stamp);
 
   g_array_append_val (ping->latencies, latency);
   g_mutex_lock (&ping->lock);
@@ -157,6 +168,62 @@ ping_message (FluidQueueConsumerWorker *worker,
   g_mutex_unlock (&ping->lock);
 }
 
+static void
+ping_message (FluidQueueConsumerWorker *worker,
+              const GValue             *message,
+              gpointer                  user_data)
+{
+  ping_handled (user_data, g_value_get_int64 (message));
+}
+
+static void
+ping_send_message (Ping   *ping,
+                   gint64  stamp)
+{
+  GValue message = G_VALUE_INIT;
+
+  g_value_init (&message, G_TYPE_INT64);
+  g_value_set_int64 (&message, stamp);
+  fluid_queue_consumer_send (ping->consumer, &message);
+}
+
+static gboolean
+ping_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  Ping *ping = user_data;
+  gint64 stamp;
+
+  g_source_set_ready_time (source, -1);
+  g_mutex_lock (&ping->lock);
+  stamp = ping->stamp;
+  g_mutex_unlock (&ping->lock);
+  ping_handled (ping, stamp);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ping_source_callback (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs ping_source_funcs = {
+  NULL, NULL, ping_source_dispatch, NULL, NULL, NULL,
+};
+
+static void
+ping_send_wakeup (Ping   *ping,
+                  gint64  stamp)
+{
+  g_mutex_lock (&ping->lock);
+  ping->stamp = stamp;
+  g_mutex_unlock (&ping->lock);
+  g_source_set_ready_time (ping->source, 0);
+}
+
 static gpointer
 ping_thread (gpointer data)
 {
@@ -164,15 +231,11 @@ ping_thread (gpointer data)
 
   for (guint i = 0; i < N_LATENCY; i++)
     {
-      GValue message = G_VALUE_INIT;
-
-      g_value_init (&message, G_TYPE_INT64);
       g_mutex_lock (&ping->lock);
       ping->handled = FALSE;
       g_mutex_unlock (&ping->lock);
 
-      g_value_set_int64 (&message, g_get_monotonic_time ());
-      fluid_queue_consumer_send (ping->consumer, &message);
+      ping->send (ping, g_get_monotonic_time ());
 
       g_mutex_lock (&ping->lock);
       while (!ping->handled)
@@ -182,40 +245,68 @@ ping_thread (gpointer data)
   return NULL;
 }
 
+/* Runs the ping-pong on the current context and gives the percentiles. */
+static void
+ping_run (Ping   *ping,
+          double *p50,
+          double *p99)
+{
+  GThread *thread;
+  guint done = 0;
+
+  g_mutex_init (&ping->lock);
+  g_cond_init (&ping->cond);
+  ping->latencies = g_array_sized_new (FALSE, FALSE, sizeof (double), N_LATENCY);
+
+  thread = g_thread_new ("ping", ping_thread, ping);
+  while (done < N_LATENCY)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_mutex_lock (&ping->lock);
+      done = ping->done;
+      g_mutex_unlock (&ping->lock);
+    }
+  g_thread_join (thread);
+
+  *p50 = percentile (ping->latencies, 0.50);
+  *p99 = percentile (ping->latencies, 0.99);
+  g_array_unref (ping->latencies);
+  g_mutex_clear (&ping->lock);
+  g_cond_clear (&ping->cond);
+}
+
 static void
 bench_latency (double *p50,
                double *p99)
 {
   Ping ping = { 0, };
   g_autoptr(FluidWorker) worker = NULL;
-  GThread *thread;
-  guint done = 0;
 
-  g_mutex_init (&ping.lock);
-  g_cond_init (&ping.cond);
-  ping.latencies = g_array_sized_new (FALSE, FALSE, sizeof (double), N_LATENCY);
   worker = fluid_queue_consumer_worker_new (ping_message, &ping, NULL);
   ping.consumer = FLUID_QUEUE_CONSUMER (worker);
+  ping.send = ping_send_message;
   fluid_test_startup (worker, NULL);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 
-  thread = g_thread_new ("ping", ping_thread, &ping);
-  while (done < N_LATENCY)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      g_mutex_lock (&ping.lock);
-      done = ping.done;
-      g_mutex_unlock (&ping.lock);
-    }
-  g_thread_join (thread);
+  ping_run (&ping, p50, p99);
   fluid_test_shutdown (worker, NULL);
+}
 
-  *p50 = percentile (ping.latencies, 0.50);
-  *p99 = percentile (ping.latencies, 0.99);
-  g_array_unref (ping.latencies);
-  g_mutex_clear (&ping.lock);
-  g_cond_clear (&ping.cond);
+static void
+bench_wakeup_floor (double *p50,
+                    double *p99)
+{
+  Ping ping = { 0, };
+
+  ping.source = g_source_new (&ping_source_funcs, sizeof (GSource));
+  g_source_set_callback (ping.source, ping_source_callback, &ping, NULL);
+  ping.send = ping_send_wakeup;
+  g_source_attach (ping.source, NULL);
+
+  ping_run (&ping, p50, p99);
+  g_source_destroy (ping.source);
+  g_source_unref (ping.source);
 }
 
 static double
@@ -244,9 +335,29 @@ main (int   argc,
       char *argv[])
 {
   double same = 0, cross = 0, raw = 0, p50 = G_MAXDOUBLE, p99 = G_MAXDOUBLE;
+  double wake_p50 = G_MAXDOUBLE, wake_p99 = G_MAXDOUBLE;
 
   /* Quiet: the benchmark's own output only. */
   g_log_set_writer_func (g_log_writer_default, NULL, NULL);
+
+  /* One figure alone, to profile it: bench-queue same|cross|latency. */
+  if (argc > 1)
+    {
+      if (g_str_equal (argv[1], "same"))
+        g_print ("queue_throughput_msgs_per_s %.0f\n", bench_same_thread ());
+      else if (g_str_equal (argv[1], "cross"))
+        g_print ("queue_cross_thread_msgs_per_s %.0f\n", bench_cross_thread ());
+      else if (g_str_equal (argv[1], "latency"))
+        {
+          bench_latency (&p50, &p99);
+          g_print ("send_to_handle_p50_us %.1f\nsend_to_handle_p99_us %.1f\n", p50, p99);
+          bench_wakeup_floor (&p50, &p99);
+          g_print ("context_wakeup_p50_us %.1f\ncontext_wakeup_p99_us %.1f\n", p50, p99);
+        }
+      else
+        return 2;
+      return 0;
+    }
 
   for (guint run = 0; run < RUNS; run++)
     {
@@ -261,12 +372,20 @@ main (int   argc,
           p50 = run_p50;
           p99 = run_p99;
         }
+      bench_wakeup_floor (&run_p50, &run_p99);
+      if (run_p99 < wake_p99)
+        {
+          wake_p50 = run_p50;
+          wake_p99 = run_p99;
+        }
     }
 
   g_print ("queue_throughput_msgs_per_s %.0f\n", same);
   g_print ("queue_cross_thread_msgs_per_s %.0f\n", cross);
   g_print ("send_to_handle_p50_us %.1f\n", p50);
   g_print ("send_to_handle_p99_us %.1f\n", p99);
+  g_print ("context_wakeup_p50_us %.1f\n", wake_p50);
+  g_print ("context_wakeup_p99_us %.1f\n", wake_p99);
   g_print ("raw_gasyncqueue_msgs_per_s %.0f\n", raw);
   g_print ("queue_throughput_vs_raw_percent %.1f\n", 100.0 * same / raw);
 
