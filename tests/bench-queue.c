@@ -23,23 +23,6 @@
 #define N_PRODUCERS 4
 #define N_LATENCY 20000
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile (GArray *samples,
-            double  fraction)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, (guint) ((samples->len - 1) * fraction));
-}
-
 static void
 count_message (FluidQueueConsumerWorker *worker,
                const GValue             *message,
@@ -61,6 +44,16 @@ send_int (FluidQueueConsumer *consumer,
   fluid_queue_consumer_send (consumer, &message);
 }
 
+/* Starts @worker and lets the context settle, so that the timings that
+ * follow leave the startup out. */
+static void
+start_settled (FluidWorker *worker)
+{
+  fluid_test_startup (worker, NULL);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
 static double
 bench_same_thread (void)
 {
@@ -70,9 +63,7 @@ bench_same_thread (void)
   gint64 start;
   double elapsed;
 
-  fluid_test_startup (worker, NULL);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
+  start_settled (worker);
 
   start = g_get_monotonic_time ();
   for (int i = 0; i < N_MESSAGES; i++)
@@ -111,9 +102,7 @@ bench_cross_thread (void)
   gint64 start;
   double elapsed;
 
-  fluid_test_startup (worker, NULL);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
+  start_settled (worker);
 
   start = g_get_monotonic_time ();
   for (guint t = 0; t < N_PRODUCERS; t++)
@@ -268,8 +257,8 @@ ping_run (Ping   *ping,
     }
   g_thread_join (thread);
 
-  *p50 = percentile (ping->latencies, 0.50);
-  *p99 = percentile (ping->latencies, 0.99);
+  *p50 = fluid_test_percentile (ping->latencies, 0.50);
+  *p99 = fluid_test_percentile (ping->latencies, 0.99);
   g_array_unref (ping->latencies);
   g_mutex_clear (&ping->lock);
   g_cond_clear (&ping->cond);
@@ -285,9 +274,7 @@ bench_latency (double *p50,
   worker = fluid_queue_consumer_worker_new (ping_message, &ping, NULL);
   ping.consumer = FLUID_QUEUE_CONSUMER (worker);
   ping.send = ping_send_message;
-  fluid_test_startup (worker, NULL);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
+  start_settled (worker);
 
   ping_run (&ping, p50, p99);
   fluid_test_shutdown (worker, NULL);

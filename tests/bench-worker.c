@@ -9,23 +9,6 @@
 
 #define TRIALS 2001
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile (GArray *samples,
-            double  fraction)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, (guint) ((samples->len - 1) * fraction));
-}
-
 /* From fluid_worker_gracefully_stop() on a worker asleep in
  * fluid_worker_sleep_async() until the worker is STOPPED. */
 static void
@@ -60,9 +43,9 @@ bench_graceful_stop (void)
         g_main_context_iteration (NULL, FALSE);
     }
 
-  g_print ("graceful_stop_latency_us %.1f\n", percentile (latencies, 0.5));
-  g_print ("graceful_stop_latency_p99_us %.1f\n", percentile (latencies, 0.99));
-  g_print ("startup_to_first_iteration_us %.1f\n", percentile (startups, 0.5));
+  g_print ("graceful_stop_latency_us %.1f\n", fluid_test_percentile (latencies, 0.5));
+  g_print ("graceful_stop_latency_p99_us %.1f\n", fluid_test_percentile (latencies, 0.99));
+  g_print ("startup_to_first_iteration_us %.1f\n", fluid_test_percentile (startups, 0.5));
 }
 
 static void
@@ -103,8 +86,8 @@ bench_force_stop (void)
     }
   g_log_remove_handler ("Fluid", handler);
 
-  g_print ("force_stop_overshoot_median_us %.1f\n", percentile (overshoots, 0.5));
-  g_print ("force_stop_overshoot_max_us %.1f\n", percentile (overshoots, 1.0));
+  g_print ("force_stop_overshoot_median_us %.1f\n", fluid_test_percentile (overshoots, 0.5));
+  g_print ("force_stop_overshoot_max_us %.1f\n", fluid_test_percentile (overshoots, 1.0));
 }
 
 int

@@ -12,22 +12,6 @@
 
 #define DETECT_TRIALS 101
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *samples)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, samples->len / 2);
-}
-
 /* A field of /proc/self/status, in bytes; 0 when unknown. */
 static gsize
 proc_status_bytes (const char *field)
@@ -120,7 +104,7 @@ bench_supervisor_detect (void)
       drain ();
     }
 
-  g_print ("supervisor_detect_median_us %.1f\n", median (samples));
+  g_print ("supervisor_detect_median_us %.1f\n", fluid_test_percentile (samples, 0.5));
 }
 
 static void

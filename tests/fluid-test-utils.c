@@ -328,3 +328,23 @@ fluid_test_worker_new_named (const char   *name,
   self->sleep = sleep;
   return self;
 }
+
+static int
+fluid_test_compare_doubles (gconstpointer a,
+                            gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+fluid_test_percentile (GArray *samples,
+                       double  fraction)
+{
+  g_return_val_if_fail (samples != NULL && samples->len > 0, 0);
+  g_return_val_if_fail (fraction >= 0 && fraction <= 1, 0);
+
+  g_array_sort (samples, fluid_test_compare_doubles);
+  return g_array_index (samples, double, (guint) ((samples->len - 1) * fraction));
+}

@@ -84,4 +84,9 @@ FluidTestWorker *fluid_test_worker_new_named     (const char     *name,
                                                   double          sleep,
                                                   double          grace_period);
 
+/* For the benchmarks: sorts @samples (doubles) and gives the value below
+ * which @fraction of them lie (0.5: the median, 1.0: the maximum). */
+double           fluid_test_percentile           (GArray         *samples,
+                                                  double          fraction);
+
 G_END_DECLS
