@@ -904,6 +904,7 @@ fluid_worker_real_noop_async (FluidWorker         *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, "[fluid] worker default hook");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -944,6 +945,7 @@ fluid_worker_real_run_async (FluidWorker         *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, fluid_worker_real_run_async);
+  g_task_set_name (task, "[fluid] worker run");
   g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
                            "%s does not implement FluidWorker.run_async",
                            G_OBJECT_TYPE_NAME (self));
@@ -972,6 +974,7 @@ fluid_worker_real_status_async (FluidWorker         *self,
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
 
   g_task_set_source_tag (task, fluid_worker_real_status_async);
+  g_task_set_name (task, "[fluid] worker status");
   g_variant_dict_insert (&dict, "running", "b", fluid_worker_is_running (self));
   g_variant_dict_insert (&dict, "stopping", "b", fluid_worker_is_stopping (self));
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
