@@ -1,6 +1,9 @@
 /* test-summarizer.c: runs examples/summarizer on a temporary file
  *
  * The example's path comes in the environment variable FLUID_SUMMARIZER.
+ * A port that is not executable by itself names its interpreter in
+ * FLUID_SUMMARIZER_INTERPRETER, a command line in shell syntax (for
+ * example "/usr/bin/gjs -m"), which runs before the path.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,6 +14,9 @@ static void
 test_summarizer (void)
 {
   const char *program = g_getenv ("FLUID_SUMMARIZER");
+  const char *interpreter = g_getenv ("FLUID_SUMMARIZER_INTERPRETER");
+  g_autoptr(GStrvBuilder) args = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GFileIOStream) io = NULL;
   g_autoptr(GFile) file = NULL;
@@ -26,7 +32,18 @@ test_summarizer (void)
   g_io_stream_close (G_IO_STREAM (io), NULL, NULL);
   path = g_file_get_path (file);
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, program, path, NULL);
+  if (interpreter != NULL && *interpreter != '\0')
+    {
+      g_auto(GStrv) interpreter_argv = NULL;
+
+      g_shell_parse_argv (interpreter, NULL, &interpreter_argv, &error);
+      g_assert_no_error (error);
+      g_strv_builder_addv (args, (const char **) interpreter_argv);
+    }
+  g_strv_builder_add_many (args, program, path, NULL);
+  argv = g_strv_builder_end (args);
+
+  process = g_subprocess_newv ((const char * const *) argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &output, NULL, &error);
   g_assert_no_error (error);

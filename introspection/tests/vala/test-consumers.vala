@@ -1,6 +1,7 @@
 /* test-consumers.vala: FluidQueueConsumerWorker, FluidEvent, FluidDispatcher,
  * FluidAsyncDispatcher, FluidAsyncConsumer and FluidWorkers from Vala,
- * through the generated fluid-glib-1.0.vapi
+ * through the generated fluid-glib-1.0.vapi, with overrides of the
+ * on_message and wait_for_workers async virtual methods
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -54,6 +55,41 @@ class Taker : Fluid.QueueConsumer {
     }
 }
 
+/* Overrides on_message: each message is handled asynchronously (it
+ * completes at a later idle), and the next waits for it. */
+class Collector : Fluid.QueueConsumerWorker {
+    public string[] received = {};
+    public int busy = 0;
+    public int max_busy = 0;
+
+    public override async bool on_message (Value message, Cancellable? cancellable) throws Error {
+        busy++;
+        max_busy = int.max (max_busy, busy);
+        Idle.add (on_message.callback);
+        yield;
+        busy--;
+        if (message.get_string () == "fail")
+            throw new IOError.FAILED ("on_message failed");
+        received += message.get_string ();
+        return true;
+    }
+}
+
+/* Overrides wait_for_workers: shuts the children down one after the other,
+ * the last added first. */
+class LastInFirstOut : Fluid.Workers {
+    public string[] order = {};
+
+    public override async bool wait_for_workers (Cancellable? cancellable) throws Error {
+        for (var i = (int) get_n_items () - 1; i >= 0; i--) {
+            var child = (Fluid.Worker) get_item (i);
+            yield child.shutdown (null);
+            order += child.name;
+        }
+        return true;
+    }
+}
+
 async void test_callback () throws Error {
     Value[] received = {};
     var worker = new Fluid.QueueConsumerWorker ((w, message) => { received += message; });
@@ -90,6 +126,46 @@ async void test_get_message () throws Error {
     taker.send ("");
     assert_true (yield taker.wait_for_shutdown (null));
     assert_cmpstr (string.joinv (",", taker.received), CompareOperator.EQ, "\"one\",\"two\"");
+}
+
+async void test_on_message_override () throws Error {
+    var worker = new Collector ();
+    yield worker.startup (null);
+    foreach (var text in new string[] { "one", "two", "three" })
+        worker.send (text);
+    yield wait_until (() => worker.received.length == 3);
+    assert_cmpstr (string.joinv (",", worker.received), CompareOperator.EQ, "one,two,three");
+    /* One message at a time. */
+    assert_cmpint (worker.max_busy, CompareOperator.EQ, 1);
+    var status = yield worker.status (null);
+    assert_cmpuint ((uint) status.lookup_value ("processed", VariantType.UINT64).get_uint64 (),
+                    CompareOperator.EQ, 3);
+    assert_true (yield worker.shutdown (null));
+}
+
+async void test_on_message_error () throws Error {
+    var worker = new Collector ();
+    yield worker.startup (null);
+    worker.send ("fail");
+    try {
+        yield worker.wait_for_shutdown (null);
+        assert_not_reached ();
+    } catch (IOError.FAILED e) {
+        assert_cmpstr (e.message, CompareOperator.EQ, "on_message failed");
+    }
+    assert_true (worker.state == Fluid.WorkerState.STOPPED);
+}
+
+async void test_wait_for_workers_override () throws Error {
+    var group = new LastInFirstOut ();
+    string[] names = { "first", "second", "third" };
+    foreach (var name in names)
+        group.add_worker ((Fluid.Worker) Object.new (typeof (Fluid.QueueConsumerWorker), name: name));
+    yield group.startup (null);
+    assert_true (yield group.shutdown (null));
+    assert_cmpstr (string.joinv (",", group.order), CompareOperator.EQ, "third,second,first");
+    for (uint i = 0; i < group.get_n_items (); i++)
+        assert_true (((Fluid.Worker) group.get_item (i)).is_stopped ());
 }
 
 void test_event () throws Error {
@@ -213,6 +289,8 @@ int main (string[] args) {
     add_async ("/vala/consumers/callback", (cb) => test_callback.begin (cb), (r) => test_callback.end (r));
     add_async ("/vala/consumers/signal", (cb) => test_signal.begin (cb), (r) => test_signal.end (r));
     add_async ("/vala/consumers/get-message", (cb) => test_get_message.begin (cb), (r) => test_get_message.end (r));
+    add_async ("/vala/consumers/on-message", (cb) => test_on_message_override.begin (cb), (r) => test_on_message_override.end (r));
+    add_async ("/vala/consumers/on-message-error", (cb) => test_on_message_error.begin (cb), (r) => test_on_message_error.end (r));
     GLib.Test.add_func ("/vala/event", () => {
         try {
             test_event ();
@@ -224,5 +302,6 @@ int main (string[] args) {
     add_async ("/vala/dispatcher/async", (cb) => test_async_dispatcher.begin (cb), (r) => test_async_dispatcher.end (r));
     add_async ("/vala/async-consumer", (cb) => test_async_consumer.begin (cb), (r) => test_async_consumer.end (r));
     add_async ("/vala/workers", (cb) => test_workers.begin (cb), (r) => test_workers.end (r));
+    add_async ("/vala/workers/wait-for-workers", (cb) => test_wait_for_workers_override.begin (cb), (r) => test_wait_for_workers_override.end (r));
     return GLib.Test.run ();
 }
