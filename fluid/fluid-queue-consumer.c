@@ -637,6 +637,19 @@ fluid_queue_consumer_ready (FluidQueueConsumer *self)
     fluid_queue_consumer_serve_getters (self);
 }
 
+/* As fluid_queue_consumer_ready(), from the next dispatch of the queue
+ * source. For a change of state: handling messages there, or ending `run`,
+ * would nest a second ::notify in the emission of the first, which GObject
+ * then merges, and handlers of ::notify::state or ::stopping would never
+ * see the state in between. */
+static void
+fluid_queue_consumer_ready_soon (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  g_source_set_ready_time (priv->source, 0);
+}
+
 /* FluidWorker */
 
 static void
@@ -717,13 +730,13 @@ fluid_queue_consumer_notify (GObject    *object,
         case FLUID_WORKER_STATE_RUNNING:
           if (g_source_get_context (priv->source) == NULL)
             g_source_attach (priv->source, fluid_worker_get_context (FLUID_WORKER (self)));
-          fluid_queue_consumer_ready (self);
+          fluid_queue_consumer_ready_soon (self);
           break;
 
         case FLUID_WORKER_STATE_STOPPING:
           if (priv->drain_on_stop)
             priv->drain_left = fluid_queue_consumer_get_queue_size (self);
-          fluid_queue_consumer_ready (self);
+          fluid_queue_consumer_ready_soon (self);
           break;
 
         case FLUID_WORKER_STATE_STOPPED:
