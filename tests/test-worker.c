@@ -1241,6 +1241,36 @@ test_worker_bad_arguments_everywhere (void)
   g_test_assert_expected_messages ();
 }
 
+static void
+record_thread_cb (FluidWorker *worker,
+                  gpointer     user_data)
+{
+  *(GThread **) user_data = g_thread_self ();
+}
+
+/* A worker on the global default context, asked to stop by a thread that
+ * has no context of its own while this thread is not iterating: the
+ * "stopping" signal still comes on this thread, the worker's. */
+static void
+test_worker_stop_from_thread_on_default_context (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600.0, 10.0);
+  FluidWorker *w = FLUID_WORKER (worker);
+  GThread *stopping_thread = NULL;
+  GThread *thread;
+
+  g_assert_null (g_main_context_get_thread_default ());
+  g_signal_connect (w, "stopping", G_CALLBACK (record_thread_cb), &stopping_thread);
+  g_assert_true (fluid_test_startup (w, NULL));
+
+  /* This thread does not own the default context while it joins. */
+  thread = g_thread_new ("stopper", stop_from_thread, w);
+  g_thread_join (thread);
+
+  g_assert_true (fluid_test_wait_for_shutdown (w, NULL));
+  g_assert_true (stopping_thread == g_thread_self ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1279,6 +1309,8 @@ main (int   argc,
   g_test_add_func ("/worker/force-stop-timing", test_worker_force_stop_timing);
   g_test_add_func ("/worker/everything-on-its-context", test_worker_everything_on_its_context);
   g_test_add_func ("/worker/bad-arguments-everywhere", test_worker_bad_arguments_everywhere);
+  g_test_add_func ("/worker/stop-from-thread-on-default-context",
+                   test_worker_stop_from_thread_on_default_context);
 
   return g_test_run ();
 }
