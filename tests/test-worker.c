@@ -1271,6 +1271,52 @@ test_worker_stop_from_thread_on_default_context (void)
   g_assert_true (stopping_thread == g_thread_self ());
 }
 
+/* Stop requests repeated, and two shutdowns in flight at once: one
+ * STOPPING, one forced stop, one "stopped"; both shutdowns succeed. */
+static void
+test_worker_repeated_stops (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_UNTIL_CANCELLED, 0, 0.02);
+  FluidWorker *w = FLUID_WORKER (worker);
+  const FluidWorkerState expected[] = {
+    FLUID_WORKER_STATE_RUNNING, FLUID_WORKER_STATE_STOPPING, FLUID_WORKER_STATE_FORCE_STOPPED,
+  };
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  Recorder recorder = { 0 };
+
+  recorder_watch (&recorder, w);
+  g_assert_true (fluid_test_startup (w, NULL));
+  fluid_worker_gracefully_stop (w);
+  fluid_worker_gracefully_stop (w);
+  g_assert_cmpstr (recorder.events->str, ==, "started;stopping;");
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "fluid_test_worker forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE,
+                         "fluid_test_worker stopped running: forced shutdown");
+  fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &first);
+  fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &second);
+  fluid_test_wait_until (first != NULL && second != NULL);
+  g_test_assert_expected_messages ();
+  g_assert_true (fluid_worker_shutdown_finish (w, first, &error));
+  g_assert_no_error (error);
+  g_assert_true (fluid_worker_shutdown_finish (w, second, &error));
+  g_assert_no_error (error);
+
+  /* Once stopped, a stop request changes nothing. */
+  fluid_worker_gracefully_stop (w);
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG, "*cancelled by the forced shutdown");
+  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
+  g_test_assert_expected_messages ();
+
+  assert_states (&recorder, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpstr (recorder.events->str, ==, "started;stopping;stopped;");
+  g_assert_cmpuint (recorder.stopped_count, ==, 1);
+  g_assert_cmpint (recorder.exit_code, ==, FLUID_EXIT_CODE_FORCED);
+  recorder_clear (&recorder);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1311,6 +1357,7 @@ main (int   argc,
   g_test_add_func ("/worker/bad-arguments-everywhere", test_worker_bad_arguments_everywhere);
   g_test_add_func ("/worker/stop-from-thread-on-default-context",
                    test_worker_stop_from_thread_on_default_context);
+  g_test_add_func ("/worker/repeated-stops", test_worker_repeated_stops);
 
   return g_test_run ();
 }
