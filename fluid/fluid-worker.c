@@ -365,8 +365,10 @@ typedef struct
   guint             finished : 1;
 
   /* Read with atomics: fluid_worker_gracefully_stop() may come from any
-   * thread. */
+   * thread. @thread is the one that started the worker, set before
+   * @context. */
   GMainContext     *context;
+  GThread          *thread;
   GCancellable     *cancellable;
   GError           *error;
 
@@ -1032,6 +1034,7 @@ fluid_worker_finalize (GObject *object)
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
   g_clear_pointer (&priv->context, g_main_context_unref);
+  g_clear_pointer (&priv->thread, g_thread_unref);
   if (priv->clock != NULL)
     g_source_unref (&priv->clock->source);
 
@@ -1439,10 +1442,32 @@ fluid_worker_gracefully_stop (FluidWorker *self)
   if (context == NULL)
     return;
 
-  /* Runs at once when this thread owns (or can own) the context. */
-  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT,
-                              fluid_worker_gracefully_stop_cb,
-                              g_object_ref (self), g_object_unref);
+  /* Runs at once on the thread that iterates the context, or on the
+   * worker's own thread when no other thread holds the context. Any other
+   * thread goes through the context, even one whose default context is the
+   * worker's (the global default): g_main_context_invoke() would run the
+   * request, and the signals of the state change, on that thread. */
+  if (g_main_context_is_owner (context))
+    {
+      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+    }
+  else if (g_atomic_pointer_get (&priv->thread) == g_thread_self () &&
+           g_main_context_acquire (context))
+    {
+      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+      g_main_context_release (context);
+    }
+  else
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, fluid_worker_gracefully_stop_cb,
+                             g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[fluid] gracefully stop");
+      g_source_attach (source, context);
+      g_source_unref (source);
+    }
 }
 
 /* Startup, shutdown, waiting */
@@ -1457,6 +1482,7 @@ fluid_worker_start_running (FluidWorker *self,
 
   g_assert (priv->state == FLUID_WORKER_STATE_INIT);
 
+  g_atomic_pointer_set (&priv->thread, g_thread_ref (g_thread_self ()));
   g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
 
   /* Dropped by fluid_worker_finish(). */

@@ -566,6 +566,151 @@ test_async_consumer_bad_input (void)
   g_test_assert_expected_messages ();
 }
 
+/* The types: FluidEvent is boxed; FluidDispatcher is derivable and
+ * instantiable; FluidAsyncDispatcher derives from it and is derivable;
+ * FluidAsyncConsumer is a FluidQueueConsumer. */
+static void
+test_dispatcher_types (void)
+{
+  g_assert_true (G_TYPE_IS_BOXED (FLUID_TYPE_EVENT));
+  g_assert_true (g_type_is_a (FLUID_TYPE_DISPATCHER, G_TYPE_OBJECT));
+  g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_DISPATCHER));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_DISPATCHER));
+  g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_DISPATCHER));
+  g_assert_true (g_type_is_a (FLUID_TYPE_ASYNC_DISPATCHER, FLUID_TYPE_DISPATCHER));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_ASYNC_DISPATCHER));
+  g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_ASYNC_DISPATCHER));
+  g_assert_true (g_type_is_a (FLUID_TYPE_ASYNC_CONSUMER, FLUID_TYPE_QUEUE_CONSUMER));
+}
+
+static void
+count_destroy (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static char *
+constant_event_type (FluidDispatcher *dispatcher,
+                     const GValue    *message,
+                     gpointer         user_data)
+{
+  return g_strdup ("constant");
+}
+
+/* The data of the event-type function is freed once, with the dispatcher,
+ * synchronous or asynchronous. */
+static void
+test_dispatcher_destroy_notify (void)
+{
+  guint destroyed = 0;
+  FluidDispatcher *dispatcher = fluid_dispatcher_new (constant_event_type, &destroyed,
+                                                      count_destroy);
+  FluidAsyncDispatcher *async = fluid_async_dispatcher_new (constant_event_type, &destroyed,
+                                                            count_destroy);
+  g_auto(GValue) message = G_VALUE_INIT;
+  g_autofree char *type = NULL;
+
+  g_value_init (&message, G_TYPE_INT);
+  type = fluid_dispatcher_get_event_type (dispatcher, &message);
+  g_assert_cmpstr (type, ==, "constant");
+  g_assert_cmpuint (destroyed, ==, 0);
+  g_object_unref (dispatcher);
+  g_assert_cmpuint (destroyed, ==, 1);
+  g_object_unref (async);
+  g_assert_cmpuint (destroyed, ==, 2);
+}
+
+static void
+failing_now_handler (const GValue *message,
+                     GTask        *task,
+                     gpointer      user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "refused at once");
+}
+
+/* A handler may complete its task before it returns, with an error too: the
+ * dispatch still waits for the other handlers and gives that error. */
+static void
+test_async_dispatch_error_now (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  fluid_async_dispatcher_register_handler (dispatcher, "job.now", failing_now_handler, NULL, NULL);
+  register_async (dispatcher, "job.later", &log, "later", FALSE);
+
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpuint (log.started, ==, 1);
+  g_assert_cmpuint (log.in_flight, ==, 0);
+  g_clear_error (&error);
+
+  /* Still usable. */
+  g_assert_true (fluid_dispatcher_unregister_handler (FLUID_DISPATCHER (dispatcher), "job.now"));
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 1);
+  g_assert_no_error (error);
+  g_string_free (log.calls, TRUE);
+}
+
+/* Bad input to the asynchronous dispatcher: criticals, and it stays
+ * usable. */
+static void
+test_async_dispatcher_bad_input (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  guint immediate = 0;
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*the event type is empty*");
+  g_assert_false (fluid_async_dispatcher_register_handler (dispatcher, ".tag", immediate_handler,
+                                                           &immediate, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_false (fluid_async_dispatcher_register_handler (dispatcher, "job", NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
+  fluid_async_dispatcher_dispatch_async (dispatcher, NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_ASYNC_DISPATCHER*");
+  fluid_async_dispatcher_dispatch_async (NULL, NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  register_async (dispatcher, "job", &log, "job", FALSE);
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (immediate, ==, 0);
+  g_string_free (log.calls, TRUE);
+}
+
+/* The async consumer dispatches until the worker stops, and no more: a
+ * message sent afterwards is discarded, its handler not called. */
+static void
+test_async_consumer_stops (void)
+{
+  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  g_autoptr(FluidWorker) worker = fluid_async_consumer_new (dispatcher);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+
+  register_async (dispatcher, "job", &log, "h", FALSE);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_queue_consumer_send_string (consumer, "job");
+  fluid_test_wait_until (log.started == 1 && log.in_flight == 0);
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPED);
+
+  fluid_queue_consumer_send_string (consumer, "job");
+  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
+  g_assert_cmpuint (log.started, ==, 1);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 1);
+  g_string_free (log.calls, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -585,6 +730,11 @@ main (int   argc,
   g_test_add_func ("/async-consumer/order", test_async_consumer);
   g_test_add_func ("/async-consumer/error", test_async_consumer_error);
   g_test_add_func ("/async-consumer/bad-input", test_async_consumer_bad_input);
+  g_test_add_func ("/dispatcher/types", test_dispatcher_types);
+  g_test_add_func ("/dispatcher/destroy-notify", test_dispatcher_destroy_notify);
+  g_test_add_func ("/async-dispatcher/error-now", test_async_dispatch_error_now);
+  g_test_add_func ("/async-dispatcher/bad-input", test_async_dispatcher_bad_input);
+  g_test_add_func ("/async-consumer/stops", test_async_consumer_stops);
 
   return g_test_run ();
 }

@@ -957,6 +957,202 @@ test_never_started (void)
   g_assert_null (object);
 }
 
+/* FluidQueueConsumer is an abstract, derivable FluidWorker with the
+ * drain-on-stop property (default FALSE); FluidQueueConsumerWorker derives
+ * from it, is derivable, and has a detail-free "message" signal carrying a
+ * GValue. */
+static void
+test_types (void)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (FLUID_TYPE_QUEUE_CONSUMER);
+  GParamSpec *pspec;
+  GSignalQuery query;
+
+  g_assert_true (g_type_is_a (FLUID_TYPE_QUEUE_CONSUMER, FLUID_TYPE_WORKER));
+  g_assert_true (G_TYPE_IS_ABSTRACT (FLUID_TYPE_QUEUE_CONSUMER));
+  g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_QUEUE_CONSUMER));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_QUEUE_CONSUMER));
+
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), "drain-on-stop");
+  g_assert_nonnull (pspec);
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_BOOLEAN);
+  g_assert_false (G_PARAM_SPEC_BOOLEAN (pspec)->default_value);
+
+  g_assert_true (g_type_is_a (FLUID_TYPE_QUEUE_CONSUMER_WORKER, FLUID_TYPE_QUEUE_CONSUMER));
+  g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_QUEUE_CONSUMER_WORKER));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_QUEUE_CONSUMER_WORKER));
+
+  g_signal_query (g_signal_lookup ("message", FLUID_TYPE_QUEUE_CONSUMER_WORKER), &query);
+  g_assert_cmpuint (query.signal_id, !=, 0);
+  g_assert_false (query.signal_flags & G_SIGNAL_DETAILED);
+  g_assert_cmpuint (query.n_params, ==, 1);
+  g_assert_true ((query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == G_TYPE_VALUE);
+}
+
+static void
+count_destroy (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+ignore_message (FluidQueueConsumerWorker *worker,
+                const GValue             *message,
+                gpointer                  user_data)
+{
+}
+
+/* The callback's data is freed once, with the worker. */
+static void
+test_destroy_notify (void)
+{
+  guint destroyed = 0;
+  FluidWorker *worker = fluid_queue_consumer_worker_new (ignore_message, &destroyed, count_destroy);
+
+  fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (worker), "x");
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  g_assert_cmpuint (destroyed, ==, 0);
+  g_object_unref (worker);
+  g_assert_cmpuint (destroyed, ==, 1);
+}
+
+/* Messages left in the queue when run ends are freed then, not with the
+ * worker; a message sent after the stop is freed at once. Both are counted
+ * as discarded. */
+static void
+test_discarded_are_freed (void)
+{
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (ignore_message, NULL, NULL);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  GObject *left = g_object_new (G_TYPE_OBJECT, NULL);
+  GObject *late = g_object_new (G_TYPE_OBJECT, NULL);
+
+  g_object_add_weak_pointer (left, (gpointer *) &left);
+  g_object_add_weak_pointer (late, (gpointer *) &late);
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  /* Queued, then stopped before the context dispatched the queue. */
+  fluid_queue_consumer_send_object (consumer, left);
+  g_object_unref (left);
+  fluid_worker_gracefully_stop (worker);
+  g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_null (left);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 1);
+  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, 0);
+
+  fluid_queue_consumer_send_object (consumer, late);
+  g_object_unref (late);
+  g_assert_null (late);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 2);
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
+}
+
+typedef struct
+{
+  FluidWorker  *worker;
+  GMainContext *context;
+  GThread      *owner;     /* set by the consumer's thread before startup */
+  gint          started;   /* atomic */
+  gint          handled;   /* atomic */
+  gint          wrong;     /* atomic: messages handled on another thread */
+  gint          done;      /* atomic */
+} ThreadConsumer;
+
+static void
+thread_consumer_message (FluidQueueConsumerWorker *worker,
+                         const GValue             *message,
+                         gpointer                  user_data)
+{
+  ThreadConsumer *tc = user_data;
+
+  if (g_thread_self () != tc->owner)
+    g_atomic_int_inc (&tc->wrong);
+  g_atomic_int_inc (&tc->handled);
+}
+
+static void
+thread_consumer_started_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  ThreadConsumer *tc = user_data;
+
+  g_assert_true (fluid_worker_startup_finish (FLUID_WORKER (source), result, NULL));
+  g_atomic_int_set (&tc->started, TRUE);
+}
+
+static void
+thread_consumer_stopped_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  ThreadConsumer *tc = user_data;
+
+  g_assert_true (fluid_worker_wait_for_shutdown_finish (FLUID_WORKER (source), result, NULL));
+  g_atomic_int_set (&tc->done, TRUE);
+}
+
+static gpointer
+thread_consumer_thread (gpointer user_data)
+{
+  ThreadConsumer *tc = user_data;
+
+  tc->owner = g_thread_self ();
+  g_main_context_push_thread_default (tc->context);
+  fluid_worker_startup_async (tc->worker, NULL, thread_consumer_started_cb, tc);
+  fluid_worker_wait_for_shutdown_async (tc->worker, NULL, thread_consumer_stopped_cb, tc);
+  /* Blocks without a timeout: each send must wake the context. */
+  while (!g_atomic_int_get (&tc->done))
+    g_main_context_iteration (tc->context, TRUE);
+  g_main_context_pop_thread_default (tc->context);
+  return NULL;
+}
+
+static void
+thread_consumer_wait (ThreadConsumer *tc,
+                      gint           *flag,
+                      gint            value)
+{
+  gint64 deadline = g_get_monotonic_time () + FLUID_TEST_WAIT_LIMIT_SECONDS * G_USEC_PER_SEC;
+
+  while (g_atomic_int_get (flag) < value)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the consumer's thread");
+      g_thread_yield ();
+    }
+}
+
+/* A consumer running on another thread's context, sent messages one at a
+ * time from this thread: each send wakes the consumer's blocked context,
+ * and the messages are handled on the consumer's thread. */
+static void
+test_consumer_on_its_thread (void)
+{
+  ThreadConsumer tc = { 0 };
+  GThread *thread;
+
+  tc.worker = fluid_queue_consumer_worker_new (thread_consumer_message, &tc, NULL);
+  tc.context = g_main_context_new ();
+  thread = g_thread_new ("consumer", thread_consumer_thread, &tc);
+  thread_consumer_wait (&tc, &tc.started, TRUE);
+
+  for (int i = 1; i <= 3; i++)
+    {
+      fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (tc.worker), "wake up");
+      thread_consumer_wait (&tc, &tc.handled, i);
+    }
+  fluid_worker_gracefully_stop (tc.worker);
+  g_thread_join (thread);
+
+  g_assert_cmpint (g_atomic_int_get (&tc.handled), ==, 3);
+  g_assert_cmpint (g_atomic_int_get (&tc.wrong), ==, 0);
+  g_assert_cmpint (fluid_worker_get_state (tc.worker), ==, FLUID_WORKER_STATE_STOPPED);
+  g_object_unref (tc.worker);
+  g_main_context_unref (tc.context);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -983,6 +1179,10 @@ main (int   argc,
   g_test_add_func ("/queue-consumer/stop-under-load", test_stop_under_load);
   g_test_add_func ("/queue-consumer/bad-input", test_bad_input);
   g_test_add_func ("/queue-consumer/never-started", test_never_started);
+  g_test_add_func ("/queue-consumer/types", test_types);
+  g_test_add_func ("/queue-consumer/destroy-notify", test_destroy_notify);
+  g_test_add_func ("/queue-consumer/discarded-are-freed", test_discarded_are_freed);
+  g_test_add_func ("/queue-consumer/consumer-on-its-thread", test_consumer_on_its_thread);
 
   return g_test_run ();
 }

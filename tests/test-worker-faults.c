@@ -208,17 +208,30 @@ fault_worker_release_hanging (FaultWorker *self,
 }
 
 static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* on_startup fails: run is never called, the worker goes RUNNING then
+ * STOPPED (each notified once) and waiting gives the error. */
+static void
 test_on_startup_fails (void)
 {
   g_autoptr(FaultWorker) worker = fault_worker_new (HOOK_FAIL, HOOK_OK);
   g_autoptr(GError) error = NULL;
+  guint notified = 0;
 
+  g_signal_connect (worker, "notify::state", G_CALLBACK (count_notify_cb), &notified);
   g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "fault_worker stopped running: hook failed");
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
   g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (worker), &error));
   g_test_assert_expected_messages ();
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_cmpint (fluid_worker_get_state (FLUID_WORKER (worker)), ==, FLUID_WORKER_STATE_STOPPED);
+  g_assert_cmpuint (notified, ==, 2);
   g_assert_cmpuint (worker->run_calls, ==, 0);
 }
 

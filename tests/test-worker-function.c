@@ -126,6 +126,56 @@ test_worker_function_bad_input (void)
   g_test_assert_expected_messages ();
 }
 
+typedef struct
+{
+  GArray *times;     /* gint64: when each call came */
+  guint   stop_after;
+} Timeline;
+
+static void
+record_time (FluidWorker *worker,
+             gpointer     user_data)
+{
+  Timeline *timeline = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_append_val (timeline->times, now);
+  if (timeline->times->len == timeline->stop_after)
+    fluid_worker_gracefully_stop (worker);
+}
+
+/* Between two calls, the worker sleeps its heartbeat. */
+static void
+test_worker_function_heartbeat_spacing (void)
+{
+  Timeline timeline = { g_array_new (FALSE, FALSE, sizeof (gint64)), 3 };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new (0.02, record_time, &timeline, NULL);
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_cmpuint (timeline.times->len, ==, 3);
+  for (guint i = 1; i < timeline.times->len; i++)
+    g_assert_cmpint (g_array_index (timeline.times, gint64, i) -
+                     g_array_index (timeline.times, gint64, i - 1), >=, 20000);
+  g_array_unref (timeline.times);
+}
+
+/* FluidWorkerFunction is a final FluidWorker with a heartbeat property. */
+static void
+test_worker_function_types (void)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (FLUID_TYPE_WORKER_FUNCTION);
+  GParamSpec *pspec;
+
+  g_assert_true (g_type_is_a (FLUID_TYPE_WORKER_FUNCTION, FLUID_TYPE_WORKER));
+  g_assert_true (G_TYPE_IS_FINAL (FLUID_TYPE_WORKER_FUNCTION));
+  g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_WORKER_FUNCTION));
+  pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), "heartbeat");
+  g_assert_nonnull (pspec);
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_DOUBLE);
+  g_assert_true (pspec->flags & G_PARAM_READABLE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -137,6 +187,8 @@ main (int   argc,
   g_test_add_func ("/worker-function/heartbeat-property", test_worker_function_heartbeat_property);
   g_test_add_func ("/worker-function/named", test_worker_function_named);
   g_test_add_func ("/worker-function/bad-input", test_worker_function_bad_input);
+  g_test_add_func ("/worker-function/heartbeat-spacing", test_worker_function_heartbeat_spacing);
+  g_test_add_func ("/worker-function/types", test_worker_function_types);
 
   return g_test_run ();
 }

@@ -314,6 +314,7 @@ check_run_failure (FluidTestRun  run,
 {
   g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (run, 0, 10.0);
   FluidWorker *w = FLUID_WORKER (worker);
+  const FluidWorkerState expected[] = { FLUID_WORKER_STATE_RUNNING, FLUID_WORKER_STATE_STOPPED };
   g_autoptr(GError) error = NULL;
   g_autofree char *log = g_strdup_printf ("fluid_test_worker stopped running: %s", message);
   Recorder recorder = { 0 };
@@ -328,6 +329,8 @@ check_run_failure (FluidTestRun  run,
   g_clear_error (&error);
 
   g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
+  /* Each change notified once, and no STOPPING on the way. */
+  assert_states (&recorder, expected, G_N_ELEMENTS (expected));
   g_assert_cmpint (recorder.exit_code, ==, FLUID_EXIT_CODE_ERROR);
   g_assert_cmpstr (recorder.reason, ==, message);
   g_assert_cmpuint (recorder.stopped_count, ==, 1);
@@ -843,6 +846,477 @@ test_worker_bad_arguments (void)
   g_object_unref (not_a_worker);
 }
 
+/* The types of the contract: FluidWorker is abstract and derivable; its
+ * states and error codes are registered enums; name and
+ * stopping-grace-period are construct-only, state is read-only; "stopped"
+ * carries the reason and the exit code. */
+static void
+test_worker_types (void)
+{
+  g_autoptr(GEnumClass) states = g_type_class_ref (FLUID_TYPE_WORKER_STATE);
+  g_autoptr(GEnumClass) errors = g_type_class_ref (FLUID_TYPE_WORKER_ERROR);
+  g_autoptr(GTypeClass) klass = g_type_class_ref (FLUID_TYPE_WORKER);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const char *construct_only[] = { "name", "stopping-grace-period" };
+  const char *no_params[] = { "started", "stopping" };
+  GParamSpec *pspec;
+  GSignalQuery query;
+
+  g_assert_true (G_TYPE_IS_ABSTRACT (FLUID_TYPE_WORKER));
+  g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_WORKER));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_WORKER));
+
+  g_assert_true (G_TYPE_IS_ENUM (FLUID_TYPE_WORKER_STATE));
+  g_assert_cmpuint (states->n_values, ==, 5);
+  for (int state = FLUID_WORKER_STATE_INIT; state <= FLUID_WORKER_STATE_FORCE_STOPPED; state++)
+    g_assert_nonnull (g_enum_get_value (states, state));
+
+  g_assert_true (G_TYPE_IS_ENUM (FLUID_TYPE_WORKER_ERROR));
+  g_assert_cmpuint (errors->n_values, ==, 2);
+  g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_ALREADY_STARTED));
+  g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_FAILED));
+  g_assert_cmpuint (FLUID_WORKER_ERROR, !=, 0);
+
+  g_assert_cmpint (FLUID_EXIT_CODE_NORMAL, ==, 0);
+  g_assert_cmpint (FLUID_EXIT_CODE_FORCED, ==, 1);
+  g_assert_cmpint (FLUID_EXIT_CODE_ERROR, ==, 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (construct_only); i++)
+    {
+      pspec = g_object_class_find_property (object_class, construct_only[i]);
+      g_assert_nonnull (pspec);
+      g_assert_true (pspec->flags & G_PARAM_READABLE);
+      g_assert_true (pspec->flags & G_PARAM_CONSTRUCT_ONLY);
+    }
+  pspec = g_object_class_find_property (object_class, "name");
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_STRING);
+  pspec = g_object_class_find_property (object_class, "stopping-grace-period");
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_DOUBLE);
+  pspec = g_object_class_find_property (object_class, "state");
+  g_assert_nonnull (pspec);
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == FLUID_TYPE_WORKER_STATE);
+  g_assert_true (pspec->flags & G_PARAM_READABLE);
+  g_assert_false (pspec->flags & G_PARAM_WRITABLE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (no_params); i++)
+    {
+      g_signal_query (g_signal_lookup (no_params[i], FLUID_TYPE_WORKER), &query);
+      g_assert_cmpuint (query.signal_id, !=, 0);
+      g_assert_cmpuint (query.n_params, ==, 0);
+    }
+  g_signal_query (g_signal_lookup ("stopped", FLUID_TYPE_WORKER), &query);
+  g_assert_cmpuint (query.signal_id, !=, 0);
+  g_assert_cmpuint (query.n_params, ==, 2);
+  g_assert_true ((query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == G_TYPE_STRING);
+  g_assert_true (query.param_types[1] == G_TYPE_INT);
+}
+
+/* A construct-only property cannot be changed once the worker exists. */
+static void
+test_worker_construct_only (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new_named ("fixed",
+                                                                   FLUID_TEST_RUN_SLEEP_LOOP,
+                                                                   1.0, 2.5);
+
+  g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING, "*construct*name*");
+  g_object_set (worker, "name", "changed", NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING,
+                         "*construct*stopping-grace-period*");
+  g_object_set (worker, "stopping-grace-period", 7.0, NULL);
+  g_test_assert_expected_messages ();
+
+  g_assert_cmpstr (fluid_worker_get_name (FLUID_WORKER (worker)), ==, "fixed");
+  g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (FLUID_WORKER (worker)), ==, 2.5);
+}
+
+static void
+stop_emission_cb (FluidWorker *worker,
+                  const char  *reason,
+                  int          exit_code,
+                  gpointer     user_data)
+{
+  g_signal_stop_emission_by_name (worker, "stopped");
+}
+
+/* after_shutdown is the class handler of "stopped", not a separate call: a
+ * handler that stops the emission keeps it from running. */
+static void
+test_worker_after_shutdown_is_class_handler (void)
+{
+  g_autoptr(FluidTestWorker) plain = fluid_test_worker_new (FLUID_TEST_RUN_RETURN, 0, 10.0);
+  g_autoptr(FluidTestWorker) stopped = fluid_test_worker_new (FLUID_TEST_RUN_RETURN, 0, 10.0);
+
+  g_signal_connect (stopped, "stopped", G_CALLBACK (stop_emission_cb), NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (plain), NULL));
+  g_assert_true (fluid_test_startup (FLUID_WORKER (stopped), NULL));
+  g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (plain), NULL));
+  g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (stopped), NULL));
+  g_assert_cmpuint (fluid_test_worker_get_after_shutdown_calls (plain), ==, 1);
+  g_assert_cmpuint (fluid_test_worker_get_after_shutdown_calls (stopped), ==, 0);
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context for @seconds: only for the checks that
+ * something does not happen, which have nothing else to wait on. */
+static void
+iterate_for (double seconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add ((guint) (seconds * 1000), set_flag_cb, &done);
+  fluid_test_wait_until (done);
+}
+
+/* wait_for_shutdown neither stops a running worker nor forces a stopping
+ * one, however long its grace period has run out. */
+static void
+test_worker_wait_neither_stops_nor_forces (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_IGNORE_CANCEL, 0, 0.01);
+  FluidWorker *w = FLUID_WORKER (worker);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_startup (w, NULL));
+  fluid_worker_wait_for_shutdown_async (w, NULL, fluid_test_store_result_cb, &result);
+  iterate_for (0.1);
+  g_assert_null (result);
+  g_assert_true (fluid_worker_is_running (w));
+
+  /* Ten grace periods after a graceful stop: still stopping, not forced. */
+  fluid_worker_gracefully_stop (w);
+  iterate_for (0.1);
+  g_assert_null (result);
+  g_assert_true (fluid_worker_is_stopping (w));
+  g_assert_false (g_cancellable_is_cancelled (fluid_worker_get_cancellable (w)));
+
+  fluid_test_worker_complete_run (worker);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (fluid_worker_wait_for_shutdown_finish (w, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
+}
+
+/* The force stop comes when the grace period runs out: not before, and not
+ * long after, though run ignores its cancellable. */
+static void
+test_worker_force_stop_timing (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_IGNORE_CANCEL, 0, 0.1);
+  FluidWorker *w = FLUID_WORKER (worker);
+  gint64 start, elapsed;
+
+  g_assert_true (fluid_test_startup (w, NULL));
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
+  start = g_get_monotonic_time ();
+  g_assert_true (fluid_test_shutdown (w, NULL));
+  elapsed = g_get_monotonic_time () - start;
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
+  g_assert_cmpint (elapsed, >=, G_USEC_PER_SEC / 10);
+  /* Generous, for valgrind and loaded machines: it catches a shutdown that
+   * waits for run or for a later tick, not a few milliseconds. */
+  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC / 10 + G_USEC_PER_SEC);
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*completed after the forced shutdown*");
+  fluid_test_worker_complete_run (worker);
+  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
+  g_test_assert_expected_messages ();
+}
+
+/* Where everything of a worker running on another thread's context
+ * happened: one bit per kind of event, set in @seen, and in @wrong when it
+ * happened on another thread than the worker's. */
+enum
+{
+  EVENT_STARTED = 1 << 0,
+  EVENT_STOPPING = 1 << 1,
+  EVENT_STOPPED = 1 << 2,
+  EVENT_NOTIFY_STATE = 1 << 3,
+  EVENT_RUN = 1 << 4,
+  EVENT_STARTUP_CB = 1 << 5,
+  EVENT_STATUS_CB = 1 << 6,
+  EVENT_WAIT_CB = 1 << 7,
+  EVENT_ALL = (1 << 8) - 1,
+};
+
+typedef struct
+{
+  FluidWorker  *worker;
+  GMainContext *context;
+  GThread      *owner;     /* set by the worker's thread before startup */
+  guint         seen;      /* atomic */
+  guint         wrong;     /* atomic */
+  gint          running;   /* atomic: the status callback ran */
+  gint          done;      /* atomic */
+} ContextCheck;
+
+static void
+context_check_event (ContextCheck *check,
+                     guint         event)
+{
+  g_atomic_int_or (&check->seen, event);
+  if (g_thread_self () != check->owner)
+    g_atomic_int_or (&check->wrong, event);
+}
+
+static void
+context_check_started_cb (FluidWorker *worker,
+                          gpointer     user_data)
+{
+  context_check_event (user_data, EVENT_STARTED);
+}
+
+static void
+context_check_stopping_cb (FluidWorker *worker,
+                           gpointer     user_data)
+{
+  context_check_event (user_data, EVENT_STOPPING);
+}
+
+static void
+context_check_stopped_cb (FluidWorker *worker,
+                          const char  *reason,
+                          int          exit_code,
+                          gpointer     user_data)
+{
+  context_check_event (user_data, EVENT_STOPPED);
+}
+
+static void
+context_check_notify_cb (GObject    *object,
+                         GParamSpec *pspec,
+                         gpointer    user_data)
+{
+  context_check_event (user_data, EVENT_NOTIFY_STATE);
+}
+
+static void
+context_check_run (FluidWorker *worker,
+                   gpointer     user_data)
+{
+  context_check_event (user_data, EVENT_RUN);
+}
+
+static void
+context_check_status_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  ContextCheck *check = user_data;
+  g_autoptr(GVariant) status = fluid_worker_status_finish (FLUID_WORKER (source), result, NULL);
+
+  g_assert_nonnull (status);
+  context_check_event (check, EVENT_STATUS_CB);
+  g_atomic_int_set (&check->running, TRUE);
+}
+
+static void
+context_check_startup_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  ContextCheck *check = user_data;
+
+  g_assert_true (fluid_worker_startup_finish (FLUID_WORKER (source), result, NULL));
+  context_check_event (check, EVENT_STARTUP_CB);
+  fluid_worker_status_async (FLUID_WORKER (source), NULL, context_check_status_cb, check);
+}
+
+static void
+context_check_wait_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  ContextCheck *check = user_data;
+
+  g_assert_true (fluid_worker_wait_for_shutdown_finish (FLUID_WORKER (source), result, NULL));
+  context_check_event (check, EVENT_WAIT_CB);
+  g_atomic_int_set (&check->done, TRUE);
+}
+
+static gpointer
+context_check_thread (gpointer user_data)
+{
+  ContextCheck *check = user_data;
+
+  check->owner = g_thread_self ();
+  g_main_context_push_thread_default (check->context);
+  fluid_worker_startup_async (check->worker, NULL, context_check_startup_cb, check);
+  fluid_worker_wait_for_shutdown_async (check->worker, NULL, context_check_wait_cb, check);
+  /* Blocks without a timeout: the stop from the other thread must wake it. */
+  while (!g_atomic_int_get (&check->done))
+    g_main_context_iteration (check->context, TRUE);
+  g_main_context_pop_thread_default (check->context);
+  return NULL;
+}
+
+/* A worker started on another thread's context, stopped from this thread:
+ * its run, each of its signals, notify::state and every async callback
+ * happen on its own thread, the "stopping" of the cross-thread stop too. */
+static void
+test_worker_everything_on_its_context (void)
+{
+  ContextCheck check = { 0 };
+  gint64 deadline = g_get_monotonic_time () + FLUID_TEST_WAIT_LIMIT_SECONDS * G_USEC_PER_SEC;
+  GThread *thread;
+
+  check.worker = fluid_worker_function_new (3600.0, context_check_run, &check, NULL);
+  check.context = g_main_context_new ();
+  g_signal_connect (check.worker, "started", G_CALLBACK (context_check_started_cb), &check);
+  g_signal_connect (check.worker, "stopping", G_CALLBACK (context_check_stopping_cb), &check);
+  g_signal_connect (check.worker, "stopped", G_CALLBACK (context_check_stopped_cb), &check);
+  g_signal_connect (check.worker, "notify::state", G_CALLBACK (context_check_notify_cb), &check);
+  thread = g_thread_new ("worker", context_check_thread, &check);
+
+  while (!g_atomic_int_get (&check.running) || !(g_atomic_int_get (&check.seen) & EVENT_RUN))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the worker to run");
+      g_thread_yield ();
+    }
+  fluid_worker_gracefully_stop (check.worker);
+  g_thread_join (thread);
+
+  g_assert_cmphex (g_atomic_int_get (&check.seen), ==, EVENT_ALL);
+  g_assert_cmphex (g_atomic_int_get (&check.wrong), ==, 0);
+  g_assert_cmpint (fluid_worker_get_state (check.worker), ==, FLUID_WORKER_STATE_STOPPED);
+  g_object_unref (check.worker);
+  g_main_context_unref (check.context);
+}
+
+/* Every public getter and async call refuses a NULL worker with a
+ * critical. */
+static void
+test_worker_bad_arguments_everywhere (void)
+{
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (NULL), ==, 0.0);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_cmpuint (fluid_worker_get_num_workers (NULL), ==, 0);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_false (fluid_worker_has_started (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_false (fluid_worker_is_stopping (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_false (fluid_worker_is_stopped (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  g_assert_null (fluid_worker_get_cancellable (NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  fluid_worker_shutdown_async (NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  fluid_worker_wait_for_shutdown_async (NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  fluid_worker_status_async (NULL, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER*");
+  fluid_worker_sleep_async (NULL, 1.0, NULL, NULL, NULL);
+  g_test_assert_expected_messages ();
+}
+
+static void
+record_thread_cb (FluidWorker *worker,
+                  gpointer     user_data)
+{
+  *(GThread **) user_data = g_thread_self ();
+}
+
+/* A worker on the global default context, asked to stop by a thread that
+ * has no context of its own while this thread is not iterating: the
+ * "stopping" signal still comes on this thread, the worker's. */
+static void
+test_worker_stop_from_thread_on_default_context (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600.0, 10.0);
+  FluidWorker *w = FLUID_WORKER (worker);
+  GThread *stopping_thread = NULL;
+  GThread *thread;
+
+  g_assert_null (g_main_context_get_thread_default ());
+  g_signal_connect (w, "stopping", G_CALLBACK (record_thread_cb), &stopping_thread);
+  g_assert_true (fluid_test_startup (w, NULL));
+
+  /* This thread does not own the default context while it joins. */
+  thread = g_thread_new ("stopper", stop_from_thread, w);
+  g_thread_join (thread);
+
+  g_assert_true (fluid_test_wait_for_shutdown (w, NULL));
+  g_assert_true (stopping_thread == g_thread_self ());
+}
+
+/* Stop requests repeated, and two shutdowns in flight at once: one
+ * STOPPING, one forced stop, one "stopped"; both shutdowns succeed. */
+static void
+test_worker_repeated_stops (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_UNTIL_CANCELLED, 0, 0.02);
+  FluidWorker *w = FLUID_WORKER (worker);
+  const FluidWorkerState expected[] = {
+    FLUID_WORKER_STATE_RUNNING, FLUID_WORKER_STATE_STOPPING, FLUID_WORKER_STATE_FORCE_STOPPED,
+  };
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GError) error = NULL;
+  Recorder recorder = { 0 };
+
+  recorder_watch (&recorder, w);
+  g_assert_true (fluid_test_startup (w, NULL));
+  fluid_worker_gracefully_stop (w);
+  fluid_worker_gracefully_stop (w);
+  g_assert_cmpstr (recorder.events->str, ==, "started;stopping;");
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "fluid_test_worker forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE,
+                         "fluid_test_worker stopped running: forced shutdown");
+  fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &first);
+  fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &second);
+  fluid_test_wait_until (first != NULL && second != NULL);
+  g_test_assert_expected_messages ();
+  g_assert_true (fluid_worker_shutdown_finish (w, first, &error));
+  g_assert_no_error (error);
+  g_assert_true (fluid_worker_shutdown_finish (w, second, &error));
+  g_assert_no_error (error);
+
+  /* Once stopped, a stop request changes nothing. */
+  fluid_worker_gracefully_stop (w);
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG, "*cancelled by the forced shutdown");
+  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
+  g_test_assert_expected_messages ();
+
+  assert_states (&recorder, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpstr (recorder.events->str, ==, "started;stopping;stopped;");
+  g_assert_cmpuint (recorder.stopped_count, ==, 1);
+  g_assert_cmpint (recorder.exit_code, ==, FLUID_EXIT_CODE_FORCED);
+  recorder_clear (&recorder);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -872,6 +1346,18 @@ main (int   argc,
   g_test_add_func ("/worker/status", test_worker_status);
   g_test_add_func ("/worker/environment", test_worker_environment);
   g_test_add_func ("/worker/bad-arguments", test_worker_bad_arguments);
+  g_test_add_func ("/worker/types", test_worker_types);
+  g_test_add_func ("/worker/construct-only", test_worker_construct_only);
+  g_test_add_func ("/worker/after-shutdown-is-class-handler",
+                   test_worker_after_shutdown_is_class_handler);
+  g_test_add_func ("/worker/wait-neither-stops-nor-forces",
+                   test_worker_wait_neither_stops_nor_forces);
+  g_test_add_func ("/worker/force-stop-timing", test_worker_force_stop_timing);
+  g_test_add_func ("/worker/everything-on-its-context", test_worker_everything_on_its_context);
+  g_test_add_func ("/worker/bad-arguments-everywhere", test_worker_bad_arguments_everywhere);
+  g_test_add_func ("/worker/stop-from-thread-on-default-context",
+                   test_worker_stop_from_thread_on_default_context);
+  g_test_add_func ("/worker/repeated-stops", test_worker_repeated_stops);
 
   return g_test_run ();
 }

@@ -893,6 +893,90 @@ test_workers_bad_input (void)
   g_object_unref (not_a_worker);
 }
 
+/* FluidWorkers is a derivable FluidWorker and a GListModel. */
+static void
+test_workers_types (void)
+{
+  g_assert_true (g_type_is_a (FLUID_TYPE_WORKERS, FLUID_TYPE_WORKER));
+  g_assert_true (g_type_is_a (FLUID_TYPE_WORKERS, G_TYPE_LIST_MODEL));
+  g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_WORKERS));
+  g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_WORKERS));
+  g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_WORKERS));
+}
+
+static void
+record_forced_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  GString *order = user_data;
+
+  if (fluid_worker_get_state (FLUID_WORKER (object)) == FLUID_WORKER_STATE_FORCE_STOPPED)
+    g_string_append_printf (order, "%s;", fluid_worker_get_name (FLUID_WORKER (object)));
+}
+
+/* On shutdown the children are shut down concurrently, each forced after
+ * its own grace period: the child added last but with the shorter grace
+ * period is forced first, which one child after the other could not do;
+ * and the group, whose own grace period is long, is not forced. */
+static void
+test_workers_children_forced_concurrently (void)
+{
+  g_autoptr(FluidWorker) slow = FLUID_WORKER (
+    fluid_test_worker_new_named ("slow", FLUID_TEST_RUN_IGNORE_CANCEL, 0, 0.5));
+  g_autoptr(FluidWorker) quick = FLUID_WORKER (
+    fluid_test_worker_new_named ("quick", FLUID_TEST_RUN_IGNORE_CANCEL, 0, 0.05));
+  g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (slow, quick, NULL);
+  g_autoptr(GString) order = g_string_new (NULL);
+  FluidWorker *w = FLUID_WORKER (group);
+
+  g_signal_connect (slow, "notify::state", G_CALLBACK (record_forced_cb), order);
+  g_signal_connect (quick, "notify::state", G_CALLBACK (record_forced_cb), order);
+  g_assert_true (fluid_test_startup (w, NULL));
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "quick forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "quick stopped running: forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "slow forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "slow stopped running: forced shutdown");
+  g_assert_true (fluid_test_shutdown (w, NULL));
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (order->str, ==, "quick;slow;");
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "slow: run completed after*");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "quick: run completed after*");
+  fluid_test_worker_complete_run (FLUID_TEST_WORKER (slow));
+  fluid_test_worker_complete_run (FLUID_TEST_WORKER (quick));
+  fluid_test_wait_until (!g_main_context_pending (NULL));
+  g_test_assert_expected_messages ();
+}
+
+/* Supervision follows the children's state changes, it does not poll: once
+ * a child stopped, the group and its other children stop with only the
+ * sources already ready, no timer having to fire. */
+static void
+test_workers_supervision_is_event_driven (void)
+{
+  g_autoptr(FluidWorker) a = sleeper ("a");
+  g_autoptr(FluidWorker) b = sleeper ("b");
+  g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (a, b, NULL);
+  FluidWorker *w = FLUID_WORKER (group);
+
+  g_assert_true (fluid_test_startup (w, NULL));
+  fluid_test_wait_until (fluid_test_worker_get_iterations (FLUID_TEST_WORKER (a)) == 1 &&
+                         fluid_test_worker_get_iterations (FLUID_TEST_WORKER (b)) == 1);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+
+  fluid_worker_gracefully_stop (a);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+
+  g_assert_true (fluid_worker_is_stopped (a));
+  g_assert_true (fluid_worker_is_stopped (b));
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -920,6 +1004,11 @@ main (int   argc,
   g_test_add_func ("/workers/drop-reference", test_workers_drop_reference);
   g_test_add_func ("/workers/group-forced", test_workers_group_forced);
   g_test_add_func ("/workers/bad-input", test_workers_bad_input);
+  g_test_add_func ("/workers/types", test_workers_types);
+  g_test_add_func ("/workers/children-forced-concurrently",
+                   test_workers_children_forced_concurrently);
+  g_test_add_func ("/workers/supervision-is-event-driven",
+                   test_workers_supervision_is_event_driven);
 
   return g_test_run ();
 }
