@@ -348,3 +348,14 @@ fluid_test_percentile (GArray *samples,
   g_array_sort (samples, fluid_test_compare_doubles);
   return g_array_index (samples, double, (guint) ((samples->len - 1) * fraction));
 }
+
+const char *
+fluid_test_state_nick (FluidWorkerState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (FLUID_TYPE_WORKER_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  g_assert_nonnull (value);
+  /* Static: the class of a GEnum type outlives this reference. */
+  return value->value_nick;
+}

@@ -44,6 +44,8 @@ gboolean      fluid_test_shutdown                (FluidWorker   *worker,
 gboolean      fluid_test_wait_for_shutdown       (FluidWorker   *worker,
                                                   GError       **error);
 GVariant     *fluid_test_status                  (FluidWorker   *worker);
+/* The nick of @state: "init", "running", "stopping"... */
+const char   *fluid_test_state_nick              (FluidWorkerState state);
 
 /* What a FluidTestWorker does in run. */
 typedef enum

@@ -957,6 +957,64 @@ test_never_started (void)
   g_assert_null (object);
 }
 
+static void
+record_state_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  GString *seen = user_data;
+  FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (object));
+
+  g_string_append_printf (seen, "%s;", fluid_test_state_nick (state));
+}
+
+static void
+record_stopping_cb (FluidWorker *worker,
+                    gpointer     user_data)
+{
+  GString *seen = user_data;
+
+  g_string_append_printf (seen, "::stopping in %s;",
+                          fluid_test_state_nick (fluid_worker_get_state (worker)));
+}
+
+static gboolean
+stop_from_idle_cb (gpointer user_data)
+{
+  fluid_worker_gracefully_stop (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A consumer goes through every state, each with its own notify::state,
+ * and emits ::stopping while STOPPING, whether it is stopped itself or by
+ * its group, with or without drain-on-stop: it does not end run inside the
+ * notification of STOPPING, where GObject would merge the two. */
+static void
+test_states_in_order (void)
+{
+  for (guint by_group = 0; by_group <= 1; by_group++)
+    for (guint drain = 0; drain <= 1; drain++)
+      {
+        g_autoptr(GString) seen = g_string_new (NULL);
+        g_autoptr(FluidWorker) consumer = fluid_queue_consumer_worker_new (NULL, NULL, NULL);
+        g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (consumer, NULL);
+        FluidWorker *stopped = by_group ? FLUID_WORKER (group) : consumer;
+
+        fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (consumer), drain);
+        g_signal_connect (consumer, "notify::state", G_CALLBACK (record_state_cb), seen);
+        g_signal_connect (consumer, "stopping", G_CALLBACK (record_stopping_cb), seen);
+
+        g_assert_true (fluid_test_startup (stopped, NULL));
+        fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (consumer), "pending");
+        /* From a source's dispatch, as in an application: a GTask completed
+         * there returns at once, not from an idle. */
+        g_idle_add_full (G_PRIORITY_DEFAULT, stop_from_idle_cb, g_object_ref (stopped),
+                         g_object_unref);
+        g_assert_true (fluid_test_wait_for_shutdown (stopped, NULL));
+        g_assert_cmpstr (seen->str, ==, "running;stopping;::stopping in stopping;stopped;");
+      }
+}
+
 /* FluidQueueConsumer is an abstract, derivable FluidWorker with the
  * drain-on-stop property (default FALSE); FluidQueueConsumerWorker derives
  * from it, is derivable, and has a detail-free "message" signal carrying a
@@ -1183,6 +1241,7 @@ main (int   argc,
   g_test_add_func ("/queue-consumer/destroy-notify", test_destroy_notify);
   g_test_add_func ("/queue-consumer/discarded-are-freed", test_discarded_are_freed);
   g_test_add_func ("/queue-consumer/consumer-on-its-thread", test_consumer_on_its_thread);
+  g_test_add_func ("/queue-consumer/states-in-order", test_states_in_order);
 
   return g_test_run ();
 }
