@@ -109,7 +109,7 @@ main (int   argc,
                           NULL);
   g_signal_connect (printer, "message", G_CALLBACK (print_tick_cb), &printed);
 
-  ticker = fluid_worker_function_new (0.01, tick, printer, NULL);
+  ticker = fluid_worker_function_new_named ("ticker", 0.01, tick, printer, NULL);
   g_object_set_data (G_OBJECT (ticker), "ticks", &ticks);
 
   group = fluid_workers_new_with_workers (ticker, printer, NULL);
@@ -144,7 +144,7 @@ main (int   argc,
   ok &= fluid_worker_get_state (FLUID_WORKER (group)) == FLUID_WORKER_STATE_STOPPED;
   ok &= fluid_worker_get_state (ticker) == FLUID_WORKER_STATE_STOPPED;
   ok &= fluid_worker_get_state (printer) == FLUID_WORKER_STATE_STOPPED;
-  ok &= g_strcmp0 (reason, "child fluid_worker_function stopped: normal shutdown") == 0;
+  ok &= g_strcmp0 (reason, "child ticker stopped: normal shutdown") == 0;
   ok &= ticks == N_TICKS && printed == N_TICKS;
   ok &= fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (printer)) == 0;
   if (!ok)

@@ -44,7 +44,7 @@ def main():
             # It stops on its own: the group notices and stops the printer.
             worker.gracefully_stop()
 
-    ticker = Fluid.WorkerFunction.new(0.01, tick)
+    ticker = Fluid.WorkerFunction.new_named("ticker", 0.01, tick)
 
     group = Fluid.Workers.new()
     group.add_workers([ticker, printer])
@@ -71,7 +71,7 @@ def main():
 
     ok = (all(worker.get_state() == Fluid.WorkerState.STOPPED
               for worker in (group, ticker, printer))
-          and reasons == ["child fluid_worker_function stopped: normal shutdown"]
+          and reasons == ["child ticker stopped: normal shutdown"]
           and printed == list(range(1, N_TICKS + 1))
           and status["printer"]["discarded"] == 0)
     if not ok:

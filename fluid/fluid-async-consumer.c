@@ -167,7 +167,7 @@ fluid_async_consumer_class_init (FluidAsyncConsumerClass *klass)
    * The dispatcher each message goes through.
    */
   properties[PROP_DISPATCHER] =
-    g_param_spec_object ("dispatcher", NULL, NULL,
+    g_param_spec_object ("dispatcher", "Dispatcher", "The dispatcher of each message",
                          FLUID_TYPE_ASYNC_DISPATCHER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 

@@ -852,7 +852,7 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
    * stops are freed and counted in the `discarded` key of the status.
    */
   properties[PROP_DRAIN_ON_STOP] =
-    g_param_spec_boolean ("drain-on-stop", NULL, NULL,
+    g_param_spec_boolean ("drain-on-stop", "Drain on stop", "Whether a graceful stop handles the queued messages",
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 

@@ -229,7 +229,7 @@ fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
    * The number of seconds to sleep between two calls of the function.
    */
   properties[PROP_HEARTBEAT] =
-    g_param_spec_double ("heartbeat", NULL, NULL,
+    g_param_spec_double ("heartbeat", "Heartbeat", "Seconds between two calls",
                          0.0, G_MAXDOUBLE, 0.0,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
@@ -260,12 +260,42 @@ fluid_worker_function_new (double           heartbeat,
                            gpointer         user_data,
                            GDestroyNotify   destroy)
 {
+  g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  return fluid_worker_function_new_named (NULL, heartbeat, func, user_data, destroy);
+}
+
+/**
+ * fluid_worker_function_new_named:
+ * @name: (nullable): the #FluidWorker:name of the worker; %NULL or empty
+ *   for the default one
+ * @heartbeat: seconds to sleep between two calls of @func (not negative)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the function
+ *   to call in a loop
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * As fluid_worker_function_new(), with a name, as aio-fluid's
+ * `WorkerFunction(fn, heartbeat, name=...)`: the name is what logs, stop
+ * reasons and the status of a #FluidWorkers group show.
+ *
+ * Returns: (transfer full): a new #FluidWorkerFunction
+ */
+FluidWorker *
+fluid_worker_function_new_named (const char      *name,
+                                 double           heartbeat,
+                                 FluidWorkerFunc  func,
+                                 gpointer         user_data,
+                                 GDestroyNotify   destroy)
+{
   FluidWorkerFunction *self;
 
   g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
   self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
+                       "name", name,
                        "heartbeat", heartbeat,
                        NULL);
   self->func = func;

@@ -39,6 +39,12 @@ FluidWorker *fluid_worker_function_new           (double                heartbea
                                                   gpointer              user_data,
                                                   GDestroyNotify        destroy);
 FLUID_AVAILABLE_IN_ALL
+FluidWorker *fluid_worker_function_new_named     (const char           *name,
+                                                  double                heartbeat,
+                                                  FluidWorkerFunc       func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy);
+FLUID_AVAILABLE_IN_ALL
 double       fluid_worker_function_get_heartbeat (FluidWorkerFunction  *self);
 
 G_END_DECLS

@@ -1125,7 +1125,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * `MySimpleWorker` is named `my_simple_worker`.
    */
   properties[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL,
+    g_param_spec_string ("name", "Name", "The name of the worker",
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
@@ -1139,7 +1139,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * gives the grace period in force.
    */
   properties[PROP_STOPPING_GRACE_PERIOD] =
-    g_param_spec_double ("stopping-grace-period", NULL, NULL,
+    g_param_spec_double ("stopping-grace-period", "Stopping grace period",
+                         "Seconds a graceful stop may take before it is forced",
                          -1.0, G_MAXDOUBLE, -1.0,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
@@ -1149,7 +1150,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * The lifecycle state of the worker. Every change is notified once.
    */
   properties[PROP_STATE] =
-    g_param_spec_enum ("state", NULL, NULL,
+    g_param_spec_enum ("state", "State", "The state of the worker",
                        FLUID_TYPE_WORKER_STATE, FLUID_WORKER_STATE_INIT,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 

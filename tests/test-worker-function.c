@@ -104,6 +104,28 @@ test_worker_function_named (void)
   g_assert_true (fluid_worker_is_stopped (worker));
 }
 
+/* fluid_worker_function_new_named() names the worker and calls its
+ * function; NULL or an empty name gives the default name. */
+static void
+test_worker_function_new_named (void)
+{
+  Counter counter = { 0, 0, FALSE };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new_named ("ticker", 0.001, count_calls,
+                                                                   &counter, NULL);
+  g_autoptr(FluidWorker) unnamed = fluid_worker_function_new_named (NULL, 1.0, count_calls,
+                                                                    &counter, NULL);
+  g_autoptr(FluidWorker) empty = fluid_worker_function_new_named ("", 1.0, count_calls,
+                                                                  &counter, NULL);
+
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "ticker");
+  g_assert_cmpstr (fluid_worker_get_name (unnamed), ==, "fluid_worker_function");
+  g_assert_cmpstr (fluid_worker_get_name (empty), ==, "fluid_worker_function");
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_test_wait_until (counter.calls >= 2);
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+}
+
 static void
 test_worker_function_bad_input (void)
 {
@@ -119,6 +141,14 @@ test_worker_function_bad_input (void)
 
   g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
   g_assert_null (fluid_worker_function_new (1.0, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*heartbeat >= 0*");
+  g_assert_null (fluid_worker_function_new_named ("ticker", -1.0, count_calls, &counter, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (fluid_worker_function_new_named ("ticker", 1.0, NULL, NULL, NULL));
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_WORKER_FUNCTION*");
@@ -186,6 +216,7 @@ main (int   argc,
   g_test_add_func ("/worker-function/heartbeat-interrupted", test_worker_function_heartbeat_interrupted);
   g_test_add_func ("/worker-function/heartbeat-property", test_worker_function_heartbeat_property);
   g_test_add_func ("/worker-function/named", test_worker_function_named);
+  g_test_add_func ("/worker-function/new-named", test_worker_function_new_named);
   g_test_add_func ("/worker-function/bad-input", test_worker_function_bad_input);
   g_test_add_func ("/worker-function/heartbeat-spacing", test_worker_function_heartbeat_spacing);
   g_test_add_func ("/worker-function/types", test_worker_function_types);

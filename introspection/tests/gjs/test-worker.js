@@ -209,6 +209,14 @@ run([
         assertEqual(worker.state, Fluid.WorkerState.STOPPED);
     }],
 
+    ['named worker function', async () => {
+        const worker = Fluid.WorkerFunction.new_named('ticker', 10, w => w.gracefully_stop());
+        assertEqual(worker.name, 'ticker');
+        await worker.startup_async(null);
+        assert(await worker.wait_for_shutdown_async(null));
+        assertEqual(worker.state, Fluid.WorkerState.STOPPED);
+    }],
+
     ['worker function stops itself', async () => {
         const worker = Fluid.WorkerFunction.new(10, w => w.gracefully_stop());
         await worker.startup_async(null);

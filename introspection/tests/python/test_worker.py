@@ -206,6 +206,13 @@ class TestWorkerFunction(TestCase):
         finish(worker, "shutdown")
         self.assertEqual(seen[0], "data")
 
+    def test_named(self):
+        worker = Fluid.WorkerFunction.new_named("ticker", 10.0, lambda w: w.gracefully_stop())
+        self.assertEqual(worker.worker_name, "ticker")
+        finish(worker, "startup")
+        self.assertTrue(finish(worker, "wait_for_shutdown"))
+        self.assertEqual(worker.get_state(), Fluid.WorkerState.STOPPED)
+
     def test_stop_from_the_function(self):
         worker = Fluid.WorkerFunction.new(10.0, lambda w: w.gracefully_stop())
         finish(worker, "startup")
