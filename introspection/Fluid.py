@@ -65,6 +65,11 @@ Context manager
     (graceful stop, forced after the grace period), iterating the main
     context, as aio-fluid's ``async with worker:``.
 
+Function workers
+    ``Fluid.WorkerFunction(run_function, heartbeat=0, name=None)``, as
+    aio-fluid's ``WorkerFunction``; ``Fluid.WorkerFunction.new(heartbeat,
+    run_function)`` and ``new_named(name, heartbeat, run_function)`` stay.
+
 aio-fluid names
     ``worker.worker_name`` and ``worker.worker_state`` read the name and the
     state, ``worker.num_workers`` the number of workers.
@@ -287,3 +292,33 @@ class QueueConsumer(Fluid.QueueConsumer):
 
 QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
+
+
+class WorkerFunction(Fluid.WorkerFunction):
+    """A worker that calls a function in a loop.
+
+    ``Fluid.WorkerFunction(run_function, heartbeat=0, name=None)``, as
+    aio-fluid's ``WorkerFunction(run_function, *, heartbeat=0, name="")``:
+    ``run_function(worker)`` is called while the worker runs, with
+    ``heartbeat`` seconds of sleep between two calls. The grace period comes
+    from ``FLUID_STOPPING_GRACE_PERIOD`` (a function worker cannot take one
+    of its own: the C constructor takes the function, the property is
+    construct-only); subclass :class:`Fluid.Worker` for one.
+    """
+
+    def __new__(cls, run_function=None, *, heartbeat=0.0, name=None, **kwargs):
+        if run_function is None:
+            return super().__new__(cls, **kwargs)
+        if kwargs:
+            raise TypeError(f"WorkerFunction() with a function takes only heartbeat and name, "
+                            f"not {', '.join(sorted(kwargs))}")
+        return Fluid.WorkerFunction.new_named(name, heartbeat, run_function)
+
+    def __init__(self, run_function=None, *, heartbeat=0.0, name=None, **kwargs):
+        # Built by __new__ through the C constructor when given a function.
+        if run_function is None:
+            super().__init__(heartbeat=heartbeat, name=name, **kwargs)
+
+
+WorkerFunction = override(WorkerFunction)
+__all__.append("WorkerFunction")

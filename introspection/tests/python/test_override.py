@@ -180,6 +180,29 @@ class TestOverride(TestCase):
             iterate_until(lambda: len(calls) >= 2, "two calls")
         self.assertEqual(worker.worker_state, Fluid.WorkerState.STOPPED)
 
+    def test_worker_function_as_in_aio_fluid(self):
+        calls = []
+        worker = Fluid.WorkerFunction(lambda w: calls.append(w), heartbeat=0.01, name="ticker")
+        self.assertIsInstance(worker, Fluid.WorkerFunction)
+        self.assertEqual(worker.worker_name, "ticker")
+        self.assertEqual(worker.get_heartbeat(), 0.01)
+        with worker:
+            iterate_until(lambda: len(calls) >= 2, "two calls")
+        self.assertIs(calls[0], worker)
+        self.assertEqual(worker.worker_state, Fluid.WorkerState.STOPPED)
+
+        unnamed = Fluid.WorkerFunction(lambda w: None)
+        self.assertEqual(unnamed.worker_name, "fluid_worker_function")
+        self.assertEqual(unnamed.get_heartbeat(), 0.0)
+
+        # Without a function, the GObject way: properties only.
+        idle = Fluid.WorkerFunction(name="idle", heartbeat=2.0)
+        self.assertEqual(idle.worker_name, "idle")
+        self.assertEqual(idle.get_heartbeat(), 2.0)
+
+        with self.assertRaises(TypeError):
+            Fluid.WorkerFunction(lambda w: None, stopping_grace_period=1.0)
+
     def test_explicit_vfuncs_still_win(self):
         class Explicit(Fluid.Worker):
             def run(self):
