@@ -69,40 +69,61 @@ static guint signals[N_SIGNALS];
  * wake-up of its poll per sleep, and GMainContext prepares and checks every
  * attached source at every iteration: thousands of sleeping workers made
  * each iteration linear in their number. Instead, the timers of one context
- * sit in a binary min-heap owned by one FluidClock source, whose ready time
- * is the earliest deadline. Arming a timer later than the earliest one
- * (the common case: workers sleeping the same heartbeat) touches neither
- * the context nor its poll. Timers due at once (a stop ends every sleep)
- * go to a FIFO beside the heap instead: a group stopping N children then
- * costs N appends, not N climbs to the top of the heap and N pops.
+ * belong to one FluidClock source, whose ready time is the earliest
+ * deadline.
+ *
+ * The timers whose deadlines fall in one tick of FLUID_CLOCK_RESOLUTION_US
+ * share a bucket: a FIFO, found through a hash table, that fires at the
+ * latest of their deadlines, so that none fires early. The buckets, not the
+ * timers, sit in a binary min-heap. Arming or disarming a timer is then an
+ * append or an unlink, whatever the number of timers; the heap only changes
+ * when a tick gets its first timer or loses its last, and it holds as many
+ * buckets as there are distinct ticks (a few dozen when thousands of
+ * workers sleep the same heartbeat). Arming a timer later than the earliest
+ * deadline touches neither the context nor its poll. Timers due at once (a
+ * stop ends every sleep) go to a FIFO of their own.
  *
  * A clock is found through a table of contexts, and lives as long as its
  * context holds it; the timers armed on it hold references of their own.
  * Everything else happens on the thread that owns the context. */
 
+/* A timer fires at most this late (µs): coarse enough for the workers of a
+ * group, started within milliseconds of each other, to share a few
+ * buckets; fine beside GLib's timeouts (1 ms). A lone timer fires on time. */
+#define FLUID_CLOCK_RESOLUTION_US 100
+
 typedef struct _FluidTimer FluidTimer;
 typedef struct _FluidClock FluidClock;
+typedef struct _FluidBucket FluidBucket;
 
 typedef void (* FluidTimerFunc) (gpointer data);
 
 struct _FluidTimer
 {
   FluidClock     *clock;      /* the clock it is armed on, or NULL */
+  FluidBucket    *bucket;     /* its bucket; NULL when due at once */
   FluidTimerFunc  func;
   gpointer        data;
-  gint64          deadline;   /* monotonic time, µs; 0 is "at once" */
-  guint64         serial;     /* equal deadlines fire in the order armed */
-  guint           index;      /* in clock->heap, unless deadline is 0 */
-  GList           due_link;   /* in clock->due, when deadline is 0 */
+  guint64         serial;     /* the order in which timers were armed */
+  GList           link;       /* in bucket->timers or clock->due */
+};
+
+struct _FluidBucket
+{
+  gint64         tick;        /* monotonic time, µs, of the tick's start */
+  gint64         deadline;    /* the latest deadline of its timers */
+  GQueue         timers;      /* in the order armed */
+  guint          index;       /* in clock->heap */
 };
 
 struct _FluidClock
 {
   GSource        source;
   GMainContext  *context;     /* the key in the table; not a reference */
-  FluidTimer   **heap;
+  FluidBucket  **heap;        /* min-heap on tick, so on deadline too */
   guint          len;
   guint          size;
+  GHashTable    *buckets;     /* &bucket->tick → bucket */
   GQueue         due;         /* the timers due at once, in the order armed */
   guint          dispatching;
   guint64        next_serial;
@@ -112,45 +133,38 @@ struct _FluidClock
 static GMutex      clocks_lock;
 static GHashTable *clocks;
 
-static inline gboolean
-fluid_timer_before (const FluidTimer *a,
-                    const FluidTimer *b)
-{
-  return a->deadline < b->deadline || (a->deadline == b->deadline && a->serial < b->serial);
-}
-
 static inline void
-fluid_clock_place (FluidClock *clock,
-                   FluidTimer *timer,
-                   guint       index)
+fluid_clock_place (FluidClock  *clock,
+                   FluidBucket *bucket,
+                   guint        index)
 {
-  clock->heap[index] = timer;
-  timer->index = index;
+  clock->heap[index] = bucket;
+  bucket->index = index;
 }
 
 static void
 fluid_clock_sift_up (FluidClock *clock,
                      guint       index)
 {
-  FluidTimer *timer = clock->heap[index];
+  FluidBucket *bucket = clock->heap[index];
 
   while (index > 0)
     {
       guint parent = (index - 1) / 2;
 
-      if (!fluid_timer_before (timer, clock->heap[parent]))
+      if (bucket->tick >= clock->heap[parent]->tick)
         break;
       fluid_clock_place (clock, clock->heap[parent], index);
       index = parent;
     }
-  fluid_clock_place (clock, timer, index);
+  fluid_clock_place (clock, bucket, index);
 }
 
 static void
 fluid_clock_sift_down (FluidClock *clock,
                        guint       index)
 {
-  FluidTimer *timer = clock->heap[index];
+  FluidBucket *bucket = clock->heap[index];
 
   for (;;)
     {
@@ -158,14 +172,14 @@ fluid_clock_sift_down (FluidClock *clock,
 
       if (child >= clock->len)
         break;
-      if (child + 1 < clock->len && fluid_timer_before (clock->heap[child + 1], clock->heap[child]))
+      if (child + 1 < clock->len && clock->heap[child + 1]->tick < clock->heap[child]->tick)
         child++;
-      if (!fluid_timer_before (clock->heap[child], timer))
+      if (clock->heap[child]->tick >= bucket->tick)
         break;
       fluid_clock_place (clock, clock->heap[child], index);
       index = child;
     }
-  fluid_clock_place (clock, timer, index);
+  fluid_clock_place (clock, bucket, index);
 }
 
 /* Sets the source's ready time to the earliest deadline. Only when it
@@ -189,27 +203,51 @@ fluid_clock_update (FluidClock *clock)
     }
 }
 
-static void
-fluid_timer_disarm (FluidTimer *timer)
+/* The bucket of @deadline, created if need be, fires at @deadline or
+ * later. */
+static FluidBucket *
+fluid_clock_get_bucket (FluidClock *clock,
+                        gint64      deadline)
 {
-  FluidClock *clock = timer->clock;
-  guint index = timer->index;
-  FluidTimer *last;
+  gint64 tick = deadline - deadline % FLUID_CLOCK_RESOLUTION_US;
+  FluidBucket *bucket = g_hash_table_lookup (clock->buckets, &tick);
 
-  if (clock == NULL)
-    return;
-
-  timer->clock = NULL;
-  if (timer->deadline == 0)
+  if (bucket == NULL)
     {
-      g_queue_unlink (&clock->due, &timer->due_link);
-      if (clock->due.length == 0)
-        fluid_clock_update (clock);
-      g_source_unref (&clock->source);
-      return;
+      bucket = g_slice_new0 (FluidBucket);
+      bucket->tick = tick;
+      g_hash_table_insert (clock->buckets, &bucket->tick, bucket);
+
+      if (clock->len == clock->size)
+        {
+          clock->size = MAX (16, clock->size * 2);
+          clock->heap = g_renew (FluidBucket *, clock->heap, clock->size);
+        }
+      fluid_clock_place (clock, bucket, clock->len++);
+      fluid_clock_sift_up (clock, bucket->index);
     }
 
-  last = clock->heap[--clock->len];
+  if (deadline > bucket->deadline)
+    {
+      bucket->deadline = deadline;
+      if (bucket->index == 0)
+        fluid_clock_update (clock);
+    }
+
+  return bucket;
+}
+
+/* Takes the empty @bucket out of the heap and frees it. */
+static void
+fluid_clock_remove_bucket (FluidClock  *clock,
+                           FluidBucket *bucket)
+{
+  guint index = bucket->index;
+  FluidBucket *last = clock->heap[--clock->len];
+
+  g_hash_table_remove (clock->buckets, &bucket->tick);
+  g_slice_free (FluidBucket, bucket);
+
   if (index < clock->len)
     {
       fluid_clock_place (clock, last, index);
@@ -223,6 +261,31 @@ fluid_timer_disarm (FluidTimer *timer)
     }
   if (index == 0)
     fluid_clock_update (clock);
+}
+
+static void
+fluid_timer_disarm (FluidTimer *timer)
+{
+  FluidClock *clock = timer->clock;
+  FluidBucket *bucket = timer->bucket;
+
+  if (clock == NULL)
+    return;
+
+  timer->clock = NULL;
+  timer->bucket = NULL;
+  if (bucket == NULL)
+    {
+      g_queue_unlink (&clock->due, &timer->link);
+      if (clock->due.length == 0)
+        fluid_clock_update (clock);
+    }
+  else
+    {
+      g_queue_unlink (&bucket->timers, &timer->link);
+      if (bucket->timers.length == 0)
+        fluid_clock_remove_bucket (clock, bucket);
+    }
   g_source_unref (&clock->source);
 }
 
@@ -237,31 +300,41 @@ fluid_timer_arm (FluidTimer *timer,
   g_source_ref (&clock->source);
   fluid_timer_disarm (timer);
 
+  timer->clock = clock;
+  timer->serial = clock->next_serial++;
+  timer->link.data = timer;
   if (deadline == 0)
     {
-      timer->clock = clock;
-      timer->deadline = 0;
-      timer->serial = clock->next_serial++;
-      timer->due_link.data = timer;
-      g_queue_push_tail_link (&clock->due, &timer->due_link);
+      g_queue_push_tail_link (&clock->due, &timer->link);
       if (clock->due.length == 1)
         fluid_clock_update (clock);
-      return;
     }
-
-  if (clock->len == clock->size)
+  else
     {
-      clock->size = MAX (16, clock->size * 2);
-      clock->heap = g_renew (FluidTimer *, clock->heap, clock->size);
+      timer->bucket = fluid_clock_get_bucket (clock, deadline);
+      g_queue_push_tail_link (&timer->bucket->timers, &timer->link);
     }
+}
 
-  timer->clock = clock;
-  timer->deadline = deadline;
-  timer->serial = clock->next_serial++;
-  fluid_clock_place (clock, timer, clock->len++);
-  fluid_clock_sift_up (clock, timer->index);
-  if (timer->index == 0)
-    fluid_clock_update (clock);
+/* The next timer to fire now, or NULL: the timers due at once first, then
+ * those of the earliest bucket, if it is due. Timers armed during this
+ * dispatch (@serial_limit and later) wait for the next one, so that a worker
+ * sleeping 0 s in a loop cannot starve the context. */
+static FluidTimer *
+fluid_clock_next_due (FluidClock *clock,
+                      gint64      now,
+                      guint64     serial_limit)
+{
+  FluidTimer *timer = NULL;
+
+  if (clock->due.length > 0)
+    timer = clock->due.head->data;
+  else if (clock->len > 0 && clock->heap[0]->deadline <= now)
+    timer = clock->heap[0]->timers.head->data;
+
+  if (timer == NULL || timer->serial >= serial_limit)
+    return NULL;
+  return timer;
 }
 
 static gboolean
@@ -271,28 +344,13 @@ fluid_clock_dispatch (GSource     *source,
 {
   FluidClock *clock = (FluidClock *) source;
   gint64 now = g_source_get_time (source);
-  /* Timers armed by the functions called here wait for the next dispatch:
-   * a worker sleeping 0 s in a loop must not starve the context. */
   guint64 serial_limit = clock->next_serial;
+  FluidTimer *timer;
 
   g_source_ref (source);
   clock->dispatching++;
-  /* The timers due at once come first, as a deadline of 0 sorts first. */
-  while (clock->due.length > 0)
+  while ((timer = fluid_clock_next_due (clock, now, serial_limit)) != NULL)
     {
-      FluidTimer *timer = clock->due.head->data;
-
-      if (timer->serial >= serial_limit)
-        break;
-      fluid_timer_disarm (timer);
-      timer->func (timer->data);
-    }
-  while (clock->len > 0)
-    {
-      FluidTimer *timer = clock->heap[0];
-
-      if (timer->deadline > now || timer->serial >= serial_limit)
-        break;
       fluid_timer_disarm (timer);
       timer->func (timer->data);
     }
@@ -303,8 +361,20 @@ fluid_clock_dispatch (GSource     *source,
   return G_SOURCE_CONTINUE;
 }
 
+static void
+fluid_clock_finalize (GSource *source)
+{
+  FluidClock *clock = (FluidClock *) source;
+
+  /* Every armed timer holds a reference: none is left. */
+  g_assert (clock->len == 0 && clock->due.length == 0);
+  g_clear_pointer (&clock->buckets, g_hash_table_unref);
+  g_clear_pointer (&clock->heap, g_free);
+}
+
 static GSourceFuncs fluid_clock_funcs = {
   .dispatch = fluid_clock_dispatch,
+  .finalize = fluid_clock_finalize,
 };
 
 static gboolean
@@ -345,6 +415,7 @@ fluid_clock_get (GMainContext *context)
       clock = (FluidClock *) g_source_new (&fluid_clock_funcs, sizeof (FluidClock));
       clock->context = context;
       clock->ready_time = -1;
+      clock->buckets = g_hash_table_new (g_int64_hash, g_int64_equal);
       g_source_set_static_name (&clock->source, "[fluid] worker timers");
       /* Timers fire in nested main loops too, as timeout sources do. */
       g_source_set_can_recurse (&clock->source, TRUE);

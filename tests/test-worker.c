@@ -519,6 +519,107 @@ test_worker_sleep (void)
   g_assert_cmpint (sleep_outcome (w, 3600, NULL, NULL), ==, -1);
 }
 
+typedef struct
+{
+  double        seconds;
+  gint64        deadline;    /* µs, from the start of the test */
+  gint64        woke;        /* µs, from the start; 0 while it sleeps */
+  guint         order;
+  gboolean      cancelled;
+  GCancellable *cancellable;
+} Sleeper;
+
+typedef struct
+{
+  gint64        start;
+  guint         woken;
+} SleepRun;
+
+static SleepRun sleep_run;
+
+static void
+sleeper_woke_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Sleeper *sleeper = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean elapsed = fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
+
+  sleeper->woke = g_get_monotonic_time () - sleep_run.start;
+  sleeper->order = sleep_run.woken++;
+  if (sleeper->cancelled)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  else
+    {
+      g_assert_no_error (error);
+      g_assert_true (elapsed);
+    }
+}
+
+/* Many sleeps at once, of durations in no order, some cancelled: each
+ * that is not cancelled lasts at least its time, and they end in the order
+ * of their deadlines (the worker's timers share one source per context and
+ * group deadlines by 100 µs ticks: two deadlines a millisecond apart never
+ * swap). A cancelled one ends at once and leaves the others on time. */
+static void
+test_worker_sleeps_in_order (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_UNTIL_CANCELLED, 0, 0.01);
+  FluidWorker *w = FLUID_WORKER (worker);
+  enum { N_SLEEPERS = 120 };
+  Sleeper sleepers[N_SLEEPERS] = { { 0, }, };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+
+  g_assert_true (fluid_test_startup (w, NULL));
+  sleep_run.start = g_get_monotonic_time ();
+  sleep_run.woken = 0;
+  for (guint i = 0; i < N_SLEEPERS; i++)
+    {
+      Sleeper *sleeper = &sleepers[i];
+
+      /* 1 to 40 ms, on a 0.05 ms grid, so that some share a tick. */
+      sleeper->seconds = g_rand_int_range (rand, 20, 800) * 0.00005;
+      sleeper->deadline = g_get_monotonic_time () - sleep_run.start +
+                          (gint64) (sleeper->seconds * G_USEC_PER_SEC);
+      sleeper->cancelled = i % 10 == 3;
+      sleeper->cancellable = g_cancellable_new ();
+      fluid_worker_sleep_async (w, sleeper->seconds, sleeper->cancellable,
+                                sleeper_woke_cb, sleeper);
+    }
+  for (guint i = 0; i < N_SLEEPERS; i++)
+    if (sleepers[i].cancelled)
+      g_cancellable_cancel (sleepers[i].cancellable);
+
+  fluid_test_wait_until (sleep_run.woken == N_SLEEPERS);
+
+  for (guint i = 0; i < N_SLEEPERS; i++)
+    {
+      Sleeper *a = &sleepers[i];
+
+      if (a->cancelled)
+        {
+          g_assert_cmpint (a->woke, <, a->deadline);
+          continue;
+        }
+      g_assert_cmpint (a->woke, >=, a->deadline);
+      for (guint j = 0; j < N_SLEEPERS; j++)
+        {
+          Sleeper *b = &sleepers[j];
+
+          if (!b->cancelled && a->deadline + 1000 <= b->deadline)
+            g_assert_cmpuint (a->order, <, b->order);
+        }
+    }
+
+  for (guint i = 0; i < N_SLEEPERS; i++)
+    g_object_unref (sleepers[i].cancellable);
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
+  g_assert_true (fluid_test_shutdown (w, NULL));
+  g_test_assert_expected_messages ();
+}
+
 static void
 test_worker_sleep_force_stopped (void)
 {
@@ -1337,6 +1438,7 @@ main (int   argc,
   g_test_add_func ("/worker/force-stop", test_worker_force_stop);
   g_test_add_func ("/worker/force-stop-ignoring-cancel", test_worker_force_stop_ignoring_cancel);
   g_test_add_func ("/worker/sleep", test_worker_sleep);
+  g_test_add_func ("/worker/sleeps-in-order", test_worker_sleeps_in_order);
   g_test_add_func ("/worker/sleep-force-stopped", test_worker_sleep_force_stopped);
   g_test_add_func ("/worker/drop-last-reference", test_worker_drop_last_reference);
   g_test_add_func ("/worker/drop-unstarted", test_worker_drop_unstarted);
