@@ -325,16 +325,21 @@ fluid_clock_next_due (FluidClock *clock,
                       gint64      now,
                       guint64     serial_limit)
 {
-  FluidTimer *timer = NULL;
+  FluidTimer *timer;
 
   if (clock->due.length > 0)
-    timer = clock->due.head->data;
-  else if (clock->len > 0 && clock->heap[0]->deadline <= now)
-    timer = clock->heap[0]->timers.head->data;
-
-  if (timer == NULL || timer->serial >= serial_limit)
-    return NULL;
-  return timer;
+    {
+      timer = clock->due.head->data;
+      if (timer->serial < serial_limit)
+        return timer;
+    }
+  if (clock->len > 0 && clock->heap[0]->deadline <= now)
+    {
+      timer = clock->heap[0]->timers.head->data;
+      if (timer->serial < serial_limit)
+        return timer;
+    }
+  return NULL;
 }
 
 static gboolean
