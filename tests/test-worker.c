@@ -521,21 +521,20 @@ test_worker_sleep (void)
 
 typedef struct
 {
+  gint64        start;
+  guint         woken;
+} SleepRun;
+
+typedef struct
+{
+  SleepRun     *run;
   double        seconds;
-  gint64        deadline;    /* µs, from the start of the test */
+  gint64        deadline;    /* µs, from the start of the run */
   gint64        woke;        /* µs, from the start; 0 while it sleeps */
   guint         order;
   gboolean      cancelled;
   GCancellable *cancellable;
 } Sleeper;
-
-typedef struct
-{
-  gint64        start;
-  guint         woken;
-} SleepRun;
-
-static SleepRun sleep_run;
 
 static void
 sleeper_woke_cb (GObject      *source,
@@ -546,8 +545,8 @@ sleeper_woke_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean elapsed = fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
 
-  sleeper->woke = g_get_monotonic_time () - sleep_run.start;
-  sleeper->order = sleep_run.woken++;
+  sleeper->woke = g_get_monotonic_time () - sleeper->run->start;
+  sleeper->order = sleeper->run->woken++;
   if (sleeper->cancelled)
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   else
@@ -569,18 +568,19 @@ test_worker_sleeps_in_order (void)
   FluidWorker *w = FLUID_WORKER (worker);
   enum { N_SLEEPERS = 120 };
   Sleeper sleepers[N_SLEEPERS] = { { 0, }, };
+  SleepRun run = { 0, };
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
 
   g_assert_true (fluid_test_startup (w, NULL));
-  sleep_run.start = g_get_monotonic_time ();
-  sleep_run.woken = 0;
+  run.start = g_get_monotonic_time ();
   for (guint i = 0; i < N_SLEEPERS; i++)
     {
       Sleeper *sleeper = &sleepers[i];
 
+      sleeper->run = &run;
       /* 1 to 40 ms, on a 0.05 ms grid, so that some share a tick. */
       sleeper->seconds = g_rand_int_range (rand, 20, 800) * 0.00005;
-      sleeper->deadline = g_get_monotonic_time () - sleep_run.start +
+      sleeper->deadline = g_get_monotonic_time () - run.start +
                           (gint64) (sleeper->seconds * G_USEC_PER_SEC);
       sleeper->cancelled = i % 10 == 3;
       sleeper->cancellable = g_cancellable_new ();
@@ -591,7 +591,7 @@ test_worker_sleeps_in_order (void)
     if (sleepers[i].cancelled)
       g_cancellable_cancel (sleepers[i].cancellable);
 
-  fluid_test_wait_until (sleep_run.woken == N_SLEEPERS);
+  fluid_test_wait_until (run.woken == N_SLEEPERS);
 
   for (guint i = 0; i < N_SLEEPERS; i++)
     {
