@@ -120,10 +120,13 @@ fluid_worker_function_iterate (FluidWorkerFunction *self)
 }
 
 /* Runs without a GTask and without the worker's cancellable; the end is
- * reported with fluid_worker_run_done(). Called by FluidWorker. */
-void
-fluid_worker_function_run_direct (FluidWorkerFunction *self)
+ * reported with fluid_worker_run_done(). FluidWorker calls it, for this
+ * final type only (see fluid_worker_class_set_direct_run()). */
+static void
+fluid_worker_function_run_direct (FluidWorker *worker)
 {
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (worker);
+
   g_assert (self->run_task == NULL);
 
   fluid_worker_function_iterate (self);
@@ -221,6 +224,7 @@ fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
   object_class->set_property = fluid_worker_function_set_property;
 
   worker_class->run_async = fluid_worker_function_run_async;
+  fluid_worker_class_set_direct_run (worker_class, fluid_worker_function_run_direct);
   worker_class->run_finish = fluid_worker_function_run_finish;
 
   /**

@@ -6,50 +6,46 @@
 #pragma once
 
 #include "fluid-worker.h"
-#include "fluid-worker-function.h"
+#include "fluid-observer-private.h"
 
 G_BEGIN_DECLS
 
-/* The default grace period, when neither the property nor the
- * FLUID_STOPPING_GRACE_PERIOD environment variable sets one. */
-#define FLUID_DEFAULT_STOPPING_GRACE_PERIOD 10.0
+GMainContext  *fluid_worker_get_context      (FluidWorker *self);
+void           fluid_worker_set_stop_reason  (FluidWorker *self,
+                                              const char  *reason);
+void           fluid_worker_start            (FluidWorker *self);
+void           fluid_worker_request_shutdown (FluidWorker *self);
 
-gboolean      fluid_parse_grace_period     (const char  *text,
-                                            double      *out_seconds);
+/* The one way the library's classes follow a lifecycle: a group its
+ * children, a consumer itself. */
+typedef void (* FluidWorkerObserverFunc) (FluidWorker      *worker,
+                                          FluidWorkerState  state,
+                                          gpointer          user_data);
 
-char         *fluid_worker_name_from_type_name (const char *type_name);
-
-GMainContext *fluid_worker_get_context     (FluidWorker *self);
-
-void          fluid_worker_set_stop_reason (FluidWorker *self,
-                                            const char  *reason);
-
-typedef void (* FluidWorkerStoppedFunc) (FluidWorker *worker,
-                                         const char  *reason,
-                                         int          exit_code,
-                                         gpointer     user_data);
-
-void          fluid_worker_start             (FluidWorker *self);
-void          fluid_worker_request_shutdown  (FluidWorker *self);
-gboolean      fluid_worker_set_supervisor    (FluidWorker            *self,
-                                              FluidWorkerStoppedFunc  func,
-                                              gpointer                user_data);
-gboolean      fluid_worker_is_supervised_by  (FluidWorker *self,
-                                              gpointer     user_data);
+FluidObserver *fluid_worker_observe          (FluidWorker             *self,
+                                              GMainContext            *context,
+                                              FluidWorkerObserverFunc  func,
+                                              gpointer                 user_data,
+                                              FluidWorkerState        *out_state);
+void           fluid_worker_unobserve        (FluidWorker             *self,
+                                              FluidObserver           *observer);
 
 typedef void (* FluidWorkerSleepFunc) (FluidWorker  *worker,
                                        gboolean      elapsed,
                                        const GError *error,
                                        gpointer      user_data);
 
-void          fluid_worker_sleep_full        (FluidWorker          *self,
+void           fluid_worker_sleep_full       (FluidWorker          *self,
                                               double                seconds,
                                               FluidWorkerSleepFunc  func,
                                               gpointer              user_data);
 
-void          fluid_worker_run_done          (FluidWorker *self,
-                                              GError      *error);
+/* The task-free run path, for any class of the library. */
+typedef void (* FluidWorkerDirectRun) (FluidWorker *self);
 
-void          fluid_worker_function_run_direct (FluidWorkerFunction *self);
+void           fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
+                                                  FluidWorkerDirectRun  run);
+void           fluid_worker_run_done         (FluidWorker *self,
+                                              GError      *error);
 
 G_END_DECLS

@@ -5,9 +5,11 @@
 
 #include "fluid-worker-private.h"
 #include "fluid-enums.h"
-#include "fluid-worker-function.h"
+#include "fluid-clock-private.h"
+#include "fluid-observer-private.h"
+#include "fluid-parse-private.h"
+#include "fluid-pending-private.h"
 
-#include <errno.h>
 #include <math.h>
 
 /**
@@ -22,24 +24,37 @@
  *
  * fluid_worker_startup_async() starts the worker on the thread-default main
  * context of the calling thread: the state goes from
- * %FLUID_WORKER_STATE_INIT to %FLUID_WORKER_STATE_RUNNING, then `on_startup`,
+ * %FLUID_WORKER_STATE_INIT to %FLUID_WORKER_STATE_RUNNING at once, then, from
+ * the next dispatch of that context (never inside the call), `on_startup`,
  * `run` and `on_shutdown` are called in turn. fluid_worker_gracefully_stop()
  * asks `run` to return (state %FLUID_WORKER_STATE_STOPPING);
  * fluid_worker_shutdown_async() does the same and, when the worker has not
  * stopped within its #FluidWorker:stopping-grace-period, cancels it (state
  * %FLUID_WORKER_STATE_FORCE_STOPPED). fluid_worker_wait_for_shutdown_async()
- * waits for the end without asking for it.
+ * waits for the end without asking for it, and fluid_worker_fail() ends it
+ * with an error from anywhere.
+ *
+ * Every change of state emits #GObject::notify for #FluidWorker:state once,
+ * then the signal of the new state (#FluidWorker::started,
+ * #FluidWorker::stopping, #FluidWorker::stopped). A handler that asks for
+ * another change (a stop from a handler of the RUNNING notification) gets
+ * it once every handler has seen the current state, so that each handler
+ * sees every state once, in order. Only a nested main loop run from a
+ * handler lets the worker move on while that handler runs.
  *
  * A worker that loops with fluid_worker_sleep_async() between iterations
  * stops as soon as a graceful stop is requested, not after its sleep.
  *
  * While it has started and not yet stopped, a worker holds a reference on
- * itself, so that its owner may drop its own.
+ * itself, so that its owner may drop its own; a `run` in progress holds
+ * another, until it completes, even after a forced stop.
  *
- * The worker logs in the `Fluid` domain: "NAME started running" and "NAME
- * stopped running: REASON" at debug level after a normal shutdown, the latter
- * as a message when the worker failed or was forced, together with "NAME
- * forced shutdown".
+ * The worker logs in the `Fluid` domain, with the structured field
+ * `FLUID_WORKER` holding its name: "NAME started running" and "NAME stopped
+ * running: REASON" at debug level, "NAME forced shutdown" and the stop of a
+ * worker that failed at info level: the outcome itself reaches the program
+ * through #FluidWorker:exit-code and the errors of
+ * fluid_worker_wait_for_shutdown_finish().
  */
 
 enum
@@ -48,6 +63,8 @@ enum
   PROP_NAME,
   PROP_STOPPING_GRACE_PERIOD,
   PROP_STATE,
+  PROP_EXIT_CODE,
+  PROP_STOP_REASON,
   N_PROPS
 };
 
@@ -62,447 +79,66 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* Timers: one GSource per main context
- *
- * Every sleep and every stopping grace period needs a deadline. A timeout
- * GSource for each would cost an allocation, a lock of the context and a
- * wake-up of its poll per sleep, and GMainContext prepares and checks every
- * attached source at every iteration: thousands of sleeping workers made
- * each iteration linear in their number. Instead, the timers of one context
- * belong to one FluidClock source, whose ready time is the earliest
- * deadline.
- *
- * The timers whose deadlines fall in one tick of FLUID_CLOCK_RESOLUTION_US
- * share a bucket: a FIFO, found through a hash table, that fires at the
- * latest of their deadlines, so that none fires early. The buckets, not the
- * timers, sit in a binary min-heap. Arming or disarming a timer is then an
- * append or an unlink, whatever the number of timers; the heap only changes
- * when a tick gets its first timer or loses its last, and it holds as many
- * buckets as there are distinct ticks (a few dozen when thousands of
- * workers sleep the same heartbeat). Arming a timer later than the earliest
- * deadline touches neither the context nor its poll. Timers due at once (a
- * stop ends every sleep) go to a FIFO of their own.
- *
- * A clock is found through a table of contexts, and lives as long as its
- * context holds it; the timers armed on it hold references of their own.
- * Everything else happens on the thread that owns the context. */
+/* Type data: the FluidWorkerDirectRun of a type, if any. */
+static GQuark direct_run_quark;
 
-/* A timer fires at most this late (µs): coarse enough for the workers of a
- * group, started within milliseconds of each other, to share a few
- * buckets; fine beside GLib's timeouts (1 ms). A lone timer fires on time. */
-#define FLUID_CLOCK_RESOLUTION_US 100
-
-typedef struct _FluidTimer FluidTimer;
-typedef struct _FluidClock FluidClock;
-typedef struct _FluidBucket FluidBucket;
-
-typedef void (* FluidTimerFunc) (gpointer data);
-
-struct _FluidTimer
-{
-  FluidClock     *clock;      /* the clock it is armed on, or NULL */
-  FluidBucket    *bucket;     /* its bucket; NULL when due at once */
-  FluidTimerFunc  func;
-  gpointer        data;
-  guint64         serial;     /* the order in which timers were armed */
-  GList           link;       /* in bucket->timers or clock->due */
-};
-
-struct _FluidBucket
-{
-  gint64         tick;        /* monotonic time, µs, of the tick's start */
-  gint64         deadline;    /* the latest deadline of its timers */
-  GQueue         timers;      /* in the order armed */
-  guint          index;       /* in clock->heap */
-};
-
-struct _FluidClock
-{
-  GSource        source;
-  GMainContext  *context;     /* the key in the table; not a reference */
-  FluidBucket  **heap;        /* min-heap on tick, so on deadline too */
-  guint          len;
-  guint          size;
-  GHashTable    *buckets;     /* &bucket->tick → bucket */
-  GQueue         due;         /* the timers due at once, in the order armed */
-  guint          dispatching;
-  guint64        next_serial;
-  gint64         ready_time;
-};
-
-static GMutex      clocks_lock;
-static GHashTable *clocks;
-
-static inline void
-fluid_clock_place (FluidClock  *clock,
-                   FluidBucket *bucket,
-                   guint        index)
-{
-  clock->heap[index] = bucket;
-  bucket->index = index;
-}
-
-static void
-fluid_clock_sift_up (FluidClock *clock,
-                     guint       index)
-{
-  FluidBucket *bucket = clock->heap[index];
-
-  while (index > 0)
-    {
-      guint parent = (index - 1) / 2;
-
-      if (bucket->tick >= clock->heap[parent]->tick)
-        break;
-      fluid_clock_place (clock, clock->heap[parent], index);
-      index = parent;
-    }
-  fluid_clock_place (clock, bucket, index);
-}
-
-static void
-fluid_clock_sift_down (FluidClock *clock,
-                       guint       index)
-{
-  FluidBucket *bucket = clock->heap[index];
-
-  for (;;)
-    {
-      guint child = 2 * index + 1;
-
-      if (child >= clock->len)
-        break;
-      if (child + 1 < clock->len && clock->heap[child + 1]->tick < clock->heap[child]->tick)
-        child++;
-      if (clock->heap[child]->tick >= bucket->tick)
-        break;
-      fluid_clock_place (clock, clock->heap[child], index);
-      index = child;
-    }
-  fluid_clock_place (clock, bucket, index);
-}
-
-/* Sets the source's ready time to the earliest deadline. Only when it
- * changes: g_source_set_ready_time() wakes the context's poll up. */
-static void
-fluid_clock_update (FluidClock *clock)
-{
-  gint64 ready_time;
-
-  if (clock->dispatching > 0)
-    return;
-
-  if (clock->due.length > 0)
-    ready_time = 0;
-  else
-    ready_time = clock->len > 0 ? clock->heap[0]->deadline : -1;
-  if (ready_time != clock->ready_time)
-    {
-      clock->ready_time = ready_time;
-      g_source_set_ready_time (&clock->source, ready_time);
-    }
-}
-
-/* The bucket of @deadline, created if need be, fires at @deadline or
- * later. */
-static FluidBucket *
-fluid_clock_get_bucket (FluidClock *clock,
-                        gint64      deadline)
-{
-  gint64 tick = deadline - deadline % FLUID_CLOCK_RESOLUTION_US;
-  FluidBucket *bucket = g_hash_table_lookup (clock->buckets, &tick);
-
-  if (bucket == NULL)
-    {
-      bucket = g_slice_new0 (FluidBucket);
-      bucket->tick = tick;
-      g_hash_table_insert (clock->buckets, &bucket->tick, bucket);
-
-      if (clock->len == clock->size)
-        {
-          clock->size = MAX (16, clock->size * 2);
-          clock->heap = g_renew (FluidBucket *, clock->heap, clock->size);
-        }
-      fluid_clock_place (clock, bucket, clock->len++);
-      fluid_clock_sift_up (clock, bucket->index);
-    }
-
-  if (deadline > bucket->deadline)
-    {
-      bucket->deadline = deadline;
-      if (bucket->index == 0)
-        fluid_clock_update (clock);
-    }
-
-  return bucket;
-}
-
-/* Takes the empty @bucket out of the heap and frees it. */
-static void
-fluid_clock_remove_bucket (FluidClock  *clock,
-                           FluidBucket *bucket)
-{
-  guint index = bucket->index;
-  FluidBucket *last = clock->heap[--clock->len];
-
-  g_hash_table_remove (clock->buckets, &bucket->tick);
-  g_slice_free (FluidBucket, bucket);
-
-  if (index < clock->len)
-    {
-      fluid_clock_place (clock, last, index);
-      fluid_clock_sift_down (clock, index);
-      fluid_clock_sift_up (clock, last->index);
-    }
-  if (clock->len == 0)
-    {
-      g_clear_pointer (&clock->heap, g_free);
-      clock->size = 0;
-    }
-  if (index == 0)
-    fluid_clock_update (clock);
-}
-
-static void
-fluid_timer_disarm (FluidTimer *timer)
-{
-  FluidClock *clock = timer->clock;
-  FluidBucket *bucket = timer->bucket;
-
-  if (clock == NULL)
-    return;
-
-  timer->clock = NULL;
-  timer->bucket = NULL;
-  if (bucket == NULL)
-    {
-      g_queue_unlink (&clock->due, &timer->link);
-      if (clock->due.length == 0)
-        fluid_clock_update (clock);
-    }
-  else
-    {
-      g_queue_unlink (&bucket->timers, &timer->link);
-      if (bucket->timers.length == 0)
-        fluid_clock_remove_bucket (clock, bucket);
-    }
-  g_source_unref (&clock->source);
-}
-
-/* Arms @timer on @clock for @deadline (0: the next dispatch), disarming it
- * first if it was armed. */
-static void
-fluid_timer_arm (FluidTimer *timer,
-                 FluidClock *clock,
-                 gint64      deadline)
-{
-  /* Referenced first: it may be the clock @timer is armed on. */
-  g_source_ref (&clock->source);
-  fluid_timer_disarm (timer);
-
-  timer->clock = clock;
-  timer->serial = clock->next_serial++;
-  timer->link.data = timer;
-  if (deadline == 0)
-    {
-      g_queue_push_tail_link (&clock->due, &timer->link);
-      if (clock->due.length == 1)
-        fluid_clock_update (clock);
-    }
-  else
-    {
-      timer->bucket = fluid_clock_get_bucket (clock, deadline);
-      g_queue_push_tail_link (&timer->bucket->timers, &timer->link);
-    }
-}
-
-/* The next timer to fire now, or NULL: the timers due at once first, then
- * those of the earliest bucket, if it is due. Timers armed during this
- * dispatch (@serial_limit and later) wait for the next one, so that a worker
- * sleeping 0 s in a loop cannot starve the context. */
-static FluidTimer *
-fluid_clock_next_due (FluidClock *clock,
-                      gint64      now,
-                      guint64     serial_limit)
-{
-  FluidTimer *timer;
-
-  if (clock->due.length > 0)
-    {
-      timer = clock->due.head->data;
-      if (timer->serial < serial_limit)
-        return timer;
-    }
-  if (clock->len > 0 && clock->heap[0]->deadline <= now)
-    {
-      timer = clock->heap[0]->timers.head->data;
-      if (timer->serial < serial_limit)
-        return timer;
-    }
-  return NULL;
-}
-
-static gboolean
-fluid_clock_dispatch (GSource     *source,
-                      GSourceFunc  callback,
-                      gpointer     user_data)
-{
-  FluidClock *clock = (FluidClock *) source;
-  gint64 now = g_source_get_time (source);
-  guint64 serial_limit = clock->next_serial;
-  FluidTimer *timer;
-
-  g_source_ref (source);
-  clock->dispatching++;
-  while ((timer = fluid_clock_next_due (clock, now, serial_limit)) != NULL)
-    {
-      fluid_timer_disarm (timer);
-      timer->func (timer->data);
-    }
-  clock->dispatching--;
-  fluid_clock_update (clock);
-  g_source_unref (source);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-fluid_clock_finalize (GSource *source)
-{
-  FluidClock *clock = (FluidClock *) source;
-
-  /* Every armed timer holds a reference: none is left. */
-  g_assert (clock->len == 0 && clock->due.length == 0);
-  g_clear_pointer (&clock->buckets, g_hash_table_unref);
-  g_clear_pointer (&clock->heap, g_free);
-}
-
-static GSourceFuncs fluid_clock_funcs = {
-  .dispatch = fluid_clock_dispatch,
-  .finalize = fluid_clock_finalize,
-};
-
-static gboolean
-fluid_clock_never_called (gpointer user_data)
-{
-  g_assert_not_reached ();
-  return G_SOURCE_CONTINUE;
-}
-
-/* The notify of the source's callback, called when the source is
- * destroyed, which its context does when it is freed: a new context may
- * then get the same address. */
-static void
-fluid_clock_destroyed (gpointer user_data)
-{
-  FluidClock *clock = user_data;
-
-  g_mutex_lock (&clocks_lock);
-  if (g_hash_table_lookup (clocks, clock->context) == clock)
-    g_hash_table_remove (clocks, clock->context);
-  g_mutex_unlock (&clocks_lock);
-}
-
-/* The clock of @context, created on first use. Returns a new reference. */
-static FluidClock *
-fluid_clock_get (GMainContext *context)
-{
-  FluidClock *clock;
-
-  g_mutex_lock (&clocks_lock);
-  if (clocks == NULL)
-    clocks = g_hash_table_new (NULL, NULL);
-  clock = g_hash_table_lookup (clocks, context);
-  if (clock != NULL)
-    g_source_ref (&clock->source);
-  else
-    {
-      clock = (FluidClock *) g_source_new (&fluid_clock_funcs, sizeof (FluidClock));
-      clock->context = context;
-      clock->ready_time = -1;
-      clock->buckets = g_hash_table_new (g_int64_hash, g_int64_equal);
-      g_source_set_static_name (&clock->source, "[fluid] worker timers");
-      /* Timers fire in nested main loops too, as timeout sources do. */
-      g_source_set_can_recurse (&clock->source, TRUE);
-      g_source_set_callback (&clock->source, fluid_clock_never_called,
-                             clock, fluid_clock_destroyed);
-      g_source_attach (&clock->source, context);
-      g_hash_table_insert (clocks, context, clock);
-    }
-  g_mutex_unlock (&clocks_lock);
-
-  return clock;
-}
-
-/* The deadline @seconds from now, in monotonic µs; never "at once". */
-static gint64
-fluid_deadline_in (double seconds)
-{
-  gint64 now = g_get_monotonic_time ();
-  double us = ceil (seconds * G_USEC_PER_SEC);
-
-  if (us >= (double) (G_MAXINT64 - now))
-    return G_MAXINT64;
-  return MAX (now + (gint64) us, 1);
-}
-
-/* A task of the worker's that completes on a lifecycle event: a
- * wait_for_shutdown/shutdown waiter, or a sleep (from
- * fluid_worker_sleep_async() with a task, or from fluid_worker_sleep_full()
- * with a function). It sits in one of the worker's queues through its
- * embedded link, and a sleep in its context's clock through its embedded
- * timer, so that it costs one allocation. */
-typedef struct
-{
-  FluidTimer            timer;
-  GList                 link;
-  GQueue               *queue;
-  GTask                *task;
-  GSource              *cancel_source;
-  FluidWorker          *worker;
-  FluidWorkerSleepFunc  func;
-  gpointer              func_data;
-  /* What the timer reports when it fires: TRUE when the sleep elapsed,
-   * FALSE once a graceful stop woke it. */
-  gboolean              elapsed;
-} FluidPending;
-
+/* Threads: unless said otherwise, a field belongs to the thread that
+ * iterates the worker's context (the one that started it), or to the
+ * thread that owns the worker before it starts. */
 typedef struct
 {
   char             *name;
-  char             *stop_reason;
   double            grace_period;
+  /* Atomic: read by other threads (a group of another context). Written
+   * under @lock, so that an observer added under it knows the state it
+   * starts from. */
   FluidWorkerState  state;
-  guint             name_is_interned : 1;
-  /* Set once the worker has stopped: from then on a late completion of
-   * on_startup, run or on_shutdown is logged and dropped. */
-  guint             finished : 1;
 
-  /* Read with atomics: fluid_worker_gracefully_stop() may come from any
-   * thread. @thread is the one that started the worker, set before
-   * @context. */
+  /* The outcome, set when the worker stops: then constant. */
+  int               exit_code;
+  char             *stop_reason;
+  GError           *error;
+  /* What a normal shutdown reports, when not "normal shutdown". */
+  char             *normal_reason;
+
+  guint             name_is_interned : 1;
+  /* Set by the first request to end the lifecycle: later ones are dropped,
+   * and so is a late completion of on_startup, run or on_shutdown. */
+  guint             finishing : 1;
+  /* Requests made while a change of state was being told (see
+   * fluid_worker_must_defer()), run once it has been. */
+  guint             stop_deferred : 1;
+  guint             finish_deferred : 1;
+  int               deferred_exit_code;
+  GError           *deferred_error;
+  guint             emitting;
+  int               emission_depth;
+
+  /* Set once on startup, then read from any thread with atomics. */
   GMainContext     *context;
   GThread          *thread;
-  GCancellable     *cancellable;
-  GError           *error;
+  GCancellable     *cancellable;     /* created on first use, atomically */
 
-  /* The timers of the worker's context (see FluidClock), and the stopping
-   * grace period, armed there by a shutdown request. */
+  /* The clock of the worker's context; the start of on_startup and run at
+   * its next dispatch, and the grace period of a shutdown. */
   FluidClock       *clock;
+  FluidTimer        start_timer;
   FluidTimer        grace_timer;
 
   GQueue            waiters;
   GQueue            sleepers;
 
-  /* A group watching this worker: told of the end after ::stopped. */
-  FluidWorkerStoppedFunc  supervisor_func;
-  gpointer                supervisor_data;
+  /* Observers of the state, added and removed from any thread. */
+  GMutex            lock;
+  GPtrArray        *observers;
 } FluidWorkerPrivate;
 
 /**
  * FluidWorker:
  *
  * The abstract base of every worker; its fields are private.
+ *
+ * Since: 1.0
  */
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
 
@@ -512,246 +148,216 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
  * The quark of the %FLUID_WORKER_ERROR domain.
  *
  * Returns: the error domain of worker errors
+ *
+ * Since: 1.0
  */
 G_DEFINE_QUARK (fluid-worker-error-quark, fluid_worker_error)
 
 static void fluid_worker_begin_run      (FluidWorker *self);
 static void fluid_worker_begin_shutdown (FluidWorker *self);
+static void fluid_worker_finish         (FluidWorker *self,
+                                         int          exit_code,
+                                         GError      *error);
 
-/* Pending tasks */
-
-static FluidPending *
-fluid_pending_take (FluidPending *pending)
+G_GNUC_PRINTF (3, 4)
+static void
+fluid_worker_log (FluidWorker    *self,
+                  GLogLevelFlags  level,
+                  const char     *format,
+                  ...)
 {
-  g_queue_unlink (pending->queue, &pending->link);
-  fluid_timer_disarm (&pending->timer);
-  if (pending->cancel_source != NULL)
-    {
-      g_source_destroy (pending->cancel_source);
-      g_clear_pointer (&pending->cancel_source, g_source_unref);
-    }
-  return pending;
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_log_structured (G_LOG_DOMAIN, level,
+                    "FLUID_WORKER", priv->name,
+                    "MESSAGE", "%s %s", priv->name, message);
 }
 
-/* Completes @pending with @error (taken) if set, else with @value. */
-static void
-fluid_pending_complete (FluidPending *pending,
-                        gboolean      value,
-                        GError       *error)
-{
-  GTask *task = fluid_pending_take (pending)->task;
-  FluidWorkerSleepFunc func = pending->func;
-  FluidWorker *worker = pending->worker;
-  gpointer func_data = pending->func_data;
+/* Running code on the worker's context */
 
-  g_free (pending);
-  if (task != NULL)
-    {
-      if (error != NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_boolean (task, value);
-      g_object_unref (task);
-    }
-  else
-    {
-      func (worker, value, error, func_data);
-      g_clear_error (&error);
-    }
+typedef void (* FluidWorkerCall) (FluidWorker *self,
+                                  gpointer     data);
+
+typedef struct
+{
+  FluidWorker     *worker;
+  FluidWorkerCall  func;
+  gpointer         data;
+  GDestroyNotify   destroy;
+} FluidWorkerInvocation;
+
+static void
+fluid_worker_invocation_free (gpointer user_data)
+{
+  FluidWorkerInvocation *invocation = user_data;
+
+  if (invocation->destroy != NULL)
+    invocation->destroy (invocation->data);
+  g_object_unref (invocation->worker);
+  g_free (invocation);
 }
 
 static gboolean
-fluid_pending_cancelled_cb (GCancellable *cancellable,
-                            gpointer      user_data)
+fluid_worker_invocation_cb (gpointer user_data)
 {
-  FluidPending *pending = user_data;
-  GError *error = NULL;
+  FluidWorkerInvocation *invocation = user_data;
 
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  fluid_pending_complete (pending, FALSE, error);
-
+  invocation->func (invocation->worker, invocation->data);
   return G_SOURCE_REMOVE;
 }
 
-/* A sleep's timer fired: its time elapsed, or a graceful stop woke it. */
+/* Calls @func on the worker's context: at once on the thread that iterates
+ * it (or on the worker's own thread when no other holds it), else from a
+ * dispatch of that context. Does nothing (but free @data) for a worker
+ * that has not started. Any thread. */
 static void
-fluid_pending_timer_cb (gpointer data)
+fluid_worker_invoke (FluidWorker     *self,
+                     FluidWorkerCall  func,
+                     gpointer         data,
+                     GDestroyNotify   destroy)
 {
-  FluidPending *pending = data;
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  GMainContext *context = g_atomic_pointer_get (&priv->context);
+  FluidWorkerInvocation *invocation;
+  GSource *source;
 
-  fluid_pending_complete (pending, pending->elapsed, NULL);
-}
-
-/* Takes ownership of @task, if any. */
-static FluidPending *
-fluid_pending_add (GQueue       *queue,
-                   GTask        *task,
-                   GCancellable *cancellable)
-{
-  FluidPending *pending = g_new0 (FluidPending, 1);
-
-  pending->link.data = pending;
-  pending->queue = queue;
-  pending->task = task;
-  pending->timer.func = fluid_pending_timer_cb;
-  pending->timer.data = pending;
-  g_queue_push_tail_link (queue, &pending->link);
-
-  if (cancellable != NULL)
+  if (context == NULL)
     {
-      pending->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (pending->cancel_source,
-                             G_SOURCE_FUNC (fluid_pending_cancelled_cb),
-                             pending, NULL);
-      g_source_set_priority (pending->cancel_source, g_task_get_priority (task));
-      g_source_attach (pending->cancel_source, g_task_get_context (task));
+      if (destroy != NULL)
+        destroy (data);
+      return;
     }
 
-  return pending;
-}
-
-/* A graceful stop: every sleep completes with FALSE, not here but at the
- * next dispatch of its clock, all of them in that one dispatch. */
-static void
-fluid_pending_queue_wake_soon (GQueue *queue)
-{
-  for (GList *l = queue->head; l != NULL; l = l->next)
+  /* Not g_main_context_invoke(): another thread whose default context is
+   * the worker's (the global default) would acquire it and run the call,
+   * and the signals of the state change, on itself. */
+  if (g_main_context_is_owner (context))
     {
-      FluidPending *pending = l->data;
-
-      if (pending->elapsed && pending->timer.clock != NULL)
-        {
-          pending->elapsed = FALSE;
-          fluid_timer_arm (&pending->timer, pending->timer.clock, 0);
-        }
+      func (self, data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
     }
+  if (g_atomic_pointer_get (&priv->thread) == g_thread_self () &&
+      g_main_context_acquire (context))
+    {
+      func (self, data);
+      g_main_context_release (context);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+
+  invocation = g_new0 (FluidWorkerInvocation, 1);
+  invocation->worker = g_object_ref (self);
+  invocation->func = func;
+  invocation->data = data;
+  invocation->destroy = destroy;
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, fluid_worker_invocation_cb, invocation,
+                         fluid_worker_invocation_free);
+  g_source_set_static_name (source, "[fluid] worker call");
+  g_source_attach (source, context);
+  g_source_unref (source);
 }
 
-static void
-fluid_pending_queue_wake (GQueue   *queue,
-                          gboolean  value)
-{
-  while (queue->head != NULL)
-    fluid_pending_complete (queue->head->data, value, NULL);
-}
-
-static void
-fluid_pending_queue_cancel (GQueue *queue)
-{
-  while (queue->head != NULL)
-    fluid_pending_complete (queue->head->data, FALSE,
-                            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 "The worker was forced to stop"));
-}
-
-/* Names and grace periods */
-
-/* fluid_worker_name_from_type_name:
- * @type_name: a GType name, such as `MySimpleWorker`
+/* Changes of state
  *
- * The snake_case of @type_name: `MySimpleWorker` → `my_simple_worker`,
- * `HTTPWorker` → `http_worker`. What bindings put in front of the class
- * name (`__main__+` for PyGObject, `Gjs_` for GJS) is left out.
- *
- * Returns: (transfer full): the name
- */
-char *
-fluid_worker_name_from_type_name (const char *type_name)
+ * A change of state is told in order: notify::state, the state's signal,
+ * then the observers. A request for another change made by a handler
+ * meanwhile (a stop, an end) waits until the current one has been told. A
+ * request from a nested main loop that a handler runs is not deferred:
+ * that handler is waiting, maybe for the very change it asks for. */
+
+static gboolean
+fluid_worker_must_defer (FluidWorker *self)
 {
-  const char *start = type_name;
-  GString *name = g_string_new (NULL);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  for (const char *p = type_name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      start = p + 1;
-  if (g_str_has_prefix (start, "Gjs_"))
-    start += strlen ("Gjs_");
+  return priv->emitting > 0 && g_main_depth () <= priv->emission_depth;
+}
 
-  for (const char *p = start; *p != '\0'; p++)
+static int
+fluid_worker_begin_emission (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  int outer_depth = priv->emission_depth;
+
+  priv->emitting++;
+  priv->emission_depth = g_main_depth ();
+  return outer_depth;
+}
+
+static void
+fluid_worker_end_emission (FluidWorker *self,
+                           int          outer_depth)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  priv->emission_depth = outer_depth;
+  if (--priv->emitting > 0)
+    return;
+
+  if (priv->stop_deferred)
     {
-      gboolean after_word = p > start && (g_ascii_islower (p[-1]) || g_ascii_isdigit (p[-1]));
-      gboolean ends_acronym = p > start && g_ascii_isupper (p[-1]) && g_ascii_islower (p[1]);
-
-      if (g_ascii_isupper (*p) && (after_word || ends_acronym) &&
-          name->len > 0 && name->str[name->len - 1] != '_')
-        g_string_append_c (name, '_');
-      g_string_append_c (name, g_ascii_tolower (*p));
+      priv->stop_deferred = FALSE;
+      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
     }
-
-  return g_string_free (name, FALSE);
-}
-
-/* Parses a grace period: a finite non-negative number of seconds written in
- * the C locale, with optional surrounding white space. */
-gboolean
-fluid_parse_grace_period (const char *text,
-                          double     *out_seconds)
-{
-  char *end = NULL;
-  double seconds;
-
-  if (text == NULL)
-    return FALSE;
-
-  errno = 0;
-  seconds = g_ascii_strtod (text, &end);
-  if (end == text || errno != 0)
-    return FALSE;
-  while (g_ascii_isspace (*end))
-    end++;
-  if (*end != '\0' || !isfinite (seconds) || seconds < 0)
-    return FALSE;
-
-  *out_seconds = seconds;
-  return TRUE;
-}
-
-/* The default grace period of new workers, read from the environment. A bad
- * value is reported once, not once per worker. */
-static double
-fluid_worker_default_grace_period (void)
-{
-  static GMutex lock;
-  static char *last_text;
-  static double last_value;
-  const char *text = g_getenv ("FLUID_STOPPING_GRACE_PERIOD");
-  double value;
-
-  if (text == NULL || *text == '\0')
-    return FLUID_DEFAULT_STOPPING_GRACE_PERIOD;
-
-  g_mutex_lock (&lock);
-  if (g_strcmp0 (text, last_text) != 0)
+  if (priv->finish_deferred)
     {
-      if (!fluid_parse_grace_period (text, &last_value))
-        {
-          g_warning ("Ignoring FLUID_STOPPING_GRACE_PERIOD=“%s”: not a non-negative "
-                     "number of seconds; using %g",
-                     text, FLUID_DEFAULT_STOPPING_GRACE_PERIOD);
-          last_value = FLUID_DEFAULT_STOPPING_GRACE_PERIOD;
-        }
-      g_free (last_text);
-      last_text = g_strdup (text);
+      priv->finish_deferred = FALSE;
+      fluid_worker_finish (self, priv->deferred_exit_code,
+                           g_steal_pointer (&priv->deferred_error));
     }
-  value = last_value;
-  g_mutex_unlock (&lock);
-
-  return value;
 }
 
-/* State */
-
+/* Stores @state and notifies it. Observers are told by
+ * fluid_worker_tell_observers(), once the state's signal was emitted. */
 static void
 fluid_worker_set_state (FluidWorker      *self,
                         FluidWorkerState  state)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (priv->state == state)
-    return;
-
-  priv->state = state;
+  g_mutex_lock (&priv->lock);
+  g_atomic_int_set (&priv->state, state);
+  g_mutex_unlock (&priv->lock);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+fluid_worker_tell_observers (FluidWorker      *self,
+                             FluidWorkerState  state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidObserver *few[4];
+  FluidObserver **observers = few;
+  guint n_observers;
+
+  /* A copy: an observer may add or remove observers. */
+  g_mutex_lock (&priv->lock);
+  n_observers = priv->observers != NULL ? priv->observers->len : 0;
+  if (n_observers > G_N_ELEMENTS (few))
+    observers = g_new (FluidObserver *, n_observers);
+  for (guint i = 0; i < n_observers; i++)
+    observers[i] = fluid_observer_ref (g_ptr_array_index (priv->observers, i));
+  g_mutex_unlock (&priv->lock);
+
+  for (guint i = 0; i < n_observers; i++)
+    {
+      fluid_observer_notify (observers[i], G_OBJECT (self), priv->context, state);
+      fluid_observer_unref (observers[i]);
+    }
+  if (observers != few)
+    g_free (observers);
 }
 
 static void
@@ -766,101 +372,137 @@ fluid_worker_return_outcome (FluidWorker *self,
     g_task_return_boolean (task, TRUE);
 }
 
-/* Ends the lifecycle, once: sets the final state, logs, emits ::stopped,
- * completes the waiters and drops the reference taken at startup.
- * @error is taken. */
+static void
+fluid_worker_return_waiter (FluidPending *pending,
+                            gboolean      value,
+                            GError       *error)
+{
+  if (error != NULL)
+    g_task_return_error (pending->task, error);
+  else
+    fluid_worker_return_outcome (pending->data, pending->task);
+}
+
+static char *
+fluid_worker_describe_end (FluidWorker  *self,
+                           int           exit_code,
+                           const GError *error)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
+    return g_strdup ("forced shutdown");
+  if (error != NULL)
+    return g_strdup (error->message);
+  return g_strdup (priv->normal_reason != NULL ? priv->normal_reason : "normal shutdown");
+}
+
+/* Ends the lifecycle, once: sets the outcome and the final state, emits
+ * ::stopped, tells the observers, completes the waiters and drops the
+ * reference taken at startup. @error is taken. */
 static void
 fluid_worker_finish (FluidWorker *self,
                      int          exit_code,
                      GError      *error)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
-  g_autofree char *reason = NULL;
+  FluidWorkerState state;
+  int outer_depth;
 
-  g_assert (!priv->finished);
-  priv->finished = TRUE;
+  if (fluid_worker_must_defer (self))
+    {
+      priv->finish_deferred = TRUE;
+      priv->deferred_exit_code = exit_code;
+      priv->deferred_error = error;
+      return;
+    }
 
+  fluid_timer_disarm (&priv->start_timer);
   fluid_timer_disarm (&priv->grace_timer);
 
-  if (exit_code == FLUID_EXIT_CODE_FORCED)
-    {
-      g_message ("%s forced shutdown", priv->name);
-      /* Anything run completes because of this is dropped: finished is set. */
-      /* NULL if nobody asked for it: fluid_worker_get_cancellable() then
-       * creates it cancelled. */
-      if (priv->cancellable != NULL)
-        g_cancellable_cancel (priv->cancellable);
-      reason = g_strdup ("forced shutdown");
-    }
-  else if (error != NULL)
-    reason = g_strdup (error->message);
-  else
-    reason = g_strdup (priv->stop_reason != NULL ? priv->stop_reason : "normal shutdown");
+  /* What run and the hooks still wait for ends: they complete later and
+   * are dropped. NULL if nobody asked for it: fluid_worker_get_cancellable()
+   * then creates it cancelled. */
+  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
 
+  priv->exit_code = exit_code;
   priv->error = error;
-  fluid_worker_set_state (self, exit_code == FLUID_EXIT_CODE_FORCED
-                                ? FLUID_WORKER_STATE_FORCE_STOPPED
-                                : FLUID_WORKER_STATE_STOPPED);
+  priv->stop_reason = fluid_worker_describe_end (self, exit_code, error);
+  state = exit_code == FLUID_EXIT_CODE_FORCED ? FLUID_WORKER_STATE_FORCE_STOPPED
+                                              : FLUID_WORKER_STATE_STOPPED;
 
-  if (exit_code == FLUID_EXIT_CODE_NORMAL)
-    g_debug ("%s stopped running: %s", priv->name, reason);
-  else
-    g_message ("%s stopped running: %s", priv->name, reason);
+  outer_depth = fluid_worker_begin_emission (self);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_CODE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
+  g_object_thaw_notify (G_OBJECT (self));
+  fluid_worker_set_state (self, state);
 
   if (exit_code == FLUID_EXIT_CODE_FORCED)
-    fluid_pending_queue_cancel (&priv->sleepers);
-  else
-    fluid_pending_queue_wake (&priv->sleepers, FALSE);
+    fluid_worker_log (self, G_LOG_LEVEL_INFO, "forced shutdown");
+  fluid_worker_log (self, exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
+                    "stopped running: %s", priv->stop_reason);
 
-  g_signal_emit (self, signals[SIGNAL_STOPPED], 0, reason, exit_code);
-
-  if (priv->supervisor_func != NULL)
-    priv->supervisor_func (self, reason, exit_code, priv->supervisor_data);
-
-  while (priv->waiters.head != NULL)
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
     {
-      FluidPending *pending = fluid_pending_take (priv->waiters.head->data);
-      GTask *task = pending->task;
+      g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "The worker was forced to stop");
 
-      g_free (pending);
-      fluid_worker_return_outcome (self, task);
-      g_object_unref (task);
+      fluid_pending_queue_complete (&priv->sleepers, FALSE, cancelled);
     }
+  else
+    fluid_pending_queue_complete (&priv->sleepers, FALSE, NULL);
 
-  /* The reference taken by fluid_worker_startup_async(); @self may go. */
+  g_signal_emit (self, signals[SIGNAL_STOPPED], 0, priv->stop_reason, exit_code);
+  fluid_worker_tell_observers (self, state);
+  fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
+  fluid_worker_end_emission (self, outer_depth);
+
+  /* The reference taken by fluid_worker_start_running(); @self may go. */
   g_object_unref (self);
 }
 
-/* Reports a phase of the lifecycle that completed after the worker was
- * forced to stop. @error is taken. */
+/* Asks for the end of the lifecycle; the first request wins. @error is
+ * taken. */
 static void
-fluid_worker_drop_late_completion (FluidWorker *self,
-                                   const char  *phase,
-                                   GError      *error)
+fluid_worker_request_finish (FluidWorker *self,
+                             int          exit_code,
+                             GError      *error)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("%s: %s was cancelled by the forced shutdown", priv->name, phase);
-  else
-    g_message ("%s: %s completed after the forced shutdown (%s); result dropped",
-               priv->name, phase, error != NULL ? error->message : "no error");
-  g_clear_error (&error);
+  if (priv->finishing)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  priv->finishing = TRUE;
+  fluid_worker_finish (self, exit_code, error);
 }
 
 /* The phases of the lifecycle: on_startup, run, on_shutdown */
 
+/* Takes the result of a phase; TRUE when the lifecycle goes on. A phase
+ * that completes once the worker is stopping for good (forced, failed from
+ * outside) is logged and dropped. @error is taken. */
 static gboolean
-fluid_worker_takes_phase_result (FluidWorker  *self,
-                                 const char   *phase,
-                                 gboolean      ok,
-                                 GError       *error)
+fluid_worker_phase_done (FluidWorker *self,
+                         const char  *phase,
+                         gboolean     ok,
+                         GError      *error)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (priv->finished)
+  if (priv->finishing)
     {
-      fluid_worker_drop_late_completion (self, phase, error);
+      if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "%s was cancelled by the forced shutdown", phase);
+      else
+        fluid_worker_log (self, G_LOG_LEVEL_INFO,
+                          "%s completed after the worker stopped (%s); result dropped",
+                          phase, error != NULL ? error->message : "no error");
+      g_clear_error (&error);
       return FALSE;
     }
   if (!ok)
@@ -868,9 +510,10 @@ fluid_worker_takes_phase_result (FluidWorker  *self,
       if (error == NULL)
         error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
                              "%s failed without an error", phase);
-      fluid_worker_finish (self, FLUID_EXIT_CODE_ERROR, error);
+      fluid_worker_request_finish (self, FLUID_EXIT_CODE_ERROR, error);
       return FALSE;
     }
+  g_clear_error (&error);
   return TRUE;
 }
 
@@ -883,8 +526,8 @@ fluid_worker_on_shutdown_cb (GObject      *source,
   GError *error = NULL;
   gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_shutdown_finish (self, result, &error);
 
-  if (fluid_worker_takes_phase_result (self, "on_shutdown", ok, error))
-    fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
+  if (fluid_worker_phase_done (self, "on_shutdown", ok, error))
+    fluid_worker_request_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
 }
 
 static void
@@ -896,7 +539,7 @@ fluid_worker_run_cb (GObject      *source,
   GError *error = NULL;
   gboolean ok = FLUID_WORKER_GET_CLASS (self)->run_finish (self, result, &error);
 
-  if (fluid_worker_takes_phase_result (self, "run", ok, error))
+  if (fluid_worker_phase_done (self, "run", ok, error))
     fluid_worker_begin_shutdown (self);
 }
 
@@ -909,7 +552,7 @@ fluid_worker_on_startup_cb (GObject      *source,
   GError *error = NULL;
   gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_startup_finish (self, result, &error);
 
-  if (fluid_worker_takes_phase_result (self, "on_startup", ok, error))
+  if (fluid_worker_phase_done (self, "on_startup", ok, error))
     fluid_worker_begin_run (self);
 }
 
@@ -922,11 +565,14 @@ static void fluid_worker_real_on_shutdown_async (FluidWorker         *self,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
 
-/* The no-op hooks are skipped rather than called, which spares a GTask and
- * a main-loop iteration per worker: starting thousands of workers is common. */
+/* The start timer fired: the first dispatch of the worker's context after
+ * startup. The no-op hooks are skipped rather than called, which spares a
+ * GTask and a main-loop iteration per worker: starting thousands of workers
+ * is common. */
 static void
-fluid_worker_begin_startup (FluidWorker *self)
+fluid_worker_begin_startup (gpointer user_data)
 {
+  FluidWorker *self = user_data;
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_startup_async == fluid_worker_real_on_startup_async)
@@ -939,18 +585,17 @@ fluid_worker_begin_startup (FluidWorker *self)
 static void
 fluid_worker_begin_run (FluidWorker *self)
 {
-  /* The library's own final FluidWorkerFunction runs without a GTask and
-   * without the worker's cancellable, which its sleeps do not need: both
-   * would be most of the cost of starting an idle worker. It reports
-   * through fluid_worker_run_done(). */
-  if (G_OBJECT_TYPE (self) == FLUID_TYPE_WORKER_FUNCTION)
-    {
-      fluid_worker_function_run_direct (FLUID_WORKER_FUNCTION (self));
-      return;
-    }
+  FluidWorkerDirectRun direct_run = g_type_get_qdata (G_OBJECT_TYPE (self),
+                                                      direct_run_quark);
 
-  FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self),
-                                            fluid_worker_run_cb, g_object_ref (self));
+  /* The run's own reference, dropped when it completes: a forced stop
+   * drops the lifecycle's, and the run may still be on the stack. */
+  g_object_ref (self);
+  if (direct_run != NULL)
+    direct_run (self);
+  else
+    FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self),
+                                              fluid_worker_run_cb, self);
 }
 
 static void
@@ -959,7 +604,7 @@ fluid_worker_begin_shutdown (FluidWorker *self)
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_shutdown_async == fluid_worker_real_on_shutdown_async)
-    fluid_worker_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
+    fluid_worker_request_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
   else
     klass->on_shutdown_async (self, fluid_worker_get_cancellable (self),
                               fluid_worker_on_shutdown_cb, g_object_ref (self));
@@ -968,7 +613,7 @@ fluid_worker_begin_shutdown (FluidWorker *self)
 static void
 fluid_worker_grace_period_expired_cb (gpointer user_data)
 {
-  fluid_worker_finish (user_data, FLUID_EXIT_CODE_FORCED, NULL);
+  fluid_worker_request_finish (user_data, FLUID_EXIT_CODE_FORCED, NULL);
 }
 
 /* The clock of @context, which is the worker's own but for sleeps made
@@ -980,32 +625,37 @@ fluid_worker_get_clock (FluidWorker  *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (priv->clock == NULL || priv->clock->context != context ||
-      g_source_is_destroyed (&priv->clock->source))
+  if (priv->clock == NULL || fluid_clock_get_context (priv->clock) != context ||
+      !fluid_clock_is_attached (priv->clock))
     {
       FluidClock *clock = fluid_clock_get (context);
 
-      if (priv->clock != NULL)
-        g_source_unref (&priv->clock->source);
+      g_clear_pointer (&priv->clock, fluid_clock_unref);
       priv->clock = clock;
     }
   return priv->clock;
 }
 
+/* Asks for a graceful stop and arms the grace period, as
+ * fluid_worker_shutdown_async() does. On the worker's context. */
 static void
-fluid_worker_arm_grace_timer (FluidWorker *self)
+fluid_worker_request_shutdown_in_context (FluidWorker *self,
+                                          gpointer     data)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (priv->grace_timer.clock != NULL || priv->finished)
+  if (priv->finishing)
     return;
 
   /* The worker holds itself alive until it finishes, and finishing disarms
    * the timer, so the timer needs no reference of its own. */
-  priv->grace_timer.func = fluid_worker_grace_period_expired_cb;
-  priv->grace_timer.data = self;
-  fluid_timer_arm (&priv->grace_timer, fluid_worker_get_clock (self, priv->context),
-                   fluid_deadline_in (priv->grace_period));
+  if (!fluid_timer_is_armed (&priv->grace_timer))
+    fluid_timer_arm (&priv->grace_timer, fluid_worker_get_clock (self, priv->context),
+                     fluid_deadline_in (priv->grace_period));
+
+  g_object_ref (self);
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+  g_object_unref (self);
 }
 
 /* Default virtual methods */
@@ -1071,13 +721,22 @@ static void
 fluid_worker_real_gracefully_stop (FluidWorker *self)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  int outer_depth;
 
+  if (fluid_worker_must_defer (self))
+    {
+      priv->stop_deferred = TRUE;
+      return;
+    }
   if (priv->state != FLUID_WORKER_STATE_RUNNING)
     return;
 
+  outer_depth = fluid_worker_begin_emission (self);
   fluid_worker_set_state (self, FLUID_WORKER_STATE_STOPPING);
   g_signal_emit (self, signals[SIGNAL_STOPPING], 0);
   fluid_pending_queue_wake_soon (&priv->sleepers);
+  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_STOPPING);
+  fluid_worker_end_emission (self, outer_depth);
 }
 
 static void
@@ -1140,17 +799,21 @@ fluid_worker_finalize (GObject *object)
 
   g_assert (priv->waiters.length == 0);
   g_assert (priv->sleepers.length == 0);
-  g_assert (priv->grace_timer.clock == NULL);
+  g_assert (!fluid_timer_is_armed (&priv->grace_timer));
+  g_assert (!fluid_timer_is_armed (&priv->start_timer));
 
   if (!priv->name_is_interned)
     g_free (priv->name);
   g_free (priv->stop_reason);
+  g_free (priv->normal_reason);
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
+  g_clear_error (&priv->deferred_error);
   g_clear_pointer (&priv->context, g_main_context_unref);
   g_clear_pointer (&priv->thread, g_thread_unref);
-  if (priv->clock != NULL)
-    g_source_unref (&priv->clock->source);
+  g_clear_pointer (&priv->clock, fluid_clock_unref);
+  g_clear_pointer (&priv->observers, g_ptr_array_unref);
+  g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
 }
@@ -1175,6 +838,14 @@ fluid_worker_get_property (GObject    *object,
 
     case PROP_STATE:
       g_value_set_enum (value, fluid_worker_get_state (self));
+      break;
+
+    case PROP_EXIT_CODE:
+      g_value_set_int (value, fluid_worker_get_exit_code (self));
+      break;
+
+    case PROP_STOP_REASON:
+      g_value_set_string (value, fluid_worker_get_stop_reason (self));
       break;
 
     default:
@@ -1214,6 +885,8 @@ static void
 fluid_worker_class_init (FluidWorkerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
 
   object_class->constructed = fluid_worker_constructed;
   object_class->finalize = fluid_worker_finalize;
@@ -1267,6 +940,35 @@ fluid_worker_class_init (FluidWorkerClass *klass)
     g_param_spec_enum ("state", "State", "The state of the worker",
                        FLUID_TYPE_WORKER_STATE, FLUID_WORKER_STATE_INIT,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorker:exit-code:
+   *
+   * How the worker ended: -1 until it stopped, then
+   * %FLUID_EXIT_CODE_NORMAL, %FLUID_EXIT_CODE_FORCED or
+   * %FLUID_EXIT_CODE_ERROR, as #FluidWorker::stopped tells. Notified once,
+   * before #FluidWorker:state becomes final.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_EXIT_CODE] =
+    g_param_spec_int ("exit-code", "Exit code", "How the worker ended, -1 until it stopped",
+                      -1, G_MAXINT, -1,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorker:stop-reason:
+   *
+   * Why the worker stopped, as #FluidWorker::stopped tells: %NULL until it
+   * stopped, then "normal shutdown", "forced shutdown" or the message of
+   * the error it failed with.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_STOP_REASON] =
+    g_param_spec_string ("stop-reason", "Stop reason", "Why the worker stopped",
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1330,7 +1032,11 @@ fluid_worker_init (FluidWorker *self)
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
   priv->state = FLUID_WORKER_STATE_INIT;
-  priv->grace_period = fluid_worker_default_grace_period ();
+  priv->exit_code = -1;
+  priv->grace_period = fluid_default_grace_period ();
+  g_mutex_init (&priv->lock);
+  fluid_timer_init (&priv->start_timer, fluid_worker_begin_startup, self);
+  fluid_timer_init (&priv->grace_timer, fluid_worker_grace_period_expired_cb, self);
 }
 
 /* Accessors */
@@ -1372,7 +1078,7 @@ fluid_worker_get_state (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return priv->state;
+  return g_atomic_int_get (&priv->state);
 }
 
 /**
@@ -1517,13 +1223,11 @@ fluid_worker_is_stopped (FluidWorker *self)
 
 /* Graceful stop */
 
-static gboolean
-fluid_worker_gracefully_stop_cb (gpointer user_data)
+static void
+fluid_worker_gracefully_stop_in_context (FluidWorker *self,
+                                         gpointer     data)
 {
-  FluidWorker *self = user_data;
-
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1538,78 +1242,49 @@ fluid_worker_gracefully_stop_cb (gpointer user_data)
  * request made before fluid_worker_startup_async() is not remembered.
  *
  * This function is thread-safe: called from another thread, it wakes the
- * worker's main context and makes the request there.
+ * worker's main context and makes the request there, so that the change of
+ * state and its signals always come on the worker's context.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_gracefully_stop (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv;
-  GMainContext *context;
-
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  priv = fluid_worker_get_instance_private (self);
-
-  /* No context: the worker has not started, and there is nothing to stop.
-   * Returning here, rather than calling the virtual method, keeps a call
-   * from another thread away from a state that startup may be changing. */
-  context = g_atomic_pointer_get (&priv->context);
-  if (context == NULL)
-    return;
-
-  /* Runs at once on the thread that iterates the context, or on the
-   * worker's own thread when no other thread holds the context. Any other
-   * thread goes through the context, even one whose default context is the
-   * worker's (the global default): g_main_context_invoke() would run the
-   * request, and the signals of the state change, on that thread. */
-  if (g_main_context_is_owner (context))
-    {
-      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-    }
-  else if (g_atomic_pointer_get (&priv->thread) == g_thread_self () &&
-           g_main_context_acquire (context))
-    {
-      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-      g_main_context_release (context);
-    }
-  else
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, fluid_worker_gracefully_stop_cb,
-                             g_object_ref (self), g_object_unref);
-      g_source_set_static_name (source, "[fluid] gracefully stop");
-      g_source_attach (source, context);
-      g_source_unref (source);
-    }
+  fluid_worker_invoke (self, fluid_worker_gracefully_stop_in_context, NULL, NULL);
 }
 
 /* Startup, shutdown, waiting */
 
-/* Moves a worker in INIT to RUNNING and calls on_startup and run;
- * @task, if any, is completed once it runs. */
+/* Moves a worker in INIT to RUNNING on the thread-default context; @task,
+ * if any, is completed once it runs. on_startup and run are called from
+ * the next dispatch of the context, never inside the caller's call. */
 static void
 fluid_worker_start_running (FluidWorker *self,
                             GTask       *task)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  GMainContext *context = g_main_context_ref_thread_default ();
+  int outer_depth;
 
   g_assert (priv->state == FLUID_WORKER_STATE_INIT);
 
   g_atomic_pointer_set (&priv->thread, g_thread_ref (g_thread_self ()));
-  g_atomic_pointer_set (&priv->context, g_main_context_ref_thread_default ());
+  g_atomic_pointer_set (&priv->context, context);
 
   /* Dropped by fluid_worker_finish(). */
   g_object_ref (self);
+  fluid_timer_arm (&priv->start_timer, fluid_worker_get_clock (self, context), 0);
 
+  outer_depth = fluid_worker_begin_emission (self);
   fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
-  g_debug ("%s started running", priv->name);
+  fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "started running");
   g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_RUNNING);
   if (task != NULL)
     g_task_return_boolean (task, TRUE);
-
-  fluid_worker_begin_startup (self);
+  fluid_worker_end_emission (self, outer_depth);
 }
 
 /**
@@ -1693,13 +1368,14 @@ fluid_worker_add_waiter (FluidWorker  *self,
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
-  else if (priv->finished)
+  else if (fluid_worker_is_stopped (self))
     {
       fluid_worker_return_outcome (self, task);
       g_object_unref (task);
     }
   else
-    fluid_pending_add (&priv->waiters, task, cancellable);
+    fluid_pending_add (&priv->waiters, sizeof (FluidPending), task, cancellable,
+                       g_task_get_context (task), fluid_worker_return_waiter, self);
 }
 
 /**
@@ -1786,18 +1462,9 @@ fluid_worker_shutdown_async (FluidWorker         *self,
   g_task_set_source_tag (task, fluid_worker_shutdown_async);
   g_task_set_name (task, "[fluid] worker shutdown");
 
-  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finished)
-    {
-      fluid_worker_add_waiter (self, task, cancellable);
-      return;
-    }
-
-  /* Keep @self while the stop request runs: it may finish the worker. */
-  g_object_ref (self);
   fluid_worker_add_waiter (self, task, cancellable);
-  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-  fluid_worker_arm_grace_timer (self);
-  g_object_unref (self);
+  if (priv->state != FLUID_WORKER_STATE_INIT)
+    fluid_worker_request_shutdown_in_context (self, NULL);
 }
 
 /**
@@ -1913,13 +1580,14 @@ fluid_worker_sleep_async (FluidWorker         *self,
     g_task_return_boolean (task, FALSE);
   else if (!g_task_return_error_if_cancelled (task))
     {
-      /* The worker's own cancellable is cancelled only by a forced stop,
-       * which fails every sleeper itself: no need to watch it. */
-      pending = fluid_pending_add (&priv->sleepers, task,
-                                   cancellable != priv->cancellable ? cancellable : NULL);
-      pending->elapsed = TRUE;
-      fluid_timer_arm (&pending->timer, fluid_worker_get_clock (self, g_task_get_context (task)),
-                       fluid_deadline_in (seconds));
+      /* Any cancellable is watched, the worker's own too: a program may
+       * cancel it without forcing the worker to stop. */
+      GMainContext *context = g_task_get_context (task);
+
+      pending = fluid_pending_add (&priv->sleepers, sizeof (FluidPending), task, cancellable,
+                                   context, NULL, NULL);
+      fluid_pending_arm (pending, fluid_worker_get_clock (self, context),
+                         fluid_deadline_in (seconds), TRUE);
       return;
     }
 
@@ -1950,18 +1618,144 @@ fluid_worker_sleep_finish (FluidWorker   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Outcome and failure */
+
+/**
+ * fluid_worker_get_exit_code:
+ * @self: a #FluidWorker
+ *
+ * Gets how the worker ended: -1 while it has not stopped, then
+ * %FLUID_EXIT_CODE_NORMAL, %FLUID_EXIT_CODE_FORCED or
+ * %FLUID_EXIT_CODE_ERROR.
+ *
+ * Returns: the exit code, or -1
+ *
+ * Since: 1.2
+ */
+int
+fluid_worker_get_exit_code (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), -1);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  return fluid_worker_is_stopped (self) ? priv->exit_code : -1;
+}
+
+/**
+ * fluid_worker_get_stop_reason:
+ * @self: a #FluidWorker
+ *
+ * Gets why the worker stopped, as #FluidWorker::stopped tells it.
+ *
+ * Returns: (nullable): the reason, or %NULL while the worker has not
+ *   stopped
+ *
+ * Since: 1.2
+ */
+const char *
+fluid_worker_get_stop_reason (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
+
+  priv = fluid_worker_get_instance_private (self);
+
+  return fluid_worker_is_stopped (self) ? priv->stop_reason : NULL;
+}
+
+static void
+fluid_worker_fail_in_context (FluidWorker *self,
+                              gpointer     data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  GError *error = data;
+
+  if (priv->finishing)
+    {
+      fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "failure after the worker stopped dropped: %s",
+                        error->message);
+      return;
+    }
+  fluid_worker_request_finish (self, FLUID_EXIT_CODE_ERROR, g_error_copy (error));
+}
+
+/**
+ * fluid_worker_fail:
+ * @self: a #FluidWorker
+ * @error: the error the worker fails with
+ *
+ * Stops the worker as if `run` had failed with a copy of @error: its state
+ * becomes %FLUID_WORKER_STATE_STOPPED, its exit code
+ * %FLUID_EXIT_CODE_ERROR, fluid_worker_wait_for_shutdown_finish() and
+ * fluid_worker_shutdown_finish() fail with that error, and its cancellable
+ * is cancelled, so that the `run` in progress ends; whatever it returns is
+ * dropped.
+ *
+ * This is how a callback that cannot return an error (a #FluidWorkerFunc,
+ * code of a binding that raised an exception) fails its worker. It is
+ * thread-safe: from another thread the failure is made on the worker's
+ * context. A worker that has stopped already is left as it is; one that
+ * has not started cannot fail (a critical).
+ *
+ * Since: 1.2
+ */
+void
+fluid_worker_fail (FluidWorker  *self,
+                   const GError *error)
+{
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (error != NULL);
+  g_return_if_fail (fluid_worker_has_started (self));
+
+  fluid_worker_invoke (self, fluid_worker_fail_in_context, g_error_copy (error),
+                       (GDestroyNotify) g_error_free);
+}
+
 /* Private API */
 
-/* How a run started by fluid_worker_function_run_direct() ends: like the
- * completion of run_async(). @error is taken. */
+/* How a run started by a FluidWorkerDirectRun ends: like the completion of
+ * run_async(). Drops the run's reference. @error is taken. */
 void
 fluid_worker_run_done (FluidWorker *self,
                        GError      *error)
 {
-  g_object_ref (self);
-  if (fluid_worker_takes_phase_result (self, "run", error == NULL, error))
+  if (fluid_worker_phase_done (self, "run", error == NULL, error))
     fluid_worker_begin_shutdown (self);
   g_object_unref (self);
+}
+
+/* Makes the workers of exactly the type of @klass (not its subclasses,
+ * which may override run_async) run through @run rather than through
+ * run_async(), without a GTask nor the worker's cancellable: both are most
+ * of the cost of starting an idle worker. @run ends with
+ * fluid_worker_run_done(). */
+void
+fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
+                                   FluidWorkerDirectRun  run)
+{
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), direct_run_quark, run);
+}
+
+typedef struct
+{
+  FluidPending          pending;    /* first: pending->data is the worker */
+  FluidWorkerSleepFunc  func;
+  gpointer              user_data;
+} FluidWorkerSleep;
+
+static void
+fluid_worker_complete_sleep (FluidPending *pending,
+                             gboolean      value,
+                             GError       *error)
+{
+  FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
+
+  sleep->func (pending->data, value, error, sleep->user_data);
+  g_clear_error (&error);
 }
 
 /* fluid_worker_sleep_async() without a task, for the library's own workers:
@@ -1976,21 +1770,21 @@ fluid_worker_sleep_full (FluidWorker          *self,
                          gpointer              user_data)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
-  FluidPending *pending;
+  FluidWorkerSleep *sleep;
   gboolean running = priv->state == FLUID_WORKER_STATE_RUNNING;
 
-  g_return_if_fail (priv->context != NULL && !priv->finished);
+  g_return_if_fail (priv->context != NULL && !fluid_worker_is_stopped (self));
 
-  pending = fluid_pending_add (&priv->sleepers, NULL, NULL);
-  pending->worker = self;
-  pending->func = func;
-  pending->func_data = user_data;
-  pending->elapsed = running;
-  fluid_timer_arm (&pending->timer, fluid_worker_get_clock (self, priv->context),
-                   running ? fluid_deadline_in (seconds) : 0);
+  sleep = (FluidWorkerSleep *) fluid_pending_add (&priv->sleepers, sizeof (FluidWorkerSleep),
+                                                  NULL, NULL, NULL,
+                                                  fluid_worker_complete_sleep, self);
+  sleep->func = func;
+  sleep->user_data = user_data;
+  fluid_pending_arm (&sleep->pending, fluid_worker_get_clock (self, priv->context),
+                     running ? fluid_deadline_in (seconds) : 0, running);
 }
 
-/* The context the worker runs on, or NULL before startup. */
+/* The context the worker runs on, or NULL before startup. Any thread. */
 GMainContext *
 fluid_worker_get_context (FluidWorker *self)
 {
@@ -2007,8 +1801,8 @@ fluid_worker_set_stop_reason (FluidWorker *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  g_free (priv->stop_reason);
-  priv->stop_reason = g_strdup (reason);
+  g_free (priv->normal_reason);
+  priv->normal_reason = g_strdup (reason);
 }
 
 /* Starts a worker in INIT as fluid_worker_startup_async() does, without a
@@ -2019,47 +1813,50 @@ fluid_worker_start (FluidWorker *self)
   fluid_worker_start_running (self, NULL);
 }
 
-/* Asks the worker to stop and arms its grace timer, as
- * fluid_worker_shutdown_async() does, without a task to complete. Called on
- * the worker's context. */
+/* Asks the worker to stop and arms its grace period, as
+ * fluid_worker_shutdown_async() does, without a task to complete. Any
+ * thread: the request is made on the worker's context. */
 void
 fluid_worker_request_shutdown (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
-
-  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finished)
-    return;
-
-  g_object_ref (self);
-  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-  fluid_worker_arm_grace_timer (self);
-  g_object_unref (self);
+  fluid_worker_invoke (self, fluid_worker_request_shutdown_in_context, NULL, NULL);
 }
 
-/* Sets the one supervisor of the worker, told of the end of the worker
- * right after ::stopped is emitted; FALSE if another one is set. Pass a NULL
- * @func to clear it. */
-gboolean
-fluid_worker_set_supervisor (FluidWorker            *self,
-                             FluidWorkerStoppedFunc  func,
-                             gpointer                user_data)
+/* Tells @func, on @context (NULL: the worker's own, at once), of every
+ * change of state of the worker from now on; the state it starts from is
+ * returned in @out_state. Any thread. */
+FluidObserver *
+fluid_worker_observe (FluidWorker             *self,
+                      GMainContext            *context,
+                      FluidWorkerObserverFunc  func,
+                      gpointer                 user_data,
+                      FluidWorkerState        *out_state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidObserver *observer = fluid_observer_new (context, (FluidObserverFunc) func, user_data);
+
+  g_mutex_lock (&priv->lock);
+  if (priv->observers == NULL)
+    priv->observers = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
+  g_ptr_array_add (priv->observers, observer);
+  if (out_state != NULL)
+    *out_state = priv->state;
+  g_mutex_unlock (&priv->lock);
+
+  return observer;
+}
+
+/* No event reaches @observer's function once this returns, on the
+ * observer's context. */
+void
+fluid_worker_unobserve (FluidWorker   *self,
+                        FluidObserver *observer)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  if (func != NULL && priv->supervisor_func != NULL)
-    return FALSE;
-
-  priv->supervisor_func = func;
-  priv->supervisor_data = user_data;
-  return TRUE;
-}
-
-/* Whether @user_data is the supervisor of the worker. */
-gboolean
-fluid_worker_is_supervised_by (FluidWorker *self,
-                               gpointer     user_data)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
-
-  return priv->supervisor_func != NULL && priv->supervisor_data == user_data;
+  fluid_observer_cancel (observer);
+  g_mutex_lock (&priv->lock);
+  if (priv->observers != NULL)
+    g_ptr_array_remove_fast (priv->observers, observer);
+  g_mutex_unlock (&priv->lock);
 }

@@ -239,4 +239,12 @@ gboolean          fluid_worker_sleep_finish              (FluidWorker          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
+FLUID_AVAILABLE_IN_ALL
+int               fluid_worker_get_exit_code             (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+const char       *fluid_worker_get_stop_reason           (FluidWorker          *self);
+FLUID_AVAILABLE_IN_ALL
+void              fluid_worker_fail                      (FluidWorker          *self,
+                                                          const GError         *error);
+
 G_END_DECLS

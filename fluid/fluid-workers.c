@@ -46,17 +46,19 @@
 typedef struct
 {
   /* The children, in the order they were added, and the same as a set,
-   * for membership in constant time. */
+   * for membership in constant time: child → its FluidObserver once the
+   * group watches it, else NULL. */
   GPtrArray    *children;
   GHashTable   *members;
-  guint         n_child_groups;
+  /* The groups this group is a child of (not references: each holds one
+   * on this group, and forgets itself here when finalized). */
+  GPtrArray    *parents;
 
   GTask        *run_task;
   GTask        *wait_task;
   gulong        cancelled_id;
 
-  /* Children watched (as their supervisor, or through a "stopped" handler
-   * when another group supervises them) that have not stopped yet. */
+  /* Children watched that have not stopped yet. */
   guint         n_live;
 
   /* Set when run begins: children are started and watched from then on. */
@@ -142,42 +144,51 @@ fluid_workers_stop_for_child (FluidWorkers *self,
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (worker);
 }
 
+/* A child changed state: told on the group's context, whichever context
+ * the child runs on. */
 static void
-fluid_workers_child_stopped_cb (FluidWorker *child,
-                                const char  *reason,
-                                int          exit_code,
-                                gpointer     user_data)
+fluid_workers_child_state_cb (FluidWorker      *child,
+                              FluidWorkerState  state,
+                              gpointer          user_data)
 {
+  FluidWorkers *self;
+  FluidWorkersPrivate *priv;
+
+  if (state != FLUID_WORKER_STATE_STOPPED && state != FLUID_WORKER_STATE_FORCE_STOPPED)
+    return;
+
   /* Stopping the group may finish it: keep it until this returns. */
-  g_autoptr(FluidWorkers) self = g_object_ref (user_data);
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  self = g_object_ref (user_data);
+  priv = fluid_workers_get_instance_private (self);
 
   g_assert (priv->n_live > 0);
   priv->n_live--;
 
-  fluid_workers_stop_for_child (self, child, reason);
+  fluid_workers_stop_for_child (self, child, fluid_worker_get_stop_reason (child));
   fluid_workers_check_wait (self);
+  g_object_unref (self);
 }
 
-/* Starts @child if it has not started, and watches it. Called on the
- * group's context, with that context the thread default. */
+/* Starts @child if it has not started, and watches it from the group's
+ * context. Called on the group's context, which is the thread-default. */
 static void
 fluid_workers_adopt (FluidWorkers *self,
                      FluidWorker  *child)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  FluidWorkerState state = fluid_worker_get_state (child);
+  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+  FluidWorkerState state;
+  FluidObserver *observer;
 
+  observer = fluid_worker_observe (child, context, fluid_workers_child_state_cb, self, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
+      fluid_worker_unobserve (child, observer);
       fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
       return;
     }
 
-  /* One supervisor per worker costs nothing; a worker in several groups
-   * is watched by the others through its signal. */
-  if (!fluid_worker_set_supervisor (child, fluid_workers_child_stopped_cb, self))
-    g_signal_connect (child, "stopped", G_CALLBACK (fluid_workers_child_stopped_cb), self);
+  g_hash_table_insert (priv->members, child, observer);
   priv->n_live++;
 
   if (state == FLUID_WORKER_STATE_INIT)
@@ -190,20 +201,14 @@ static void
 fluid_workers_shutdown_children (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
 
   for (guint i = 0; i < priv->children->len; i++)
     {
       FluidWorker *child = g_ptr_array_index (priv->children, i);
 
-      if (!fluid_worker_has_started (child) || fluid_worker_is_stopped (child))
-        continue;
-      /* A child on the group's context is stopped in place; one that
-       * runs elsewhere through the thread-safe public call. */
-      if (fluid_worker_get_context (child) == context)
+      /* On the child's own context: at once when it is the group's. */
+      if (fluid_worker_has_started (child) && !fluid_worker_is_stopped (child))
         fluid_worker_request_shutdown (child);
-      else
-        fluid_worker_shutdown_async (child, NULL, NULL, NULL);
     }
 }
 
@@ -507,21 +512,18 @@ static void
 fluid_workers_dispose (GObject *object)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
+  GHashTableIter iter;
+  gpointer child, observer;
 
   /* Children that outlive the group must not call back into it. */
-  if (priv->supervising)
-    {
-      for (guint i = 0; i < priv->children->len; i++)
-        {
-          FluidWorker *child = g_ptr_array_index (priv->children, i);
-
-          if (fluid_worker_is_supervised_by (child, object))
-            fluid_worker_set_supervisor (child, NULL, NULL);
-          else
-            g_signal_handlers_disconnect_by_func (child, fluid_workers_child_stopped_cb, object);
-        }
-      priv->supervising = FALSE;
-    }
+  g_hash_table_iter_init (&iter, priv->members);
+  while (g_hash_table_iter_next (&iter, &child, &observer))
+    if (observer != NULL)
+      {
+        fluid_worker_unobserve (child, observer);
+        g_hash_table_iter_replace (&iter, NULL);
+      }
+  priv->supervising = FALSE;
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->dispose (object);
 }
@@ -534,7 +536,19 @@ fluid_workers_finalize (GObject *object)
   g_assert (priv->run_task == NULL);
   g_assert (priv->wait_task == NULL);
 
+  for (guint i = 0; i < priv->children->len; i++)
+    {
+      FluidWorker *child = g_ptr_array_index (priv->children, i);
+
+      if (FLUID_IS_WORKERS (child))
+        {
+          FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (child));
+
+          g_ptr_array_remove_fast (child_priv->parents, object);
+        }
+    }
   g_hash_table_unref (priv->members);
+  g_ptr_array_unref (priv->parents);
   g_ptr_array_unref (priv->children);
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->finalize (object);
@@ -567,6 +581,7 @@ fluid_workers_init (FluidWorkers *self)
 
   priv->children = g_ptr_array_new_with_free_func (g_object_unref);
   priv->members = g_hash_table_new (NULL, NULL);
+  priv->parents = g_ptr_array_new ();
 }
 
 /* Public API */
@@ -612,24 +627,37 @@ fluid_workers_new_with_workers (FluidWorker *first_worker,
   return self;
 }
 
-/* Whether @worker is @group or one of its descendants. */
+/* Whether @group is @ancestor or lies below it: a walk up the parents of
+ * @group, so that adding a new group to a deep tree, or a deep tree to a
+ * new group, costs nothing like the size of the tree. */
 static gboolean
-fluid_workers_contains (FluidWorkers *group,
-                        FluidWorker  *worker)
+fluid_workers_is_below (FluidWorkers *group,
+                        FluidWorkers *ancestor)
 {
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (group);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (ancestor);
+  g_autoptr(GPtrArray) to_visit = NULL;
+  g_autoptr(GHashTable) visited = NULL;
 
-  if ((gpointer) group == (gpointer) worker || g_hash_table_contains (priv->members, worker))
+  /* Without children, @ancestor is above nothing. */
+  if (group == ancestor)
     return TRUE;
-  if (priv->n_child_groups == 0)
+  if (priv->children->len == 0)
     return FALSE;
 
-  for (guint i = 0; i < priv->children->len; i++)
+  to_visit = g_ptr_array_new ();
+  visited = g_hash_table_new (NULL, NULL);
+  g_ptr_array_add (to_visit, group);
+  while (to_visit->len > 0)
     {
-      FluidWorker *child = g_ptr_array_index (priv->children, i);
+      FluidWorkers *next = g_ptr_array_steal_index_fast (to_visit, to_visit->len - 1);
+      FluidWorkersPrivate *next_priv = fluid_workers_get_instance_private (next);
 
-      if (FLUID_IS_WORKERS (child) && fluid_workers_contains (FLUID_WORKERS (child), worker))
+      if (next == ancestor)
         return TRUE;
+      if (!g_hash_table_add (visited, next))
+        continue;
+      for (guint i = 0; i < next_priv->parents->len; i++)
+        g_ptr_array_add (to_visit, g_ptr_array_index (next_priv->parents, i));
     }
   return FALSE;
 }
@@ -665,7 +693,7 @@ fluid_workers_add_worker (FluidWorkers *self,
   if (g_hash_table_contains (priv->members, worker))
     return;
 
-  if (FLUID_IS_WORKERS (worker) && fluid_workers_contains (FLUID_WORKERS (worker), FLUID_WORKER (self)))
+  if (FLUID_IS_WORKERS (worker) && fluid_workers_is_below (self, FLUID_WORKERS (worker)))
     {
       g_critical ("%s: cannot add %s to %s, which it contains",
                   G_STRFUNC, fluid_worker_get_name (worker),
@@ -675,9 +703,13 @@ fluid_workers_add_worker (FluidWorkers *self,
 
   position = priv->children->len;
   g_ptr_array_add (priv->children, g_object_ref (worker));
-  g_hash_table_add (priv->members, worker);
+  g_hash_table_insert (priv->members, worker, NULL);
   if (FLUID_IS_WORKERS (worker))
-    priv->n_child_groups++;
+    {
+      FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
+
+      g_ptr_array_add (child_priv->parents, self);
+    }
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
 

@@ -44,7 +44,18 @@ fluid_test_startup (FluidWorker  *worker,
 
   fluid_worker_startup_async (worker, NULL, fluid_test_store_result_cb, &result);
   fluid_test_wait_until (result != NULL);
+  fluid_test_settle (g_main_context_get_thread_default ());
   return fluid_worker_startup_finish (worker, result, error);
+}
+
+/* Runs what is ready on @context, without waiting: the children of nested
+ * groups start one level per dispatch. Bounded, for workers that never
+ * leave the context idle (a 0 s sleep loop). */
+void
+fluid_test_settle (GMainContext *context)
+{
+  for (guint i = 0; i < 100000 && g_main_context_pending (context); i++)
+    g_main_context_iteration (context, FALSE);
 }
 
 gboolean
@@ -306,9 +317,11 @@ fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self)
 void
 fluid_test_worker_complete_run (FluidTestWorker *self)
 {
-  GTask *task = g_steal_pointer (&self->pending_run);
+  GTask *task;
 
-  g_assert_nonnull (task);
+  /* run begins at the first dispatch after startup. */
+  fluid_test_wait_until (self->pending_run != NULL);
+  task = g_steal_pointer (&self->pending_run);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -358,4 +371,71 @@ fluid_test_state_nick (FluidWorkerState state)
   g_assert_nonnull (value);
   /* Static: the class of a GEnum type outlives this reference. */
   return value->value_nick;
+}
+
+/* Log capture: the library logs structured messages, which
+ * g_test_expect_message() does not see. */
+
+static GMutex     captured_lock;
+static GPtrArray *captured;
+
+static GLogWriterOutput
+fluid_test_log_writer (GLogLevelFlags   log_level,
+                       const GLogField *fields,
+                       gsize            n_fields,
+                       gpointer         user_data)
+{
+  const char *message = NULL;
+  const char *worker = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "FLUID_WORKER") == 0)
+        worker = fields[i].value;
+    }
+
+  g_mutex_lock (&captured_lock);
+  if (captured != NULL && message != NULL)
+    g_ptr_array_add (captured, g_strdup_printf ("%d|%s|%s", log_level & G_LOG_LEVEL_MASK,
+                                                worker != NULL ? worker : "", message));
+  g_mutex_unlock (&captured_lock);
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+/* Starts capturing log messages; call once, from main(). */
+void
+fluid_test_log_capture_init (void)
+{
+  g_log_set_writer_func (fluid_test_log_writer, NULL, NULL);
+}
+
+/* Forgets what was captured and captures from now on. */
+void
+fluid_test_log_capture_reset (void)
+{
+  g_mutex_lock (&captured_lock);
+  g_clear_pointer (&captured, g_ptr_array_unref);
+  captured = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&captured_lock);
+}
+
+/* Whether a message matching @pattern (a GPatternSpec) was logged at
+ * @level, with the structured field FLUID_WORKER set to @worker. */
+gboolean
+fluid_test_log_captured (GLogLevelFlags  level,
+                         const char     *worker,
+                         const char     *pattern)
+{
+  g_autofree char *full = g_strdup_printf ("%d|%s|%s", level, worker, pattern);
+  g_autoptr(GPatternSpec) spec = g_pattern_spec_new (full);
+  gboolean found = FALSE;
+
+  g_mutex_lock (&captured_lock);
+  for (guint i = 0; captured != NULL && i < captured->len && !found; i++)
+    found = g_pattern_spec_match_string (spec, g_ptr_array_index (captured, i));
+  g_mutex_unlock (&captured_lock);
+  return found;
 }

@@ -29,6 +29,13 @@ G_BEGIN_DECLS
   } G_STMT_END
 
 void          fluid_test_iterate_once            (GMainContext  *context);
+void          fluid_test_settle                  (GMainContext  *context);
+
+void          fluid_test_log_capture_init        (void);
+void          fluid_test_log_capture_reset       (void);
+gboolean      fluid_test_log_captured            (GLogLevelFlags  level,
+                                                  const char     *worker,
+                                                  const char     *pattern);
 
 /* Callback for any _async call: stores a new reference on the result in the
  * GAsyncResult ** given as user data. */

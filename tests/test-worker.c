@@ -176,7 +176,6 @@ test_worker_run_not_implemented (void)
   g_autoptr(FluidWorker) worker = g_object_new (register_worker_type ("NoRunWorker"), NULL);
   g_autoptr(GError) error = NULL;
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*does not implement*");
   g_assert_true (fluid_test_startup (worker, NULL));
   g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
   g_assert_error (error, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED);
@@ -196,19 +195,19 @@ test_worker_lifecycle (void)
 
   recorder_watch (&recorder, w);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG, "fluid_test_worker started running");
+  fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (w, &error));
-  g_test_assert_expected_messages ();
+  g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_DEBUG, "fluid_test_worker",
+                                          "fluid_test_worker started running"));
   g_assert_no_error (error);
   g_assert_true (fluid_worker_is_running (w));
   g_assert_true (fluid_worker_has_started (w));
   fluid_test_wait_until (fluid_test_worker_get_iterations (worker) == 1);
   g_assert_cmpuint (fluid_test_worker_get_on_startup_calls (worker), ==, 1);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG,
-                         "fluid_test_worker stopped running: normal shutdown");
   g_assert_true (fluid_test_shutdown (w, &error));
-  g_test_assert_expected_messages ();
+  g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_DEBUG, "fluid_test_worker",
+                                          "fluid_test_worker stopped running: normal shutdown"));
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
   g_assert_true (fluid_worker_is_stopped (w));
@@ -320,7 +319,6 @@ check_run_failure (FluidTestRun  run,
   Recorder recorder = { 0 };
 
   recorder_watch (&recorder, w);
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, log);
   g_assert_true (fluid_test_startup (w, &error));
   g_assert_false (fluid_test_wait_for_shutdown (w, &error));
   g_test_assert_expected_messages ();
@@ -377,9 +375,6 @@ test_worker_force_stop (void)
   recorder_watch (&recorder, w);
   g_assert_true (fluid_test_startup (w, NULL));
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "fluid_test_worker forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE,
-                         "fluid_test_worker stopped running: forced shutdown");
   g_assert_true (fluid_test_shutdown (w, &error));
   g_assert_no_error (error);
   g_test_assert_expected_messages ();
@@ -394,10 +389,9 @@ test_worker_force_stop (void)
   g_assert_cmpuint (fluid_test_worker_get_on_shutdown_calls (worker), ==, 0);
 
   /* The run completes with CANCELLED after the forced stop: dropped. */
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG,
-                         "fluid_test_worker: run was cancelled by the forced shutdown");
-  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
-  g_test_assert_expected_messages ();
+  fluid_test_log_capture_reset ();
+  fluid_test_wait_until (fluid_test_log_captured (G_LOG_LEVEL_DEBUG, "fluid_test_worker",
+                                                  "fluid_test_worker run was cancelled by the forced shutdown"));
   g_assert_true (fluid_test_wait_for_shutdown (w, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (recorder.stopped_count, ==, 1);
@@ -418,15 +412,11 @@ test_worker_force_stop_ignoring_cancel (void)
   recorder_watch (&recorder, w);
   g_assert_true (fluid_test_startup (w, NULL));
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*stopped running: forced shutdown");
   g_assert_true (fluid_test_shutdown (w, &error));
   g_test_assert_expected_messages ();
   g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
   n_states = recorder.states->len;
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE,
-                         "fluid_test_worker: run completed after the forced shutdown*");
   fluid_test_worker_complete_run (worker);
   fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
   g_test_assert_expected_messages ();
@@ -510,8 +500,6 @@ test_worker_sleep (void)
   /* A stopping worker does not sleep at all. */
   g_assert_cmpint (sleep_outcome (w, 3600, NULL, NULL), ==, 0);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
   g_assert_true (fluid_test_shutdown (w, NULL));
   g_test_assert_expected_messages ();
 
@@ -614,8 +602,6 @@ test_worker_sleeps_in_order (void)
 
   for (guint i = 0; i < N_SLEEPERS; i++)
     g_object_unref (sleepers[i].cancellable);
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
   g_assert_true (fluid_test_shutdown (w, NULL));
   g_test_assert_expected_messages ();
 }
@@ -635,8 +621,6 @@ test_worker_sleep_force_stopped (void)
   fluid_worker_gracefully_stop (w);
   g_assert_cmpint (sleep_outcome (w, 3600, NULL, NULL), ==, 0);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
   fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &result);
   fluid_test_wait_until (result != NULL);
   g_test_assert_expected_messages ();
@@ -644,7 +628,6 @@ test_worker_sleep_force_stopped (void)
   fluid_test_wait_until (outcome != 42);
   g_assert_cmpint (outcome, ==, -1);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*completed after the forced shutdown*");
   fluid_test_worker_complete_run (worker);
   fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
   g_test_assert_expected_messages ();
@@ -1117,8 +1100,6 @@ test_worker_force_stop_timing (void)
   gint64 start, elapsed;
 
   g_assert_true (fluid_test_startup (w, NULL));
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*forced shutdown");
   start = g_get_monotonic_time ();
   g_assert_true (fluid_test_shutdown (w, NULL));
   elapsed = g_get_monotonic_time () - start;
@@ -1129,7 +1110,6 @@ test_worker_force_stop_timing (void)
    * waits for run or for a later tick, not a few milliseconds. */
   g_assert_cmpint (elapsed, <, G_USEC_PER_SEC / 10 + G_USEC_PER_SEC);
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "*completed after the forced shutdown*");
   fluid_test_worker_complete_run (worker);
   fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
   g_test_assert_expected_messages ();
@@ -1393,9 +1373,7 @@ test_worker_repeated_stops (void)
   fluid_worker_gracefully_stop (w);
   g_assert_cmpstr (recorder.events->str, ==, "started;stopping;");
 
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE, "fluid_test_worker forced shutdown");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_MESSAGE,
-                         "fluid_test_worker stopped running: forced shutdown");
+  fluid_test_log_capture_reset ();
   fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &first);
   fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &second);
   fluid_test_wait_until (first != NULL && second != NULL);
@@ -1407,9 +1385,8 @@ test_worker_repeated_stops (void)
 
   /* Once stopped, a stop request changes nothing. */
   fluid_worker_gracefully_stop (w);
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_DEBUG, "*cancelled by the forced shutdown");
-  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
-  g_test_assert_expected_messages ();
+  fluid_test_wait_until (fluid_test_log_captured (G_LOG_LEVEL_DEBUG, "*",
+                                                  "*cancelled by the forced shutdown"));
 
   assert_states (&recorder, expected, G_N_ELEMENTS (expected));
   g_assert_cmpstr (recorder.events->str, ==, "started;stopping;stopped;");
@@ -1424,6 +1401,7 @@ main (int   argc,
 {
   g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
   g_test_init (&argc, &argv, NULL);
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/worker/metadata", test_worker_metadata);
   g_test_add_func ("/worker/default-name", test_worker_default_name);

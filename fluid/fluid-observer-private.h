@@ -1,0 +1,29 @@
+/* fluid-observer-private.h: telling others of a worker's changes of state
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _FluidObserver FluidObserver;
+
+typedef void (* FluidObserverFunc) (GObject  *subject,
+                                    guint     event,
+                                    gpointer  user_data);
+
+FluidObserver *fluid_observer_new    (GMainContext      *context,
+                                      FluidObserverFunc  func,
+                                      gpointer           user_data);
+FluidObserver *fluid_observer_ref    (FluidObserver     *observer);
+void           fluid_observer_unref  (FluidObserver     *observer);
+void           fluid_observer_cancel (FluidObserver     *observer);
+void           fluid_observer_notify (FluidObserver     *observer,
+                                      GObject           *subject,
+                                      GMainContext      *subject_context,
+                                      guint              event);
+
+G_END_DECLS
