@@ -214,7 +214,7 @@ fluid_clock_get_bucket (FluidClock *clock,
 
   if (bucket == NULL)
     {
-      bucket = g_slice_new0 (FluidBucket);
+      bucket = g_new0 (FluidBucket, 1);
       bucket->tick = tick;
       g_hash_table_insert (clock->buckets, &bucket->tick, bucket);
 
@@ -246,7 +246,7 @@ fluid_clock_remove_bucket (FluidClock  *clock,
   FluidBucket *last = clock->heap[--clock->len];
 
   g_hash_table_remove (clock->buckets, &bucket->tick);
-  g_slice_free (FluidBucket, bucket);
+  g_free (bucket);
 
   if (index < clock->len)
     {
