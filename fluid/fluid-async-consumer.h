@@ -30,7 +30,7 @@ FLUID_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (FluidAsyncConsumer, fluid_async_consumer, FLUID, ASYNC_CONSUMER, FluidQueueConsumer)
 
 FLUID_AVAILABLE_IN_1_0
-FluidWorker          *fluid_async_consumer_new            (FluidAsyncDispatcher *dispatcher);
+FluidWorker          *fluid_async_consumer_new            (FluidAsyncDispatcher *dispatcher) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 FluidAsyncDispatcher *fluid_async_consumer_get_dispatcher (FluidAsyncConsumer   *self);
 

@@ -62,7 +62,7 @@ struct _FluidAsyncDispatcherClass
 FLUID_AVAILABLE_IN_1_0
 FluidAsyncDispatcher *fluid_async_dispatcher_new              (FluidEventTypeFunc      func,
                                                                gpointer                user_data,
-                                                               GDestroyNotify          destroy);
+                                                               GDestroyNotify          destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 gboolean              fluid_async_dispatcher_register_handler (FluidAsyncDispatcher   *self,
                                                                const char             *event,

@@ -79,11 +79,11 @@ struct _FluidDispatcherClass
 FLUID_AVAILABLE_IN_1_0
 FluidDispatcher *fluid_dispatcher_new                (FluidEventTypeFunc   func,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 char            *fluid_dispatcher_get_event_type     (FluidDispatcher     *self,
-                                                      const GValue        *message);
+                                                      const GValue        *message) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 gboolean         fluid_dispatcher_register_handler   (FluidDispatcher     *self,

@@ -38,16 +38,16 @@ GType       fluid_event_get_type        (void) G_GNUC_CONST;
 
 FLUID_AVAILABLE_IN_1_0
 FluidEvent *fluid_event_new             (const char        *type,
-                                         const char        *tag);
+                                         const char        *tag) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 FluidEvent *fluid_event_new_from_string (const char        *event,
-                                         GError           **error);
+                                         GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
-FluidEvent *fluid_event_copy            (const FluidEvent  *event);
+FluidEvent *fluid_event_copy            (const FluidEvent  *event) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 void        fluid_event_free            (FluidEvent        *event);
 FLUID_AVAILABLE_IN_1_0
-char       *fluid_event_to_string       (const FluidEvent  *event);
+char       *fluid_event_to_string       (const FluidEvent  *event) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 gboolean    fluid_event_equal           (const FluidEvent  *a,
                                          const FluidEvent  *b);

@@ -75,7 +75,7 @@ struct _FluidQueueConsumerWorkerClass
 FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_queue_consumer_worker_new               (FluidMessageFunc           func,
                                                             gpointer                   user_data,
-                                                            GDestroyNotify             destroy);
+                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 void         fluid_queue_consumer_worker_on_message_async  (FluidQueueConsumerWorker  *self,

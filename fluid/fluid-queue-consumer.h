@@ -77,6 +77,6 @@ void      fluid_queue_consumer_get_message_async  (FluidQueueConsumer   *self,
 FLUID_AVAILABLE_IN_1_0
 GValue   *fluid_queue_consumer_get_message_finish (FluidQueueConsumer   *self,
                                                    GAsyncResult         *result,
-                                                   GError              **error);
+                                                   GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -37,13 +37,13 @@ FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_worker_function_new           (double                heartbeat,
                                                   FluidWorkerFunc       func,
                                                   gpointer              user_data,
-                                                  GDestroyNotify        destroy);
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_worker_function_new_named     (const char           *name,
                                                   double                heartbeat,
                                                   FluidWorkerFunc       func,
                                                   gpointer              user_data,
-                                                  GDestroyNotify        destroy);
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 double       fluid_worker_function_get_heartbeat (FluidWorkerFunction  *self);
 

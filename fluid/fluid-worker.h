@@ -226,7 +226,7 @@ void              fluid_worker_status_async              (FluidWorker          *
 FLUID_AVAILABLE_IN_1_0
 GVariant         *fluid_worker_status_finish             (FluidWorker          *self,
                                                           GAsyncResult         *result,
-                                                          GError              **error);
+                                                          GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_sleep_async               (FluidWorker          *self,

@@ -56,10 +56,10 @@ struct _FluidWorkersClass
 };
 
 FLUID_AVAILABLE_IN_1_0
-FluidWorkers *fluid_workers_new              (void);
+FluidWorkers *fluid_workers_new              (void) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 FluidWorkers *fluid_workers_new_with_workers (FluidWorker           *first_worker,
-                                              ...) G_GNUC_NULL_TERMINATED;
+                                              ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 void          fluid_workers_add_worker       (FluidWorkers          *self,
