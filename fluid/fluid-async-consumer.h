@@ -26,12 +26,12 @@ G_BEGIN_DECLS
  *
  * A queue consumer that dispatches each message through a #FluidAsyncDispatcher; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (FluidAsyncConsumer, fluid_async_consumer, FLUID, ASYNC_CONSUMER, FluidQueueConsumer)
 
-FLUID_AVAILABLE_IN_ALL
-FluidWorker          *fluid_async_consumer_new            (FluidAsyncDispatcher *dispatcher);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
+FluidWorker          *fluid_async_consumer_new            (FluidAsyncDispatcher *dispatcher) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 FluidAsyncDispatcher *fluid_async_consumer_get_dispatcher (FluidAsyncConsumer   *self);
 
 G_END_DECLS

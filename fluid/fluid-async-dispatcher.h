@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  *
  * A dispatcher whose handlers complete asynchronously; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher,
                           FLUID, ASYNC_DISPATCHER, FluidDispatcher)
 
@@ -59,23 +59,23 @@ struct _FluidAsyncDispatcherClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidAsyncDispatcher *fluid_async_dispatcher_new              (FluidEventTypeFunc      func,
                                                                gpointer                user_data,
-                                                               GDestroyNotify          destroy);
-FLUID_AVAILABLE_IN_ALL
+                                                               GDestroyNotify          destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 gboolean              fluid_async_dispatcher_register_handler (FluidAsyncDispatcher   *self,
                                                                const char             *event,
                                                                FluidAsyncHandlerFunc   func,
                                                                gpointer                user_data,
                                                                GDestroyNotify          destroy);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void                  fluid_async_dispatcher_dispatch_async   (FluidAsyncDispatcher   *self,
                                                                const GValue           *message,
                                                                GCancellable           *cancellable,
                                                                GAsyncReadyCallback     callback,
                                                                gpointer                user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint                 fluid_async_dispatcher_dispatch_finish  (FluidAsyncDispatcher   *self,
                                                                GAsyncResult           *result,
                                                                GError                **error);

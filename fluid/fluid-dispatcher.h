@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  *
  * Holds message handlers keyed by event type and tag; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidDispatcher, fluid_dispatcher, FLUID, DISPATCHER, GObject)
 
 /**
@@ -76,28 +76,28 @@ struct _FluidDispatcherClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidDispatcher *fluid_dispatcher_new                (FluidEventTypeFunc   func,
                                                       gpointer             user_data,
-                                                      GDestroyNotify       destroy);
+                                                      GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 char            *fluid_dispatcher_get_event_type     (FluidDispatcher     *self,
-                                                      const GValue        *message);
+                                                      const GValue        *message) G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean         fluid_dispatcher_register_handler   (FluidDispatcher     *self,
                                                       const char          *event,
                                                       FluidHandlerFunc     func,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean         fluid_dispatcher_unregister_handler (FluidDispatcher     *self,
                                                       const char          *event);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint            fluid_dispatcher_get_n_handlers     (FluidDispatcher     *self,
                                                       const char          *event_type);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint            fluid_dispatcher_dispatch           (FluidDispatcher     *self,
                                                       const GValue        *message);
 

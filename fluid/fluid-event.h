@@ -33,22 +33,22 @@ struct _FluidEvent
   char *tag;
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 GType       fluid_event_get_type        (void) G_GNUC_CONST;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidEvent *fluid_event_new             (const char        *type,
-                                         const char        *tag);
-FLUID_AVAILABLE_IN_ALL
+                                         const char        *tag) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 FluidEvent *fluid_event_new_from_string (const char        *event,
-                                         GError           **error);
-FLUID_AVAILABLE_IN_ALL
-FluidEvent *fluid_event_copy            (const FluidEvent  *event);
-FLUID_AVAILABLE_IN_ALL
+                                         GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
+FluidEvent *fluid_event_copy            (const FluidEvent  *event) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 void        fluid_event_free            (FluidEvent        *event);
-FLUID_AVAILABLE_IN_ALL
-char       *fluid_event_to_string       (const FluidEvent  *event);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
+char       *fluid_event_to_string       (const FluidEvent  *event) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 gboolean    fluid_event_equal           (const FluidEvent  *a,
                                          const FluidEvent  *b);
 

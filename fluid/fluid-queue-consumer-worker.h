@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  *
  * A queue consumer that handles each message with a callback, an `on_message` override or the #FluidQueueConsumerWorker::message signal; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
                           FLUID, QUEUE_CONSUMER_WORKER, FluidQueueConsumer)
 
@@ -72,18 +72,18 @@ struct _FluidQueueConsumerWorkerClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_queue_consumer_worker_new               (FluidMessageFunc           func,
                                                             gpointer                   user_data,
-                                                            GDestroyNotify             destroy);
+                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void         fluid_queue_consumer_worker_on_message_async  (FluidQueueConsumerWorker  *self,
                                                             const GValue              *message,
                                                             GCancellable              *cancellable,
                                                             GAsyncReadyCallback        callback,
                                                             gpointer                   user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean     fluid_queue_consumer_worker_on_message_finish (FluidQueueConsumerWorker  *self,
                                                             GAsyncResult              *result,
                                                             GError                   **error);

@@ -112,12 +112,12 @@ static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
 
 /* Messages */
 
-/* Queued messages are slices: cheaper than malloc for the many small
- * blocks a busy queue holds. */
+/* Queued messages are plain heap blocks: GSlice is deprecated since
+ * GLib 2.76, where it is a wrapper around malloc anyway. */
 static GValue *
 fluid_message_new (void)
 {
-  return g_slice_new0 (GValue);
+  return g_new0 (GValue, 1);
 }
 
 /* Whether a #GValue of @type holds its whole content in data[0] and owns
@@ -157,7 +157,7 @@ fluid_message_free (gpointer data)
 
   if (!fluid_message_type_is_plain (G_VALUE_TYPE (message)))
     g_value_unset (message);
-  g_slice_free (GValue, message);
+  g_free (message);
 }
 
 /* A new message holding a copy of @value. */
@@ -171,7 +171,7 @@ fluid_message_copy (const GValue *value)
     {
       /* What g_value_init() then g_value_copy() leave: the type, data[0]
        * as the source has it, data[1] zero. */
-      copy = g_slice_new (GValue);
+      copy = g_new (GValue, 1);
       copy->g_type = type;
       copy->data[0] = value->data[0];
       copy->data[1].v_uint64 = 0;
@@ -199,7 +199,7 @@ fluid_message_to_boxed (GValue *message)
 
   /* A GValue may be moved bitwise. */
   *boxed = *message;
-  g_slice_free (GValue, message);
+  g_free (message);
   return boxed;
 }
 

@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  *
  * The abstract base of workers fed by a queue of messages; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumer, fluid_queue_consumer, FLUID, QUEUE_CONSUMER, FluidWorker)
 
 /**
@@ -44,39 +44,39 @@ struct _FluidQueueConsumerClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_send               (FluidQueueConsumer   *self,
                                                    const GValue         *message);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_send_string        (FluidQueueConsumer   *self,
                                                    const char           *message);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_send_object        (FluidQueueConsumer   *self,
                                                    gpointer              message);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_send_variant       (FluidQueueConsumer   *self,
                                                    GVariant             *message);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint     fluid_queue_consumer_get_queue_size     (FluidQueueConsumer   *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint64   fluid_queue_consumer_get_discarded      (FluidQueueConsumer   *self);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean  fluid_queue_consumer_get_drain_on_stop  (FluidQueueConsumer   *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_set_drain_on_stop  (FluidQueueConsumer   *self,
                                                    gboolean              drain_on_stop);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_get_message_async  (FluidQueueConsumer   *self,
                                                    double                timeout,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 GValue   *fluid_queue_consumer_get_message_finish (FluidQueueConsumer   *self,
                                                    GAsyncResult         *result,
-                                                   GError              **error);
+                                                   GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  */
 #define FLUID_TYPE_TASK_WORKER (fluid_task_worker_get_type ())
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidTaskWorker, fluid_task_worker, FLUID, TASK_WORKER, FluidWorker)
 
 /**

@@ -30,21 +30,21 @@ typedef void (* FluidWorkerFunc) (FluidWorker *worker,
  */
 #define FLUID_TYPE_WORKER_FUNCTION (fluid_worker_function_get_type ())
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID, WORKER_FUNCTION, FluidWorker)
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_worker_function_new           (double                heartbeat,
                                                   FluidWorkerFunc       func,
                                                   gpointer              user_data,
-                                                  GDestroyNotify        destroy);
-FLUID_AVAILABLE_IN_ALL
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_worker_function_new_named     (const char           *name,
                                                   double                heartbeat,
                                                   FluidWorkerFunc       func,
                                                   gpointer              user_data,
-                                                  GDestroyNotify        destroy);
-FLUID_AVAILABLE_IN_ALL
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 double       fluid_worker_function_get_heartbeat (FluidWorkerFunction  *self);
 
 G_END_DECLS

@@ -59,7 +59,7 @@ typedef enum
   FLUID_WORKER_ERROR_FAILED,
 } FluidWorkerError;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 GQuark fluid_worker_error_quark (void);
 
 /**
@@ -90,7 +90,7 @@ GQuark fluid_worker_error_quark (void);
  */
 #define FLUID_TYPE_WORKER (fluid_worker_get_type ())
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
 
 /**
@@ -165,76 +165,76 @@ struct _FluidWorkerClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 const char       *fluid_worker_get_name                  (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 FluidWorkerState  fluid_worker_get_state                 (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 double            fluid_worker_get_stopping_grace_period (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 guint             fluid_worker_get_num_workers           (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 GCancellable     *fluid_worker_get_cancellable           (FluidWorker          *self);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_has_started               (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_is_running                (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_is_stopping               (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_is_stopped                (FluidWorker          *self);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_gracefully_stop           (FluidWorker          *self);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_startup_async             (FluidWorker          *self,
                                                           GCancellable         *cancellable,
                                                           GAsyncReadyCallback   callback,
                                                           gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_startup_finish            (FluidWorker          *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_shutdown_async            (FluidWorker          *self,
                                                           GCancellable         *cancellable,
                                                           GAsyncReadyCallback   callback,
                                                           gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_shutdown_finish           (FluidWorker          *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_wait_for_shutdown_async   (FluidWorker          *self,
                                                           GCancellable         *cancellable,
                                                           GAsyncReadyCallback   callback,
                                                           gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_wait_for_shutdown_finish  (FluidWorker          *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_status_async              (FluidWorker          *self,
                                                           GCancellable         *cancellable,
                                                           GAsyncReadyCallback   callback,
                                                           gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 GVariant         *fluid_worker_status_finish             (FluidWorker          *self,
                                                           GAsyncResult         *result,
-                                                          GError              **error);
+                                                          GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_sleep_async               (FluidWorker          *self,
                                                           double                seconds,
                                                           GCancellable         *cancellable,
                                                           GAsyncReadyCallback   callback,
                                                           gpointer              user_data);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 gboolean          fluid_worker_sleep_finish              (FluidWorker          *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);

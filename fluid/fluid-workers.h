@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  *
  * A worker that supervises a group of child workers; its fields are private.
  */
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidWorkers, fluid_workers, FLUID, WORKERS, FluidWorker)
 
 /**
@@ -55,16 +55,16 @@ struct _FluidWorkersClass
   gpointer padding[12];
 };
 
-FLUID_AVAILABLE_IN_ALL
-FluidWorkers *fluid_workers_new              (void);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
+FluidWorkers *fluid_workers_new              (void) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 FluidWorkers *fluid_workers_new_with_workers (FluidWorker           *first_worker,
-                                              ...) G_GNUC_NULL_TERMINATED;
+                                              ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void          fluid_workers_add_worker       (FluidWorkers          *self,
                                               FluidWorker           *worker);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_0
 void          fluid_workers_add_workers      (FluidWorkers          *self,
                                               FluidWorker          **workers,
                                               guint                  n_workers);
