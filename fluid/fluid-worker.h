@@ -239,11 +239,11 @@ gboolean          fluid_worker_sleep_finish              (FluidWorker          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_2
 int               fluid_worker_get_exit_code             (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_2
 const char       *fluid_worker_get_stop_reason           (FluidWorker          *self);
-FLUID_AVAILABLE_IN_ALL
+FLUID_AVAILABLE_IN_1_2
 void              fluid_worker_fail                      (FluidWorker          *self,
                                                           const GError         *error);
 

@@ -65,6 +65,8 @@ typedef struct
   guint         supervising : 1;
   /* Set when wait_for_workers has been called. */
   guint         waiting : 1;
+  /* Set when a child's stop stopped the group: its stop reason names it. */
+  guint         stopped_for_child : 1;
 } FluidWorkersPrivate;
 
 static void fluid_workers_list_model_init (GListModelInterface *iface);
@@ -132,14 +134,23 @@ fluid_workers_stop_for_child (FluidWorkers *self,
                               FluidWorker  *child,
                               const char   *reason)
 {
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   FluidWorker *worker = FLUID_WORKER (self);
   g_autofree char *why = NULL;
 
   if (!fluid_worker_is_running (worker))
     return;
 
-  why = g_strdup_printf ("child %s stopped: %s", fluid_worker_get_name (child), reason);
+  /* A group stopped by a group that a child of its own stopped takes up
+   * that reason as it is: it names the worker that started it all, and
+   * does not grow with the depth of the tree. */
+  if (FLUID_IS_WORKERS (child) &&
+      ((FluidWorkersPrivate *) fluid_workers_get_instance_private (FLUID_WORKERS (child)))->stopped_for_child)
+    why = g_strdup (reason);
+  else
+    why = g_strdup_printf ("child %s stopped: %s", fluid_worker_get_name (child), reason);
   g_debug ("%s: %s; stopping the group", fluid_worker_get_name (worker), why);
+  priv->stopped_for_child = TRUE;
   fluid_worker_set_stop_reason (worker, why);
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (worker);
 }
@@ -354,6 +365,7 @@ fluid_workers_status_complete (GTask *task)
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   StatusData *data = g_task_get_task_data (task);
   g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GHashTable) firsts = g_hash_table_new (g_str_hash, g_str_equal);
   GVariantBuilder builder;
 
   if (data->error != NULL)
@@ -362,22 +374,31 @@ fluid_workers_status_complete (GTask *task)
       return;
     }
 
-  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Keys are the children's names; a name that comes again gets the
+   * first free "NAME#N", free of every child's own name too: two `x` and an
+   * `x#2` give `x`, `x#3` and `x#2`. */
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < data->n_children; i++)
+    g_hash_table_add (seen, g_strdup (fluid_worker_get_name (g_ptr_array_index (priv->children, i))));
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < data->n_children; i++)
     {
       const char *name = fluid_worker_get_name (g_ptr_array_index (priv->children, i));
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (seen, name)) + 1;
+      g_autofree char *key = NULL;
 
-      g_hash_table_insert (seen, (gpointer) name, GUINT_TO_POINTER (count));
-      if (count == 1)
-        g_variant_builder_add (&builder, "{sv}", name, data->statuses[i]);
-      else
+      if (!g_hash_table_contains (firsts, name))
         {
-          g_autofree char *key = g_strdup_printf ("%s#%u", name, count);
-
-          g_variant_builder_add (&builder, "{sv}", key, data->statuses[i]);
+          g_hash_table_add (firsts, (gpointer) name);
+          g_variant_builder_add (&builder, "{sv}", name, data->statuses[i]);
+          continue;
         }
+      for (guint n = 2; key == NULL || g_hash_table_contains (seen, key); n++)
+        {
+          g_free (key);
+          key = g_strdup_printf ("%s#%u", name, n);
+        }
+      g_hash_table_add (seen, g_strdup (key));
+      g_variant_builder_add (&builder, "{sv}", key, data->statuses[i]);
     }
 
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),

@@ -196,6 +196,54 @@ drop_log (const char     *log_domain,
 {
 }
 
+/* Bug: groups nested 20 000 deep overflowed the stack on shutdown (each
+ * completion called the parent's), and building them was quadratic (the
+ * cycle check walked the whole tree below). Built bottom-up and top-down,
+ * started, stopped by its deepest worker, and freed from the top while
+ * the test holds every level. */
+static void
+test_deep_nesting (gconstpointer data)
+{
+  gboolean bottom_up = GPOINTER_TO_INT (data);
+  enum { DEPTH = 20000 };
+  g_autoptr(GPtrArray) levels = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(FluidWorker) leaf = FLUID_WORKER (fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600, 1));
+  FluidWorker *root;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < DEPTH; i++)
+    g_ptr_array_add (levels, fluid_workers_new ());
+  if (bottom_up)
+    {
+      fluid_workers_add_worker (g_ptr_array_index (levels, DEPTH - 1), leaf);
+      for (guint i = DEPTH - 1; i > 0; i--)
+        fluid_workers_add_worker (g_ptr_array_index (levels, i - 1), g_ptr_array_index (levels, i));
+    }
+  else
+    {
+      for (guint i = 0; i + 1 < DEPTH; i++)
+        fluid_workers_add_worker (g_ptr_array_index (levels, i), g_ptr_array_index (levels, i + 1));
+      fluid_workers_add_worker (g_ptr_array_index (levels, DEPTH - 1), leaf);
+    }
+
+  root = g_ptr_array_index (levels, 0);
+  g_assert_true (fluid_test_startup (root, NULL));
+  fluid_test_wait_until (fluid_worker_is_running (leaf));
+
+  if (bottom_up)
+    {
+      /* The deepest stops: every level above learns, one after the other. */
+      fluid_worker_gracefully_stop (leaf);
+      g_assert_true (fluid_test_wait_for_shutdown (root, &error));
+    }
+  else
+    g_assert_true (fluid_test_shutdown (root, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < DEPTH; i++)
+    g_assert_true (fluid_worker_is_stopped (g_ptr_array_index (levels, i)));
+  g_assert_true (fluid_worker_is_stopped (leaf));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -206,6 +254,8 @@ main (int   argc,
   g_log_set_handler ("Fluid", G_LOG_LEVEL_DEBUG, drop_log, NULL);
 
   g_test_add_func ("/many-workers/group-rounds", test_group_rounds);
+  g_test_add_data_func ("/many-workers/deep-nesting/bottom-up", GINT_TO_POINTER (TRUE), test_deep_nesting);
+  g_test_add_data_func ("/many-workers/deep-nesting/top-down", GINT_TO_POINTER (FALSE), test_deep_nesting);
   g_test_add_func ("/many-workers/individual-rounds", test_individual_rounds);
 
   return g_test_run ();

@@ -958,6 +958,58 @@ test_workers_supervision_is_event_driven (void)
   g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPED);
 }
 
+/* Bug: two children named `x` and one named `x#2` gave two `x#2` keys. */
+static void
+test_workers_status_keys_unique (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  const char *names[] = { "x", "x", "x#2", "x", "y" };
+  g_autoptr(GVariant) status = NULL;
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  GVariantIter iter;
+  const char *key;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(FluidTestWorker) child = fluid_test_worker_new_named (names[i], FLUID_TEST_RUN_SLEEP_LOOP,
+                                                                     3600, 1);
+
+      fluid_workers_add_worker (group, FLUID_WORKER (child));
+    }
+  status = fluid_test_status (FLUID_WORKER (group));
+  g_assert_cmpuint (g_variant_n_children (status), ==, G_N_ELEMENTS (names));
+  g_variant_iter_init (&iter, status);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    g_assert_true (g_hash_table_add (keys, (gpointer) key));
+  g_assert_true (g_hash_table_contains (keys, "x"));
+  g_assert_true (g_hash_table_contains (keys, "x#2"));
+  g_assert_true (g_hash_table_contains (keys, "x#3"));
+  g_assert_true (g_hash_table_contains (keys, "x#4"));
+  g_assert_true (g_hash_table_contains (keys, "y"));
+}
+
+/* A cycle is refused whichever way a tree is built. */
+static void
+test_workers_cycles_refused (void)
+{
+  g_autoptr(FluidWorkers) a = fluid_workers_new ();
+  g_autoptr(FluidWorkers) b = fluid_workers_new ();
+  g_autoptr(FluidWorkers) c = fluid_workers_new ();
+
+  fluid_workers_add_worker (a, FLUID_WORKER (b));
+  fluid_workers_add_worker (b, FLUID_WORKER (c));
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*which it contains*");
+  fluid_workers_add_worker (c, FLUID_WORKER (a));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*which it contains*");
+  fluid_workers_add_worker (b, FLUID_WORKER (a));
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (fluid_worker_get_num_workers (FLUID_WORKER (c)), ==, 0);
+  /* Not a cycle: a group twice in a tree. */
+  fluid_workers_add_worker (a, FLUID_WORKER (c));
+  g_assert_cmpuint (fluid_worker_get_num_workers (FLUID_WORKER (a)), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -986,6 +1038,8 @@ main (int   argc,
   g_test_add_func ("/workers/group-forced", test_workers_group_forced);
   g_test_add_func ("/workers/bad-input", test_workers_bad_input);
   g_test_add_func ("/workers/types", test_workers_types);
+  g_test_add_func ("/workers/status-keys-unique", test_workers_status_keys_unique);
+  g_test_add_func ("/workers/cycles-refused", test_workers_cycles_refused);
   g_test_add_func ("/workers/children-forced-concurrently",
                    test_workers_children_forced_concurrently);
   g_test_add_func ("/workers/supervision-is-event-driven",
