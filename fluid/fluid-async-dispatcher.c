@@ -79,6 +79,9 @@ fluid_async_dispatcher_handler_cb (GObject      *source,
   FluidDispatchData *dispatch = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* The handler has completed: its data may go, if it was unregistered. */
+  g_task_set_task_data (G_TASK (result), NULL, NULL);
+
   if (!g_task_propagate_boolean (G_TASK (result), &error) && error != NULL)
     {
       if (dispatch->error == NULL)
@@ -168,7 +171,10 @@ fluid_async_dispatcher_register_handler (FluidAsyncDispatcher  *self,
  * @user_data: (closure): data for @callback
  *
  * Starts every handler of the event type of @message at once, in the order
- * they were registered, and completes when all have completed.
+ * they were registered, and completes when all have completed. The
+ * handlers started are exactly those registered when the dispatch began; a
+ * handler unregistered or replaced meanwhile keeps its data until its task
+ * has completed.
  */
 void
 fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
@@ -221,6 +227,9 @@ fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
                                  g_object_ref (task));
       g_task_set_source_tag (handler_task, fluid_async_dispatcher_register_handler);
       g_task_set_name (handler_task, "[fluid] async dispatcher handler");
+      /* The handler's data stays until its task completes. */
+      g_task_set_task_data (handler_task, fluid_handler_ref (handler),
+                            (GDestroyNotify) fluid_handler_unref);
       ((FluidAsyncHandlerFunc) handler->func) (&dispatch->message, handler_task, handler->user_data);
     }
 

@@ -21,6 +21,7 @@ typedef struct
   GDestroyNotify   destroy;
 } FluidHandler;
 
+FluidHandler *fluid_handler_ref                   (FluidHandler       *handler);
 void       fluid_handler_unref                    (FluidHandler       *handler);
 
 void       fluid_dispatcher_set_event_type_func   (FluidDispatcher    *self,

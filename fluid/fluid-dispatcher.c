@@ -44,7 +44,7 @@ G_DEFINE_TYPE_WITH_PRIVATE (FluidDispatcher, fluid_dispatcher, G_TYPE_OBJECT)
 
 /* Handlers */
 
-static FluidHandler *
+FluidHandler *
 fluid_handler_ref (FluidHandler *handler)
 {
   g_atomic_ref_count_inc (&handler->ref_count);
@@ -99,7 +99,7 @@ fluid_dispatcher_add_handler (FluidDispatcher *self,
 {
   FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
   g_autoptr(FluidEvent) parsed = fluid_dispatcher_parse_event (event);
-  FluidHandler *handler;
+  FluidHandler *handler, *old;
   GPtrArray *handlers;
   int index;
 
@@ -132,9 +132,12 @@ fluid_dispatcher_add_handler (FluidDispatcher *self,
       return FALSE;
     }
 
-  /* Replaced in place, so that the order of calls stays. */
-  fluid_handler_unref (g_ptr_array_index (handlers, index));
+  /* Replaced in place, so that the order of calls stays. The old handler
+   * is freed once the table is whole again: its destroy notify may call
+   * back into the dispatcher, or drop the last reference to it. */
+  old = g_ptr_array_index (handlers, index);
   g_ptr_array_index (handlers, index) = handler;
+  fluid_handler_unref (old);
   return TRUE;
 }
 
@@ -165,12 +168,14 @@ fluid_dispatcher_set_event_type_func (FluidDispatcher    *self,
                                       GDestroyNotify      destroy)
 {
   FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
+  gpointer old_data = priv->event_type_data;
+  GDestroyNotify old_destroy = priv->event_type_destroy;
 
-  if (priv->event_type_destroy != NULL)
-    priv->event_type_destroy (priv->event_type_data);
   priv->event_type_func = func;
   priv->event_type_data = user_data;
   priv->event_type_destroy = destroy;
+  if (old_destroy != NULL)
+    old_destroy (old_data);
 }
 
 /* GObject */
@@ -186,6 +191,32 @@ fluid_dispatcher_real_event_type (FluidDispatcher *self,
   if (G_VALUE_HOLDS_STRING (message))
     return g_value_dup_string (message);
   return g_strdup (G_VALUE_TYPE_NAME (message));
+}
+
+static GHashTable *
+fluid_dispatcher_handler_table_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+fluid_dispatcher_dispose (GObject *object)
+{
+  FluidDispatcher *self = FLUID_DISPATCHER (object);
+  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
+
+  /* The destroy notifies run on a table out of reach: the dispatcher they
+   * may call is empty and whole; what they register is freed in turn. */
+  while (g_hash_table_size (priv->handlers) > 0)
+    {
+      GHashTable *handlers = g_steal_pointer (&priv->handlers);
+
+      priv->handlers = fluid_dispatcher_handler_table_new ();
+      g_hash_table_unref (handlers);
+    }
+
+  G_OBJECT_CLASS (fluid_dispatcher_parent_class)->dispose (object);
 }
 
 static void
@@ -205,6 +236,7 @@ fluid_dispatcher_class_init (FluidDispatcherClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = fluid_dispatcher_dispose;
   object_class->finalize = fluid_dispatcher_finalize;
 
   klass->event_type = fluid_dispatcher_real_event_type;
@@ -215,8 +247,7 @@ fluid_dispatcher_init (FluidDispatcher *self)
 {
   FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
 
-  priv->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_ptr_array_unref);
+  priv->handlers = fluid_dispatcher_handler_table_new ();
 }
 
 /* Public API */
@@ -278,8 +309,9 @@ fluid_dispatcher_get_event_type (FluidDispatcher *self,
  *
  * Registers a handler for the messages of an event type. A handler already
  * registered for the same type and tag is replaced, keeping its place in
- * the order of calls. An event with an empty type is refused with a
- * critical, and @user_data is then freed.
+ * the order of calls; the old handler's destroy notify runs once the new
+ * one is in place, and may call the dispatcher again. An event with an
+ * empty type is refused with a critical, and @user_data is then freed.
  *
  * Returns: %TRUE if a handler was replaced
  */
@@ -304,7 +336,9 @@ fluid_dispatcher_register_handler (FluidDispatcher  *self,
  *   `"type.tag"`
  *
  * Removes the handler registered for exactly @event: `"type"` removes the
- * handler registered without a tag, not those with one.
+ * handler registered without a tag, not those with one. The handler is out
+ * of the dispatcher when its destroy notify runs, which may call the
+ * dispatcher again.
  *
  * Returns: %TRUE if a handler was removed
  */
@@ -314,6 +348,7 @@ fluid_dispatcher_unregister_handler (FluidDispatcher *self,
 {
   FluidDispatcherPrivate *priv;
   g_autoptr(FluidEvent) parsed = NULL;
+  FluidHandler *handler;
   GPtrArray *handlers;
   int index;
 
@@ -333,9 +368,11 @@ fluid_dispatcher_unregister_handler (FluidDispatcher *self,
   if (index < 0)
     return FALSE;
 
-  g_ptr_array_remove_index (handlers, index);
+  /* Out of the table before its destroy notify runs. */
+  handler = g_ptr_array_steal_index (handlers, index);
   if (handlers->len == 0)
     g_hash_table_remove (priv->handlers, parsed->type);
+  fluid_handler_unref (handler);
   return TRUE;
 }
 
@@ -380,8 +417,11 @@ fluid_dispatcher_get_n_handlers (FluidDispatcher *self,
  * @message: the message
  *
  * Calls every handler of the event type of @message, in the order they
- * were registered. A handler may register or unregister handlers: the
- * handlers called are those registered when the dispatch began.
+ * were registered. A handler may register, replace or unregister handlers
+ * and dispatch again: the handlers called are exactly those registered for
+ * the event type when the dispatch began, including any unregistered or
+ * replaced meanwhile (their data is freed when the dispatch returns), and
+ * none registered during it.
  * Asynchronous handlers of a #FluidAsyncDispatcher are not called here
  * (a critical tells so): use fluid_async_dispatcher_dispatch_async().
  *
@@ -402,6 +442,8 @@ fluid_dispatcher_dispatch (FluidDispatcher *self,
   if (handlers == NULL)
     return 0;
 
+  /* A handler may drop the last reference to the dispatcher. */
+  g_object_ref (self);
   for (guint i = 0; i < handlers->len; i++)
     {
       FluidHandler *handler = g_ptr_array_index (handlers, i);
@@ -415,6 +457,9 @@ fluid_dispatcher_dispatch (FluidDispatcher *self,
       ((FluidHandlerFunc) handler->func) (message, handler->user_data);
       called++;
     }
+  /* The handlers unregistered meanwhile are freed here, at the latest. */
+  g_clear_pointer (&handlers, g_ptr_array_unref);
+  g_object_unref (self);
 
   return called;
 }
