@@ -185,9 +185,9 @@ test_dispatcher_rules (void)
 }
 
 static char *
-parity_event_type (FluidDispatcher *dispatcher,
-                   const GValue    *message,
-                   gpointer         user_data)
+parity_event_type (FluidBaseDispatcher *dispatcher,
+                   const GValue        *message,
+                   gpointer             user_data)
 {
   guint *calls = user_data;
 
@@ -237,8 +237,8 @@ struct _TestPrefixDispatcher
 G_DEFINE_FINAL_TYPE (TestPrefixDispatcher, test_prefix_dispatcher, FLUID_TYPE_DISPATCHER)
 
 static char *
-test_prefix_dispatcher_event_type (FluidDispatcher *dispatcher,
-                                   const GValue    *message)
+test_prefix_dispatcher_event_type (FluidBaseDispatcher *dispatcher,
+                                   const GValue        *message)
 {
   const char *text = g_value_get_string (message);
   const char *colon = strchr (text, ':');
@@ -249,7 +249,7 @@ test_prefix_dispatcher_event_type (FluidDispatcher *dispatcher,
 static void
 test_prefix_dispatcher_class_init (TestPrefixDispatcherClass *klass)
 {
-  FLUID_DISPATCHER_CLASS (klass)->event_type = test_prefix_dispatcher_event_type;
+  FLUID_BASE_DISPATCHER_CLASS (klass)->event_type = test_prefix_dispatcher_event_type;
 }
 
 static void
@@ -442,27 +442,23 @@ test_async_dispatch (void)
   AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
   g_autoptr(GError) error = NULL;
   guint immediate = 0;
-  Log sync_log = { g_string_new (NULL), 0 };
 
   register_async (dispatcher, "job", &log, "one", FALSE);
   register_async (dispatcher, "job.two", &log, "two", FALSE);
   fluid_async_dispatcher_register_handler (dispatcher, "job.now", immediate_handler, &immediate, NULL);
-  g_assert_false (register_log (FLUID_DISPATCHER (dispatcher), "job.sync", &sync_log, "sync"));
 
-  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 4);
+  g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 3);
   g_assert_no_error (error);
   /* Concurrently: both started before either completed. */
   g_assert_cmpuint (log.max_in_flight, ==, 2);
   g_assert_cmpstr (log.calls->str, ==, "start one:job;start two:job;done one;done two;");
   g_assert_cmpuint (immediate, ==, 1);
-  g_assert_cmpstr (sync_log.calls->str, ==, "sync:job;");
 
   /* No handler: 0 at once. */
   g_assert_cmpuint (dispatch_and_wait (dispatcher, "other", &error), ==, 0);
   g_assert_no_error (error);
 
   g_string_free (log.calls, TRUE);
-  g_string_free (sync_log.calls, TRUE);
 }
 
 static void
@@ -485,20 +481,79 @@ test_async_dispatch_error (void)
   g_string_free (log.calls, TRUE);
 }
 
+/* The methods of FluidBaseDispatcher work on both dispatchers, and the 1.0
+ * names of FluidDispatcher are the same methods. */
 static void
-test_async_dispatcher_sync_dispatch (void)
+test_base_dispatcher_methods (void)
 {
-  g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
-  AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+  g_autoptr(FluidDispatcher) sync = fluid_dispatcher_new (NULL, NULL, NULL);
+  g_autoptr(FluidAsyncDispatcher) async = fluid_async_dispatcher_new (NULL, NULL, NULL);
+  g_autoptr(FluidDispatcher) prefix = g_object_new (TEST_TYPE_PREFIX_DISPATCHER, NULL);
+  FluidBaseDispatcher *dispatchers[] = {
+    FLUID_BASE_DISPATCHER (sync),
+    FLUID_BASE_DISPATCHER (async),
+  };
   g_auto(GValue) message = G_VALUE_INIT;
+  Log log = { g_string_new (NULL), 0 };
+  AsyncLog async_log = { g_string_new (NULL), 0, 0, 0 };
 
-  register_async (dispatcher, "job", &log, "a", FALSE);
-  set_string (&message, "job");
-  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*is asynchronous*");
-  g_assert_cmpuint (fluid_dispatcher_dispatch (FLUID_DISPATCHER (dispatcher), &message), ==, 0);
+  register_log (sync, "a", &log, "a");
+  register_log (sync, "a.x", &log, "x");
+  register_async (async, "a", &async_log, "a", FALSE);
+  register_async (async, "a.x", &async_log, "x", FALSE);
+
+  set_string (&message, "a");
+  for (guint i = 0; i < G_N_ELEMENTS (dispatchers); i++)
+    {
+      g_autofree char *type = fluid_base_dispatcher_get_event_type (dispatchers[i], &message);
+
+      g_assert_true (FLUID_IS_BASE_DISPATCHER (dispatchers[i]));
+      g_assert_cmpstr (type, ==, "a");
+      g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (dispatchers[i], "a"), ==, 2);
+      g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (dispatchers[i], "a.x"), ==, 1);
+      g_assert_true (fluid_base_dispatcher_unregister_handler (dispatchers[i], "a.x"));
+      g_assert_false (fluid_base_dispatcher_unregister_handler (dispatchers[i], "a.x"));
+      g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (dispatchers[i], "a"), ==, 1);
+    }
+  g_assert_cmpuint (log.destroyed, ==, 1);
+
+  /* The names of 1.0. */
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers (sync, "a"), ==, 1);
+  g_assert_true (fluid_dispatcher_unregister_handler (sync, "a"));
+  g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (FLUID_BASE_DISPATCHER (sync), "a"), ==, 0);
+  g_assert_cmpuint (log.destroyed, ==, 2);
+
+  /* The event_type of a subclass, through either name. */
+  g_value_set_string (&message, "user:created");
+  {
+    g_autofree char *type = fluid_base_dispatcher_get_event_type (FLUID_BASE_DISPATCHER (prefix),
+                                                                  &message);
+    g_autofree char *type_1_0 = fluid_dispatcher_get_event_type (prefix, &message);
+
+    g_assert_cmpstr (type, ==, "user");
+    g_assert_cmpstr (type_1_0, ==, "user");
+  }
+
+  /* Bad input: criticals, and nothing changes. */
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_BASE_DISPATCHER*");
+  g_assert_false (fluid_base_dispatcher_unregister_handler (NULL, "a"));
   g_test_assert_expected_messages ();
-  g_assert_cmpuint (log.started, ==, 0);
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*event != NULL*");
+  g_assert_false (fluid_base_dispatcher_unregister_handler (dispatchers[1], NULL));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*the event type is empty*");
+  g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (dispatchers[1], ".x"), ==, 0);
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
+  g_assert_null (fluid_base_dispatcher_get_event_type (dispatchers[1], NULL));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_DISPATCHER*");
+  g_assert_cmpuint (fluid_dispatcher_get_n_handlers ((FluidDispatcher *) async, "a"), ==, 0);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (fluid_base_dispatcher_get_n_handlers (dispatchers[1], "a"), ==, 1);
+
   g_string_free (log.calls, TRUE);
+  g_string_free (async_log.calls, TRUE);
 }
 
 /* FluidAsyncConsumer */
@@ -566,18 +621,24 @@ test_async_consumer_bad_input (void)
   g_test_assert_expected_messages ();
 }
 
-/* The types: FluidEvent is boxed; FluidDispatcher is derivable and
- * instantiable; FluidAsyncDispatcher derives from it and is derivable;
- * FluidAsyncConsumer is a FluidQueueConsumer. */
+/* The types: FluidEvent is boxed; FluidBaseDispatcher is abstract and
+ * derivable; FluidDispatcher and FluidAsyncDispatcher are siblings under
+ * it, derivable and instantiable; FluidAsyncConsumer is a
+ * FluidQueueConsumer. */
 static void
 test_dispatcher_types (void)
 {
   g_assert_true (G_TYPE_IS_BOXED (FLUID_TYPE_EVENT));
-  g_assert_true (g_type_is_a (FLUID_TYPE_DISPATCHER, G_TYPE_OBJECT));
+  g_assert_true (g_type_parent (FLUID_TYPE_BASE_DISPATCHER) == G_TYPE_OBJECT);
+  g_assert_true (G_TYPE_IS_ABSTRACT (FLUID_TYPE_BASE_DISPATCHER));
+  g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_BASE_DISPATCHER));
+  g_assert_true (g_type_parent (FLUID_TYPE_DISPATCHER) == FLUID_TYPE_BASE_DISPATCHER);
   g_assert_true (G_TYPE_IS_DERIVABLE (FLUID_TYPE_DISPATCHER));
   g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_DISPATCHER));
   g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_DISPATCHER));
-  g_assert_true (g_type_is_a (FLUID_TYPE_ASYNC_DISPATCHER, FLUID_TYPE_DISPATCHER));
+  g_assert_true (g_type_parent (FLUID_TYPE_ASYNC_DISPATCHER) == FLUID_TYPE_BASE_DISPATCHER);
+  g_assert_false (g_type_is_a (FLUID_TYPE_ASYNC_DISPATCHER, FLUID_TYPE_DISPATCHER));
+  g_assert_false (g_type_is_a (FLUID_TYPE_DISPATCHER, FLUID_TYPE_ASYNC_DISPATCHER));
   g_assert_false (G_TYPE_IS_FINAL (FLUID_TYPE_ASYNC_DISPATCHER));
   g_assert_false (G_TYPE_IS_ABSTRACT (FLUID_TYPE_ASYNC_DISPATCHER));
   g_assert_true (g_type_is_a (FLUID_TYPE_ASYNC_CONSUMER, FLUID_TYPE_QUEUE_CONSUMER));
@@ -590,9 +651,9 @@ count_destroy (gpointer user_data)
 }
 
 static char *
-constant_event_type (FluidDispatcher *dispatcher,
-                     const GValue    *message,
-                     gpointer         user_data)
+constant_event_type (FluidBaseDispatcher *dispatcher,
+                     const GValue        *message,
+                     gpointer             user_data)
 {
   return g_strdup ("constant");
 }
@@ -647,7 +708,8 @@ test_async_dispatch_error_now (void)
   g_clear_error (&error);
 
   /* Still usable. */
-  g_assert_true (fluid_dispatcher_unregister_handler (FLUID_DISPATCHER (dispatcher), "job.now"));
+  g_assert_true (fluid_base_dispatcher_unregister_handler (FLUID_BASE_DISPATCHER (dispatcher),
+                                                           "job.now"));
   g_assert_cmpuint (dispatch_and_wait (dispatcher, "job", &error), ==, 1);
   g_assert_no_error (error);
   g_string_free (log.calls, TRUE);
@@ -1081,14 +1143,14 @@ static gboolean
 async_unregister (FluidAsyncDispatcher *dispatcher,
                   const char           *event)
 {
-  return fluid_dispatcher_unregister_handler (FLUID_DISPATCHER (dispatcher), event);
+  return fluid_base_dispatcher_unregister_handler (FLUID_BASE_DISPATCHER (dispatcher), event);
 }
 
 static guint
 async_n_handlers (FluidAsyncDispatcher *dispatcher,
                   const char           *event)
 {
-  return fluid_dispatcher_get_n_handlers (FLUID_DISPATCHER (dispatcher), event);
+  return fluid_base_dispatcher_get_n_handlers (FLUID_BASE_DISPATCHER (dispatcher), event);
 }
 
 static void
@@ -1415,9 +1477,9 @@ main (int   argc,
   g_test_add_func ("/dispatcher/subclass", test_dispatcher_subclass);
   g_test_add_func ("/dispatcher/unregister-in-handler", test_dispatcher_unregister_in_handler);
   g_test_add_func ("/dispatcher/bad-input", test_dispatcher_bad_input);
+  g_test_add_func ("/base-dispatcher/methods", test_base_dispatcher_methods);
   g_test_add_func ("/async-dispatcher/dispatch", test_async_dispatch);
   g_test_add_func ("/async-dispatcher/error", test_async_dispatch_error);
-  g_test_add_func ("/async-dispatcher/sync-dispatch", test_async_dispatcher_sync_dispatch);
   g_test_add_func ("/async-consumer/order", test_async_consumer);
   g_test_add_func ("/async-consumer/error", test_async_consumer_error);
   g_test_add_func ("/async-consumer/bad-input", test_async_consumer_bad_input);
