@@ -4,17 +4,18 @@
  */
 
 #include "fluid-async-dispatcher.h"
-#include "fluid-dispatcher-private.h"
+#include "fluid-base-dispatcher-private.h"
 
 /**
  * SECTION:fluid-async-dispatcher
  * @short_description: A dispatcher of asynchronous handlers
  * @title: FluidAsyncDispatcher
- * @see_also: #FluidDispatcher, #FluidAsyncConsumer
+ * @see_also: #FluidBaseDispatcher, #FluidDispatcher, #FluidAsyncConsumer
  *
- * A #FluidAsyncDispatcher is a #FluidDispatcher whose handlers are
- * asynchronous: each receives a #GTask and completes it, now or later, with
- * g_task_return_boolean() or g_task_return_error().
+ * A #FluidAsyncDispatcher is the #FluidBaseDispatcher of asynchronous
+ * handlers, as aio-fluid's `AsyncDispatcher`, and a sibling of
+ * #FluidDispatcher: each handler receives a #GTask and completes it, now or
+ * later, with g_task_return_boolean() or g_task_return_error().
  * fluid_async_dispatcher_dispatch_async() starts every handler of the
  * message's event type at once and completes when all have, with their
  * number or the first error.
@@ -30,11 +31,13 @@
  * }
  * ]|
  *
- * Synchronous handlers registered with fluid_dispatcher_register_handler()
- * are called too, and count as completed when they return.
+ * fluid_base_dispatcher_unregister_handler() and
+ * fluid_base_dispatcher_get_n_handlers() work on it, as on any dispatcher.
+ *
+ * Since: 1.0
  */
 
-G_DEFINE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher, FLUID_TYPE_DISPATCHER)
+G_DEFINE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher, FLUID_TYPE_BASE_DISPATCHER)
 
 typedef struct
 {
@@ -79,6 +82,9 @@ fluid_async_dispatcher_handler_cb (GObject      *source,
   FluidDispatchData *dispatch = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* The handler has completed: its data may go, if it was unregistered. */
+  g_task_set_task_data (G_TASK (result), NULL, NULL);
+
   if (!g_task_propagate_boolean (G_TASK (result), &error) && error != NULL)
     {
       if (dispatch->error == NULL)
@@ -107,13 +113,15 @@ fluid_async_dispatcher_init (FluidAsyncDispatcher *self)
  * fluid_async_dispatcher_new:
  * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
  *   maps a message to its event type, or %NULL for the default of
- *   #FluidDispatcherClass.event_type
+ *   #FluidBaseDispatcherClass.event_type
  * @user_data: data for @func
  * @destroy: (nullable): frees @user_data when the dispatcher is finalized
  *
  * Creates a dispatcher of asynchronous handlers.
  *
  * Returns: (transfer full): a new #FluidAsyncDispatcher
+ *
+ * Since: 1.0
  */
 FluidAsyncDispatcher *
 fluid_async_dispatcher_new (FluidEventTypeFunc func,
@@ -125,7 +133,8 @@ fluid_async_dispatcher_new (FluidEventTypeFunc func,
   g_return_val_if_fail (func != NULL || destroy == NULL, NULL);
 
   self = g_object_new (FLUID_TYPE_ASYNC_DISPATCHER, NULL);
-  fluid_dispatcher_set_event_type_func (FLUID_DISPATCHER (self), func, user_data, destroy);
+  fluid_base_dispatcher_set_event_type_func (FLUID_BASE_DISPATCHER (self),
+                                             func, user_data, destroy);
 
   return self;
 }
@@ -138,10 +147,16 @@ fluid_async_dispatcher_new (FluidEventTypeFunc func,
  * @user_data: data for @func
  * @destroy: (nullable): frees @user_data when the handler is removed
  *
- * Registers an asynchronous handler, as
- * fluid_dispatcher_register_handler() does a synchronous one.
+ * Registers an asynchronous handler for the messages of an event type. A
+ * handler already registered for the same type and tag is replaced,
+ * keeping its place in the order of starts; the old handler's destroy
+ * notify runs once the new one is in place, and may call the dispatcher
+ * again. An event with an empty type is refused with a critical, and
+ * @user_data is then freed.
  *
  * Returns: %TRUE if a handler was replaced
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_async_dispatcher_register_handler (FluidAsyncDispatcher  *self,
@@ -154,8 +169,8 @@ fluid_async_dispatcher_register_handler (FluidAsyncDispatcher  *self,
   g_return_val_if_fail (event != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
-  return fluid_dispatcher_add_handler (FLUID_DISPATCHER (self), event, G_CALLBACK (func), TRUE,
-                                       user_data, destroy);
+  return fluid_base_dispatcher_add_handler (FLUID_BASE_DISPATCHER (self), event,
+                                            G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -168,7 +183,13 @@ fluid_async_dispatcher_register_handler (FluidAsyncDispatcher  *self,
  * @user_data: (closure): data for @callback
  *
  * Starts every handler of the event type of @message at once, in the order
- * they were registered, and completes when all have completed.
+ * they were registered, and completes when all have completed. The
+ * handlers started are exactly those registered when the dispatch began; a
+ * handler unregistered or replaced meanwhile keeps its data until its task
+ * has completed. A handler may dispatch again, and complete its task when
+ * that dispatch completes.
+ *
+ * Since: 1.0
  */
 void
 fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
@@ -189,7 +210,7 @@ fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
   g_task_set_source_tag (task, fluid_async_dispatcher_dispatch_async);
   g_task_set_name (task, "[fluid] async dispatch");
 
-  handlers = fluid_dispatcher_get_message_handlers (FLUID_DISPATCHER (self), message);
+  handlers = fluid_base_dispatcher_get_message_handlers (FLUID_BASE_DISPATCHER (self), message);
   if (handlers == NULL)
     {
       g_task_return_int (task, 0);
@@ -209,18 +230,14 @@ fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
       FluidHandler *handler = g_ptr_array_index (handlers, i);
       GTask *handler_task;
 
-      if (!handler->is_async)
-        {
-          ((FluidHandlerFunc) handler->func) (&dispatch->message, handler->user_data);
-          fluid_async_dispatcher_handler_done (g_object_ref (task));
-          continue;
-        }
-
       /* Kept until it completes, whatever the handler does with it. */
       handler_task = g_task_new (self, cancellable, fluid_async_dispatcher_handler_cb,
                                  g_object_ref (task));
       g_task_set_source_tag (handler_task, fluid_async_dispatcher_register_handler);
       g_task_set_name (handler_task, "[fluid] async dispatcher handler");
+      /* The handler's data stays until its task completes. */
+      g_task_set_task_data (handler_task, fluid_handler_ref (handler),
+                            (GDestroyNotify) fluid_handler_unref);
       ((FluidAsyncHandlerFunc) handler->func) (&dispatch->message, handler_task, handler->user_data);
     }
 
@@ -237,6 +254,8 @@ fluid_async_dispatcher_dispatch_async (FluidAsyncDispatcher *self,
  * called, or the first error a handler completed with.
  *
  * Returns: the number of handlers; 0 on error
+ *
+ * Since: 1.0
  */
 guint
 fluid_async_dispatcher_dispatch_finish (FluidAsyncDispatcher  *self,

@@ -11,7 +11,7 @@
 
 #include <gio/gio.h>
 
-#include <fluid/fluid-dispatcher.h>
+#include <fluid/fluid-base-dispatcher.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_ASYNC_DISPATCHER:
  *
  * The #GType of #FluidAsyncDispatcher.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_ASYNC_DISPATCHER (fluid_async_dispatcher_get_type ())
 
@@ -26,10 +28,12 @@ G_BEGIN_DECLS
  * FluidAsyncDispatcher:
  *
  * A dispatcher whose handlers complete asynchronously; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher,
-                          FLUID, ASYNC_DISPATCHER, FluidDispatcher)
+                          FLUID, ASYNC_DISPATCHER, FluidBaseDispatcher)
 
 /**
  * FluidAsyncHandlerFunc:
@@ -40,6 +44,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidAsyncDispatcher, fluid_async_dispatcher,
  * @user_data: the data given with the handler
  *
  * An asynchronous handler of a #FluidAsyncDispatcher.
+ *
+ * Since: 1.0
  */
 typedef void (* FluidAsyncHandlerFunc) (const GValue *message,
                                         GTask        *task,
@@ -47,16 +53,19 @@ typedef void (* FluidAsyncHandlerFunc) (const GValue *message,
 
 /**
  * FluidAsyncDispatcherClass:
- * @parent_class: the parent class
+ * @parent_class: the parent class; its `event_type` virtual method maps a
+ *   message to its event type
  *
  * The class structure of #FluidAsyncDispatcher.
+ *
+ * Since: 1.0
  */
 struct _FluidAsyncDispatcherClass
 {
-  FluidDispatcherClass parent_class;
+  FluidBaseDispatcherClass parent_class;
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[8];
 };
 
 FLUID_AVAILABLE_IN_1_0

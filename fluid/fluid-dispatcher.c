@@ -1,21 +1,23 @@
-/* fluid-dispatcher.c: handlers of messages keyed by event type and tag
+/* fluid-dispatcher.c: a dispatcher of synchronous handlers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "fluid-dispatcher-private.h"
-#include "fluid-event.h"
+#include "fluid-dispatcher.h"
+#include "fluid-base-dispatcher-private.h"
 
 /**
  * SECTION:fluid-dispatcher
- * @short_description: Handlers of messages keyed by event type and tag
+ * @short_description: A dispatcher of synchronous handlers
  * @title: FluidDispatcher
- * @see_also: #FluidEvent, #FluidAsyncDispatcher
+ * @see_also: #FluidBaseDispatcher, #FluidAsyncDispatcher, #FluidEvent
  *
- * A #FluidDispatcher holds handlers keyed by event type, then by tag, and
- * calls every handler of a message's event type: the `event_type` virtual
- * method, or the #FluidEventTypeFunc given to fluid_dispatcher_new(), maps a
- * message to its type.
+ * A #FluidDispatcher is the #FluidBaseDispatcher of synchronous handlers,
+ * as aio-fluid's `Dispatcher`: fluid_dispatcher_dispatch() calls every
+ * handler of a message's event type, in the order they were registered,
+ * and returns their number. The `event_type` virtual method of
+ * #FluidBaseDispatcherClass, or the #FluidEventTypeFunc given to
+ * fluid_dispatcher_new(), maps a message to its type.
  *
  * |[<!-- language="C" -->
  * g_autoptr(FluidDispatcher) dispatcher = fluid_dispatcher_new (NULL, NULL, NULL);
@@ -26,212 +28,39 @@
  * fluid_dispatcher_dispatch (dispatcher, &greeting_value);
  * ]|
  *
- * Registering a handler for an event that has one replaces it, in place.
- * A dispatcher is used from one thread.
+ * fluid_base_dispatcher_unregister_handler() and
+ * fluid_base_dispatcher_get_n_handlers() work on it, as do their names of
+ * 1.0, fluid_dispatcher_unregister_handler() and
+ * fluid_dispatcher_get_n_handlers().
+ *
+ * Since: 1.0
  */
 
-typedef struct
-{
-  /* event type → GPtrArray of FluidHandler, in registration order */
-  GHashTable         *handlers;
-
-  FluidEventTypeFunc  event_type_func;
-  gpointer            event_type_data;
-  GDestroyNotify      event_type_destroy;
-} FluidDispatcherPrivate;
-
-G_DEFINE_TYPE_WITH_PRIVATE (FluidDispatcher, fluid_dispatcher, G_TYPE_OBJECT)
-
-/* Handlers */
-
-static FluidHandler *
-fluid_handler_ref (FluidHandler *handler)
-{
-  g_atomic_ref_count_inc (&handler->ref_count);
-  return handler;
-}
-
-void
-fluid_handler_unref (FluidHandler *handler)
-{
-  if (!g_atomic_ref_count_dec (&handler->ref_count))
-    return;
-
-  if (handler->destroy != NULL)
-    handler->destroy (handler->user_data);
-  g_free (handler->tag);
-  g_free (handler);
-}
-
-/* Parses @event, refusing an empty type with a critical. */
-static FluidEvent *
-fluid_dispatcher_parse_event (const char *event)
-{
-  g_autoptr(GError) error = NULL;
-  FluidEvent *parsed = fluid_event_new_from_string (event, &error);
-
-  if (parsed == NULL)
-    g_critical ("%s", error->message);
-  return parsed;
-}
-
-static int
-fluid_dispatcher_find_tag (GPtrArray  *handlers,
-                           const char *tag)
-{
-  for (guint i = 0; i < handlers->len; i++)
-    {
-      FluidHandler *handler = g_ptr_array_index (handlers, i);
-
-      if (g_str_equal (handler->tag, tag))
-        return i;
-    }
-  return -1;
-}
-
-gboolean
-fluid_dispatcher_add_handler (FluidDispatcher *self,
-                              const char      *event,
-                              GCallback        func,
-                              gboolean         is_async,
-                              gpointer         user_data,
-                              GDestroyNotify   destroy)
-{
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-  g_autoptr(FluidEvent) parsed = fluid_dispatcher_parse_event (event);
-  FluidHandler *handler;
-  GPtrArray *handlers;
-  int index;
-
-  if (parsed == NULL)
-    {
-      if (destroy != NULL)
-        destroy (user_data);
-      return FALSE;
-    }
-
-  handler = g_new0 (FluidHandler, 1);
-  g_atomic_ref_count_init (&handler->ref_count);
-  handler->tag = g_steal_pointer (&parsed->tag);
-  handler->func = func;
-  handler->is_async = is_async;
-  handler->user_data = user_data;
-  handler->destroy = destroy;
-
-  handlers = g_hash_table_lookup (priv->handlers, parsed->type);
-  if (handlers == NULL)
-    {
-      handlers = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_handler_unref);
-      g_hash_table_insert (priv->handlers, g_steal_pointer (&parsed->type), handlers);
-    }
-
-  index = fluid_dispatcher_find_tag (handlers, handler->tag);
-  if (index < 0)
-    {
-      g_ptr_array_add (handlers, handler);
-      return FALSE;
-    }
-
-  /* Replaced in place, so that the order of calls stays. */
-  fluid_handler_unref (g_ptr_array_index (handlers, index));
-  g_ptr_array_index (handlers, index) = handler;
-  return TRUE;
-}
-
-GPtrArray *
-fluid_dispatcher_get_message_handlers (FluidDispatcher *self,
-                                       const GValue    *message)
-{
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-  g_autofree char *type = FLUID_DISPATCHER_GET_CLASS (self)->event_type (self, message);
-  GPtrArray *handlers, *copy;
-
-  if (type == NULL)
-    return NULL;
-  handlers = g_hash_table_lookup (priv->handlers, type);
-  if (handlers == NULL || handlers->len == 0)
-    return NULL;
-
-  copy = g_ptr_array_new_full (handlers->len, (GDestroyNotify) fluid_handler_unref);
-  for (guint i = 0; i < handlers->len; i++)
-    g_ptr_array_add (copy, fluid_handler_ref (g_ptr_array_index (handlers, i)));
-  return copy;
-}
-
-void
-fluid_dispatcher_set_event_type_func (FluidDispatcher    *self,
-                                      FluidEventTypeFunc  func,
-                                      gpointer            user_data,
-                                      GDestroyNotify      destroy)
-{
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-
-  if (priv->event_type_destroy != NULL)
-    priv->event_type_destroy (priv->event_type_data);
-  priv->event_type_func = func;
-  priv->event_type_data = user_data;
-  priv->event_type_destroy = destroy;
-}
-
-/* GObject */
-
-static char *
-fluid_dispatcher_real_event_type (FluidDispatcher *self,
-                                  const GValue    *message)
-{
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-
-  if (priv->event_type_func != NULL)
-    return priv->event_type_func (self, message, priv->event_type_data);
-  if (G_VALUE_HOLDS_STRING (message))
-    return g_value_dup_string (message);
-  return g_strdup (G_VALUE_TYPE_NAME (message));
-}
-
-static void
-fluid_dispatcher_finalize (GObject *object)
-{
-  FluidDispatcher *self = FLUID_DISPATCHER (object);
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-
-  g_clear_pointer (&priv->handlers, g_hash_table_unref);
-  fluid_dispatcher_set_event_type_func (self, NULL, NULL, NULL);
-
-  G_OBJECT_CLASS (fluid_dispatcher_parent_class)->finalize (object);
-}
+G_DEFINE_TYPE (FluidDispatcher, fluid_dispatcher, FLUID_TYPE_BASE_DISPATCHER)
 
 static void
 fluid_dispatcher_class_init (FluidDispatcherClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = fluid_dispatcher_finalize;
-
-  klass->event_type = fluid_dispatcher_real_event_type;
 }
 
 static void
 fluid_dispatcher_init (FluidDispatcher *self)
 {
-  FluidDispatcherPrivate *priv = fluid_dispatcher_get_instance_private (self);
-
-  priv->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify) g_ptr_array_unref);
 }
-
-/* Public API */
 
 /**
  * fluid_dispatcher_new:
  * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
  *   maps a message to its event type, or %NULL for the default of
- *   #FluidDispatcherClass.event_type
+ *   #FluidBaseDispatcherClass.event_type
  * @user_data: data for @func
  * @destroy: (nullable): frees @user_data when the dispatcher is finalized
  *
  * Creates a dispatcher of synchronous handlers.
  *
  * Returns: (transfer full): a new #FluidDispatcher
+ *
+ * Since: 1.0
  */
 FluidDispatcher *
 fluid_dispatcher_new (FluidEventTypeFunc func,
@@ -243,29 +72,10 @@ fluid_dispatcher_new (FluidEventTypeFunc func,
   g_return_val_if_fail (func != NULL || destroy == NULL, NULL);
 
   self = g_object_new (FLUID_TYPE_DISPATCHER, NULL);
-  fluid_dispatcher_set_event_type_func (self, func, user_data, destroy);
+  fluid_base_dispatcher_set_event_type_func (FLUID_BASE_DISPATCHER (self),
+                                             func, user_data, destroy);
 
   return self;
-}
-
-/**
- * fluid_dispatcher_get_event_type:
- * @self: a #FluidDispatcher
- * @message: a message
- *
- * Gets the event type of @message, with the `event_type` virtual method.
- *
- * Returns: (transfer full) (nullable): the event type, or %NULL when
- *   @message has none
- */
-char *
-fluid_dispatcher_get_event_type (FluidDispatcher *self,
-                                 const GValue    *message)
-{
-  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), NULL);
-  g_return_val_if_fail (G_IS_VALUE (message), NULL);
-
-  return FLUID_DISPATCHER_GET_CLASS (self)->event_type (self, message);
 }
 
 /**
@@ -278,10 +88,13 @@ fluid_dispatcher_get_event_type (FluidDispatcher *self,
  *
  * Registers a handler for the messages of an event type. A handler already
  * registered for the same type and tag is replaced, keeping its place in
- * the order of calls. An event with an empty type is refused with a
- * critical, and @user_data is then freed.
+ * the order of calls; the old handler's destroy notify runs once the new
+ * one is in place, and may call the dispatcher again. An event with an
+ * empty type is refused with a critical, and @user_data is then freed.
  *
  * Returns: %TRUE if a handler was replaced
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_dispatcher_register_handler (FluidDispatcher  *self,
@@ -294,84 +107,8 @@ fluid_dispatcher_register_handler (FluidDispatcher  *self,
   g_return_val_if_fail (event != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
-  return fluid_dispatcher_add_handler (self, event, G_CALLBACK (func), FALSE, user_data, destroy);
-}
-
-/**
- * fluid_dispatcher_unregister_handler:
- * @self: a #FluidDispatcher
- * @event: the event the handler was registered for, `"type"` or
- *   `"type.tag"`
- *
- * Removes the handler registered for exactly @event: `"type"` removes the
- * handler registered without a tag, not those with one.
- *
- * Returns: %TRUE if a handler was removed
- */
-gboolean
-fluid_dispatcher_unregister_handler (FluidDispatcher *self,
-                                     const char      *event)
-{
-  FluidDispatcherPrivate *priv;
-  g_autoptr(FluidEvent) parsed = NULL;
-  GPtrArray *handlers;
-  int index;
-
-  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), FALSE);
-  g_return_val_if_fail (event != NULL, FALSE);
-
-  priv = fluid_dispatcher_get_instance_private (self);
-
-  parsed = fluid_dispatcher_parse_event (event);
-  if (parsed == NULL)
-    return FALSE;
-
-  handlers = g_hash_table_lookup (priv->handlers, parsed->type);
-  if (handlers == NULL)
-    return FALSE;
-  index = fluid_dispatcher_find_tag (handlers, parsed->tag);
-  if (index < 0)
-    return FALSE;
-
-  g_ptr_array_remove_index (handlers, index);
-  if (handlers->len == 0)
-    g_hash_table_remove (priv->handlers, parsed->type);
-  return TRUE;
-}
-
-/**
- * fluid_dispatcher_get_n_handlers:
- * @self: a #FluidDispatcher
- * @event_type: an event type, or an event `"type.tag"`
- *
- * Counts the handlers of an event type, whatever their tag; for
- * `"type.tag"`, whether that one handler is registered.
- *
- * Returns: the number of handlers
- */
-guint
-fluid_dispatcher_get_n_handlers (FluidDispatcher *self,
-                                 const char      *event_type)
-{
-  FluidDispatcherPrivate *priv;
-  g_autoptr(FluidEvent) parsed = NULL;
-  GPtrArray *handlers;
-
-  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), 0);
-  g_return_val_if_fail (event_type != NULL, 0);
-
-  priv = fluid_dispatcher_get_instance_private (self);
-
-  parsed = fluid_dispatcher_parse_event (event_type);
-  if (parsed == NULL)
-    return 0;
-
-  handlers = g_hash_table_lookup (priv->handlers, parsed->type);
-  if (handlers == NULL)
-    return 0;
-  if (strchr (event_type, '.') == NULL)
-    return handlers->len;
-  return fluid_dispatcher_find_tag (handlers, parsed->tag) >= 0 ? 1 : 0;
+  return fluid_base_dispatcher_add_handler (FLUID_BASE_DISPATCHER (self), event,
+                                            G_CALLBACK (func), user_data, destroy);
 }
 
 /**
@@ -380,41 +117,106 @@ fluid_dispatcher_get_n_handlers (FluidDispatcher *self,
  * @message: the message
  *
  * Calls every handler of the event type of @message, in the order they
- * were registered. A handler may register or unregister handlers: the
- * handlers called are those registered when the dispatch began.
- * Asynchronous handlers of a #FluidAsyncDispatcher are not called here
- * (a critical tells so): use fluid_async_dispatcher_dispatch_async().
+ * were registered.
+ *
+ * A handler may register, replace or unregister handlers and dispatch
+ * again: the handlers called are exactly those registered for the event
+ * type when the dispatch began, including any unregistered or replaced
+ * meanwhile (their data is freed when the dispatch returns), and none
+ * registered during it. A handler may drop the last reference to the
+ * dispatcher; it is finalized when the dispatch returns.
  *
  * Returns: the number of handlers called; 0 for an event type without
  *   handlers
+ *
+ * Since: 1.0
  */
 guint
 fluid_dispatcher_dispatch (FluidDispatcher *self,
                            const GValue    *message)
 {
-  g_autoptr(GPtrArray) handlers = NULL;
-  guint called = 0;
+  GPtrArray *handlers;
+  guint called;
 
   g_return_val_if_fail (FLUID_IS_DISPATCHER (self), 0);
   g_return_val_if_fail (G_IS_VALUE (message), 0);
 
-  handlers = fluid_dispatcher_get_message_handlers (self, message);
+  handlers = fluid_base_dispatcher_get_message_handlers (FLUID_BASE_DISPATCHER (self), message);
   if (handlers == NULL)
     return 0;
 
-  for (guint i = 0; i < handlers->len; i++)
+  g_object_ref (self);
+  for (called = 0; called < handlers->len; called++)
     {
-      FluidHandler *handler = g_ptr_array_index (handlers, i);
+      FluidHandler *handler = g_ptr_array_index (handlers, called);
 
-      if (handler->is_async)
-        {
-          g_critical ("fluid_dispatcher_dispatch: the handler for tag “%s” is asynchronous; "
-                      "use fluid_async_dispatcher_dispatch_async()", handler->tag);
-          continue;
-        }
       ((FluidHandlerFunc) handler->func) (message, handler->user_data);
-      called++;
     }
+  /* The handlers unregistered meanwhile are freed here, at the latest. */
+  g_ptr_array_unref (handlers);
+  g_object_unref (self);
 
   return called;
+}
+
+/**
+ * fluid_dispatcher_get_event_type: (skip)
+ * @self: a #FluidDispatcher
+ * @message: a message
+ *
+ * The name of 1.0 for fluid_base_dispatcher_get_event_type().
+ *
+ * Returns: (transfer full) (nullable): the event type, or %NULL when
+ *   @message has none
+ *
+ * Since: 1.0
+ */
+char *
+fluid_dispatcher_get_event_type (FluidDispatcher *self,
+                                 const GValue    *message)
+{
+  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), NULL);
+
+  return fluid_base_dispatcher_get_event_type (FLUID_BASE_DISPATCHER (self), message);
+}
+
+/**
+ * fluid_dispatcher_unregister_handler: (skip)
+ * @self: a #FluidDispatcher
+ * @event: the event the handler was registered for, `"type"` or
+ *   `"type.tag"`
+ *
+ * The name of 1.0 for fluid_base_dispatcher_unregister_handler().
+ *
+ * Returns: %TRUE if a handler was removed
+ *
+ * Since: 1.0
+ */
+gboolean
+fluid_dispatcher_unregister_handler (FluidDispatcher *self,
+                                     const char      *event)
+{
+  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), FALSE);
+
+  return fluid_base_dispatcher_unregister_handler (FLUID_BASE_DISPATCHER (self), event);
+}
+
+/**
+ * fluid_dispatcher_get_n_handlers: (skip)
+ * @self: a #FluidDispatcher
+ * @event_type: an event type, or an event `"type.tag"`
+ *
+ * The name of 1.0 for fluid_base_dispatcher_get_n_handlers().
+ *
+ * Returns: the number of handlers
+ *
+ * Since: 1.0
+ */
+guint
+fluid_dispatcher_get_n_handlers (FluidDispatcher *self,
+                                 const char      *event_type)
+{
+  g_return_val_if_fail (FLUID_IS_DISPATCHER (self), 0);
+
+  return fluid_base_dispatcher_get_n_handlers (FLUID_BASE_DISPATCHER (self), event_type);
 }

@@ -1,4 +1,4 @@
-/* fluid-dispatcher.h: handlers of messages keyed by event type and tag
+/* fluid-dispatcher.h: a dispatcher of synchronous handlers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,6 +12,7 @@
 #include <glib-object.h>
 
 #include <fluid/fluid-version.h>
+#include <fluid/fluid-base-dispatcher.h>
 
 G_BEGIN_DECLS
 
@@ -19,31 +20,20 @@ G_BEGIN_DECLS
  * FLUID_TYPE_DISPATCHER:
  *
  * The #GType of #FluidDispatcher.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_DISPATCHER (fluid_dispatcher_get_type ())
 
 /**
  * FluidDispatcher:
  *
- * Holds message handlers keyed by event type and tag; its fields are private.
+ * A dispatcher of synchronous handlers; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
-G_DECLARE_DERIVABLE_TYPE (FluidDispatcher, fluid_dispatcher, FLUID, DISPATCHER, GObject)
-
-/**
- * FluidEventTypeFunc:
- * @dispatcher: the #FluidDispatcher
- * @message: the message
- * @user_data: the data given with the function
- *
- * Maps a message to its event type.
- *
- * Returns: (transfer full) (nullable): the event type of @message, or
- *   %NULL when no handler is to be called
- */
-typedef char *(* FluidEventTypeFunc) (FluidDispatcher *dispatcher,
-                                      const GValue    *message,
-                                      gpointer         user_data);
+G_DECLARE_DERIVABLE_TYPE (FluidDispatcher, fluid_dispatcher, FLUID, DISPATCHER, FluidBaseDispatcher)
 
 /**
  * FluidHandlerFunc:
@@ -51,29 +41,27 @@ typedef char *(* FluidEventTypeFunc) (FluidDispatcher *dispatcher,
  * @user_data: the data given with the handler
  *
  * A handler of a #FluidDispatcher.
+ *
+ * Since: 1.0
  */
 typedef void (* FluidHandlerFunc) (const GValue *message,
                                    gpointer      user_data);
 
 /**
  * FluidDispatcherClass:
- * @parent_class: the parent class
- * @event_type: maps a message to its event type (transfer full, nullable).
- *   The default calls the #FluidEventTypeFunc given to
- *   fluid_dispatcher_new(); without one, a string message is its own event
- *   type, and any other message's event type is the name of its #GType.
+ * @parent_class: the parent class; its `event_type` virtual method maps a
+ *   message to its event type
  *
  * The class structure of #FluidDispatcher.
+ *
+ * Since: 1.0
  */
 struct _FluidDispatcherClass
 {
-  GObjectClass parent_class;
-
-  char *(* event_type) (FluidDispatcher *self,
-                        const GValue    *message);
+  FluidBaseDispatcherClass parent_class;
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[8];
 };
 
 FLUID_AVAILABLE_IN_1_0
@@ -82,23 +70,24 @@ FluidDispatcher *fluid_dispatcher_new                (FluidEventTypeFunc   func,
                                                       GDestroyNotify       destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
-char            *fluid_dispatcher_get_event_type     (FluidDispatcher     *self,
-                                                      const GValue        *message) G_GNUC_WARN_UNUSED_RESULT;
-
-FLUID_AVAILABLE_IN_1_0
 gboolean         fluid_dispatcher_register_handler   (FluidDispatcher     *self,
                                                       const char          *event,
                                                       FluidHandlerFunc     func,
                                                       gpointer             user_data,
                                                       GDestroyNotify       destroy);
 FLUID_AVAILABLE_IN_1_0
+guint            fluid_dispatcher_dispatch           (FluidDispatcher     *self,
+                                                      const GValue        *message);
+
+/* The names of 1.0, for FluidBaseDispatcher's methods. */
+FLUID_AVAILABLE_IN_1_0
+char            *fluid_dispatcher_get_event_type     (FluidDispatcher     *self,
+                                                      const GValue        *message) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_0
 gboolean         fluid_dispatcher_unregister_handler (FluidDispatcher     *self,
                                                       const char          *event);
 FLUID_AVAILABLE_IN_1_0
 guint            fluid_dispatcher_get_n_handlers     (FluidDispatcher     *self,
                                                       const char          *event_type);
-FLUID_AVAILABLE_IN_1_0
-guint            fluid_dispatcher_dispatch           (FluidDispatcher     *self,
-                                                      const GValue        *message);
 
 G_END_DECLS

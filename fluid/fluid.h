@@ -17,6 +17,7 @@
 #include <fluid/fluid-queue-consumer-worker.h>
 #include <fluid/fluid-workers.h>
 #include <fluid/fluid-event.h>
+#include <fluid/fluid-base-dispatcher.h>
 #include <fluid/fluid-dispatcher.h>
 #include <fluid/fluid-async-dispatcher.h>
 #include <fluid/fluid-async-consumer.h>

@@ -73,6 +73,20 @@ Function workers
 aio-fluid names
     ``worker.worker_name`` and ``worker.worker_state`` read the name and the
     state, ``worker.num_workers`` the number of workers.
+
+Dispatchers
+    :class:`Fluid.Dispatcher` and :class:`Fluid.AsyncDispatcher` are
+    siblings under the abstract :class:`Fluid.BaseDispatcher`, as aio-fluid's
+    ``Dispatcher`` and ``AsyncDispatcher`` under ``BaseDispatcher``. A
+    subclass of either may define aio-fluid's ``event_type(self, message)``
+    instead of the ``do_event_type`` virtual method::
+
+        class Orders(Fluid.Dispatcher):
+            def event_type(self, message):
+                return message["type"]
+
+    ``get_n_handlers``, ``unregister_handler`` and ``get_event_type`` are
+    methods of :class:`Fluid.BaseDispatcher`, for both dispatchers.
 """
 
 import inspect
@@ -292,6 +306,21 @@ class QueueConsumer(Fluid.QueueConsumer):
 
 QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
+
+
+class BaseDispatcher(Fluid.BaseDispatcher):
+    __doc__ = Fluid.BaseDispatcher.__doc__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # aio-fluid's event_type(self, message) is the event_type virtual
+        # method; set before GObjectMeta hooks up the do_* methods.
+        if "event_type" in cls.__dict__ and "do_event_type" not in cls.__dict__:
+            cls.do_event_type = cls.__dict__["event_type"]
+
+
+BaseDispatcher = override(BaseDispatcher)
+__all__.append("BaseDispatcher")
 
 
 class WorkerFunction(Fluid.WorkerFunction):

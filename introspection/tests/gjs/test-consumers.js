@@ -136,6 +136,31 @@ run([
         assertEqual(Fluid.Dispatcher.new(null).get_event_type('ping'), 'ping', 'default event type');
     }],
 
+    ['both dispatchers are BaseDispatchers', async () => {
+        assert(Fluid.BaseDispatcher !== undefined, 'Fluid.BaseDispatcher exists');
+        assert(GObject.type_is_a(Fluid.BaseDispatcher.$gtype, GObject.Object.$gtype), 'a GObject');
+        const sync = Fluid.Dispatcher.new(null);
+        const async_ = Fluid.AsyncDispatcher.new(null);
+        assert(sync instanceof Fluid.BaseDispatcher, 'Dispatcher is a BaseDispatcher');
+        assert(async_ instanceof Fluid.BaseDispatcher, 'AsyncDispatcher is a BaseDispatcher');
+        assert(!(async_ instanceof Fluid.Dispatcher), 'AsyncDispatcher is not a Dispatcher');
+        assert(!(sync instanceof Fluid.AsyncDispatcher), 'Dispatcher is not an AsyncDispatcher');
+        sync.register_handler('a', () => {});
+        sync.register_handler('a.x', () => {});
+        async_.register_handler('a', (m, task) => task.return_boolean(true));
+        async_.register_handler('a.x', (m, task) => task.return_boolean(true));
+        const base = Fluid.BaseDispatcher.prototype;
+        for (const dispatcher of [sync, async_]) {
+            assertEqual(base.get_n_handlers.call(dispatcher, 'a'), 2, 'two handlers');
+            assertEqual(base.get_event_type.call(dispatcher, 'a'), 'a', 'event type');
+            assert(base.unregister_handler.call(dispatcher, 'a.x'), 'unregistered');
+            assert(!base.unregister_handler.call(dispatcher, 'a.x'), 'not twice');
+            assertEqual(dispatcher.get_n_handlers('a'), 1, 'one handler left');
+        }
+        assertEqual(sync.dispatch('a'), 1, 'sync dispatch');
+        assertEqual(await async_.dispatch_async('a', null), 1, 'async dispatch');
+    }],
+
     ['dispatcher with async handlers', async () => {
         const dispatcher = Fluid.AsyncDispatcher.new(null);
         const calls = [];

@@ -165,6 +165,43 @@ class DispatcherTests(TestCase):
         self.assertEqual(caught.exception.message, "handler failed")
 
 
+class BaseDispatcherTests(TestCase):
+    def test_hierarchy(self):
+        self.assertTrue(issubclass(Fluid.Dispatcher, Fluid.BaseDispatcher))
+        self.assertTrue(issubclass(Fluid.AsyncDispatcher, Fluid.BaseDispatcher))
+        self.assertFalse(issubclass(Fluid.AsyncDispatcher, Fluid.Dispatcher))
+        self.assertFalse(issubclass(Fluid.Dispatcher, Fluid.AsyncDispatcher))
+        with self.assertRaises(TypeError):
+            Fluid.BaseDispatcher()
+
+    def test_methods_through_the_base(self):
+        sync = Fluid.Dispatcher.new(None)
+        sync.register_handler("a", lambda m: None)
+        sync.register_handler("a.x", lambda m: None)
+        async_dispatcher = Fluid.AsyncDispatcher.new(None)
+        async_dispatcher.register_handler("a", lambda m, task: task.return_boolean(True))
+        async_dispatcher.register_handler("a.x", lambda m, task: task.return_boolean(True))
+        for dispatcher in (sync, async_dispatcher):
+            self.assertIsInstance(dispatcher, Fluid.BaseDispatcher)
+            self.assertEqual(Fluid.BaseDispatcher.get_n_handlers(dispatcher, "a"), 2)
+            self.assertEqual(Fluid.BaseDispatcher.get_event_type(dispatcher, "a"), "a")
+            self.assertTrue(Fluid.BaseDispatcher.unregister_handler(dispatcher, "a.x"))
+            self.assertFalse(Fluid.BaseDispatcher.unregister_handler(dispatcher, "a.x"))
+            self.assertEqual(Fluid.BaseDispatcher.get_n_handlers(dispatcher, "a"), 1)
+        self.assertEqual(sync.dispatch("a"), 1)
+        self.assertEqual(finish(async_dispatcher, "dispatch", "a"), 1)
+
+    def test_do_event_type_override(self):
+        class Prefix(Fluid.AsyncDispatcher):
+            def do_event_type(self, message):
+                return message.split(":")[0]
+
+        dispatcher = Prefix()
+        dispatcher.register_handler("user", lambda m, task: task.return_boolean(True))
+        self.assertEqual(dispatcher.get_event_type("user:created"), "user")
+        self.assertEqual(finish(dispatcher, "dispatch", "user:created"), 1)
+
+
 class AsyncConsumerTests(TestCase):
     def test_dispatches_each_message(self):
         dispatcher = Fluid.AsyncDispatcher.new(lambda d, message: message[0])

@@ -4,7 +4,7 @@
 
 import unittest
 
-from fluidtest import TestCase, iterate_until
+from fluidtest import TestCase, finish, iterate_until
 
 from gi.repository import Fluid, Gio, GLib
 
@@ -254,6 +254,62 @@ class TestQueueConsumerOverride(TestCase):
         worker.send("stop")
         self.assertTrue(worker.wait_for_shutdown_sync())
         self.assertEqual(worker.received, ["one"])
+
+
+class Orders(Fluid.Dispatcher):
+    """aio-fluid's spelling: a Dispatcher subclass with event_type."""
+
+    def event_type(self, message):
+        return message["type"]
+
+
+class Jobs(Fluid.AsyncDispatcher):
+    """The same for an AsyncDispatcher; None: no handler is called."""
+
+    def event_type(self, message):
+        return message[0] if isinstance(message, tuple) else None
+
+
+class TestDispatcherOverride(TestCase):
+    def test_dispatcher_event_type(self):
+        dispatcher = Orders()
+        calls = []
+        dispatcher.register_handler("add", lambda message: calls.append(message["n"]))
+        dispatcher.register_handler("add.log", lambda message: calls.append(-message["n"]))
+        self.assertEqual(dispatcher.get_event_type({"type": "add"}), "add")
+        self.assertEqual(dispatcher.event_type({"type": "add"}), "add")
+        self.assertEqual(dispatcher.dispatch({"type": "add", "n": 1}), 2)
+        self.assertEqual(dispatcher.dispatch({"type": "other", "n": 2}), 0)
+        self.assertEqual(calls, [1, -1])
+        self.assertIsInstance(dispatcher, Fluid.BaseDispatcher)
+        self.assertTrue(dispatcher.unregister_handler("add.log"))
+        self.assertEqual(dispatcher.get_n_handlers("add"), 1)
+
+    def test_async_dispatcher_event_type(self):
+        dispatcher = Jobs()
+        calls = []
+
+        def handler(message, task):
+            calls.append(message[1])
+            task.return_boolean(True)
+
+        dispatcher.register_handler("job", handler)
+        self.assertEqual(dispatcher.get_event_type(("job", 1)), "job")
+        self.assertIsNone(dispatcher.get_event_type("not a tuple"))
+        self.assertEqual(finish(dispatcher, "dispatch", ("job", 1)), 1)
+        self.assertEqual(finish(dispatcher, "dispatch", "not a tuple"), 0)
+        self.assertEqual(calls, [1])
+        self.assertIsInstance(dispatcher, Fluid.BaseDispatcher)
+        self.assertNotIsInstance(dispatcher, Fluid.Dispatcher)
+
+    def test_do_event_type_still_works(self):
+        class Lengths(Fluid.Dispatcher):
+            def do_event_type(self, message):
+                return str(len(message))
+
+        dispatcher = Lengths()
+        dispatcher.register_handler("3", lambda message: None)
+        self.assertEqual(dispatcher.dispatch("abc"), 1)
 
 
 if __name__ == "__main__":

@@ -195,6 +195,30 @@ void test_dispatcher () {
     assert_cmpstr (new Fluid.Dispatcher (null).get_event_type ("ping"), CompareOperator.EQ, "ping");
 }
 
+async void test_base_dispatcher () throws Error {
+    var sync = new Fluid.Dispatcher (null);
+    var async_dispatcher = new Fluid.AsyncDispatcher (null);
+    assert_true (typeof (Fluid.BaseDispatcher).is_abstract ());
+    assert_true (sync is Fluid.BaseDispatcher);
+    assert_true (async_dispatcher is Fluid.BaseDispatcher);
+    assert_false (((Object) async_dispatcher) is Fluid.Dispatcher);
+    assert_false (((Object) sync) is Fluid.AsyncDispatcher);
+    sync.register_handler ("a", (m) => {});
+    sync.register_handler ("a.x", (m) => {});
+    async_dispatcher.register_handler ("a", (m, task) => { task.return_boolean (true); });
+    async_dispatcher.register_handler ("a.x", (m, task) => { task.return_boolean (true); });
+    Fluid.BaseDispatcher[] dispatchers = { sync, async_dispatcher };
+    foreach (unowned Fluid.BaseDispatcher dispatcher in dispatchers) {
+        assert_cmpuint (dispatcher.get_n_handlers ("a"), CompareOperator.EQ, 2);
+        assert_cmpstr (dispatcher.get_event_type ("a"), CompareOperator.EQ, "a");
+        assert_true (dispatcher.unregister_handler ("a.x"));
+        assert_false (dispatcher.unregister_handler ("a.x"));
+        assert_cmpuint (dispatcher.get_n_handlers ("a"), CompareOperator.EQ, 1);
+    }
+    assert_cmpuint (sync.dispatch ("a"), CompareOperator.EQ, 1);
+    assert_cmpuint (yield async_dispatcher.dispatch_async ("a", null), CompareOperator.EQ, 1);
+}
+
 async void test_async_dispatcher () throws Error {
     string[] calls = {};
     var dispatcher = new Fluid.AsyncDispatcher (null);
@@ -300,6 +324,7 @@ int main (string[] args) {
     });
     GLib.Test.add_func ("/vala/dispatcher/sync", test_dispatcher);
     add_async ("/vala/dispatcher/async", (cb) => test_async_dispatcher.begin (cb), (r) => test_async_dispatcher.end (r));
+    add_async ("/vala/dispatcher/base", (cb) => test_base_dispatcher.begin (cb), (r) => test_base_dispatcher.end (r));
     add_async ("/vala/async-consumer", (cb) => test_async_consumer.begin (cb), (r) => test_async_consumer.end (r));
     add_async ("/vala/workers", (cb) => test_workers.begin (cb), (r) => test_workers.end (r));
     add_async ("/vala/workers/wait-for-workers", (cb) => test_wait_for_workers_override.begin (cb), (r) => test_wait_for_workers_override.end (r));
