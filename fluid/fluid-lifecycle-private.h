@@ -1,0 +1,121 @@
+/* fluid-lifecycle-private.h: what FluidWorker and its lifecycle share
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "fluid-worker-private.h"
+#include "fluid-clock-private.h"
+#include "fluid-pending-private.h"
+
+G_BEGIN_DECLS
+
+enum
+{
+  FLUID_WORKER_PROP_0,
+  PROP_NAME,
+  PROP_STOPPING_GRACE_PERIOD,
+  PROP_STATE,
+  PROP_EXIT_CODE,
+  PROP_STOP_REASON,
+  FLUID_WORKER_N_PROPS
+};
+
+enum
+{
+  SIGNAL_STARTED,
+  SIGNAL_STOPPING,
+  SIGNAL_STOPPED,
+  FLUID_WORKER_N_SIGNALS
+};
+
+extern GParamSpec *fluid_worker_properties[FLUID_WORKER_N_PROPS];
+extern guint       fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
+extern GQuark      fluid_worker_direct_run_quark;
+
+/* Threads: unless said otherwise, a field belongs to the thread that
+ * iterates the worker's context (the one that started it), or to the
+ * thread that owns the worker before it starts. */
+typedef struct
+{
+  char             *name;
+  double            grace_period;
+  /* Atomic: read by other threads (a group of another context). Written
+   * under @lock, so that an observer added under it knows the state it
+   * starts from. */
+  FluidWorkerState  state;
+
+  /* The outcome, set when the worker stops: then constant. */
+  int               exit_code;
+  char             *stop_reason;
+  GError           *error;
+  /* What a normal shutdown reports, when not "normal shutdown". */
+  char             *normal_reason;
+
+  guint             name_is_interned : 1;
+  /* Set by the first request to end the lifecycle: later ones are dropped,
+   * and so is a late completion of on_startup, run or on_shutdown. */
+  guint             finishing : 1;
+  /* Requests made while a change of state was being told (see
+   * fluid_worker_must_defer()), run once it has been. */
+  guint             stop_deferred : 1;
+  guint             finish_deferred : 1;
+  int               deferred_exit_code;
+  GError           *deferred_error;
+  guint             emitting;
+  int               emission_depth;
+
+  /* Set once on startup, then read from any thread with atomics. */
+  GMainContext     *context;
+  GThread          *thread;
+  GCancellable     *cancellable;     /* created on first use, atomically */
+
+  /* The clock of the worker's context; the start of on_startup and run at
+   * its next dispatch, and the grace period of a shutdown. */
+  FluidClock       *clock;
+  FluidTimer        start_timer;
+  FluidTimer        grace_timer;
+
+  GQueue            waiters;
+  GQueue            sleepers;
+
+  /* Observers of the state, added and removed from any thread. */
+  GMutex            lock;
+  GPtrArray        *observers;
+} FluidWorkerPrivate;
+
+FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);
+
+typedef void (* FluidWorkerCall) (FluidWorker *self,
+                                  gpointer     data);
+
+void          fluid_worker_log                         (FluidWorker      *self,
+                                                        GLogLevelFlags    level,
+                                                        const char       *format,
+                                                        ...) G_GNUC_PRINTF (3, 4);
+void          fluid_worker_invoke                      (FluidWorker      *self,
+                                                        FluidWorkerCall   func,
+                                                        gpointer          data,
+                                                        GDestroyNotify    destroy);
+gboolean      fluid_worker_must_defer                  (FluidWorker      *self);
+void          fluid_worker_return_outcome              (FluidWorker      *self,
+                                                        GTask            *task);
+FluidClock   *fluid_worker_get_clock                   (FluidWorker      *self,
+                                                        GMainContext     *context);
+void          fluid_worker_begin_startup               (gpointer          user_data);
+void          fluid_worker_grace_period_expired_cb     (gpointer          user_data);
+void          fluid_worker_start_running               (FluidWorker      *self,
+                                                        GTask            *task);
+void          fluid_worker_enter_stopping              (FluidWorker      *self);
+void          fluid_worker_add_waiter                  (FluidWorker      *self,
+                                                        GTask            *task,
+                                                        GCancellable     *cancellable);
+void          fluid_worker_request_shutdown_in_context (FluidWorker      *self,
+                                                        gpointer          data);
+void          fluid_worker_gracefully_stop_in_context  (FluidWorker      *self,
+                                                        gpointer          data);
+void          fluid_worker_fail_in_context             (FluidWorker      *self,
+                                                        gpointer          data);
+
+G_END_DECLS
