@@ -107,6 +107,70 @@ bench_supervisor_detect (void)
   g_print ("supervisor_detect_median_us %.1f\n", fluid_test_percentile (samples, 0.5));
 }
 
+typedef struct
+{
+  FluidTestWorker *child;
+  gint64           fired;
+} TimeoutData;
+
+static gboolean
+complete_child_cb (gpointer user_data)
+{
+  TimeoutData *data = user_data;
+
+  data->fired = g_get_monotonic_time ();
+  fluid_test_worker_complete_run (data->child);
+  return G_SOURCE_REMOVE;
+}
+
+/* As a caller sees it: a child's run completes from a timeout source, and
+ * g_main_context_iteration() returns with the group STOPPING. Also counts
+ * the iterations that took (1: the group learns within the dispatch). */
+static void
+bench_group_failure_detect (void)
+{
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+  guint max_iterations = 0;
+
+  for (guint i = 0; i < DETECT_TRIALS; i++)
+    {
+      g_autoptr(FluidTestWorker) child = fluid_test_worker_new (FLUID_TEST_RUN_IGNORE_CANCEL, 0, 10);
+      g_autoptr(FluidTestWorker) idle = fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 1.0, 10);
+      g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (FLUID_WORKER (child),
+                                                                      FLUID_WORKER (idle),
+                                                                      NULL);
+      TimeoutData data = { child, 0 };
+      guint iterations = 0;
+      double elapsed;
+
+      fluid_worker_startup_async (FLUID_WORKER (group), NULL, NULL, NULL);
+      drain ();
+
+      g_timeout_add (1, complete_child_cb, &data);
+      while (data.fired == 0)
+        g_main_context_iteration (NULL, TRUE);
+      /* The iteration that dispatched the timeout has returned. */
+      iterations = 1;
+      while (!fluid_worker_is_stopping (FLUID_WORKER (group)) &&
+             !fluid_worker_is_stopped (FLUID_WORKER (group)))
+        {
+          g_main_context_iteration (NULL, TRUE);
+          iterations++;
+        }
+      elapsed = g_get_monotonic_time () - data.fired;
+      g_array_append_val (samples, elapsed);
+      max_iterations = MAX (max_iterations, iterations);
+
+      while (!fluid_worker_is_stopped (FLUID_WORKER (group)))
+        g_main_context_iteration (NULL, TRUE);
+      drain ();
+    }
+
+  g_print ("group_failure_detect_median_us %.1f\n", fluid_test_percentile (samples, 0.5));
+  g_print ("group_failure_detect_p99_us %.1f\n", fluid_test_percentile (samples, 0.99));
+  g_print ("group_failure_detect_max_iterations %u\n", max_iterations);
+}
+
 static void
 idle_tick (FluidWorker *worker,
            gpointer     user_data)
@@ -193,6 +257,7 @@ main (int   argc,
     }
 
   bench_supervisor_detect ();
+  bench_group_failure_detect ();
   bench_start_shutdown (10000, TRUE);
   bench_start_shutdown (100000, FALSE);
   return 0;
