@@ -82,7 +82,10 @@ typedef struct
 
   /* Observers of the state, added and removed from any thread. */
   GMutex            lock;
-  GPtrArray        *observers;
+  /* The first observer (most workers have one, their group) apart, to
+   * spare an array per worker. */
+  FluidObserver    *observer;
+  GPtrArray        *more_observers;
 } FluidWorkerPrivate;
 
 FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);

@@ -37,6 +37,11 @@ fluid_worker_log (FluidWorker    *self,
   g_autofree char *message = NULL;
   va_list args;
 
+  /* Formatted only when written: thousands of workers start and stop at
+   * once, and their debug lines are usually dropped. */
+  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
+    return;
+
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
@@ -208,11 +213,15 @@ fluid_worker_tell_observers (FluidWorker      *self,
 
   /* A copy: an observer may add or remove observers. */
   g_mutex_lock (&priv->lock);
-  n_observers = priv->observers != NULL ? priv->observers->len : 0;
+  n_observers = (priv->observer != NULL) +
+                (priv->more_observers != NULL ? priv->more_observers->len : 0);
   if (n_observers > G_N_ELEMENTS (few))
     observers = g_new (FluidObserver *, n_observers);
-  for (guint i = 0; i < n_observers; i++)
-    observers[i] = fluid_observer_ref (g_ptr_array_index (priv->observers, i));
+  n_observers = 0;
+  if (priv->observer != NULL)
+    observers[n_observers++] = fluid_observer_ref (priv->observer);
+  for (guint i = 0; priv->more_observers != NULL && i < priv->more_observers->len; i++)
+    observers[n_observers++] = fluid_observer_ref (g_ptr_array_index (priv->more_observers, i));
   g_mutex_unlock (&priv->lock);
 
   for (guint i = 0; i < n_observers; i++)
@@ -734,9 +743,14 @@ fluid_worker_observe (FluidWorker             *self,
   FluidObserver *observer = fluid_observer_new (context, (FluidObserverFunc) func, user_data);
 
   g_mutex_lock (&priv->lock);
-  if (priv->observers == NULL)
-    priv->observers = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
-  g_ptr_array_add (priv->observers, observer);
+  if (priv->observer == NULL)
+    priv->observer = observer;
+  else
+    {
+      if (priv->more_observers == NULL)
+        priv->more_observers = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
+      g_ptr_array_add (priv->more_observers, observer);
+    }
   if (out_state != NULL)
     *out_state = priv->state;
   g_mutex_unlock (&priv->lock);
@@ -754,7 +768,9 @@ fluid_worker_unobserve (FluidWorker   *self,
 
   fluid_observer_cancel (observer);
   g_mutex_lock (&priv->lock);
-  if (priv->observers != NULL)
-    g_ptr_array_remove_fast (priv->observers, observer);
+  if (priv->observer == observer)
+    g_clear_pointer (&priv->observer, fluid_observer_unref);
+  else if (priv->more_observers != NULL)
+    g_ptr_array_remove_fast (priv->more_observers, observer);
   g_mutex_unlock (&priv->lock);
 }

@@ -116,26 +116,25 @@ fluid_delivery_free (FluidDelivery *delivery)
   g_free (delivery);
 }
 
-/* Runs @delivery (taken) on this thread, after the deliveries queued
- * before it, unless another delivery is running further up the stack:
- * then that one runs it when it returns. */
-static void
-fluid_delivery_run (FluidDelivery *delivery)
+static FluidDeliveryQueue *
+fluid_delivery_queue_get (void)
 {
   FluidDeliveryQueue *deliveries = g_private_get (&delivery_queue);
-  GList *link;
 
   if (deliveries == NULL)
     {
       deliveries = g_new0 (FluidDeliveryQueue, 1);
       g_private_set (&delivery_queue, deliveries);
     }
+  return deliveries;
+}
 
-  g_queue_push_tail_link (&deliveries->queue, &delivery->link);
-  if (deliveries->running)
-    return;
+/* Runs what was queued while an observer ran, in order. */
+static void
+fluid_delivery_queue_drain (FluidDeliveryQueue *deliveries)
+{
+  GList *link;
 
-  deliveries->running = TRUE;
   while ((link = g_queue_pop_head_link (&deliveries->queue)) != NULL)
     {
       FluidDelivery *next = link->data;
@@ -145,18 +144,43 @@ fluid_delivery_run (FluidDelivery *delivery)
         observer->func (next->subject, next->event, observer->user_data);
       fluid_delivery_free (next);
     }
+}
+
+/* Tells @observer of @event of @subject on this thread: at once when no
+ * other delivery runs further up the stack, else after it, from the
+ * thread's queue. */
+static void
+fluid_delivery_run (FluidObserver *observer,
+                    GObject       *subject,
+                    guint          event)
+{
+  FluidDeliveryQueue *deliveries = fluid_delivery_queue_get ();
+
+  if (deliveries->running)
+    {
+      FluidDelivery *delivery = fluid_delivery_new (observer, subject, event);
+
+      g_queue_push_tail_link (&deliveries->queue, &delivery->link);
+      return;
+    }
+
+  deliveries->running = TRUE;
+  /* The common case, without a copy: the caller holds @observer and
+   * @subject for the time of the call. */
+  if (!g_atomic_int_get (&observer->cancelled))
+    observer->func (subject, event, observer->user_data);
+  fluid_delivery_queue_drain (deliveries);
   deliveries->running = FALSE;
 }
 
-/* The source keeps its own delivery, freed with the source even when it
- * never dispatches (its context went away), and runs a copy. */
+/* The source keeps its delivery, freed with the source even when it
+ * never dispatches (its context went away). */
 static gboolean
 fluid_delivery_dispatch_cb (gpointer user_data)
 {
   FluidDelivery *delivery = user_data;
 
-  fluid_delivery_run (fluid_delivery_new (delivery->observer, delivery->subject,
-                                          delivery->event));
+  fluid_delivery_run (delivery->observer, delivery->subject, delivery->event);
   return G_SOURCE_REMOVE;
 }
 
@@ -174,13 +198,13 @@ fluid_observer_notify (FluidObserver *observer,
   if (g_atomic_int_get (&observer->cancelled))
     return;
 
-  delivery = fluid_delivery_new (observer, subject, event);
   if (observer->context == NULL || observer->context == subject_context)
     {
-      fluid_delivery_run (delivery);
+      fluid_delivery_run (observer, subject, event);
       return;
     }
 
+  delivery = fluid_delivery_new (observer, subject, event);
   /* Events of one subject reach the observer in order: idle sources of
    * one priority dispatch in the order they were attached. */
   source = g_idle_source_new ();

@@ -228,7 +228,8 @@ fluid_worker_finalize (GObject *object)
   g_clear_pointer (&priv->context, g_main_context_unref);
   g_clear_pointer (&priv->thread, g_thread_unref);
   g_clear_pointer (&priv->clock, fluid_clock_unref);
-  g_clear_pointer (&priv->observers, g_ptr_array_unref);
+  g_clear_pointer (&priv->observer, fluid_observer_unref);
+  g_clear_pointer (&priv->more_observers, g_ptr_array_unref);
   g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);

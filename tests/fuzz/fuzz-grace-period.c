@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "fluid-worker-private.h"
+#include "fluid-parse-private.h"
 
 #include <math.h>
 
