@@ -194,16 +194,16 @@ static void
 fault_worker_release_hanging (FaultWorker *self,
                               const char  *phase)
 {
-  g_autofree char *log = g_strdup_printf ("fault_worker: %s completed after the forced shutdown*",
+  g_autofree char *log = g_strdup_printf ("fault_worker %s completed after the worker stopped*",
                                           phase);
   GTask *task = g_steal_pointer (&self->hanging);
 
   g_assert_nonnull (task);
+  fluid_test_log_capture_reset ();
   g_task_set_check_cancellable (task, FALSE);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
-  fluid_test_wait_until (g_main_context_pending (NULL) == FALSE);
-  g_test_assert_expected_messages ();
+  fluid_test_wait_until (fluid_test_log_captured (G_LOG_LEVEL_INFO, "fault_worker", log));
 }
 
 static void
@@ -436,6 +436,7 @@ main (int   argc,
 {
   g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
   g_test_init (&argc, &argv, NULL);
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/worker-faults/on-startup-fails", test_on_startup_fails);
   g_test_add_func ("/worker-faults/on-shutdown-fails", test_on_shutdown_fails);
