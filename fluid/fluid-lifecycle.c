@@ -6,6 +6,7 @@
 #include "fluid-lifecycle-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-pending-private.h"
+#include "fluid-tsan-private.h"
 
 /* FluidWorker (fluid-worker.c) is the class: its properties, signals,
  * virtual methods and public entry points. This file is the machine they
@@ -59,12 +60,15 @@ typedef struct
   FluidWorkerCall  func;
   gpointer         data;
   GDestroyNotify   destroy;
+  /* Set last, with a barrier, read first on the worker's thread: GLib's
+   * own locks order the two threads too, but sanitizers do not see them. */
+  gpointer         published;
 } FluidWorkerInvocation;
 
 static void
 fluid_worker_invocation_free (gpointer user_data)
 {
-  FluidWorkerInvocation *invocation = user_data;
+  FluidWorkerInvocation *invocation = g_atomic_pointer_get (&((FluidWorkerInvocation *) user_data)->published);
 
   if (invocation->destroy != NULL)
     invocation->destroy (invocation->data);
@@ -75,7 +79,7 @@ fluid_worker_invocation_free (gpointer user_data)
 static gboolean
 fluid_worker_invocation_cb (gpointer user_data)
 {
-  FluidWorkerInvocation *invocation = user_data;
+  FluidWorkerInvocation *invocation = g_atomic_pointer_get (&((FluidWorkerInvocation *) user_data)->published);
 
   invocation->func (invocation->worker, invocation->data);
   return G_SOURCE_REMOVE;
@@ -128,6 +132,7 @@ fluid_worker_invoke (FluidWorker     *self,
   invocation->func = func;
   invocation->data = data;
   invocation->destroy = destroy;
+  g_atomic_pointer_set (&invocation->published, invocation);
 
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
@@ -196,9 +201,9 @@ fluid_worker_set_state (FluidWorker      *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
-  g_mutex_lock (&priv->lock);
+  fluid_mutex_lock (&priv->lock);
   g_atomic_int_set (&priv->state, state);
-  g_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (&priv->lock);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
 }
 
@@ -212,7 +217,7 @@ fluid_worker_tell_observers (FluidWorker      *self,
   guint n_observers;
 
   /* A copy: an observer may add or remove observers. */
-  g_mutex_lock (&priv->lock);
+  fluid_mutex_lock (&priv->lock);
   n_observers = (priv->observer != NULL) +
                 (priv->more_observers != NULL ? priv->more_observers->len : 0);
   if (n_observers > G_N_ELEMENTS (few))
@@ -222,7 +227,7 @@ fluid_worker_tell_observers (FluidWorker      *self,
     observers[n_observers++] = fluid_observer_ref (priv->observer);
   for (guint i = 0; priv->more_observers != NULL && i < priv->more_observers->len; i++)
     observers[n_observers++] = fluid_observer_ref (g_ptr_array_index (priv->more_observers, i));
-  g_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (&priv->lock);
 
   for (guint i = 0; i < n_observers; i++)
     {
@@ -742,7 +747,7 @@ fluid_worker_observe (FluidWorker             *self,
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidObserver *observer = fluid_observer_new (context, (FluidObserverFunc) func, user_data);
 
-  g_mutex_lock (&priv->lock);
+  fluid_mutex_lock (&priv->lock);
   if (priv->observer == NULL)
     priv->observer = observer;
   else
@@ -753,7 +758,7 @@ fluid_worker_observe (FluidWorker             *self,
     }
   if (out_state != NULL)
     *out_state = priv->state;
-  g_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (&priv->lock);
 
   return observer;
 }
@@ -767,10 +772,10 @@ fluid_worker_unobserve (FluidWorker   *self,
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
   fluid_observer_cancel (observer);
-  g_mutex_lock (&priv->lock);
+  fluid_mutex_lock (&priv->lock);
   if (priv->observer == observer)
     g_clear_pointer (&priv->observer, fluid_observer_unref);
   else if (priv->more_observers != NULL)
     g_ptr_array_remove_fast (priv->more_observers, observer);
-  g_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (&priv->lock);
 }

@@ -25,7 +25,8 @@
 
 struct _FluidObserver
 {
-  gatomicrefcount    ref_count;
+  int                ref_count;   /* atomic, with the inline g_atomic_int_*()
+                                   * that sanitizers see */
   int                cancelled;   /* atomic */
   GMainContext      *context;     /* NULL: the subject's context */
   FluidObserverFunc  func;
@@ -38,6 +39,10 @@ typedef struct
   FluidObserver *observer;
   GObject       *subject;
   guint          event;
+  /* Set last, with a barrier, read first by the thread it is posted to:
+   * GLib's locks order the two threads too, but sanitizers do not see
+   * them. */
+  gpointer       published;
 } FluidDelivery;
 
 typedef struct
@@ -64,7 +69,7 @@ fluid_observer_new (GMainContext      *context,
 {
   FluidObserver *observer = g_new0 (FluidObserver, 1);
 
-  g_atomic_ref_count_init (&observer->ref_count);
+  observer->ref_count = 1;
   observer->context = context != NULL ? g_main_context_ref (context) : NULL;
   observer->func = func;
   observer->user_data = user_data;
@@ -74,14 +79,14 @@ fluid_observer_new (GMainContext      *context,
 FluidObserver *
 fluid_observer_ref (FluidObserver *observer)
 {
-  g_atomic_ref_count_inc (&observer->ref_count);
+  g_atomic_int_inc (&observer->ref_count);
   return observer;
 }
 
 void
 fluid_observer_unref (FluidObserver *observer)
 {
-  if (!g_atomic_ref_count_dec (&observer->ref_count))
+  if (!g_atomic_int_dec_and_test (&observer->ref_count))
     return;
   g_clear_pointer (&observer->context, g_main_context_unref);
   g_free (observer);
@@ -105,12 +110,14 @@ fluid_delivery_new (FluidObserver *observer,
   delivery->observer = fluid_observer_ref (observer);
   delivery->subject = g_object_ref (subject);
   delivery->event = event;
+  g_atomic_pointer_set (&delivery->published, delivery);
   return delivery;
 }
 
 static void
 fluid_delivery_free (FluidDelivery *delivery)
 {
+  delivery = g_atomic_pointer_get (&delivery->published);
   fluid_observer_unref (delivery->observer);
   g_object_unref (delivery->subject);
   g_free (delivery);
@@ -178,7 +185,7 @@ fluid_delivery_run (FluidObserver *observer,
 static gboolean
 fluid_delivery_dispatch_cb (gpointer user_data)
 {
-  FluidDelivery *delivery = user_data;
+  FluidDelivery *delivery = g_atomic_pointer_get (&((FluidDelivery *) user_data)->published);
 
   fluid_delivery_run (delivery->observer, delivery->subject, delivery->event);
   return G_SOURCE_REMOVE;

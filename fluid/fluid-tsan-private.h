@@ -55,3 +55,17 @@ fluid_async_queue_try_pop (GAsyncQueue *queue)
   fluid_async_queue_unlock (queue);
   return item;
 }
+
+static inline void
+fluid_mutex_lock (GMutex *mutex)
+{
+  g_mutex_lock (mutex);
+  fluid_tsan_acquire (mutex);
+}
+
+static inline void
+fluid_mutex_unlock (GMutex *mutex)
+{
+  fluid_tsan_release (mutex);
+  g_mutex_unlock (mutex);
+}
