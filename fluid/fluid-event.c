@@ -29,6 +29,8 @@ G_DEFINE_BOXED_TYPE (FluidEvent, fluid_event, fluid_event_copy, fluid_event_free
  * Creates an event.
  *
  * Returns: (transfer full): a new #FluidEvent
+ *
+ * Since: 1.0
  */
 FluidEvent *
 fluid_event_new (const char *type,
@@ -56,6 +58,8 @@ fluid_event_new (const char *type,
  * %G_IO_ERROR_INVALID_ARGUMENT.
  *
  * Returns: (transfer full) (nullable): a new #FluidEvent, or %NULL on error
+ *
+ * Since: 1.0
  */
 FluidEvent *
 fluid_event_new_from_string (const char  *event,
@@ -97,6 +101,8 @@ fluid_event_new_from_string (const char  *event,
  * Copies an event.
  *
  * Returns: (transfer full): a copy of @event
+ *
+ * Since: 1.0
  */
 FluidEvent *
 fluid_event_copy (const FluidEvent *event)
@@ -117,6 +123,8 @@ fluid_event_copy (const FluidEvent *event)
  * @event: (nullable): a #FluidEvent
  *
  * Frees an event.
+ *
+ * Since: 1.0
  */
 void
 fluid_event_free (FluidEvent *event)
@@ -136,6 +144,8 @@ fluid_event_free (FluidEvent *event)
  * Formats an event: `"type"` without a tag, else `"type.tag"`.
  *
  * Returns: (transfer full): the string form of @event
+ *
+ * Since: 1.0
  */
 char *
 fluid_event_to_string (const FluidEvent *event)
@@ -155,6 +165,8 @@ fluid_event_to_string (const FluidEvent *event)
  * Compares two events.
  *
  * Returns: %TRUE if @a and @b have the same type and tag
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_event_equal (const FluidEvent *a,

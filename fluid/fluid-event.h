@@ -26,6 +26,8 @@ typedef struct _FluidEvent FluidEvent;
  *
  * An event: a type, and a tag that tells apart several handlers of one
  * type. Its string form is `"type"` or `"type.tag"`.
+ *
+ * Since: 1.0
  */
 struct _FluidEvent
 {

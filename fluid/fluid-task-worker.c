@@ -46,6 +46,8 @@
  * FluidTaskWorker:
  *
  * The abstract base of workers whose `run_task` completes a #GTask.
+ *
+ * Since: 1.0
  */
 G_DEFINE_ABSTRACT_TYPE (FluidTaskWorker, fluid_task_worker, FLUID_TYPE_WORKER)
 

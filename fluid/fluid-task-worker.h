@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_TASK_WORKER:
  *
  * The #GType of #FluidTaskWorker.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_TASK_WORKER (fluid_task_worker_get_type ())
 
@@ -32,6 +34,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidTaskWorker, fluid_task_worker, FLUID, TASK_WORKER
  *   worker's own, cancelled on a forced stop.
  *
  * The class structure of #FluidTaskWorker.
+ *
+ * Since: 1.0
  */
 struct _FluidTaskWorkerClass
 {

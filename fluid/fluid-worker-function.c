@@ -57,6 +57,8 @@ static GParamSpec *properties[N_PROPS];
  * FluidWorkerFunction:
  *
  * A worker that calls a #FluidWorkerFunc in a loop; its fields are private.
+ *
+ * Since: 1.0
  */
 G_DEFINE_FINAL_TYPE (FluidWorkerFunction, fluid_worker_function, FLUID_TYPE_WORKER)
 
@@ -231,6 +233,8 @@ fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
    * FluidWorkerFunction:heartbeat:
    *
    * The number of seconds to sleep between two calls of the function.
+   *
+   * Since: 1.0
    */
   properties[PROP_HEARTBEAT] =
     g_param_spec_double ("heartbeat", "Heartbeat", "Seconds between two calls",
@@ -257,6 +261,8 @@ fluid_worker_function_init (FluidWorkerFunction *self)
  * seconds between two calls.
  *
  * Returns: (transfer full): a new #FluidWorkerFunction
+ *
+ * Since: 1.0
  */
 FluidWorker *
 fluid_worker_function_new (double           heartbeat,
@@ -285,6 +291,8 @@ fluid_worker_function_new (double           heartbeat,
  * reasons and the status of a #FluidWorkers group show.
  *
  * Returns: (transfer full): a new #FluidWorkerFunction
+ *
+ * Since: 1.0
  */
 FluidWorker *
 fluid_worker_function_new_named (const char      *name,
@@ -316,6 +324,8 @@ fluid_worker_function_new_named (const char      *name,
  * Gets the number of seconds the worker sleeps between two calls.
  *
  * Returns: the heartbeat, in seconds
+ *
+ * Since: 1.0
  */
 double
 fluid_worker_function_get_heartbeat (FluidWorkerFunction *self)

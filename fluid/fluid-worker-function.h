@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  * @user_data: the data given with the function
  *
  * The function a #FluidWorkerFunction calls at each iteration of its loop.
+ *
+ * Since: 1.0
  */
 typedef void (* FluidWorkerFunc) (FluidWorker *worker,
                                   gpointer     user_data);
@@ -27,6 +29,8 @@ typedef void (* FluidWorkerFunc) (FluidWorker *worker,
  * FLUID_TYPE_WORKER_FUNCTION:
  *
  * The #GType of #FluidWorkerFunction.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_WORKER_FUNCTION (fluid_worker_function_get_type ())
 

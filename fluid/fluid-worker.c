@@ -327,6 +327,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * The name of the worker, used in logs and in the status of a group.
    * When unset or empty, it is the snake_case of the GType name:
    * `MySimpleWorker` is named `my_simple_worker`.
+   *
+   * Since: 1.0
    */
   fluid_worker_properties[PROP_NAME] =
     g_param_spec_string ("name", "Name", "The name of the worker",
@@ -341,6 +343,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * default), it is the value of the environment variable
    * `FLUID_STOPPING_GRACE_PERIOD`, else 10 seconds. Reading the property
    * gives the grace period in force.
+   *
+   * Since: 1.0
    */
   fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD] =
     g_param_spec_double ("stopping-grace-period", "Stopping grace period",
@@ -352,6 +356,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * FluidWorker:state:
    *
    * The lifecycle state of the worker. Every change is notified once.
+   *
+   * Since: 1.0
    */
   fluid_worker_properties[PROP_STATE] =
     g_param_spec_enum ("state", "State", "The state of the worker",
@@ -395,6 +401,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Emitted once the worker is %FLUID_WORKER_STATE_RUNNING, before
    * `on_startup` and `run` are called.
+   *
+   * Since: 1.0
    */
   fluid_worker_signals[SIGNAL_STARTED] =
     g_signal_new ("started",
@@ -411,6 +419,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Emitted when a graceful stop moves the worker from
    * %FLUID_WORKER_STATE_RUNNING to %FLUID_WORKER_STATE_STOPPING.
+   *
+   * Since: 1.0
    */
   fluid_worker_signals[SIGNAL_STOPPING] =
     g_signal_new ("stopping",
@@ -432,6 +442,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * Emitted once, after the worker stopped and before the pending
    * fluid_worker_wait_for_shutdown_async() and fluid_worker_shutdown_async()
    * complete. Its class handler is the `after_shutdown` virtual method.
+   *
+   * Since: 1.0
    */
   fluid_worker_signals[SIGNAL_STOPPED] =
     g_signal_new ("stopped",
@@ -465,6 +477,8 @@ fluid_worker_init (FluidWorker *self)
  * Gets the name of the worker.
  *
  * Returns: (transfer none): the name
+ *
+ * Since: 1.0
  */
 const char *
 fluid_worker_get_name (FluidWorker *self)
@@ -485,6 +499,8 @@ fluid_worker_get_name (FluidWorker *self)
  * Gets the lifecycle state of the worker.
  *
  * Returns: the state
+ *
+ * Since: 1.0
  */
 FluidWorkerState
 fluid_worker_get_state (FluidWorker *self)
@@ -506,6 +522,8 @@ fluid_worker_get_state (FluidWorker *self)
  * to stop.
  *
  * Returns: the grace period, in seconds
+ *
+ * Since: 1.0
  */
 double
 fluid_worker_get_stopping_grace_period (FluidWorker *self)
@@ -527,6 +545,8 @@ fluid_worker_get_stopping_grace_period (FluidWorker *self)
  * children for a group.
  *
  * Returns: the number of workers
+ *
+ * Since: 1.0
  */
 guint
 fluid_worker_get_num_workers (FluidWorker *self)
@@ -544,6 +564,8 @@ fluid_worker_get_num_workers (FluidWorker *self)
  * to stop. `run` receives it; pass it on to what `run` waits for.
  *
  * Returns: (transfer none): the worker's cancellable
+ *
+ * Since: 1.0
  */
 GCancellable *
 fluid_worker_get_cancellable (FluidWorker *self)
@@ -576,6 +598,8 @@ fluid_worker_get_cancellable (FluidWorker *self)
  * %FLUID_WORKER_STATE_INIT.
  *
  * Returns: %TRUE if the worker has started
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_has_started (FluidWorker *self)
@@ -593,6 +617,8 @@ fluid_worker_has_started (FluidWorker *self)
  * is %TRUE.
  *
  * Returns: %TRUE if the worker runs
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_is_running (FluidWorker *self)
@@ -609,6 +635,8 @@ fluid_worker_is_running (FluidWorker *self)
  * Whether a graceful stop was requested and the worker has not stopped yet.
  *
  * Returns: %TRUE if the worker is %FLUID_WORKER_STATE_STOPPING
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_is_stopping (FluidWorker *self)
@@ -626,6 +654,8 @@ fluid_worker_is_stopping (FluidWorker *self)
  *
  * Returns: %TRUE if the worker is %FLUID_WORKER_STATE_STOPPED or
  *   %FLUID_WORKER_STATE_FORCE_STOPPED
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_is_stopped (FluidWorker *self)
@@ -679,6 +709,8 @@ fluid_worker_gracefully_stop (FluidWorker *self)
  * #FluidWorker::started is emitted, then `on_startup` and `run` are called.
  * The operation completes once the worker runs; it fails with
  * %FLUID_WORKER_ERROR_ALREADY_STARTED when the worker has started before.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_startup_async (FluidWorker         *self,
@@ -720,6 +752,8 @@ fluid_worker_startup_async (FluidWorker         *self,
  * Finishes fluid_worker_startup_async().
  *
  * Returns: %TRUE if the worker was started
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_startup_finish (FluidWorker   *self,
@@ -743,6 +777,8 @@ fluid_worker_startup_finish (FluidWorker   *self,
  *
  * Waits for the worker to stop, without asking it to. Completes at once for
  * a worker that never started or has stopped already.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
@@ -772,6 +808,8 @@ fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
  * fails with a copy of its error.
  *
  * Returns: %TRUE if the worker stopped without an error (or never started)
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_wait_for_shutdown_finish (FluidWorker   *self,
@@ -799,6 +837,8 @@ fluid_worker_wait_for_shutdown_finish (FluidWorker   *self,
  * has stopped, at once for a worker that never started.
  *
  * Cancelling @cancellable abandons the wait, not the stop.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_shutdown_async (FluidWorker         *self,
@@ -833,6 +873,8 @@ fluid_worker_shutdown_async (FluidWorker         *self,
  * `run` failed, this fails with a copy of its error.
  *
  * Returns: %TRUE if the worker stopped without an error (or never started)
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_shutdown_finish (FluidWorker   *self,
@@ -857,6 +899,8 @@ fluid_worker_shutdown_finish (FluidWorker   *self,
  * Collects the status of the worker: a `a{sv}` dictionary with at least the
  * booleans `running` and `stopping`. Subclasses add their own keys; a group
  * maps each child's name to the child's status.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_status_async (FluidWorker         *self,
@@ -880,6 +924,8 @@ fluid_worker_status_async (FluidWorker         *self,
  *
  * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
  *   %NULL on error
+ *
+ * Since: 1.0
  */
 GVariant *
 fluid_worker_status_finish (FluidWorker   *self,
@@ -907,6 +953,8 @@ fluid_worker_status_finish (FluidWorker   *self,
  * already stopping, and fails with %G_IO_ERROR_CANCELLED when the worker is
  * forced to stop or @cancellable is cancelled. A worker that sleeps between
  * iterations of `run` with this function therefore stops at once.
+ *
+ * Since: 1.0
  */
 void
 fluid_worker_sleep_async (FluidWorker         *self,
@@ -960,6 +1008,8 @@ fluid_worker_sleep_async (FluidWorker         *self,
  *
  * Returns: %TRUE if the whole sleep elapsed, %FALSE if it was cut short by a
  *   graceful stop (with @error unset) or failed (with @error set)
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_worker_sleep_finish (FluidWorker   *self,

@@ -28,6 +28,8 @@ G_BEGIN_DECLS
  * The lifecycle state of a #FluidWorker. A worker goes from INIT to RUNNING
  * on startup, from RUNNING to STOPPING on a graceful stop request, and ends
  * STOPPED or FORCE_STOPPED.
+ *
+ * Since: 1.0
  */
 typedef enum
 {
@@ -42,6 +44,8 @@ typedef enum
  * FLUID_WORKER_ERROR:
  *
  * The #GError domain of worker errors; codes are #FluidWorkerError.
+ *
+ * Since: 1.0
  */
 #define FLUID_WORKER_ERROR (fluid_worker_error_quark ())
 
@@ -52,6 +56,8 @@ typedef enum
  * @FLUID_WORKER_ERROR_FAILED: a generic failure of a worker
  *
  * Error codes of the %FLUID_WORKER_ERROR domain.
+ *
+ * Since: 1.0
  */
 typedef enum
 {
@@ -66,6 +72,8 @@ GQuark fluid_worker_error_quark (void);
  * FLUID_EXIT_CODE_NORMAL:
  *
  * The exit code of #FluidWorker::stopped after a normal shutdown.
+ *
+ * Since: 1.0
  */
 #define FLUID_EXIT_CODE_NORMAL 0
 
@@ -73,6 +81,8 @@ GQuark fluid_worker_error_quark (void);
  * FLUID_EXIT_CODE_FORCED:
  *
  * The exit code of #FluidWorker::stopped after a forced shutdown.
+ *
+ * Since: 1.0
  */
 #define FLUID_EXIT_CODE_FORCED 1
 
@@ -80,6 +90,8 @@ GQuark fluid_worker_error_quark (void);
  * FLUID_EXIT_CODE_ERROR:
  *
  * The exit code of #FluidWorker::stopped when the worker failed.
+ *
+ * Since: 1.0
  */
 #define FLUID_EXIT_CODE_ERROR 2
 
@@ -87,6 +99,8 @@ GQuark fluid_worker_error_quark (void);
  * FLUID_TYPE_WORKER:
  *
  * The #GType of #FluidWorker.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_WORKER (fluid_worker_get_type ())
 
@@ -116,6 +130,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
  * @get_num_workers: the number of workers this worker stands for; 1 by default
  *
  * The class structure of #FluidWorker.
+ *
+ * Since: 1.0
  */
 struct _FluidWorkerClass
 {

@@ -72,6 +72,16 @@ typedef struct
   guint         stopped_for_child : 1;
 } FluidWorkersPrivate;
 
+enum
+{
+  PROP_0,
+  PROP_ITEM_TYPE,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void fluid_workers_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (FluidWorkers, fluid_workers, FLUID_TYPE_WORKER,
@@ -599,12 +609,36 @@ fluid_workers_finalize (GObject *object)
 }
 
 static void
+fluid_workers_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
+
+  switch (prop_id)
+    {
+    case PROP_ITEM_TYPE:
+      g_value_set_gtype (value, FLUID_TYPE_WORKER);
+      break;
+
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, priv->children->len);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 fluid_workers_class_init (FluidWorkersClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
 
   object_class->constructed = fluid_workers_constructed;
+  object_class->get_property = fluid_workers_get_property;
   object_class->dispose = fluid_workers_dispose;
   object_class->finalize = fluid_workers_finalize;
 
@@ -616,6 +650,33 @@ fluid_workers_class_init (FluidWorkersClass *klass)
 
   klass->wait_for_workers_async = fluid_workers_real_wait_for_workers_async;
   klass->wait_for_workers_finish = fluid_workers_real_wait_for_workers_finish;
+
+  /**
+   * FluidWorkers:item-type:
+   *
+   * The type of the items of the list model: #FluidWorker.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_ITEM_TYPE] =
+    g_param_spec_gtype ("item-type", "Item type", "The type of the children",
+                        FLUID_TYPE_WORKER,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorkers:n-items:
+   *
+   * The number of children, as g_list_model_get_n_items() gives it;
+   * notified after #GListModel::items-changed.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", "Number of items", "The number of children",
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -637,6 +698,8 @@ fluid_workers_init (FluidWorkers *self)
  * fluid_workers_add_worker().
  *
  * Returns: (transfer full): a new #FluidWorkers
+ *
+ * Since: 1.0
  */
 FluidWorkers *
 fluid_workers_new (void)
@@ -654,6 +717,8 @@ fluid_workers_new (void)
  * then fluid_workers_add_workers().
  *
  * Returns: (transfer full): a new #FluidWorkers
+ *
+ * Since: 1.0
  */
 FluidWorkers *
 fluid_workers_new_with_workers (FluidWorker *first_worker,
@@ -720,6 +785,8 @@ fluid_workers_is_below (FluidWorkers *group,
  * to one of its descendants.
  *
  * Call it from the group's main context.
+ *
+ * Since: 1.0
  */
 void
 fluid_workers_add_worker (FluidWorkers *self,
@@ -756,6 +823,7 @@ fluid_workers_add_worker (FluidWorkers *self,
     }
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 
   if (priv->supervising && fluid_worker_is_running (FLUID_WORKER (self)))
     {
@@ -776,6 +844,8 @@ fluid_workers_add_worker (FluidWorkers *self,
  * @n_workers: the number of workers in @workers
  *
  * Adds each of @workers in turn, as fluid_workers_add_worker() does.
+ *
+ * Since: 1.0
  */
 void
 fluid_workers_add_workers (FluidWorkers  *self,

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_WORKERS:
  *
  * The #GType of #FluidWorkers.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_WORKERS (fluid_workers_get_type ())
 
@@ -24,6 +26,8 @@ G_BEGIN_DECLS
  * FluidWorkers:
  *
  * A worker that supervises a group of child workers; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidWorkers, fluid_workers, FLUID, WORKERS, FluidWorker)
@@ -38,6 +42,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidWorkers, fluid_workers, FLUID, WORKERS, FluidWork
  * @wait_for_workers_finish: finishes @wait_for_workers_async
  *
  * The class structure of #FluidWorkers.
+ *
+ * Since: 1.0
  */
 struct _FluidWorkersClass
 {

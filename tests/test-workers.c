@@ -1010,6 +1010,35 @@ test_workers_cycles_refused (void)
   g_assert_cmpuint (fluid_worker_get_num_workers (FLUID_WORKER (a)), ==, 2);
 }
 
+static void
+count_n_items_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* GListModel's n-items and item-type, as GListStore has them. */
+static void
+test_workers_list_model_properties (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  g_autoptr(FluidWorker) child = FLUID_WORKER (fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600, 1));
+  guint notified = 0, n_items = 99;
+  GType item_type = G_TYPE_INVALID;
+
+  g_signal_connect (group, "notify::n-items", G_CALLBACK (count_n_items_cb), &notified);
+  g_object_get (group, "n-items", &n_items, "item-type", &item_type, NULL);
+  g_assert_cmpuint (n_items, ==, 0);
+  g_assert_true (item_type == FLUID_TYPE_WORKER);
+
+  fluid_workers_add_worker (group, child);
+  fluid_workers_add_worker (group, child);
+  g_object_get (group, "n-items", &n_items, NULL);
+  g_assert_cmpuint (n_items, ==, 1);
+  g_assert_cmpuint (notified, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1040,6 +1069,7 @@ main (int   argc,
   g_test_add_func ("/workers/types", test_workers_types);
   g_test_add_func ("/workers/status-keys-unique", test_workers_status_keys_unique);
   g_test_add_func ("/workers/cycles-refused", test_workers_cycles_refused);
+  g_test_add_func ("/workers/list-model-properties", test_workers_list_model_properties);
   g_test_add_func ("/workers/children-forced-concurrently",
                    test_workers_children_forced_concurrently);
   g_test_add_func ("/workers/supervision-is-event-driven",
