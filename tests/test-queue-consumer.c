@@ -1210,6 +1210,195 @@ test_consumer_on_its_thread (void)
   g_main_context_unref (tc.context);
 }
 
+/* Accounting after a forced stop */
+
+/* A worker whose on_message completes on a later main-loop iteration,
+ * until the message numbered @stuck_at: that one it keeps, and neither
+ * completes nor cancels; the test completes it late with
+ * test_stuck_worker_complete_late(). Messages are ints. */
+#define TEST_TYPE_STUCK_WORKER (test_stuck_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TestStuckWorker, test_stuck_worker, TEST, STUCK_WORKER, FluidQueueConsumerWorker)
+
+struct _TestStuckWorker
+{
+  FluidQueueConsumerWorker parent_instance;
+
+  int    stuck_at;
+  GTask *stuck;       /* the task of the message it keeps */
+  guint  completed;   /* messages completed (successfully) */
+};
+
+G_DEFINE_FINAL_TYPE (TestStuckWorker, test_stuck_worker, FLUID_TYPE_QUEUE_CONSUMER_WORKER)
+
+static gboolean
+test_stuck_worker_complete_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  TestStuckWorker *self = g_task_get_source_object (task);
+
+  self->completed++;
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_stuck_worker_on_message_async (FluidQueueConsumerWorker *worker,
+                                    const GValue             *message,
+                                    GCancellable             *cancellable,
+                                    GAsyncReadyCallback       callback,
+                                    gpointer                  user_data)
+{
+  TestStuckWorker *self = TEST_STUCK_WORKER (worker);
+  /* Without the cancellable: the handler ignores the forced stop. */
+  GTask *task = g_task_new (worker, NULL, callback, user_data);
+
+  if (g_value_get_int (message) == self->stuck_at)
+    {
+      g_assert_null (self->stuck);
+      self->stuck = task;
+      return;
+    }
+  g_idle_add_full (G_PRIORITY_DEFAULT, test_stuck_worker_complete_cb, task, g_object_unref);
+}
+
+static gboolean
+test_stuck_worker_on_message_finish (FluidQueueConsumerWorker  *worker,
+                                     GAsyncResult              *result,
+                                     GError                   **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+test_stuck_worker_class_init (TestStuckWorkerClass *klass)
+{
+  FluidQueueConsumerWorkerClass *worker_class = FLUID_QUEUE_CONSUMER_WORKER_CLASS (klass);
+
+  worker_class->on_message_async = test_stuck_worker_on_message_async;
+  worker_class->on_message_finish = test_stuck_worker_on_message_finish;
+}
+
+static void
+test_stuck_worker_init (TestStuckWorker *self)
+{
+  self->stuck_at = -1;
+}
+
+static TestStuckWorker *
+test_stuck_worker_new (int    stuck_at,
+                       double grace_period)
+{
+  TestStuckWorker *self = g_object_new (TEST_TYPE_STUCK_WORKER,
+                                        "stopping-grace-period", grace_period,
+                                        NULL);
+
+  self->stuck_at = stuck_at;
+  return self;
+}
+
+/* Completes the kept message late, after the worker stopped, with an
+ * error when @fail. */
+static void
+test_stuck_worker_complete_late (TestStuckWorker *self,
+                                 gboolean         fail)
+{
+  GTask *task = g_steal_pointer (&self->stuck);
+
+  g_assert_nonnull (task);
+  if (fail)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "late failure");
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+typedef struct
+{
+  guint64 processed;
+  guint64 discarded;
+  guint64 failed;
+  guint   queue_size;
+  gboolean done;
+} Counts;
+
+static void
+read_counts (FluidWorker *worker,
+             Counts      *counts)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+
+  counts->processed = counts->discarded = counts->failed = 0;
+  g_variant_lookup (status, "processed", "t", &counts->processed);
+  g_variant_lookup (status, "discarded", "t", &counts->discarded);
+  g_variant_lookup (status, "failed", "t", &counts->failed);
+  counts->queue_size = fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (worker));
+}
+
+static void
+shutdown_read_counts_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Counts *counts = user_data;
+
+  g_assert_true (fluid_worker_shutdown_finish (FLUID_WORKER (source), result, NULL));
+  /* What the consumer reports the moment shutdown completes. */
+  counts->discarded = fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (source));
+  counts->queue_size = fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (source));
+  counts->done = TRUE;
+}
+
+/* Bug 4: 1000 queued, an on_message that never completes, a short grace
+ * period: once the forced shutdown completes, every message is processed,
+ * failed or discarded, exactly once, the queue is empty, and the late
+ * completion of the message in hand counts nothing twice. */
+static void
+test_forced_stop_accounting (void)
+{
+  for (guint late_fail = 0; late_fail <= 1; late_fail++)
+    for (guint drain = 0; drain <= 1; drain++)
+      {
+        g_autoptr(TestStuckWorker) worker = test_stuck_worker_new (10, 0.05);
+        FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+        Counts at_shutdown = { 0 }, counts = { 0 }, after = { 0 };
+
+        fluid_queue_consumer_set_drain_on_stop (consumer, drain);
+        for (int i = 0; i < 1000; i++)
+          send_int (consumer, i);
+        g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
+        fluid_test_wait_until (worker->stuck != NULL);
+
+        fluid_worker_shutdown_async (FLUID_WORKER (worker), NULL, shutdown_read_counts_cb, &at_shutdown);
+        fluid_test_wait_until (at_shutdown.done);
+        g_assert_cmpint (fluid_worker_get_state (FLUID_WORKER (worker)), ==,
+                         FLUID_WORKER_STATE_FORCE_STOPPED);
+        g_assert_cmpuint (at_shutdown.queue_size, ==, 0);
+
+        read_counts (FLUID_WORKER (worker), &counts);
+        g_assert_cmpuint (counts.queue_size, ==, 0);
+        /* The ten completed; the one in hand was not. */
+        g_assert_cmpuint (counts.processed, ==, worker->completed);
+        g_assert_cmpuint (counts.processed, ==, 10);
+        g_assert_cmpuint (counts.failed, ==, 0);
+        g_assert_cmpuint (at_shutdown.discarded, ==, counts.discarded);
+        g_assert_cmpuint (counts.processed + counts.failed + counts.discarded, ==, 1000);
+
+        /* The late completion counts nothing twice. */
+        test_stuck_worker_complete_late (worker, late_fail);
+        fluid_test_settle (NULL);
+        read_counts (FLUID_WORKER (worker), &after);
+        g_assert_cmpuint (after.processed, ==, counts.processed);
+        g_assert_cmpuint (after.failed, ==, counts.failed);
+        g_assert_cmpuint (after.discarded, ==, counts.discarded);
+        g_assert_cmpuint (after.queue_size, ==, 0);
+
+        /* Sent after the stop: discarded. */
+        send_int (consumer, 1000);
+        read_counts (FLUID_WORKER (worker), &after);
+        g_assert_cmpuint (after.processed + after.failed + after.discarded, ==, 1001);
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1241,6 +1430,7 @@ main (int   argc,
   g_test_add_func ("/queue-consumer/discarded-are-freed", test_discarded_are_freed);
   g_test_add_func ("/queue-consumer/consumer-on-its-thread", test_consumer_on_its_thread);
   g_test_add_func ("/queue-consumer/states-in-order", test_states_in_order);
+  g_test_add_func ("/queue-consumer/forced-stop-accounting", test_forced_stop_accounting);
 
   return g_test_run ();
 }
