@@ -79,7 +79,7 @@ test_discard_does_not_block_producers (void)
   g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (ignore_message, NULL, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   Producer producer = { consumer, 0, 0, 0, 0 };
-  GValue message = G_VALUE_INIT;
+  g_auto(GValue) message = G_VALUE_INIT;
   char text[16];
   GThread *thread;
   gint64 start, discard;
