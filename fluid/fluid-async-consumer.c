@@ -14,11 +14,16 @@
  *
  * A #FluidAsyncConsumer dispatches each message sent to it through its
  * #FluidAsyncDispatcher, and waits for every handler to complete before it
- * takes the next message, until the worker stops. A handler that fails
- * makes the worker fail with its error.
+ * takes the next message, until the worker stops.
  *
- * Its status adds the key `processed` (`t`), the number of messages
- * dispatched.
+ * A message whose dispatch fails (fluid_async_dispatcher_dispatch_finish()
+ * returns the first handler error) is a failed message: it counts in the
+ * `failed` key of the status, #FluidQueueConsumer::message-failed is
+ * emitted with that error, and, unless #FluidQueueConsumer:stop-on-failure
+ * is unset, the worker stops with it (exit code %FLUID_EXIT_CODE_ERROR).
+ *
+ * Its status adds the key `processed` (`t`), the number of messages whose
+ * handlers all completed successfully.
  */
 
 struct _FluidAsyncConsumer

@@ -10,9 +10,10 @@
 G_BEGIN_DECLS
 
 /* Handles @message, owned by the pump. Returns TRUE when the message was
- * handled before returning; FALSE when handling goes on asynchronously, in
- * which case the handler calls fluid_queue_consumer_pump_resume() once it is
- * done (possibly before returning), and @message stays valid until then. */
+ * handled successfully before returning; FALSE when handling goes on
+ * asynchronously, in which case the handler calls
+ * fluid_queue_consumer_pump_resume() once it is done (possibly before
+ * returning), and @message stays valid until then. */
 typedef gboolean (* FluidQueuePumpFunc) (FluidQueueConsumer *self,
                                          const GValue       *message,
                                          gpointer            user_data);
@@ -26,13 +27,15 @@ void     fluid_queue_consumer_pump_run    (FluidQueueConsumer *self,
                                            FluidQueuePumpFunc  func,
                                            gpointer            user_data);
 
-/* Ends the asynchronous handling of the current message; @error (taken)
- * makes `run` fail with it. */
+/* Ends the asynchronous handling of the current message: it counts as
+ * processed, or, with @error (taken), as failed: message-failed is emitted
+ * and, with stop-on-failure, `run` fails with @error. Once the worker has
+ * stopped, the message was counted as discarded, and this only frees it. */
 void     fluid_queue_consumer_pump_resume (FluidQueueConsumer *self,
                                            GError             *error);
 
-/* Makes the status report the `processed` key: the messages the pump
- * handed to its handler. */
+/* Makes the status report the `processed` key: the messages whose
+ * handler completed successfully. */
 void     fluid_queue_consumer_set_reports_processed (FluidQueueConsumer *self,
                                                      gboolean            reports);
 

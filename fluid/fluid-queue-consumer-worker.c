@@ -36,7 +36,15 @@
  * ]|
  *
  * Its status adds the key `processed` (`t`), the number of messages
- * handled.
+ * handled successfully.
+ *
+ * A subclass whose `on_message_async` completes with an error fails its
+ * message: the message counts in the `failed` key of the status,
+ * #FluidQueueConsumer::message-failed is emitted, and the worker stops with
+ * that error unless #FluidQueueConsumer:stop-on-failure is unset. A
+ * #FluidMessageFunc cannot return an error: one that must fail calls
+ * fluid_worker_fail(), which stops the worker with the error; its message,
+ * in hand when the worker stopped, then counts as discarded.
  */
 
 typedef struct
@@ -103,6 +111,7 @@ fluid_queue_consumer_worker_on_message_cb (GObject      *source,
   FluidQueueConsumerWorker *self = FLUID_QUEUE_CONSUMER_WORKER (source);
   GError *error = NULL;
 
+  /* A failed message; dropped if the worker stopped meanwhile. */
   if (!FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_finish (self, result, &error) &&
       error == NULL)
     error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,

@@ -38,6 +38,10 @@ G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
  * The function a #FluidQueueConsumerWorker calls for each message, on the
  * worker's context. @message is valid until the function returns; copy it
  * to keep it.
+ *
+ * It cannot return an error: to fail, it calls fluid_worker_fail() on
+ * @worker, which stops the worker with that error (exit code
+ * %FLUID_EXIT_CODE_ERROR); @message then counts as discarded.
  */
 typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
                                    const GValue             *message,
@@ -50,8 +54,9 @@ typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
  *   this completes. The default calls the worker's #FluidMessageFunc, or,
  *   without one, emits #FluidQueueConsumerWorker::message, and completes at
  *   once. @message stays valid until the operation completes.
- * @on_message_finish: finishes @on_message_async; an error makes `run`
- *   fail with it
+ * @on_message_finish: finishes @on_message_async; an error fails the
+ *   message (see #FluidQueueConsumer::message-failed and
+ *   #FluidQueueConsumer:stop-on-failure)
  *
  * The class structure of #FluidQueueConsumerWorker.
  */

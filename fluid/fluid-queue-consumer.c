@@ -4,6 +4,9 @@
  */
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-clock-private.h"
+#include "fluid-message-private.h"
+#include "fluid-pending-private.h"
 #include "fluid-tsan-private.h"
 #include "fluid-worker-private.h"
 
@@ -15,34 +18,56 @@
  * @title: FluidQueueConsumer
  * @see_also: #FluidQueueConsumerWorker, #FluidAsyncConsumer
  *
- * A #FluidQueueConsumer is a #FluidWorker backed by a #GAsyncQueue of
- * messages. A message is a #GValue: fluid_queue_consumer_send() copies the
- * value it is given into the queue, from any thread, and wakes the
+ * A #FluidQueueConsumer is a #FluidWorker fed through a thread-safe queue
+ * of messages. A message is a #GValue: fluid_queue_consumer_send() copies
+ * the value it is given into the queue, from any thread, and wakes the
  * consumer's main context. Subclasses implement `run`, in which they take
  * the messages with fluid_queue_consumer_get_message_async() while the
  * worker runs.
  *
  * Messages may be sent before the worker starts: they wait in the queue.
- * Every message sent is in the end either handled exactly once or counted
- * in the `discarded` key of the status: a message still queued when the
- * worker stops, or sent after it stopped, is freed and counted. When
- * #FluidQueueConsumer:drain-on-stop is set, a graceful stop lets the
+ * When #FluidQueueConsumer:drain-on-stop is set, a graceful stop lets the
  * consumer handle every message already queued before `run` ends.
  *
- * The status of a queue consumer adds the keys `queue_size` (`u`) and
- * `discarded` (`t`) to those of #FluidWorker; the concrete consumers add
- * `processed` (`t`).
+ * Every message sent to #FluidQueueConsumerWorker or #FluidAsyncConsumer
+ * ends in exactly one of three counts of the status:
+ *
+ * - `processed`: its handler completed successfully;
+ * - `failed`: its handler failed; #FluidQueueConsumer::message-failed was
+ *   emitted, and the worker stopped with that error unless
+ *   #FluidQueueConsumer:stop-on-failure is unset;
+ * - `discarded`: it was never handled to the end: still queued when the
+ *   worker stopped, sent after it stopped, or in hand when the worker was
+ *   forced to stop (or failed from elsewhere, with fluid_worker_fail()).
+ *   Such a message in hand is counted the moment the worker stops, so
+ *   that the counts add up once fluid_worker_shutdown_async() completes;
+ *   whatever its handler does later, success or error, is dropped.
+ *
+ * A stopped consumer reports an empty queue. Discarding never blocks the
+ * producers, whatever the number of messages left: the queue is taken in
+ * one step, and its messages are freed outside its lock.
+ *
+ * The status of a queue consumer adds the keys `queue_size` (`u`),
+ * `discarded` (`t`) and, since 1.2, `failed` (`t`) to those of
+ * #FluidWorker; the concrete consumers add `processed` (`t`).
  */
 
 enum
 {
   PROP_0,
   PROP_DRAIN_ON_STOP,
+  PROP_STOP_ON_FAILURE,
   N_PROPS
 };
 
+enum
+{
+  SIGNAL_MESSAGE_FAILED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
-static GParamSpec *state_pspec;
+static guint signals[N_SIGNALS];
 
 /* The source that wakes the consumer's context: its ready time is set to 0
  * by a sending thread when the consumer waits for messages. */
@@ -55,49 +80,51 @@ typedef struct
 /* A fluid_queue_consumer_get_message_async() call waiting for a message. */
 typedef struct
 {
-  GList         link;
-  GTask        *task;
-  GSource      *timeout;
-  GSource      *cancel_source;
+  FluidPending  pending;    /* first; pending->data is the consumer */
+  FluidMessage *message;    /* what it completes with, set just before */
 } FluidGetter;
-
-/* How many messages the pump takes from the queue under one lock. */
-#define FLUID_QUEUE_BATCH 64
 
 typedef struct
 {
-  GAsyncQueue        *queue;
-  GSource            *source;
-
-  /* Protected by the queue's lock; not bit fields, which would share a
-   * word with the fields below, written without the lock. */
+  /* @lock protects the fields down to @closed; producers take it. */
+  GMutex              lock;
+  FluidMessageList    queue;
   guint64             discarded;
   gboolean            waiting;
-  gboolean            closed;
+  gboolean            closed;     /* written on the consumer's context */
+
+  /* Set at init, destroyed on the consumer's context; producers may set
+   * its ready time until the consumer is finalized. */
+  GSource            *source;
+  FluidObserver      *observer;
 
   /* On the consumer's context. */
   guint               drain_on_stop : 1;
+  guint               stop_on_failure : 1;
   guint               reports_processed : 1;
   guint               pumping : 1;
+  /* A message is in hand: @current, until its handler completes. */
   guint               busy : 1;
+  /* The worker stopped while @current was in hand: it was counted as
+   * discarded, and its late completion is dropped. */
+  guint               abandoned : 1;
   guint64             processed;
+  guint64             failed;
   /* With drain-on-stop, how many of the messages queued when the stop
    * was requested are still to be handled: what is sent later is not, so
    * that a producer that keeps sending cannot hold the stop back. */
   guint64             drain_left;
   GQueue              getters;
 
-  /* The pump takes messages by batches, under one lock: the messages
-   * taken and not yet handled. batch_left is read by any thread. */
-  GValue             *batch[FLUID_QUEUE_BATCH];
-  guint               batch_next;
-  guint               batch_len;
+  /* The pump takes the whole queue under one lock: the messages taken and
+   * not yet handled. @batch_left, their number, is read by any thread. */
+  FluidMessageList    batch;
   int                 batch_left;
 
   GTask              *run_task;
   FluidQueuePumpFunc  pump_func;
   gpointer            pump_data;
-  GValue             *current;
+  FluidMessage       *current;
   GError             *pump_error;
 } FluidQueueConsumerPrivate;
 
@@ -110,79 +137,22 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, F
 
 static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
 
+/* GLib's GMutex is futex-based: tell ThreadSanitizer about it. */
+static inline void
+fluid_queue_consumer_lock (FluidQueueConsumerPrivate *priv)
+{
+  g_mutex_lock (&priv->lock);
+  fluid_tsan_acquire (&priv->lock);
+}
+
+static inline void
+fluid_queue_consumer_unlock (FluidQueueConsumerPrivate *priv)
+{
+  fluid_tsan_release (&priv->lock);
+  g_mutex_unlock (&priv->lock);
+}
+
 /* Messages */
-
-/* Queued messages are plain heap blocks: GSlice is deprecated since
- * GLib 2.76, where it is a wrapper around malloc anyway. */
-static GValue *
-fluid_message_new (void)
-{
-  return g_new0 (GValue, 1);
-}
-
-/* Whether a #GValue of @type holds its whole content in data[0] and owns
- * nothing: the scalar fundamental types. Such a value is copied bitwise and
- * freed without g_value_unset(), which spares the value-table look-ups of
- * g_value_init(), g_value_copy() and g_value_unset() on the hot path of
- * small messages. Only the exact fundamental types: a derived type could
- * bring its own value table. */
-static inline gboolean
-fluid_message_type_is_plain (GType type)
-{
-  switch (type)
-    {
-    case G_TYPE_CHAR:
-    case G_TYPE_UCHAR:
-    case G_TYPE_BOOLEAN:
-    case G_TYPE_INT:
-    case G_TYPE_UINT:
-    case G_TYPE_LONG:
-    case G_TYPE_ULONG:
-    case G_TYPE_INT64:
-    case G_TYPE_UINT64:
-    case G_TYPE_FLOAT:
-    case G_TYPE_DOUBLE:
-    case G_TYPE_POINTER:
-      return TRUE;
-
-    default:
-      return FALSE;
-    }
-}
-
-static void
-fluid_message_free (gpointer data)
-{
-  GValue *message = data;
-
-  if (!fluid_message_type_is_plain (G_VALUE_TYPE (message)))
-    g_value_unset (message);
-  g_free (message);
-}
-
-/* A new message holding a copy of @value. */
-static GValue *
-fluid_message_copy (const GValue *value)
-{
-  GType type = G_VALUE_TYPE (value);
-  GValue *copy;
-
-  if (fluid_message_type_is_plain (type))
-    {
-      /* What g_value_init() then g_value_copy() leave: the type, data[0]
-       * as the source has it, data[1] zero. */
-      copy = g_new (GValue, 1);
-      copy->g_type = type;
-      copy->data[0] = value->data[0];
-      copy->data[1].v_uint64 = 0;
-      return copy;
-    }
-
-  copy = fluid_message_new ();
-  g_value_init (copy, type);
-  g_value_copy (value, copy);
-  return copy;
-}
 
 static void
 fluid_boxed_value_free (gpointer data)
@@ -190,88 +160,92 @@ fluid_boxed_value_free (gpointer data)
   g_boxed_free (G_TYPE_VALUE, data);
 }
 
-/* Moves a queued message into a block g_boxed_free() frees, as a GValue
- * returned with (transfer full) is. */
-static GValue *
-fluid_message_to_boxed (GValue *message)
-{
-  GValue *boxed = g_new (GValue, 1);
-
-  /* A GValue may be moved bitwise. */
-  *boxed = *message;
-  g_free (message);
-  return boxed;
-}
-
 /* Queues @message, which it takes, and wakes the consumer if it waits for
  * one; a consumer that has stopped frees the message and counts it. */
 static void
 fluid_queue_consumer_push (FluidQueueConsumer *self,
-                           GValue             *message)
+                           FluidMessage       *message)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   gboolean wake;
 
-  fluid_async_queue_lock (priv->queue);
+  fluid_queue_consumer_lock (priv);
   if (priv->closed)
     {
       priv->discarded++;
-      fluid_async_queue_unlock (priv->queue);
+      fluid_queue_consumer_unlock (priv);
       fluid_message_free (message);
       return;
     }
-  g_async_queue_push_unlocked (priv->queue, message);
+  fluid_message_list_push (&priv->queue, message);
   wake = priv->waiting;
   priv->waiting = FALSE;
-  fluid_async_queue_unlock (priv->queue);
+  fluid_queue_consumer_unlock (priv);
 
   /* Thread-safe; wakes the context the source is attached to. The source
-   * and the context live as long as @self. */
+   * and the context live as long as @self, which the caller holds. */
   if (wake)
     g_source_set_ready_time (priv->source, 0);
 }
 
 /* Takes the next message; when there is none, arms the wake-up so that the
- * next send dispatches the queue source. */
-static GValue *
-fluid_queue_consumer_pop_or_arm (FluidQueueConsumer *self)
+ * next send dispatches the queue source if @arm. */
+static FluidMessage *
+fluid_queue_consumer_pop (FluidQueueConsumer *self,
+                          gboolean            arm)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GValue *message;
+  FluidMessage *message;
 
-  fluid_async_queue_lock (priv->queue);
-  message = g_async_queue_try_pop_unlocked (priv->queue);
-  if (message == NULL && !priv->closed)
+  fluid_queue_consumer_lock (priv);
+  message = fluid_message_list_pop (&priv->queue);
+  if (message == NULL && arm && !priv->closed)
     priv->waiting = TRUE;
-  fluid_async_queue_unlock (priv->queue);
+  fluid_queue_consumer_unlock (priv);
 
   return message;
 }
 
-/* Frees and counts every queued message; from now on, sent messages are
- * discarded at once. */
+static void fluid_queue_consumer_pump_finish (FluidQueueConsumer *self);
+
+/* The worker stopped: counts as discarded, under one lock, every message
+ * queued, taken by the pump and not handled, and the one in hand if any;
+ * from now on, sent messages are discarded at once. The lock is held for
+ * O(1): the messages are freed outside it, so that a producer never waits
+ * for a discard, however large. */
 static void
 fluid_queue_consumer_close (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GValue *message;
-  GSList *dropped = NULL;
+  FluidMessageList dropped, batch;
 
-  fluid_async_queue_lock (priv->queue);
+  if (priv->closed)
+    return;
+
+  batch = fluid_message_list_steal (&priv->batch);
+  fluid_queue_consumer_lock (priv);
   priv->closed = TRUE;
   priv->waiting = FALSE;
-  while ((message = g_async_queue_try_pop_unlocked (priv->queue)) != NULL)
+  dropped = fluid_message_list_steal (&priv->queue);
+  priv->discarded += dropped.length + batch.length;
+  if (priv->busy && !priv->abandoned)
     {
+      priv->abandoned = TRUE;
       priv->discarded++;
-      dropped = g_slist_prepend (dropped, message);
     }
-  fluid_async_queue_unlock (priv->queue);
+  g_atomic_int_set (&priv->batch_left, 0);
+  fluid_queue_consumer_unlock (priv);
 
-  /* Freed outside the lock: freeing a message may run arbitrary code. */
-  g_slist_free_full (dropped, fluid_message_free);
+  /* Freeing a message may run arbitrary code. */
+  fluid_message_list_free (&batch);
+  fluid_message_list_free (&dropped);
 
-  if (priv->source != NULL)
-    g_source_destroy (priv->source);
+  g_source_destroy (priv->source);
+
+  /* A run waiting for a handler that may never complete ends now (a late
+   * completion is dropped); one on the stack ends as it returns. */
+  if (priv->run_task != NULL && !priv->pumping)
+    fluid_queue_consumer_pump_finish (self);
 }
 
 /* The queue source */
@@ -295,91 +269,43 @@ static GSourceFuncs fluid_queue_source_funcs = {
 
 /* Pending get_message calls */
 
-static GTask *
-fluid_getter_take (FluidGetter *getter,
-                   GQueue      *getters)
-{
-  GTask *task = getter->task;
-
-  g_queue_unlink (getters, &getter->link);
-  if (getter->timeout != NULL)
-    {
-      g_source_destroy (getter->timeout);
-      g_source_unref (getter->timeout);
-    }
-  if (getter->cancel_source != NULL)
-    {
-      g_source_destroy (getter->cancel_source);
-      g_source_unref (getter->cancel_source);
-    }
-  g_free (getter);
-
-  return task;
-}
-
-/* Completes @getter with @message (taken, nullable). */
 static void
-fluid_getter_return (FluidQueueConsumer *self,
-                     FluidGetter        *getter,
-                     GValue             *message)
+fluid_getter_complete (FluidPending *pending,
+                       gboolean      value,
+                       GError       *error)
 {
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GTask *task = fluid_getter_take (getter, &priv->getters);
+  FluidGetter *getter = (FluidGetter *) pending;
 
-  g_task_return_pointer (task, message != NULL ? fluid_message_to_boxed (message) : NULL,
-                             fluid_boxed_value_free);
-  g_object_unref (task);
-}
-
-static gboolean
-fluid_getter_timeout_cb (gpointer user_data)
-{
-  FluidGetter *getter = user_data;
-  GTask *task = getter->task;
-
-  fluid_getter_return (g_task_get_source_object (task), getter, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-fluid_getter_cancelled_cb (GCancellable *cancellable,
-                           gpointer      user_data)
-{
-  FluidGetter *getter = user_data;
-  FluidQueueConsumer *self = g_task_get_source_object (getter->task);
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GTask *task = fluid_getter_take (getter, &priv->getters);
-  GError *error = NULL;
-
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  g_task_return_error (task, error);
-  g_object_unref (task);
-
-  return G_SOURCE_REMOVE;
+  if (error != NULL)
+    g_task_return_error (pending->task, error);
+  else
+    g_task_return_pointer (pending->task,
+                           getter->message != NULL ? &getter->message->value : NULL,
+                           fluid_boxed_value_free);
 }
 
 /* What a get_message call gets now: a message, or NULL with *wait set when
  * it has to wait for one (the wake-up is then armed), or NULL with *wait
  * unset when the worker no longer takes messages. */
-static GValue *
+static FluidMessage *
 fluid_queue_consumer_take_for_getter (FluidQueueConsumer *self,
                                       gboolean           *wait)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GValue *message = NULL;
+  FluidMessage *message = NULL;
 
   *wait = FALSE;
   switch (fluid_worker_get_state (FLUID_WORKER (self)))
     {
     case FLUID_WORKER_STATE_INIT:
     case FLUID_WORKER_STATE_RUNNING:
-      message = fluid_queue_consumer_pop_or_arm (self);
+      message = fluid_queue_consumer_pop (self, TRUE);
       *wait = message == NULL;
       break;
 
     case FLUID_WORKER_STATE_STOPPING:
       if (priv->drain_left > 0)
-        message = fluid_async_queue_try_pop (priv->queue);
+        message = fluid_queue_consumer_pop (self, FALSE);
       if (message != NULL)
         priv->drain_left--;
       break;
@@ -405,81 +331,71 @@ fluid_queue_consumer_serve_getters (FluidQueueConsumer *self)
   while (priv->getters.head != NULL)
     {
       gboolean wait;
-      GValue *message = fluid_queue_consumer_take_for_getter (self, &wait);
+      FluidMessage *message = fluid_queue_consumer_take_for_getter (self, &wait);
+      FluidGetter *getter;
 
       if (wait)
         break;
-      fluid_getter_return (self, priv->getters.head->data, message);
+      getter = priv->getters.head->data;
+      getter->message = message;
+      fluid_pending_complete (&getter->pending, TRUE, NULL);
     }
   g_object_unref (self);
 }
 
 /* The pump */
 
-/* Takes the next message for the pump: from the batch, else refills the
- * batch under one lock. When there is none, arms the wake-up if @arm. */
-static GValue *
+/* Takes the next message for the pump: from the batch, else takes the
+ * whole queue as the new batch under one lock. When there is none, arms
+ * the wake-up if @arm. */
+static FluidMessage *
 fluid_queue_consumer_pump_take (FluidQueueConsumer *self,
                                 gboolean            arm)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GValue *message;
+  FluidMessage *message;
 
-  if (priv->batch_next == priv->batch_len)
+  if (priv->batch.head == NULL)
     {
-      priv->batch_next = priv->batch_len = 0;
-      fluid_async_queue_lock (priv->queue);
-      while (priv->batch_len < FLUID_QUEUE_BATCH &&
-             (message = g_async_queue_try_pop_unlocked (priv->queue)) != NULL)
-        priv->batch[priv->batch_len++] = message;
-      if (priv->batch_len == 0 && arm && !priv->closed)
+      fluid_queue_consumer_lock (priv);
+      priv->batch = fluid_message_list_steal (&priv->queue);
+      if (priv->batch.length == 0 && arm && !priv->closed)
         priv->waiting = TRUE;
-      g_atomic_int_set (&priv->batch_left, priv->batch_len);
-      fluid_async_queue_unlock (priv->queue);
+      /* Under the lock, so that the queue size never misses them. */
+      g_atomic_int_set (&priv->batch_left, (int) MIN (priv->batch.length, G_MAXINT));
+      fluid_queue_consumer_unlock (priv);
 
-      if (priv->batch_len == 0)
+      if (priv->batch.length == 0)
         return NULL;
     }
 
-  message = priv->batch[priv->batch_next];
-  priv->batch[priv->batch_next++] = NULL;
+  message = fluid_message_list_pop (&priv->batch);
   g_atomic_int_add (&priv->batch_left, -1);
 
   return message;
 }
 
 /* Puts the messages of the batch the pump did not handle back in front of
- * the queue, in order; once the queue is closed, discards them. */
+ * the queue, in order. */
 static void
 fluid_queue_consumer_pump_return_batch (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GSList *dropped = NULL;
 
-  if (priv->batch_next == priv->batch_len)
+  if (priv->batch.head == NULL)
     return;
 
-  fluid_async_queue_lock (priv->queue);
-  while (priv->batch_len > priv->batch_next)
-    {
-      GValue *message = priv->batch[--priv->batch_len];
-
-      priv->batch[priv->batch_len] = NULL;
-      if (priv->closed)
-        {
-          priv->discarded++;
-          dropped = g_slist_prepend (dropped, message);
-        }
-      else
-        g_async_queue_push_front_unlocked (priv->queue, message);
-    }
-  priv->batch_next = priv->batch_len = 0;
+  /* A closed consumer has discarded its batch already. */
+  g_assert (!priv->closed);
+  fluid_queue_consumer_lock (priv);
+  fluid_message_list_prepend_list (&priv->queue, &priv->batch);
   g_atomic_int_set (&priv->batch_left, 0);
-  fluid_async_queue_unlock (priv->queue);
-
-  g_slist_free_full (dropped, fluid_message_free);
+  fluid_queue_consumer_unlock (priv);
 }
 
+/* Ends `run`: cancelled once the worker stopped (the result is then
+ * dropped), with the error of a failed message when stop-on-failure, else
+ * successfully. */
 static void
 fluid_queue_consumer_pump_finish (FluidQueueConsumer *self)
 {
@@ -488,10 +404,57 @@ fluid_queue_consumer_pump_finish (FluidQueueConsumer *self)
 
   /* May finish the worker and drop its last reference: @self is not used
    * after this, and @task keeps it until then. */
-  if (priv->pump_error != NULL)
+  if (priv->closed)
+    {
+      g_clear_error (&priv->pump_error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The consumer stopped before its run ended");
+    }
+  else if (priv->pump_error != NULL)
     g_task_return_error (task, g_steal_pointer (&priv->pump_error));
   else
     g_task_return_boolean (task, TRUE);
+}
+
+/* The handler of the message in hand completed, with @error (taken) when
+ * it failed: counts the message once, as processed or failed, unless the
+ * worker stopped meanwhile and counted it as discarded. */
+static void
+fluid_queue_consumer_settle (FluidQueueConsumer *self,
+                             GError             *error)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidMessage *message = g_steal_pointer (&priv->current);
+
+  priv->busy = FALSE;
+  if (priv->abandoned)
+    {
+      priv->abandoned = FALSE;
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                        "FLUID_WORKER", fluid_worker_get_name (FLUID_WORKER (self)),
+                        "MESSAGE", "%s handled a message after it stopped (%s); "
+                        "it was counted as discarded",
+                        fluid_worker_get_name (FLUID_WORKER (self)),
+                        error != NULL ? error->message : "no error");
+      g_clear_error (&error);
+      fluid_message_free (message);
+      return;
+    }
+
+  if (error == NULL)
+    {
+      priv->processed++;
+      fluid_message_free (message);
+      return;
+    }
+
+  priv->failed++;
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, &message->value, error);
+  fluid_message_free (message);
+  if (priv->stop_on_failure && priv->pump_error == NULL)
+    priv->pump_error = error;
+  else
+    g_error_free (error);
 }
 
 static void
@@ -504,14 +467,14 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
     return;
 
   priv->pumping = TRUE;
-  budget = MAX ((guint) MAX (g_async_queue_length (priv->queue), 0), FLUID_QUEUE_MIN_BATCH);
+  budget = MAX (fluid_queue_consumer_get_queue_size (self), FLUID_QUEUE_MIN_BATCH);
 
   for (;;)
     {
       FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (self));
-      GValue *message;
+      FluidMessage *message;
 
-      if (priv->pump_error != NULL)
+      if (priv->pump_error != NULL || priv->closed)
         break;
 
       if (state != FLUID_WORKER_STATE_RUNNING &&
@@ -544,16 +507,11 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
           priv->drain_left--;
         }
 
-      priv->processed++;
       priv->current = message;
       priv->busy = TRUE;
-      if (priv->pump_func (self, message, priv->pump_data))
-        {
-          priv->busy = FALSE;
-          priv->current = NULL;
-          fluid_message_free (message);
-        }
-      else if (priv->busy)
+      if (priv->pump_func (self, &message->value, priv->pump_data))
+        fluid_queue_consumer_settle (self, NULL);
+      else if (priv->busy && !priv->closed)
         {
           /* Handled asynchronously: fluid_queue_consumer_pump_resume() goes
            * on. */
@@ -563,7 +521,8 @@ fluid_queue_consumer_pump (FluidQueueConsumer *self)
     }
 
   priv->pumping = FALSE;
-  fluid_queue_consumer_pump_return_batch (self);
+  if (!priv->closed)
+    fluid_queue_consumer_pump_return_batch (self);
   fluid_queue_consumer_pump_finish (self);
 }
 
@@ -593,17 +552,8 @@ fluid_queue_consumer_pump_resume (FluidQueueConsumer *self,
 
   g_return_if_fail (priv->busy);
 
-  priv->busy = FALSE;
-  g_clear_pointer (&priv->current, fluid_message_free);
-  if (error != NULL)
-    {
-      if (priv->pump_error == NULL)
-        priv->pump_error = error;
-      else
-        g_error_free (error);
-    }
-
   g_object_ref (self);
+  fluid_queue_consumer_settle (self, error);
   fluid_queue_consumer_pump (self);
   g_object_unref (self);
 }
@@ -638,16 +588,52 @@ fluid_queue_consumer_ready (FluidQueueConsumer *self)
 }
 
 /* As fluid_queue_consumer_ready(), from the next dispatch of the queue
- * source. For a change of state: handling messages there, or ending `run`,
- * would nest a second ::notify in the emission of the first, which GObject
- * then merges, and handlers of ::notify::state or ::stopping would never
- * see the state in between. */
+ * source: a change of state is told while the worker's own code may be on
+ * the stack (a handler that stops the worker), and run must not end there. */
 static void
 fluid_queue_consumer_ready_soon (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
   g_source_set_ready_time (priv->source, 0);
+}
+
+/* Follows the lifecycle, on the worker's context, after the handlers of
+ * the state's notification and signal. */
+static void
+fluid_queue_consumer_state_changed (FluidWorker      *worker,
+                                    FluidWorkerState  state,
+                                    gpointer          user_data)
+{
+  FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (worker);
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  switch (state)
+    {
+    case FLUID_WORKER_STATE_RUNNING:
+      if (g_source_get_context (priv->source) == NULL && !priv->closed)
+        g_source_attach (priv->source, fluid_worker_get_context (worker));
+      fluid_queue_consumer_ready_soon (self);
+      break;
+
+    case FLUID_WORKER_STATE_STOPPING:
+      if (priv->drain_on_stop)
+        priv->drain_left = fluid_queue_consumer_get_queue_size (self);
+      fluid_queue_consumer_ready_soon (self);
+      break;
+
+    case FLUID_WORKER_STATE_STOPPED:
+    case FLUID_WORKER_STATE_FORCE_STOPPED:
+      g_object_ref (self);
+      fluid_queue_consumer_close (self);
+      fluid_queue_consumer_serve_getters (self);
+      g_object_unref (self);
+      break;
+
+    case FLUID_WORKER_STATE_INIT:
+    default:
+      break;
+    }
 }
 
 /* FluidWorker */
@@ -663,7 +649,6 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
   g_autoptr(GVariant) parent_status = NULL;
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   GError *error = NULL;
-  guint64 discarded;
 
   parent_status = FLUID_WORKER_CLASS (fluid_queue_consumer_parent_class)->status_finish (FLUID_WORKER (self),
                                                                                           result, &error);
@@ -675,10 +660,8 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
 
   g_variant_dict_init (&dict, parent_status);
   g_variant_dict_insert (&dict, "queue_size", "u", fluid_queue_consumer_get_queue_size (self));
-  fluid_async_queue_lock (priv->queue);
-  discarded = priv->discarded;
-  fluid_async_queue_unlock (priv->queue);
-  g_variant_dict_insert (&dict, "discarded", "t", discarded);
+  g_variant_dict_insert (&dict, "discarded", "t", fluid_queue_consumer_get_discarded (self));
+  g_variant_dict_insert (&dict, "failed", "t", priv->failed);
   if (priv->reports_processed)
     g_variant_dict_insert (&dict, "processed", "t", priv->processed);
 
@@ -714,45 +697,18 @@ fluid_queue_consumer_status_finish (FluidWorker   *worker,
 
 /* GObject */
 
-/* Follows the state of the worker: the class handler of ::notify, so that
- * no handler of the user's can come first and no one can disconnect it. */
 static void
-fluid_queue_consumer_notify (GObject    *object,
-                             GParamSpec *pspec)
+fluid_queue_consumer_constructed (GObject *object)
 {
   FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (object);
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  if (pspec == state_pspec)
-    {
-      switch (fluid_worker_get_state (FLUID_WORKER (self)))
-        {
-        case FLUID_WORKER_STATE_RUNNING:
-          if (g_source_get_context (priv->source) == NULL)
-            g_source_attach (priv->source, fluid_worker_get_context (FLUID_WORKER (self)));
-          fluid_queue_consumer_ready_soon (self);
-          break;
+  G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->constructed (object);
 
-        case FLUID_WORKER_STATE_STOPPING:
-          if (priv->drain_on_stop)
-            priv->drain_left = fluid_queue_consumer_get_queue_size (self);
-          fluid_queue_consumer_ready_soon (self);
-          break;
-
-        case FLUID_WORKER_STATE_STOPPED:
-        case FLUID_WORKER_STATE_FORCE_STOPPED:
-          fluid_queue_consumer_close (self);
-          fluid_queue_consumer_ready (self);
-          break;
-
-        case FLUID_WORKER_STATE_INIT:
-        default:
-          break;
-        }
-    }
-
-  if (G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->notify != NULL)
-    G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->notify (object, pspec);
+  /* Told on the worker's own context; removed in dispose, which cannot
+   * come while the worker runs: it holds itself alive. */
+  priv->observer = fluid_worker_observe (FLUID_WORKER (self), NULL,
+                                         fluid_queue_consumer_state_changed, self, NULL);
 }
 
 static void
@@ -764,8 +720,12 @@ fluid_queue_consumer_dispose (GObject *object)
   /* Each getter's task holds a reference on @self: none is left here. */
   g_assert (priv->getters.length == 0);
 
-  if (priv->source != NULL)
-    g_source_destroy (priv->source);
+  if (priv->observer != NULL)
+    {
+      fluid_worker_unobserve (FLUID_WORKER (self), priv->observer);
+      priv->observer = NULL;
+    }
+  g_source_destroy (priv->source);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->dispose (object);
 }
@@ -777,11 +737,11 @@ fluid_queue_consumer_finalize (GObject *object)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
   g_clear_pointer (&priv->source, g_source_unref);
-  g_clear_pointer (&priv->queue, g_async_queue_unref);
+  fluid_message_list_free (&priv->queue);
+  fluid_message_list_free (&priv->batch);
   g_clear_pointer (&priv->current, fluid_message_free);
   g_clear_error (&priv->pump_error);
-  for (guint i = priv->batch_next; i < priv->batch_len; i++)
-    fluid_message_free (priv->batch[i]);
+  g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);
 }
@@ -798,6 +758,10 @@ fluid_queue_consumer_get_property (GObject    *object,
     {
     case PROP_DRAIN_ON_STOP:
       g_value_set_boolean (value, fluid_queue_consumer_get_drain_on_stop (self));
+      break;
+
+    case PROP_STOP_ON_FAILURE:
+      g_value_set_boolean (value, fluid_queue_consumer_get_stop_on_failure (self));
       break;
 
     default:
@@ -819,6 +783,10 @@ fluid_queue_consumer_set_property (GObject      *object,
       fluid_queue_consumer_set_drain_on_stop (self, g_value_get_boolean (value));
       break;
 
+    case PROP_STOP_ON_FAILURE:
+      fluid_queue_consumer_set_stop_on_failure (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -830,7 +798,7 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
 
-  object_class->notify = fluid_queue_consumer_notify;
+  object_class->constructed = fluid_queue_consumer_constructed;
   object_class->dispose = fluid_queue_consumer_dispose;
   object_class->finalize = fluid_queue_consumer_finalize;
   object_class->get_property = fluid_queue_consumer_get_property;
@@ -838,8 +806,6 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
 
   worker_class->status_async = fluid_queue_consumer_status_async;
   worker_class->status_finish = fluid_queue_consumer_status_finish;
-
-  state_pspec = g_object_class_find_property (object_class, "state");
 
   /**
    * FluidQueueConsumer:drain-on-stop:
@@ -856,7 +822,59 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * FluidQueueConsumer:stop-on-failure:
+   *
+   * What a message whose handler fails does to the worker. Either way the
+   * message counts in the `failed` key of the status and
+   * #FluidQueueConsumer::message-failed is emitted. When %TRUE (the
+   * default, as aio-fluid), the worker then stops as if `run` had failed
+   * with the handler's error: exit code %FLUID_EXIT_CODE_ERROR, and
+   * fluid_worker_wait_for_shutdown_finish() fails with that error. When
+   * %FALSE, the worker goes on with the next message.
+   *
+   * It may be changed at any time, on the worker's context; it applies to
+   * the failures that come after.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_STOP_ON_FAILURE] =
+    g_param_spec_boolean ("stop-on-failure", "Stop on failure",
+                          "Whether a message whose handler fails stops the worker",
+                          TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * FluidQueueConsumer::message-failed:
+   * @self: the consumer
+   * @message: the message whose handler failed
+   * @error: the handler's error
+   *
+   * Emitted on the worker's context when the handler of a message fails:
+   * the `on_message` of a #FluidQueueConsumerWorker completed with an
+   * error, or a handler of the #FluidAsyncDispatcher of a
+   * #FluidAsyncConsumer did. The message counts in the `failed` key of the
+   * status; then, if #FluidQueueConsumer:stop-on-failure is set, the worker
+   * stops with @error.
+   *
+   * A message still in hand when the worker is forced to stop, or fails
+   * from elsewhere, is not failed but discarded, and this signal is not
+   * emitted for it.
+   *
+   * Since: 1.2
+   */
+  signals[SIGNAL_MESSAGE_FAILED] =
+    g_signal_new ("message-failed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_VALUE | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -864,7 +882,8 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  priv->queue = g_async_queue_new_full (fluid_message_free);
+  g_mutex_init (&priv->lock);
+  priv->stop_on_failure = TRUE;
   priv->source = g_source_new (&fluid_queue_source_funcs, sizeof (FluidQueueSource));
   ((FluidQueueSource *) priv->source)->consumer = self;
   g_source_set_static_name (priv->source, "[fluid] queue consumer");
@@ -881,10 +900,14 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
  * Sends a message to the consumer: a copy of @message joins the queue.
  * Messages may be sent before the worker starts; a message sent to a
  * consumer that has stopped is freed and counted in the `discarded` key of
- * the status.
+ * the status. It never blocks for long: not even while a stopping consumer
+ * discards millions of messages.
  *
  * This function is thread-safe: any thread may call it, and it wakes the
- * consumer's main context.
+ * consumer's main context. A producer thread must hold its own reference
+ * to the consumer (g_object_ref() it before handing it to the thread, and
+ * unref it when the thread is done): the worker keeps itself alive only
+ * until it stops, and its owner may drop its reference at any time.
  */
 void
 fluid_queue_consumer_send (FluidQueueConsumer *self,
@@ -908,14 +931,13 @@ void
 fluid_queue_consumer_send_string (FluidQueueConsumer *self,
                                   const char         *message)
 {
-  GValue *value;
+  FluidMessage *value;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (message != NULL);
 
-  value = fluid_message_new ();
-  g_value_init (value, G_TYPE_STRING);
-  g_value_set_string (value, message);
+  value = fluid_message_new (G_TYPE_STRING);
+  g_value_set_string (&value->value, message);
   fluid_queue_consumer_push (self, value);
 }
 
@@ -932,14 +954,13 @@ void
 fluid_queue_consumer_send_object (FluidQueueConsumer *self,
                                   gpointer            message)
 {
-  GValue *value;
+  FluidMessage *value;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (G_IS_OBJECT (message));
 
-  value = fluid_message_new ();
-  g_value_init (value, G_OBJECT_TYPE (message));
-  g_value_take_object (value, g_object_ref_sink (message));
+  value = fluid_message_new (G_OBJECT_TYPE (message));
+  g_value_take_object (&value->value, g_object_ref_sink (message));
   fluid_queue_consumer_push (self, value);
 }
 
@@ -956,14 +977,13 @@ void
 fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
                                    GVariant           *message)
 {
-  GValue *value;
+  FluidMessage *value;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (message != NULL);
 
-  value = fluid_message_new ();
-  g_value_init (value, G_TYPE_VARIANT);
-  g_value_set_variant (value, message);
+  value = fluid_message_new (G_TYPE_VARIANT);
+  g_value_set_variant (&value->value, message);
   fluid_queue_consumer_push (self, value);
 }
 
@@ -979,16 +999,18 @@ guint
 fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv;
-  int length;
+  guint length;
 
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
   priv = fluid_queue_consumer_get_instance_private (self);
 
-  /* Negative when threads wait in a pop, which the consumer never does.
-   * The messages the pump took and has not handled yet count too. */
-  length = g_async_queue_length (priv->queue) + g_atomic_int_get (&priv->batch_left);
-  return length > 0 ? (guint) length : 0;
+  /* The messages the pump took and has not handled yet count too. */
+  fluid_queue_consumer_lock (priv);
+  length = priv->queue.length;
+  fluid_queue_consumer_unlock (priv);
+  length += (guint) MAX (g_atomic_int_get (&priv->batch_left), 0);
+  return length;
 }
 
 /**
@@ -1011,9 +1033,9 @@ fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
 
   priv = fluid_queue_consumer_get_instance_private (self);
 
-  fluid_async_queue_lock (priv->queue);
+  fluid_queue_consumer_lock (priv);
   discarded = priv->discarded;
-  fluid_async_queue_unlock (priv->queue);
+  fluid_queue_consumer_unlock (priv);
 
   return discarded;
 }
@@ -1064,6 +1086,56 @@ fluid_queue_consumer_set_drain_on_stop (FluidQueueConsumer *self,
 }
 
 /**
+ * fluid_queue_consumer_get_stop_on_failure:
+ * @self: a #FluidQueueConsumer
+ *
+ * Gets #FluidQueueConsumer:stop-on-failure.
+ *
+ * Returns: whether a message whose handler fails stops the worker
+ *
+ * Since: 1.2
+ */
+gboolean
+fluid_queue_consumer_get_stop_on_failure (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), TRUE);
+
+  priv = fluid_queue_consumer_get_instance_private (self);
+
+  return priv->stop_on_failure;
+}
+
+/**
+ * fluid_queue_consumer_set_stop_on_failure:
+ * @self: a #FluidQueueConsumer
+ * @stop_on_failure: whether a message whose handler fails stops the worker
+ *
+ * Sets #FluidQueueConsumer:stop-on-failure. Call it before the worker
+ * starts or on its context.
+ *
+ * Since: 1.2
+ */
+void
+fluid_queue_consumer_set_stop_on_failure (FluidQueueConsumer *self,
+                                          gboolean            stop_on_failure)
+{
+  FluidQueueConsumerPrivate *priv;
+
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
+
+  priv = fluid_queue_consumer_get_instance_private (self);
+
+  stop_on_failure = !!stop_on_failure;
+  if (priv->stop_on_failure == (guint) stop_on_failure)
+    return;
+
+  priv->stop_on_failure = stop_on_failure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_ON_FAILURE]);
+}
+
+/**
  * fluid_queue_consumer_get_message_async:
  * @self: a #FluidQueueConsumer
  * @timeout: how long to wait for a message, in seconds; negative to wait
@@ -1089,6 +1161,7 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
 {
   FluidQueueConsumerPrivate *priv;
   FluidGetter *getter;
+  GMainContext *context;
   GTask *task;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
@@ -1111,11 +1184,11 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
   if (priv->getters.length == 0)
     {
       gboolean wait;
-      GValue *message = fluid_queue_consumer_take_for_getter (self, &wait);
+      FluidMessage *message = fluid_queue_consumer_take_for_getter (self, &wait);
 
       if (!wait || timeout == 0)
         {
-          g_task_return_pointer (task, message != NULL ? fluid_message_to_boxed (message) : NULL,
+          g_task_return_pointer (task, message != NULL ? &message->value : NULL,
                                  fluid_boxed_value_free);
           g_object_unref (task);
           return;
@@ -1128,28 +1201,17 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
       return;
     }
 
-  getter = g_new0 (FluidGetter, 1);
-  getter->link.data = getter;
-  getter->task = task;
-  g_queue_push_tail_link (&priv->getters, &getter->link);
-
+  context = g_task_get_context (task);
+  getter = (FluidGetter *) fluid_pending_add (&priv->getters, sizeof (FluidGetter), task,
+                                              cancellable, context,
+                                              fluid_getter_complete, self);
   if (timeout > 0)
     {
-      double ms = ceil (timeout * 1000.0);
+      FluidClock *clock = fluid_clock_get (context);
 
-      getter->timeout = g_timeout_source_new (ms >= G_MAXUINT ? G_MAXUINT : (guint) ms);
-      g_source_set_static_name (getter->timeout, "[fluid] get message timeout");
-      g_source_set_callback (getter->timeout, fluid_getter_timeout_cb, getter, NULL);
-      g_source_attach (getter->timeout, g_task_get_context (task));
-    }
-
-  if (cancellable != NULL)
-    {
-      getter->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (getter->cancel_source,
-                             G_SOURCE_FUNC (fluid_getter_cancelled_cb),
-                             getter, NULL);
-      g_source_attach (getter->cancel_source, g_task_get_context (task));
+      /* The armed timer holds the clock. */
+      fluid_pending_arm (&getter->pending, clock, fluid_deadline_in (timeout), FALSE);
+      fluid_clock_unref (clock);
     }
 }
 

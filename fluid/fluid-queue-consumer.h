@@ -68,6 +68,12 @@ FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_set_drain_on_stop  (FluidQueueConsumer   *self,
                                                    gboolean              drain_on_stop);
 
+FLUID_AVAILABLE_IN_1_2
+gboolean  fluid_queue_consumer_get_stop_on_failure (FluidQueueConsumer  *self);
+FLUID_AVAILABLE_IN_1_2
+void      fluid_queue_consumer_set_stop_on_failure (FluidQueueConsumer  *self,
+                                                    gboolean             stop_on_failure);
+
 FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_get_message_async  (FluidQueueConsumer   *self,
                                                    double                timeout,

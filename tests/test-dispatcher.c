@@ -593,6 +593,17 @@ test_async_consumer (void)
   g_string_free (log.calls, TRUE);
 }
 
+static guint64
+consumer_status_uint64 (FluidWorker *worker,
+                        const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  guint64 value = 0;
+
+  g_assert_true (g_variant_lookup (status, key, "t", &value));
+  return value;
+}
+
 static void
 test_async_consumer_error (void)
 {
@@ -609,6 +620,8 @@ test_async_consumer_error (void)
   g_test_assert_expected_messages ();
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (worker)), ==, 1);
+  g_assert_cmpuint (consumer_status_uint64 (worker, "failed"), ==, 1);
+  g_assert_cmpuint (consumer_status_uint64 (worker, "processed"), ==, 0);
   g_string_free (log.calls, TRUE);
 }
 
@@ -1463,6 +1476,141 @@ test_async_dispatcher_destroy_finalizes (void)
   g_weak_ref_clear (&weak);
 }
 
+/* Message failures of the async consumer */
+
+typedef struct
+{
+  guint     signalled;
+  GString  *failed;   /* the messages of ::message-failed */
+} FailedLog;
+
+static void
+record_failed_cb (FluidQueueConsumer *consumer,
+                  const GValue       *message,
+                  const GError       *error,
+                  gpointer            user_data)
+{
+  FailedLog *failed = user_data;
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  failed->signalled++;
+  g_string_append_printf (failed->failed, "%s;", g_value_get_string (message));
+}
+
+/* A handler error is a failed message: counted, signalled, and, with
+ * stop-on-failure (the default), the end of the worker with that error;
+ * without it, the consumer goes on. Every message ends processed, failed
+ * or discarded. */
+static void
+test_async_consumer_failed_messages (void)
+{
+  for (guint stop_on_failure = 0; stop_on_failure <= 1; stop_on_failure++)
+    {
+      g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+      g_autoptr(FluidWorker) worker = fluid_async_consumer_new (dispatcher);
+      FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+      AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+      FailedLog failed = { 0, g_string_new (NULL) };
+      g_autoptr(GError) error = NULL;
+      guint64 processed, n_failed, discarded;
+
+      g_assert_true (fluid_queue_consumer_get_stop_on_failure (consumer));
+      fluid_queue_consumer_set_stop_on_failure (consumer, stop_on_failure);
+      register_async (dispatcher, "good", &log, "good", FALSE);
+      register_async (dispatcher, "bad", &log, "bad", TRUE);
+      g_signal_connect (worker, "message-failed", G_CALLBACK (record_failed_cb), &failed);
+      fluid_queue_consumer_send_string (consumer, "good");
+      fluid_queue_consumer_send_string (consumer, "bad");
+      fluid_queue_consumer_send_string (consumer, "good");
+      fluid_queue_consumer_send_string (consumer, "bad");
+      fluid_queue_consumer_send_string (consumer, "good");
+      g_assert_true (fluid_test_startup (worker, NULL));
+
+      if (stop_on_failure)
+        {
+          g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+          g_assert_cmpstr (error->message, ==, "bad failed");
+          g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
+          g_assert_cmpstr (failed.failed->str, ==, "bad;");
+        }
+      else
+        {
+          fluid_test_wait_until (log.started == 5 && log.in_flight == 0);
+          g_assert_true (fluid_worker_is_running (worker));
+          g_assert_true (fluid_test_shutdown (worker, NULL));
+          g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
+          g_assert_cmpstr (failed.failed->str, ==, "bad;bad;");
+        }
+
+      processed = consumer_status_uint64 (worker, "processed");
+      n_failed = consumer_status_uint64 (worker, "failed");
+      discarded = consumer_status_uint64 (worker, "discarded");
+      g_assert_cmpuint (n_failed, ==, failed.signalled);
+      g_assert_cmpuint (processed, ==, stop_on_failure ? 1 : 3);
+      g_assert_cmpuint (n_failed, ==, stop_on_failure ? 1 : 2);
+      g_assert_cmpuint (processed + n_failed + discarded, ==, 5);
+      g_string_free (log.calls, TRUE);
+      g_string_free (failed.failed, TRUE);
+    }
+}
+
+static void
+keep_task_handler (const GValue *message,
+                   GTask        *task,
+                   gpointer      user_data)
+{
+  GTask **kept = user_data;
+
+  g_assert_null (*kept);
+  *kept = g_object_ref (task);
+}
+
+/* A handler that never completes, a forced stop: the message in hand is
+ * discarded, the rest too, the counts add up when shutdown completes, and
+ * the handler's late failure counts nothing and signals nothing. */
+static void
+test_async_consumer_forced_stop (void)
+{
+  for (guint drain = 0; drain <= 1; drain++)
+    {
+      g_autoptr(FluidAsyncDispatcher) dispatcher = fluid_async_dispatcher_new (NULL, NULL, NULL);
+      g_autoptr(FluidWorker) worker = g_object_new (FLUID_TYPE_ASYNC_CONSUMER,
+                                                    "dispatcher", dispatcher,
+                                                    "stopping-grace-period", 0.05,
+                                                    "drain-on-stop", drain,
+                                                    NULL);
+      FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+      AsyncLog log = { g_string_new (NULL), 0, 0, 0 };
+      FailedLog failed = { 0, g_string_new (NULL) };
+      GTask *kept = NULL;
+
+      register_async (dispatcher, "good", &log, "good", FALSE);
+      fluid_async_dispatcher_register_handler (dispatcher, "stuck", keep_task_handler, &kept, NULL);
+      g_signal_connect (worker, "message-failed", G_CALLBACK (record_failed_cb), &failed);
+      for (int i = 0; i < 20; i++)
+        fluid_queue_consumer_send_string (consumer, i == 5 ? "stuck" : "good");
+      g_assert_true (fluid_test_startup (worker, NULL));
+      fluid_test_wait_until (kept != NULL);
+      g_assert_true (fluid_test_shutdown (worker, NULL));
+      g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
+
+      g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
+      g_assert_cmpuint (consumer_status_uint64 (worker, "processed"), ==, 5);
+      g_assert_cmpuint (consumer_status_uint64 (worker, "failed"), ==, 0);
+      g_assert_cmpuint (consumer_status_uint64 (worker, "discarded"), ==, 15);
+
+      g_task_return_new_error (kept, G_IO_ERROR, G_IO_ERROR_FAILED, "late");
+      g_clear_object (&kept);
+      fluid_test_settle (NULL);
+      g_assert_cmpuint (failed.signalled, ==, 0);
+      g_assert_cmpuint (consumer_status_uint64 (worker, "failed"), ==, 0);
+      g_assert_cmpuint (consumer_status_uint64 (worker, "discarded"), ==, 15);
+      g_string_free (log.calls, TRUE);
+      g_string_free (failed.failed, TRUE);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1487,6 +1635,8 @@ main (int   argc,
   g_test_add_func ("/async-dispatcher/error-now", test_async_dispatch_error_now);
   g_test_add_func ("/async-dispatcher/bad-input", test_async_dispatcher_bad_input);
   g_test_add_func ("/async-consumer/stops", test_async_consumer_stops);
+  g_test_add_func ("/async-consumer/failed-messages", test_async_consumer_failed_messages);
+  g_test_add_func ("/async-consumer/forced-stop", test_async_consumer_forced_stop);
   g_test_add_func ("/dispatcher/destroy-unregisters-on-replace",
                    test_dispatcher_destroy_unregisters_on_replace);
   g_test_add_func ("/dispatcher/destroy-registers", test_dispatcher_destroy_registers);

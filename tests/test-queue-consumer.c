@@ -1210,6 +1210,655 @@ test_consumer_on_its_thread (void)
   g_main_context_unref (tc.context);
 }
 
+/* Accounting after a forced stop */
+
+/* A worker whose on_message completes on a later main-loop iteration,
+ * until the message numbered @stuck_at: that one it keeps, and neither
+ * completes nor cancels; the test completes it late with
+ * test_stuck_worker_complete_late(). Messages are ints. */
+#define TEST_TYPE_STUCK_WORKER (test_stuck_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TestStuckWorker, test_stuck_worker, TEST, STUCK_WORKER, FluidQueueConsumerWorker)
+
+struct _TestStuckWorker
+{
+  FluidQueueConsumerWorker parent_instance;
+
+  int    stuck_at;
+  GTask *stuck;       /* the task of the message it keeps */
+  guint  completed;   /* messages completed (successfully) */
+};
+
+G_DEFINE_FINAL_TYPE (TestStuckWorker, test_stuck_worker, FLUID_TYPE_QUEUE_CONSUMER_WORKER)
+
+static gboolean
+test_stuck_worker_complete_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  TestStuckWorker *self = g_task_get_source_object (task);
+
+  self->completed++;
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_stuck_worker_on_message_async (FluidQueueConsumerWorker *worker,
+                                    const GValue             *message,
+                                    GCancellable             *cancellable,
+                                    GAsyncReadyCallback       callback,
+                                    gpointer                  user_data)
+{
+  TestStuckWorker *self = TEST_STUCK_WORKER (worker);
+  /* Without the cancellable: the handler ignores the forced stop. */
+  GTask *task = g_task_new (worker, NULL, callback, user_data);
+
+  if (g_value_get_int (message) == self->stuck_at)
+    {
+      g_assert_null (self->stuck);
+      self->stuck = task;
+      return;
+    }
+  g_idle_add_full (G_PRIORITY_DEFAULT, test_stuck_worker_complete_cb, task, g_object_unref);
+}
+
+static gboolean
+test_stuck_worker_on_message_finish (FluidQueueConsumerWorker  *worker,
+                                     GAsyncResult              *result,
+                                     GError                   **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+test_stuck_worker_class_init (TestStuckWorkerClass *klass)
+{
+  FluidQueueConsumerWorkerClass *worker_class = FLUID_QUEUE_CONSUMER_WORKER_CLASS (klass);
+
+  worker_class->on_message_async = test_stuck_worker_on_message_async;
+  worker_class->on_message_finish = test_stuck_worker_on_message_finish;
+}
+
+static void
+test_stuck_worker_init (TestStuckWorker *self)
+{
+  self->stuck_at = -1;
+}
+
+static TestStuckWorker *
+test_stuck_worker_new (int    stuck_at,
+                       double grace_period)
+{
+  TestStuckWorker *self = g_object_new (TEST_TYPE_STUCK_WORKER,
+                                        "stopping-grace-period", grace_period,
+                                        NULL);
+
+  self->stuck_at = stuck_at;
+  return self;
+}
+
+/* Completes the kept message late, after the worker stopped, with an
+ * error when @fail. */
+static void
+test_stuck_worker_complete_late (TestStuckWorker *self,
+                                 gboolean         fail)
+{
+  GTask *task = g_steal_pointer (&self->stuck);
+
+  g_assert_nonnull (task);
+  if (fail)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "late failure");
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+typedef struct
+{
+  guint64 processed;
+  guint64 discarded;
+  guint64 failed;
+  guint   queue_size;
+  gboolean done;
+} Counts;
+
+static void
+read_counts (FluidWorker *worker,
+             Counts      *counts)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+
+  counts->processed = counts->discarded = counts->failed = 0;
+  g_variant_lookup (status, "processed", "t", &counts->processed);
+  g_variant_lookup (status, "discarded", "t", &counts->discarded);
+  g_variant_lookup (status, "failed", "t", &counts->failed);
+  counts->queue_size = fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (worker));
+}
+
+static void
+shutdown_read_counts_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Counts *counts = user_data;
+
+  g_assert_true (fluid_worker_shutdown_finish (FLUID_WORKER (source), result, NULL));
+  /* What the consumer reports the moment shutdown completes. */
+  counts->discarded = fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (source));
+  counts->queue_size = fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (source));
+  counts->done = TRUE;
+}
+
+/* Bug 4: 1000 queued, an on_message that never completes, a short grace
+ * period: once the forced shutdown completes, every message is processed,
+ * failed or discarded, exactly once, the queue is empty, and the late
+ * completion of the message in hand counts nothing twice. */
+static void
+test_forced_stop_accounting (void)
+{
+  for (guint late_fail = 0; late_fail <= 1; late_fail++)
+    for (guint drain = 0; drain <= 1; drain++)
+      {
+        g_autoptr(TestStuckWorker) worker = test_stuck_worker_new (10, 0.05);
+        FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+        Counts at_shutdown = { 0 }, counts = { 0 }, after = { 0 };
+
+        fluid_queue_consumer_set_drain_on_stop (consumer, drain);
+        for (int i = 0; i < 1000; i++)
+          send_int (consumer, i);
+        g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
+        fluid_test_wait_until (worker->stuck != NULL);
+
+        fluid_worker_shutdown_async (FLUID_WORKER (worker), NULL, shutdown_read_counts_cb, &at_shutdown);
+        fluid_test_wait_until (at_shutdown.done);
+        g_assert_cmpint (fluid_worker_get_state (FLUID_WORKER (worker)), ==,
+                         FLUID_WORKER_STATE_FORCE_STOPPED);
+        g_assert_cmpuint (at_shutdown.queue_size, ==, 0);
+
+        read_counts (FLUID_WORKER (worker), &counts);
+        g_assert_cmpuint (counts.queue_size, ==, 0);
+        /* The ten completed; the one in hand was not. */
+        g_assert_cmpuint (counts.processed, ==, worker->completed);
+        g_assert_cmpuint (counts.processed, ==, 10);
+        g_assert_cmpuint (counts.failed, ==, 0);
+        g_assert_cmpuint (at_shutdown.discarded, ==, counts.discarded);
+        g_assert_cmpuint (counts.processed + counts.failed + counts.discarded, ==, 1000);
+
+        /* The late completion counts nothing twice. */
+        test_stuck_worker_complete_late (worker, late_fail);
+        fluid_test_settle (NULL);
+        read_counts (FLUID_WORKER (worker), &after);
+        g_assert_cmpuint (after.processed, ==, counts.processed);
+        g_assert_cmpuint (after.failed, ==, counts.failed);
+        g_assert_cmpuint (after.discarded, ==, counts.discarded);
+        g_assert_cmpuint (after.queue_size, ==, 0);
+
+        /* Sent after the stop: discarded. */
+        send_int (consumer, 1000);
+        read_counts (FLUID_WORKER (worker), &after);
+        g_assert_cmpuint (after.processed + after.failed + after.discarded, ==, 1001);
+      }
+}
+
+/* Failures: every message ends processed, failed or discarded */
+
+/* A worker whose on_message completes on a later iteration, failing the
+ * messages that are multiples of @fail_every (an int message), and keeping
+ * the one numbered @stuck_at forever. Records the fate of each message. */
+#define TEST_TYPE_FATE_WORKER (test_fate_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TestFateWorker, test_fate_worker, TEST, FATE_WORKER, FluidQueueConsumerWorker)
+
+#define N_FATE 400
+
+struct _TestFateWorker
+{
+  FluidQueueConsumerWorker parent_instance;
+
+  int     fail_every;
+  int     stuck_at;
+  int     stop_at;           /* gracefully stop when handling it */
+  GTask  *stuck;
+  guint8  ok[N_FATE];
+  guint8  err[N_FATE];
+  guint8  signalled[N_FATE]; /* ::message-failed */
+  guint   n_signalled;
+};
+
+G_DEFINE_FINAL_TYPE (TestFateWorker, test_fate_worker, FLUID_TYPE_QUEUE_CONSUMER_WORKER)
+
+static gboolean
+test_fate_worker_complete_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  TestFateWorker *self = g_task_get_source_object (task);
+  int value = GPOINTER_TO_INT (g_task_get_task_data (task));
+
+  if (self->fail_every > 0 && value % self->fail_every == 0)
+    {
+      self->err[value]++;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "bad message %d", value);
+    }
+  else
+    {
+      self->ok[value]++;
+      g_task_return_boolean (task, TRUE);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_fate_worker_on_message_async (FluidQueueConsumerWorker *worker,
+                                   const GValue             *message,
+                                   GCancellable             *cancellable,
+                                   GAsyncReadyCallback       callback,
+                                   gpointer                  user_data)
+{
+  TestFateWorker *self = TEST_FATE_WORKER (worker);
+  GTask *task = g_task_new (worker, NULL, callback, user_data);
+  int value = g_value_get_int (message);
+
+  g_task_set_task_data (task, GINT_TO_POINTER (value), NULL);
+  if (value == self->stop_at)
+    fluid_worker_gracefully_stop (FLUID_WORKER (worker));
+  if (value == self->stuck_at)
+    {
+      self->stuck = task;
+      return;
+    }
+  g_idle_add_full (G_PRIORITY_DEFAULT, test_fate_worker_complete_cb, task, g_object_unref);
+}
+
+static gboolean
+test_fate_worker_on_message_finish (FluidQueueConsumerWorker  *worker,
+                                    GAsyncResult              *result,
+                                    GError                   **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+test_fate_worker_class_init (TestFateWorkerClass *klass)
+{
+  FluidQueueConsumerWorkerClass *worker_class = FLUID_QUEUE_CONSUMER_WORKER_CLASS (klass);
+
+  worker_class->on_message_async = test_fate_worker_on_message_async;
+  worker_class->on_message_finish = test_fate_worker_on_message_finish;
+}
+
+static void
+test_fate_worker_init (TestFateWorker *self)
+{
+  self->stuck_at = -1;
+  self->stop_at = -1;
+}
+
+static void
+fate_message_failed_cb (FluidQueueConsumer *consumer,
+                        const GValue       *message,
+                        const GError       *error,
+                        gpointer            user_data)
+{
+  TestFateWorker *self = TEST_FATE_WORKER (consumer);
+  int value = g_value_get_int (message);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpint (self->err[value], ==, 1);
+  /* Counted before the signal. */
+  g_assert_cmpuint (status_uint64 (FLUID_WORKER (consumer), "failed"), ==, self->n_signalled + 1);
+  self->signalled[value]++;
+  self->n_signalled++;
+}
+
+typedef enum
+{
+  FATE_STOP_GRACEFUL,   /* a graceful stop while handling message 100 */
+  FATE_STOP_FORCED,     /* message 100 never completes; forced stop */
+  FATE_STOP_NONE,       /* runs until a failure stops it, or until shutdown */
+} FateStop;
+
+/* Sends N_FATE messages, lets the worker run as @stop says, and checks
+ * that every message ended in exactly one of processed, failed and
+ * discarded, when shutdown completes and after. */
+static void
+check_fates (gboolean drain,
+             gboolean stop_on_failure,
+             FateStop stop)
+{
+  g_autoptr(TestFateWorker) worker = g_object_new (TEST_TYPE_FATE_WORKER,
+                                                   "stopping-grace-period", 0.05,
+                                                   NULL);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  g_autoptr(GError) error = NULL;
+  guint64 processed, failed, discarded;
+  guint n_ok = 0, n_err = 0;
+  gboolean ok;
+
+  g_test_message ("drain %d, stop-on-failure %d, stop %d", drain, stop_on_failure, stop);
+  worker->fail_every = 7;
+  if (stop == FATE_STOP_GRACEFUL)
+    worker->stop_at = 100;
+  else if (stop == FATE_STOP_FORCED)
+    worker->stuck_at = 100;
+  fluid_queue_consumer_set_drain_on_stop (consumer, drain);
+  g_object_set (worker, "stop-on-failure", stop_on_failure, NULL);
+  g_signal_connect (worker, "message-failed", G_CALLBACK (fate_message_failed_cb), NULL);
+
+  for (int i = 0; i < N_FATE; i++)
+    send_int (consumer, i);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
+
+  if (stop == FATE_STOP_FORCED)
+    {
+      fluid_test_wait_until (worker->stuck != NULL || fluid_worker_is_stopped (FLUID_WORKER (worker)));
+      ok = fluid_test_shutdown (FLUID_WORKER (worker), &error);
+    }
+  else if (stop == FATE_STOP_NONE && !stop_on_failure)
+    {
+      fluid_test_wait_until (fluid_queue_consumer_get_queue_size (consumer) == 0 &&
+                             status_uint64 (FLUID_WORKER (worker), "processed") +
+                             status_uint64 (FLUID_WORKER (worker), "failed") == N_FATE);
+      ok = fluid_test_shutdown (FLUID_WORKER (worker), &error);
+    }
+  else
+    ok = fluid_test_wait_for_shutdown (FLUID_WORKER (worker), &error);
+
+  /* Message 0 fails first (0 % 7 == 0): with stop-on-failure, it ends the
+   * worker with its error, exit code 2. */
+  if (stop_on_failure)
+    {
+      g_assert_false (ok);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (worker)), ==, 2);
+      g_assert_cmpstr (fluid_worker_get_stop_reason (FLUID_WORKER (worker)), ==, "bad message 0");
+      g_assert_cmpuint (worker->n_signalled, ==, 1);
+    }
+  else
+    {
+      g_assert_true (ok);
+      g_assert_no_error (error);
+      g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (worker)), ==,
+                       stop == FATE_STOP_FORCED ? 1 : 0);
+    }
+
+  processed = status_uint64 (FLUID_WORKER (worker), "processed");
+  failed = status_uint64 (FLUID_WORKER (worker), "failed");
+  discarded = status_uint64 (FLUID_WORKER (worker), "discarded");
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
+
+  for (guint i = 0; i < N_FATE; i++)
+    {
+      /* Handled at most once, and signalled exactly when it failed. */
+      g_assert_cmpuint (worker->ok[i] + worker->err[i], <=, 1);
+      g_assert_cmpuint (worker->signalled[i], ==, worker->err[i]);
+      n_ok += worker->ok[i];
+      n_err += worker->err[i];
+    }
+  g_assert_cmpuint (processed, ==, n_ok);
+  g_assert_cmpuint (failed, ==, n_err);
+  g_assert_cmpuint (processed + failed + discarded, ==, N_FATE);
+
+  if (stop == FATE_STOP_GRACEFUL && !stop_on_failure)
+    {
+      /* Handled up to the stop, and with drain-on-stop every message. */
+      g_assert_cmpuint (processed + failed, ==, drain ? N_FATE : 101);
+    }
+  if (stop == FATE_STOP_FORCED && !stop_on_failure)
+    {
+      /* 0..99 handled; 100, in hand, and the rest discarded. */
+      g_assert_cmpuint (processed + failed, ==, 100);
+      g_assert_cmpuint (discarded, ==, N_FATE - 100);
+    }
+
+  /* A late completion of the message in hand counts nothing twice. */
+  if (worker->stuck != NULL)
+    {
+      GTask *task = g_steal_pointer (&worker->stuck);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "late");
+      g_object_unref (task);
+      fluid_test_settle (NULL);
+      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "failed"), ==, failed);
+      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "discarded"), ==, discarded);
+      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "processed"), ==, processed);
+    }
+  fluid_test_settle (NULL);
+  g_assert_cmpuint (worker->n_signalled, ==, failed);
+}
+
+static void
+test_fates (void)
+{
+  for (guint drain = 0; drain <= 1; drain++)
+    for (guint stop_on_failure = 0; stop_on_failure <= 1; stop_on_failure++)
+      for (FateStop stop = FATE_STOP_GRACEFUL; stop <= FATE_STOP_NONE; stop++)
+        check_fates (drain, stop_on_failure, stop);
+}
+
+/* stop-on-failure: TRUE by default, read-write, notified once per
+ * change, changeable while the worker runs. */
+static void
+test_stop_on_failure_property (void)
+{
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (NULL, NULL, NULL);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (worker), "stop-on-failure");
+  guint notified = 0;
+  gboolean value = FALSE;
+
+  g_assert_nonnull (pspec);
+  g_assert_true (pspec->flags & G_PARAM_READWRITE);
+  g_assert_false (pspec->flags & G_PARAM_CONSTRUCT_ONLY);
+  g_assert_true (fluid_queue_consumer_get_stop_on_failure (consumer));
+  g_signal_connect (worker, "notify::stop-on-failure", G_CALLBACK (count_notify_cb), &notified);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_object_set (worker, "stop-on-failure", FALSE, NULL);
+  g_object_get (worker, "stop-on-failure", &value, NULL);
+  g_assert_false (value);
+  g_assert_cmpuint (notified, ==, 1);
+  fluid_queue_consumer_set_stop_on_failure (consumer, FALSE);
+  g_assert_cmpuint (notified, ==, 1);
+  fluid_queue_consumer_set_stop_on_failure (consumer, TRUE);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_cmpuint (status_uint64 (worker, "failed"), ==, 0);
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_QUEUE_CONSUMER*");
+  fluid_queue_consumer_set_stop_on_failure (NULL, TRUE);
+  g_test_assert_expected_messages ();
+}
+
+static void
+fail_on_third (FluidQueueConsumerWorker *worker,
+               const GValue             *message,
+               gpointer                  user_data)
+{
+  guint *count = user_data;
+
+  if (++(*count) == 3)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                                     "third");
+
+      fluid_worker_fail (FLUID_WORKER (worker), error);
+    }
+}
+
+/* A FluidMessageFunc fails its worker with fluid_worker_fail(): exit code
+ * 2 and that error; its message, in hand, is discarded, not failed. */
+static void
+test_message_func_fails_worker (void)
+{
+  guint count = 0;
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (fail_on_third, &count, NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 10; i++)
+    send_int (FLUID_QUEUE_CONSUMER (worker), i);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
+  g_assert_cmpuint (count, ==, 3);
+  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, 2);
+  g_assert_cmpuint (status_uint64 (worker, "failed"), ==, 0);
+  g_assert_cmpuint (status_uint64 (worker, "discarded"), ==, 8);
+}
+
+/* A base consumer (no pump) reports `failed` too. */
+static void
+test_failed_key_everywhere (void)
+{
+  g_autoptr(FluidWorker) idle = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+
+  g_assert_cmpuint (status_uint64 (idle, "failed"), ==, 0);
+}
+
+/* 8 producers send while the consumer, failing some messages, is stopped
+ * mid-stream: once the producers are done, every message sent ended in
+ * exactly one of the three counts. */
+#define N_FLOOD_THREADS 8
+#define N_FLOOD_PER_THREAD 20000
+
+typedef struct
+{
+  FluidQueueConsumer *consumer;
+  guint               thread_index;
+  gint               *sent;
+} FloodProducer;
+
+static gpointer
+flood_producer_thread (gpointer data)
+{
+  FloodProducer *producer = data;
+
+  for (guint i = 0; i < N_FLOOD_PER_THREAD; i++)
+    {
+      GValue message = G_VALUE_INIT;
+
+      g_value_init (&message, G_TYPE_UINT64);
+      g_value_set_uint64 (&message, ((guint64) producer->thread_index << 32) | i);
+      fluid_queue_consumer_send (producer->consumer, &message);
+      g_atomic_int_inc (producer->sent);
+    }
+  g_object_unref (producer->consumer);
+  return NULL;
+}
+
+typedef struct
+{
+  GTask *task;
+  guint  handled;
+} FloodState;
+
+static gboolean
+flood_complete_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  guint64 value = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+  if (value % 11 == 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "multiple of 11");
+  else
+    g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+#define TEST_TYPE_FLOOD_WORKER (test_flood_worker_get_type ())
+G_DECLARE_FINAL_TYPE (TestFloodWorker, test_flood_worker, TEST, FLOOD_WORKER, FluidQueueConsumerWorker)
+
+struct _TestFloodWorker
+{
+  FluidQueueConsumerWorker parent_instance;
+  guint handled;
+};
+
+G_DEFINE_FINAL_TYPE (TestFloodWorker, test_flood_worker, FLUID_TYPE_QUEUE_CONSUMER_WORKER)
+
+static void
+test_flood_worker_on_message_async (FluidQueueConsumerWorker *worker,
+                                    const GValue             *message,
+                                    GCancellable             *cancellable,
+                                    GAsyncReadyCallback       callback,
+                                    gpointer                  user_data)
+{
+  GTask *task = g_task_new (worker, NULL, callback, user_data);
+  guint64 value = g_value_get_uint64 (message) & 0xffffffff;
+
+  TEST_FLOOD_WORKER (worker)->handled++;
+  g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) value), NULL);
+  /* Every other message completes at once, the others later. */
+  if (value % 2 == 0)
+    {
+      flood_complete_cb (task);
+      g_object_unref (task);
+    }
+  else
+    g_idle_add_full (G_PRIORITY_DEFAULT, flood_complete_cb, task, g_object_unref);
+}
+
+static void
+test_flood_worker_class_init (TestFloodWorkerClass *klass)
+{
+  FluidQueueConsumerWorkerClass *worker_class = FLUID_QUEUE_CONSUMER_WORKER_CLASS (klass);
+
+  worker_class->on_message_async = test_flood_worker_on_message_async;
+  worker_class->on_message_finish = test_fate_worker_on_message_finish;
+}
+
+static void
+test_flood_worker_init (TestFloodWorker *self)
+{
+}
+
+static void
+check_flood (gboolean drain,
+             gboolean force)
+{
+  g_autoptr(TestFloodWorker) worker = g_object_new (TEST_TYPE_FLOOD_WORKER,
+                                                    "stopping-grace-period", force ? 0.0 : 10.0,
+                                                    "stop-on-failure", FALSE,
+                                                    "drain-on-stop", drain,
+                                                    NULL);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  FloodProducer producers[N_FLOOD_THREADS];
+  GThread *threads[N_FLOOD_THREADS];
+  guint total = N_FLOOD_THREADS * N_FLOOD_PER_THREAD;
+  guint64 processed, failed, discarded;
+  gint sent = 0;
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
+  for (guint t = 0; t < N_FLOOD_THREADS; t++)
+    {
+      /* Each producer thread holds its own reference. */
+      producers[t] = (FloodProducer) { g_object_ref (consumer), t, &sent };
+      threads[t] = g_thread_new ("producer", flood_producer_thread, &producers[t]);
+    }
+  /* Stop in the middle of the flow. */
+  fluid_test_wait_until (worker->handled > 100 || (guint) g_atomic_int_get (&sent) == total);
+  fluid_test_shutdown (FLUID_WORKER (worker), NULL);
+  g_assert_true (fluid_worker_is_stopped (FLUID_WORKER (worker)));
+  for (guint t = 0; t < N_FLOOD_THREADS; t++)
+    g_thread_join (threads[t]);
+  fluid_test_settle (NULL);
+
+  processed = status_uint64 (FLUID_WORKER (worker), "processed");
+  failed = status_uint64 (FLUID_WORKER (worker), "failed");
+  discarded = status_uint64 (FLUID_WORKER (worker), "discarded");
+  g_test_message ("drain %d force %d: processed %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT
+                  " discarded %" G_GUINT64_FORMAT, drain, force, processed, failed, discarded);
+  g_assert_cmpuint (processed + failed, <=, worker->handled);
+  g_assert_cmpuint (worker->handled - (processed + failed), <=, 1);
+  g_assert_cmpuint (processed + failed + discarded, ==, total);
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
+}
+
+static void
+test_flood_stop (void)
+{
+  for (guint drain = 0; drain <= 1; drain++)
+    for (guint force = 0; force <= 1; force++)
+      check_flood (drain, force);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1241,6 +1890,12 @@ main (int   argc,
   g_test_add_func ("/queue-consumer/discarded-are-freed", test_discarded_are_freed);
   g_test_add_func ("/queue-consumer/consumer-on-its-thread", test_consumer_on_its_thread);
   g_test_add_func ("/queue-consumer/states-in-order", test_states_in_order);
+  g_test_add_func ("/queue-consumer/forced-stop-accounting", test_forced_stop_accounting);
+  g_test_add_func ("/queue-consumer/fates", test_fates);
+  g_test_add_func ("/queue-consumer/stop-on-failure-property", test_stop_on_failure_property);
+  g_test_add_func ("/queue-consumer/message-func-fails-worker", test_message_func_fails_worker);
+  g_test_add_func ("/queue-consumer/failed-key-everywhere", test_failed_key_everywhere);
+  g_test_add_func ("/queue-consumer/flood-stop", test_flood_stop);
 
   return g_test_run ();
 }
