@@ -193,8 +193,15 @@ fluid_worker_end_emission (FluidWorker *self,
     }
 }
 
-/* Stores @state and notifies it. Observers are told by
- * fluid_worker_tell_observers(), once the state's signal was emitted. */
+static void fluid_worker_tell_observers (FluidWorker      *self,
+                                         FluidWorkerState  state,
+                                         gboolean          own);
+
+/* Stores @state, tells the worker's own observers (those without a context
+ * of their own: the bookkeeping of the library's classes, such as a
+ * consumer's count of what it discarded), then notifies it: what user code
+ * sees of a state is complete. The other observers are told once the
+ * state's signal was emitted. */
 static void
 fluid_worker_set_state (FluidWorker      *self,
                         FluidWorkerState  state)
@@ -204,12 +211,15 @@ fluid_worker_set_state (FluidWorker      *self,
   fluid_mutex_lock (&priv->lock);
   g_atomic_int_set (&priv->state, state);
   fluid_mutex_unlock (&priv->lock);
+  fluid_worker_tell_observers (self, state, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
 }
 
+/* Tells the worker's own observers (@own) or the others of @state. */
 static void
 fluid_worker_tell_observers (FluidWorker      *self,
-                             FluidWorkerState  state)
+                             FluidWorkerState  state,
+                             gboolean          own)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidObserver *few[4];
@@ -223,10 +233,15 @@ fluid_worker_tell_observers (FluidWorker      *self,
   if (n_observers > G_N_ELEMENTS (few))
     observers = g_new (FluidObserver *, n_observers);
   n_observers = 0;
-  if (priv->observer != NULL)
+  if (priv->observer != NULL && fluid_observer_has_context (priv->observer) != own)
     observers[n_observers++] = fluid_observer_ref (priv->observer);
   for (guint i = 0; priv->more_observers != NULL && i < priv->more_observers->len; i++)
-    observers[n_observers++] = fluid_observer_ref (g_ptr_array_index (priv->more_observers, i));
+    {
+      FluidObserver *observer = g_ptr_array_index (priv->more_observers, i);
+
+      if (fluid_observer_has_context (observer) != own)
+        observers[n_observers++] = fluid_observer_ref (observer);
+    }
   fluid_mutex_unlock (&priv->lock);
 
   for (guint i = 0; i < n_observers; i++)
@@ -273,6 +288,30 @@ fluid_worker_describe_end (FluidWorker  *self,
   if (error != NULL)
     return g_strdup (error->message);
   return g_strdup (priv->normal_reason != NULL ? priv->normal_reason : "normal shutdown");
+}
+
+static void
+fluid_worker_complete_waiters_cb (GObject  *subject,
+                                  guint     event,
+                                  gpointer  user_data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (FLUID_WORKER (subject));
+
+  fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
+}
+
+/* Completes the waiters once every observer told of the end on this
+ * thread has run, even those queued behind a delivery further up the
+ * stack: a consumer's final counts are in before its shutdown completes. */
+static void
+fluid_worker_complete_waiters_after_observers (FluidWorker      *self,
+                                               FluidWorkerState  state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+  FluidObserver *observer = fluid_observer_new (NULL, fluid_worker_complete_waiters_cb, NULL);
+
+  fluid_observer_notify (observer, G_OBJECT (self), priv->context, state);
+  fluid_observer_unref (observer);
 }
 
 /* Ends the lifecycle, once: sets the outcome and the final state, emits
@@ -333,8 +372,8 @@ fluid_worker_finish (FluidWorker *self,
     fluid_pending_queue_complete (&priv->sleepers, FALSE, NULL);
 
   g_signal_emit (self, fluid_worker_signals[SIGNAL_STOPPED], 0, priv->stop_reason, exit_code);
-  fluid_worker_tell_observers (self, state);
-  fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
+  fluid_worker_tell_observers (self, state, FALSE);
+  fluid_worker_complete_waiters_after_observers (self, state);
   fluid_worker_end_emission (self, outer_depth);
 
   /* The reference taken by fluid_worker_start_running(); @self may go. */
@@ -546,7 +585,7 @@ fluid_worker_enter_stopping (FluidWorker *self)
   fluid_worker_set_state (self, FLUID_WORKER_STATE_STOPPING);
   g_signal_emit (self, fluid_worker_signals[SIGNAL_STOPPING], 0);
   fluid_pending_queue_wake_soon (&priv->sleepers);
-  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_STOPPING);
+  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_STOPPING, FALSE);
   fluid_worker_end_emission (self, outer_depth);
 }
 
@@ -581,7 +620,7 @@ fluid_worker_start_running (FluidWorker *self,
   fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
   fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "started running");
   g_signal_emit (self, fluid_worker_signals[SIGNAL_STARTED], 0);
-  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_RUNNING);
+  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_RUNNING, FALSE);
   if (task != NULL)
     g_task_return_boolean (task, TRUE);
   fluid_worker_end_emission (self, outer_depth);

@@ -92,6 +92,14 @@ fluid_observer_unref (FluidObserver *observer)
   g_free (observer);
 }
 
+/* Whether the observer is told on a context of its own, rather than on
+ * its subject's. */
+gboolean
+fluid_observer_has_context (FluidObserver *observer)
+{
+  return observer->context != NULL;
+}
+
 /* No event is delivered once this returns on the observer's thread. */
 void
 fluid_observer_cancel (FluidObserver *observer)

@@ -1047,7 +1047,8 @@ fluid_worker_get_exit_code (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return fluid_worker_is_stopped (self) ? priv->exit_code : -1;
+  /* Set once, before the worker's last change of state is told. */
+  return priv->exit_code;
 }
 
 /**
@@ -1070,7 +1071,7 @@ fluid_worker_get_stop_reason (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return fluid_worker_is_stopped (self) ? priv->stop_reason : NULL;
+  return priv->stop_reason;
 }
 
 /**

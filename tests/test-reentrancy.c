@@ -457,6 +457,73 @@ test_destroy_notify_calls_back (void)
   fluid_test_settle (NULL);
 }
 
+/* What user code sees of the end is complete: inside notify::exit-code
+ * the exit code is readable, and a consumer's ::stopped handler and
+ * notify::state handlers see its final counts and an empty queue. */
+
+static void
+read_exit_code_cb (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  *(int *) user_data = fluid_worker_get_exit_code (FLUID_WORKER (object));
+}
+
+typedef struct
+{
+  guint   handled;
+  guint64 discarded_at_stopped;
+  guint   queue_size_at_stopped;
+} EndCounts;
+
+static void
+fail_on_first_message (FluidQueueConsumerWorker *worker,
+                       const GValue             *message,
+                       gpointer                  user_data)
+{
+  EndCounts *counts = user_data;
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "raised");
+
+  if (counts->handled++ == 0)
+    fluid_worker_fail (FLUID_WORKER (worker), error);
+}
+
+static void
+consumer_stopped_cb (FluidWorker *worker,
+                     const char  *reason,
+                     int          exit_code,
+                     gpointer     user_data)
+{
+  EndCounts *counts = user_data;
+
+  counts->discarded_at_stopped = fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (worker));
+  counts->queue_size_at_stopped = fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (worker));
+}
+
+static void
+test_end_seen_complete (void)
+{
+  EndCounts counts = { 0 };
+  g_autoptr(FluidWorker) consumer = fluid_queue_consumer_worker_new (fail_on_first_message,
+                                                                     &counts, NULL);
+  int exit_code_seen = -5;
+  enum { N_MESSAGES = 100 };
+
+  g_signal_connect (consumer, "notify::exit-code", G_CALLBACK (read_exit_code_cb), &exit_code_seen);
+  g_signal_connect (consumer, "stopped", G_CALLBACK (consumer_stopped_cb), &counts);
+  for (guint i = 0; i < N_MESSAGES; i++)
+    fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (consumer), "message");
+
+  g_assert_true (fluid_test_startup (consumer, NULL));
+  g_assert_false (fluid_test_wait_for_shutdown (consumer, NULL));
+  g_assert_cmpint (exit_code_seen, ==, FLUID_EXIT_CODE_ERROR);
+  g_assert_cmpuint (counts.queue_size_at_stopped, ==, 0);
+  /* The failing message was in hand: discarded, as everything after it. */
+  g_assert_cmpuint (counts.discarded_at_stopped, ==, N_MESSAGES - counts.handled + 1);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (FLUID_QUEUE_CONSUMER (consumer)), ==,
+                    counts.discarded_at_stopped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -475,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/reentrancy/fail-bad-input", test_fail_bad_input);
   g_test_add_func ("/reentrancy/fail-from-worker-function", test_fail_from_worker_function);
   g_test_add_func ("/reentrancy/destroy-notify-calls-back", test_destroy_notify_calls_back);
+  g_test_add_func ("/reentrancy/end-seen-complete", test_end_seen_complete);
 
   return g_test_run ();
 }
