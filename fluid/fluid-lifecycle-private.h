@@ -93,10 +93,6 @@ FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);
 typedef void (* FluidWorkerCall) (FluidWorker *self,
                                   gpointer     data);
 
-void          fluid_worker_log                         (FluidWorker      *self,
-                                                        GLogLevelFlags    level,
-                                                        const char       *format,
-                                                        ...) G_GNUC_PRINTF (3, 4);
 void          fluid_worker_invoke                      (FluidWorker      *self,
                                                         FluidWorkerCall   func,
                                                         gpointer          data,

@@ -11,6 +11,13 @@
 G_BEGIN_DECLS
 
 GMainContext  *fluid_worker_get_context      (FluidWorker *self);
+
+/* Logs "NAME message" in the Fluid domain, structured, with the field
+ * FLUID_WORKER; not even formatted when the default writer would drop it. */
+void           fluid_worker_log              (FluidWorker    *self,
+                                              GLogLevelFlags  level,
+                                              const char     *format,
+                                              ...) G_GNUC_PRINTF (3, 4);
 void           fluid_worker_set_stop_reason  (FluidWorker *self,
                                               const char  *reason);
 void           fluid_worker_start            (FluidWorker *self);

@@ -162,7 +162,7 @@ fluid_workers_stop_for_child (FluidWorkers *self,
     why = g_strdup (reason);
   else
     why = g_strdup_printf ("child %s stopped: %s", fluid_worker_get_name (child), reason);
-  g_debug ("%s: %s; stopping the group", fluid_worker_get_name (worker), why);
+  fluid_worker_log (worker, G_LOG_LEVEL_DEBUG, "%s; stopping the group", why);
   priv->stopped_for_child = TRUE;
   fluid_worker_set_stop_reason (worker, why);
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (worker);

@@ -171,6 +171,91 @@ bench_group_failure_detect (void)
   g_print ("group_failure_detect_max_iterations %u\n", max_iterations);
 }
 
+/* The worker the tutorial teaches: a subclass whose run_async loops on
+ * fluid_worker_sleep_async() with a GTask, as examples/simple-worker.c. */
+#define BENCH_TYPE_TASK_WORKER (bench_task_worker_get_type ())
+G_DECLARE_FINAL_TYPE (BenchTaskWorker, bench_task_worker, BENCH, TASK_WORKER, FluidWorker)
+
+struct _BenchTaskWorker
+{
+  FluidWorker parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchTaskWorker, bench_task_worker, FLUID_TYPE_WORKER)
+
+static void bench_task_worker_loop (GTask *task);
+
+static void
+bench_task_worker_slept_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error) && error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  bench_task_worker_loop (task);
+}
+
+static void
+bench_task_worker_loop (GTask *task)
+{
+  FluidWorker *worker = g_task_get_source_object (task);
+
+  if (!fluid_worker_is_running (worker))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  fluid_worker_sleep_async (worker, 1.0, g_task_get_cancellable (task),
+                            bench_task_worker_slept_cb, task);
+}
+
+static void
+bench_task_worker_run_async (FluidWorker         *worker,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = g_task_new (worker, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, bench_task_worker_run_async);
+  bench_task_worker_loop (task);
+}
+
+static gboolean
+bench_task_worker_run_finish (FluidWorker   *worker,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+bench_task_worker_class_init (BenchTaskWorkerClass *klass)
+{
+  FLUID_WORKER_CLASS (klass)->run_async = bench_task_worker_run_async;
+  FLUID_WORKER_CLASS (klass)->run_finish = bench_task_worker_run_finish;
+}
+
+static void
+bench_task_worker_init (BenchTaskWorker *self)
+{
+}
+
+typedef struct
+{
+  double start_ms;
+  double shutdown_ms;
+  double rss_per_worker;
+} GroupFigures;
+
 static void
 idle_tick (FluidWorker *worker,
            gpointer     user_data)
@@ -181,10 +266,12 @@ idle_tick (FluidWorker *worker,
  * function, so that each only sleeps with fluid_worker_sleep_async(1.0) in
  * a loop (FluidTestWorker would add the GTasks of its counting on_startup
  * and on_shutdown hooks to every child). */
-static void
+static GroupFigures
 bench_start_shutdown (guint    n,
-                      gboolean report_rss)
+                      gboolean report_rss,
+                      gboolean task_workers)
 {
+  GroupFigures figures;
   g_autoptr(FluidWorkers) group = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   gsize rss_before, rss_peak;
@@ -199,7 +286,8 @@ bench_start_shutdown (guint    n,
   group = fluid_workers_new ();
   for (guint i = 0; i < n; i++)
     {
-      FluidWorker *child = fluid_worker_function_new (1.0, idle_tick, NULL, NULL);
+      FluidWorker *child = task_workers ? g_object_new (BENCH_TYPE_TASK_WORKER, NULL)
+                                        : fluid_worker_function_new (1.0, idle_tick, NULL, NULL);
 
       fluid_workers_add_worker (group, child);
       g_object_unref (child);
@@ -231,34 +319,55 @@ bench_start_shutdown (guint    n,
   g_assert_true (fluid_worker_shutdown_finish (FLUID_WORKER (group), result, NULL));
   g_assert_cmpint (fluid_worker_get_state (FLUID_WORKER (group)), ==, FLUID_WORKER_STATE_STOPPED);
 
-  g_print ("start_%u_workers_ms %.2f\n", n, start_ms);
-  g_print ("shutdown_%u_workers_ms %.2f\n", n, (stopped - started) / 1000.0);
+  figures.start_ms = start_ms;
+  figures.shutdown_ms = (stopped - started) / 1000.0;
+  figures.rss_per_worker = (double) (rss_peak - rss_before) / n;
   if (report_rss)
-    g_print ("rss_per_worker_bytes %.0f\n", (double) (rss_peak - rss_before) / n);
+    {
+      const char *kind = task_workers ? "task_" : "";
+
+      g_print ("start_%u_%sworkers_ms %.2f\n", n, kind, figures.start_ms);
+      g_print ("shutdown_%u_%sworkers_ms %.2f\n", n, kind, figures.shutdown_ms);
+      g_print ("rss_per_%sworker_bytes %.0f\n", kind, figures.rss_per_worker);
+    }
   else
-    g_print ("rss_per_worker_bytes_%u %.0f\n", n, (double) (rss_peak - rss_before) / n);
+    {
+      g_print ("start_%u_workers_ms %.2f\n", n, figures.start_ms);
+      g_print ("shutdown_%u_workers_ms %.2f\n", n, figures.shutdown_ms);
+      g_print ("rss_per_worker_bytes_%u %.0f\n", n, figures.rss_per_worker);
+    }
 
   g_clear_object (&result);
   g_clear_object (&group);
   drain ();
+  return figures;
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  GroupFigures function, task;
+
   g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
 
-  /* "bench-workers N" measures a group of N children only, for profiling. */
+  /* "bench-workers N [task]" measures a group of N children only, for profiling. */
   if (argc > 1)
     {
-      bench_start_shutdown ((guint) g_ascii_strtoull (argv[1], NULL, 10), FALSE);
+      bench_start_shutdown ((guint) g_ascii_strtoull (argv[1], NULL, 10), FALSE,
+                            argc > 2 && g_str_equal (argv[2], "task"));
       return 0;
     }
 
   bench_supervisor_detect ();
   bench_group_failure_detect ();
-  bench_start_shutdown (10000, TRUE);
-  bench_start_shutdown (100000, FALSE);
+  function = bench_start_shutdown (10000, TRUE, FALSE);
+  /* The GTask-based subclass the tutorial teaches, against the library's
+   * own FluidWorkerFunction, in the same run. */
+  task = bench_start_shutdown (10000, TRUE, TRUE);
+  g_print ("task_vs_function_start_ratio %.2f\n", task.start_ms / function.start_ms);
+  g_print ("task_vs_function_shutdown_ratio %.2f\n", task.shutdown_ms / function.shutdown_ms);
+  g_print ("task_vs_function_rss_ratio %.2f\n", task.rss_per_worker / function.rss_per_worker);
+  bench_start_shutdown (100000, FALSE, FALSE);
   return 0;
 }
