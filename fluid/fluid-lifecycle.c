@@ -308,7 +308,8 @@ fluid_worker_complete_waiters_after_observers (FluidWorker      *self,
                                                FluidWorkerState  state)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidObserver *observer = fluid_observer_new (NULL, fluid_worker_complete_waiters_cb, NULL);
+  FluidObserver *observer = fluid_observer_new (NULL, FLUID_OBSERVER_ALL_EVENTS,
+                                                fluid_worker_complete_waiters_cb, NULL);
 
   fluid_observer_notify (observer, G_OBJECT (self), priv->context, state);
   fluid_observer_unref (observer);
@@ -779,12 +780,14 @@ fluid_worker_request_shutdown (FluidWorker *self)
 FluidObserver *
 fluid_worker_observe (FluidWorker             *self,
                       GMainContext            *context,
+                      guint                    states,
                       FluidWorkerObserverFunc  func,
                       gpointer                 user_data,
                       FluidWorkerState        *out_state)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidObserver *observer = fluid_observer_new (context, (FluidObserverFunc) func, user_data);
+  FluidObserver *observer = fluid_observer_new (context, states, (FluidObserverFunc) func,
+                                                user_data);
 
   fluid_mutex_lock (&priv->lock);
   if (priv->observer == NULL)
@@ -817,4 +820,45 @@ fluid_worker_unobserve (FluidWorker   *self,
   else if (priv->more_observers != NULL)
     g_ptr_array_remove_fast (priv->more_observers, observer);
   fluid_mutex_unlock (&priv->lock);
+}
+
+/* The worker's own cancellable was cancelled (by a forced stop, or by the
+ * program): the sleeps given it end. On the worker's context. */
+static void
+fluid_worker_cancel_own_sleepers (FluidWorker *self,
+                                  gpointer     data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+  GList *l = priv->sleepers.head;
+
+  while (l != NULL)
+    {
+      FluidPending *pending = l->data;
+
+      l = l->next;
+      if (pending->on_owner_cancellable)
+        fluid_pending_complete (pending, FALSE,
+                                g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "Operation was cancelled"));
+    }
+}
+
+/* Any thread: the cancelling one. */
+static void
+fluid_worker_own_cancelled_cb (GCancellable *cancellable,
+                               gpointer      user_data)
+{
+  fluid_worker_invoke (user_data, fluid_worker_cancel_own_sleepers, NULL, NULL);
+}
+
+/* Watches the worker's cancellable, just created, for the sleeps given it;
+ * disconnected when the worker is finalized. */
+void
+fluid_worker_watch_own_cancellable (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  priv->cancelled_id = g_cancellable_connect (priv->cancellable,
+                                              G_CALLBACK (fluid_worker_own_cancelled_cb),
+                                              self, NULL);
 }

@@ -15,7 +15,12 @@ typedef void (* FluidObserverFunc) (GObject  *subject,
                                     guint     event,
                                     gpointer  user_data);
 
+/* The bit of @event in a mask of the events an observer wants. */
+#define FLUID_OBSERVER_EVENT(event) (1u << (event))
+#define FLUID_OBSERVER_ALL_EVENTS   (~0u)
+
 FluidObserver *fluid_observer_new    (GMainContext      *context,
+                                      guint              events,
                                       FluidObserverFunc  func,
                                       gpointer           user_data);
 FluidObserver *fluid_observer_ref    (FluidObserver     *observer);

@@ -29,6 +29,7 @@ struct _FluidObserver
                                    * that sanitizers see */
   int                cancelled;   /* atomic */
   GMainContext      *context;     /* NULL: the subject's context */
+  guint              events;      /* FLUID_OBSERVER_EVENT() of those it wants */
   FluidObserverFunc  func;
   gpointer           user_data;
 };
@@ -64,6 +65,7 @@ static GPrivate delivery_queue = G_PRIVATE_INIT (fluid_delivery_queue_free);
 
 FluidObserver *
 fluid_observer_new (GMainContext      *context,
+                    guint              events,
                     FluidObserverFunc  func,
                     gpointer           user_data)
 {
@@ -71,6 +73,7 @@ fluid_observer_new (GMainContext      *context,
 
   observer->ref_count = 1;
   observer->context = context != NULL ? g_main_context_ref (context) : NULL;
+  observer->events = events;
   observer->func = func;
   observer->user_data = user_data;
   return observer;
@@ -210,7 +213,9 @@ fluid_observer_notify (FluidObserver *observer,
   FluidDelivery *delivery;
   GSource *source;
 
-  if (g_atomic_int_get (&observer->cancelled))
+  /* Events nobody wants cost nothing: no delivery, no queue. */
+  if ((observer->events & FLUID_OBSERVER_EVENT (event)) == 0 ||
+      g_atomic_int_get (&observer->cancelled))
     return;
 
   if (observer->context == NULL || observer->context == subject_context)

@@ -36,6 +36,9 @@ struct _FluidPending
   /* What the timer completes with: TRUE when a sleep elapsed, FALSE once
    * a graceful stop woke it. */
   gboolean          timer_value;
+  /* Watches its owner's own cancellable, which the owner watches once for
+   * all its pending operations rather than with a GSource each. */
+  gboolean          on_owner_cancellable;
 };
 
 FluidPending *fluid_pending_add            (GQueue           *queue,

@@ -707,7 +707,7 @@ fluid_queue_consumer_constructed (GObject *object)
 
   /* Told on the worker's own context; removed in dispose, which cannot
    * come while the worker runs: it holds itself alive. */
-  priv->observer = fluid_worker_observe (FLUID_WORKER (self), NULL,
+  priv->observer = fluid_worker_observe (FLUID_WORKER (self), NULL, FLUID_OBSERVER_ALL_EVENTS,
                                          fluid_queue_consumer_state_changed, self, NULL);
 }
 

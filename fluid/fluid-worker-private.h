@@ -29,8 +29,10 @@ typedef void (* FluidWorkerObserverFunc) (FluidWorker      *worker,
                                           FluidWorkerState  state,
                                           gpointer          user_data);
 
+/* @states: FLUID_OBSERVER_EVENT() of each state @func wants. */
 FluidObserver *fluid_worker_observe          (FluidWorker             *self,
                                               GMainContext            *context,
+                                              guint                    states,
                                               FluidWorkerObserverFunc  func,
                                               gpointer                 user_data,
                                               FluidWorkerState        *out_state);

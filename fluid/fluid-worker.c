@@ -222,6 +222,8 @@ fluid_worker_finalize (GObject *object)
     g_free (priv->name);
   g_free (priv->stop_reason);
   g_free (priv->normal_reason);
+  if (priv->cancellable != NULL)
+    g_cancellable_disconnect (priv->cancellable, priv->cancelled_id);
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
   g_clear_error (&priv->deferred_error);
@@ -586,6 +588,8 @@ fluid_worker_get_cancellable (FluidWorker *self)
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
         g_object_unref (cancellable);
+      else
+        fluid_worker_watch_own_cancellable (self);
     }
   return priv->cancellable;
 }
@@ -987,9 +991,15 @@ fluid_worker_sleep_async (FluidWorker         *self,
       /* Any cancellable is watched, the worker's own too: a program may
        * cancel it without forcing the worker to stop. */
       GMainContext *context = g_task_get_context (task);
+      gboolean own = cancellable != NULL && cancellable == priv->cancellable &&
+                     context == priv->context;
 
-      pending = fluid_pending_add (&priv->sleepers, sizeof (FluidPending), task, cancellable,
-                                   context, NULL, NULL);
+      /* The worker's own cancellable, which most sleeps of a run get, is
+       * watched once by the worker: a GSource per sleep would cost most of
+       * a sleep. */
+      pending = fluid_pending_add (&priv->sleepers, sizeof (FluidPending), task,
+                                   own ? NULL : cancellable, context, NULL, NULL);
+      pending->on_owner_cancellable = own;
       fluid_pending_arm (pending, fluid_worker_get_clock (self, context),
                          fluid_deadline_in (seconds), TRUE);
       return;

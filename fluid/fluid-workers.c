@@ -204,7 +204,10 @@ fluid_workers_adopt (FluidWorkers *self,
   FluidWorkerState state;
   FluidObserver *observer;
 
-  observer = fluid_worker_observe (child, context, fluid_workers_child_state_cb, self, &state);
+  observer = fluid_worker_observe (child, context,
+                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPED) |
+                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_FORCE_STOPPED),
+                                   fluid_workers_child_state_cb, self, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
       fluid_worker_unobserve (child, observer);
@@ -354,6 +357,7 @@ fluid_workers_constructed (GObject *object)
   G_OBJECT_CLASS (fluid_workers_parent_class)->constructed (object);
 
   priv->own_observer = fluid_worker_observe (FLUID_WORKER (object), NULL,
+                                             FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPING),
                                              fluid_workers_own_state_cb, NULL, NULL);
 }
 
