@@ -70,7 +70,6 @@ typedef struct
   GMainContext     *context;
   GThread          *thread;
   GCancellable     *cancellable;     /* created on first use, atomically */
-  gulong            cancelled_id;
 
   /* The clock of the worker's context; the start of on_startup and run at
    * its next dispatch, and the grace period of a shutdown. */
@@ -117,6 +116,7 @@ void          fluid_worker_gracefully_stop_in_context  (FluidWorker      *self,
                                                         gpointer          data);
 void          fluid_worker_fail_in_context             (FluidWorker      *self,
                                                         gpointer          data);
-void          fluid_worker_watch_own_cancellable       (FluidWorker      *self);
+GCancellable *fluid_worker_cancellable_new             (FluidWorker      *worker);
+void          fluid_worker_cancellable_forget          (GCancellable     *cancellable);
 
 G_END_DECLS

@@ -843,22 +843,83 @@ fluid_worker_cancel_own_sleepers (FluidWorker *self,
     }
 }
 
+/* The worker's cancellable: a GCancellable whose class handler of
+ * ::cancelled tells the worker, so that the sleeps given it end without a
+ * GSource each and without a closure per worker. @worker is cleared when
+ * the worker is disposed; @lock orders that with a cancellation from
+ * another thread. */
+typedef struct
+{
+  GCancellable  parent_instance;
+  GMutex        lock;
+  FluidWorker  *worker;
+} FluidWorkerCancellable;
+
+typedef struct
+{
+  GCancellableClass parent_class;
+} FluidWorkerCancellableClass;
+
+static GType fluid_worker_cancellable_get_type (void);
+
+G_DEFINE_TYPE (FluidWorkerCancellable, fluid_worker_cancellable, G_TYPE_CANCELLABLE)
+
 /* Any thread: the cancelling one. */
 static void
-fluid_worker_own_cancelled_cb (GCancellable *cancellable,
-                               gpointer      user_data)
+fluid_worker_cancellable_cancelled (GCancellable *cancellable)
 {
-  fluid_worker_invoke (user_data, fluid_worker_cancel_own_sleepers, NULL, NULL);
+  FluidWorkerCancellable *self = (FluidWorkerCancellable *) cancellable;
+  FluidWorker *worker;
+
+  fluid_mutex_lock (&self->lock);
+  worker = self->worker != NULL ? g_object_ref (self->worker) : NULL;
+  fluid_mutex_unlock (&self->lock);
+
+  if (worker != NULL)
+    {
+      fluid_worker_invoke (worker, fluid_worker_cancel_own_sleepers, NULL, NULL);
+      g_object_unref (worker);
+    }
 }
 
-/* Watches the worker's cancellable, just created, for the sleeps given it;
- * disconnected when the worker is finalized. */
-void
-fluid_worker_watch_own_cancellable (FluidWorker *self)
+static void
+fluid_worker_cancellable_finalize (GObject *object)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+  g_mutex_clear (&((FluidWorkerCancellable *) object)->lock);
+  G_OBJECT_CLASS (fluid_worker_cancellable_parent_class)->finalize (object);
+}
 
-  priv->cancelled_id = g_cancellable_connect (priv->cancellable,
-                                              G_CALLBACK (fluid_worker_own_cancelled_cb),
-                                              self, NULL);
+static void
+fluid_worker_cancellable_class_init (FluidWorkerCancellableClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fluid_worker_cancellable_finalize;
+  G_CANCELLABLE_CLASS (klass)->cancelled = fluid_worker_cancellable_cancelled;
+}
+
+static void
+fluid_worker_cancellable_init (FluidWorkerCancellable *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+/* A new cancellable for @worker. */
+GCancellable *
+fluid_worker_cancellable_new (FluidWorker *worker)
+{
+  FluidWorkerCancellable *self = g_object_new (fluid_worker_cancellable_get_type (), NULL);
+
+  self->worker = worker;
+  return G_CANCELLABLE (self);
+}
+
+/* The worker is being disposed: its cancellable, which may outlive it in
+ * someone's hands, forgets it. */
+void
+fluid_worker_cancellable_forget (GCancellable *cancellable)
+{
+  FluidWorkerCancellable *self = (FluidWorkerCancellable *) cancellable;
+
+  fluid_mutex_lock (&self->lock);
+  self->worker = NULL;
+  fluid_mutex_unlock (&self->lock);
 }

@@ -208,6 +208,18 @@ fluid_worker_constructed (GObject *object)
 }
 
 static void
+fluid_worker_dispose (GObject *object)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (FLUID_WORKER (object));
+
+  /* Whoever else holds the cancellable may still cancel it. */
+  if (priv->cancellable != NULL)
+    fluid_worker_cancellable_forget (priv->cancellable);
+
+  G_OBJECT_CLASS (fluid_worker_parent_class)->dispose (object);
+}
+
+static void
 fluid_worker_finalize (GObject *object)
 {
   FluidWorker *self = FLUID_WORKER (object);
@@ -222,8 +234,6 @@ fluid_worker_finalize (GObject *object)
     g_free (priv->name);
   g_free (priv->stop_reason);
   g_free (priv->normal_reason);
-  if (priv->cancellable != NULL)
-    g_cancellable_disconnect (priv->cancellable, priv->cancelled_id);
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
   g_clear_error (&priv->deferred_error);
@@ -308,6 +318,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
   fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
 
   object_class->constructed = fluid_worker_constructed;
+  object_class->dispose = fluid_worker_dispose;
   object_class->finalize = fluid_worker_finalize;
   object_class->get_property = fluid_worker_get_property;
   object_class->set_property = fluid_worker_set_property;
@@ -582,14 +593,15 @@ fluid_worker_get_cancellable (FluidWorker *self)
    * a forced stop is cancelled already. */
   if (g_atomic_pointer_get (&priv->cancellable) == NULL)
     {
-      GCancellable *cancellable = g_cancellable_new ();
+      GCancellable *cancellable = fluid_worker_cancellable_new (self);
 
       if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
-        g_object_unref (cancellable);
-      else
-        fluid_worker_watch_own_cancellable (self);
+        {
+          fluid_worker_cancellable_forget (cancellable);
+          g_object_unref (cancellable);
+        }
     }
   return priv->cancellable;
 }
