@@ -338,12 +338,6 @@ fluid_worker_finish (FluidWorker *self,
   fluid_timer_disarm (&priv->start_timer);
   fluid_timer_disarm (&priv->grace_timer);
 
-  /* What run and the hooks still wait for ends: they complete later and
-   * are dropped. NULL if nobody asked for it: fluid_worker_get_cancellable()
-   * then creates it cancelled. */
-  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
-    g_cancellable_cancel (priv->cancellable);
-
   priv->exit_code = exit_code;
   priv->error = error;
   priv->stop_reason = fluid_worker_describe_end (self, exit_code, error);
@@ -361,6 +355,12 @@ fluid_worker_finish (FluidWorker *self,
     fluid_worker_log (self, G_LOG_LEVEL_INFO, "forced shutdown");
   fluid_worker_log (self, exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
                     "stopped running: %s", priv->stop_reason);
+
+  /* What run and the hooks still wait for ends, now that the state says
+   * why: they complete later and are dropped. NULL if nobody asked for it:
+   * fluid_worker_get_cancellable() then creates it cancelled. */
+  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
 
   if (exit_code == FLUID_EXIT_CODE_FORCED)
     {

@@ -595,7 +595,8 @@ fluid_worker_get_cancellable (FluidWorker *self)
     {
       GCancellable *cancellable = fluid_worker_cancellable_new (self);
 
-      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
+      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED ||
+          (priv->exit_code != FLUID_EXIT_CODE_NORMAL && priv->exit_code != -1))
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
         {
