@@ -170,6 +170,8 @@ fluid_async_consumer_class_init (FluidAsyncConsumerClass *klass)
    * FluidAsyncConsumer:dispatcher:
    *
    * The dispatcher each message goes through.
+   *
+   * Since: 1.0
    */
   properties[PROP_DISPATCHER] =
     g_param_spec_object ("dispatcher", "Dispatcher", "The dispatcher of each message",
@@ -193,6 +195,8 @@ fluid_async_consumer_init (FluidAsyncConsumer *self)
  * waits for its handlers before the next.
  *
  * Returns: (transfer full): a new #FluidAsyncConsumer
+ *
+ * Since: 1.0
  */
 FluidWorker *
 fluid_async_consumer_new (FluidAsyncDispatcher *dispatcher)
@@ -211,6 +215,8 @@ fluid_async_consumer_new (FluidAsyncDispatcher *dispatcher)
  * Gets the dispatcher of the consumer.
  *
  * Returns: (transfer none): the dispatcher
+ *
+ * Since: 1.0
  */
 FluidAsyncDispatcher *
 fluid_async_consumer_get_dispatcher (FluidAsyncConsumer *self)

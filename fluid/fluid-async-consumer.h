@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_ASYNC_CONSUMER:
  *
  * The #GType of #FluidAsyncConsumer.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_ASYNC_CONSUMER (fluid_async_consumer_get_type ())
 
@@ -25,6 +27,8 @@ G_BEGIN_DECLS
  * FluidAsyncConsumer:
  *
  * A queue consumer that dispatches each message through a #FluidAsyncDispatcher; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (FluidAsyncConsumer, fluid_async_consumer, FLUID, ASYNC_CONSUMER, FluidQueueConsumer)

@@ -197,6 +197,8 @@ fluid_queue_consumer_worker_class_init (FluidQueueConsumerWorkerClass *klass)
    * Emitted for each message by the default `on_message` of a worker
    * created without a #FluidMessageFunc: how bindings receive messages
    * without subclassing.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_MESSAGE] =
     g_signal_new ("message",
@@ -226,6 +228,8 @@ fluid_queue_consumer_worker_init (FluidQueueConsumerWorker *self)
  * time and in order, while it runs.
  *
  * Returns: (transfer full): a new #FluidQueueConsumerWorker
+ *
+ * Since: 1.0
  */
 FluidWorker *
 fluid_queue_consumer_worker_new (FluidMessageFunc func,
@@ -256,6 +260,8 @@ fluid_queue_consumer_worker_new (FluidMessageFunc func,
  *
  * Handles @message with the `on_message_async` virtual method. The worker
  * calls it for each message; subclasses may call it to chain up.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_worker_on_message_async (FluidQueueConsumerWorker *self,
@@ -281,6 +287,8 @@ fluid_queue_consumer_worker_on_message_async (FluidQueueConsumerWorker *self,
  * Finishes fluid_queue_consumer_worker_on_message_async().
  *
  * Returns: %TRUE if the message was handled
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_queue_consumer_worker_on_message_finish (FluidQueueConsumerWorker  *self,

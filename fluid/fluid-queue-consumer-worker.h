@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_QUEUE_CONSUMER_WORKER:
  *
  * The #GType of #FluidQueueConsumerWorker.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_QUEUE_CONSUMER_WORKER (fluid_queue_consumer_worker_get_type ())
 
@@ -24,6 +26,8 @@ G_BEGIN_DECLS
  * FluidQueueConsumerWorker:
  *
  * A queue consumer that handles each message with a callback, an `on_message` override or the #FluidQueueConsumerWorker::message signal; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
@@ -42,6 +46,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
  * It cannot return an error: to fail, it calls fluid_worker_fail() on
  * @worker, which stops the worker with that error (exit code
  * %FLUID_EXIT_CODE_ERROR); @message then counts as discarded.
+ *
+ * Since: 1.0
  */
 typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
                                    const GValue             *message,
@@ -59,6 +65,8 @@ typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
  *   #FluidQueueConsumer:stop-on-failure)
  *
  * The class structure of #FluidQueueConsumerWorker.
+ *
+ * Since: 1.0
  */
 struct _FluidQueueConsumerWorkerClass
 {

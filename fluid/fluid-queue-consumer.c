@@ -816,6 +816,8 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
    * producer that keeps sending cannot hold the stop back. When %FALSE (the
    * default, as aio-fluid), the messages left in the queue when the worker
    * stops are freed and counted in the `discarded` key of the status.
+   *
+   * Since: 1.0
    */
   properties[PROP_DRAIN_ON_STOP] =
     g_param_spec_boolean ("drain-on-stop", "Drain on stop", "Whether a graceful stop handles the queued messages",
@@ -908,6 +910,8 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
  * to the consumer (g_object_ref() it before handing it to the thread, and
  * unref it when the thread is done): the worker keeps itself alive only
  * until it stops, and its owner may drop its reference at any time.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_send (FluidQueueConsumer *self,
@@ -926,6 +930,8 @@ fluid_queue_consumer_send (FluidQueueConsumer *self,
  *
  * Sends a string message: a %G_TYPE_STRING #GValue. See
  * fluid_queue_consumer_send(). Thread-safe.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_send_string (FluidQueueConsumer *self,
@@ -949,6 +955,8 @@ fluid_queue_consumer_send_string (FluidQueueConsumer *self,
  * Sends an object message: a #GValue of the object's type, holding a
  * reference on it (a floating reference is sunk). See
  * fluid_queue_consumer_send(). Thread-safe.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_send_object (FluidQueueConsumer *self,
@@ -972,6 +980,8 @@ fluid_queue_consumer_send_object (FluidQueueConsumer *self,
  * Sends a variant message: a %G_TYPE_VARIANT #GValue, holding a reference
  * on @message (a floating reference is sunk). See
  * fluid_queue_consumer_send(). Thread-safe.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
@@ -994,6 +1004,8 @@ fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
  * Gets the number of messages waiting in the queue. Thread-safe.
  *
  * Returns: the number of queued messages
+ *
+ * Since: 1.0
  */
 guint
 fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
@@ -1022,6 +1034,8 @@ fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
  * It is the `discarded` key of the status. Thread-safe.
  *
  * Returns: the number of discarded messages
+ *
+ * Since: 1.0
  */
 guint64
 fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
@@ -1047,6 +1061,8 @@ fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
  * Gets #FluidQueueConsumer:drain-on-stop.
  *
  * Returns: whether a graceful stop handles the queued messages first
+ *
+ * Since: 1.0
  */
 gboolean
 fluid_queue_consumer_get_drain_on_stop (FluidQueueConsumer *self)
@@ -1066,6 +1082,8 @@ fluid_queue_consumer_get_drain_on_stop (FluidQueueConsumer *self)
  * @drain_on_stop: whether a graceful stop handles the queued messages first
  *
  * Sets #FluidQueueConsumer:drain-on-stop.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_set_drain_on_stop (FluidQueueConsumer *self,
@@ -1151,6 +1169,8 @@ fluid_queue_consumer_set_stop_on_failure (FluidQueueConsumer *self,
  * returns the messages still queued, then %NULL.
  *
  * Concurrent calls are served in the order they were made.
+ *
+ * Since: 1.0
  */
 void
 fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
@@ -1226,6 +1246,8 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
  *
  * Returns: (transfer full) (nullable): the message, or %NULL on timeout,
  *   when the worker stops, or on error (with @error set)
+ *
+ * Since: 1.0
  */
 GValue *
 fluid_queue_consumer_get_message_finish (FluidQueueConsumer  *self,

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * FLUID_TYPE_QUEUE_CONSUMER:
  *
  * The #GType of #FluidQueueConsumer.
+ *
+ * Since: 1.0
  */
 #define FLUID_TYPE_QUEUE_CONSUMER (fluid_queue_consumer_get_type ())
 
@@ -24,6 +26,8 @@ G_BEGIN_DECLS
  * FluidQueueConsumer:
  *
  * The abstract base of workers fed by a queue of messages; its fields are private.
+ *
+ * Since: 1.0
  */
 FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumer, fluid_queue_consumer, FLUID, QUEUE_CONSUMER, FluidWorker)
@@ -35,6 +39,8 @@ G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumer, fluid_queue_consumer, FLUID, QUEUE
  * The class structure of #FluidQueueConsumer. Subclasses implement the
  * `run_async` virtual method of #FluidWorkerClass, in which they take
  * messages with fluid_queue_consumer_get_message_async().
+ *
+ * Since: 1.0
  */
 struct _FluidQueueConsumerClass
 {

@@ -1,0 +1,413 @@
+/* test-private.c: the library's private subsystems, each on its own: the
+ * timers of a context (fluid-clock), pending operations (fluid-pending),
+ * observers (fluid-observer) and the parsing of user input (fluid-parse).
+ * Linked with the library's objects, not its exported symbols.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-clock-private.h"
+#include "fluid-observer-private.h"
+#include "fluid-parse-private.h"
+#include "fluid-pending-private.h"
+
+#include <math.h>
+
+/* fluid-clock */
+
+typedef struct
+{
+  FluidTimer  timer;
+  GString    *log;
+  const char *name;
+  FluidClock *clock;
+  FluidTimer *disarm;   /* disarmed by this one's callback */
+  gboolean    rearm;    /* this one arms itself again, due at once */
+} Tick;
+
+static void
+tick_cb (gpointer data)
+{
+  Tick *tick = data;
+
+  g_string_append_printf (tick->log, "%s;", tick->name);
+  if (tick->disarm != NULL)
+    fluid_timer_disarm (tick->disarm);
+  if (tick->rearm)
+    {
+      tick->rearm = FALSE;
+      fluid_timer_arm (&tick->timer, tick->clock, 0);
+    }
+}
+
+static void
+tick_init (Tick       *tick,
+           GString    *log,
+           const char *name,
+           FluidClock *clock)
+{
+  memset (tick, 0, sizeof (Tick));
+  tick->log = log;
+  tick->name = name;
+  tick->clock = clock;
+  fluid_timer_init (&tick->timer, tick_cb, tick);
+}
+
+static void
+iterate_until_idle (GMainContext *context)
+{
+  while (g_main_context_iteration (context, FALSE))
+    ;
+}
+
+/* Timers fire in the order of their deadlines, the ones due at once
+ * first; one that disarms another keeps it from firing; one armed during
+ * a dispatch waits for the next. */
+static void
+test_clock_order (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) log = g_string_new (NULL);
+  FluidClock *clock;
+  Tick a, b, c, now, later;
+  gint64 base = g_get_monotonic_time ();
+
+  g_main_context_push_thread_default (context);
+  clock = fluid_clock_get (context);
+  tick_init (&a, log, "a", clock);
+  tick_init (&b, log, "b", clock);
+  tick_init (&c, log, "c", clock);
+  tick_init (&now, log, "now", clock);
+  tick_init (&later, log, "never", clock);
+
+  fluid_timer_arm (&c.timer, clock, base + 30000);
+  fluid_timer_arm (&a.timer, clock, base + 10000);
+  fluid_timer_arm (&b.timer, clock, base + 20000);
+  fluid_timer_arm (&later.timer, clock, base + 25000);
+  fluid_timer_arm (&now.timer, clock, 0);
+  b.disarm = &later.timer;
+  now.rearm = TRUE;
+
+  /* One dispatch: "now" once; its re-arming waits for the next one. */
+  g_main_context_iteration (context, FALSE);
+  g_assert_cmpstr (log->str, ==, "now;");
+  g_main_context_iteration (context, FALSE);
+  g_assert_cmpstr (log->str, ==, "now;now;");
+
+  while (fluid_timer_is_armed (&c.timer))
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpstr (log->str, ==, "now;now;a;b;c;");
+  g_assert_false (fluid_timer_is_armed (&later.timer));
+
+  fluid_clock_unref (clock);
+  g_main_context_pop_thread_default (context);
+}
+
+/* A nested main loop in a timer's callback does not spin: the clock is
+ * not ready while nothing is due. */
+typedef struct
+{
+  FluidTimer timer;
+  guint      iterations;
+} NestedTick;
+
+static gboolean
+set_true_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+nested_tick_cb (gpointer data)
+{
+  NestedTick *tick = data;
+  GMainContext *context = g_main_context_get_thread_default ();
+  gboolean fired = FALSE;
+  GSource *timeout = g_timeout_source_new (30);
+
+  g_source_set_callback (timeout, set_true_cb, &fired, NULL);
+  g_source_attach (timeout, context);
+  g_source_unref (timeout);
+  while (!fired)
+    {
+      g_main_context_iteration (context, TRUE);
+      tick->iterations++;
+    }
+}
+
+static void
+test_clock_nested_loop (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  FluidClock *clock;
+  NestedTick tick = { 0 };
+
+  g_main_context_push_thread_default (context);
+  clock = fluid_clock_get (context);
+  fluid_timer_init (&tick.timer, nested_tick_cb, &tick);
+  fluid_timer_arm (&tick.timer, clock, 0);
+  while (tick.iterations == 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpuint (tick.iterations, <, 100);
+  fluid_clock_unref (clock);
+  g_main_context_pop_thread_default (context);
+}
+
+/* A context has one clock while it lives; a context freed takes its clock
+ * with it, and a new context gets a new one. */
+static void
+test_clock_per_context (void)
+{
+  GMainContext *context = g_main_context_new ();
+  FluidClock *first = fluid_clock_get (context);
+  FluidClock *again = fluid_clock_get (context);
+  FluidClock *other;
+
+  g_assert_true (first == again);
+  g_assert_true (fluid_clock_get_context (first) == context);
+  fluid_clock_unref (again);
+  g_main_context_unref (context);
+  g_assert_false (fluid_clock_is_attached (first));
+  fluid_clock_unref (first);
+
+  context = g_main_context_new ();
+  other = fluid_clock_get (context);
+  g_assert_true (fluid_clock_is_attached (other));
+  fluid_clock_unref (other);
+  g_main_context_unref (context);
+}
+
+static void
+test_clock_deadlines (void)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_assert_cmpint (fluid_deadline_in (0), >=, now);
+  g_assert_cmpint (fluid_deadline_in (0), !=, 0);
+  g_assert_cmpint (fluid_deadline_in (1e300), ==, G_MAXINT64);
+  g_assert_cmpint (fluid_deadline_in (0.5) - now, >=, 500000);
+}
+
+/* fluid-pending */
+
+typedef struct
+{
+  GQueue  *queue;
+  GString *log;
+  gboolean add_another;
+} PendingData;
+
+static void
+pending_done (FluidPending *pending,
+              gboolean      value,
+              GError       *error)
+{
+  PendingData *data = pending->data;
+
+  g_string_append_printf (data->log, "%s;", error != NULL ? error->message : value ? "true" : "false");
+  if (data->add_another)
+    {
+      data->add_another = FALSE;
+      fluid_pending_add (data->queue, sizeof (FluidPending), NULL, NULL, NULL, pending_done, data);
+    }
+  g_clear_error (&error);
+}
+
+/* Completing a queue completes what its callbacks add to it; errors are
+ * copied for each entry. */
+static void
+test_pending_queue_complete (void)
+{
+  GQueue queue = G_QUEUE_INIT;
+  g_autoptr(GString) log = g_string_new (NULL);
+  PendingData data = { &queue, log, TRUE };
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "failed");
+
+  fluid_pending_add (&queue, sizeof (FluidPending), NULL, NULL, NULL, pending_done, &data);
+  fluid_pending_add (&queue, sizeof (FluidPending), NULL, NULL, NULL, pending_done, &data);
+  fluid_pending_queue_complete (&queue, TRUE, error);
+  g_assert_cmpstr (log->str, ==, "failed;failed;failed;");
+  g_assert_cmpuint (queue.length, ==, 0);
+}
+
+/* A sleep: its deadline completes it with TRUE; woken, it completes with
+ * FALSE at the next dispatch; its cancellable completes it with
+ * G_IO_ERROR_CANCELLED. */
+static void
+test_pending_timer_wake_cancel (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GString) log = g_string_new (NULL);
+  GQueue queue = G_QUEUE_INIT;
+  PendingData data = { &queue, log, FALSE };
+  FluidClock *clock;
+  FluidPending *short_sleep, *long_sleep;
+
+  g_main_context_push_thread_default (context);
+  clock = fluid_clock_get (context);
+
+  short_sleep = fluid_pending_add (&queue, sizeof (FluidPending), NULL, NULL, context, pending_done, &data);
+  fluid_pending_arm (short_sleep, clock, fluid_deadline_in (0.001), TRUE);
+  while (queue.length > 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpstr (log->str, ==, "true;");
+
+  long_sleep = fluid_pending_add (&queue, sizeof (FluidPending), NULL, NULL, context, pending_done, &data);
+  fluid_pending_arm (long_sleep, clock, fluid_deadline_in (3600), TRUE);
+  fluid_pending_queue_wake_soon (&queue);
+  g_assert_cmpuint (queue.length, ==, 1);
+  iterate_until_idle (context);
+  g_assert_cmpstr (log->str, ==, "true;false;");
+
+  long_sleep = fluid_pending_add (&queue, sizeof (FluidPending), NULL, cancellable, context,
+                                  pending_done, &data);
+  fluid_pending_arm (long_sleep, clock, fluid_deadline_in (3600), TRUE);
+  g_cancellable_cancel (cancellable);
+  while (queue.length > 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpstr (log->str, ==, "true;false;Operation was cancelled;");
+
+  fluid_clock_unref (clock);
+  g_main_context_pop_thread_default (context);
+}
+
+/* fluid-observer */
+
+typedef struct
+{
+  GString       *log;
+  FluidObserver *observer;   /* notified of event 9 by this one */
+  GObject       *subject;
+} ObserverData;
+
+static void
+observer_cb (GObject  *subject,
+             guint     event,
+             gpointer  user_data)
+{
+  ObserverData *data = user_data;
+
+  g_string_append_printf (data->log, "in %u;", event);
+  if (data->observer != NULL)
+    fluid_observer_notify (data->observer, subject, NULL, 9);
+  g_string_append_printf (data->log, "out %u;", event);
+}
+
+/* Deliveries on one thread never nest: one raised by an observer runs
+ * after it returns. Events an observer did not ask for, and events after
+ * its cancellation, reach nothing. */
+static void
+test_observer_no_nesting (void)
+{
+  g_autoptr(GObject) subject = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GString) log = g_string_new (NULL);
+  ObserverData inner_data = { log, NULL, NULL };
+  FluidObserver *inner = fluid_observer_new (NULL, FLUID_OBSERVER_EVENT (9), observer_cb, &inner_data);
+  ObserverData outer_data = { log, inner, NULL };
+  FluidObserver *outer = fluid_observer_new (NULL, FLUID_OBSERVER_EVENT (1) | FLUID_OBSERVER_EVENT (2),
+                                             observer_cb, &outer_data);
+
+  fluid_observer_notify (outer, subject, NULL, 1);
+  g_assert_cmpstr (log->str, ==, "in 1;out 1;in 9;out 9;");
+
+  g_string_truncate (log, 0);
+  fluid_observer_notify (outer, subject, NULL, 3);
+  g_assert_cmpstr (log->str, ==, "");
+
+  fluid_observer_cancel (outer);
+  fluid_observer_notify (outer, subject, NULL, 2);
+  g_assert_cmpstr (log->str, ==, "");
+
+  fluid_observer_unref (outer);
+  fluid_observer_unref (inner);
+}
+
+/* An observer with a context of its own is told from a dispatch of it. */
+static void
+test_observer_other_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GObject) subject = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GString) log = g_string_new (NULL);
+  ObserverData data = { log, NULL, NULL };
+  FluidObserver *observer = fluid_observer_new (context, FLUID_OBSERVER_ALL_EVENTS, observer_cb, &data);
+
+  g_assert_true (fluid_observer_has_context (observer));
+  fluid_observer_notify (observer, subject, NULL, 4);
+  fluid_observer_notify (observer, subject, NULL, 5);
+  g_assert_cmpstr (log->str, ==, "");
+  iterate_until_idle (context);
+  g_assert_cmpstr (log->str, ==, "in 4;out 4;in 5;out 5;");
+
+  /* Cancelled while in flight: dropped on arrival. */
+  fluid_observer_notify (observer, subject, NULL, 6);
+  fluid_observer_cancel (observer);
+  iterate_until_idle (context);
+  g_assert_cmpstr (log->str, ==, "in 4;out 4;in 5;out 5;");
+  fluid_observer_unref (observer);
+}
+
+/* fluid-parse */
+
+static void
+test_parse_names (void)
+{
+  const struct { const char *type_name; const char *name; } cases[] = {
+    { "MySimpleWorker", "my_simple_worker" },
+    { "HTTPWorker", "http_worker" },
+    { "FluidWorker2Go", "fluid_worker2_go" },
+    { "__main__+SimpleWorker", "simple_worker" },
+    { "Gjs_SimpleWorker", "simple_worker" },
+    { "worker", "worker" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = fluid_worker_name_from_type_name (cases[i].type_name);
+
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+}
+
+static void
+test_parse_grace_period (void)
+{
+  const char *good[] = { "0", "1.5", " 2 ", "1e1" };
+  const double values[] = { 0, 1.5, 2, 10 };
+  const char *bad[] = { "", "-1", "nan", "inf", "1,5", "two", "1.5s" };
+  double seconds = -42;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_assert_true (fluid_parse_grace_period (good[i], &seconds));
+      g_assert_cmpfloat (seconds, ==, values[i]);
+    }
+  seconds = -42;
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (fluid_parse_grace_period (bad[i], &seconds));
+  g_assert_false (fluid_parse_grace_period (NULL, &seconds));
+  g_assert_cmpfloat (seconds, ==, -42);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/clock/order", test_clock_order);
+  g_test_add_func ("/clock/nested-loop", test_clock_nested_loop);
+  g_test_add_func ("/clock/per-context", test_clock_per_context);
+  g_test_add_func ("/clock/deadlines", test_clock_deadlines);
+  g_test_add_func ("/pending/queue-complete", test_pending_queue_complete);
+  g_test_add_func ("/pending/timer-wake-cancel", test_pending_timer_wake_cancel);
+  g_test_add_func ("/observer/no-nesting", test_observer_no_nesting);
+  g_test_add_func ("/observer/other-context", test_observer_other_context);
+  g_test_add_func ("/parse/names", test_parse_names);
+  g_test_add_func ("/parse/grace-period", test_parse_grace_period);
+
+  return g_test_run ();
+}
