@@ -785,10 +785,25 @@ fluid_worker_observe (FluidWorker             *self,
                       gpointer                 user_data,
                       FluidWorkerState        *out_state)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidObserver *observer = fluid_observer_new (context, states, (FluidObserverFunc) func,
                                                 user_data);
 
+  fluid_worker_add_observer (self, observer, out_state);
+  fluid_observer_unref (observer);
+  return observer;
+}
+
+/* Adds @observer, which may watch other workers too (a group's, shared by
+ * its children), and returns in @out_state the state it starts from. Any
+ * thread. */
+void
+fluid_worker_add_observer (FluidWorker      *self,
+                           FluidObserver    *observer,
+                           FluidWorkerState *out_state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  fluid_observer_ref (observer);
   fluid_mutex_lock (&priv->lock);
   if (priv->observer == NULL)
     priv->observer = observer;
@@ -799,10 +814,24 @@ fluid_worker_observe (FluidWorker             *self,
       g_ptr_array_add (priv->more_observers, observer);
     }
   if (out_state != NULL)
-    *out_state = priv->state;
+    *out_state = g_atomic_int_get (&priv->state);
   fluid_mutex_unlock (&priv->lock);
+}
 
-  return observer;
+/* Removes @observer without cancelling it: events of this worker already
+ * on their way still arrive. Any thread. */
+void
+fluid_worker_remove_observer (FluidWorker   *self,
+                              FluidObserver *observer)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  fluid_mutex_lock (&priv->lock);
+  if (priv->observer == observer)
+    g_clear_pointer (&priv->observer, fluid_observer_unref);
+  else if (priv->more_observers != NULL)
+    g_ptr_array_remove_fast (priv->more_observers, observer);
+  fluid_mutex_unlock (&priv->lock);
 }
 
 /* No event reaches @observer's function once this returns, on the
@@ -811,15 +840,8 @@ void
 fluid_worker_unobserve (FluidWorker   *self,
                         FluidObserver *observer)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
   fluid_observer_cancel (observer);
-  fluid_mutex_lock (&priv->lock);
-  if (priv->observer == observer)
-    g_clear_pointer (&priv->observer, fluid_observer_unref);
-  else if (priv->more_observers != NULL)
-    g_ptr_array_remove_fast (priv->more_observers, observer);
-  fluid_mutex_unlock (&priv->lock);
+  fluid_worker_remove_observer (self, observer);
 }
 
 /* The worker's own cancellable was cancelled (by a forced stop, or by the

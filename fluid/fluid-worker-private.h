@@ -38,6 +38,11 @@ FluidObserver *fluid_worker_observe          (FluidWorker             *self,
                                               FluidWorkerState        *out_state);
 void           fluid_worker_unobserve        (FluidWorker             *self,
                                               FluidObserver           *observer);
+void           fluid_worker_add_observer     (FluidWorker             *self,
+                                              FluidObserver           *observer,
+                                              FluidWorkerState        *out_state);
+void           fluid_worker_remove_observer  (FluidWorker             *self,
+                                              FluidObserver           *observer);
 
 typedef void (* FluidWorkerSleepFunc) (FluidWorker  *worker,
                                        gboolean      elapsed,

@@ -46,7 +46,7 @@
 typedef struct
 {
   /* The children, in the order they were added, and the same as a set,
-   * for membership in constant time: child → its FluidObserver once the
+   * for membership in constant time: child → TRUE once the
    * group watches it, else NULL. */
   GPtrArray    *children;
   GHashTable   *members;
@@ -58,8 +58,10 @@ typedef struct
   GTask        *wait_task;
   gulong        cancelled_id;
 
-  /* The group's observer of its own state. */
+  /* The group's observer of its own state, and the one its children
+   * share. */
   FluidObserver *own_observer;
+  FluidObserver *children_observer;
 
   /* Children watched that have not stopped yet. */
   guint         n_live;
@@ -180,6 +182,10 @@ fluid_workers_child_state_cb (FluidWorker      *child,
 
   if (state != FLUID_WORKER_STATE_STOPPED && state != FLUID_WORKER_STATE_FORCE_STOPPED)
     return;
+  /* Watched: not a child that left the group. */
+  if (!GPOINTER_TO_INT (g_hash_table_lookup (
+        ((FluidWorkersPrivate *) fluid_workers_get_instance_private (user_data))->members, child)))
+    return;
 
   /* Stopping the group may finish it: keep it until this returns. */
   self = g_object_ref (user_data);
@@ -202,20 +208,24 @@ fluid_workers_adopt (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
   FluidWorkerState state;
-  FluidObserver *observer;
 
-  observer = fluid_worker_observe (child, context,
-                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPED) |
-                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_FORCE_STOPPED),
-                                   fluid_workers_child_state_cb, self, &state);
+  /* One observer for every child: the group learns which from the event. */
+  if (priv->children_observer == NULL)
+    priv->children_observer = fluid_observer_new (context,
+                                                  FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPED) |
+                                                  FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_FORCE_STOPPED),
+                                                  (FluidObserverFunc) fluid_workers_child_state_cb,
+                                                  self);
+
+  fluid_worker_add_observer (child, priv->children_observer, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
-      fluid_worker_unobserve (child, observer);
+      fluid_worker_remove_observer (child, priv->children_observer);
       fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
       return;
     }
 
-  g_hash_table_insert (priv->members, child, observer);
+  g_hash_table_insert (priv->members, child, GINT_TO_POINTER (TRUE));
   priv->n_live++;
 
   if (state == FLUID_WORKER_STATE_INIT)
@@ -565,7 +575,7 @@ fluid_workers_dispose (GObject *object)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
   GHashTableIter iter;
-  gpointer child, observer;
+  gpointer child, watched;
 
   if (priv->own_observer != NULL)
     {
@@ -574,13 +584,18 @@ fluid_workers_dispose (GObject *object)
     }
 
   /* Children that outlive the group must not call back into it. */
-  g_hash_table_iter_init (&iter, priv->members);
-  while (g_hash_table_iter_next (&iter, &child, &observer))
-    if (observer != NULL)
-      {
-        fluid_worker_unobserve (child, observer);
-        g_hash_table_iter_replace (&iter, NULL);
-      }
+  if (priv->children_observer != NULL)
+    {
+      fluid_observer_cancel (priv->children_observer);
+      g_hash_table_iter_init (&iter, priv->members);
+      while (g_hash_table_iter_next (&iter, &child, &watched))
+        if (GPOINTER_TO_INT (watched))
+          {
+            fluid_worker_remove_observer (child, priv->children_observer);
+            g_hash_table_iter_replace (&iter, GINT_TO_POINTER (FALSE));
+          }
+      g_clear_pointer (&priv->children_observer, fluid_observer_unref);
+    }
   priv->supervising = FALSE;
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->dispose (object);
