@@ -308,9 +308,18 @@ fluid_worker_complete_waiters_after_observers (FluidWorker      *self,
                                                FluidWorkerState  state)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidObserver *observer = fluid_observer_new (NULL, FLUID_OBSERVER_ALL_EVENTS,
-                                                fluid_worker_complete_waiters_cb, NULL);
+  FluidObserver *observer;
 
+  if (priv->waiters.length == 0)
+    return;
+  if (!fluid_observer_is_delivering ())
+    {
+      fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
+      return;
+    }
+
+  observer = fluid_observer_new (NULL, FLUID_OBSERVER_ALL_EVENTS,
+                                 fluid_worker_complete_waiters_cb, NULL);
   fluid_observer_notify (observer, G_OBJECT (self), priv->context, state);
   fluid_observer_unref (observer);
 }

@@ -27,6 +27,7 @@ FluidObserver *fluid_observer_ref    (FluidObserver     *observer);
 void           fluid_observer_unref  (FluidObserver     *observer);
 void           fluid_observer_cancel (FluidObserver     *observer);
 gboolean       fluid_observer_has_context (FluidObserver *observer);
+gboolean       fluid_observer_is_delivering (void);
 void           fluid_observer_notify (FluidObserver     *observer,
                                       GObject           *subject,
                                       GMainContext      *subject_context,

@@ -147,6 +147,16 @@ fluid_delivery_queue_get (void)
   return deliveries;
 }
 
+/* Whether an observer runs further up this thread's stack: what is told
+ * now waits for it. */
+gboolean
+fluid_observer_is_delivering (void)
+{
+  FluidDeliveryQueue *deliveries = g_private_get (&delivery_queue);
+
+  return deliveries != NULL && deliveries->running;
+}
+
 /* Runs what was queued while an observer ran, in order. */
 static void
 fluid_delivery_queue_drain (FluidDeliveryQueue *deliveries)
