@@ -71,11 +71,15 @@ typedef struct
   GThread          *thread;
   GCancellable     *cancellable;     /* created on first use, atomically */
 
-  /* The clock of the worker's context; the start of on_startup and run at
-   * its next dispatch, and the grace period of a shutdown. */
+  /* The clock of the worker's context, and one timer on it for two uses:
+   * the start of on_startup and run at the next dispatch after startup,
+   * then the grace period of a shutdown (@grace_deadline, 0 until one is
+   * asked for), armed when the start has fired. One timer, not two: a
+   * group holds thousands of workers. */
   FluidClock       *clock;
-  FluidTimer        start_timer;
-  FluidTimer        grace_timer;
+  FluidTimer        timer;
+  gint64            grace_deadline;
+  guint             start_pending : 1;
 
   GQueue            waiters;
   GQueue            sleepers;
@@ -102,8 +106,7 @@ void          fluid_worker_return_outcome              (FluidWorker      *self,
                                                         GTask            *task);
 FluidClock   *fluid_worker_get_clock                   (FluidWorker      *self,
                                                         GMainContext     *context);
-void          fluid_worker_begin_startup               (gpointer          user_data);
-void          fluid_worker_grace_period_expired_cb     (gpointer          user_data);
+void          fluid_worker_timer_cb                    (gpointer          user_data);
 void          fluid_worker_start_running               (FluidWorker      *self,
                                                         GTask            *task);
 void          fluid_worker_enter_stopping              (FluidWorker      *self);

@@ -344,8 +344,7 @@ fluid_worker_finish (FluidWorker *self,
       return;
     }
 
-  fluid_timer_disarm (&priv->start_timer);
-  fluid_timer_disarm (&priv->grace_timer);
+  fluid_timer_disarm (&priv->timer);
 
   priv->exit_code = exit_code;
   priv->error = error;
@@ -354,10 +353,9 @@ fluid_worker_finish (FluidWorker *self,
                                               : FLUID_WORKER_STATE_STOPPED;
 
   outer_depth = fluid_worker_begin_emission (self);
-  g_object_freeze_notify (G_OBJECT (self));
+  /* Not frozen together: freezing costs a notify queue per worker. */
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_EXIT_CODE]);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STOP_REASON]);
-  g_object_thaw_notify (G_OBJECT (self));
   fluid_worker_set_state (self, state);
 
   if (exit_code == FLUID_EXIT_CODE_FORCED)
@@ -487,10 +485,9 @@ fluid_worker_on_startup_cb (GObject      *source,
  * startup. The no-op hooks are skipped rather than called, which spares a
  * GTask and a main-loop iteration per worker: starting thousands of workers
  * is common. */
-void
-fluid_worker_begin_startup (gpointer user_data)
+static void
+fluid_worker_begin_startup (FluidWorker *self)
 {
-  FluidWorker *self = user_data;
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (klass->on_startup_async == fluid_worker_get_default_class ()->on_startup_async)
@@ -528,10 +525,24 @@ fluid_worker_begin_shutdown (FluidWorker *self)
                               fluid_worker_on_shutdown_cb, g_object_ref (self));
 }
 
+/* The worker's timer fired: the start, then the end of a grace period. */
 void
-fluid_worker_grace_period_expired_cb (gpointer user_data)
+fluid_worker_timer_cb (gpointer user_data)
 {
-  fluid_worker_request_finish (user_data, FLUID_EXIT_CODE_FORCED, NULL);
+  FluidWorker *self = user_data;
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  if (!priv->start_pending)
+    {
+      fluid_worker_request_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
+      return;
+    }
+
+  priv->start_pending = FALSE;
+  if (priv->grace_deadline != 0)
+    fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, priv->context),
+                     priv->grace_deadline);
+  fluid_worker_begin_startup (self);
 }
 
 /* The clock of @context, which is the worker's own but for sleeps made
@@ -566,10 +577,15 @@ fluid_worker_request_shutdown_in_context (FluidWorker *self,
     return;
 
   /* The worker holds itself alive until it finishes, and finishing disarms
-   * the timer, so the timer needs no reference of its own. */
-  if (!fluid_timer_is_armed (&priv->grace_timer))
-    fluid_timer_arm (&priv->grace_timer, fluid_worker_get_clock (self, priv->context),
-                     fluid_deadline_in (priv->grace_period));
+   * the timer, so the timer needs no reference of its own. While the start
+   * is pending, the timer takes the grace period up once it fired. */
+  if (priv->grace_deadline == 0)
+    {
+      priv->grace_deadline = fluid_deadline_in (priv->grace_period);
+      if (!priv->start_pending)
+        fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, priv->context),
+                         priv->grace_deadline);
+    }
 
   g_object_ref (self);
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
@@ -624,7 +640,8 @@ fluid_worker_start_running (FluidWorker *self,
 
   /* Dropped by fluid_worker_finish(). */
   g_object_ref (self);
-  fluid_timer_arm (&priv->start_timer, fluid_worker_get_clock (self, context), 0);
+  priv->start_pending = TRUE;
+  fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, context), 0);
 
   outer_depth = fluid_worker_begin_emission (self);
   fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);

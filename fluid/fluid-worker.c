@@ -227,8 +227,7 @@ fluid_worker_finalize (GObject *object)
 
   g_assert (priv->waiters.length == 0);
   g_assert (priv->sleepers.length == 0);
-  g_assert (!fluid_timer_is_armed (&priv->grace_timer));
-  g_assert (!fluid_timer_is_armed (&priv->start_timer));
+  g_assert (!fluid_timer_is_armed (&priv->timer));
 
   if (!priv->name_is_interned)
     g_free (priv->name);
@@ -477,8 +476,7 @@ fluid_worker_init (FluidWorker *self)
   priv->exit_code = -1;
   priv->grace_period = fluid_default_grace_period ();
   g_mutex_init (&priv->lock);
-  fluid_timer_init (&priv->start_timer, fluid_worker_begin_startup, self);
-  fluid_timer_init (&priv->grace_timer, fluid_worker_grace_period_expired_cb, self);
+  fluid_timer_init (&priv->timer, fluid_worker_timer_cb, self);
 }
 
 /* Accessors */
