@@ -528,6 +528,26 @@ test_end_seen_complete (void)
                     counts.discarded_at_stopped);
 }
 
+/* A shutdown asked for in the call after startup, before the worker's
+ * first dispatch (its start still pending): the grace period runs from the
+ * request, and a run that ignores its cancellable is forced. */
+static void
+test_shutdown_before_first_dispatch (void)
+{
+  g_autoptr(FluidTestWorker) worker = fluid_test_worker_new (FLUID_TEST_RUN_IGNORE_CANCEL, 0, 0.01);
+  FluidWorker *w = FLUID_WORKER (worker);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fluid_worker_startup_async (w, NULL, NULL, NULL);
+  fluid_worker_shutdown_async (w, NULL, fluid_test_store_result_cb, &result);
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_STOPPING);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (fluid_worker_shutdown_finish (w, result, NULL));
+  g_assert_cmpint (fluid_worker_get_state (w), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
+  g_assert_cmpint (fluid_worker_get_exit_code (w), ==, FLUID_EXIT_CODE_FORCED);
+  fluid_test_worker_complete_run (worker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -547,6 +567,7 @@ main (int   argc,
   g_test_add_func ("/reentrancy/fail-from-worker-function", test_fail_from_worker_function);
   g_test_add_func ("/reentrancy/destroy-notify-calls-back", test_destroy_notify_calls_back);
   g_test_add_func ("/reentrancy/end-seen-complete", test_end_seen_complete);
+  g_test_add_func ("/reentrancy/shutdown-before-first-dispatch", test_shutdown_before_first_dispatch);
 
   return g_test_run ();
 }
