@@ -46,14 +46,16 @@ typedef struct
    * starts from. */
   FluidWorkerState  state;
 
-  /* The outcome, set when the worker stops: then constant. */
+  /* The outcome, told from @outcome_told on, then constant. Before that,
+   * @exit_code and @error hold a deferred end, and @stop_reason what a
+   * normal shutdown is to report when not "normal shutdown" (a group
+   * stopped by its child). */
   int               exit_code;
   char             *stop_reason;
   GError           *error;
-  /* What a normal shutdown reports, when not "normal shutdown". */
-  char             *normal_reason;
 
   guint             name_is_interned : 1;
+  guint             outcome_told : 1;
   /* Set by the first request to end the lifecycle: later ones are dropped,
    * and so is a late completion of on_startup, run or on_shutdown. */
   guint             finishing : 1;
@@ -61,10 +63,8 @@ typedef struct
    * fluid_worker_must_defer()), run once it has been. */
   guint             stop_deferred : 1;
   guint             finish_deferred : 1;
-  int               deferred_exit_code;
-  GError           *deferred_error;
-  guint             emitting;
-  int               emission_depth;
+  guint16           emitting;
+  gint16            emission_depth;
 
   /* Set once on startup, then read from any thread with atomics. */
   GMainContext     *context;
@@ -84,12 +84,13 @@ typedef struct
   GQueue            waiters;
   GQueue            sleepers;
 
-  /* Observers of the state, added and removed from any thread. */
-  GMutex            lock;
-  /* The first observer (most workers have one, their group) apart, to
-   * spare an array per worker. */
-  FluidObserver    *observer;
-  GPtrArray        *more_observers;
+  /* Observers of the state, added and removed from any thread under the
+   * worker's lock (fluid_worker_lock()): one of a few shared by every
+   * worker, as GObject's own bit locks are, to spare a GMutex per worker. */
+  /* NULL, one FluidObserver (most workers have one: their group's), or a
+   * GPtrArray of them with the pointer's lowest bit set: an array only
+   * for the workers that need one. */
+  gpointer          observers;
 } FluidWorkerPrivate;
 
 FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);
@@ -119,6 +120,7 @@ void          fluid_worker_gracefully_stop_in_context  (FluidWorker      *self,
                                                         gpointer          data);
 void          fluid_worker_fail_in_context             (FluidWorker      *self,
                                                         gpointer          data);
+void          fluid_worker_clear_observers             (FluidWorker      *self);
 GCancellable *fluid_worker_cancellable_new             (FluidWorker      *worker);
 void          fluid_worker_cancellable_forget          (GCancellable     *cancellable);
 

@@ -20,6 +20,41 @@ static void fluid_worker_finish         (FluidWorker *self,
                                          int          exit_code,
                                          GError      *error);
 
+/* The lock of a worker's state and observers: held for a few
+ * instructions, so a small table of locks serves every worker. */
+#define FLUID_WORKER_N_LOCKS 64
+
+static GMutex worker_locks[FLUID_WORKER_N_LOCKS];
+
+static inline GMutex *
+fluid_worker_lock (FluidWorkerPrivate *priv)
+{
+  return &worker_locks[(GPOINTER_TO_SIZE (priv) / 64) % FLUID_WORKER_N_LOCKS];
+}
+
+/* The array of priv->observers, or NULL when it holds one or none. */
+static inline GPtrArray *
+fluid_worker_observer_array (FluidWorkerPrivate *priv)
+{
+  guintptr observers = (guintptr) priv->observers;
+
+  return (observers & 1) != 0 ? (GPtrArray *) (observers & ~(guintptr) 1) : NULL;
+}
+
+/* Drops every observer; from finalize. */
+void
+fluid_worker_clear_observers (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+  GPtrArray *array = fluid_worker_observer_array (priv);
+
+  if (array != NULL)
+    g_ptr_array_unref (array);
+  else if (priv->observers != NULL)
+    fluid_observer_unref (priv->observers);
+  priv->observers = NULL;
+}
+
 /* The base class, whose default hooks are skipped rather than called. */
 static FluidWorkerClass *
 fluid_worker_get_default_class (void)
@@ -188,8 +223,7 @@ fluid_worker_end_emission (FluidWorker *self,
   if (priv->finish_deferred)
     {
       priv->finish_deferred = FALSE;
-      fluid_worker_finish (self, priv->deferred_exit_code,
-                           g_steal_pointer (&priv->deferred_error));
+      fluid_worker_finish (self, priv->exit_code, g_steal_pointer (&priv->error));
     }
 }
 
@@ -208,9 +242,9 @@ fluid_worker_set_state (FluidWorker      *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
-  fluid_mutex_lock (&priv->lock);
+  fluid_mutex_lock (fluid_worker_lock (priv));
   g_atomic_int_set (&priv->state, state);
-  fluid_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (fluid_worker_lock (priv));
   fluid_worker_tell_observers (self, state, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
 }
@@ -224,25 +258,24 @@ fluid_worker_tell_observers (FluidWorker      *self,
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidObserver *few[4];
   FluidObserver **observers = few;
+  GPtrArray *array;
   guint n_observers;
 
   /* A copy: an observer may add or remove observers. */
-  fluid_mutex_lock (&priv->lock);
-  n_observers = (priv->observer != NULL) +
-                (priv->more_observers != NULL ? priv->more_observers->len : 0);
+  fluid_mutex_lock (fluid_worker_lock (priv));
+  array = fluid_worker_observer_array (priv);
+  n_observers = array != NULL ? array->len : priv->observers != NULL;
   if (n_observers > G_N_ELEMENTS (few))
     observers = g_new (FluidObserver *, n_observers);
   n_observers = 0;
-  if (priv->observer != NULL && fluid_observer_has_context (priv->observer) != own)
-    observers[n_observers++] = fluid_observer_ref (priv->observer);
-  for (guint i = 0; priv->more_observers != NULL && i < priv->more_observers->len; i++)
+  for (guint i = 0; i < (array != NULL ? array->len : priv->observers != NULL); i++)
     {
-      FluidObserver *observer = g_ptr_array_index (priv->more_observers, i);
+      FluidObserver *observer = array != NULL ? g_ptr_array_index (array, i) : priv->observers;
 
       if (fluid_observer_has_context (observer) != own)
         observers[n_observers++] = fluid_observer_ref (observer);
     }
-  fluid_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (fluid_worker_lock (priv));
 
   for (guint i = 0; i < n_observers; i++)
     {
@@ -287,7 +320,7 @@ fluid_worker_describe_end (FluidWorker  *self,
     return g_strdup ("forced shutdown");
   if (error != NULL)
     return g_strdup (error->message);
-  return g_strdup (priv->normal_reason != NULL ? priv->normal_reason : "normal shutdown");
+  return g_strdup (priv->stop_reason != NULL ? priv->stop_reason : "normal shutdown");
 }
 
 static void
@@ -334,21 +367,25 @@ fluid_worker_finish (FluidWorker *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidWorkerState state;
+  char *reason;
   int outer_depth;
 
   if (fluid_worker_must_defer (self))
     {
       priv->finish_deferred = TRUE;
-      priv->deferred_exit_code = exit_code;
-      priv->deferred_error = error;
+      priv->exit_code = exit_code;
+      priv->error = error;
       return;
     }
 
   fluid_timer_disarm (&priv->timer);
 
   priv->exit_code = exit_code;
+  priv->outcome_told = TRUE;
   priv->error = error;
-  priv->stop_reason = fluid_worker_describe_end (self, exit_code, error);
+  reason = fluid_worker_describe_end (self, exit_code, error);
+  g_free (priv->stop_reason);
+  priv->stop_reason = reason;
   state = exit_code == FLUID_EXIT_CODE_FORCED ? FLUID_WORKER_STATE_FORCE_STOPPED
                                               : FLUID_WORKER_STATE_STOPPED;
 
@@ -779,8 +816,8 @@ fluid_worker_set_stop_reason (FluidWorker *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
-  g_free (priv->normal_reason);
-  priv->normal_reason = g_strdup (reason);
+  g_free (priv->stop_reason);
+  priv->stop_reason = g_strdup (reason);
 }
 
 /* Starts a worker in INIT as fluid_worker_startup_async() does, without a
@@ -830,18 +867,24 @@ fluid_worker_add_observer (FluidWorker      *self,
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
   fluid_observer_ref (observer);
-  fluid_mutex_lock (&priv->lock);
-  if (priv->observer == NULL)
-    priv->observer = observer;
+  fluid_mutex_lock (fluid_worker_lock (priv));
+  if (priv->observers == NULL)
+    priv->observers = observer;
   else
     {
-      if (priv->more_observers == NULL)
-        priv->more_observers = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
-      g_ptr_array_add (priv->more_observers, observer);
+      GPtrArray *array = fluid_worker_observer_array (priv);
+
+      if (array == NULL)
+        {
+          array = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
+          g_ptr_array_add (array, priv->observers);
+          priv->observers = (gpointer) ((guintptr) array | 1);
+        }
+      g_ptr_array_add (array, observer);
     }
   if (out_state != NULL)
     *out_state = g_atomic_int_get (&priv->state);
-  fluid_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (fluid_worker_lock (priv));
 }
 
 /* Removes @observer without cancelling it: events of this worker already
@@ -852,12 +895,15 @@ fluid_worker_remove_observer (FluidWorker   *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
-  fluid_mutex_lock (&priv->lock);
-  if (priv->observer == observer)
-    g_clear_pointer (&priv->observer, fluid_observer_unref);
-  else if (priv->more_observers != NULL)
-    g_ptr_array_remove_fast (priv->more_observers, observer);
-  fluid_mutex_unlock (&priv->lock);
+  fluid_mutex_lock (fluid_worker_lock (priv));
+  if (priv->observers == (gpointer) observer)
+    {
+      priv->observers = NULL;
+      fluid_observer_unref (observer);
+    }
+  else if (fluid_worker_observer_array (priv) != NULL)
+    g_ptr_array_remove_fast (fluid_worker_observer_array (priv), observer);
+  fluid_mutex_unlock (fluid_worker_lock (priv));
 }
 
 /* No event reaches @observer's function once this returns, on the

@@ -232,16 +232,12 @@ fluid_worker_finalize (GObject *object)
   if (!priv->name_is_interned)
     g_free (priv->name);
   g_free (priv->stop_reason);
-  g_free (priv->normal_reason);
   g_clear_object (&priv->cancellable);
   g_clear_error (&priv->error);
-  g_clear_error (&priv->deferred_error);
   g_clear_pointer (&priv->context, g_main_context_unref);
   g_clear_pointer (&priv->thread, g_thread_unref);
   g_clear_pointer (&priv->clock, fluid_clock_unref);
-  g_clear_pointer (&priv->observer, fluid_observer_unref);
-  g_clear_pointer (&priv->more_observers, g_ptr_array_unref);
-  g_mutex_clear (&priv->lock);
+  fluid_worker_clear_observers (self);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
 }
@@ -475,7 +471,6 @@ fluid_worker_init (FluidWorker *self)
   priv->state = FLUID_WORKER_STATE_INIT;
   priv->exit_code = -1;
   priv->grace_period = fluid_default_grace_period ();
-  g_mutex_init (&priv->lock);
   fluid_timer_init (&priv->timer, fluid_worker_timer_cb, self);
 }
 
@@ -594,7 +589,7 @@ fluid_worker_get_cancellable (FluidWorker *self)
       GCancellable *cancellable = fluid_worker_cancellable_new (self);
 
       if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED ||
-          (priv->exit_code != FLUID_EXIT_CODE_NORMAL && priv->exit_code != -1))
+          (priv->outcome_told && priv->exit_code != FLUID_EXIT_CODE_NORMAL))
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
         {
@@ -1069,7 +1064,7 @@ fluid_worker_get_exit_code (FluidWorker *self)
   priv = fluid_worker_get_instance_private (self);
 
   /* Set once, before the worker's last change of state is told. */
-  return priv->exit_code;
+  return priv->outcome_told ? priv->exit_code : -1;
 }
 
 /**
@@ -1092,7 +1087,7 @@ fluid_worker_get_stop_reason (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return priv->stop_reason;
+  return priv->outcome_told ? priv->stop_reason : NULL;
 }
 
 /**
