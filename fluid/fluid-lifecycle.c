@@ -759,7 +759,6 @@ typedef struct
 {
   FluidPending          pending;    /* first: pending->data is the worker */
   FluidWorkerSleepFunc  func;
-  gpointer              user_data;
 } FluidWorkerSleep;
 
 static void
@@ -769,7 +768,7 @@ fluid_worker_complete_sleep (FluidPending *pending,
 {
   FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
 
-  sleep->func (pending->data, value, error, sleep->user_data);
+  sleep->func (pending->data, value, error);
   g_clear_error (&error);
 }
 
@@ -781,8 +780,7 @@ fluid_worker_complete_sleep (FluidPending *pending,
 void
 fluid_worker_sleep_full (FluidWorker          *self,
                          double                seconds,
-                         FluidWorkerSleepFunc  func,
-                         gpointer              user_data)
+                         FluidWorkerSleepFunc  func)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
   FluidWorkerSleep *sleep;
@@ -794,7 +792,6 @@ fluid_worker_sleep_full (FluidWorker          *self,
                                                   NULL, NULL, NULL,
                                                   fluid_worker_complete_sleep, self);
   sleep->func = func;
-  sleep->user_data = user_data;
   fluid_pending_arm (&sleep->pending, fluid_worker_get_clock (self, priv->context),
                      running ? fluid_deadline_in (seconds) : 0, running);
 }
@@ -930,10 +927,12 @@ fluid_worker_cancel_own_sleepers (FluidWorker *self,
       FluidPending *pending = l->data;
 
       l = l->next;
-      if (pending->on_owner_cancellable)
-        fluid_pending_complete (pending, FALSE,
-                                g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                     "Operation was cancelled"));
+      /* At the next dispatch, not inside the caller's cancellation. */
+      if (pending->on_owner_cancellable && fluid_timer_is_armed (&pending->timer) &&
+          pending->timer_error == NULL)
+        fluid_pending_fail_soon (pending, pending->timer.clock,
+                                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                      "Operation was cancelled"));
     }
 }
 

@@ -33,6 +33,9 @@ struct _FluidPending
   FluidPendingFunc  func;
   gpointer          data;           /* for func's use */
   GSource          *cancel_source;
+  /* What the timer completes with instead of @timer_value, when set:
+   * taken. */
+  GError           *timer_error;
   /* What the timer completes with: TRUE when a sleep elapsed, FALSE once
    * a graceful stop woke it. */
   gboolean          timer_value;
@@ -52,6 +55,9 @@ void          fluid_pending_arm            (FluidPending     *pending,
                                             FluidClock       *clock,
                                             gint64            deadline,
                                             gboolean          timer_value);
+void          fluid_pending_fail_soon      (FluidPending     *pending,
+                                            FluidClock       *clock,
+                                            GError           *error);
 void          fluid_pending_complete       (FluidPending     *pending,
                                             gboolean          value,
                                             GError           *error);

@@ -41,7 +41,7 @@ fluid_pending_timer_cb (gpointer data)
 {
   FluidPending *pending = data;
 
-  fluid_pending_complete (pending, pending->timer_value, NULL);
+  fluid_pending_complete (pending, pending->timer_value, g_steal_pointer (&pending->timer_error));
 }
 
 /* Adds a pending operation of @size bytes (at least a FluidPending) to
@@ -98,6 +98,18 @@ fluid_pending_arm (FluidPending *pending,
   fluid_timer_arm (&pending->timer, clock, deadline);
 }
 
+/* Completes @pending with @error (taken) at the next dispatch of @clock,
+ * not from within the caller. */
+void
+fluid_pending_fail_soon (FluidPending *pending,
+                         FluidClock   *clock,
+                         GError       *error)
+{
+  g_clear_error (&pending->timer_error);
+  pending->timer_error = error;
+  fluid_pending_arm (pending, clock, 0, FALSE);
+}
+
 /* Takes @pending out of its queue, its clock and its cancellable, then
  * completes and frees it. @error is taken. */
 void
@@ -113,6 +125,7 @@ fluid_pending_complete (FluidPending *pending,
       g_clear_pointer (&pending->cancel_source, g_source_unref);
     }
 
+  g_clear_error (&pending->timer_error);
   pending->func (pending, value, error);
   g_clear_object (&pending->task);
   g_free (pending);

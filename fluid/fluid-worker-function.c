@@ -92,10 +92,9 @@ fluid_worker_function_run_return (FluidWorkerFunction *self,
 static void
 fluid_worker_function_slept_cb (FluidWorker  *worker,
                                 gboolean      elapsed,
-                                const GError *error,
-                                gpointer      user_data)
+                                const GError *error)
 {
-  FluidWorkerFunction *self = user_data;
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (worker);
 
   if (error != NULL)
     fluid_worker_function_run_return (self, g_error_copy (error));
@@ -118,7 +117,7 @@ fluid_worker_function_iterate (FluidWorkerFunction *self)
       return;
     }
 
-  fluid_worker_sleep_full (worker, self->heartbeat, fluid_worker_function_slept_cb, self);
+  fluid_worker_sleep_full (worker, self->heartbeat, fluid_worker_function_slept_cb);
 }
 
 /* Runs without a GTask and without the worker's cancellable; the end is

@@ -46,13 +46,11 @@ void           fluid_worker_remove_observer  (FluidWorker             *self,
 
 typedef void (* FluidWorkerSleepFunc) (FluidWorker  *worker,
                                        gboolean      elapsed,
-                                       const GError *error,
-                                       gpointer      user_data);
+                                       const GError *error);
 
 void           fluid_worker_sleep_full       (FluidWorker          *self,
                                               double                seconds,
-                                              FluidWorkerSleepFunc  func,
-                                              gpointer              user_data);
+                                              FluidWorkerSleepFunc  func);
 
 /* The task-free run path, for any class of the library. */
 typedef void (* FluidWorkerDirectRun) (FluidWorker *self);

@@ -4,6 +4,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-sleep-result-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
 #include "fluid-observer-private.h"
@@ -950,6 +951,31 @@ fluid_worker_status_finish (FluidWorker   *self,
 
 /* Sleep */
 
+/* A sleep of fluid_worker_sleep_async(): its pending's data holds a
+ * reference on the worker, as a GTask's source object would. */
+typedef struct
+{
+  FluidPending         pending;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+} FluidWorkerAsyncSleep;
+
+static void
+fluid_worker_complete_async_sleep (FluidPending *pending,
+                                   gboolean      value,
+                                   GError       *error)
+{
+  FluidWorkerAsyncSleep *sleep = (FluidWorkerAsyncSleep *) pending;
+  FluidWorker *self = pending->data;
+  g_autoptr(FluidSleepResult) result = fluid_sleep_result_new (G_OBJECT (self),
+                                                               fluid_worker_sleep_async,
+                                                               sleep->user_data, value, error);
+
+  if (sleep->callback != NULL)
+    sleep->callback (G_OBJECT (self), G_ASYNC_RESULT (result), sleep->user_data);
+  g_object_unref (self);
+}
+
 /**
  * fluid_worker_sleep_async:
  * @self: a #FluidWorker
@@ -974,8 +1000,10 @@ fluid_worker_sleep_async (FluidWorker         *self,
                           gpointer             user_data)
 {
   FluidWorkerPrivate *priv;
-  FluidPending *pending;
-  GTask *task;
+  g_autoptr(GMainContext) context = NULL;
+  FluidWorkerAsyncSleep *sleep;
+  FluidClock *clock;
+  gboolean own;
 
   g_return_if_fail (FLUID_IS_WORKER (self));
   g_return_if_fail (!isnan (seconds) && seconds >= 0);
@@ -983,35 +1011,33 @@ fluid_worker_sleep_async (FluidWorker         *self,
 
   priv = fluid_worker_get_instance_private (self);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_sleep_async);
-  g_task_set_name (task, "[fluid] worker sleep");
+  /* Completed from a dispatch of the caller's thread-default context, as a
+   * GTask would be, with a lighter result (see fluid-sleep-result.c). The
+   * worker's own cancellable, which most sleeps of a run get, is watched
+   * once by the worker rather than with a GSource per sleep. */
+  context = g_main_context_ref_thread_default ();
+  own = cancellable != NULL && cancellable == priv->cancellable && context == priv->context;
+  clock = fluid_worker_get_clock (self, context);
+  sleep = (FluidWorkerAsyncSleep *) fluid_pending_add (&priv->sleepers, sizeof (FluidWorkerAsyncSleep),
+                                                       NULL, own ? NULL : cancellable, context,
+                                                       fluid_worker_complete_async_sleep,
+                                                       g_object_ref (self));
+  sleep->pending.on_owner_cancellable = own;
+  sleep->callback = callback;
+  sleep->user_data = user_data;
 
   if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "The worker was forced to stop");
+    fluid_pending_fail_soon (&sleep->pending, clock,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  "The worker was forced to stop"));
+  else if (g_cancellable_is_cancelled (cancellable))
+    fluid_pending_fail_soon (&sleep->pending, clock,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  "Operation was cancelled"));
   else if (priv->state == FLUID_WORKER_STATE_STOPPING || priv->state == FLUID_WORKER_STATE_STOPPED)
-    g_task_return_boolean (task, FALSE);
-  else if (!g_task_return_error_if_cancelled (task))
-    {
-      /* Any cancellable is watched, the worker's own too: a program may
-       * cancel it without forcing the worker to stop. */
-      GMainContext *context = g_task_get_context (task);
-      gboolean own = cancellable != NULL && cancellable == priv->cancellable &&
-                     context == priv->context;
-
-      /* The worker's own cancellable, which most sleeps of a run get, is
-       * watched once by the worker: a GSource per sleep would cost most of
-       * a sleep. */
-      pending = fluid_pending_add (&priv->sleepers, sizeof (FluidPending), task,
-                                   own ? NULL : cancellable, context, NULL, NULL);
-      pending->on_owner_cancellable = own;
-      fluid_pending_arm (pending, fluid_worker_get_clock (self, context),
-                         fluid_deadline_in (seconds), TRUE);
-      return;
-    }
-
-  g_object_unref (task);
+    fluid_pending_arm (&sleep->pending, clock, 0, FALSE);
+  else
+    fluid_pending_arm (&sleep->pending, clock, fluid_deadline_in (seconds), TRUE);
 }
 
 /**
@@ -1033,11 +1059,10 @@ fluid_worker_sleep_finish (FluidWorker   *self,
                            GError       **error)
 {
   g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_sleep_async,
-                        FALSE);
+  g_return_val_if_fail (FLUID_IS_SLEEP_RESULT (result), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_sleep_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return fluid_sleep_result_propagate (FLUID_SLEEP_RESULT (result), error);
 }
 
 /* Outcome and failure */
