@@ -180,8 +180,9 @@ fluid_worker_invoke (FluidWorker     *self,
 
 /* Changes of state
  *
- * A change of state is told in order: notify::state, the state's signal,
- * then the observers. A request for another change made by a handler
+ * A change of state is told in order: the worker's own observers (the
+ * library's bookkeeping), notify::state, the state's signal, then the
+ * other observers. A request for another change made by a handler
  * meanwhile (a stop, an end) waits until the current one has been told. A
  * request from a nested main loop that a handler runs is not deferred:
  * that handler is waiting, maybe for the very change it asks for. */

@@ -55,7 +55,10 @@
  * running: REASON" at debug level, "NAME forced shutdown" and the stop of a
  * worker that failed at info level: the outcome itself reaches the program
  * through #FluidWorker:exit-code and the errors of
- * fluid_worker_wait_for_shutdown_finish().
+ * fluid_worker_wait_for_shutdown_finish(). They are formatted and written
+ * only when GLib's default writer would write them: with
+ * `G_MESSAGES_DEBUG=Fluid` (or `all`) or after g_log_set_debug_enabled(),
+ * whatever writer the program installed.
  */
 
 GParamSpec *fluid_worker_properties[FLUID_WORKER_N_PROPS];
