@@ -28,7 +28,6 @@ struct _FluidTimer
 };
 
 FluidClock *fluid_clock_get        (GMainContext *context);
-FluidClock *fluid_clock_ref        (FluidClock   *clock);
 void        fluid_clock_unref      (FluidClock   *clock);
 GMainContext *fluid_clock_get_context (FluidClock *clock);
 gboolean    fluid_clock_is_attached (FluidClock  *clock);

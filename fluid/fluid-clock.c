@@ -322,13 +322,6 @@ fluid_clock_get (GMainContext *context)
   return clock;
 }
 
-FluidClock *
-fluid_clock_ref (FluidClock *clock)
-{
-  g_source_ref (&clock->source);
-  return clock;
-}
-
 void
 fluid_clock_unref (FluidClock *clock)
 {

@@ -29,7 +29,7 @@ struct _FluidPending
   FluidTimer        timer;
   GList             link;
   GQueue           *queue;
-  GTask            *task;           /* completed by the default func */
+  GTask            *task;           /* for func, if any; unreferenced after it */
   FluidPendingFunc  func;
   gpointer          data;           /* for func's use */
   GSource          *cancel_source;

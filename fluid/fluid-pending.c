@@ -12,17 +12,6 @@
  * else before any user code runs, so that a callback that adds, completes
  * or cancels other entries finds the queue whole. */
 
-static void
-fluid_pending_return_boolean (FluidPending *pending,
-                              gboolean      value,
-                              GError       *error)
-{
-  if (error != NULL)
-    g_task_return_error (pending->task, error);
-  else
-    g_task_return_boolean (pending->task, value);
-}
-
 static gboolean
 fluid_pending_cancelled_cb (GCancellable *cancellable,
                             gpointer      user_data)
@@ -45,8 +34,8 @@ fluid_pending_timer_cb (gpointer data)
 }
 
 /* Adds a pending operation of @size bytes (at least a FluidPending) to
- * @queue. @task (taken), if any, is completed by @func, by default with a
- * boolean. @cancellable, if any, completes it with G_IO_ERROR_CANCELLED
+ * @queue, completed by @func; @task (taken), if any, is kept for @func
+ * and its priority given to the cancellation. @cancellable, if any, completes it with G_IO_ERROR_CANCELLED
  * from a dispatch of @context. */
 FluidPending *
 fluid_pending_add (GQueue           *queue,
@@ -60,13 +49,13 @@ fluid_pending_add (GQueue           *queue,
   FluidPending *pending;
 
   g_assert (size >= sizeof (FluidPending));
-  g_assert (func != NULL || task != NULL);
+  g_assert (func != NULL);
 
   pending = g_malloc0 (size);
   pending->link.data = pending;
   pending->queue = queue;
   pending->task = task;
-  pending->func = func != NULL ? func : fluid_pending_return_boolean;
+  pending->func = func;
   pending->data = data;
   fluid_timer_init (&pending->timer, fluid_pending_timer_cb, pending);
   g_queue_push_tail_link (queue, &pending->link);

@@ -8,8 +8,8 @@
 #include <glib.h>
 
 /* GLib's GMutex is futex-based and the system GLib is not instrumented, so
- * ThreadSanitizer cannot see the happens-before edges of a GAsyncQueue's
- * lock and reports the data it protects as racy. In TSan builds these
+ * ThreadSanitizer cannot see the happens-before edges of a GMutex and
+ * reports the data it protects as racy. In TSan builds these
  * wrappers declare the lock's acquire and release; elsewhere they are the
  * plain GLib calls. */
 
@@ -30,31 +30,6 @@ void __tsan_release (void *addr);
 # define fluid_tsan_acquire(addr) G_STMT_START { (void) (addr); } G_STMT_END
 # define fluid_tsan_release(addr) G_STMT_START { (void) (addr); } G_STMT_END
 #endif
-
-static inline void
-fluid_async_queue_lock (GAsyncQueue *queue)
-{
-  g_async_queue_lock (queue);
-  fluid_tsan_acquire (queue);
-}
-
-static inline void
-fluid_async_queue_unlock (GAsyncQueue *queue)
-{
-  fluid_tsan_release (queue);
-  g_async_queue_unlock (queue);
-}
-
-static inline gpointer
-fluid_async_queue_try_pop (GAsyncQueue *queue)
-{
-  gpointer item;
-
-  fluid_async_queue_lock (queue);
-  item = g_async_queue_try_pop_unlocked (queue);
-  fluid_async_queue_unlock (queue);
-  return item;
-}
 
 static inline void
 fluid_mutex_lock (GMutex *mutex)
