@@ -137,19 +137,16 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, F
 
 static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
 
-/* GLib's GMutex is futex-based: tell ThreadSanitizer about it. */
 static inline void
 fluid_queue_consumer_lock (FluidQueueConsumerPrivate *priv)
 {
-  g_mutex_lock (&priv->lock);
-  fluid_tsan_acquire (&priv->lock);
+  fluid_mutex_lock (&priv->lock);
 }
 
 static inline void
 fluid_queue_consumer_unlock (FluidQueueConsumerPrivate *priv)
 {
-  fluid_tsan_release (&priv->lock);
-  g_mutex_unlock (&priv->lock);
+  fluid_mutex_unlock (&priv->lock);
 }
 
 /* Messages */
