@@ -136,11 +136,7 @@ fluid_worker_invoke (FluidWorker     *self,
   GSource *source;
 
   if (context == NULL)
-    {
-      if (destroy != NULL)
-        destroy (data);
-      return;
-    }
+    goto done;
 
   /* Not g_main_context_invoke(): another thread whose default context is
    * the worker's (the global default) would acquire it and run the call,
@@ -148,18 +144,14 @@ fluid_worker_invoke (FluidWorker     *self,
   if (g_main_context_is_owner (context))
     {
       func (self, data);
-      if (destroy != NULL)
-        destroy (data);
-      return;
+      goto done;
     }
   if (g_atomic_pointer_get (&priv->thread) == g_thread_self () &&
       g_main_context_acquire (context))
     {
       func (self, data);
       g_main_context_release (context);
-      if (destroy != NULL)
-        destroy (data);
-      return;
+      goto done;
     }
 
   invocation = g_new0 (FluidWorkerInvocation, 1);
@@ -176,6 +168,11 @@ fluid_worker_invoke (FluidWorker     *self,
   g_source_set_static_name (source, "[fluid] worker call");
   g_source_attach (source, context);
   g_source_unref (source);
+  return;
+
+done:
+  if (destroy != NULL)
+    destroy (data);
 }
 
 /* Changes of state
