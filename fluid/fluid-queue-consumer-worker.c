@@ -49,7 +49,9 @@
 
 typedef struct
 {
-  FluidMessageFunc func;
+  /* At most one of the two is set, at construction. */
+  FluidMessageFunc      func;
+  FluidAsyncMessageFunc async_func;
   gpointer         user_data;
   GDestroyNotify   destroy;
 } FluidQueueConsumerWorkerPrivate;
@@ -85,10 +87,16 @@ fluid_queue_consumer_worker_real_on_message_async (FluidQueueConsumerWorker *sel
                                                    GAsyncReadyCallback       callback,
                                                    gpointer                  user_data)
 {
+  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, fluid_queue_consumer_worker_real_on_message_async);
   g_task_set_name (task, "[fluid] queue consumer worker on message");
+  if (priv->async_func != NULL)
+    {
+      priv->async_func (self, message, task, priv->user_data);
+      return;
+    }
   fluid_queue_consumer_worker_handle (self, message);
   g_task_return_boolean (task, TRUE);
 }
@@ -120,6 +128,14 @@ fluid_queue_consumer_worker_on_message_cb (GObject      *source,
   fluid_queue_consumer_pump_resume (FLUID_QUEUE_CONSUMER (self), error);
 }
 
+static inline gboolean
+fluid_queue_consumer_worker_has_async_func (FluidQueueConsumerWorker *self)
+{
+  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
+
+  return priv->async_func != NULL;
+}
+
 static gboolean
 fluid_queue_consumer_worker_pump_cb (FluidQueueConsumer *consumer,
                                      const GValue       *message,
@@ -129,8 +145,10 @@ fluid_queue_consumer_worker_pump_cb (FluidQueueConsumer *consumer,
   FluidQueueConsumerWorker *self = (FluidQueueConsumerWorker *) consumer;
   FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
 
-  /* The fast path: the default handler needs no task. */
-  if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async)
+  /* The fast path: the default handler of a synchronous function needs no
+   * task. */
+  if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
+      !fluid_queue_consumer_worker_has_async_func (self))
     {
       fluid_queue_consumer_worker_handle (self, message);
       return TRUE;
@@ -244,6 +262,44 @@ fluid_queue_consumer_worker_new (FluidMessageFunc func,
   self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
   priv = fluid_queue_consumer_worker_get_instance_private (self);
   priv->func = func;
+  priv->user_data = user_data;
+  priv->destroy = destroy;
+
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_queue_consumer_worker_new_async:
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   asynchronous function called for each message
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func for each message sent to it, one at a
+ * time and in order, while it runs; the next message waits for the task
+ * given to @func to complete. A task that completes with an error fails its
+ * message, as an `on_message_async` override that fails does: this is how
+ * a binding's coroutine or promise, or a callback that raised, fails its
+ * message (aio-fluid's `QueueConsumerWorker` with an `async def`
+ * callback).
+ *
+ * Returns: (transfer full): a new #FluidQueueConsumerWorker
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_queue_consumer_worker_new_async (FluidAsyncMessageFunc func,
+                                       gpointer              user_data,
+                                       GDestroyNotify        destroy)
+{
+  FluidQueueConsumerWorker *self;
+  FluidQueueConsumerWorkerPrivate *priv;
+
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
+  priv = fluid_queue_consumer_worker_get_instance_private (self);
+  priv->async_func = func;
   priv->user_data = user_data;
   priv->destroy = destroy;
 

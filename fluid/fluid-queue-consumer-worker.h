@@ -45,13 +45,36 @@ G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
  *
  * It cannot return an error: to fail, it calls fluid_worker_fail() on
  * @worker, which stops the worker with that error (exit code
- * %FLUID_EXIT_CODE_ERROR); @message then counts as discarded.
+ * %FLUID_EXIT_CODE_ERROR); @message then counts as discarded. A function
+ * that must fail its message alone takes a task: see #FluidAsyncMessageFunc.
  *
  * Since: 1.0
  */
 typedef void (* FluidMessageFunc) (FluidQueueConsumerWorker *worker,
                                    const GValue             *message,
                                    gpointer                  user_data);
+
+/**
+ * FluidAsyncMessageFunc:
+ * @worker: the #FluidQueueConsumerWorker
+ * @message: the message, valid until @task completes
+ * @task: the task to complete, now or later, with g_task_return_boolean()
+ *   (%TRUE) or g_task_return_error(); its cancellable is the worker's own.
+ *   Take a reference on it to complete it later.
+ * @user_data: the data given with the function
+ *
+ * The asynchronous function a #FluidQueueConsumerWorker made with
+ * fluid_queue_consumer_worker_new_async() calls for each message, on the
+ * worker's context. The next message is not handled before @task
+ * completes; an error fails @message (see #FluidQueueConsumer::message-failed
+ * and #FluidQueueConsumer:stop-on-failure).
+ *
+ * Since: 1.2
+ */
+typedef void (* FluidAsyncMessageFunc) (FluidQueueConsumerWorker *worker,
+                                        const GValue             *message,
+                                        GTask                    *task,
+                                        gpointer                  user_data);
 
 /**
  * FluidQueueConsumerWorkerClass:
@@ -87,6 +110,10 @@ struct _FluidQueueConsumerWorkerClass
 
 FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_queue_consumer_worker_new               (FluidMessageFunc           func,
+                                                            gpointer                   user_data,
+                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_queue_consumer_worker_new_async         (FluidAsyncMessageFunc      func,
                                                             gpointer                   user_data,
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 

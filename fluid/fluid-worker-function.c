@@ -35,7 +35,9 @@ struct _FluidWorkerFunction
   FluidWorker      parent_instance;
 
   double           heartbeat;
-  FluidWorkerFunc  func;
+  /* One of the two is set, at construction. */
+  FluidWorkerFunc       func;
+  FluidWorkerAsyncFunc  async_func;
   gpointer         user_data;
   GDestroyNotify   destroy;
 
@@ -102,14 +104,10 @@ fluid_worker_function_slept_cb (FluidWorker  *worker,
     fluid_worker_function_iterate (self);
 }
 
-/* One iteration: call the function, then sleep. */
 static void
-fluid_worker_function_iterate (FluidWorkerFunction *self)
+fluid_worker_function_sleep_or_return (FluidWorkerFunction *self)
 {
   FluidWorker *worker = FLUID_WORKER (self);
-
-  if (fluid_worker_is_running (worker) && self->func != NULL)
-    self->func (worker, self->user_data);
 
   if (!fluid_worker_is_running (worker))
     {
@@ -118,6 +116,60 @@ fluid_worker_function_iterate (FluidWorkerFunction *self)
     }
 
   fluid_worker_sleep_full (worker, self->heartbeat, fluid_worker_function_slept_cb);
+}
+
+static void
+fluid_worker_function_async_func_cb (GObject      *source,
+                                     GAsyncResult *result,
+                                     gpointer      user_data)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (source);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (error == NULL)
+        error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                             "the function of %s failed without an error",
+                             fluid_worker_get_name (FLUID_WORKER (self)));
+      fluid_worker_function_run_return (self, error);
+      return;
+    }
+
+  fluid_worker_function_sleep_or_return (self);
+}
+
+/* Calls the asynchronous function; the loop goes on when its task completes. */
+static void
+fluid_worker_function_call_async_func (FluidWorkerFunction *self)
+{
+  FluidWorker *worker = FLUID_WORKER (self);
+  g_autoptr(GTask) task = g_task_new (worker, fluid_worker_get_cancellable (worker),
+                                      fluid_worker_function_async_func_cb, NULL);
+
+  g_task_set_source_tag (task, fluid_worker_function_call_async_func);
+  g_task_set_name (task, "[fluid] worker function call");
+  self->async_func (worker, task, self->user_data);
+}
+
+/* One iteration: call the function, then sleep. */
+static void
+fluid_worker_function_iterate (FluidWorkerFunction *self)
+{
+  FluidWorker *worker = FLUID_WORKER (self);
+
+  if (fluid_worker_is_running (worker))
+    {
+      if (self->async_func != NULL)
+        {
+          fluid_worker_function_call_async_func (self);
+          return;
+        }
+      if (self->func != NULL)
+        self->func (worker, self->user_data);
+    }
+
+  fluid_worker_function_sleep_or_return (self);
 }
 
 /* Runs without a GTask and without the worker's cancellable; the end is
@@ -310,6 +362,51 @@ fluid_worker_function_new_named (const char      *name,
                        "heartbeat", heartbeat,
                        NULL);
   self->func = func;
+  self->user_data = user_data;
+  self->destroy = destroy;
+
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_worker_function_new_async:
+ * @name: (nullable): the #FluidWorker:name of the worker; %NULL or empty
+ *   for the default one
+ * @heartbeat: seconds to sleep between the end of a call of @func and the
+ *   next call (not negative)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   asynchronous function to call in a loop
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func while it runs, as
+ * fluid_worker_function_new_named() does, but waits for the task given to
+ * each call to complete before it sleeps @heartbeat seconds and calls again.
+ * A task that completes with an error fails the worker with that error:
+ * this is how a binding's coroutine or promise, or one that raised, ends
+ * its worker (aio-fluid's `WorkerFunction` with an `async def` function).
+ *
+ * Returns: (transfer full): a new #FluidWorkerFunction
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_worker_function_new_async (const char           *name,
+                                 double                heartbeat,
+                                 FluidWorkerAsyncFunc  func,
+                                 gpointer              user_data,
+                                 GDestroyNotify        destroy)
+{
+  FluidWorkerFunction *self;
+
+  g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
+                       "name", name,
+                       "heartbeat", heartbeat,
+                       NULL);
+  self->async_func = func;
   self->user_data = user_data;
   self->destroy = destroy;
 

@@ -26,6 +26,25 @@ typedef void (* FluidWorkerFunc) (FluidWorker *worker,
                                   gpointer     user_data);
 
 /**
+ * FluidWorkerAsyncFunc:
+ * @worker: the #FluidWorkerFunction calling
+ * @task: the task to complete, now or later, with g_task_return_boolean()
+ *   (%TRUE) or g_task_return_error(); its cancellable is the worker's own,
+ *   cancelled on a forced stop. Take a reference on it to complete it later.
+ * @user_data: the data given with the function
+ *
+ * The asynchronous function a #FluidWorkerFunction made with
+ * fluid_worker_function_new_async() calls at each iteration of its loop.
+ * The worker sleeps its heartbeat once @task completed; an error fails the
+ * worker with it (exit code %FLUID_EXIT_CODE_ERROR), as a failed `run` does.
+ *
+ * Since: 1.2
+ */
+typedef void (* FluidWorkerAsyncFunc) (FluidWorker *worker,
+                                       GTask       *task,
+                                       gpointer     user_data);
+
+/**
  * FLUID_TYPE_WORKER_FUNCTION:
  *
  * The #GType of #FluidWorkerFunction.
@@ -46,6 +65,12 @@ FLUID_AVAILABLE_IN_1_0
 FluidWorker *fluid_worker_function_new_named     (const char           *name,
                                                   double                heartbeat,
                                                   FluidWorkerFunc       func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_worker_function_new_async     (const char           *name,
+                                                  double                heartbeat,
+                                                  FluidWorkerAsyncFunc  func,
                                                   gpointer              user_data,
                                                   GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0

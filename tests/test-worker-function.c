@@ -206,6 +206,110 @@ test_worker_function_types (void)
   g_assert_true (pspec->flags & G_PARAM_READABLE);
 }
 
+/* fluid_worker_function_new_async(): the loop waits for each call's task,
+ * completed later from an idle; an error fails the worker with it. */
+typedef struct
+{
+  guint calls;
+  guint fail_at;
+  gboolean in_call;
+} AsyncCounter;
+
+static gboolean
+complete_later_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  FluidWorker *worker = g_task_get_source_object (task);
+  AsyncCounter *counter = g_task_get_task_data (task);
+
+  g_assert_true (counter->in_call);
+  counter->in_call = FALSE;
+  if (counter->calls == counter->fail_at)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "call %u broke", counter->calls);
+  else
+    {
+      if (counter->calls == 5)
+        fluid_worker_gracefully_stop (worker);
+      g_task_return_boolean (task, TRUE);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+async_call (FluidWorker *worker,
+            GTask       *task,
+            gpointer     user_data)
+{
+  AsyncCounter *counter = user_data;
+
+  /* Never called again before the previous call's task completed. */
+  g_assert_false (counter->in_call);
+  g_assert_true (g_task_get_cancellable (task) == fluid_worker_get_cancellable (worker));
+  counter->in_call = TRUE;
+  counter->calls++;
+  g_task_set_task_data (task, counter, NULL);
+  g_idle_add_full (G_PRIORITY_DEFAULT, complete_later_cb, g_object_ref (task), g_object_unref);
+}
+
+static void
+test_worker_function_async (void)
+{
+  AsyncCounter counter = { 0, 0, FALSE };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new_async ("pacer", 0.0, async_call, &counter, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "pacer");
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_true (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counter.calls, ==, 5);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
+}
+
+static void
+test_worker_function_async_error (void)
+{
+  AsyncCounter counter = { 0, 3, FALSE };
+  g_autoptr(FluidWorker) worker = fluid_worker_function_new_async (NULL, 0.0, async_call, &counter, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpuint (counter.calls, ==, 3);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
+  g_assert_cmpstr (fluid_worker_get_stop_reason (worker), ==, "call 3 broke");
+}
+
+/* A call whose task never completes: the forced stop ends the worker. */
+static void
+never_complete (FluidWorker *worker,
+                GTask       *task,
+                gpointer     user_data)
+{
+  g_ptr_array_add (user_data, g_object_ref (task));
+}
+
+static void
+test_worker_function_async_forced (void)
+{
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The grace period of a function worker comes from the environment. */
+  g_setenv ("FLUID_STOPPING_GRACE_PERIOD", "0.05", TRUE);
+  worker = fluid_worker_function_new_async (NULL, 0.0, never_complete, held, NULL);
+  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (worker), ==, 0.05);
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (held->len == 1);
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
+  g_assert_true (g_cancellable_is_cancelled (g_task_get_cancellable (held->pdata[0])));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -220,6 +324,9 @@ main (int   argc,
   g_test_add_func ("/worker-function/bad-input", test_worker_function_bad_input);
   g_test_add_func ("/worker-function/heartbeat-spacing", test_worker_function_heartbeat_spacing);
   g_test_add_func ("/worker-function/types", test_worker_function_types);
+  g_test_add_func ("/worker-function/async", test_worker_function_async);
+  g_test_add_func ("/worker-function/async-error", test_worker_function_async_error);
+  g_test_add_func ("/worker-function/async-forced", test_worker_function_async_forced);
 
   return g_test_run ();
 }
