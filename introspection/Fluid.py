@@ -4,130 +4,474 @@
 
 """Python conveniences for libfluid-glib (``gi.repository.Fluid``).
 
-Everything of the C API stays available; this override adds:
+aio-fluid code runs with its import lines changed and little else::
 
-``run``, ``on_startup`` and ``on_shutdown`` as plain Python methods
-    A subclass of :class:`Fluid.Worker` may define ``run(self)`` instead of
-    the ``do_run_async``/``do_run_finish`` pair:
+    import asyncio
+    from gi.repository import Fluid
 
-    * as a *generator*, the Python counterpart of aio-fluid's
-      ``async def run``: ``yield seconds`` sleeps with
-      :meth:`Fluid.Worker.sleep_async` (so a stop request ends the sleep at
-      once, and the ``yield`` evaluates to ``False`` then), ``yield`` alone
-      lets the main loop run once; returning ends the run::
+    class SimpleWorker(Fluid.Worker):
+        async def run(self):
+            while self.is_running():
+                await self.sleep(1)
 
-          class SimpleWorker(Fluid.Worker):
-              def run(self):
-                  while self.is_running():
-                      self.print_message()
-                      yield 1
+    async def main():
+        async with SimpleWorker() as worker:
+            ...
 
-    * as a *plain method*, called in a loop while the worker runs; the
-      number it returns is how many seconds to sleep before the next call
-      (``None``: the class attribute ``heartbeat``, 0 by default).
+    Fluid.install_asyncio()
+    asyncio.run(main())
 
-    ``on_startup(self)`` and ``on_shutdown(self)`` work the same way, called
-    once (plain) or driven to their end (generator).
+asyncio on the GLib main context
+    :func:`install_asyncio` installs the asyncio event loop policy that runs
+    on the GLib main context: ``gi.events`` on PyGObject 3.50 and later,
+    Debian's ``python3-gbulb`` before. Every ``asyncio.run()`` of the main
+    thread then drives the default ``GMainContext``, where workers, GTK and
+    GIO live. Coroutines of this library (``async def run``, hooks,
+    handlers, callbacks) run on that loop, and need it: they fail their
+    worker with a ``RuntimeError`` that says so without it.
 
-    An exception raised there ends the worker with exit code 2: a
-    :class:`GLib.Error` is passed on as it is, any other exception becomes a
-    ``Fluid.WorkerError.FAILED`` error whose message is
-    ``"ExceptionType: message"``, and the blocking helpers below re-raise
-    the original exception.
+Awaitable methods
+    ``startup()``, ``shutdown()``, ``wait_for_shutdown()``, ``status()`` (a
+    dict), ``sleep(seconds)``, a consumer's ``get_message(timeout=0.5)``,
+    a QueueConsumerWorker's ``on_message(message)`` and an async
+    dispatcher's ``dispatch(message)`` return awaitables: each
+    ``_async``/``_finish`` pair of the C API has one. ``async with worker:``
+    starts the worker and shuts it down.
 
-Queue consumers
-    ``send(value)`` takes any Python value: ``str``, ``int``, ``float``,
-    GObjects, ``GLib.Variant`` and arbitrary Python objects (carried by
-    reference) arrive as they were sent. In a generator ``run`` of a
-    :class:`Fluid.QueueConsumer` subclass, ``message = yield
-    self.receive(timeout=-1)`` takes the next message (``None`` on timeout
-    or when the worker stops)::
+Python code the library calls
+    A subclass of :class:`Fluid.Worker` defines ``run``, ``on_startup``,
+    ``on_shutdown`` (``async def``, generators, or plain methods), and may
+    define ``status``, ``gracefully_stop`` and ``after_shutdown``; a
+    subclass of :class:`Fluid.QueueConsumerWorker` may define
+    ``on_message``. Each becomes the virtual method, and ``super()`` calls
+    the parent's C implementation.
 
-        class Printer(Fluid.QueueConsumer):
-            def run(self):
-                while self.is_running():
-                    message = yield self.receive()
-                    if message is not None:
-                        print(message)
+    An exception raised there is never printed and ignored: from ``run``, a
+    hook or a WorkerFunction's function it fails the worker (exit code 2,
+    ``fluid_worker_fail``); from a message callback or a dispatcher handler
+    it fails the message (and the worker, unless ``stop-on-failure`` is
+    unset). ``wait_for_shutdown()`` and ``shutdown()`` raise that same
+    exception, every time. A value the library cannot use (``run``
+    returning a string) is a ``TypeError`` that fails the worker.
 
-    A :class:`Fluid.QueueConsumerWorker` takes a plain function:
-    ``Fluid.QueueConsumerWorker.new(lambda worker, message: ...)``.
+aio-fluid's names
+    ``Workers(*workers, name=, stopping_grace_period=)``,
+    ``add_workers(*workers)``, ``workers()``,
+    ``QueueConsumerWorker(on_message)``, ``AsyncConsumer(dispatcher)``,
+    ``WorkerFunction(run_function, heartbeat=, name=,
+    stopping_grace_period=)``, ``queue_size()``, ``worker_name``,
+    ``worker_state`` (printed as aio-fluid's value, ``running``),
+    ``num_workers``, ``Event.from_string``, :class:`WorkerStartError`,
+    dispatchers defining ``event_type(self, message)`` and handlers taking
+    the message alone.
 
-Blocking helpers for scripts
-    ``startup_sync()``, ``shutdown_sync()``, ``wait_for_shutdown_sync()``,
-    ``sleep_sync(seconds)`` and ``status_sync()`` (a ``dict``) call the
-    ``_async`` method and iterate the thread-default main context until it
-    completes, so a script needs no main loop of its own. They raise
-    :class:`GLib.Error` as the ``_finish`` methods do.
+Logging
+    Workers log through Python's :mod:`logging`, logger ``fluid``, as
+    aio-fluid: "NAME started running", "NAME stopped running: REASON",
+    "NAME forced shutdown"; leaving a ``with`` block warns when queued
+    messages were discarded.
 
-Context manager
-    ``with worker:`` starts the worker on entry and shuts it down on exit
-    (graceful stop, forced after the grace period), iterating the main
-    context, as aio-fluid's ``async with worker:``.
-
-Function workers
-    ``Fluid.WorkerFunction(run_function, heartbeat=0, name=None)``, as
-    aio-fluid's ``WorkerFunction``; ``Fluid.WorkerFunction.new(heartbeat,
-    run_function)`` and ``new_named(name, heartbeat, run_function)`` stay.
-
-aio-fluid names
-    ``worker.worker_name`` and ``worker.worker_state`` read the name and the
-    state, ``worker.num_workers`` the number of workers.
-
-Dispatchers
-    :class:`Fluid.Dispatcher` and :class:`Fluid.AsyncDispatcher` are
-    siblings under the abstract :class:`Fluid.BaseDispatcher`, as aio-fluid's
-    ``Dispatcher`` and ``AsyncDispatcher`` under ``BaseDispatcher``. A
-    subclass of either may define aio-fluid's ``event_type(self, message)``
-    instead of the ``do_event_type`` virtual method::
-
-        class Orders(Fluid.Dispatcher):
-            def event_type(self, message):
-                return message["type"]
-
-    ``get_n_handlers``, ``unregister_handler`` and ``get_event_type`` are
-    methods of :class:`Fluid.BaseDispatcher`, for both dispatchers.
+1.0's API keeps working: generator ``run`` (``yield seconds``, ``message =
+yield self.receive()``), the blocking helpers (``startup_sync()``,
+``shutdown_sync()``, ``wait_for_shutdown_sync()``, ``sleep_sync()``,
+``status_sync()``), ``with worker:``, ``WorkerFunction.new(heartbeat,
+func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 """
 
+import asyncio
+import collections
+import contextvars
 import inspect
+import logging
+import os
+import threading
 
-from gi.repository import GLib, Gio
+from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
 
 Fluid = get_introspection_module("Fluid")
 
+logger = logging.getLogger("fluid")
+
 __all__ = []
 
 
-def _iterate_until(done):
-    context = GLib.MainContext.ref_thread_default()
-    while not done:
-        context.iteration(True)
+# asyncio on the GLib main context
+
+_policy_classes = []
+
+
+def _gbulb_policy_class():
+    from gbulb.glib_events import GLibEventLoop, GLibEventLoopPolicy
+
+    class DefaultContextPolicy(GLibEventLoopPolicy):
+        """gbulb's policy gives the default GMainContext to the first loop
+        of the main thread only: a second asyncio.run() would get a loop on
+        a new context, where nothing of the default one runs. Every loop of
+        the main thread runs the default context here; a loop of another
+        thread runs that thread's default context (a new one if it pushed
+        none)."""
+
+        def new_event_loop(self):
+            if threading.current_thread() is threading.main_thread():
+                context = GLib.MainContext.default()
+            else:
+                context = GLib.MainContext.get_thread_default() or GLib.MainContext()
+            loop = GLibEventLoop(context=context, application=self._application)
+            loop._policy = self
+            return loop
+
+    _policy_classes.append(GLibEventLoopPolicy)
+    return DefaultContextPolicy
+
+
+def _glib_policy_class():
+    try:
+        from gi.events import GLibEventLoopPolicy  # PyGObject >= 3.50
+    except ImportError:
+        return _gbulb_policy_class()
+    _policy_classes.append(GLibEventLoopPolicy)
+    return GLibEventLoopPolicy
+
+
+def install_asyncio():
+    """Installs the asyncio event loop policy that runs on the GLib main
+    context, so that ``asyncio.run()`` drives workers, GIO and GTK: the
+    policy of ``gi.events`` on PyGObject 3.50 and later, else gbulb's
+    (Debian's ``python3-gbulb``), amended so that every ``asyncio.run()``
+    of the main thread runs the default main context. Call it once, before
+    the first ``asyncio.run()``; a second call does nothing. Returns the
+    policy."""
+    policy = asyncio.get_event_loop_policy()
+    if _policy_classes and isinstance(policy, tuple(_policy_classes)):
+        return policy
+    policy = _glib_policy_class()()
+    if "gbulb" in type(policy).__module__ or type(policy).__qualname__.endswith("DefaultContextPolicy"):
+        # As gbulb.install() does: subprocesses are watched by GLib.
+        from gbulb.glib_events import GLibChildWatcher
+        asyncio.SafeChildWatcher = GLibChildWatcher
+    asyncio.set_event_loop_policy(policy)
+    return policy
+
+
+__all__.append("install_asyncio")
+
+
+def _is_glib_loop(loop):
+    return hasattr(loop, "_context") and isinstance(getattr(loop, "_context"), GLib.MainContext) \
+        or type(loop).__module__.startswith(("gi.events", "gi._ossighelper"))
+
+
+def _glib_loop():
+    """The asyncio loop that runs on this thread's GLib main context;
+    RuntimeError when asyncio does not run on GLib here."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        if not _is_glib_loop(loop):
+            raise RuntimeError("libfluid-glib's coroutines need asyncio on the GLib main "
+                               "context, not on %s: call Fluid.install_asyncio() before "
+                               "asyncio.run()" % type(loop).__name__)
+        return loop
+    policy = asyncio.get_event_loop_policy()
+    if not (_policy_classes and isinstance(policy, tuple(_policy_classes))):
+        raise RuntimeError("libfluid-glib's coroutines need asyncio on the GLib main context: "
+                           "call Fluid.install_asyncio() before asyncio.run()")
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        loop = policy.new_event_loop()
+        policy.set_event_loop(loop)
+    return loop
+
+
+def _asyncio_ready():
+    """Whether blocking helpers should run the asyncio loop rather than
+    iterate the main context: asyncio runs on GLib and no loop runs."""
+    if not (_policy_classes and isinstance(asyncio.get_event_loop_policy(), tuple(_policy_classes))):
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return threading.current_thread() is threading.main_thread()
+    return False
+
+
+# Exceptions: each one raised by Python code that the library called
+# travels through C as a GError; the original is raised again from there.
+
+_RECENT_EXCEPTIONS = collections.OrderedDict()
+_RECENT_LIMIT = 256
+_recent_lock = threading.Lock()
+
+
+class WorkerStartError(GLib.Error):
+    """Raised by ``startup()`` of a worker that started already (aio-fluid's
+    ``WorkerStartError``); a :class:`GLib.Error` of
+    ``Fluid.WorkerError.ALREADY_STARTED``."""
+
+
+__all__.append("WorkerStartError")
+
+
+def _error_key(error):
+    return (error.domain, error.code, error.message)
+
+
+def _describe(exception):
+    text = str(exception)
+    name = type(exception).__name__
+    return f"{name}: {text}" if text else name
 
 
 def _to_gerror(exception):
+    """The GError that carries @exception through C; remembered so that
+    _original() finds the exception again."""
     if isinstance(exception, GLib.Error):
+        error = exception
+    else:
+        error = GLib.Error.new_literal(Fluid.worker_error_quark(), _describe(exception),
+                                       Fluid.WorkerError.FAILED)
+    with _recent_lock:
+        _RECENT_EXCEPTIONS[_error_key(error)] = exception
+        _RECENT_EXCEPTIONS.move_to_end(_error_key(error))
+        while len(_RECENT_EXCEPTIONS) > _RECENT_LIMIT:
+            _RECENT_EXCEPTIONS.popitem(last=False)
+    return error
+
+
+def _original(error, worker=None):
+    """The exception to raise for @error: the Python exception it carries,
+    WorkerStartError for a second start, else @error itself."""
+    with _recent_lock:
+        exception = _RECENT_EXCEPTIONS.get(_error_key(error))
+    if exception is None and worker is not None:
+        # Forgotten by the registry after many other failures.
+        exception = worker.__dict__.get("_fluid_exception")
+        if exception is not None and _describe(exception) != error.message:
+            exception = None
+    if exception is not None:
         return exception
-    return GLib.Error.new_literal(
-        Fluid.worker_error_quark(),
-        f"{type(exception).__name__}: {exception}",
-        Fluid.WorkerError.FAILED)
+    if error.matches(Fluid.worker_error_quark(), Fluid.WorkerError.ALREADY_STARTED):
+        return WorkerStartError(error.message, error.domain, error.code)
+    return error
+
+
+def _raise_original(error, worker=None):
+    exception = _original(error, worker)
+    if exception is error:
+        raise error
+    # The GError it travelled as is the cause, as in 1.0.
+    raise exception from error
+
+
+# Completing GTasks from Python code
+
+_chaining = contextvars.ContextVar("fluid_chaining", default=frozenset())
+
+
+def _return_exception(task, exception, worker=None):
+    """Fails @task with @exception; a failure of @worker's own code is
+    remembered on it, for wait_for_shutdown()."""
+    error = _to_gerror(exception)
+    if worker is not None and "_fluid_exception" not in worker.__dict__:
+        worker._fluid_exception = exception
+    task.return_error(error)
+
+
+def _return_result(task, value, convert):
+    if convert is None:
+        task.return_boolean(True)
+        return
+    task.return_value(convert(value))
+
+
+def _cancelled_error():
+    return GLib.Error.new_literal(Gio.io_error_quark(), "Operation was cancelled",
+                                  Gio.IOErrorEnum.CANCELLED)
+
+
+def _await_into_task(task, awaitable, worker=None, convert=None, context=None):
+    """Runs @awaitable as an asyncio task on the GLib loop and completes
+    @task with its outcome. The cancellation of @task's cancellable (a
+    forced stop) cancels it; a CancelledError it raises itself is an error
+    like any other, as in aio-fluid."""
+    try:
+        loop = _glib_loop()
+    except RuntimeError as exception:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()
+        _return_exception(task, exception, worker)
+        return
+
+    async def await_it():
+        return await awaitable
+
+    future = loop.create_task(await_it(), context=context or contextvars.copy_context())
+    cancellable = task.get_cancellable()
+    forced = []
+    handler = 0
+
+    def on_cancelled(*args):
+        forced.append(True)
+        loop.call_soon_threadsafe(future.cancel)
+
+    def done(future):
+        if handler:
+            cancellable.disconnect(handler)
+        if forced and future.cancelled():
+            task.return_error(_cancelled_error())
+            return
+        try:
+            value = future.result()
+        except BaseException as exception:  # noqa: B036: every exception fails the task
+            _return_exception(task, exception, worker)
+            return
+        try:
+            _return_result(task, value, convert)
+        except BaseException as exception:  # noqa: B036
+            _return_exception(task, exception, worker)
+
+    if cancellable is not None:
+        if cancellable.is_cancelled():
+            on_cancelled()
+        else:
+            handler = GObject.Object.connect(cancellable, "cancelled", on_cancelled)
+    future.add_done_callback(done)
+
+
+def _settle(task, call, worker=None, convert=None, context=None):
+    """Calls @call in @context (a copy of the current one by default) and
+    completes @task with what it returns, awaiting it on the GLib loop, in
+    that context, if it is awaitable; an exception fails @task."""
+    context = context or contextvars.copy_context()
+    try:
+        result = context.run(call)
+    except BaseException as exception:  # noqa: B036
+        _return_exception(task, exception, worker)
+        return
+    if inspect.isawaitable(result):
+        _await_into_task(task, result, worker, convert, context)
+        return
+    try:
+        _return_result(task, result, convert)
+    except BaseException as exception:  # noqa: B036
+        _return_exception(task, exception, worker)
+
+
+def _await_pair(obj, name, *args, convert=None, raise_for=None):
+    """An asyncio future for the _async/_finish pair @name of @obj."""
+    loop = _glib_loop()
+    future = loop.create_future()
+
+    def done(source, result, *user_data):
+        try:
+            value = getattr(source, f"{name}_finish")(result)
+        except GLib.Error as error:
+            if not future.done():
+                future.set_exception(_original(error, raise_for))
+            return
+        if not future.done():
+            future.set_result(convert(value) if convert is not None else value)
+
+    getattr(obj, f"{name}_async")(*args, done)
+    return future
+
+
+def _gi_parent(cls):
+    """The nearest class of @cls's hierarchy that Python did not define:
+    its virtual methods are the C implementations that super() reaches."""
+    for base in cls.__mro__:
+        if base.__module__.startswith("gi.repository."):
+            return base
+    raise TypeError(f"{cls.__name__} has no GObject-Introspection parent")
+
+
+def _in_vfunc(obj, name):
+    return (id(obj), name) in _chaining.get()
+
+
+def _enter_vfunc(obj, name):
+    """A copy of the current context where _in_vfunc(obj, name) holds: a
+    Python method that overrides a virtual method runs there, so that its
+    super() call reaches the C implementation instead of the public method,
+    which would call the override again."""
+    context = contextvars.copy_context()
+    context.run(_chaining.set, _chaining.get() | {(id(obj), name)})
+    return context
+
+
+# Status values
+
+def _variant_of(value):
+    if isinstance(value, GLib.Variant):
+        return value
+    if isinstance(value, bool):
+        return GLib.Variant("b", value)
+    if isinstance(value, int):
+        return GLib.Variant("x", value) if value < 0 else GLib.Variant("t", value)
+    if isinstance(value, float):
+        return GLib.Variant("d", value)
+    if isinstance(value, str):
+        return GLib.Variant("s", value)
+    if isinstance(value, dict):
+        return _status_variant(value)
+    if isinstance(value, (list, tuple)):
+        return GLib.Variant("av", [GLib.Variant("v", _variant_of(item)) for item in value])
+    raise TypeError(f"a status value must be a bool, number, string, dict, list or "
+                    f"GLib.Variant, not {type(value).__name__}")
+
+
+def _status_variant(status):
+    if isinstance(status, GLib.Variant):
+        return status
+    if not isinstance(status, dict):
+        raise TypeError(f"status() must return a dict, not {type(status).__name__}")
+    return GLib.Variant("a{sv}", {str(key): _variant_of(value) for key, value in status.items()})
+
+
+def _status_value(variant):
+    value = GObject.Value(GObject.TYPE_VARIANT)
+    value.set_variant(_status_variant(variant))
+    return value
+
+
+# Generator and plain-method runs (1.0)
+
+class _Receive:
+    """What QueueConsumer.receive() returns: yielded from a generator run,
+    it takes the next message."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+
+def _is_seconds(value):
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 class _Driver:
     """Drives a generator on the worker's main context and completes task
     when it ends: yield a number sleeps that many seconds, yield None lets
-    the main context iterate once."""
+    the main context iterate once, yield receive() takes a message."""
 
-    def __init__(self, worker, generator, task):
+    def __init__(self, worker, generator, task, what):
         self.worker = worker
         self.generator = generator
         self.task = task
+        self.what = what
 
     def start(self):
         self.step(None, None)
+
+    def fail(self, exception):
+        _return_exception(self.task, exception, self.worker)
 
     def step(self, value, error):
         try:
@@ -138,19 +482,23 @@ class _Driver:
         except StopIteration:
             self.task.return_boolean(True)
             return
-        except Exception as exception:  # noqa: BLE001: reported as the run's error
-            self.worker._fluid_exception = exception
-            self.task.return_error(_to_gerror(exception))
+        except BaseException as exception:  # noqa: B036: reported as the run's error
+            self.fail(exception)
             return
 
+        cancellable = self.task.get_cancellable()
         if isinstance(request, _Receive):
-            self.worker.get_message_async(request.timeout, self.task.get_cancellable(),
-                                          self._received)
+            self.worker.get_message_async(request.timeout, cancellable, self._received)
+            return
+        if not _is_seconds(request):
+            self.generator.close()
+            self.fail(TypeError(f"{self.what} yielded {request!r}: a number of seconds, "
+                                f"None or receive() expected"))
             return
         seconds = 0.0 if request is None else float(request)
-        self.worker.sleep_async(seconds, self.task.get_cancellable(), self._slept)
+        self.worker.sleep_async(seconds, cancellable, self._slept)
 
-    def _received(self, worker, result):
+    def _received(self, worker, result, *user_data):
         try:
             message = worker.get_message_finish(result)
         except GLib.Error as error:
@@ -158,7 +506,7 @@ class _Driver:
             return
         self.step(message, None)
 
-    def _slept(self, worker, result):
+    def _slept(self, worker, result, *user_data):
         try:
             slept = worker.sleep_finish(result)
         except GLib.Error as error:
@@ -167,38 +515,53 @@ class _Driver:
         self.step(slept, None)
 
 
-class _Receive:
-    """What QueueConsumer.receive() returns: yielded from a generator run,
-    it takes the next message."""
-
-    def __init__(self, timeout):
-        self.timeout = timeout
-
-
-def _plain_loop(worker, method):
-    while worker.is_running():
-        seconds = method()
+def _plain_loop(worker, method, first):
+    seconds = first
+    while True:
         yield getattr(worker, "heartbeat", 0.0) if seconds is None else seconds
+        if not worker.is_running():
+            return
+        seconds = method()
+        if not _is_seconds(seconds):
+            raise TypeError(f"run() returned {seconds!r}: a number of seconds or None expected")
 
 
-def _plain_once(method):
-    method()
-    return
-    yield  # noqa: unreachable; makes this a generator
+def _start_hook(worker, task, name, loop):
+    """Runs the hook @name of @worker (run, on_startup, on_shutdown) and
+    completes @task when it ends: a coroutine is awaited on the GLib loop,
+    a generator is driven, a plain method is called (in a loop for run)."""
+    method = getattr(worker, name)
+    if inspect.isgeneratorfunction(method):
+        try:
+            generator = method()
+        except BaseException as exception:  # noqa: B036
+            _return_exception(task, exception, worker)
+            return
+        _Driver(worker, generator, task, f"{name}()").start()
+        return
+    try:
+        result = method()
+    except BaseException as exception:  # noqa: B036
+        _return_exception(task, exception, worker)
+        return
+    if inspect.isawaitable(result):
+        _await_into_task(task, result, worker)
+        return
+    if not loop:
+        task.return_boolean(True)
+        return
+    if not _is_seconds(result):
+        _return_exception(task, TypeError(f"{name}() returned {result!r}: a number of seconds, "
+                                          f"None or a coroutine expected"), worker)
+        return
+    _Driver(worker, _plain_loop(worker, method, result), task, f"{name}()").start()
 
 
-def _make_vfuncs(name, loop):
-    def do_async(self, cancellable, callback, user_data):
+def _make_hook_vfuncs(name, loop):
+    def do_async(self, cancellable, callback, user_data=None):
         # PyGObject binds user_data into the C callback it hands over.
         task = Gio.Task.new(self, cancellable, callback)
-        method = getattr(self, name)
-        if inspect.isgeneratorfunction(method):
-            generator = method()
-        elif loop:
-            generator = _plain_loop(self, method)
-        else:
-            generator = _plain_once(method)
-        _Driver(self, generator, task).start()
+        _start_hook(self, task, name, loop)
 
     def do_finish(self, result):
         return result.propagate_boolean()
@@ -209,6 +572,103 @@ def _make_vfuncs(name, loop):
 _HOOKS = {"run": True, "on_startup": False, "on_shutdown": False}
 
 
+def _make_status_vfuncs():
+    def do_async(self, cancellable, callback, user_data=None):
+        task = Gio.Task.new(self, cancellable, callback)
+        _settle(task, self.status, convert=_status_value, context=_enter_vfunc(self, "status"))
+
+    def do_finish(self, result):
+        return result.propagate_value().value
+
+    return do_async, do_finish
+
+
+def _make_gracefully_stop_vfunc(method):
+    def do_gracefully_stop(self):
+        context = _enter_vfunc(self, "gracefully_stop")
+        context.run(method, self)
+
+    return do_gracefully_stop
+
+
+def _make_after_shutdown_vfunc(method):
+    def do_after_shutdown(self, reason, exit_code):
+        try:
+            method(self, reason, exit_code)
+        except BaseException:  # noqa: B036: the worker stopped already; logged, not printed
+            logger.exception("%s: after_shutdown() raised", self.get_name())
+
+    return do_after_shutdown
+
+
+def _hook_up(cls):
+    """Turns the Python spellings a subclass defines into virtual methods;
+    runs before GObjectMeta hooks up the do_* methods of the class."""
+    attrs = cls.__dict__
+    for name, loop in _HOOKS.items():
+        if name in attrs and f"do_{name}_async" not in attrs:
+            do_async, do_finish = _make_hook_vfuncs(name, loop)
+            setattr(cls, f"do_{name}_async", do_async)
+            setattr(cls, f"do_{name}_finish", do_finish)
+    if "status" in attrs and "do_status_async" not in attrs:
+        do_async, do_finish = _make_status_vfuncs()
+        cls.do_status_async = do_async
+        cls.do_status_finish = do_finish
+    if "gracefully_stop" in attrs and "do_gracefully_stop" not in attrs:
+        cls.do_gracefully_stop = _make_gracefully_stop_vfunc(attrs["gracefully_stop"])
+    if "after_shutdown" in attrs and "do_after_shutdown" not in attrs:
+        cls.do_after_shutdown = _make_after_shutdown_vfunc(attrs["after_shutdown"])
+
+
+# Logging, as aio-fluid's
+
+def _log_started(worker, *args):
+    logger.info("%s started running", worker.get_name())
+    return True
+
+
+def _log_stopped(worker, reason, exit_code, *args):
+    name = worker.get_name()
+    if exit_code == 1:
+        logger.warning("%s forced shutdown", name)
+    logger.log(logging.INFO if exit_code == 0 else logging.WARNING,
+               "%s stopped running: %s", name, reason)
+    return True
+
+
+# Signals exist once the class is initialized.
+GObject.type_class_ref(Fluid.Worker.__gtype__)
+GObject.add_emission_hook(Fluid.Worker, "started", _log_started)
+GObject.add_emission_hook(Fluid.Worker, "stopped", _log_stopped)
+
+
+# The worker's state, printed as aio-fluid's WorkerState values
+
+def _state_str(state):
+    return state.value_nick.replace("-", "_")
+
+
+Fluid.WorkerState.__str__ = _state_str
+WorkerState = Fluid.WorkerState
+__all__.append("WorkerState")
+
+
+def _discarded(worker):
+    if isinstance(worker, Fluid.QueueConsumer):
+        return worker.get_discarded()
+    if isinstance(worker, Fluid.Workers):
+        return sum(_discarded(child) for child in worker)
+    return 0
+
+
+def _warn_discarded(worker, before):
+    discarded = _discarded(worker) - before
+    if discarded:
+        logger.warning("%s discarded %d queued message%s when it stopped: the block ended "
+                       "before they were handled (see drain-on-stop)", worker.get_name(),
+                       discarded, "" if discarded == 1 else "s")
+
+
 class Worker(Fluid.Worker):
     __doc__ = Fluid.Worker.__doc__
 
@@ -216,46 +676,109 @@ class Worker(Fluid.Worker):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Runs before GObjectMeta hooks up the do_* methods of the class.
-        for name, loop in _HOOKS.items():
-            if name in cls.__dict__ and f"do_{name}_async" not in cls.__dict__:
-                do_async, do_finish = _make_vfuncs(name, loop)
-                setattr(cls, f"do_{name}_async", do_async)
-                setattr(cls, f"do_{name}_finish", do_finish)
+        _hook_up(cls)
+
+    def __class_getitem__(cls, item):
+        return cls
+
+    # Awaitables
+
+    def startup(self):
+        """Starts the worker; awaitable, done once it runs. A second start
+        raises :class:`WorkerStartError`."""
+        return _await_pair(self, "startup", None)
+
+    def shutdown(self):
+        """Stops the worker gracefully, forced after the grace period;
+        awaitable, done once it stopped. Raises the exception of a failed
+        run."""
+        return _await_pair(self, "shutdown", None, raise_for=self)
+
+    def wait_for_shutdown(self):
+        """Waits for the worker to stop, without asking it to; raises the
+        exception of a failed run, every time."""
+        return _await_pair(self, "wait_for_shutdown", None, raise_for=self)
+
+    def status(self):
+        """The status of the worker, a dict; awaitable. A subclass may
+        define ``async def status(self)``, which extends
+        ``await super().status()``."""
+        if _in_vfunc(self, "status"):
+            return self._chain_status()
+        return _await_pair(self, "status", None, convert=lambda variant: variant.unpack())
+
+    def _chain_status(self):
+        parent = _gi_parent(type(self))
+        future = _glib_loop().create_future()
+
+        def done(source, result, *user_data):
+            try:
+                future.set_result(parent.do_status_finish(self, result).unpack())
+            except GLib.Error as error:
+                future.set_exception(error)
+
+        parent.do_status_async(self, None, done)
+        return future
+
+    def sleep(self, seconds):
+        """Sleeps @seconds; awaitable. Ends at once, with ``False``, when
+        the worker is asked to stop; raises ``GLib.Error`` (cancelled) on a
+        forced stop."""
+        return _await_pair(self, "sleep", seconds, self.get_cancellable())
+
+    def gracefully_stop(self):
+        """Asks the worker to stop (thread-safe); a subclass may override it
+        and call ``super().gracefully_stop()``."""
+        if _in_vfunc(self, "gracefully_stop"):
+            _gi_parent(type(self)).do_gracefully_stop(self)
+            return
+        Fluid.Worker.gracefully_stop(self)
+
+    async def __aenter__(self):
+        await self.startup()
+        return self
+
+    async def __aexit__(self, exc_type, exc_value, traceback):
+        before = _discarded(self)
+        try:
+            await self.shutdown()
+        except BaseException:  # noqa: B036
+            if exc_type is None:
+                raise
+        _warn_discarded(self, before)
+        return False
 
     # Blocking helpers
 
-    def _call_sync(self, name, *args):
+    def _call_sync(self, name, *args, awaitable=None):
+        if awaitable is not None and _asyncio_ready():
+            return _glib_loop().run_until_complete(awaitable())
         results = []
-        getattr(self, f"{name}_async")(*args, lambda worker, result: results.append(result))
-        _iterate_until(results)
-        return getattr(self, f"{name}_finish")(results[0])
-
-    def _reraise(self, error):
-        exception = self.__dict__.pop("_fluid_exception", None)
-        if exception is not None:
-            raise exception from error
-        raise error
+        getattr(self, f"{name}_async")(*args, lambda worker, result, *data: results.append(result))
+        context = GLib.MainContext.ref_thread_default()
+        while not results:
+            context.iteration(True)
+        try:
+            return getattr(self, f"{name}_finish")(results[0])
+        except GLib.Error as error:
+            _raise_original(error, self)
 
     def startup_sync(self, cancellable=None):
         """Starts the worker; returns once it runs."""
-        return self._call_sync("startup", cancellable)
+        return self._call_sync("startup", cancellable,
+                               awaitable=None if cancellable else self.startup)
 
     def shutdown_sync(self, cancellable=None):
         """Stops the worker gracefully, forced after the grace period, and
-        returns once it stopped; raises the error of a failed run."""
-        try:
-            return self._call_sync("shutdown", cancellable)
-        except GLib.Error as error:
-            self._reraise(error)
+        returns once it stopped; raises the exception of a failed run."""
+        return self._call_sync("shutdown", cancellable,
+                               awaitable=None if cancellable else self.shutdown)
 
     def wait_for_shutdown_sync(self, cancellable=None):
-        """Returns once the worker stopped, without asking it to; raises
-        the error of a failed run."""
-        try:
-            return self._call_sync("wait_for_shutdown", cancellable)
-        except GLib.Error as error:
-            self._reraise(error)
+        """Returns once the worker stopped, without asking it to; raises the
+        exception of a failed run."""
+        return self._call_sync("wait_for_shutdown", cancellable,
+                               awaitable=None if cancellable else self.wait_for_shutdown)
 
     def sleep_sync(self, seconds, cancellable=None):
         """Sleeps like sleep_async(), iterating the main context."""
@@ -265,14 +788,18 @@ class Worker(Fluid.Worker):
         """The status of the worker as a dict."""
         return self._call_sync("status", cancellable).unpack()
 
-    # Context manager
-
     def __enter__(self):
         self.startup_sync()
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.shutdown_sync()
+        before = _discarded(self)
+        try:
+            self.shutdown_sync()
+        except BaseException:  # noqa: B036
+            if exc_type is None:
+                raise
+        _warn_discarded(self, before)
         return False
 
     # aio-fluid names
@@ -289,6 +816,10 @@ class Worker(Fluid.Worker):
     def num_workers(self):
         return self.get_num_workers()
 
+    def workers(self):
+        """The workers this one stands for: itself, or a group's children."""
+        return [self]
+
 
 Worker = override(Worker)
 __all__.append("Worker")
@@ -299,13 +830,193 @@ class QueueConsumer(Fluid.QueueConsumer):
 
     def receive(self, timeout=-1.0):
         """In a generator ``run``, ``message = yield self.receive()`` takes
-        the next message (``None`` on timeout or when the worker stops),
-        as aio-fluid's ``await self.get_message()``."""
+        the next message (``None`` on timeout or when the worker stops)."""
         return _Receive(timeout)
+
+    def get_message(self, timeout=0.5):
+        """The next message, awaitable; ``None`` after @timeout seconds (a
+        negative one waits without limit) or once the worker stops, as
+        aio-fluid's."""
+        return _await_pair(self, "get_message", timeout, self.get_cancellable())
+
+    def queue_size(self):
+        """The number of messages waiting."""
+        return self.get_queue_size()
 
 
 QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
+
+
+def _takes_arguments(func, count):
+    """Whether @func takes @count positional arguments (else one fewer)."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()):
+        return True
+    return len(positional) >= count
+
+
+def _default_name(gtype_name):
+    """The snake_case name a C worker of that type gets."""
+    name = []
+    for i, char in enumerate(gtype_name):
+        if char.isupper() and i > 0:
+            name.append("_")
+        name.append(char.lower())
+    return "".join(name)
+
+
+def _worker_kwargs(name, stopping_grace_period, kwargs):
+    if name:
+        kwargs["name"] = name
+    if stopping_grace_period is not None:
+        kwargs["stopping_grace_period"] = stopping_grace_period
+    return kwargs
+
+
+class QueueConsumerWorker(Fluid.QueueConsumerWorker):
+    """A queue consumer that handles each message with a callback.
+
+    ``Fluid.QueueConsumerWorker(on_message, name=, stopping_grace_period=)``,
+    as aio-fluid's: ``on_message(message)`` is a function or a coroutine
+    function. ``Fluid.QueueConsumerWorker.new(func)`` (1.0) calls
+    ``func(worker, message)``. A subclass may define ``on_message(self,
+    message)``. A callback that raises fails its message.
+    """
+
+    def __new__(cls, on_message=None, *, name=None, stopping_grace_period=None, **kwargs):
+        if on_message is None:
+            return super().__new__(cls, **kwargs)
+        if not callable(on_message):
+            raise TypeError(f"on_message must be callable, not {type(on_message).__name__}")
+        worker = _CallbackConsumerWorker(**_worker_kwargs(
+            name or _default_name("FluidQueueConsumerWorker"), stopping_grace_period, kwargs))
+        worker._fluid_on_message = on_message
+        worker._fluid_pass_worker = False
+        return worker
+
+    def __init__(self, on_message=None, *, name=None, stopping_grace_period=None, **kwargs):
+        # Built by __new__ when given a callback.
+        if on_message is None:
+            super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "on_message" in cls.__dict__ and "do_on_message_async" not in cls.__dict__:
+            cls.do_on_message_async = _subclass_on_message_async
+            cls.do_on_message_finish = _on_message_finish
+
+    @staticmethod
+    def new(func, *user_data):
+        """``func(worker, message, *user_data)`` for each message (1.0);
+        without a function, the ``message`` signal tells of each."""
+        if func is None:
+            return Fluid.QueueConsumerWorker.new(None)
+        worker = _CallbackConsumerWorker(name=_default_name("FluidQueueConsumerWorker"))
+        worker._fluid_on_message = func
+        worker._fluid_pass_worker = True
+        worker._fluid_user_data = user_data
+        return worker
+
+    def on_message(self, message):
+        """Handles @message as the worker would; awaitable. In a subclass's
+        ``on_message``, ``await super().on_message(message)`` calls the
+        parent's."""
+        if _in_vfunc(self, "on_message"):
+            parent = _gi_parent(type(self))
+            future = _glib_loop().create_future()
+
+            def done(source, result, *user_data):
+                try:
+                    future.set_result(parent.do_on_message_finish(self, result))
+                except GLib.Error as error:
+                    future.set_exception(_original(error))
+
+            parent.do_on_message_async(self, message, None, done)
+            return future
+        return _await_pair(self, "on_message", message, None)
+
+
+def _subclass_on_message_async(self, message, cancellable, callback, user_data=None):
+    task = Gio.Task.new(self, cancellable, callback)
+    _settle(task, lambda: self.on_message(message), context=_enter_vfunc(self, "on_message"))
+
+
+def _on_message_finish(self, result):
+    return result.propagate_boolean()
+
+
+QueueConsumerWorker = override(QueueConsumerWorker)
+__all__.append("QueueConsumerWorker")
+
+
+class _CallbackConsumerWorker(QueueConsumerWorker):
+    """What QueueConsumerWorker(on_message) builds: the callback runs as the
+    on_message virtual method, so that an exception or a coroutine that
+    fails fails its message."""
+
+    __gtype_name__ = "FluidPythonCallbackConsumerWorker"
+    # PyGObject registers no GType for a class of a gi.overrides module and
+    # would install its virtual methods in FluidQueueConsumerWorker itself.
+    __module__ = "fluid_python_types"
+
+    def do_on_message_async(self, message, cancellable, callback, user_data=None):
+        task = Gio.Task.new(self, cancellable, callback)
+        func = self._fluid_on_message
+        if self._fluid_pass_worker:
+            _settle(task, lambda: func(self, message, *self._fluid_user_data))
+        else:
+            _settle(task, lambda: func(message))
+
+    def do_on_message_finish(self, result):
+        return result.propagate_boolean()
+
+
+class AsyncConsumer(Fluid.AsyncConsumer):
+    """``Fluid.AsyncConsumer(dispatcher, name=, stopping_grace_period=)``, as
+    aio-fluid's; ``Fluid.AsyncConsumer.new(dispatcher)`` stays."""
+
+    def __init__(self, dispatcher=None, *, name=None, stopping_grace_period=None, **kwargs):
+        if dispatcher is not None:
+            kwargs["dispatcher"] = dispatcher
+        super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+
+
+AsyncConsumer = override(AsyncConsumer)
+__all__.append("AsyncConsumer")
+
+
+class Workers(Fluid.Workers):
+    """A group of workers.
+
+    ``Fluid.Workers(*workers, name=, stopping_grace_period=)``, as
+    aio-fluid's; iterating it gives its children.
+    """
+
+    def __init__(self, *workers, name=None, stopping_grace_period=None, **kwargs):
+        super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+        self.add_workers(*workers)
+
+    def add_workers(self, *workers):
+        """Adds each of @workers, in order: ``add_workers(a, b)``, as
+        aio-fluid, or a list, as the C API."""
+        if len(workers) == 1 and isinstance(workers[0], (list, tuple)):
+            workers = workers[0]
+        for worker in workers:
+            self.add_worker(worker)
+
+    def workers(self):
+        """The children, in order."""
+        return list(self)
+
+
+Workers = override(Workers)
+__all__.append("Workers")
 
 
 class BaseDispatcher(Fluid.BaseDispatcher):
@@ -318,35 +1029,184 @@ class BaseDispatcher(Fluid.BaseDispatcher):
         if "event_type" in cls.__dict__ and "do_event_type" not in cls.__dict__:
             cls.do_event_type = cls.__dict__["event_type"]
 
+    def __class_getitem__(cls, item):
+        return cls
+
 
 BaseDispatcher = override(BaseDispatcher)
 __all__.append("BaseDispatcher")
 
 
+class Dispatcher(Fluid.Dispatcher):
+    """Dispatches each message to the handlers of its event type, at once.
+
+    A handler takes the message alone; one that raises makes
+    :meth:`dispatch` raise that exception, once every handler ran.
+    """
+
+    def register_handler(self, event, handler):
+        """Registers @handler for @event (``type`` or ``type.tag``); returns
+        whether it replaced one."""
+        if not callable(handler):
+            raise TypeError(f"a handler must be callable, not {type(handler).__name__}")
+        dispatcher = self
+
+        def call(message, *user_data):
+            errors = dispatcher.__dict__.get("_fluid_dispatch_errors")
+            try:
+                result = handler(message)
+                if inspect.isawaitable(result):
+                    if inspect.iscoroutine(result):
+                        result.close()
+                    raise TypeError(f"handler {handler!r} of {event!r} returned an awaitable: "
+                                    f"a Dispatcher calls handlers at once; use an AsyncDispatcher")
+            except BaseException as exception:  # noqa: B036
+                if errors is None:
+                    raise
+                errors.append(exception)
+
+        return Fluid.Dispatcher.register_handler(self, event, call)
+
+    def dispatch(self, message):
+        """Calls the handlers of @message's event type; returns how many.
+        Raises the first exception a handler raised."""
+        outer = self.__dict__.get("_fluid_dispatch_errors")
+        errors = []
+        self._fluid_dispatch_errors = errors
+        try:
+            count = Fluid.Dispatcher.dispatch(self, message)
+        finally:
+            self._fluid_dispatch_errors = outer
+        if errors:
+            raise errors[0]
+        return count
+
+
+Dispatcher = override(Dispatcher)
+__all__.append("Dispatcher")
+
+
+class AsyncDispatcher(Fluid.AsyncDispatcher):
+    """Dispatches each message to the handlers of its event type,
+    awaiting each.
+
+    A handler is ``async def handler(message)`` or a plain function of the
+    message; 1.0's ``handler(message, task)``, which completes @task,
+    stays. A handler that raises, or whose coroutine raises, fails the
+    dispatch: ``await dispatcher.dispatch(message)`` raises it, and an
+    AsyncConsumer fails the message.
+    """
+
+    def register_handler(self, event, handler):
+        """Registers @handler for @event; returns whether it replaced one."""
+        if not callable(handler):
+            raise TypeError(f"a handler must be callable, not {type(handler).__name__}")
+        completes_task = (not inspect.iscoroutinefunction(handler)
+                          and _takes_arguments(handler, 2))
+
+        def call(message, task, *user_data):
+            if not completes_task:
+                _settle(task, lambda: handler(message))
+                return
+            try:
+                handler(message, task)
+            except BaseException as exception:  # noqa: B036
+                _return_exception(task, exception)
+
+        return Fluid.AsyncDispatcher.register_handler(self, event, call)
+
+    def dispatch(self, message):
+        """Calls the handlers of @message's event type, one after another;
+        awaitable, its value is how many."""
+        return _await_pair(self, "dispatch", message, None)
+
+
+AsyncDispatcher = override(AsyncDispatcher)
+__all__.append("AsyncDispatcher")
+
+
+class Event(Fluid.Event):
+    __doc__ = Fluid.Event.__doc__
+
+    @staticmethod
+    def from_string(event):
+        """aio-fluid's ``Event.from_string("type.tag")``."""
+        return Fluid.Event.new_from_string(event)
+
+
+Event = override(Event)
+__all__.append("Event")
+
+
+_grace_lock = threading.Lock()
+
+
+def _new_worker_function(name, heartbeat, run_function, stopping_grace_period, pass_worker,
+                         user_data=()):
+    if not callable(run_function):
+        raise TypeError(f"run_function must be callable, not {type(run_function).__name__}")
+
+    def call(worker, task, *ignored):
+        if pass_worker:
+            _settle(task, lambda: run_function(worker, *user_data), worker)
+        else:
+            _settle(task, run_function, worker)
+
+    if stopping_grace_period is None:
+        return Fluid.WorkerFunction.new_async(name, heartbeat, call)
+    # The grace period is construct-only and the C constructor takes the
+    # function: the default comes from the environment, read at
+    # construction.
+    with _grace_lock:
+        saved = os.environ.get("FLUID_STOPPING_GRACE_PERIOD")
+        os.environ["FLUID_STOPPING_GRACE_PERIOD"] = repr(float(stopping_grace_period))
+        try:
+            return Fluid.WorkerFunction.new_async(name, heartbeat, call)
+        finally:
+            if saved is None:
+                del os.environ["FLUID_STOPPING_GRACE_PERIOD"]
+            else:
+                os.environ["FLUID_STOPPING_GRACE_PERIOD"] = saved
+
+
 class WorkerFunction(Fluid.WorkerFunction):
     """A worker that calls a function in a loop.
 
-    ``Fluid.WorkerFunction(run_function, heartbeat=0, name=None)``, as
-    aio-fluid's ``WorkerFunction(run_function, *, heartbeat=0, name="")``:
-    ``run_function(worker)`` is called while the worker runs, with
-    ``heartbeat`` seconds of sleep between two calls. The grace period comes
-    from ``FLUID_STOPPING_GRACE_PERIOD`` (a function worker cannot take one
-    of its own: the C constructor takes the function, the property is
-    construct-only); subclass :class:`Fluid.Worker` for one.
+    ``Fluid.WorkerFunction(run_function, heartbeat=0, name=None,
+    stopping_grace_period=None)``, as aio-fluid's: ``run_function()`` (or
+    ``run_function(worker)``, if it takes an argument) is called while the
+    worker runs, awaited when it is a coroutine function, with
+    ``heartbeat`` seconds of sleep after each call. An exception fails the
+    worker. ``Fluid.WorkerFunction.new(heartbeat, func)`` and
+    ``new_named(name, heartbeat, func)`` (1.0) call ``func(worker)``.
     """
 
-    def __new__(cls, run_function=None, *, heartbeat=0.0, name=None, **kwargs):
+    def __new__(cls, run_function=None, *, heartbeat=0.0, name=None,
+                stopping_grace_period=None, **kwargs):
         if run_function is None:
             return super().__new__(cls, **kwargs)
         if kwargs:
-            raise TypeError(f"WorkerFunction() with a function takes only heartbeat and name, "
-                            f"not {', '.join(sorted(kwargs))}")
-        return Fluid.WorkerFunction.new_named(name, heartbeat, run_function)
+            raise TypeError(f"WorkerFunction() with a function takes only heartbeat, name and "
+                            f"stopping_grace_period, not {', '.join(sorted(kwargs))}")
+        return _new_worker_function(name, heartbeat, run_function, stopping_grace_period,
+                                    _takes_arguments(run_function, 1))
 
-    def __init__(self, run_function=None, *, heartbeat=0.0, name=None, **kwargs):
+    def __init__(self, run_function=None, *, heartbeat=0.0, name=None,
+                 stopping_grace_period=None, **kwargs):
         # Built by __new__ through the C constructor when given a function.
         if run_function is None:
-            super().__init__(heartbeat=heartbeat, name=name, **kwargs)
+            super().__init__(**_worker_kwargs(name, stopping_grace_period,
+                                              dict(kwargs, heartbeat=heartbeat)))
+
+    @staticmethod
+    def new(heartbeat, func, *user_data):
+        """``func(worker, *user_data)`` every @heartbeat seconds (1.0)."""
+        return _new_worker_function(None, heartbeat, func, None, True, user_data)
+
+    @staticmethod
+    def new_named(name, heartbeat, func, *user_data):
+        """As new(), with a name (1.0)."""
+        return _new_worker_function(name, heartbeat, func, None, True, user_data)
 
 
 WorkerFunction = override(WorkerFunction)

@@ -200,8 +200,10 @@ class TestOverride(TestCase):
         self.assertEqual(idle.worker_name, "idle")
         self.assertEqual(idle.get_heartbeat(), 2.0)
 
+        graced = Fluid.WorkerFunction(lambda w: None, stopping_grace_period=1.5)
+        self.assertEqual(graced.get_stopping_grace_period(), 1.5)
         with self.assertRaises(TypeError):
-            Fluid.WorkerFunction(lambda w: None, stopping_grace_period=1.0)
+            Fluid.WorkerFunction(lambda w: None, drain_on_stop=True)
 
     def test_explicit_vfuncs_still_win(self):
         class Explicit(Fluid.Worker):
