@@ -81,7 +81,9 @@ typedef struct
 typedef struct
 {
   FluidPending  pending;    /* first; pending->data is the consumer */
-  FluidMessage *message;    /* what it completes with, set just before */
+  /* What it completes with: set just before, or when the stop began (see
+   * fluid_queue_consumer_hand_to_getters()). */
+  FluidMessage *message;
 } FluidGetter;
 
 typedef struct
@@ -267,6 +269,18 @@ static GSourceFuncs fluid_queue_source_funcs = {
 /* Pending get_message calls */
 
 static void
+fluid_queue_consumer_discard_handed (FluidQueueConsumer *self,
+                                     FluidMessage       *message)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  fluid_queue_consumer_lock (priv);
+  priv->discarded++;
+  fluid_queue_consumer_unlock (priv);
+  fluid_message_free (message);
+}
+
+static void
 fluid_getter_complete (FluidPending *pending,
                        gboolean      value,
                        GError       *error)
@@ -274,11 +288,36 @@ fluid_getter_complete (FluidPending *pending,
   FluidGetter *getter = (FluidGetter *) pending;
 
   if (error != NULL)
-    g_task_return_error (pending->task, error);
+    {
+      /* A cancelled call drops the message it was handed. */
+      if (getter->message != NULL)
+        fluid_queue_consumer_discard_handed (pending->data, getter->message);
+      g_task_return_error (pending->task, error);
+    }
   else
     g_task_return_pointer (pending->task,
                            getter->message != NULL ? &getter->message->value : NULL,
                            fluid_boxed_value_free);
+}
+
+/* A graceful stop without drain-on-stop: the get_message calls waiting
+ * now take the messages queued now, one each, as a receiver that was
+ * waiting in aio-fluid has them already; they complete when the getters
+ * are next served, never inside the stop. */
+static void
+fluid_queue_consumer_hand_to_getters (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  for (GList *l = priv->getters.head; l != NULL; l = l->next)
+    {
+      FluidGetter *getter = l->data;
+
+      if (getter->message == NULL)
+        getter->message = fluid_queue_consumer_pop (self, FALSE);
+      if (getter->message == NULL)
+        break;
+    }
 }
 
 /* What a get_message call gets now: a message, or NULL with *wait set when
@@ -327,14 +366,17 @@ fluid_queue_consumer_serve_getters (FluidQueueConsumer *self)
   g_object_ref (self);
   while (priv->getters.head != NULL)
     {
-      gboolean wait;
-      FluidMessage *message = fluid_queue_consumer_take_for_getter (self, &wait);
-      FluidGetter *getter;
+      FluidGetter *getter = priv->getters.head->data;
 
-      if (wait)
-        break;
-      getter = priv->getters.head->data;
-      getter->message = message;
+      if (getter->message == NULL)
+        {
+          gboolean wait;
+          FluidMessage *message = fluid_queue_consumer_take_for_getter (self, &wait);
+
+          if (wait)
+            break;
+          getter->message = message;
+        }
       fluid_pending_complete (&getter->pending, TRUE, NULL);
     }
   g_object_unref (self);
@@ -616,6 +658,8 @@ fluid_queue_consumer_state_changed (FluidWorker      *worker,
     case FLUID_WORKER_STATE_STOPPING:
       if (priv->drain_on_stop)
         priv->drain_left = fluid_queue_consumer_get_queue_size (self);
+      else
+        fluid_queue_consumer_hand_to_getters (self);
       fluid_queue_consumer_ready_soon (self);
       break;
 
@@ -1163,7 +1207,10 @@ fluid_queue_consumer_set_stop_on_failure (FluidQueueConsumer *self,
  * one. The operation returns %NULL, without an error, when the wait timed
  * out and when the worker is stopping or has stopped (as aio-fluid returns
  * `None`); while it stops with #FluidQueueConsumer:drain-on-stop set, it
- * returns the messages still queued, then %NULL.
+ * returns the messages still queued, then %NULL. Without it, the calls
+ * that were waiting when the stop was requested still get the messages
+ * queued by then, one each, as aio-fluid's receiver that was waiting has
+ * them already; later calls get %NULL.
  *
  * Concurrent calls are served in the order they were made.
  *

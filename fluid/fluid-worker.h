@@ -243,6 +243,16 @@ FLUID_AVAILABLE_IN_1_0
 GVariant         *fluid_worker_status_finish             (FluidWorker          *self,
                                                           GAsyncResult         *result,
                                                           GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_status_for_type_async     (FluidWorker          *self,
+                                                          GType                 type,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+FLUID_AVAILABLE_IN_1_2
+GVariant         *fluid_worker_status_for_type_finish    (FluidWorker          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 void              fluid_worker_sleep_async               (FluidWorker          *self,

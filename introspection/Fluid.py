@@ -79,6 +79,7 @@ func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 """
 
 import asyncio
+import atexit
 import collections
 import contextvars
 import inspect
@@ -181,13 +182,21 @@ def _glib_loop():
     if not (_policy_classes and isinstance(policy, tuple(_policy_classes))):
         raise RuntimeError("libfluid-glib's coroutines need asyncio on the GLib main context: "
                            "call Fluid.install_asyncio() before asyncio.run()")
-    try:
-        loop = policy.get_event_loop()
-    except RuntimeError:
-        loop = None
+    return _idle_loop(policy)
+
+
+_thread_loops = threading.local()
+
+
+def _idle_loop(policy):
+    """The loop of this thread's blocking helpers, when no asyncio loop
+    runs: one per thread, on the same main context as asyncio.run()'s, and
+    closed at exit."""
+    loop = getattr(_thread_loops, "loop", None)
     if loop is None or loop.is_closed():
         loop = policy.new_event_loop()
-        policy.set_event_loop(loop)
+        _thread_loops.loop = loop
+        atexit.register(loop.close)
     return loop
 
 
@@ -708,17 +717,14 @@ class Worker(Fluid.Worker):
         return _await_pair(self, "status", None, convert=lambda variant: variant.unpack())
 
     def _chain_status(self):
-        parent = _gi_parent(type(self))
-        future = _glib_loop().create_future()
+        # PyGObject 3.42 crashes when a parent class's do_status_async
+        # calls back: the C library chains up for it.
+        return self.status_for_type(_gi_parent(type(self)).__gtype__)
 
-        def done(source, result, *user_data):
-            try:
-                future.set_result(parent.do_status_finish(self, result).unpack())
-            except GLib.Error as error:
-                future.set_exception(error)
-
-        parent.do_status_async(self, None, done)
-        return future
+    def status_for_type(self, gtype):
+        """The status as @gtype's class collects it (a dict); awaitable."""
+        return _await_pair(self, "status_for_type", gtype, None,
+                           convert=lambda variant: variant.unpack())
 
     def sleep(self, seconds):
         """Sleeps @seconds; awaitable. Ends at once, with ``False``, when
@@ -928,16 +934,12 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         ``on_message``, ``await super().on_message(message)`` calls the
         parent's."""
         if _in_vfunc(self, "on_message"):
-            parent = _gi_parent(type(self))
+            # The default on_message of a worker without a function tells
+            # the message signal. (PyGObject 3.42 cannot call a parent
+            # class's do_on_message_async: it crashes when it calls back.)
             future = _glib_loop().create_future()
-
-            def done(source, result, *user_data):
-                try:
-                    future.set_result(parent.do_on_message_finish(self, result))
-                except GLib.Error as error:
-                    future.set_exception(_original(error))
-
-            parent.do_on_message_async(self, message, None, done)
+            self.emit("message", message)
+            future.set_result(True)
             return future
         return _await_pair(self, "on_message", message, None)
 
