@@ -475,8 +475,15 @@ class TestExceptions(unittest.TestCase):
             def broken(message):
                 raise ValueError(f"order {message['id']}")
 
+            def legacy(message, task):
+                # 1.0's handler, which completes its task: it raises first.
+                raise KeyError(message["id"])
+
             dispatcher.register_handler("ok", ok)
             dispatcher.register_handler("broken", broken)
+            dispatcher.register_handler("legacy", legacy)
+            with self.assertRaises(KeyError):
+                await dispatcher.dispatch({"type": "legacy", "id": -2})
             self.assertEqual(await dispatcher.dispatch({"type": "ok", "id": 0}), 1)
             with self.assertRaises(ValueError):
                 await dispatcher.dispatch({"type": "broken", "id": -1})
