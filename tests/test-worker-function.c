@@ -308,6 +308,11 @@ test_worker_function_async_forced (void)
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
   g_assert_true (g_cancellable_is_cancelled (g_task_get_cancellable (held->pdata[0])));
+
+  /* A late completion is dropped; it ends the run, which held the worker. */
+  g_task_return_boolean (held->pdata[0], TRUE);
+  fluid_test_settle (NULL);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
 }
 
 int
