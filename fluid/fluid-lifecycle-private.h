@@ -19,6 +19,7 @@ enum
   PROP_STATE,
   PROP_EXIT_CODE,
   PROP_STOP_REASON,
+  PROP_WATCHDOG,
   FLUID_WORKER_N_PROPS
 };
 
@@ -33,6 +34,7 @@ enum
 extern GParamSpec *fluid_worker_properties[FLUID_WORKER_N_PROPS];
 extern guint       fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
 extern GQuark      fluid_worker_direct_run_quark;
+extern GQuark      fluid_worker_idle_quark;
 
 /* Threads: unless said otherwise, a field belongs to the thread that
  * iterates the worker's context (the one that started it), or to the
@@ -91,6 +93,15 @@ typedef struct
    * GPtrArray of them with the pointer's lowest bit set: an array only
    * for the workers that need one. */
   gpointer          observers;
+
+  /* The watchdog (fluid-watchdog.c): its period in seconds, 0 for none,
+   * set before the worker starts; the count of feeds, incremented from any
+   * thread with atomics; the watch, while RUNNING. */
+  double            watchdog;
+  volatile gint     feeds;
+  struct _FluidWatchdog *watch;
+  /* Set when the watchdog shut the worker down. */
+  guint             starved : 1;
 } FluidWorkerPrivate;
 
 FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);
@@ -122,6 +133,7 @@ void          fluid_worker_fail_in_context             (FluidWorker      *self,
                                                         gpointer          data);
 void          fluid_worker_clear_observers             (FluidWorker      *self);
 GCancellable *fluid_worker_cancellable_new             (FluidWorker      *worker);
+void          fluid_worker_starve                      (FluidWorker      *self);
 void          fluid_worker_cancellable_forget          (GCancellable     *cancellable);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-watchdog-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-tsan-private.h"
@@ -243,6 +244,10 @@ fluid_worker_set_state (FluidWorker      *self,
   fluid_mutex_lock (fluid_worker_lock (priv));
   g_atomic_int_set (&priv->state, state);
   fluid_mutex_unlock (fluid_worker_lock (priv));
+  if (state == FLUID_WORKER_STATE_RUNNING && priv->watchdog > 0)
+    priv->watch = fluid_watchdog_start (self, priv->watchdog, &priv->feeds);
+  else if (priv->watch != NULL)
+    g_clear_pointer (&priv->watch, fluid_watchdog_stop);
   fluid_worker_tell_observers (self, state, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
 }
@@ -314,10 +319,13 @@ fluid_worker_describe_end (FluidWorker  *self,
 {
   FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
 
-  if (exit_code == FLUID_EXIT_CODE_FORCED)
-    return g_strdup ("forced shutdown");
   if (error != NULL)
     return g_strdup (error->message);
+  /* Forced or not: the exit code tells which. */
+  if (priv->starved)
+    return g_strdup ("watchdog timeout");
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
+    return g_strdup ("forced shutdown");
   return g_strdup (priv->stop_reason != NULL ? priv->stop_reason : "normal shutdown");
 }
 
@@ -766,6 +774,8 @@ fluid_worker_complete_sleep (FluidPending *pending,
 {
   FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
 
+  if (error == NULL)
+    fluid_worker_feed_watchdog (pending->data);
   sleep->func (pending->data, value, error);
   g_clear_error (&error);
 }
@@ -821,6 +831,35 @@ void
 fluid_worker_start (FluidWorker *self)
 {
   fluid_worker_start_running (self, NULL);
+}
+
+/* The watchdog found @self starved: it is shut down as
+ * fluid_worker_shutdown_async() would, with the reason "watchdog timeout".
+ * On the worker's context. */
+void
+fluid_worker_starve (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  if (priv->state != FLUID_WORKER_STATE_RUNNING || priv->starved)
+    return;
+  priv->starved = TRUE;
+  fluid_worker_log (self, G_LOG_LEVEL_INFO, "not fed for %g s: watchdog timeout", priv->watchdog);
+  fluid_worker_set_stop_reason (self, "watchdog timeout");
+  fluid_worker_request_shutdown_in_context (self, NULL);
+}
+
+gboolean
+fluid_worker_was_starved (FluidWorker *self)
+{
+  return fluid_worker_get_priv (self)->starved;
+}
+
+void
+fluid_worker_class_set_idle_func (FluidWorkerClass *klass,
+                                  gboolean        (*is_idle) (FluidWorker *self))
+{
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), fluid_worker_idle_quark, is_idle);
 }
 
 /* Asks the worker to stop and arms its grace period, as

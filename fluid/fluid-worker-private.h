@@ -60,4 +60,11 @@ void           fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
 void           fluid_worker_run_done         (FluidWorker *self,
                                               GError      *error);
 
+/* The watchdog: whether it shut @self down; and, for a class whose
+ * workers may wait without being fed (a consumer waiting for a message),
+ * the function that says when they are idle rather than starved. */
+gboolean       fluid_worker_was_starved      (FluidWorker *self);
+void           fluid_worker_class_set_idle_func (FluidWorkerClass *klass,
+                                                 gboolean        (*is_idle) (FluidWorker *self));
+
 G_END_DECLS

@@ -66,6 +66,7 @@ guint fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
 
 /* Type data: the FluidWorkerDirectRun of a type, if any. */
 GQuark fluid_worker_direct_run_quark;
+GQuark fluid_worker_idle_quark;
 
 /**
  * FluidWorker:
@@ -276,6 +277,10 @@ fluid_worker_get_property (GObject    *object,
       g_value_set_string (value, fluid_worker_get_stop_reason (self));
       break;
 
+    case PROP_WATCHDOG:
+      g_value_set_double (value, fluid_worker_get_watchdog (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -304,6 +309,10 @@ fluid_worker_set_property (GObject      *object,
         priv->grace_period = g_value_get_double (value);
       break;
 
+    case PROP_WATCHDOG:
+      fluid_worker_set_watchdog (self, g_value_get_double (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -315,6 +324,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
+  fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
 
   object_class->constructed = fluid_worker_constructed;
   object_class->dispose = fluid_worker_dispose;
@@ -404,6 +414,24 @@ fluid_worker_class_init (FluidWorkerClass *klass)
     g_param_spec_string ("stop-reason", "Stop reason", "Why the worker stopped",
                          NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorker:watchdog:
+   *
+   * Seconds a RUNNING worker may go without being fed
+   * (fluid_worker_feed_watchdog(), and every completed sleep and every
+   * message a consumer handles) before it is shut down, as
+   * fluid_worker_shutdown_async() would, with the reason "watchdog
+   * timeout"; a group replaces it as its #FluidRestart says. A consumer
+   * waiting for a message is never starved. 0, the default, watches
+   * nothing. Set it before the worker starts.
+   *
+   * Since: 1.2
+   */
+  fluid_worker_properties[PROP_WATCHDOG] =
+    g_param_spec_double ("watchdog", "Watchdog", "Seconds a running worker may go unfed",
+                         0.0, G_MAXDOUBLE, 0.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, FLUID_WORKER_N_PROPS, fluid_worker_properties);
 
@@ -1059,9 +1087,12 @@ fluid_worker_complete_async_sleep (FluidPending *pending,
 {
   FluidWorkerAsyncSleep *sleep = (FluidWorkerAsyncSleep *) pending;
   FluidWorker *self = pending->data;
-  g_autoptr(FluidSleepResult) result = fluid_sleep_result_new (G_OBJECT (self),
-                                                               fluid_worker_sleep_async,
-                                                               sleep->user_data, value, error);
+  g_autoptr(FluidSleepResult) result = NULL;
+
+  if (error == NULL)
+    fluid_worker_feed_watchdog (self);
+  result = fluid_sleep_result_new (G_OBJECT (self), fluid_worker_sleep_async,
+                                   sleep->user_data, value, error);
 
   if (sleep->callback != NULL)
     sleep->callback (G_OBJECT (self), G_ASYNC_RESULT (result), sleep->user_data);

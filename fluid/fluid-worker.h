@@ -54,6 +54,9 @@ typedef enum
  * @FLUID_WORKER_ERROR_ALREADY_STARTED: startup of a worker that has already
  *   started
  * @FLUID_WORKER_ERROR_FAILED: a generic failure of a worker
+ * @FLUID_WORKER_ERROR_RESTART_LIMIT: a #FluidWorkers group gave up: its
+ *   children needed more than #FluidWorkers:max-restarts replacements
+ *   within #FluidWorkers:max-restarts-period (Since: 1.2)
  *
  * Error codes of the %FLUID_WORKER_ERROR domain.
  *
@@ -63,6 +66,7 @@ typedef enum
 {
   FLUID_WORKER_ERROR_ALREADY_STARTED,
   FLUID_WORKER_ERROR_FAILED,
+  FLUID_WORKER_ERROR_RESTART_LIMIT,
 } FluidWorkerError;
 
 FLUID_AVAILABLE_IN_1_0
@@ -272,5 +276,13 @@ const char       *fluid_worker_get_stop_reason           (FluidWorker          *
 FLUID_AVAILABLE_IN_1_2
 void              fluid_worker_fail                      (FluidWorker          *self,
                                                           const GError         *error);
+
+FLUID_AVAILABLE_IN_1_2
+double            fluid_worker_get_watchdog              (FluidWorker          *self);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_set_watchdog              (FluidWorker          *self,
+                                                          double                seconds);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_feed_watchdog             (FluidWorker          *self);
 
 G_END_DECLS

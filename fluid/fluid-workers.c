@@ -4,7 +4,9 @@
  */
 
 #include "fluid-workers.h"
-#include "fluid-worker-private.h"
+#include "fluid-workers-private.h"
+
+#include <math.h>
 
 /**
  * SECTION:fluid-workers
@@ -32,8 +34,28 @@
  * A group is a #GListModel of its children, in the order they were added, so
  * that a list widget can show it.
  *
- * Its status maps the name of each child to the status of the child. When
- * two children share a name, the second is listed as "NAME#2", the third as
+ * Under a restart strategy (#FluidWorkers:restart-strategy), as OTP's
+ * supervisors, the group replaces the children that stop instead of
+ * stopping: a child added with fluid_workers_add_child() comes from a
+ * #FluidWorkerFactory, called again for each replacement, and its
+ * #FluidRestart says when it is replaced. The replacement takes the old
+ * child's position (#GListModel::items-changed with one removed and one
+ * added) and #FluidWorkers::child-restarted is emitted; a child that is not
+ * replaced leaves the group (one removed), and the group goes on, even
+ * empty. More than #FluidWorkers:max-restarts replacements within
+ * #FluidWorkers:max-restarts-period seconds, and the group gives up: it
+ * stops every child and ends with %FLUID_WORKER_ERROR_RESTART_LIMIT, which
+ * a parent group sees as the failure of a child. The n-th consecutive
+ * replacement of a child waits #FluidWorkers:restart-delay × 2^(n-1)
+ * seconds, at most #FluidWorkers:restart-delay-max; a child that ran for
+ * a whole #FluidWorkers:max-restarts-period starts again from the first.
+ * Stopping the group never replaces anyone, and drops the replacements
+ * waiting for their delay.
+ *
+ * Its status maps the name of each child to the status of the child, with
+ * the key `restarts` (u): how many times it was replaced. A replacement is
+ * listed under the name of the first child of its position. When two
+ * children share a name, the second is listed as "NAME#2", the third as
  * "NAME#3", and so on.
  *
  * |[<!-- language="C" -->
@@ -43,46 +65,27 @@
  * ]|
  */
 
-typedef struct
-{
-  /* The children, in the order they were added, and the same as a set,
-   * for membership in constant time: child → TRUE once the
-   * group watches it, else NULL. */
-  GPtrArray    *children;
-  GHashTable   *members;
-  /* The groups this group is a child of (not references: each holds one
-   * on this group, and forgets itself here when finalized). */
-  GPtrArray    *parents;
 
-  GTask        *run_task;
-  GTask        *wait_task;
-  gulong        cancelled_id;
-
-  /* The group's observer of its own state, and the one its children
-   * share. */
-  FluidObserver *own_observer;
-  FluidObserver *children_observer;
-
-  /* Children watched that have not stopped yet. */
-  guint         n_live;
-
-  /* Set when run begins: children are started and watched from then on. */
-  guint         supervising : 1;
-  /* Set when wait_for_workers has been called. */
-  guint         waiting : 1;
-  /* Set when a child's stop stopped the group: its stop reason names it. */
-  guint         stopped_for_child : 1;
-} FluidWorkersPrivate;
+static GParamSpec *properties[N_PROPS];
 
 enum
 {
-  PROP_0,
-  PROP_ITEM_TYPE,
-  PROP_N_ITEMS,
-  N_PROPS
+  SIGNAL_CHILD_RESTARTED,
+  N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ENUM_TYPE (FluidRestartStrategy, fluid_restart_strategy,
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_STRATEGY_STOP_ALL, "stop-all"),
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_STRATEGY_ONE_FOR_ONE, "one-for-one"),
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_STRATEGY_ONE_FOR_ALL, "one-for-all"),
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_STRATEGY_REST_FOR_ONE, "rest-for-one"))
+
+G_DEFINE_ENUM_TYPE (FluidRestart, fluid_restart,
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_PERMANENT, "permanent"),
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_TRANSIENT, "transient"),
+  G_DEFINE_ENUM_VALUE (FLUID_RESTART_TEMPORARY, "temporary"))
 
 static void fluid_workers_list_model_init (GListModelInterface *iface);
 
@@ -91,6 +94,19 @@ G_DEFINE_TYPE_WITH_CODE (FluidWorkers, fluid_workers, FLUID_TYPE_WORKER,
                          G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, fluid_workers_list_model_init))
 
 static void fluid_workers_begin_wait (FluidWorkers *self);
+
+FluidWorkersPrivate *
+fluid_workers_get_priv (FluidWorkers *self)
+{
+  return fluid_workers_get_instance_private (self);
+}
+
+void
+fluid_workers_notify (FluidWorkers *self,
+                      guint         prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
 
 /* GListModel */
 
@@ -129,7 +145,7 @@ fluid_workers_list_model_init (GListModelInterface *iface)
 
 /* Supervision */
 
-static void
+void
 fluid_workers_check_wait (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
@@ -194,19 +210,25 @@ fluid_workers_child_state_cb (FluidWorker      *child,
   g_assert (priv->n_live > 0);
   priv->n_live--;
 
-  fluid_workers_stop_for_child (self, child, fluid_worker_get_stop_reason (child));
+  if (priv->strategy == FLUID_RESTART_STRATEGY_STOP_ALL)
+    fluid_workers_stop_for_child (self, child, fluid_worker_get_stop_reason (child));
+  else if (fluid_worker_is_running (FLUID_WORKER (self)))
+    fluid_supervisor_child_stopped (self, child);
   fluid_workers_check_wait (self);
   g_object_unref (self);
 }
 
-/* Starts @child if it has not started, and watches it from the group's
- * context. Called on the group's context, which is the thread-default. */
-static void
+/* Starts the child at @position if it has not started, and watches it
+ * from the group's context. Called on the group's context, which is the
+ * thread-default. */
+void
 fluid_workers_adopt (FluidWorkers *self,
-                     FluidWorker  *child)
+                     guint         position)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+  FluidWorker *child = g_ptr_array_index (priv->children, position);
+  FluidChildSpec *spec = g_ptr_array_index (priv->specs, position);
   FluidWorkerState state;
 
   /* One observer for every child: the group learns which from the event. */
@@ -217,11 +239,15 @@ fluid_workers_adopt (FluidWorkers *self,
                                                   (FluidObserverFunc) fluid_workers_child_state_cb,
                                                   self);
 
+  spec->started_at = g_get_monotonic_time ();
   fluid_worker_add_observer (child, priv->children_observer, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
       fluid_worker_remove_observer (child, priv->children_observer);
-      fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
+      if (priv->strategy == FLUID_RESTART_STRATEGY_STOP_ALL)
+        fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
+      else
+        fluid_supervisor_child_stopped (self, child);
       return;
     }
 
@@ -230,6 +256,90 @@ fluid_workers_adopt (FluidWorkers *self,
 
   if (state == FLUID_WORKER_STATE_INIT)
     fluid_worker_start (child);
+}
+
+/* Stops watching @child, which leaves the group, and forgets it as a
+ * parent. */
+static void
+fluid_workers_release (FluidWorkers *self,
+                       FluidWorker  *child)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  if (GPOINTER_TO_INT (g_hash_table_lookup (priv->members, child)))
+    {
+      fluid_worker_remove_observer (child, priv->children_observer);
+      if (!fluid_worker_is_stopped (child))
+        priv->n_live--;
+    }
+  g_hash_table_remove (priv->members, child);
+  if (FLUID_IS_WORKERS (child))
+    g_ptr_array_remove_fast (fluid_workers_get_priv (FLUID_WORKERS (child))->parents, self);
+}
+
+static void
+fluid_workers_hold (FluidWorkers *self,
+                    FluidWorker  *child)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  g_hash_table_insert (priv->members, child, GINT_TO_POINTER (FALSE));
+  if (FLUID_IS_WORKERS (child))
+    g_ptr_array_add (fluid_workers_get_priv (FLUID_WORKERS (child))->parents, self);
+}
+
+static void
+fluid_workers_items_changed (FluidWorkers *self,
+                             guint         position,
+                             guint         removed,
+                             guint         added)
+{
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  if (removed != added)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/* The child at @position leaves the group, with its spec. */
+void
+fluid_workers_remove_at (FluidWorkers *self,
+                         guint         position)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  g_autoptr(FluidWorker) child = g_ptr_array_steal_index (priv->children, position);
+
+  fluid_workers_release (self, child);
+  g_ptr_array_remove_index (priv->specs, position);
+  fluid_workers_items_changed (self, position, 1, 0);
+}
+
+/* @child takes the place of the child at @position, with its spec, and is
+ * started. */
+void
+fluid_workers_replace_at (FluidWorkers *self,
+                          guint         position,
+                          FluidWorker  *child)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+  FluidWorker *old_child = g_ptr_array_index (priv->children, position);
+
+  fluid_workers_release (self, old_child);
+  priv->children->pdata[position] = g_object_ref (child);
+  g_object_unref (old_child);
+  fluid_workers_hold (self, child);
+  fluid_workers_items_changed (self, position, 1, 1);
+
+  g_main_context_push_thread_default (context);
+  fluid_workers_adopt (self, position);
+  g_main_context_pop_thread_default (context);
+}
+
+void
+fluid_workers_emit_child_restarted (FluidWorkers *self,
+                                    FluidWorker  *old_child,
+                                    FluidWorker  *new_child)
+{
+  g_signal_emit (self, signals[SIGNAL_CHILD_RESTARTED], 0, old_child, new_child);
 }
 
 /* Asks every child that runs to shut down; each is forced after its own
@@ -266,6 +376,9 @@ fluid_workers_wait_cb (GObject      *source,
   priv->cancelled_id = 0;
 
   task = g_steal_pointer (&priv->run_task);
+  /* A group that gave up ends with why, after its children stopped. */
+  if (error == NULL && priv->give_up_error != NULL)
+    error = g_error_copy (priv->give_up_error);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -327,9 +440,20 @@ fluid_workers_run_async (FluidWorker         *worker,
 
   /* A child that stops at once stops the group, which then starts no more
    * children. The run task keeps @self alive meanwhile. */
+  /* Under a restart strategy, a child that had stopped may leave the
+   * group or be replaced meanwhile. */
   g_main_context_push_thread_default (context);
-  for (guint i = 0; i < priv->children->len && fluid_worker_is_running (worker); i++)
-    fluid_workers_adopt (self, g_ptr_array_index (priv->children, i));
+  for (guint i = 0; i < priv->children->len && fluid_worker_is_running (worker);)
+    {
+      FluidWorker *child = g_ptr_array_index (priv->children, i);
+
+      fluid_workers_adopt (self, i);
+      /* It left, and the next child took its place: not adopted yet. */
+      if (i < priv->children->len && g_ptr_array_index (priv->children, i) != child &&
+          !GPOINTER_TO_INT (g_hash_table_lookup (priv->members, g_ptr_array_index (priv->children, i))))
+        continue;
+      i++;
+    }
   g_main_context_pop_thread_default (context);
 
   if (!fluid_worker_is_running (worker))
@@ -355,7 +479,10 @@ fluid_workers_own_state_cb (FluidWorker      *worker,
   FluidWorkers *self = FLUID_WORKERS (worker);
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  if (state == FLUID_WORKER_STATE_STOPPING && priv->run_task != NULL)
+  if (state != FLUID_WORKER_STATE_STOPPING)
+    return;
+  fluid_supervisor_stop (self);
+  if (priv->run_task != NULL)
     fluid_workers_begin_wait (self);
 }
 
@@ -381,9 +508,13 @@ fluid_workers_get_num_workers (FluidWorker *worker)
 
 /* Status: the children's, collected concurrently */
 
+/* The children's names and restarts are taken when asked: children may be
+ * replaced or leave before every status came. */
 typedef struct
 {
   GVariant **statuses;
+  char     **names;
+  guint     *restarts;
   guint      n_children;
   guint      n_pending;
   GError    *error;
@@ -395,6 +526,8 @@ status_data_free (StatusData *data)
   for (guint i = 0; i < data->n_children; i++)
     g_clear_pointer (&data->statuses[i], g_variant_unref);
   g_free (data->statuses);
+  g_strfreev (data->names);
+  g_free (data->restarts);
   g_clear_error (&data->error);
   g_free (data);
 }
@@ -402,8 +535,6 @@ status_data_free (StatusData *data)
 static void
 fluid_workers_status_complete (GTask *task)
 {
-  FluidWorkers *self = g_task_get_source_object (task);
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   StatusData *data = g_task_get_task_data (task);
   g_autoptr(GHashTable) seen = NULL;
   g_autoptr(GHashTable) firsts = g_hash_table_new (g_str_hash, g_str_equal);
@@ -420,12 +551,17 @@ fluid_workers_status_complete (GTask *task)
    * `x#2` give `x`, `x#3` and `x#2`. */
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < data->n_children; i++)
-    g_hash_table_add (seen, g_strdup (fluid_worker_get_name (g_ptr_array_index (priv->children, i))));
+    g_hash_table_add (seen, g_strdup (data->names[i]));
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < data->n_children; i++)
     {
-      const char *name = fluid_worker_get_name (g_ptr_array_index (priv->children, i));
+      const char *name = data->names[i];
       g_autofree char *key = NULL;
+      g_auto(GVariantDict) child_status = G_VARIANT_DICT_INIT (data->statuses[i]);
+
+      g_variant_dict_insert (&child_status, "restarts", "u", data->restarts[i]);
+      g_clear_pointer (&data->statuses[i], g_variant_unref);
+      data->statuses[i] = g_variant_ref_sink (g_variant_dict_end (&child_status));
 
       if (!g_hash_table_contains (firsts, name))
         {
@@ -497,6 +633,15 @@ fluid_workers_status_async (FluidWorker         *worker,
 
   data->n_children = priv->children->len;
   data->statuses = g_new0 (GVariant *, data->n_children);
+  data->names = g_new0 (char *, data->n_children + 1);
+  data->restarts = g_new0 (guint, data->n_children);
+  for (guint i = 0; i < data->n_children; i++)
+    {
+      FluidChildSpec *spec = g_ptr_array_index (priv->specs, i);
+
+      data->names[i] = g_strdup (spec->name);
+      data->restarts[i] = spec->restarts;
+    }
   /* One more, released below, so that children answering at once do not
    * complete the task before every child was asked. */
   data->n_pending = data->n_children + 1;
@@ -597,6 +742,8 @@ fluid_workers_dispose (GObject *object)
       g_clear_pointer (&priv->children_observer, fluid_observer_unref);
     }
   priv->supervising = FALSE;
+  /* No replacement waits for a group that is going away. */
+  fluid_supervisor_stop (FLUID_WORKERS (object));
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->dispose (object);
 }
@@ -623,6 +770,10 @@ fluid_workers_finalize (GObject *object)
   g_hash_table_unref (priv->members);
   g_ptr_array_unref (priv->parents);
   g_ptr_array_unref (priv->children);
+  g_ptr_array_unref (priv->specs);
+  g_ptr_array_unref (priv->deferred_stops);
+  g_array_unref (priv->restart_times);
+  g_clear_error (&priv->give_up_error);
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->finalize (object);
 }
@@ -645,6 +796,61 @@ fluid_workers_get_property (GObject    *object,
       g_value_set_uint (value, priv->children->len);
       break;
 
+    case PROP_RESTART_STRATEGY:
+      g_value_set_enum (value, priv->strategy);
+      break;
+
+    case PROP_MAX_RESTARTS:
+      g_value_set_uint (value, priv->max_restarts);
+      break;
+
+    case PROP_MAX_RESTARTS_PERIOD:
+      g_value_set_double (value, priv->max_restarts_period);
+      break;
+
+    case PROP_RESTART_DELAY:
+      g_value_set_double (value, priv->restart_delay);
+      break;
+
+    case PROP_RESTART_DELAY_MAX:
+      g_value_set_double (value, priv->restart_delay_max);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fluid_workers_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  FluidWorkers *self = FLUID_WORKERS (object);
+
+  switch (prop_id)
+    {
+    case PROP_RESTART_STRATEGY:
+      fluid_workers_set_restart_strategy (self, g_value_get_enum (value));
+      break;
+
+    case PROP_MAX_RESTARTS:
+      fluid_workers_set_max_restarts (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_RESTARTS_PERIOD:
+      fluid_workers_set_max_restarts_period (self, g_value_get_double (value));
+      break;
+
+    case PROP_RESTART_DELAY:
+      fluid_workers_set_restart_delay (self, g_value_get_double (value));
+      break;
+
+    case PROP_RESTART_DELAY_MAX:
+      fluid_workers_set_restart_delay_max (self, g_value_get_double (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -658,6 +864,7 @@ fluid_workers_class_init (FluidWorkersClass *klass)
 
   object_class->constructed = fluid_workers_constructed;
   object_class->get_property = fluid_workers_get_property;
+  object_class->set_property = fluid_workers_set_property;
   object_class->dispose = fluid_workers_dispose;
   object_class->finalize = fluid_workers_finalize;
 
@@ -695,7 +902,97 @@ fluid_workers_class_init (FluidWorkersClass *klass)
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * FluidWorkers:restart-strategy:
+   *
+   * What the group does when a child stops while it runs: stop (the
+   * default, as 1.0 and aio-fluid) or replace children, as OTP's
+   * supervisors. Read when a child stops.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_RESTART_STRATEGY] =
+    g_param_spec_enum ("restart-strategy", "Restart strategy", "What a child's stop does",
+                       FLUID_TYPE_RESTART_STRATEGY, FLUID_RESTART_STRATEGY_STOP_ALL,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorkers:max-restarts:
+   *
+   * The most replacements the group makes within
+   * #FluidWorkers:max-restarts-period; one more and it gives up, as OTP's
+   * intensity.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_MAX_RESTARTS] =
+    g_param_spec_uint ("max-restarts", "Maximum restarts", "Replacements allowed per period",
+                       0, G_MAXUINT, 3,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorkers:max-restarts-period:
+   *
+   * The sliding window, in seconds, in which replacements are counted
+   * against #FluidWorkers:max-restarts; a child that runs that long is
+   * healthy again, and its backoff starts over.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_MAX_RESTARTS_PERIOD] =
+    g_param_spec_double ("max-restarts-period", "Maximum restarts period",
+                         "The window of max-restarts, in seconds",
+                         0.0, G_MAXDOUBLE, 5.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorkers:restart-delay:
+   *
+   * How long, in seconds, the first replacement of a child waits; the
+   * n-th consecutive one waits `restart-delay × 2^(n-1)`, at most
+   * #FluidWorkers:restart-delay-max. 0, the default, replaces at once.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_RESTART_DELAY] =
+    g_param_spec_double ("restart-delay", "Restart delay", "Seconds before a first replacement",
+                         0.0, G_MAXDOUBLE, 0.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidWorkers:restart-delay-max:
+   *
+   * The longest a replacement waits, in seconds.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_RESTART_DELAY_MAX] =
+    g_param_spec_double ("restart-delay-max", "Maximum restart delay",
+                         "The longest a replacement waits, in seconds",
+                         0.0, G_MAXDOUBLE, 30.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * FluidWorkers::child-restarted:
+   * @self: the group
+   * @old_child: the child that stopped
+   * @new_child: its replacement, started, at its position
+   *
+   * Emitted when a child was replaced, after #GListModel::items-changed.
+   * Its class handler is the `child_restarted` virtual method.
+   *
+   * Since: 1.2
+   */
+  signals[SIGNAL_CHILD_RESTARTED] =
+    g_signal_new ("child-restarted",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (FluidWorkersClass, child_restarted),
+                  NULL, NULL,
+                  NULL,
+                  G_TYPE_NONE, 2, FLUID_TYPE_WORKER, FLUID_TYPE_WORKER);
 }
 
 static void
@@ -704,8 +1001,15 @@ fluid_workers_init (FluidWorkers *self)
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
   priv->children = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_child_spec_free);
   priv->members = g_hash_table_new (NULL, NULL);
   priv->parents = g_ptr_array_new ();
+  priv->deferred_stops = g_ptr_array_new_with_free_func (g_object_unref);
+  priv->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  priv->strategy = FLUID_RESTART_STRATEGY_STOP_ALL;
+  priv->max_restarts = 3;
+  priv->max_restarts_period = 5.0;
+  priv->restart_delay_max = 30.0;
 }
 
 /* Public API */
@@ -790,6 +1094,48 @@ fluid_workers_is_below (FluidWorkers *group,
   return FALSE;
 }
 
+/* Adds @worker, made from @spec (taken), at the end. */
+static void
+fluid_workers_add (FluidWorkers   *self,
+                   FluidWorker    *worker,
+                   FluidChildSpec *spec)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  guint position;
+
+  if (g_hash_table_contains (priv->members, worker))
+    {
+      fluid_child_spec_free (spec);
+      return;
+    }
+
+  if (FLUID_IS_WORKERS (worker) && fluid_workers_is_below (self, FLUID_WORKERS (worker)))
+    {
+      g_critical ("%s: cannot add %s to %s, which it contains",
+                  G_STRFUNC, fluid_worker_get_name (worker),
+                  fluid_worker_get_name (FLUID_WORKER (self)));
+      fluid_child_spec_free (spec);
+      return;
+    }
+
+  position = priv->children->len;
+  g_ptr_array_add (priv->children, g_object_ref (worker));
+  g_ptr_array_add (priv->specs, spec);
+  fluid_workers_hold (self, worker);
+  fluid_workers_items_changed (self, position, 0, 1);
+
+  if (priv->supervising && fluid_worker_is_running (FLUID_WORKER (self)))
+    {
+      GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+
+      g_object_ref (self);
+      g_main_context_push_thread_default (context);
+      fluid_workers_adopt (self, position);
+      g_main_context_pop_thread_default (context);
+      g_object_unref (self);
+    }
+}
+
 /**
  * fluid_workers_add_worker:
  * @self: a #FluidWorkers
@@ -811,49 +1157,70 @@ void
 fluid_workers_add_worker (FluidWorkers *self,
                           FluidWorker  *worker)
 {
-  FluidWorkersPrivate *priv;
-  guint position;
-
   g_return_if_fail (FLUID_IS_WORKERS (self));
   g_return_if_fail (FLUID_IS_WORKER (worker));
   g_return_if_fail ((gpointer) worker != (gpointer) self);
 
-  priv = fluid_workers_get_instance_private (self);
+  fluid_workers_add (self, worker,
+                     fluid_child_spec_new (self, FLUID_RESTART_TEMPORARY, NULL, NULL, NULL,
+                                           fluid_worker_get_name (worker)));
+}
 
-  if (g_hash_table_contains (priv->members, worker))
-    return;
+/**
+ * fluid_workers_add_child:
+ * @self: a #FluidWorkers
+ * @restart: when the child is replaced, under a restart strategy
+ * @factory: (scope notified) (closure user_data) (destroy destroy): makes
+ *   the child, now, and each replacement
+ * @user_data: data for @factory
+ * @destroy: (nullable): frees @user_data once the group no longer needs
+ *   the factory: when the child leaves the group, or the group is finalized
+ *
+ * Adds a child made by @factory, called at once, at the end of the
+ * group's children, as fluid_workers_add_worker() adds a worker. Under a
+ * restart strategy (#FluidWorkers:restart-strategy), a child that stops
+ * while the group runs is replaced by a new worker from @factory, as
+ * @restart says, in the same position and under the same name in the
+ * status; under %FLUID_RESTART_STRATEGY_STOP_ALL, it stops the group as
+ * any child does.
+ *
+ * A factory that returns %NULL now adds nothing (a critical); later, it is
+ * a failed replacement, counted toward #FluidWorkers:max-restarts and
+ * tried again after the delay. A worker that has started already is a
+ * programming error (a critical), and counts as %NULL.
+ *
+ * Call it from the group's main context.
+ *
+ * Since: 1.2
+ */
+void
+fluid_workers_add_child (FluidWorkers       *self,
+                         FluidRestart        restart,
+                         FluidWorkerFactory  factory,
+                         gpointer            user_data,
+                         GDestroyNotify      destroy)
+{
+  g_autoptr(FluidWorker) worker = NULL;
+  FluidChildSpec *spec;
 
-  if (FLUID_IS_WORKERS (worker) && fluid_workers_is_below (self, FLUID_WORKERS (worker)))
+  g_return_if_fail (FLUID_IS_WORKERS (self));
+  g_return_if_fail (restart <= FLUID_RESTART_TEMPORARY);
+  g_return_if_fail (factory != NULL);
+
+  worker = factory (self, user_data);
+  if (worker == NULL || fluid_worker_has_started (worker) || (gpointer) worker == (gpointer) self)
     {
-      g_critical ("%s: cannot add %s to %s, which it contains",
-                  G_STRFUNC, fluid_worker_get_name (worker),
-                  fluid_worker_get_name (FLUID_WORKER (self)));
+      g_critical ("%s: the factory of a child of %s returned %s", G_STRFUNC,
+                  fluid_worker_get_name (FLUID_WORKER (self)),
+                  worker == NULL ? "NULL" : "a worker that has started");
+      if (destroy != NULL)
+        destroy (user_data);
       return;
     }
 
-  position = priv->children->len;
-  g_ptr_array_add (priv->children, g_object_ref (worker));
-  g_hash_table_insert (priv->members, worker, NULL);
-  if (FLUID_IS_WORKERS (worker))
-    {
-      FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
-
-      g_ptr_array_add (child_priv->parents, self);
-    }
-
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-
-  if (priv->supervising && fluid_worker_is_running (FLUID_WORKER (self)))
-    {
-      GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
-
-      g_object_ref (self);
-      g_main_context_push_thread_default (context);
-      fluid_workers_adopt (self, worker);
-      g_main_context_pop_thread_default (context);
-      g_object_unref (self);
-    }
+  spec = fluid_child_spec_new (self, restart, factory, user_data, destroy,
+                               fluid_worker_get_name (worker));
+  fluid_workers_add (self, worker, spec);
 }
 
 /**

@@ -200,9 +200,11 @@ class TestCoroutines(unittest.TestCase):
             status = await group.status()
             self.assertEqual(status[counting.worker_name]["extra"], 7)
             self.assertIn("queue_size", status[counting.worker_name])
-            self.assertEqual(status[plain.worker_name], {"mine": True})
+            # The group adds how many times each child was replaced.
+            self.assertEqual(status[plain.worker_name], {"mine": True, "restarts": 0})
             self.assertEqual((await counting.status())["extra"], 7)
             await group.shutdown()
+            self.assertEqual([child.get_exit_code() for child in group], [0, 0])
 
         run(body)
 
