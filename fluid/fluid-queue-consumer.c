@@ -377,6 +377,8 @@ fluid_queue_consumer_serve_getters (FluidQueueConsumer *self)
             break;
           getter->message = message;
         }
+      if (getter->message != NULL)
+        fluid_worker_feed_watchdog (FLUID_WORKER (self));
       fluid_pending_complete (&getter->pending, TRUE, NULL);
     }
   g_object_unref (self);
@@ -466,6 +468,7 @@ fluid_queue_consumer_settle (FluidQueueConsumer *self,
   FluidMessage *message = g_steal_pointer (&priv->current);
 
   priv->busy = FALSE;
+  fluid_worker_feed_watchdog (FLUID_WORKER (self));
   if (priv->abandoned)
     {
       priv->abandoned = FALSE;
@@ -833,6 +836,17 @@ fluid_queue_consumer_set_property (GObject      *object,
     }
 }
 
+/* For the watchdog: a consumer with nothing to handle is waiting, not
+ * starved. */
+static gboolean
+fluid_queue_consumer_is_idle (FluidWorker *worker)
+{
+  FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (worker);
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  return !priv->busy && fluid_queue_consumer_get_queue_size (self) == 0;
+}
+
 static void
 fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
 {
@@ -847,6 +861,7 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
 
   worker_class->status_async = fluid_queue_consumer_status_async;
   worker_class->status_finish = fluid_queue_consumer_status_finish;
+  fluid_worker_class_set_idle_func (worker_class, fluid_queue_consumer_is_idle);
 
   /**
    * FluidQueueConsumer:drain-on-stop:
