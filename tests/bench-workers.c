@@ -12,41 +12,6 @@
 
 #define DETECT_TRIALS 101
 
-/* A field of /proc/self/status, in bytes; 0 when unknown. */
-static gsize
-proc_status_bytes (const char *field)
-{
-  g_autofree char *contents = NULL;
-  gsize field_len = strlen (field);
-
-  if (!g_file_get_contents ("/proc/self/status", &contents, NULL, NULL))
-    return 0;
-
-  for (char *line = contents; line != NULL && *line != '\0'; )
-    {
-      char *next = strchr (line, '\n');
-
-      if (strncmp (line, field, field_len) == 0 && line[field_len] == ':')
-        return g_ascii_strtoull (line + field_len + 1, NULL, 10) * 1024;
-      line = next != NULL ? next + 1 : NULL;
-    }
-  return 0;
-}
-
-/* Lowers VmHWM to the current RSS, so that the peak of what follows is
- * measured (Linux >= 4.0); FALSE when it cannot. */
-static gboolean
-reset_peak_rss (void)
-{
-  FILE *f = fopen ("/proc/self/clear_refs", "w");
-  gboolean ok;
-
-  if (f == NULL)
-    return FALSE;
-  ok = fputs ("5", f) >= 0;
-  return fclose (f) == 0 && ok;
-}
-
 static void
 drain (void)
 {
@@ -280,8 +245,8 @@ bench_start_shutdown (guint    n,
   double start_ms;
 
   drain ();
-  peak_reset = reset_peak_rss ();
-  rss_before = proc_status_bytes ("VmRSS");
+  peak_reset = fluid_test_reset_peak_rss ();
+  rss_before = fluid_test_proc_status_bytes ("VmRSS");
 
   group = fluid_workers_new ();
   for (guint i = 0; i < n; i++)
@@ -309,7 +274,7 @@ bench_start_shutdown (guint    n,
       g_assert_true (fluid_worker_is_running (child));
     }
 
-  rss_peak = peak_reset ? proc_status_bytes ("VmHWM") : proc_status_bytes ("VmRSS");
+  rss_peak = peak_reset ? fluid_test_proc_status_bytes ("VmHWM") : fluid_test_proc_status_bytes ("VmRSS");
 
   started = g_get_monotonic_time ();
   fluid_worker_shutdown_async (FLUID_WORKER (group), NULL, fluid_test_store_result_cb, &result);

@@ -5,6 +5,9 @@
 
 #include "fluid-test-utils.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static gboolean
 fluid_test_wake_cb (gpointer user_data)
 {
@@ -445,4 +448,39 @@ fluid_test_log_captured (GLogLevelFlags  level,
     found = g_pattern_spec_match_string (spec, g_ptr_array_index (captured, i));
   g_mutex_unlock (&captured_lock);
   return found;
+}
+
+/* A field of /proc/self/status, in bytes; 0 when unknown. */
+gsize
+fluid_test_proc_status_bytes (const char *field)
+{
+  g_autofree char *contents = NULL;
+  gsize field_len = strlen (field);
+
+  if (!g_file_get_contents ("/proc/self/status", &contents, NULL, NULL))
+    return 0;
+
+  for (char *line = contents; line != NULL && *line != '\0'; )
+    {
+      char *next = strchr (line, '\n');
+
+      if (strncmp (line, field, field_len) == 0 && line[field_len] == ':')
+        return g_ascii_strtoull (line + field_len + 1, NULL, 10) * 1024;
+      line = next != NULL ? next + 1 : NULL;
+    }
+  return 0;
+}
+
+/* Lowers VmHWM to the current RSS, so that the peak of what follows is
+ * measured (Linux >= 4.0); FALSE when it cannot. */
+gboolean
+fluid_test_reset_peak_rss (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+  gboolean ok;
+
+  if (f == NULL)
+    return FALSE;
+  ok = fputs ("5", f) >= 0;
+  return fclose (f) == 0 && ok;
 }

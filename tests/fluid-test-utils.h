@@ -98,4 +98,10 @@ FluidTestWorker *fluid_test_worker_new_named     (const char     *name,
 double           fluid_test_percentile           (GArray         *samples,
                                                   double          fraction);
 
+/* For the benchmarks: a field of /proc/self/status ("VmRSS"), in bytes,
+ * 0 when unknown; and lowering VmHWM to the current RSS, so that the peak
+ * of what follows is measured (FALSE when it cannot). */
+gsize            fluid_test_proc_status_bytes    (const char     *field);
+gboolean         fluid_test_reset_peak_rss       (void);
+
 G_END_DECLS

@@ -244,6 +244,121 @@ test_deep_nesting (gconstpointer data)
   g_assert_true (fluid_worker_is_stopped (leaf));
 }
 
+/* Supervision at scale: a ONE_FOR_ONE group of 10 000 children in which
+ * 100 crash, each replaced in its own position; then a storm of 1 000
+ * restarts of one child. */
+static FluidWorker *
+make_sleeper (FluidWorkers *group,
+              gpointer      user_data)
+{
+  guint *made = user_data;
+
+  (*made)++;
+  return FLUID_WORKER (fluid_test_worker_new (FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10));
+}
+
+static void
+count_changes_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  g_assert_cmpuint (removed, ==, 1);
+  g_assert_cmpuint (added, ==, 1);
+  (*(guint *) user_data)++;
+}
+
+static void
+fail_child (FluidWorker *child)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
+
+  fluid_worker_fail (child, error);
+}
+
+static void
+test_replacement_at_scale (void)
+{
+  const guint n_children = 10000, n_crashes = 100;
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  guint made = 0, changes = 0;
+  GRand *rand = g_rand_new_with_seed (42);
+  g_autoptr(GHashTable) crashed = g_hash_table_new (NULL, NULL);
+
+  fluid_workers_set_restart_strategy (group, FLUID_RESTART_STRATEGY_ONE_FOR_ONE);
+  fluid_workers_set_max_restarts (group, n_crashes);
+  for (guint i = 0; i < n_children; i++)
+    fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_sleeper, &made, NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+  for (guint i = 0; i < n_children; i++)
+    g_ptr_array_add (before, g_list_model_get_item (G_LIST_MODEL (group), i));
+  /* The group starts its children when its run begins. */
+  fluid_test_wait_until (fluid_worker_is_running (g_ptr_array_index (before, n_children - 1)));
+  g_signal_connect (group, "items-changed", G_CALLBACK (count_changes_cb), &changes);
+
+  while (g_hash_table_size (crashed) < n_crashes)
+    {
+      guint position = g_rand_int_range (rand, 0, n_children);
+
+      if (g_hash_table_add (crashed, GUINT_TO_POINTER (position)))
+        fail_child (g_ptr_array_index (before, position));
+    }
+  fluid_test_wait_until (changes == n_crashes);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (group)), ==, n_children);
+  g_assert_cmpuint (made, ==, n_children + n_crashes);
+  for (guint i = 0; i < n_children; i++)
+    {
+      g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (group), i);
+      gboolean was_crashed = g_hash_table_contains (crashed, GUINT_TO_POINTER (i));
+
+      g_assert_true ((child != g_ptr_array_index (before, i)) == was_crashed);
+      g_assert_cmpuint (fluid_workers_get_child_restarts (group, i), ==, was_crashed ? 1 : 0);
+    }
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+  g_rand_free (rand);
+}
+
+static void
+test_restart_storm (void)
+{
+  const guint n_restarts = 1000;
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  g_autoptr(GError) error = NULL;
+  guint made = 0;
+
+  fluid_workers_set_restart_strategy (group, FLUID_RESTART_STRATEGY_ONE_FOR_ONE);
+  fluid_workers_set_max_restarts (group, n_restarts);
+  fluid_workers_set_max_restarts_period (group, 3600);
+  fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_sleeper, &made, NULL);
+  fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_sleeper, &made, NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+
+  for (guint i = 0; i < n_restarts; i++)
+    {
+      g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (group), i % 2);
+
+      fluid_test_wait_until (fluid_worker_is_running (child));
+      fail_child (child);
+      fluid_test_wait_until (fluid_workers_get_child_restarts (group, i % 2) == i / 2 + 1);
+    }
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (group)));
+  g_assert_cmpuint (made, ==, 2 + n_restarts);
+
+  /* One more is over the intensity. */
+  {
+    g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (group), 0);
+
+    fluid_test_wait_until (fluid_worker_is_running (child));
+    fail_child (child);
+  }
+  g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (group), &error));
+  g_assert_error (error, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_RESTART_LIMIT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -257,6 +372,8 @@ main (int   argc,
   g_test_add_data_func ("/many-workers/deep-nesting/bottom-up", GINT_TO_POINTER (TRUE), test_deep_nesting);
   g_test_add_data_func ("/many-workers/deep-nesting/top-down", GINT_TO_POINTER (FALSE), test_deep_nesting);
   g_test_add_func ("/many-workers/individual-rounds", test_individual_rounds);
+  g_test_add_func ("/many-workers/replacement-at-scale", test_replacement_at_scale);
+  g_test_add_func ("/many-workers/restart-storm", test_restart_storm);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "fluid-observer-private.h"
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
+#include "fluid-workers-private.h"
 
 #include <math.h>
 
@@ -393,6 +394,56 @@ test_parse_grace_period (void)
   g_assert_cmpfloat (seconds, ==, -42);
 }
 
+/* Supervisor: the intensity's sliding window, with the times given. */
+static void
+test_supervisor_window (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  gint64 s = G_USEC_PER_SEC;
+
+  fluid_workers_set_max_restarts (group, 2);
+  fluid_workers_set_max_restarts_period (group, 10);
+
+  g_assert_true (fluid_supervisor_count_restart (group, 100 * s));
+  g_assert_true (fluid_supervisor_count_restart (group, 105 * s));
+  /* A third within 10 s of the first: more than 2. */
+  g_assert_false (fluid_supervisor_count_restart (group, 109 * s));
+
+  /* Later, the first two slid out of the window; the one at 109 and this
+   * one remain. */
+  g_assert_true (fluid_supervisor_count_restart (group, 116 * s));
+  g_assert_false (fluid_supervisor_count_restart (group, 118 * s));
+  /* Exactly a period after 109 and 116: both are out. */
+  g_assert_true (fluid_supervisor_count_restart (group, 126 * s + 1));
+
+  /* max-restarts 0: the first restart is one too many, as in OTP. */
+  fluid_workers_set_max_restarts (group, 0);
+  g_assert_false (fluid_supervisor_count_restart (group, 1000 * s));
+}
+
+/* Supervisor: restart-delay × 2^n, capped. */
+static void
+test_supervisor_delays (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  FluidChildSpec *spec = fluid_child_spec_new (group, FLUID_RESTART_PERMANENT, NULL, NULL, NULL, "x");
+  gint64 expected[] = { 250000, 500000, 1000000, 2000000, 3000000, 3000000 };
+
+  g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, 0);
+
+  fluid_workers_set_restart_delay (group, 0.25);
+  fluid_workers_set_restart_delay_max (group, 3);
+  for (guint n = 0; n < G_N_ELEMENTS (expected); n++)
+    {
+      spec->consecutive = n;
+      g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, expected[n]);
+    }
+  /* No overflow after many. */
+  spec->consecutive = 5000;
+  g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, 3000000);
+  fluid_child_spec_free (spec);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -409,6 +460,8 @@ main (int   argc,
   g_test_add_func ("/observer/other-context", test_observer_other_context);
   g_test_add_func ("/parse/names", test_parse_names);
   g_test_add_func ("/parse/grace-period", test_parse_grace_period);
+  g_test_add_func ("/supervisor/window", test_supervisor_window);
+  g_test_add_func ("/supervisor/delays", test_supervisor_delays);
 
   return g_test_run ();
 }
