@@ -125,6 +125,8 @@ typedef FluidWorker *(* FluidWorkerFactory) (FluidWorkers *group,
  *   shuts every child down at once, each forced after its own grace period;
  *   override it to impose an order.
  * @wait_for_workers_finish: finishes @wait_for_workers_async
+ * @child_restarted: class handler of #FluidWorkers::child-restarted
+ *   (Since: 1.2)
  *
  * The class structure of #FluidWorkers.
  *

@@ -59,7 +59,8 @@ aio-fluid's names
     ``add_workers(*workers)``, ``workers()``,
     ``QueueConsumerWorker(on_message)``, ``AsyncConsumer(dispatcher)``,
     ``WorkerFunction(run_function, heartbeat=, name=,
-    stopping_grace_period=)``, ``queue_size()``, ``worker_name``,
+    stopping_grace_period=)``, ``queue_size()``,
+    ``group.add_child(Fluid.Restart.PERMANENT, lambda group: MyWorker())``, ``worker_name``,
     ``worker_state`` (printed as aio-fluid's value, ``running``),
     ``num_workers``, ``Event.from_string``, :class:`WorkerStartError`,
     dispatchers defining ``event_type(self, message)`` and handlers taking
@@ -1015,6 +1016,30 @@ class Workers(Fluid.Workers):
     def workers(self):
         """The children, in order."""
         return list(self)
+
+    def add_child(self, restart, factory, *user_data):
+        """Adds a child made by ``factory(group, *user_data)``, now and for
+        each replacement, under a restart strategy (see
+        :attr:`restart_strategy`). A factory that raises, or returns
+        something that is not a new worker, is a failed replacement, logged
+        with its traceback on the ``fluid`` logger and counted toward
+        ``max-restarts``."""
+        if not callable(factory):
+            raise TypeError(f"factory must be callable, not {type(factory).__name__}")
+
+        def make(group, *ignored):
+            try:
+                worker = factory(group, *user_data)
+            except BaseException:  # noqa: B036: a failed replacement, never a crash
+                logger.exception("%s: the factory of a child raised", group.get_name())
+                return None
+            if not isinstance(worker, Fluid.Worker):
+                logger.error("%s: the factory of a child returned %r, not a worker",
+                             group.get_name(), worker)
+                return None
+            return worker
+
+        return Fluid.Workers.add_child(self, restart, make)
 
 
 Workers = override(Workers)
