@@ -782,6 +782,9 @@ test_types (void)
   g_autoptr(GEnumClass) restarts = g_type_class_ref (FLUID_TYPE_RESTART);
   g_autoptr(GTypeClass) workers_class = g_type_class_ref (FLUID_TYPE_WORKERS);
 
+  /* Signals exist once the class is initialized. */
+  g_assert_nonnull (workers_class);
+
   g_assert_cmpuint (strategies->n_values, ==, 4);
   g_assert_cmpstr (g_enum_get_value (strategies, FLUID_RESTART_STRATEGY_REST_FOR_ONE)->value_nick, ==, "rest-for-one");
   g_assert_cmpuint (restarts->n_values, ==, 3);
