@@ -65,6 +65,12 @@ typedef struct
    * fluid_worker_must_defer()), run once it has been. */
   guint             stop_deferred : 1;
   guint             finish_deferred : 1;
+  /* Set when the worker has a watchdog (fluid-watchdog.c), before it
+   * starts: the watchdog itself is the worker's qdata, so that the many
+   * workers without one spend nothing on it. */
+  guint             has_watchdog : 1;
+  /* Set when the watchdog shut the worker down. */
+  guint             starved : 1;
   guint16           emitting;
   gint16            emission_depth;
 
@@ -93,15 +99,6 @@ typedef struct
    * GPtrArray of them with the pointer's lowest bit set: an array only
    * for the workers that need one. */
   gpointer          observers;
-
-  /* The watchdog (fluid-watchdog.c): its period in seconds, 0 for none,
-   * set before the worker starts; the count of feeds, incremented from any
-   * thread with atomics; the watch, while RUNNING. */
-  double            watchdog;
-  volatile gint     feeds;
-  struct _FluidWatchdog *watch;
-  /* Set when the watchdog shut the worker down. */
-  guint             starved : 1;
 } FluidWorkerPrivate;
 
 FluidWorkerPrivate *fluid_worker_get_priv (FluidWorker *self);

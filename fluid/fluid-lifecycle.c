@@ -244,10 +244,10 @@ fluid_worker_set_state (FluidWorker      *self,
   fluid_mutex_lock (fluid_worker_lock (priv));
   g_atomic_int_set (&priv->state, state);
   fluid_mutex_unlock (fluid_worker_lock (priv));
-  if (state == FLUID_WORKER_STATE_RUNNING && priv->watchdog > 0)
-    priv->watch = fluid_watchdog_start (self, priv->watchdog, &priv->feeds);
-  else if (priv->watch != NULL)
-    g_clear_pointer (&priv->watch, fluid_watchdog_stop);
+  if (priv->has_watchdog && state == FLUID_WORKER_STATE_RUNNING)
+    fluid_watchdog_start (fluid_watchdog_get (self));
+  else if (priv->has_watchdog)
+    fluid_watchdog_stop (fluid_watchdog_get (self));
   fluid_worker_tell_observers (self, state, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
 }
@@ -775,7 +775,7 @@ fluid_worker_complete_sleep (FluidPending *pending,
   FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
 
   if (error == NULL)
-    fluid_worker_feed_watchdog (pending->data);
+    fluid_worker_feed (pending->data);
   sleep->func (pending->data, value, error);
   g_clear_error (&error);
 }
@@ -844,7 +844,8 @@ fluid_worker_starve (FluidWorker *self)
   if (priv->state != FLUID_WORKER_STATE_RUNNING || priv->starved)
     return;
   priv->starved = TRUE;
-  fluid_worker_log (self, G_LOG_LEVEL_INFO, "not fed for %g s: watchdog timeout", priv->watchdog);
+  fluid_worker_log (self, G_LOG_LEVEL_INFO, "not fed for %g s: watchdog timeout",
+                    fluid_watchdog_get_period (fluid_watchdog_get (self)));
   fluid_worker_set_stop_reason (self, "watchdog timeout");
   fluid_worker_request_shutdown_in_context (self, NULL);
 }

@@ -378,7 +378,7 @@ fluid_queue_consumer_serve_getters (FluidQueueConsumer *self)
           getter->message = message;
         }
       if (getter->message != NULL)
-        fluid_worker_feed_watchdog (FLUID_WORKER (self));
+        fluid_worker_feed ((FluidWorker *) self);
       fluid_pending_complete (&getter->pending, TRUE, NULL);
     }
   g_object_unref (self);
@@ -468,7 +468,7 @@ fluid_queue_consumer_settle (FluidQueueConsumer *self,
   FluidMessage *message = g_steal_pointer (&priv->current);
 
   priv->busy = FALSE;
-  fluid_worker_feed_watchdog (FLUID_WORKER (self));
+  fluid_worker_feed ((FluidWorker *) self);
   if (priv->abandoned)
     {
       priv->abandoned = FALSE;

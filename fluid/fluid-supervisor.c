@@ -49,11 +49,34 @@ fluid_child_spec_cancel (FluidChildSpec *spec)
 void
 fluid_child_spec_free (FluidChildSpec *spec)
 {
+  if (spec == NULL)
+    return;
   fluid_child_spec_cancel (spec);
   if (spec->destroy != NULL)
     spec->destroy (spec->user_data);
   g_free (spec->name);
   g_free (spec);
+}
+
+/* The spec of the child at @position. A worker added with
+ * fluid_workers_add_worker() has none until the supervisor needs one: a
+ * temporary one, so that groups of plain workers spend nothing on it. */
+static FluidChildSpec *
+fluid_supervisor_spec_at (FluidWorkers *self,
+                          guint         position)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_priv (self);
+  FluidChildSpec *spec = fluid_workers_spec_at (priv, position);
+
+  if (spec == NULL)
+    {
+      FluidWorker *child = g_ptr_array_index (priv->children, position);
+
+      spec = fluid_child_spec_new (self, FLUID_RESTART_TEMPORARY, NULL, NULL, NULL,
+                                   fluid_worker_get_name (child));
+      fluid_workers_set_spec (self, position, spec);
+    }
+  return spec;
 }
 
 /* Intensity: adds a replacement at @now to the window; FALSE when the
@@ -115,7 +138,7 @@ fluid_supervisor_position (FluidWorkers   *self,
   FluidWorkersPrivate *priv = fluid_workers_get_priv (self);
   guint position;
 
-  if (!g_ptr_array_find (priv->specs, spec, &position))
+  if (priv->specs == NULL || !g_ptr_array_find (priv->specs, spec, &position))
     return -1;
   return (gint) position;
 }
@@ -241,9 +264,9 @@ fluid_supervisor_begin_batch (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_priv (self);
   g_autoptr(GPtrArray) to_stop = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = first; i < priv->specs->len; i++)
+  for (guint i = first; i < priv->children->len; i++)
     {
-      FluidChildSpec *spec = g_ptr_array_index (priv->specs, i);
+      FluidChildSpec *spec = fluid_supervisor_spec_at (self, i);
       FluidWorker *child = g_ptr_array_index (priv->children, i);
 
       /* A replacement waiting for its delay is made with the others. */
@@ -276,11 +299,11 @@ fluid_supervisor_restart_batch (FluidWorkers *self)
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
   g_autoptr(GPtrArray) deferred = NULL;
 
-  for (guint i = 0; i < priv->specs->len; i++)
+  for (guint i = 0; i < priv->children->len; i++)
     {
-      FluidChildSpec *spec = g_ptr_array_index (priv->specs, i);
+      FluidChildSpec *spec = fluid_workers_spec_at (priv, i);
 
-      if (spec->in_batch)
+      if (spec != NULL && spec->in_batch)
         g_ptr_array_add (batch, spec);
     }
 
@@ -322,7 +345,7 @@ fluid_supervisor_handle_stop (FluidWorkers *self,
                               guint         position)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_priv (self);
-  FluidChildSpec *spec = g_ptr_array_index (priv->specs, position);
+  FluidChildSpec *spec = fluid_supervisor_spec_at (self, position);
   FluidWorker *child = g_ptr_array_index (priv->children, position);
   gint64 now = g_get_monotonic_time ();
 
@@ -371,7 +394,7 @@ fluid_supervisor_child_stopped (FluidWorkers *self,
 
   if (!g_ptr_array_find (priv->children, child, &position))
     return;
-  spec = g_ptr_array_index (priv->specs, position);
+  spec = fluid_supervisor_spec_at (self, position);
 
   if (spec->awaiting_stop)
     {
@@ -395,10 +418,12 @@ fluid_supervisor_stop (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_priv (self);
 
-  for (guint i = 0; i < priv->specs->len; i++)
+  for (guint i = 0; i < priv->children->len; i++)
     {
-      FluidChildSpec *spec = g_ptr_array_index (priv->specs, i);
+      FluidChildSpec *spec = fluid_workers_spec_at (priv, i);
 
+      if (spec == NULL)
+        continue;
       fluid_child_spec_cancel (spec);
       spec->awaiting_stop = FALSE;
       spec->in_batch = FALSE;
@@ -578,7 +603,7 @@ fluid_workers_get_child_restarts (FluidWorkers *self,
   g_return_val_if_fail (FLUID_IS_WORKERS (self), 0);
 
   priv = fluid_workers_get_priv (self);
-  if (position >= priv->specs->len)
+  if (position >= priv->children->len || fluid_workers_spec_at (priv, position) == NULL)
     return 0;
-  return ((FluidChildSpec *) g_ptr_array_index (priv->specs, position))->restarts;
+  return fluid_workers_spec_at (priv, position)->restarts;
 }

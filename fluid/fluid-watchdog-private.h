@@ -15,9 +15,9 @@ typedef struct _FluidWatchdog FluidWatchdog;
  * consumer waiting for a message. Called on the worker's context. */
 typedef gboolean (* FluidWorkerIdleFunc) (FluidWorker *self);
 
-FluidWatchdog *fluid_watchdog_start (FluidWorker   *worker,
-                                     double         period,
-                                     volatile gint *feeds);
-void           fluid_watchdog_stop  (FluidWatchdog *watchdog);
+FluidWatchdog *fluid_watchdog_get    (FluidWorker   *worker);
+double         fluid_watchdog_get_period (FluidWatchdog *watchdog);
+void           fluid_watchdog_start  (FluidWatchdog *watchdog);
+void           fluid_watchdog_stop   (FluidWatchdog *watchdog);
 
 G_END_DECLS

@@ -19,12 +19,14 @@
 
 struct _FluidWatchdog
 {
-  GSource        *source;
+  /* Incremented from any thread, with atomics. */
+  volatile gint   feeds;
+  /* The rest belongs to the worker's context. */
   FluidWorker    *worker;         /* not a reference: the worker owns the watchdog */
-  volatile gint  *feeds;
+  double          seconds;
+  GSource        *source;         /* while RUNNING */
   gint            last_feeds;
   gint64          last_change;
-  gint64          period;         /* microseconds */
 };
 
 static gboolean
@@ -43,7 +45,7 @@ static gboolean
 fluid_watchdog_check_cb (gpointer user_data)
 {
   FluidWatchdog *watchdog = user_data;
-  gint feeds = g_atomic_int_get (watchdog->feeds);
+  gint feeds = g_atomic_int_get (&watchdog->feeds);
   gint64 now = g_source_get_time (watchdog->source);
 
   if (feeds != watchdog->last_feeds || fluid_watchdog_is_idle (watchdog->worker))
@@ -52,40 +54,76 @@ fluid_watchdog_check_cb (gpointer user_data)
       watchdog->last_change = now;
       return G_SOURCE_CONTINUE;
     }
-  if (now - watchdog->last_change < watchdog->period)
+  if (now - watchdog->last_change < (gint64) (watchdog->seconds * G_USEC_PER_SEC))
     return G_SOURCE_CONTINUE;
 
   fluid_worker_starve (watchdog->worker);
   return G_SOURCE_CONTINUE;
 }
 
-/* Watches @worker, which has just become RUNNING, on its context. */
-FluidWatchdog *
-fluid_watchdog_start (FluidWorker   *worker,
-                      double         period,
-                      volatile gint *feeds)
-{
-  FluidWatchdog *watchdog = g_new0 (FluidWatchdog, 1);
-  guint interval = (guint) MAX (period * 1000 / 4, 1);
+static G_DEFINE_QUARK (fluid-watchdog, fluid_watchdog)
 
-  watchdog->worker = worker;
-  watchdog->feeds = feeds;
-  watchdog->last_feeds = g_atomic_int_get (feeds);
-  watchdog->period = (gint64) (period * G_USEC_PER_SEC);
-  watchdog->source = g_timeout_source_new (interval);
+/* The watchdog of @worker, NULL if it has none. Any thread: qdata is. */
+FluidWatchdog *
+fluid_watchdog_get (FluidWorker *worker)
+{
+  return g_object_get_qdata (G_OBJECT (worker), fluid_watchdog_quark ());
+}
+
+static void
+fluid_watchdog_free (gpointer data)
+{
+  FluidWatchdog *watchdog = data;
+
+  fluid_watchdog_stop (watchdog);
+  g_free (watchdog);
+}
+
+static void
+fluid_watchdog_feed (FluidWatchdog *watchdog)
+{
+  if (watchdog != NULL)
+    g_atomic_int_inc (&watchdog->feeds);
+}
+
+/* The library's own feeds, on the worker's context, for every sleep and
+ * message: nothing but a bit test for a worker without a watchdog. */
+void
+fluid_worker_feed (FluidWorker *self)
+{
+  if (fluid_worker_get_priv (self)->has_watchdog)
+    fluid_watchdog_feed (fluid_watchdog_get (self));
+}
+
+double
+fluid_watchdog_get_period (FluidWatchdog *watchdog)
+{
+  return watchdog->seconds;
+}
+
+/* Watches the worker, which has just become RUNNING, on its context. */
+void
+fluid_watchdog_start (FluidWatchdog *watchdog)
+{
+  guint interval = (guint) MAX (watchdog->seconds * 1000 / 4, 1);
+
+  if (watchdog->seconds <= 0 || watchdog->source != NULL)
+    return;
+  watchdog->last_feeds = g_atomic_int_get (&watchdog->feeds);
   watchdog->last_change = g_get_monotonic_time ();
+  watchdog->source = g_timeout_source_new (interval);
   g_source_set_static_name (watchdog->source, "[fluid] watchdog");
   g_source_set_callback (watchdog->source, fluid_watchdog_check_cb, watchdog, NULL);
-  g_source_attach (watchdog->source, fluid_worker_get_context (worker));
-  return watchdog;
+  g_source_attach (watchdog->source, fluid_worker_get_context (watchdog->worker));
 }
 
 void
 fluid_watchdog_stop (FluidWatchdog *watchdog)
 {
+  if (watchdog->source == NULL)
+    return;
   g_source_destroy (watchdog->source);
-  g_source_unref (watchdog->source);
-  g_free (watchdog);
+  g_clear_pointer (&watchdog->source, g_source_unref);
 }
 
 /* The watchdog's public API, FluidWorker's */
@@ -103,9 +141,12 @@ fluid_watchdog_stop (FluidWatchdog *watchdog)
 double
 fluid_worker_get_watchdog (FluidWorker *self)
 {
+  FluidWatchdog *watchdog;
+
   g_return_val_if_fail (FLUID_IS_WORKER (self), 0.0);
 
-  return fluid_worker_get_priv (self)->watchdog;
+  watchdog = fluid_watchdog_get (self);
+  return watchdog != NULL ? watchdog->seconds : 0.0;
 }
 
 /**
@@ -134,9 +175,19 @@ fluid_worker_set_watchdog (FluidWorker *self,
                   G_STRFUNC, priv->name);
       return;
     }
-  if (priv->watchdog == seconds)
+  if (fluid_worker_get_watchdog (self) == seconds)
     return;
-  priv->watchdog = seconds;
+  /* Made once, kept until the worker is finalized: feeders of other
+   * threads may hold it. */
+  if (!priv->has_watchdog)
+    {
+      FluidWatchdog *watchdog = g_new0 (FluidWatchdog, 1);
+
+      watchdog->worker = self;
+      g_object_set_qdata_full (G_OBJECT (self), fluid_watchdog_quark (), watchdog, fluid_watchdog_free);
+      priv->has_watchdog = TRUE;
+    }
+  fluid_watchdog_get (self)->seconds = seconds;
   g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_WATCHDOG]);
 }
 
@@ -156,5 +207,5 @@ fluid_worker_feed_watchdog (FluidWorker *self)
 {
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  g_atomic_int_inc (&fluid_worker_get_priv (self)->feeds);
+  fluid_watchdog_feed (fluid_watchdog_get (self));
 }

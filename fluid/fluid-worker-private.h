@@ -64,6 +64,8 @@ void           fluid_worker_run_done         (FluidWorker *self,
  * workers may wait without being fed (a consumer waiting for a message),
  * the function that says when they are idle rather than starved. */
 gboolean       fluid_worker_was_starved      (FluidWorker *self);
+/* fluid_worker_feed_watchdog() without the checks, for every message. */
+void           fluid_worker_feed             (FluidWorker *self);
 void           fluid_worker_class_set_idle_func (FluidWorkerClass *klass,
                                                  gboolean        (*is_idle) (FluidWorker *self));
 

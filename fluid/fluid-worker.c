@@ -4,6 +4,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-watchdog-private.h"
 #include "fluid-sleep-result-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
@@ -1090,7 +1091,7 @@ fluid_worker_complete_async_sleep (FluidPending *pending,
   g_autoptr(FluidSleepResult) result = NULL;
 
   if (error == NULL)
-    fluid_worker_feed_watchdog (self);
+    fluid_worker_feed (self);
   result = fluid_sleep_result_new (G_OBJECT (self), fluid_worker_sleep_async,
                                    sleep->user_data, value, error);
 

@@ -50,8 +50,9 @@ typedef struct
 typedef struct
 {
   /* The children, in the order they were added, the spec of each at the
-   * same position, and the children as a set, for membership in constant
-   * time: child → TRUE once the group watches it, else FALSE. */
+   * same position (see fluid_workers_spec_at(); NULL until a child has
+   * one), and the children as a set, for membership in constant time:
+   * child → TRUE once the group watches it, else FALSE. */
   GPtrArray    *children;
   GPtrArray    *specs;
   GHashTable   *members;
@@ -97,6 +98,18 @@ typedef struct
 } FluidWorkersPrivate;
 
 FluidWorkersPrivate *fluid_workers_get_priv         (FluidWorkers   *self);
+
+/* The spec at @position, NULL for a worker added as it is. */
+static inline FluidChildSpec *
+fluid_workers_spec_at (FluidWorkersPrivate *priv,
+                       guint                position)
+{
+  return priv->specs != NULL ? g_ptr_array_index (priv->specs, position) : NULL;
+}
+
+void                 fluid_workers_set_spec         (FluidWorkers   *self,
+                                                     guint           position,
+                                                     FluidChildSpec *spec);
 void                 fluid_workers_adopt            (FluidWorkers   *self,
                                                      guint           position);
 void                 fluid_workers_remove_at        (FluidWorkers   *self,

@@ -101,6 +101,24 @@ fluid_workers_get_priv (FluidWorkers *self)
   return fluid_workers_get_instance_private (self);
 }
 
+/* Gives the child at @position its spec (taken), making the array of
+ * specs on the first. */
+void
+fluid_workers_set_spec (FluidWorkers   *self,
+                        guint           position,
+                        FluidChildSpec *spec)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  if (priv->specs == NULL)
+    {
+      priv->specs = g_ptr_array_new_full (priv->children->len, (GDestroyNotify) fluid_child_spec_free);
+      g_ptr_array_set_size (priv->specs, priv->children->len);
+    }
+  g_assert (g_ptr_array_index (priv->specs, position) == NULL);
+  priv->specs->pdata[position] = spec;
+}
+
 void
 fluid_workers_notify (FluidWorkers *self,
                       guint         prop_id)
@@ -228,7 +246,7 @@ fluid_workers_adopt (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
   FluidWorker *child = g_ptr_array_index (priv->children, position);
-  FluidChildSpec *spec = g_ptr_array_index (priv->specs, position);
+  FluidChildSpec *spec = fluid_workers_spec_at (priv, position);
   FluidWorkerState state;
 
   /* One observer for every child: the group learns which from the event. */
@@ -239,7 +257,8 @@ fluid_workers_adopt (FluidWorkers *self,
                                                   (FluidObserverFunc) fluid_workers_child_state_cb,
                                                   self);
 
-  spec->started_at = g_get_monotonic_time ();
+  if (spec != NULL)
+    spec->started_at = g_get_monotonic_time ();
   fluid_worker_add_observer (child, priv->children_observer, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
@@ -308,7 +327,8 @@ fluid_workers_remove_at (FluidWorkers *self,
   g_autoptr(FluidWorker) child = g_ptr_array_steal_index (priv->children, position);
 
   fluid_workers_release (self, child);
-  g_ptr_array_remove_index (priv->specs, position);
+  if (priv->specs != NULL)
+    g_ptr_array_remove_index (priv->specs, position);
   fluid_workers_items_changed (self, position, 1, 0);
 }
 
@@ -637,10 +657,12 @@ fluid_workers_status_async (FluidWorker         *worker,
   data->restarts = g_new0 (guint, data->n_children);
   for (guint i = 0; i < data->n_children; i++)
     {
-      FluidChildSpec *spec = g_ptr_array_index (priv->specs, i);
+      FluidChildSpec *spec = fluid_workers_spec_at (priv, i);
 
-      data->names[i] = g_strdup (spec->name);
-      data->restarts[i] = spec->restarts;
+      /* A plain worker has no spec: never replaced, it keeps its name. */
+      data->names[i] = g_strdup (spec != NULL ? spec->name
+                                              : fluid_worker_get_name (g_ptr_array_index (priv->children, i)));
+      data->restarts[i] = spec != NULL ? spec->restarts : 0;
     }
   /* One more, released below, so that children answering at once do not
    * complete the task before every child was asked. */
@@ -770,7 +792,7 @@ fluid_workers_finalize (GObject *object)
   g_hash_table_unref (priv->members);
   g_ptr_array_unref (priv->parents);
   g_ptr_array_unref (priv->children);
-  g_ptr_array_unref (priv->specs);
+  g_clear_pointer (&priv->specs, g_ptr_array_unref);
   g_ptr_array_unref (priv->deferred_stops);
   g_array_unref (priv->restart_times);
   g_clear_error (&priv->give_up_error);
@@ -1001,7 +1023,6 @@ fluid_workers_init (FluidWorkers *self)
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
   priv->children = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->specs = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_child_spec_free);
   priv->members = g_hash_table_new (NULL, NULL);
   priv->parents = g_ptr_array_new ();
   priv->deferred_stops = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1094,7 +1115,8 @@ fluid_workers_is_below (FluidWorkers *group,
   return FALSE;
 }
 
-/* Adds @worker, made from @spec (taken), at the end. */
+/* Adds @worker, made from @spec (taken; NULL for a plain worker), at the
+ * end. */
 static void
 fluid_workers_add (FluidWorkers   *self,
                    FluidWorker    *worker,
@@ -1120,7 +1142,10 @@ fluid_workers_add (FluidWorkers   *self,
 
   position = priv->children->len;
   g_ptr_array_add (priv->children, g_object_ref (worker));
-  g_ptr_array_add (priv->specs, spec);
+  if (priv->specs != NULL)
+    g_ptr_array_add (priv->specs, NULL);
+  if (spec != NULL)
+    fluid_workers_set_spec (self, position, spec);
   fluid_workers_hold (self, worker);
   fluid_workers_items_changed (self, position, 0, 1);
 
@@ -1161,9 +1186,8 @@ fluid_workers_add_worker (FluidWorkers *self,
   g_return_if_fail (FLUID_IS_WORKER (worker));
   g_return_if_fail ((gpointer) worker != (gpointer) self);
 
-  fluid_workers_add (self, worker,
-                     fluid_child_spec_new (self, FLUID_RESTART_TEMPORARY, NULL, NULL, NULL,
-                                           fluid_worker_get_name (worker)));
+  /* Temporary: its spec is made if the supervisor needs one. */
+  fluid_workers_add (self, worker, NULL);
 }
 
 /**
