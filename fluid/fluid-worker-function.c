@@ -300,6 +300,22 @@ fluid_worker_function_init (FluidWorkerFunction *self)
 {
 }
 
+static FluidWorkerFunction *
+fluid_worker_function_create (const char     *name,
+                              double          heartbeat,
+                              gpointer        user_data,
+                              GDestroyNotify  destroy)
+{
+  FluidWorkerFunction *self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
+                                            "name", name,
+                                            "heartbeat", heartbeat,
+                                            NULL);
+
+  self->user_data = user_data;
+  self->destroy = destroy;
+  return self;
+}
+
 /**
  * fluid_worker_function_new:
  * @heartbeat: seconds to sleep between two calls of @func (not negative)
@@ -357,14 +373,8 @@ fluid_worker_function_new_named (const char      *name,
   g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
-                       "name", name,
-                       "heartbeat", heartbeat,
-                       NULL);
+  self = fluid_worker_function_create (name, heartbeat, user_data, destroy);
   self->func = func;
-  self->user_data = user_data;
-  self->destroy = destroy;
-
   return FLUID_WORKER (self);
 }
 
@@ -402,14 +412,8 @@ fluid_worker_function_new_async (const char           *name,
   g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  self = g_object_new (FLUID_TYPE_WORKER_FUNCTION,
-                       "name", name,
-                       "heartbeat", heartbeat,
-                       NULL);
+  self = fluid_worker_function_create (name, heartbeat, user_data, destroy);
   self->async_func = func;
-  self->user_data = user_data;
-  self->destroy = destroy;
-
   return FLUID_WORKER (self);
 }
 
