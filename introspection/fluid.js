@@ -1,0 +1,451 @@
+// fluid.js: the GJS helper of libfluid-glib
+//
+// An ES module, installed as $datadir/gjs-1.0/fluid-glib-1.0/fluid.js. GJS
+// 1.74 resolves no bare module name but its own ('system', 'gettext'...),
+// and imports.searchPath is for the legacy imports only: a program imports
+// the helper by its file URI (or by a relative path, when it ships a copy):
+//
+//     import Fluid from 'gi://Fluid?version=1.0';
+//     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
+//
+// Importing it once changes the Fluid namespace for the whole process, as
+// a PyGObject override does, so that no JavaScript exception is printed
+// and ignored:
+//
+// - Fluid.WorkerFunction.new/new_named(…, func): func may return a promise,
+//   which the worker awaits before its heartbeat; a throw or a rejection
+//   fails the worker (exit code 2) with toGError(exception).
+// - Fluid.QueueConsumerWorker.new(func): the same for each message; a throw
+//   or a rejection fails the message (message-failed; stop-on-failure
+//   decides whether the worker ends).
+// - Fluid.WorkerFunction.new_async, Fluid.QueueConsumerWorker.new_async and
+//   Fluid.AsyncDispatcher handlers receive a task to complete: a throw, or
+//   a returned promise that rejects, fails the task; a returned promise
+//   that fulfils completes it (TRUE) unless the function already did.
+// - The return_error() of a task the library gives to JavaScript (a
+//   Fluid.TaskWorker's run_task, a callback's, a handler's) takes any
+//   thrown value, through toGError().
+// - Fluid.Dispatcher handlers: dispatch() throws, to its caller, what a
+//   handler threw (the handlers after it are not called, as in aio-fluid).
+// - Fluid.Dispatcher.new/Fluid.AsyncDispatcher.new(eventType): an event-type
+//   function that throws fails the dispatch as a handler would.
+// - Every _async/_finish pair of the library is promisified; worker.status()
+//   resolves to a plain object; a Fluid.Workers group is iterable.
+//
+// It exports toGError(), completeTask() and Worker, a base class whose
+// async run() is the body of a worker.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import GObject from 'gi://GObject';
+import Fluid from 'gi://Fluid?version=1.0';
+
+// ---------------------------------------------------------------------------
+// Errors
+
+// The name of an Error: its name property, or its class when it did not
+// set one (class NetworkError extends Error {} names itself 'Error').
+function errorName(error) {
+    const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+    const className = error.constructor?.name;
+    if (name === 'Error' && typeof className === 'string' && className !== '')
+        return className;
+    return name;
+}
+
+function describe(value) {
+    try {
+        if (value instanceof Error) {
+            const name = errorName(value);
+            const message = value.message === undefined ? '' : String(value.message);
+            return message === '' ? name : `${name}: ${message}`;
+        }
+        if (typeof value === 'string')
+            return value;
+        if (value !== null && typeof value === 'object') {
+            const prototype = Object.getPrototypeOf(value);
+            if (prototype === Object.prototype || prototype === null || Array.isArray(value))
+                return JSON.stringify(value) ?? String(value);
+        }
+        return String(value);
+    } catch {
+        return 'a thrown value that cannot be converted to a string';
+    }
+}
+
+/**
+ * Turns any thrown JavaScript value into the GLib.Error that a GTask, a
+ * worker or a message needs.
+ *
+ * A GLib.Error is returned as it is. Any other value becomes an error in
+ * the Fluid.WorkerError domain, code FAILED: for an Error, its message is
+ * "Name: message" ("TypeError: x is null"; the class name for a subclass
+ * that does not set name); for a string, the string; for anything else,
+ * its JSON or string form.
+ *
+ * @param {*} value the thrown value
+ * @returns {GLib.Error}
+ */
+export function toGError(value) {
+    if (value instanceof GLib.Error)
+        return value;
+    return new GLib.Error(Fluid.WorkerError, Fluid.WorkerError.FAILED, describe(value));
+}
+
+// ---------------------------------------------------------------------------
+// Tasks
+
+function isThenable(value) {
+    return value !== null && (typeof value === 'object' || typeof value === 'function') &&
+        typeof value.then === 'function';
+}
+
+const TASK_STATE = Symbol('fluid task state');
+const TASK_RETURNERS = ['return_boolean', 'return_int', 'return_value', 'return_pointer',
+    'return_error', 'return_error_if_cancelled'];
+
+// Watches a task's return_* methods (own methods of this JS object, which
+// shadow Gio.Task's), so that the helper knows whether the task has been
+// completed, and lets return_error() take any thrown value.
+function watchTask(task) {
+    if (task[TASK_STATE] !== undefined)
+        return task[TASK_STATE];
+    const state = {returned: false};
+    Object.defineProperty(task, TASK_STATE, {value: state});
+    for (const name of TASK_RETURNERS) {
+        const original = Gio.Task.prototype[name];
+        if (typeof original !== 'function')
+            continue;
+        Object.defineProperty(task, name, {
+            configurable: true,
+            writable: true,
+            value(...args) {
+                if (name === 'return_error')
+                    args[0] = toGError(args[0]);
+                const result = original.apply(this, args);
+                if (name !== 'return_error_if_cancelled' || result)
+                    state.returned = true;
+                return result;
+            },
+        });
+    }
+    return state;
+}
+
+function reportLateError(error, what) {
+    logError(error, `${what} threw after it had completed its task`);
+}
+
+// Runs body for task. complete: a body that returns without a promise has
+// done its work (else the task is its to complete). A throw or a rejection
+// fails the task unless it has completed; onLateError takes those that come
+// after.
+function settle(task, body, complete, onLateError) {
+    const state = watchTask(task);
+    const fail = error => {
+        if (state.returned)
+            onLateError(error);
+        else
+            task.return_error(toGError(error));
+    };
+    const succeed = () => {
+        if (!state.returned)
+            task.return_boolean(true);
+    };
+
+    let result;
+    try {
+        result = body();
+    } catch (error) {
+        fail(error);
+        return;
+    }
+    if (isThenable(result))
+        Promise.resolve(result).then(succeed, fail);
+    else if (complete)
+        succeed();
+}
+
+/**
+ * Completes a GTask with the outcome of body: TRUE once it returned, or
+ * once the promise it returned fulfilled; toGError() of what it threw or
+ * what its promise rejected with. body is a function called at once, or a
+ * promise. For a Fluid.TaskWorker:
+ *
+ *     vfunc_run_task(task) {
+ *         completeTask(task, async () => { ... });
+ *     }
+ *
+ * A task that body completed itself is left as it is.
+ *
+ * @param {Gio.Task} task the task to complete
+ * @param {Function|Promise} body what to run, or what to wait for
+ */
+export function completeTask(task, body) {
+    settle(task, typeof body === 'function' ? body : () => body, true,
+        error => reportLateError(error, 'the body given to completeTask()'));
+}
+
+// ---------------------------------------------------------------------------
+// The Fluid namespace
+
+const INSTALLED = Symbol.for('fluid-glib-1.0 GJS helper');
+
+function promisifyAll() {
+    const pairs = [
+        [Fluid.Worker.prototype, ['startup', 'shutdown', 'wait_for_shutdown', 'status', 'sleep']],
+        [Fluid.QueueConsumer.prototype, ['get_message']],
+        [Fluid.QueueConsumerWorker.prototype, ['on_message']],
+        [Fluid.AsyncDispatcher.prototype, ['dispatch']],
+    ];
+    for (const [prototype, names] of pairs) {
+        for (const name of names)
+            Gio._promisify(prototype, `${name}_async`, `${name}_finish`);
+    }
+}
+
+function overrideWorkerFunction() {
+    const {new_named: newNamed, new_async: newAsync} = Fluid.WorkerFunction;
+    const failWorker = worker => error => worker.fail(toGError(error));
+
+    Fluid.WorkerFunction.new_named = function (name, heartbeat, func) {
+        if (typeof func !== 'function')
+            return newNamed(name, heartbeat, func);
+        return newAsync(name, heartbeat,
+            (worker, task) => settle(task, () => func(worker), true, failWorker(worker)));
+    };
+    Fluid.WorkerFunction.new = function (heartbeat, func) {
+        return Fluid.WorkerFunction.new_named(null, heartbeat, func);
+    };
+    Fluid.WorkerFunction.new_async = function (name, heartbeat, func) {
+        if (typeof func !== 'function')
+            return newAsync(name, heartbeat, func);
+        return newAsync(name, heartbeat,
+            (worker, task) => settle(task, () => func(worker, task), false, failWorker(worker)));
+    };
+}
+
+function overrideQueueConsumerWorker() {
+    const {new: newWorker, new_async: newAsync} = Fluid.QueueConsumerWorker;
+    const late = error => reportLateError(error, 'a message callback');
+
+    // Without a function (null), messages go to the 'message' signal.
+    Fluid.QueueConsumerWorker.new = function (func) {
+        if (typeof func !== 'function')
+            return newWorker(func);
+        return newAsync((worker, message, task) =>
+            settle(task, () => func(worker, message), true, late));
+    };
+    Fluid.QueueConsumerWorker.new_async = function (func) {
+        if (typeof func !== 'function')
+            return newAsync(func);
+        return newAsync((worker, message, task) =>
+            settle(task, () => func(worker, message, task), false, late));
+    };
+}
+
+// The calls of Fluid.Dispatcher.prototype.dispatch() under way, innermost
+// last: what their handlers threw.
+const dispatchFrames = [];
+
+function callSyncHandler(func, message, event) {
+    const frame = dispatchFrames.at(-1);
+    // A handler of this dispatch threw: the exception is on its way out,
+    // and aio-fluid calls no further handler.
+    if (frame?.failed)
+        return;
+    try {
+        const result = func(message);
+        if (isThenable(result)) {
+            // Its outcome has nowhere to go: dispatch() says so instead.
+            Promise.resolve(result).catch(() => {});
+            throw new TypeError(`the handler of "${event}" returned a promise, which a ` +
+                'Fluid.Dispatcher does not wait for: register it on a Fluid.AsyncDispatcher');
+        }
+    } catch (error) {
+        if (frame === undefined) {
+            logError(error, `a handler of "${event}" threw outside Fluid.Dispatcher.dispatch()`);
+            return;
+        }
+        frame.failed = true;
+        frame.error = error;
+    }
+}
+
+// An event-type function that threw returns this event type, whose handler
+// (registered by the constructors below) fails the dispatch with what was
+// thrown. It is called at once, in the same dispatch.
+const EVENT_TYPE_ERROR = 'fluid-gjs-event-type-error';
+let eventTypeError = null;
+
+function takeEventTypeError() {
+    const error = eventTypeError?.error;
+    eventTypeError = null;
+    return error;
+}
+
+function wrapEventType(func) {
+    return (dispatcher, message) => {
+        try {
+            const type = func(dispatcher, message);
+            if (type !== null && type !== undefined && typeof type !== 'string')
+                throw new TypeError(`the event type function returned ${describe(type)}, not a string`);
+            return type ?? null;
+        } catch (error) {
+            eventTypeError = {error};
+            return EVENT_TYPE_ERROR;
+        }
+    };
+}
+
+function overrideDispatchers() {
+    const syncNew = Fluid.Dispatcher.new;
+    const syncRegister = Fluid.Dispatcher.prototype.register_handler;
+    const syncDispatch = Fluid.Dispatcher.prototype.dispatch;
+    const asyncNew = Fluid.AsyncDispatcher.new;
+    const asyncRegister = Fluid.AsyncDispatcher.prototype.register_handler;
+    const getEventType = Fluid.BaseDispatcher.prototype.get_event_type;
+
+    Fluid.Dispatcher.prototype.register_handler = function (event, func) {
+        if (typeof func !== 'function')
+            return syncRegister.call(this, event, func);
+        return syncRegister.call(this, event, message => callSyncHandler(func, message, event));
+    };
+
+    Fluid.Dispatcher.prototype.dispatch = function (message) {
+        const frame = {failed: false, error: undefined};
+        dispatchFrames.push(frame);
+        let count;
+        try {
+            count = syncDispatch.call(this, message);
+        } finally {
+            dispatchFrames.splice(dispatchFrames.lastIndexOf(frame), 1);
+        }
+        if (frame.failed)
+            throw frame.error;
+        return count;
+    };
+
+    Fluid.AsyncDispatcher.prototype.register_handler = function (event, func) {
+        if (typeof func !== 'function')
+            return asyncRegister.call(this, event, func);
+        return asyncRegister.call(this, event, (message, task) =>
+            settle(task, () => func(message, task), false,
+                error => reportLateError(error, `a handler of "${event}"`)));
+    };
+
+    Fluid.Dispatcher.new = function (func) {
+        if (typeof func !== 'function')
+            return syncNew(func);
+        const dispatcher = syncNew(wrapEventType(func));
+        syncRegister.call(dispatcher, EVENT_TYPE_ERROR, message =>
+            callSyncHandler(() => {
+                if (eventTypeError !== null)
+                    throw takeEventTypeError();
+            }, message, EVENT_TYPE_ERROR));
+        return dispatcher;
+    };
+
+    Fluid.AsyncDispatcher.new = function (func) {
+        if (typeof func !== 'function')
+            return asyncNew(func);
+        const dispatcher = asyncNew(wrapEventType(func));
+        asyncRegister.call(dispatcher, EVENT_TYPE_ERROR, (message, task) => {
+            if (eventTypeError === null)
+                task.return_boolean(true);
+            else
+                task.return_error(toGError(takeEventTypeError()));
+        });
+        return dispatcher;
+    };
+
+    // Called from JavaScript, an event-type function that threw throws.
+    Fluid.BaseDispatcher.prototype.get_event_type = function (message) {
+        const type = getEventType.call(this, message);
+        if (type === EVENT_TYPE_ERROR && eventTypeError !== null)
+            throw takeEventTypeError();
+        return type;
+    };
+}
+
+function overrideWorkers() {
+    /**
+     * The status of a worker as a plain object: {running: true, ...}, and
+     * for a group {childName: {running: ...}, ...}.
+     *
+     * @param {Gio.Cancellable} [cancellable]
+     * @returns {Promise<object>}
+     */
+    Fluid.Worker.prototype.status = async function (cancellable = null) {
+        return (await this.status_async(cancellable)).recursiveUnpack();
+    };
+
+    // for (const child of group), [...group]
+    Fluid.Workers.prototype[Symbol.iterator] = function* () {
+        const count = this.get_n_items();
+        for (let i = 0; i < count; i++)
+            yield this.get_item(i);
+    };
+}
+
+// task.return_error(e), the idiom of a catch block, takes any thrown value
+// for the tasks the library gives to JavaScript (those of a worker or a
+// dispatcher); other tasks keep GJS's TypeError for what is not a
+// GLib.Error.
+function overrideTaskReturnError() {
+    const returnError = Gio.Task.prototype.return_error;
+
+    Gio.Task.prototype.return_error = function (error) {
+        if (!(error instanceof GLib.Error)) {
+            const source = this.get_source_object();
+            if (source instanceof Fluid.Worker || source instanceof Fluid.BaseDispatcher)
+                error = toGError(error);
+        }
+        return returnError.call(this, error);
+    };
+}
+
+function install() {
+    promisifyAll();
+    overrideTaskReturnError();
+    overrideWorkerFunction();
+    overrideQueueConsumerWorker();
+    overrideDispatchers();
+    overrideWorkers();
+
+    /**
+     * The base of a JavaScript worker whose body is an async method,
+     * run(cancellable), called once when the worker starts: it loops while
+     * this.is_running(). When its promise fulfils the worker stops normally;
+     * when it rejects (or run throws), the worker fails with toGError() of
+     * the exception: exit code 2, and wait_for_shutdown() rejects with it.
+     * cancellable is the worker's own, cancelled on a forced stop.
+     *
+     * GJS 1.74 cannot implement run_async (a virtual method with a callback
+     * parameter): this class implements Fluid.TaskWorker's run_task for it.
+     */
+    const Worker = GObject.registerClass({
+        GTypeName: 'FluidGjsWorker',
+        GTypeFlags: GObject.TypeFlags.ABSTRACT,
+    }, class Worker extends Fluid.TaskWorker {
+        vfunc_run_task(task) {
+            settle(task, () => this.run(task.get_cancellable()), true,
+                error => this.fail(toGError(error)));
+        }
+
+        run(cancellable) { // eslint-disable-line no-unused-vars
+            throw new GLib.Error(Fluid.WorkerError, Fluid.WorkerError.FAILED,
+                `${this.constructor.name} does not implement run()`);
+        }
+    });
+
+    return {Worker};
+}
+
+// Installed once per process, even if two copies of this file are loaded.
+if (Fluid[INSTALLED] === undefined)
+    Object.defineProperty(Fluid, INSTALLED, {value: install()});
+
+export const {Worker} = Fluid[INSTALLED];
