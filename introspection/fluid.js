@@ -102,70 +102,73 @@ function isThenable(value) {
         typeof value.then === 'function';
 }
 
-const TASK_STATE = Symbol('fluid task state');
-const TASK_RETURNERS = ['return_boolean', 'return_int', 'return_value', 'return_pointer',
-    'return_error', 'return_error_if_cancelled'];
+// What every copy of this file loaded in the process shares (two paths to
+// it make two modules): the overrides are installed once.
+const SHARED = Symbol.for('fluid-glib-1.0 GJS helper');
+if (Fluid[SHARED] === undefined) {
+    Object.defineProperty(Fluid, SHARED, {
+        value: {
+            // The tasks completed from JavaScript, by whatever code: the
+            // helper completes a task only if nobody did. Filled by the
+            // return_* methods of Gio.Task.prototype (overrideTaskReturns()).
+            returnedTasks: new WeakSet(),
+            Worker: null,
+        },
+    });
+}
+const shared = Fluid[SHARED];
+const {returnedTasks} = shared;
 
-// Watches a task's return_* methods (own methods of this JS object, which
-// shadow Gio.Task's), so that the helper knows whether the task has been
-// completed, and lets return_error() take any thrown value.
-function watchTask(task) {
-    if (task[TASK_STATE] !== undefined)
-        return task[TASK_STATE];
-    const state = {returned: false};
-    Object.defineProperty(task, TASK_STATE, {value: state});
-    for (const name of TASK_RETURNERS) {
-        const original = Gio.Task.prototype[name];
-        if (typeof original !== 'function')
-            continue;
-        Object.defineProperty(task, name, {
-            configurable: true,
-            writable: true,
-            value(...args) {
-                if (name === 'return_error')
-                    args[0] = toGError(args[0]);
-                const result = original.apply(this, args);
-                if (name !== 'return_error_if_cancelled' || result)
-                    state.returned = true;
-                return result;
-            },
-        });
-    }
-    return state;
+// Where an exception comes from: a worker, or a description of the code.
+function whereName(where) {
+    return where instanceof Fluid.Worker ? `the worker ${where.name}` : where;
 }
 
-function reportLateError(error, what) {
-    logError(error, `${what} threw after it had completed its task`);
+// Where an exception goes when the task it should fail has completed: the
+// worker it fails, or a log line naming the code that threw.
+function reportLateError(error, where) {
+    if (where instanceof Fluid.Worker)
+        where.fail(toGError(error));
+    else
+        logError(error, `${whereName(where)} threw after it had completed its task`);
 }
 
-// Runs body for task. complete: a body that returns without a promise has
-// done its work (else the task is its to complete). A throw or a rejection
-// fails the task unless it has completed; onLateError takes those that come
-// after.
-function settle(task, body, complete, onLateError) {
-    const state = watchTask(task);
-    const fail = error => {
-        if (state.returned)
-            onLateError(error);
-        else
-            task.return_error(toGError(error));
-    };
-    const succeed = () => {
-        if (!state.returned)
-            task.return_boolean(true);
-    };
-
-    let result;
-    try {
-        result = body();
-    } catch (error) {
-        fail(error);
+function failTask(task, error, where) {
+    if (returnedTasks.has(task)) {
+        reportLateError(error, where);
         return;
     }
-    if (isThenable(result))
-        Promise.resolve(result).then(succeed, fail);
-    else if (complete)
-        succeed();
+    // The GError keeps the message, not the stack: the debug log has it
+    // (G_MESSAGES_DEBUG=Gjs-Console).
+    if (error instanceof Error)
+        console.debug(`${whereName(where)} failed: ${describe(error)}\n${error.stack}`);
+    task.return_error(toGError(error));
+}
+
+function succeedTask(task) {
+    if (!returnedTasks.has(task))
+        task.return_boolean(true);
+}
+
+// Calls func(...args) for task. A throw, or a returned promise that
+// rejects, fails the task; a returned promise that fulfils completes it
+// (TRUE). complete: a function that returns anything else has done its
+// work, and the task completes (TRUE); else the task is the function's to
+// complete. A task completed by the function is left as it is.
+function runForTask(task, complete, where, func, ...args) {
+    let result;
+    try {
+        result = func(...args);
+    } catch (error) {
+        failTask(task, error, where);
+        return;
+    }
+    if (isThenable(result)) {
+        Promise.resolve(result).then(() => succeedTask(task),
+            error => failTask(task, error, where));
+    } else if (complete) {
+        succeedTask(task);
+    }
 }
 
 /**
@@ -184,14 +187,12 @@ function settle(task, body, complete, onLateError) {
  * @param {Function|Promise} body what to run, or what to wait for
  */
 export function completeTask(task, body) {
-    settle(task, typeof body === 'function' ? body : () => body, true,
-        error => reportLateError(error, 'the body given to completeTask()'));
+    runForTask(task, true, 'the body given to completeTask()',
+        typeof body === 'function' ? body : () => body);
 }
 
 // ---------------------------------------------------------------------------
 // The Fluid namespace
-
-const INSTALLED = Symbol.for('fluid-glib-1.0 GJS helper');
 
 function promisifyAll() {
     const pairs = [
@@ -208,13 +209,12 @@ function promisifyAll() {
 
 function overrideWorkerFunction() {
     const {new_named: newNamed, new_async: newAsync} = Fluid.WorkerFunction;
-    const failWorker = worker => error => worker.fail(toGError(error));
 
     Fluid.WorkerFunction.new_named = function (name, heartbeat, func) {
         if (typeof func !== 'function')
             return newNamed(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => settle(task, () => func(worker), true, failWorker(worker)));
+            (worker, task) => runForTask(task, true, worker, func, worker));
     };
     Fluid.WorkerFunction.new = function (heartbeat, func) {
         return Fluid.WorkerFunction.new_named(null, heartbeat, func);
@@ -223,26 +223,26 @@ function overrideWorkerFunction() {
         if (typeof func !== 'function')
             return newAsync(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => settle(task, () => func(worker, task), false, failWorker(worker)));
+            (worker, task) => runForTask(task, false, worker, func, worker, task));
     };
 }
 
 function overrideQueueConsumerWorker() {
     const {new: newWorker, new_async: newAsync} = Fluid.QueueConsumerWorker;
-    const late = error => reportLateError(error, 'a message callback');
+    const where = 'a message callback';
 
     // Without a function (null), messages go to the 'message' signal.
     Fluid.QueueConsumerWorker.new = function (func) {
         if (typeof func !== 'function')
             return newWorker(func);
         return newAsync((worker, message, task) =>
-            settle(task, () => func(worker, message), true, late));
+            runForTask(task, true, where, func, worker, message));
     };
     Fluid.QueueConsumerWorker.new_async = function (func) {
         if (typeof func !== 'function')
             return newAsync(func);
         return newAsync((worker, message, task) =>
-            settle(task, () => func(worker, message, task), false, late));
+            runForTask(task, false, where, func, worker, message, task));
     };
 }
 
@@ -331,9 +331,9 @@ function overrideDispatchers() {
     Fluid.AsyncDispatcher.prototype.register_handler = function (event, func) {
         if (typeof func !== 'function')
             return asyncRegister.call(this, event, func);
+        const where = `the handler of "${event}"`;
         return asyncRegister.call(this, event, (message, task) =>
-            settle(task, () => func(message, task), false,
-                error => reportLateError(error, `a handler of "${event}"`)));
+            runForTask(task, false, where, func, message, task));
     };
 
     Fluid.Dispatcher.new = function (func) {
@@ -393,23 +393,41 @@ function overrideWorkers() {
 // task.return_error(e), the idiom of a catch block, takes any thrown value
 // for the tasks the library gives to JavaScript (those of a worker or a
 // dispatcher); other tasks keep GJS's TypeError for what is not a
-// GLib.Error.
-function overrideTaskReturnError() {
+// GLib.Error. Every return_* method notes the task in returnedTasks.
+function overrideTaskReturns() {
     const returnError = Gio.Task.prototype.return_error;
-
     Gio.Task.prototype.return_error = function (error) {
         if (!(error instanceof GLib.Error)) {
             const source = this.get_source_object();
             if (source instanceof Fluid.Worker || source instanceof Fluid.BaseDispatcher)
                 error = toGError(error);
         }
-        return returnError.call(this, error);
+        returnError.call(this, error);
+        returnedTasks.add(this);
+    };
+
+    for (const name of ['return_boolean', 'return_int', 'return_value', 'return_pointer']) {
+        const original = Gio.Task.prototype[name];
+        if (typeof original !== 'function')
+            continue;
+        Gio.Task.prototype[name] = function (...args) {
+            original.apply(this, args);
+            returnedTasks.add(this);
+        };
+    }
+
+    const returnErrorIfCancelled = Gio.Task.prototype.return_error_if_cancelled;
+    Gio.Task.prototype.return_error_if_cancelled = function () {
+        const returned = returnErrorIfCancelled.call(this);
+        if (returned)
+            returnedTasks.add(this);
+        return returned;
     };
 }
 
 function install() {
     promisifyAll();
-    overrideTaskReturnError();
+    overrideTaskReturns();
     overrideWorkerFunction();
     overrideQueueConsumerWorker();
     overrideDispatchers();
@@ -431,8 +449,7 @@ function install() {
         GTypeFlags: GObject.TypeFlags.ABSTRACT,
     }, class Worker extends Fluid.TaskWorker {
         vfunc_run_task(task) {
-            settle(task, () => this.run(task.get_cancellable()), true,
-                error => this.fail(toGError(error)));
+            runForTask(task, true, this, () => this.run(task.get_cancellable()));
         }
 
         run(cancellable) { // eslint-disable-line no-unused-vars
@@ -441,11 +458,11 @@ function install() {
         }
     });
 
-    return {Worker};
+    return Worker;
 }
 
-// Installed once per process, even if two copies of this file are loaded.
-if (Fluid[INSTALLED] === undefined)
-    Object.defineProperty(Fluid, INSTALLED, {value: install()});
+if (shared.Worker === null)
+    shared.Worker = install();
 
-export const {Worker} = Fluid[INSTALLED];
+export const {Worker} = shared;
+
