@@ -6,6 +6,7 @@
 // the helper by its file URI (or by a relative path, when it ships a copy):
 //
 //     import Fluid from 'gi://Fluid?version=1.0';
+import System from 'system';
 //     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
 //
 // Importing it once changes the Fluid namespace for the whole process, as
@@ -150,12 +151,36 @@ function succeedTask(task) {
         task.return_boolean(true);
 }
 
+// GJS 1.74 refuses every callback from C while an incremental garbage
+// collection is sweeping, JavaScript run between its slices included (fixed
+// in GJS 1.82): the task such a callback would have received is never
+// completed. A burst of tasks (a JS wrapper each) reached that state after
+// some 250 000 messages. A full collection, which ends any incremental one,
+// after every 10 000 tasks kept a burst of 1 000 000 from it (and made it
+// faster: the heap stays small); it spends at most a tenth of the time.
+const TASKS_BETWEEN_COLLECTIONS = 10000;
+let tasksSinceCollection = 0;
+let nextCollection = 0;
+
+function collectNow() {
+    if (++tasksSinceCollection < TASKS_BETWEEN_COLLECTIONS)
+        return;
+    const start = GLib.get_monotonic_time();
+    if (start < nextCollection)
+        return;
+    tasksSinceCollection = 0;
+    System.gc();
+    const end = GLib.get_monotonic_time();
+    nextCollection = end + 9 * (end - start);
+}
+
 // Calls func(...args) for task. A throw, or a returned promise that
 // rejects, fails the task; a returned promise that fulfils completes it
 // (TRUE). complete: a function that returns anything else has done its
 // work, and the task completes (TRUE); else the task is the function's to
 // complete. A task completed by the function is left as it is.
 function runForTask(task, complete, where, func, ...args) {
+    collectNow();
     let result;
     try {
         result = func(...args);
