@@ -7,26 +7,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 import GLib from 'gi://GLib';
-import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
 import Fluid from 'gi://Fluid?version=1.0';
 
-for (const name of ['startup', 'wait_for_shutdown', 'sleep'])
-    Gio._promisify(Fluid.Worker.prototype, `${name}_async`, `${name}_finish`);
+// The GJS helper of libfluid-glib. Installed, it is
+// 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js' (under /usr/local
+// for the default prefix); this example runs from the source tree.
+import * as FluidJs from '../introspection/fluid.js';
 
-// GJS 1.74 cannot implement run_async (a vfunc with a callback parameter):
-// a JS worker extends Fluid.TaskWorker and completes the task it is given.
+// GJS 1.74 cannot implement run_async (a virtual method with a callback
+// parameter): FluidJs.Worker implements it with an async run(). A throw in
+// run() fails the worker, as an exception does in aio-fluid.
 const SimpleWorker = GObject.registerClass(
-class SimpleWorker extends Fluid.TaskWorker {
-    async vfunc_run_task(task) {
-        try {
-            while (this.is_running()) {
-                this.printMessage();
-                await this.sleep_async(1, task.get_cancellable());
-            }
-            task.return_boolean(true);
-        } catch (e) {
-            task.return_error(e);
+class SimpleWorker extends FluidJs.Worker {
+    async run(cancellable) {
+        while (this.is_running()) {
+            this.printMessage();
+            await this.sleep_async(1, cancellable); // await asyncio.sleep(1)
         }
     }
 
@@ -47,7 +44,7 @@ async function main() {
     GLib.timeout_add(GLib.PRIORITY_DEFAULT, seconds * 1000, () => worker.gracefully_stop());
     await worker.wait_for_shutdown_async(null);
     worker.printMessage();
-    status = worker.state === Fluid.WorkerState.STOPPED ? 0 : 1;
+    status = worker.exit_code;
 }
 
 main().catch(logError).finally(() => loop.quit());

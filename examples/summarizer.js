@@ -6,11 +6,13 @@
 // empty string.
 //
 // GJS 1.74 cannot implement the run_async or on_message_async virtual
-// methods (they take a callback), so this port extends
-// Fluid.QueueConsumerWorker and receives the messages through its `message`
-// signal, one at a time and in order. The file is opened when the worker
-// starts (the `started` signal) and closed when it has stopped (the
-// after_shutdown virtual method, which has no callback).
+// methods (they take a callback), so this port gives its function to
+// Fluid.QueueConsumerWorker.new(), which calls it for each message, one at a
+// time and in order. With the GJS helper imported, an exception in that
+// function fails its message, and so the worker (stop-on-failure, as in
+// aio-fluid): wait_for_shutdown then rejects with it. The file is open from
+// before the worker starts until it has stopped, as `async with` in
+// aio-fluid.
 //
 // Run with: gjs -m summarizer.js OUTPUT-FILE
 //
@@ -18,12 +20,13 @@
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
-import GObject from 'gi://GObject';
 import Fluid from 'gi://Fluid?version=1.0';
 import System from 'system';
 
-for (const name of ['startup', 'wait_for_shutdown'])
-    Gio._promisify(Fluid.Worker.prototype, `${name}_async`, `${name}_finish`);
+// The GJS helper of libfluid-glib. Installed, it is
+// 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js' (under /usr/local
+// for the default prefix); this example runs from the source tree.
+import '../introspection/fluid.js';
 
 const ARTICLES = [
     'Async programming in Python allows multiple tasks to run concurrently ' +
@@ -50,74 +53,42 @@ function summarize(text) {
     return `${sentence} (${words} words)`;
 }
 
-const Summarizer = GObject.registerClass(
-class Summarizer extends Fluid.QueueConsumerWorker {
-    constructor(output) {
-        super();
-        this.output = output;
-        this.stream = null;
-        this.results = [];
-        this.error = null;
-        this.connect('started', () => this.open());
-        this.connect('message', (worker, text) => this.summarizeMessage(text));
-    }
-
-    // The file is open while the worker runs, as `async with` in aio-fluid.
-    open() {
-        try {
-            this.stream = this.output.replace(null, false, Gio.FileCreateFlags.NONE, null);
-        } catch (e) {
-            this.fail(e);
-        }
-    }
-
-    summarizeMessage(text) {
-        if (this.stream === null)
-            return;
+// A worker that writes the summary of each text to stream, and stops at
+// the empty string.
+function newSummarizer(stream, results) {
+    const encoder = new TextEncoder();
+    return Fluid.QueueConsumerWorker.new((worker, text) => {
         if (text === '') { // the sentinel: end of input
-            this.gracefully_stop();
+            worker.gracefully_stop();
             return;
         }
-        this.results.push(summarize(text));
-        try {
-            this.stream.write_all(new TextEncoder().encode(`${this.results.at(-1)}\n`), null);
-        } catch (e) {
-            this.fail(e);
-        }
-    }
-
-    // A signal handler cannot fail the worker: keep the first error and stop.
-    fail(error) {
-        this.error ??= error;
-        this.gracefully_stop();
-    }
-
-    vfunc_after_shutdown(reason, exitCode) {
-        try {
-            this.stream?.close(null);
-        } catch (e) {
-            this.error ??= e;
-        }
-        this.stream = null;
-    }
-});
+        const summary = summarize(text);
+        stream.write_all(encoder.encode(`${summary}\n`), null);
+        results.push(summary);
+    });
+}
 
 async function main(args) {
     if (args.length !== 1) {
         printerr('Usage: gjs -m summarizer.js OUTPUT-FILE');
         return 2;
     }
-    const worker = new Summarizer(Gio.File.new_for_commandline_arg(args[0]));
-    await worker.startup_async(null);
-    for (const article of ARTICLES)
-        worker.send(article);
-    worker.send(''); // end of input
+    const output = Gio.File.new_for_commandline_arg(args[0]);
+    const stream = output.replace(null, false, Gio.FileCreateFlags.NONE, null);
+    const results = [];
+    try {
+        const worker = newSummarizer(stream, results);
+        await worker.startup_async(null);
+        for (const article of ARTICLES)
+            worker.send(article);
+        worker.send(''); // end of input
 
-    // The worker stops at the sentinel.
-    await worker.wait_for_shutdown_async(null);
-    if (worker.error !== null)
-        throw worker.error;
-    for (const line of worker.results)
+        // The worker stops at the sentinel, or fails with a write error.
+        await worker.wait_for_shutdown_async(null);
+    } finally {
+        stream.close(null);
+    }
+    for (const line of results)
         print(line);
     return 0;
 }

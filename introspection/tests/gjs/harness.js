@@ -57,20 +57,22 @@ export function waitUntil(condition, what = 'condition') {
     });
 }
 
-// Runs each [name, async function] in turn on a main loop and prints TAP.
+// Runs each [name, async function, guard seconds] in turn on a main loop
+// and prints TAP; a test that takes longer than its guard (by default twice
+// GUARD_SECONDS) has failed.
 export function run(tests) {
     const loop = new GLib.MainLoop(null, false);
     let failed = 0;
 
     (async () => {
         print(`1..${tests.length}`);
-        for (const [index, [name, test]] of tests.entries()) {
+        for (const [index, [name, test, guardSeconds = GUARD_SECONDS * 2]] of tests.entries()) {
             let guard;
             try {
                 await Promise.race([
                     test(),
                     new Promise((_, reject) => {
-                        guard = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, GUARD_SECONDS * 2, () => {
+                        guard = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, guardSeconds, () => {
                             guard = 0;
                             reject(new AssertionError('test timed out'));
                             return GLib.SOURCE_REMOVE;

@@ -1,0 +1,495 @@
+// fluid.js: the GJS helper of libfluid-glib
+//
+// An ES module, installed as $datadir/gjs-1.0/fluid-glib-1.0/fluid.js. GJS
+// 1.74 resolves no bare module name but its own ('system', 'gettext'...),
+// and imports.searchPath is for the legacy imports only: a program imports
+// the helper by its file URI (or by a relative path, when it ships a copy):
+//
+//     import Fluid from 'gi://Fluid?version=1.0';
+import System from 'system';
+//     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
+//
+// Importing it once changes the Fluid namespace for the whole process, as
+// a PyGObject override does, so that no JavaScript exception is printed
+// and ignored:
+//
+// - Fluid.WorkerFunction.new/new_named(…, func): func may return a promise,
+//   which the worker awaits before its heartbeat; a throw or a rejection
+//   fails the worker (exit code 2) with toGError(exception).
+// - Fluid.QueueConsumerWorker.new(func): the same for each message; a throw
+//   or a rejection fails the message (message-failed; stop-on-failure
+//   decides whether the worker ends).
+// - Fluid.WorkerFunction.new_async, Fluid.QueueConsumerWorker.new_async and
+//   Fluid.AsyncDispatcher handlers receive a task to complete: a throw, or
+//   a returned promise that rejects, fails the task; a returned promise
+//   that fulfils completes it (TRUE) unless the function already did.
+// - The return_error() of a task the library gives to JavaScript (a
+//   Fluid.TaskWorker's run_task, a callback's, a handler's) takes any
+//   thrown value, through toGError().
+// - Fluid.Dispatcher handlers: dispatch() throws, to its caller, what a
+//   handler threw (the handlers after it are not called, as in aio-fluid).
+// - Fluid.Dispatcher.new/Fluid.AsyncDispatcher.new(eventType): an event-type
+//   function that throws fails the dispatch as a handler would.
+// - Every _async/_finish pair of the library is promisified; worker.status()
+//   resolves to a plain object; a Fluid.Workers group is iterable.
+// - A full garbage collection after every 10 000 tasks, against a GJS 1.74
+//   bug that stalls bursts of callbacks (see collectNow()).
+//
+// It exports toGError(), completeTask() and Worker, a base class whose
+// async run() is the body of a worker.
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+import GLib from 'gi://GLib';
+import Gio from 'gi://Gio';
+import GObject from 'gi://GObject';
+import Fluid from 'gi://Fluid?version=1.0';
+
+// ---------------------------------------------------------------------------
+// Errors
+
+// The name of an Error: its name property, or its class when it did not
+// set one (class NetworkError extends Error {} names itself 'Error').
+function errorName(error) {
+    const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+    const className = error.constructor?.name;
+    if (name === 'Error' && typeof className === 'string' && className !== '')
+        return className;
+    return name;
+}
+
+function describe(value) {
+    try {
+        if (value instanceof Error) {
+            const name = errorName(value);
+            const message = value.message === undefined ? '' : String(value.message);
+            return message === '' ? name : `${name}: ${message}`;
+        }
+        if (typeof value === 'string')
+            return value;
+        if (value !== null && typeof value === 'object') {
+            const prototype = Object.getPrototypeOf(value);
+            if (prototype === Object.prototype || prototype === null || Array.isArray(value))
+                return JSON.stringify(value) ?? String(value);
+        }
+        return String(value);
+    } catch {
+        return 'a thrown value that cannot be converted to a string';
+    }
+}
+
+/**
+ * Turns any thrown JavaScript value into the GLib.Error that a GTask, a
+ * worker or a message needs.
+ *
+ * A GLib.Error is returned as it is. Any other value becomes an error in
+ * the Fluid.WorkerError domain, code FAILED: for an Error, its message is
+ * "Name: message" ("TypeError: x is null"; the class name for a subclass
+ * that does not set name); for a string, the string; for anything else,
+ * its JSON or string form.
+ *
+ * @param {*} value the thrown value
+ * @returns {GLib.Error}
+ */
+export function toGError(value) {
+    if (value instanceof GLib.Error)
+        return value;
+    return new GLib.Error(Fluid.WorkerError, Fluid.WorkerError.FAILED, describe(value));
+}
+
+// ---------------------------------------------------------------------------
+// Tasks
+
+function isThenable(value) {
+    return value !== null && (typeof value === 'object' || typeof value === 'function') &&
+        typeof value.then === 'function';
+}
+
+// What every copy of this file loaded in the process shares (two paths to
+// it make two modules): the overrides are installed once.
+const SHARED = Symbol.for('fluid-glib-1.0 GJS helper');
+if (Fluid[SHARED] === undefined) {
+    Object.defineProperty(Fluid, SHARED, {
+        value: {
+            // The tasks completed from JavaScript, by whatever code: the
+            // helper completes a task only if nobody did. Filled by the
+            // return_* methods of Gio.Task.prototype (overrideTaskReturns()).
+            returnedTasks: new WeakSet(),
+            Worker: null,
+        },
+    });
+}
+const shared = Fluid[SHARED];
+const {returnedTasks} = shared;
+
+// Where an exception comes from: a worker, or a description of the code.
+function whereName(where) {
+    return where instanceof Fluid.Worker ? `the worker ${where.name}` : where;
+}
+
+// Where an exception goes when the task it should fail has completed: the
+// worker it fails, or a log line naming the code that threw.
+function reportLateError(error, where) {
+    if (where instanceof Fluid.Worker)
+        where.fail(toGError(error));
+    else
+        logError(error, `${whereName(where)} threw after it had completed its task`);
+}
+
+function failTask(task, error, where) {
+    if (returnedTasks.has(task)) {
+        reportLateError(error, where);
+        return;
+    }
+    // The GError keeps the message, not the stack: the debug log has it
+    // (G_MESSAGES_DEBUG=Gjs-Console).
+    if (error instanceof Error)
+        console.debug(`${whereName(where)} failed: ${describe(error)}\n${error.stack}`);
+    task.return_error(toGError(error));
+}
+
+function succeedTask(task) {
+    if (!returnedTasks.has(task))
+        task.return_boolean(true);
+}
+
+// GJS 1.74 refuses every callback from C while an incremental garbage
+// collection is sweeping, JavaScript run between its slices included (fixed
+// in GJS 1.82): the task such a callback would have received is never
+// completed. A burst of tasks (a JS wrapper each) reached that state after
+// some 250 000 messages. A full collection, which ends any incremental one,
+// after every 10 000 tasks kept a burst of 1 000 000 from it (and made it
+// faster: the heap stays small); it spends at most a tenth of the time.
+const TASKS_BETWEEN_COLLECTIONS = 10000;
+let tasksSinceCollection = 0;
+let nextCollection = 0;
+
+function collectNow() {
+    if (++tasksSinceCollection < TASKS_BETWEEN_COLLECTIONS)
+        return;
+    const start = GLib.get_monotonic_time();
+    if (start < nextCollection)
+        return;
+    tasksSinceCollection = 0;
+    System.gc();
+    const end = GLib.get_monotonic_time();
+    nextCollection = end + 9 * (end - start);
+}
+
+// Calls func(...args) for task. A throw, or a returned promise that
+// rejects, fails the task; a returned promise that fulfils completes it
+// (TRUE). complete: a function that returns anything else has done its
+// work, and the task completes (TRUE); else the task is the function's to
+// complete. A task completed by the function is left as it is.
+function runForTask(task, complete, where, func, ...args) {
+    collectNow();
+    let result;
+    try {
+        result = func(...args);
+    } catch (error) {
+        failTask(task, error, where);
+        return;
+    }
+    if (isThenable(result)) {
+        Promise.resolve(result).then(() => succeedTask(task),
+            error => failTask(task, error, where));
+    } else if (complete) {
+        succeedTask(task);
+    }
+}
+
+/**
+ * Completes a GTask with the outcome of body: TRUE once it returned, or
+ * once the promise it returned fulfilled; toGError() of what it threw or
+ * what its promise rejected with. body is a function called at once, or a
+ * promise. For a Fluid.TaskWorker:
+ *
+ *     vfunc_run_task(task) {
+ *         completeTask(task, async () => { ... });
+ *     }
+ *
+ * A task that body completed itself is left as it is.
+ *
+ * @param {Gio.Task} task the task to complete
+ * @param {Function|Promise} body what to run, or what to wait for
+ */
+export function completeTask(task, body) {
+    runForTask(task, true, 'the body given to completeTask()',
+        typeof body === 'function' ? body : () => body);
+}
+
+// ---------------------------------------------------------------------------
+// The Fluid namespace
+
+function promisifyAll() {
+    const pairs = [
+        [Fluid.Worker.prototype, ['startup', 'shutdown', 'wait_for_shutdown', 'status', 'sleep']],
+        [Fluid.QueueConsumer.prototype, ['get_message']],
+        [Fluid.QueueConsumerWorker.prototype, ['on_message']],
+        [Fluid.AsyncDispatcher.prototype, ['dispatch']],
+    ];
+    for (const [prototype, names] of pairs) {
+        for (const name of names)
+            Gio._promisify(prototype, `${name}_async`, `${name}_finish`);
+    }
+}
+
+function overrideWorkerFunction() {
+    const {new_named: newNamed, new_async: newAsync} = Fluid.WorkerFunction;
+
+    Fluid.WorkerFunction.new_named = function (name, heartbeat, func) {
+        if (typeof func !== 'function')
+            return newNamed(name, heartbeat, func);
+        return newAsync(name, heartbeat,
+            (worker, task) => runForTask(task, true, worker, func, worker));
+    };
+    Fluid.WorkerFunction.new = function (heartbeat, func) {
+        return Fluid.WorkerFunction.new_named(null, heartbeat, func);
+    };
+    Fluid.WorkerFunction.new_async = function (name, heartbeat, func) {
+        if (typeof func !== 'function')
+            return newAsync(name, heartbeat, func);
+        return newAsync(name, heartbeat,
+            (worker, task) => runForTask(task, false, worker, func, worker, task));
+    };
+}
+
+function overrideQueueConsumerWorker() {
+    const {new: newWorker, new_async: newAsync} = Fluid.QueueConsumerWorker;
+    const where = 'a message callback';
+
+    // Without a function (null), messages go to the 'message' signal.
+    Fluid.QueueConsumerWorker.new = function (func) {
+        if (typeof func !== 'function')
+            return newWorker(func);
+        return newAsync((worker, message, task) =>
+            runForTask(task, true, where, func, worker, message));
+    };
+    Fluid.QueueConsumerWorker.new_async = function (func) {
+        if (typeof func !== 'function')
+            return newAsync(func);
+        return newAsync((worker, message, task) =>
+            runForTask(task, false, where, func, worker, message, task));
+    };
+}
+
+// The calls of Fluid.Dispatcher.prototype.dispatch() under way, innermost
+// last: what their handlers threw.
+const dispatchFrames = [];
+
+function callSyncHandler(func, message, event) {
+    const frame = dispatchFrames.at(-1);
+    // A handler of this dispatch threw: the exception is on its way out,
+    // and aio-fluid calls no further handler.
+    if (frame?.failed)
+        return;
+    try {
+        const result = func(message);
+        if (isThenable(result)) {
+            // Its outcome has nowhere to go: dispatch() says so instead.
+            Promise.resolve(result).catch(() => {});
+            throw new TypeError(`the handler of "${event}" returned a promise, which a ` +
+                'Fluid.Dispatcher does not wait for: register it on a Fluid.AsyncDispatcher');
+        }
+    } catch (error) {
+        if (frame === undefined) {
+            logError(error, `a handler of "${event}" threw outside Fluid.Dispatcher.dispatch()`);
+            return;
+        }
+        frame.failed = true;
+        frame.error = error;
+    }
+}
+
+// An event-type function that threw returns this event type, whose handler
+// (registered by the constructors below) fails the dispatch with what was
+// thrown. It is called at once, in the same dispatch.
+const EVENT_TYPE_ERROR = 'fluid-gjs-event-type-error';
+let eventTypeError = null;
+
+function takeEventTypeError() {
+    const error = eventTypeError?.error;
+    eventTypeError = null;
+    return error;
+}
+
+function wrapEventType(func) {
+    return (dispatcher, message) => {
+        try {
+            const type = func(dispatcher, message);
+            if (type !== null && type !== undefined && typeof type !== 'string')
+                throw new TypeError(`the event type function returned ${describe(type)}, not a string`);
+            return type ?? null;
+        } catch (error) {
+            eventTypeError = {error};
+            return EVENT_TYPE_ERROR;
+        }
+    };
+}
+
+function overrideDispatchers() {
+    const syncNew = Fluid.Dispatcher.new;
+    const syncRegister = Fluid.Dispatcher.prototype.register_handler;
+    const syncDispatch = Fluid.Dispatcher.prototype.dispatch;
+    const asyncNew = Fluid.AsyncDispatcher.new;
+    const asyncRegister = Fluid.AsyncDispatcher.prototype.register_handler;
+    const getEventType = Fluid.BaseDispatcher.prototype.get_event_type;
+
+    Fluid.Dispatcher.prototype.register_handler = function (event, func) {
+        if (typeof func !== 'function')
+            return syncRegister.call(this, event, func);
+        return syncRegister.call(this, event, message => callSyncHandler(func, message, event));
+    };
+
+    Fluid.Dispatcher.prototype.dispatch = function (message) {
+        const frame = {failed: false, error: undefined};
+        dispatchFrames.push(frame);
+        let count;
+        try {
+            count = syncDispatch.call(this, message);
+        } finally {
+            dispatchFrames.splice(dispatchFrames.lastIndexOf(frame), 1);
+        }
+        if (frame.failed)
+            throw frame.error;
+        return count;
+    };
+
+    Fluid.AsyncDispatcher.prototype.register_handler = function (event, func) {
+        if (typeof func !== 'function')
+            return asyncRegister.call(this, event, func);
+        const where = `the handler of "${event}"`;
+        return asyncRegister.call(this, event, (message, task) =>
+            runForTask(task, false, where, func, message, task));
+    };
+
+    Fluid.Dispatcher.new = function (func) {
+        if (typeof func !== 'function')
+            return syncNew(func);
+        const dispatcher = syncNew(wrapEventType(func));
+        syncRegister.call(dispatcher, EVENT_TYPE_ERROR, message =>
+            callSyncHandler(() => {
+                if (eventTypeError !== null)
+                    throw takeEventTypeError();
+            }, message, EVENT_TYPE_ERROR));
+        return dispatcher;
+    };
+
+    Fluid.AsyncDispatcher.new = function (func) {
+        if (typeof func !== 'function')
+            return asyncNew(func);
+        const dispatcher = asyncNew(wrapEventType(func));
+        asyncRegister.call(dispatcher, EVENT_TYPE_ERROR, (message, task) => {
+            if (eventTypeError === null)
+                task.return_boolean(true);
+            else
+                task.return_error(toGError(takeEventTypeError()));
+        });
+        return dispatcher;
+    };
+
+    // Called from JavaScript, an event-type function that threw throws.
+    Fluid.BaseDispatcher.prototype.get_event_type = function (message) {
+        const type = getEventType.call(this, message);
+        if (type === EVENT_TYPE_ERROR && eventTypeError !== null)
+            throw takeEventTypeError();
+        return type;
+    };
+}
+
+function overrideWorkers() {
+    /**
+     * The status of a worker as a plain object: {running: true, ...}, and
+     * for a group {childName: {running: ...}, ...}.
+     *
+     * @param {Gio.Cancellable} [cancellable]
+     * @returns {Promise<object>}
+     */
+    Fluid.Worker.prototype.status = async function (cancellable = null) {
+        return (await this.status_async(cancellable)).recursiveUnpack();
+    };
+
+    // for (const child of group), [...group]
+    Fluid.Workers.prototype[Symbol.iterator] = function* () {
+        const count = this.get_n_items();
+        for (let i = 0; i < count; i++)
+            yield this.get_item(i);
+    };
+}
+
+// task.return_error(e), the idiom of a catch block, takes any thrown value
+// for the tasks the library gives to JavaScript (those of a worker or a
+// dispatcher); other tasks keep GJS's TypeError for what is not a
+// GLib.Error. Every return_* method notes the task in returnedTasks.
+function overrideTaskReturns() {
+    const returnError = Gio.Task.prototype.return_error;
+    Gio.Task.prototype.return_error = function (error) {
+        if (!(error instanceof GLib.Error)) {
+            const source = this.get_source_object();
+            if (source instanceof Fluid.Worker || source instanceof Fluid.BaseDispatcher)
+                error = toGError(error);
+        }
+        returnError.call(this, error);
+        returnedTasks.add(this);
+    };
+
+    for (const name of ['return_boolean', 'return_int', 'return_value', 'return_pointer']) {
+        const original = Gio.Task.prototype[name];
+        if (typeof original !== 'function')
+            continue;
+        Gio.Task.prototype[name] = function (...args) {
+            original.apply(this, args);
+            returnedTasks.add(this);
+        };
+    }
+
+    const returnErrorIfCancelled = Gio.Task.prototype.return_error_if_cancelled;
+    Gio.Task.prototype.return_error_if_cancelled = function () {
+        const returned = returnErrorIfCancelled.call(this);
+        if (returned)
+            returnedTasks.add(this);
+        return returned;
+    };
+}
+
+function install() {
+    promisifyAll();
+    overrideTaskReturns();
+    overrideWorkerFunction();
+    overrideQueueConsumerWorker();
+    overrideDispatchers();
+    overrideWorkers();
+
+    /**
+     * The base of a JavaScript worker whose body is an async method,
+     * run(cancellable), called once when the worker starts: it loops while
+     * this.is_running(). When its promise fulfils the worker stops normally;
+     * when it rejects (or run throws), the worker fails with toGError() of
+     * the exception: exit code 2, and wait_for_shutdown() rejects with it.
+     * cancellable is the worker's own, cancelled on a forced stop.
+     *
+     * GJS 1.74 cannot implement run_async (a virtual method with a callback
+     * parameter): this class implements Fluid.TaskWorker's run_task for it.
+     */
+    const Worker = GObject.registerClass({
+        GTypeName: 'FluidGjsWorker',
+        GTypeFlags: GObject.TypeFlags.ABSTRACT,
+    }, class Worker extends Fluid.TaskWorker {
+        vfunc_run_task(task) {
+            runForTask(task, true, this, () => this.run(task.get_cancellable()));
+        }
+
+        run(cancellable) { // eslint-disable-line no-unused-vars
+            throw new GLib.Error(Fluid.WorkerError, Fluid.WorkerError.FAILED,
+                `${this.constructor.name} does not implement run()`);
+        }
+    });
+
+    return Worker;
+}
+
+if (shared.Worker === null)
+    shared.Worker = install();
+
+export const {Worker} = shared;
+
