@@ -33,7 +33,9 @@
  *             }
  *             task.return_boolean(true);
  *         } catch (e) {
- *             task.return_error(e);
+ *             // A plain JS Error is not a GError: see the GJS helper,
+ *             // fluid.js, whose toGError() makes one of any value.
+ *             task.return_error(FluidJs.toGError(e));
  *         }
  *     }
  * });
