@@ -11,6 +11,7 @@
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-workers-private.h"
+#include "fluid-worker-function.h"
 
 #include <math.h>
 
@@ -444,6 +445,88 @@ test_supervisor_delays (void)
   fluid_child_spec_free (spec);
 }
 
+/* Supervisor: a child that ran for a whole max-restarts-period is healthy
+ * again, and its backoff starts over; one that did not keeps counting. */
+static void
+noop (FluidWorker *worker,
+      gpointer     user_data)
+{
+}
+
+static FluidWorker *
+make_idle_function (FluidWorkers *group,
+                    gpointer      user_data)
+{
+  return fluid_worker_function_new (3600, noop, NULL, NULL);
+}
+
+static void
+iterate_until_running (FluidWorker *worker)
+{
+  while (!fluid_worker_is_running (worker))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+replace_child_and_wait (FluidWorkers *group)
+{
+  FluidWorker *child = g_list_model_get_item (G_LIST_MODEL (group), 0);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
+  FluidWorker *replacement;
+
+  iterate_until_running (child);
+  fluid_worker_fail (child, error);
+  for (;;)
+    {
+      replacement = g_list_model_get_item (G_LIST_MODEL (group), 0);
+      g_object_unref (replacement);
+      if (replacement != child)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_object_unref (child);
+}
+
+static void
+test_supervisor_healthy_reset (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  FluidChildSpec *spec;
+
+  fluid_workers_set_restart_strategy (group, FLUID_RESTART_STRATEGY_ONE_FOR_ONE);
+  fluid_workers_set_max_restarts (group, 100);
+  fluid_workers_set_max_restarts_period (group, 60);
+  fluid_workers_set_restart_delay (group, 0.001);
+  fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_idle_function, NULL, NULL);
+  fluid_worker_startup_async (FLUID_WORKER (group), NULL, NULL, NULL);
+  iterate_until_running (FLUID_WORKER (group));
+  /* Its run, a dispatch later, starts the child. */
+  {
+    g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (group), 0);
+
+    iterate_until_running (child);
+  }
+  spec = fluid_workers_spec_at (fluid_workers_get_priv (group), 0);
+
+  /* Ten replacements ago, but it has run for longer than a period: the
+   * backoff starts over (a delay of 1 ms, not 1 s). */
+  spec->consecutive = 10;
+  spec->started_at -= 61 * G_USEC_PER_SEC;
+  replace_child_and_wait (group);
+  g_assert_cmpuint (spec->consecutive, ==, 1);
+  g_assert_cmpuint (spec->restarts, ==, 1);
+
+  /* Not healthy: the count goes on (no delay, not to wait for it). */
+  fluid_workers_set_restart_delay (group, 0);
+  spec->consecutive = 10;
+  replace_child_and_wait (group);
+  g_assert_cmpuint (spec->consecutive, ==, 11);
+
+  fluid_worker_shutdown_async (FLUID_WORKER (group), NULL, NULL, NULL);
+  while (!fluid_worker_is_stopped (FLUID_WORKER (group)))
+    g_main_context_iteration (NULL, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -462,6 +545,7 @@ main (int   argc,
   g_test_add_func ("/parse/grace-period", test_parse_grace_period);
   g_test_add_func ("/supervisor/window", test_supervisor_window);
   g_test_add_func ("/supervisor/delays", test_supervisor_delays);
+  g_test_add_func ("/supervisor/healthy-reset", test_supervisor_healthy_reset);
 
   return g_test_run ();
 }
