@@ -6,6 +6,9 @@
 #pragma once
 
 #include "fluid-queue-consumer.h"
+#include "fluid-message-private.h"
+#include "fluid-observer-private.h"
+#include "fluid-tsan-private.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +25,92 @@ typedef gboolean (* FluidQueuePumpFunc) (FluidQueueConsumer *self,
  * time, in order, handing every ready message to @func within one dispatch
  * of the context, until the worker stops (after the queue is empty when
  * drain-on-stop is set). Completes @run_task, which it takes, then. */
+
+
+typedef struct
+{
+  /* @lock protects the fields down to @closed; producers take it, and so
+   * do the threads of a threaded consumer (fluid-queue-threads.c) and the
+   * senders that wait for room (fluid-queue-backpressure.c). */
+  GMutex              lock;
+  FluidMessageList    queue;
+  guint64             discarded;
+  gboolean            waiting;
+  gboolean            closed;     /* written on the consumer's context */
+  /* Backpressure: the bound of the queue (0: none), and the
+   * fluid_queue_consumer_send_async() calls waiting for room, in order;
+   * @n_senders is also read without the lock. */
+  guint               max_queue_size;
+  GQueue              senders;
+  gint                n_senders;
+  /* A threaded consumer's threads, NULL for others. */
+  struct _FluidQueueThreads *threads;
+
+  /* Set at init, destroyed on the consumer's context; producers may set
+   * its ready time until the consumer is finalized. */
+  GSource            *source;
+  FluidObserver      *observer;
+
+  /* On the consumer's context. */
+  guint               drain_on_stop : 1;
+  guint               stop_on_failure : 1;
+  guint               reports_processed : 1;
+  guint               pumping : 1;
+  /* A message is in hand: @current, until its handler completes. */
+  guint               busy : 1;
+  /* The worker stopped while @current was in hand: it was counted as
+   * discarded, and its late completion is dropped. */
+  guint               abandoned : 1;
+  guint64             processed;
+  guint64             failed;
+  /* With drain-on-stop, how many of the messages queued when the stop
+   * was requested are still to be handled: what is sent later is not, so
+   * that a producer that keeps sending cannot hold the stop back. */
+  guint64             drain_left;
+  GQueue              getters;
+
+  /* The pump takes the whole queue under one lock: the messages taken and
+   * not yet handled. @batch_left, their number, is read by any thread. */
+  FluidMessageList    batch;
+  int                 batch_left;
+
+  GTask              *run_task;
+  FluidQueuePumpFunc  pump_func;
+  gpointer            pump_data;
+  FluidMessage       *current;
+  GError             *pump_error;
+} FluidQueueConsumerPrivate;
+
+FluidQueueConsumerPrivate *fluid_queue_consumer_get_priv (FluidQueueConsumer *self);
+
+static inline void
+fluid_queue_consumer_lock (FluidQueueConsumerPrivate *priv)
+{
+  fluid_mutex_lock (&priv->lock);
+}
+
+static inline void
+fluid_queue_consumer_unlock (FluidQueueConsumerPrivate *priv)
+{
+  fluid_mutex_unlock (&priv->lock);
+}
+
+gboolean fluid_queue_consumer_enqueue_locked (FluidQueueConsumerPrivate *priv,
+                                              FluidMessage              *message);
+void     fluid_queue_consumer_wake        (FluidQueueConsumerPrivate *priv);
+
+/* The number of messages queued or taken by the pump and not handled:
+ * fluid_queue_consumer_get_queue_size(), under the lock. */
+static inline guint
+fluid_queue_consumer_size_locked (FluidQueueConsumerPrivate *priv)
+{
+  return priv->queue.length + (guint) MAX (g_atomic_int_get (&priv->batch_left), 0);
+}
+
+/* Backpressure (fluid-queue-backpressure.c). */
+void     fluid_queue_consumer_admit_senders (FluidQueueConsumer *self);
+void     fluid_queue_consumer_fail_senders  (FluidQueueConsumer *self);
+
 void     fluid_queue_consumer_pump_run    (FluidQueueConsumer *self,
                                            GTask              *run_task,
                                            FluidQueuePumpFunc  func,

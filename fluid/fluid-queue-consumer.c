@@ -57,6 +57,7 @@ enum
   PROP_0,
   PROP_DRAIN_ON_STOP,
   PROP_STOP_ON_FAILURE,
+  PROP_MAX_QUEUE_SIZE,
   N_PROPS
 };
 
@@ -86,49 +87,6 @@ typedef struct
   FluidMessage *message;
 } FluidGetter;
 
-typedef struct
-{
-  /* @lock protects the fields down to @closed; producers take it. */
-  GMutex              lock;
-  FluidMessageList    queue;
-  guint64             discarded;
-  gboolean            waiting;
-  gboolean            closed;     /* written on the consumer's context */
-
-  /* Set at init, destroyed on the consumer's context; producers may set
-   * its ready time until the consumer is finalized. */
-  GSource            *source;
-  FluidObserver      *observer;
-
-  /* On the consumer's context. */
-  guint               drain_on_stop : 1;
-  guint               stop_on_failure : 1;
-  guint               reports_processed : 1;
-  guint               pumping : 1;
-  /* A message is in hand: @current, until its handler completes. */
-  guint               busy : 1;
-  /* The worker stopped while @current was in hand: it was counted as
-   * discarded, and its late completion is dropped. */
-  guint               abandoned : 1;
-  guint64             processed;
-  guint64             failed;
-  /* With drain-on-stop, how many of the messages queued when the stop
-   * was requested are still to be handled: what is sent later is not, so
-   * that a producer that keeps sending cannot hold the stop back. */
-  guint64             drain_left;
-  GQueue              getters;
-
-  /* The pump takes the whole queue under one lock: the messages taken and
-   * not yet handled. @batch_left, their number, is read by any thread. */
-  FluidMessageList    batch;
-  int                 batch_left;
-
-  GTask              *run_task;
-  FluidQueuePumpFunc  pump_func;
-  gpointer            pump_data;
-  FluidMessage       *current;
-  GError             *pump_error;
-} FluidQueueConsumerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER)
 
@@ -139,16 +97,10 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, F
 
 static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
 
-static inline void
-fluid_queue_consumer_lock (FluidQueueConsumerPrivate *priv)
+FluidQueueConsumerPrivate *
+fluid_queue_consumer_get_priv (FluidQueueConsumer *self)
 {
-  fluid_mutex_lock (&priv->lock);
-}
-
-static inline void
-fluid_queue_consumer_unlock (FluidQueueConsumerPrivate *priv)
-{
-  fluid_mutex_unlock (&priv->lock);
+  return fluid_queue_consumer_get_instance_private (self);
 }
 
 /* Messages */
@@ -157,6 +109,29 @@ static void
 fluid_boxed_value_free (gpointer data)
 {
   g_boxed_free (G_TYPE_VALUE, data);
+}
+
+/* Queues @message, which it takes, under the lock; returns whether the
+ * consumer waits for one and must be woken, with
+ * fluid_queue_consumer_wake() once the lock is released. */
+gboolean
+fluid_queue_consumer_enqueue_locked (FluidQueueConsumerPrivate *priv,
+                                     FluidMessage              *message)
+{
+  gboolean wake;
+
+  fluid_message_list_push (&priv->queue, message);
+  wake = priv->waiting;
+  priv->waiting = FALSE;
+  return wake;
+}
+
+/* Thread-safe; wakes the context the source is attached to. The source
+ * and the context live as long as the consumer, which the caller holds. */
+void
+fluid_queue_consumer_wake (FluidQueueConsumerPrivate *priv)
+{
+  g_source_set_ready_time (priv->source, 0);
 }
 
 /* Queues @message, which it takes, and wakes the consumer if it waits for
@@ -176,15 +151,11 @@ fluid_queue_consumer_push (FluidQueueConsumer *self,
       fluid_message_free (message);
       return;
     }
-  fluid_message_list_push (&priv->queue, message);
-  wake = priv->waiting;
-  priv->waiting = FALSE;
+  wake = fluid_queue_consumer_enqueue_locked (priv, message);
   fluid_queue_consumer_unlock (priv);
 
-  /* Thread-safe; wakes the context the source is attached to. The source
-   * and the context live as long as @self, which the caller holds. */
   if (wake)
-    g_source_set_ready_time (priv->source, 0);
+    fluid_queue_consumer_wake (priv);
 }
 
 /* Takes the next message; when there is none, arms the wake-up so that the
@@ -202,6 +173,8 @@ fluid_queue_consumer_pop (FluidQueueConsumer *self,
     priv->waiting = TRUE;
   fluid_queue_consumer_unlock (priv);
 
+  if (message != NULL)
+    fluid_queue_consumer_admit_senders (self);
   return message;
 }
 
@@ -238,6 +211,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
   /* Freeing a message may run arbitrary code. */
   fluid_message_list_free (&batch);
   fluid_message_list_free (&dropped);
+  fluid_queue_consumer_fail_senders (self);
 
   g_source_destroy (priv->source);
 
@@ -412,6 +386,7 @@ fluid_queue_consumer_pump_take (FluidQueueConsumer *self,
 
   message = fluid_message_list_pop (&priv->batch);
   g_atomic_int_add (&priv->batch_left, -1);
+  fluid_queue_consumer_admit_senders (self);
 
   return message;
 }
@@ -808,6 +783,10 @@ fluid_queue_consumer_get_property (GObject    *object,
       g_value_set_boolean (value, fluid_queue_consumer_get_stop_on_failure (self));
       break;
 
+    case PROP_MAX_QUEUE_SIZE:
+      g_value_set_uint (value, fluid_queue_consumer_get_max_queue_size (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -829,6 +808,10 @@ fluid_queue_consumer_set_property (GObject      *object,
 
     case PROP_STOP_ON_FAILURE:
       fluid_queue_consumer_set_stop_on_failure (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_MAX_QUEUE_SIZE:
+      fluid_queue_consumer_set_max_queue_size (self, g_value_get_uint (value));
       break;
 
     default:
@@ -901,6 +884,23 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
                           "Whether a message whose handler fails stops the worker",
                           TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidQueueConsumer:max-queue-size:
+   *
+   * The most messages the queue holds for bounded producers, 0 (the
+   * default) for no bound: fluid_queue_consumer_try_send() refuses a
+   * message when the queue is full, fluid_queue_consumer_send_async()
+   * waits for room. fluid_queue_consumer_send() never refuses, and may go
+   * past it.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_MAX_QUEUE_SIZE] =
+    g_param_spec_uint ("max-queue-size", "Maximum queue size",
+                       "The most messages the queue holds for bounded producers",
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

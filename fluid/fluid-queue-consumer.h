@@ -63,6 +63,25 @@ FLUID_AVAILABLE_IN_1_0
 void      fluid_queue_consumer_send_variant       (FluidQueueConsumer   *self,
                                                    GVariant             *message);
 
+FLUID_AVAILABLE_IN_1_2
+gboolean  fluid_queue_consumer_try_send           (FluidQueueConsumer   *self,
+                                                   const GValue         *message);
+FLUID_AVAILABLE_IN_1_2
+void      fluid_queue_consumer_send_async         (FluidQueueConsumer   *self,
+                                                   const GValue         *message,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+FLUID_AVAILABLE_IN_1_2
+gboolean  fluid_queue_consumer_send_finish        (FluidQueueConsumer   *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+FLUID_AVAILABLE_IN_1_2
+guint     fluid_queue_consumer_get_max_queue_size (FluidQueueConsumer   *self);
+FLUID_AVAILABLE_IN_1_2
+void      fluid_queue_consumer_set_max_queue_size (FluidQueueConsumer   *self,
+                                                   guint                 max_queue_size);
+
 FLUID_AVAILABLE_IN_1_0
 guint     fluid_queue_consumer_get_queue_size     (FluidQueueConsumer   *self);
 FLUID_AVAILABLE_IN_1_0

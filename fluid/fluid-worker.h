@@ -57,6 +57,8 @@ typedef enum
  * @FLUID_WORKER_ERROR_RESTART_LIMIT: a #FluidWorkers group gave up: its
  *   children needed more than #FluidWorkers:max-restarts replacements
  *   within #FluidWorkers:max-restarts-period (Since: 1.2)
+ * @FLUID_WORKER_ERROR_STOPPED: the consumer stopped before it took the
+ *   message of fluid_queue_consumer_send_async() (Since: 1.2)
  *
  * Error codes of the %FLUID_WORKER_ERROR domain.
  *
@@ -67,6 +69,7 @@ typedef enum
   FLUID_WORKER_ERROR_ALREADY_STARTED,
   FLUID_WORKER_ERROR_FAILED,
   FLUID_WORKER_ERROR_RESTART_LIMIT,
+  FLUID_WORKER_ERROR_STOPPED,
 } FluidWorkerError;
 
 FLUID_AVAILABLE_IN_1_0

@@ -960,10 +960,11 @@ test_worker_types (void)
     g_assert_nonnull (g_enum_get_value (states, state));
 
   g_assert_true (G_TYPE_IS_ENUM (FLUID_TYPE_WORKER_ERROR));
-  g_assert_cmpuint (errors->n_values, ==, 3);
+  g_assert_cmpuint (errors->n_values, ==, 4);
   g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_ALREADY_STARTED));
   g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_FAILED));
   g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_RESTART_LIMIT));
+  g_assert_nonnull (g_enum_get_value (errors, FLUID_WORKER_ERROR_STOPPED));
   g_assert_cmpuint (FLUID_WORKER_ERROR, !=, 0);
 
   g_assert_cmpint (FLUID_EXIT_CODE_NORMAL, ==, 0);
