@@ -18,9 +18,9 @@
  * threaded consumer's threads all take. Room appears wherever a message
  * leaves the queue (fluid_queue_consumer_admit_senders()); a sender's
  * GTask completes on its own thread-default context, whichever thread
- * admits it. A sender with a cancellable is freed when its handler is
- * disconnected: a cancellation may be running on another thread until
- * then. */
+ * admits it. A cancellation only takes the sender out of the queue; it is
+ * completed from its own context, where its handler can be disconnected,
+ * which g_cancellable_disconnect() forbids inside the handler. */
 
 typedef struct
 {
@@ -31,9 +31,6 @@ typedef struct
   GCancellable       *cancellable;   /* the task's */
   gulong              cancelled_id;
   gboolean            queued;        /* under the lock */
-  /* Set by the cancellation handler once it completed the task: a later
-   * call (after a reset) does nothing. */
-  gboolean            cancelled;
 } FluidSender;
 
 static void
@@ -54,11 +51,11 @@ fluid_sender_complete (FluidSender *sender,
 {
   GTask *task = g_object_ref (sender->task);
 
+  /* Waits for a handler running on another thread, which found @sender
+   * out of the queue and does nothing. */
   if (sender->cancelled_id != 0)
-    /* Frees @sender, through the handler's destroy notify. */
     g_cancellable_disconnect (sender->cancellable, sender->cancelled_id);
-  else
-    fluid_sender_free (sender);
+  fluid_sender_free (sender);
 
   if (error != NULL)
     g_task_return_error (task, error);
@@ -140,21 +137,24 @@ fluid_queue_consumer_fail_senders (FluidQueueConsumer *self)
                                         fluid_worker_get_name (FLUID_WORKER (self))));
 }
 
+static gboolean
+fluid_sender_cancelled_idle_cb (gpointer user_data)
+{
+  fluid_sender_complete (user_data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "Operation was cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
 /* Any thread, possibly inside g_cancellable_connect(): takes @sender out
- * of the queue if it still waits. The handler stays connected, and keeps
- * @sender, until the cancellable is finalized or disconnected. */
+ * of the queue if it still waits, and completes it from its context. */
 static void
 fluid_sender_cancelled_cb (GCancellable *cancellable,
                            gpointer      user_data)
 {
   FluidSender *sender = user_data;
-  FluidQueueConsumerPrivate *priv;
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (sender->consumer);
   gboolean mine = FALSE;
-  GTask *task;
 
-  if (sender->cancelled)
-    return;
-  priv = fluid_queue_consumer_get_priv (sender->consumer);
   fluid_queue_consumer_lock (priv);
   if (sender->queued)
     {
@@ -163,13 +163,9 @@ fluid_sender_cancelled_cb (GCancellable *cancellable,
     }
   fluid_queue_consumer_unlock (priv);
 
-  if (!mine)
-    return;
-  sender->cancelled = TRUE;
-  g_clear_pointer (&sender->message, fluid_message_free);
-  task = g_steal_pointer (&sender->task);
-  g_task_return_error_if_cancelled (task);
-  g_object_unref (task);
+  if (mine)
+    g_main_context_invoke_full (g_task_get_context (sender->task), G_PRIORITY_DEFAULT,
+                                fluid_sender_cancelled_idle_cb, sender, NULL);
 }
 
 /**
@@ -317,10 +313,11 @@ fluid_queue_consumer_send_async (FluidQueueConsumer  *self,
 
   /* Connected before the sender can be seen in the queue, so that whoever
    * takes it out can disconnect it; a cancellation meanwhile finds it not
-   * queued and does nothing, and is caught below. */
+   * queued and does nothing, and is caught below. 0 when it was cancelled
+   * already: the handler ran, and is not connected. */
   if (cancellable != NULL)
     sender->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (fluid_sender_cancelled_cb),
-                                                  sender, fluid_sender_free);
+                                                  sender, NULL);
 
   fluid_queue_consumer_lock (priv);
   if (priv->closed)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fluid-queue-consumer.h"
+#include "fluid-queue-consumer-worker.h"
 #include "fluid-message-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-tsan-private.h"
@@ -106,6 +107,21 @@ fluid_queue_consumer_size_locked (FluidQueueConsumerPrivate *priv)
 {
   return priv->queue.length + (guint) MAX (g_atomic_int_get (&priv->batch_left), 0);
 }
+
+/* Tells that @message failed with @error (taken): counts it, emits
+ * message-failed and, under stop-on-failure, keeps the first error in
+ * @stop_error. On the consumer's context. */
+void     fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
+                                            FluidMessage       *message,
+                                            GError             *error,
+                                            GError            **stop_error);
+
+/* A threaded consumer's run (fluid-queue-threads.c). */
+void     fluid_queue_consumer_threads_run  (FluidQueueConsumer     *self,
+                                            GTask                  *run_task,
+                                            guint                   n_threads,
+                                            FluidThreadMessageFunc  func,
+                                            gpointer                user_data);
 
 /* Backpressure (fluid-queue-backpressure.c). */
 void     fluid_queue_consumer_admit_senders (FluidQueueConsumer *self);

@@ -49,9 +49,11 @@
 
 typedef struct
 {
-  /* At most one of the two is set, at construction. */
-  FluidMessageFunc      func;
-  FluidAsyncMessageFunc async_func;
+  /* At most one of the three is set, at construction. */
+  FluidMessageFunc       func;
+  FluidAsyncMessageFunc  async_func;
+  FluidThreadMessageFunc thread_func;
+  guint                  n_threads;
   gpointer         user_data;
   GDestroyNotify   destroy;
 } FluidQueueConsumerWorkerPrivate;
@@ -165,12 +167,18 @@ fluid_queue_consumer_worker_run_async (FluidWorker         *worker,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
+  FluidQueueConsumerWorkerPrivate *priv =
+    fluid_queue_consumer_worker_get_instance_private (FLUID_QUEUE_CONSUMER_WORKER (worker));
   GTask *task = g_task_new (worker, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, fluid_queue_consumer_worker_run_async);
   g_task_set_name (task, "[fluid] queue consumer worker run");
-  fluid_queue_consumer_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
-                                 fluid_queue_consumer_worker_pump_cb, NULL);
+  if (priv->thread_func != NULL)
+    fluid_queue_consumer_threads_run (FLUID_QUEUE_CONSUMER (worker), task, priv->n_threads,
+                                      priv->thread_func, priv->user_data);
+  else
+    fluid_queue_consumer_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
+                                   fluid_queue_consumer_worker_pump_cb, NULL);
 }
 
 static gboolean
@@ -300,6 +308,58 @@ fluid_queue_consumer_worker_new_async (FluidAsyncMessageFunc func,
   self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
   priv = fluid_queue_consumer_worker_get_instance_private (self);
   priv->async_func = func;
+  priv->user_data = user_data;
+  priv->destroy = destroy;
+
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_queue_consumer_worker_new_threaded:
+ * @n_threads: how many messages may be handled at a time, each on a thread
+ *   of its own (at least 1)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function called for each message, on one of the worker's threads
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func for each message on one of
+ * @n_threads threads that it owns: made when it starts, named after it
+ * (cut to the 15 bytes Linux keeps, for debuggers and `top -H`), ended by
+ * its stop. Each message is handled once, at most @n_threads at a time, in
+ * no global order. The worker's lifecycle, its signals and every other
+ * callback stay on its context: a message that fails is told there
+ * (#FluidQueueConsumer::message-failed), and
+ * #FluidQueueConsumer:stop-on-failure decides, as for any consumer.
+ *
+ * A graceful stop lets the running handlers finish, and with
+ * #FluidQueueConsumer:drain-on-stop, the messages queued when it was asked
+ * for too. A forced stop cancels the cancellable given to @func, counts
+ * the messages in hand as discarded and does not wait for them: a handler
+ * that ignores its cancellable keeps its thread until it returns, and its
+ * result is dropped. Nothing ever waits for such a thread, not even
+ * finalization: a thread holds a reference on the worker while it runs.
+ *
+ * Returns: (transfer full): a new #FluidQueueConsumerWorker
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_queue_consumer_worker_new_threaded (guint                  n_threads,
+                                          FluidThreadMessageFunc func,
+                                          gpointer               user_data,
+                                          GDestroyNotify         destroy)
+{
+  FluidQueueConsumerWorker *self;
+  FluidQueueConsumerWorkerPrivate *priv;
+
+  g_return_val_if_fail (n_threads > 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
+  priv = fluid_queue_consumer_worker_get_instance_private (self);
+  priv->thread_func = func;
+  priv->n_threads = n_threads;
   priv->user_data = user_data;
   priv->destroy = destroy;
 

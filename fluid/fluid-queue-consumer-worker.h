@@ -77,6 +77,31 @@ typedef void (* FluidAsyncMessageFunc) (FluidQueueConsumerWorker *worker,
                                         gpointer                  user_data);
 
 /**
+ * FluidThreadMessageFunc:
+ * @worker: the #FluidQueueConsumerWorker
+ * @message: the message, valid until the function returns
+ * @cancellable: the worker's cancellable, cancelled on a forced stop
+ * @user_data: the data given with the function
+ * @error: return location for the error of a message that fails
+ *
+ * The function a #FluidQueueConsumerWorker made with
+ * fluid_queue_consumer_worker_new_threaded() calls for each message, on
+ * one of the worker's threads: not on the worker's context, so it may
+ * block. It returns %FALSE with @error set to fail @message (see
+ * #FluidQueueConsumer::message-failed, told on the worker's context, and
+ * #FluidQueueConsumer:stop-on-failure).
+ *
+ * Returns: %TRUE if @message was handled
+ *
+ * Since: 1.2
+ */
+typedef gboolean (* FluidThreadMessageFunc) (FluidQueueConsumerWorker  *worker,
+                                             const GValue              *message,
+                                             GCancellable              *cancellable,
+                                             gpointer                   user_data,
+                                             GError                   **error);
+
+/**
  * FluidQueueConsumerWorkerClass:
  * @parent_class: the parent class
  * @on_message_async: handles one message; the next is not handled before
@@ -114,6 +139,11 @@ FluidWorker *fluid_queue_consumer_worker_new               (FluidMessageFunc    
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_2
 FluidWorker *fluid_queue_consumer_worker_new_async         (FluidAsyncMessageFunc      func,
+                                                            gpointer                   user_data,
+                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_queue_consumer_worker_new_threaded      (guint                      n_threads,
+                                                            FluidThreadMessageFunc     func,
                                                             gpointer                   user_data,
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 

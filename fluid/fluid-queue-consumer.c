@@ -4,6 +4,7 @@
  */
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-queue-threads-private.h"
 #include "fluid-clock-private.h"
 #include "fluid-message-private.h"
 #include "fluid-pending-private.h"
@@ -103,6 +104,14 @@ fluid_queue_consumer_get_priv (FluidQueueConsumer *self)
   return fluid_queue_consumer_get_instance_private (self);
 }
 
+/* The threads' processed messages, counted; under the lock. */
+static void
+fluid_queue_consumer_count_threads_locked (FluidQueueConsumerPrivate *priv)
+{
+  if (priv->threads != NULL)
+    priv->processed += fluid_queue_threads_take_processed_locked (priv->threads);
+}
+
 /* Messages */
 
 static void
@@ -190,6 +199,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   FluidMessageList dropped, batch;
+  FluidQueueThreads *threads;
 
   if (priv->closed)
     return;
@@ -206,8 +216,16 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
       priv->discarded++;
     }
   g_atomic_int_set (&priv->batch_left, 0);
+  threads = g_steal_pointer (&priv->threads);
+  if (threads != NULL)
+    {
+      fluid_queue_consumer_count_threads_locked (priv);
+      fluid_queue_threads_close_locked (threads, priv);
+    }
   fluid_queue_consumer_unlock (priv);
 
+  if (threads != NULL)
+    fluid_queue_threads_stop (threads);
   /* Freeing a message may run arbitrary code. */
   fluid_message_list_free (&batch);
   fluid_message_list_free (&dropped);
@@ -465,11 +483,22 @@ fluid_queue_consumer_settle (FluidQueueConsumer *self,
       return;
     }
 
+  fluid_queue_consumer_tell_failure (self, message, error, &priv->pump_error);
+  fluid_message_free (message);
+}
+
+void
+fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
+                                   FluidMessage       *message,
+                                   GError             *error,
+                                   GError            **stop_error)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
   priv->failed++;
   g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, &message->value, error);
-  fluid_message_free (message);
-  if (priv->stop_on_failure && priv->pump_error == NULL)
-    priv->pump_error = error;
+  if (priv->stop_on_failure && *stop_error == NULL)
+    *stop_error = error;
   else
     g_error_free (error);
 }
@@ -592,13 +621,56 @@ fluid_queue_consumer_get_processed (FluidQueueConsumer *self)
   return priv->processed;
 }
 
+/* A threaded consumer: tells its failures, and ends `run` once its threads
+ * are done. */
+static void
+fluid_queue_consumer_threads_ready (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidQueueThreads *threads = priv->threads;
+
+  if (priv->run_task == NULL || threads == NULL)
+    return;
+  if (!fluid_queue_threads_ready (threads, priv->stop_on_failure, &priv->pump_error) ||
+      priv->run_task == NULL)
+    return;
+
+  fluid_queue_consumer_lock (priv);
+  fluid_queue_consumer_count_threads_locked (priv);
+  priv->threads = NULL;
+  fluid_queue_consumer_unlock (priv);
+  fluid_queue_threads_stop (threads);
+  fluid_queue_consumer_pump_finish (self);
+}
+
+void
+fluid_queue_consumer_threads_run (FluidQueueConsumer     *self,
+                                  GTask                  *run_task,
+                                  guint                   n_threads,
+                                  FluidThreadMessageFunc  func,
+                                  gpointer                user_data)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidQueueThreads *threads;
+
+  g_return_if_fail (priv->run_task == NULL);
+
+  priv->run_task = run_task;
+  threads = fluid_queue_threads_start (self, n_threads, func, user_data);
+  fluid_queue_consumer_lock (priv);
+  priv->threads = threads;
+  fluid_queue_consumer_unlock (priv);
+}
+
 /* Called when messages may be ready or the state changed. */
 static void
 fluid_queue_consumer_ready (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  if (priv->run_task != NULL)
+  if (priv->threads != NULL)
+    fluid_queue_consumer_threads_ready (self);
+  else if (priv->run_task != NULL)
     fluid_queue_consumer_pump (self);
   else
     fluid_queue_consumer_serve_getters (self);
@@ -635,7 +707,12 @@ fluid_queue_consumer_state_changed (FluidWorker      *worker,
 
     case FLUID_WORKER_STATE_STOPPING:
       if (priv->drain_on_stop)
-        priv->drain_left = fluid_queue_consumer_get_queue_size (self);
+        {
+          /* Under the lock: a threaded consumer's threads count it down. */
+          fluid_queue_consumer_lock (priv);
+          priv->drain_left = fluid_queue_consumer_size_locked (priv);
+          fluid_queue_consumer_unlock (priv);
+        }
       else
         fluid_queue_consumer_hand_to_getters (self);
       fluid_queue_consumer_ready_soon (self);
@@ -681,6 +758,9 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
   g_variant_dict_insert (&dict, "queue_size", "u", fluid_queue_consumer_get_queue_size (self));
   g_variant_dict_insert (&dict, "discarded", "t", fluid_queue_consumer_get_discarded (self));
   g_variant_dict_insert (&dict, "failed", "t", priv->failed);
+  fluid_queue_consumer_lock (priv);
+  fluid_queue_consumer_count_threads_locked (priv);
+  fluid_queue_consumer_unlock (priv);
   if (priv->reports_processed)
     g_variant_dict_insert (&dict, "processed", "t", priv->processed);
 
@@ -826,8 +906,13 @@ fluid_queue_consumer_is_idle (FluidWorker *worker)
 {
   FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (worker);
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  gboolean idle;
 
-  return !priv->busy && fluid_queue_consumer_get_queue_size (self) == 0;
+  fluid_queue_consumer_lock (priv);
+  idle = !priv->busy && fluid_queue_consumer_size_locked (priv) == 0 &&
+         (priv->threads == NULL || fluid_queue_threads_is_idle_locked (priv->threads));
+  fluid_queue_consumer_unlock (priv);
+  return idle;
 }
 
 static void
