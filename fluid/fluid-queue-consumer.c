@@ -130,6 +130,8 @@ fluid_queue_consumer_enqueue_locked (FluidQueueConsumerPrivate *priv,
   gboolean wake;
 
   fluid_message_list_push (&priv->queue, message);
+  if (priv->threads != NULL)
+    fluid_queue_threads_wake_locked (priv->threads);
   wake = priv->waiting;
   priv->waiting = FALSE;
   return wake;
@@ -656,10 +658,11 @@ fluid_queue_consumer_threads_run (FluidQueueConsumer     *self,
   g_return_if_fail (priv->run_task == NULL);
 
   priv->run_task = run_task;
-  threads = fluid_queue_threads_start (self, n_threads, func, user_data);
+  threads = fluid_queue_threads_new (self, n_threads, func, user_data);
   fluid_queue_consumer_lock (priv);
   priv->threads = threads;
   fluid_queue_consumer_unlock (priv);
+  fluid_queue_threads_start (threads);
 }
 
 /* Called when messages may be ready or the state changed. */

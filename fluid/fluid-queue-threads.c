@@ -50,6 +50,7 @@ struct _FluidQueueThreads
 
   /* Under the consumer's lock. */
   GCond                   cond;
+  guint                   waiting;        /* threads waiting on @cond */
   guint                   running;        /* handlers running */
   guint                   in_flight;      /* taken, not yet told */
   guint                   abandoned;      /* in flight when the consumer closed */
@@ -179,9 +180,11 @@ fluid_queue_threads_main (gpointer user_data)
 
       while (!threads->exit && !fluid_queue_threads_can_take_locked (threads, priv))
         {
+          threads->waiting++;
           fluid_tsan_release (&priv->lock);
           g_cond_wait (&threads->cond, &priv->lock);
           fluid_tsan_acquire (&priv->lock);
+          threads->waiting--;
         }
       if (threads->exit)
         break;
@@ -238,15 +241,25 @@ fluid_queue_threads_main (gpointer user_data)
   return NULL;
 }
 
-/* Starts @n_threads threads for @consumer's run. */
+/* A message was queued: a waiting thread takes it. Under the lock; only a
+ * thread that waits costs a wake-up. */
+void
+fluid_queue_threads_wake_locked (FluidQueueThreads *threads)
+{
+  if (threads->waiting > 0)
+    g_cond_signal (&threads->cond);
+}
+
+/* The threads of @consumer's run, not started yet: the consumer makes
+ * them known before they run, so that no message queued meanwhile goes
+ * unsignalled. */
 FluidQueueThreads *
-fluid_queue_threads_start (FluidQueueConsumer     *consumer,
-                           guint                   n_threads,
-                           FluidThreadMessageFunc  func,
-                           gpointer                user_data)
+fluid_queue_threads_new (FluidQueueConsumer     *consumer,
+                         guint                   n_threads,
+                         FluidThreadMessageFunc  func,
+                         gpointer                user_data)
 {
   FluidQueueThreads *threads = g_new0 (FluidQueueThreads, 1);
-  char name[16];
 
   threads->ref_count = 1;
   threads->consumer = consumer;
@@ -255,10 +268,18 @@ fluid_queue_threads_start (FluidQueueConsumer     *consumer,
   threads->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
   threads->n_threads = n_threads;
   g_cond_init (&threads->cond);
+  return threads;
+}
+
+void
+fluid_queue_threads_start (FluidQueueThreads *threads)
+{
+  FluidQueueConsumer *consumer = threads->consumer;
+  char name[16];
 
   /* Linux keeps 15 bytes of a thread's name. */
   g_strlcpy (name, fluid_worker_get_name (FLUID_WORKER (consumer)), sizeof name);
-  for (guint i = 0; i < n_threads; i++)
+  for (guint i = 0; i < threads->n_threads; i++)
     {
       FluidThreadData *data = g_new (FluidThreadData, 1);
 
@@ -267,7 +288,6 @@ fluid_queue_threads_start (FluidQueueConsumer     *consumer,
       /* Detached: nothing ever joins it. */
       g_thread_unref (g_thread_new (name, fluid_queue_threads_main, data));
     }
-  return threads;
 }
 
 /* The consumer changed state, or was woken: tells the failures, and says
