@@ -326,6 +326,9 @@ fluid_worker_class_init (FluidWorkerClass *klass)
 
   fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
   fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
+  /* Made now, before any thread reads it: G_DEFINE_QUARK's lazy static is
+   * a race ThreadSanitizer reports, benign or not. */
+  (void) fluid_worker_error_quark ();
 
   object_class->constructed = fluid_worker_constructed;
   object_class->dispose = fluid_worker_dispose;

@@ -330,7 +330,7 @@ test_send_async_from_a_thread (void)
 {
   Receiver receiver = { 0, 0, NULL };
   g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (receive_in_order, &receiver, NULL);
-  Producer producer = { FLUID_QUEUE_CONSUMER (worker), 20000, 0 };
+  Producer producer = { FLUID_QUEUE_CONSUMER (worker), 3000, 0 };
   g_autoptr(GError) error = NULL;
   GThread *thread;
 
