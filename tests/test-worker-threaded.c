@@ -539,10 +539,12 @@ test_threaded_stop_before_run (void)
 
   body_init (&body);
   worker = body_worker_new (&body, "early", 0, 0);
-  g_assert_true (fluid_test_startup (worker, NULL));
-  /* The test's thread iterates the worker's context: the stop is made at
-   * once, before the dispatch that begins run. */
+  /* RUNNING at once; run begins at the next dispatch of the context. The
+   * test's thread iterates it: the stop is made at once, before. */
+  fluid_worker_startup_async (worker, NULL, NULL, NULL);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_RUNNING);
   fluid_worker_gracefully_stop (worker);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPING);
   g_assert_true (fluid_test_wait_for_shutdown (worker, &error));
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPED);
