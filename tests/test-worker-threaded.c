@@ -337,6 +337,44 @@ test_threaded_heartbeat_interrupted (void)
   body_clear (&body);
 }
 
+/* A graceful stop lets the call in progress return: the worker stays
+ * STOPPING until it has, then stops normally, without another call. */
+static void
+test_threaded_stop_waits_for_call (void)
+{
+  Body body;
+  FluidWorker *worker;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body_init (&body);
+  body.block_first = TRUE;
+  worker = body_worker_new (&body, "busy", 0, 0);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_test_wait_until (g_atomic_int_get (&body.blocked));
+
+  fluid_worker_wait_for_shutdown_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_worker_gracefully_stop (worker);
+  fluid_test_settle (NULL);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPING);
+  g_assert_null (result);
+
+  body_release (&body);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (fluid_worker_wait_for_shutdown_finish (worker, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_STOPPED);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, FLUID_EXIT_CODE_NORMAL);
+  g_assert_false (g_atomic_int_get (&body.saw_cancelled));
+  g_assert_cmpint (g_atomic_int_get (&body.calls), ==, 1);
+
+  /* The result holds its source object. */
+  g_clear_object (&result);
+  g_object_unref (worker);
+  g_assert_true (g_atomic_int_get (&body.destroyed));
+  body_clear (&body);
+}
+
 /* A call that returns FALSE with an error fails the worker with it, and
  * is the last. */
 static void
@@ -759,6 +797,7 @@ main (int   argc,
   g_test_add_func ("/threaded/other-thread", test_threaded_other_thread);
   g_test_add_func ("/threaded/thread-name", test_threaded_thread_name);
   g_test_add_func ("/threaded/heartbeat-interrupted", test_threaded_heartbeat_interrupted);
+  g_test_add_func ("/threaded/stop-waits-for-call", test_threaded_stop_waits_for_call);
   g_test_add_func ("/threaded/fail-with-error", test_threaded_fail_with_error);
   g_test_add_func ("/threaded/fail-without-error", test_threaded_fail_without_error);
   g_test_add_func ("/threaded/force-stop-stuck", test_threaded_force_stop_stuck);
