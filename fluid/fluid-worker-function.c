@@ -31,7 +31,8 @@
  * ]|
  *
  * A function that blocks (a synchronous download, a checksum, a database
- * query) is given to fluid_worker_function_new_threaded(): the worker then
+ * query, reading a device below) is given to
+ * fluid_worker_function_new_threaded(): the worker then
  * calls it on a thread of its own, made when it starts and ended by its
  * stop, while its lifecycle, its signals and the callbacks of its
  * asynchronous methods stay on its main context.
@@ -45,7 +46,6 @@
  * {
  *   Device *device = user_data;
  *
- *   // Blocks: on the worker's thread, not on its main context.
  *   return device_read_sample (device, cancellable, error);
  * }
  *
