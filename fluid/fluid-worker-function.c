@@ -5,6 +5,7 @@
 
 #include "fluid-worker-function.h"
 #include "fluid-worker-private.h"
+#include "fluid-worker-thread-private.h"
 
 #include <math.h>
 
@@ -28,22 +29,60 @@
  * g_autoptr(FluidWorker) worker = fluid_worker_function_new (1.0, tick, NULL, NULL);
  * fluid_worker_startup_async (worker, NULL, NULL, NULL);
  * ]|
+ *
+ * A function that blocks (a synchronous download, a checksum, a database
+ * query, reading a device below) is given to
+ * fluid_worker_function_new_threaded(): the worker then
+ * calls it on a thread of its own, made when it starts and ended by its
+ * stop, while its lifecycle, its signals and the callbacks of its
+ * asynchronous methods stay on its main context.
+ *
+ * |[<!-- language="C" -->
+ * static gboolean
+ * poll_device (FluidWorker   *worker,
+ *              GCancellable  *cancellable,
+ *              gpointer       user_data,
+ *              GError       **error)
+ * {
+ *   Device *device = user_data;
+ *
+ *   return device_read_sample (device, cancellable, error);
+ * }
+ *
+ * g_autoptr(FluidWorker) worker = fluid_worker_function_new_threaded (0.5, poll_device,
+ *                                                                     device, NULL);
+ * fluid_worker_startup_async (worker, NULL, NULL, NULL);
+ * ]|
  */
 
 struct _FluidWorkerFunction
 {
   FluidWorker      parent_instance;
 
+  /* Set at construction, then constant: read by the thread of a threaded
+   * worker too. */
   double           heartbeat;
-  /* One of the two is set, at construction. */
+  /* At most one of the three is set. */
   FluidWorkerFunc       func;
   FluidWorkerAsyncFunc  async_func;
+  FluidThreadWorkerFunc thread_func;
   gpointer         user_data;
   GDestroyNotify   destroy;
+
+  /* The rest belongs to the worker's context. */
 
   /* The task of a run through run_async(); NULL in a run through
    * fluid_worker_function_run_direct(), which is how FluidWorker runs it. */
   GTask           *run_task;
+
+  /* A threaded worker's, while it runs: the thread of the body (see
+   * fluid-worker-thread.c), and the observer that stops it when the worker
+   * leaves RUNNING. Both are dropped when the run completes, that is when
+   * the thread's loop has ended: never before, so that a graceful stop
+   * waits for the body, and the late end of a body that outlived a forced
+   * stop is dropped by FluidWorker. */
+  FluidWorkerThread *thread;
+  FluidObserver     *observer;
 };
 
 enum
@@ -172,6 +211,78 @@ fluid_worker_function_iterate (FluidWorkerFunction *self)
   fluid_worker_function_sleep_or_return (self);
 }
 
+/* A threaded worker: the thread's loop has ended (or never started).
+ * @error is taken. */
+static void
+fluid_worker_function_thread_done (FluidWorker *worker,
+                                   GError      *error)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (worker);
+
+  if (self->observer != NULL)
+    {
+      fluid_worker_unobserve (worker, self->observer);
+      self->observer = NULL;
+    }
+  g_clear_pointer (&self->thread, fluid_worker_thread_release);
+  fluid_worker_function_run_return (self, error);
+}
+
+/* The state of a threaded worker left RUNNING: its thread ends its loop. */
+static void
+fluid_worker_function_state_cb (FluidWorker      *worker,
+                                FluidWorkerState  state,
+                                gpointer          user_data)
+{
+  FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (worker);
+
+  if (self->thread != NULL)
+    fluid_worker_thread_stop (self->thread);
+}
+
+/* A threaded worker's run: the thread calls the function, and the run
+ * completes, on the worker's context, once its loop ended. */
+static void
+fluid_worker_function_start_thread (FluidWorkerFunction *self)
+{
+  FluidWorker *worker = FLUID_WORKER (self);
+  FluidWorkerState state;
+  GError *error = NULL;
+
+  g_assert (self->thread == NULL && self->observer == NULL);
+
+  self->observer = fluid_worker_observe (worker, NULL,
+                                         FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPING) |
+                                         FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPED) |
+                                         FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_FORCE_STOPPED),
+                                         fluid_worker_function_state_cb, NULL, &state);
+  /* Stopped before run began: no thread to make. */
+  if (state != FLUID_WORKER_STATE_RUNNING)
+    {
+      fluid_worker_function_thread_done (worker, NULL);
+      return;
+    }
+
+  self->thread = fluid_worker_thread_start (worker, self->heartbeat, self->thread_func,
+                                            self->user_data, fluid_worker_function_thread_done,
+                                            &error);
+  if (self->thread == NULL)
+    {
+      g_prefix_error (&error, "%s could not start its thread: ", fluid_worker_get_name (worker));
+      fluid_worker_function_thread_done (worker, error);
+    }
+}
+
+/* The start of a run. */
+static void
+fluid_worker_function_begin (FluidWorkerFunction *self)
+{
+  if (self->thread_func != NULL)
+    fluid_worker_function_start_thread (self);
+  else
+    fluid_worker_function_iterate (self);
+}
+
 /* Runs without a GTask and without the worker's cancellable; the end is
  * reported with fluid_worker_run_done(). FluidWorker calls it, for this
  * final type only (see fluid_worker_class_set_direct_run()). */
@@ -182,7 +293,7 @@ fluid_worker_function_run_direct (FluidWorker *worker)
 
   g_assert (self->run_task == NULL);
 
-  fluid_worker_function_iterate (self);
+  fluid_worker_function_begin (self);
 }
 
 static void
@@ -205,7 +316,7 @@ fluid_worker_function_run_async (FluidWorker         *worker,
     }
 
   self->run_task = task;
-  fluid_worker_function_iterate (self);
+  fluid_worker_function_begin (self);
 }
 
 static gboolean
@@ -220,6 +331,10 @@ static void
 fluid_worker_function_finalize (GObject *object)
 {
   FluidWorkerFunction *self = FLUID_WORKER_FUNCTION (object);
+
+  /* A run in progress holds the worker, and the thread of a threaded one
+   * holds it until its loop ended: neither is left here. */
+  g_assert (self->thread == NULL && self->observer == NULL);
 
   if (self->destroy != NULL)
     self->destroy (self->user_data);
@@ -414,6 +529,101 @@ fluid_worker_function_new_async (const char           *name,
 
   self = fluid_worker_function_create (name, heartbeat, user_data, destroy);
   self->async_func = func;
+  return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_worker_function_new_threaded:
+ * @heartbeat: seconds to sleep between the end of a call of @func and the
+ *   next call (not negative)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function to call in a loop, on the worker's own thread
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * Creates a worker that calls @func in a loop on a thread of its own while
+ * it runs, sleeping @heartbeat seconds between two calls: for work that
+ * blocks, which must stay off a main context that a window or other
+ * workers need.
+ *
+ * The thread is made when the worker starts (its `run` begins) and is
+ * named after the worker, cut to the 15 bytes Linux keeps, so that a
+ * debugger or `top -H` shows whose it is; its loop ends when the worker
+ * leaves %FLUID_WORKER_STATE_RUNNING. Everything else stays on the worker's
+ * main context: its state changes, its signals, the callbacks of its
+ * asynchronous methods and the destroy notify of @user_data.
+ *
+ * - A graceful stop ends the sleep between two calls at once, and lets a
+ *   call in progress return: the worker stops (exit code
+ *   %FLUID_EXIT_CODE_NORMAL) once it has. A call that stops its own worker
+ *   with fluid_worker_gracefully_stop() or fluid_worker_fail() is the last.
+ * - A call that returns %FALSE fails the worker with its error (exit code
+ *   %FLUID_EXIT_CODE_ERROR); without an error, with a
+ *   %FLUID_WORKER_ERROR_FAILED error that names the worker.
+ * - A forced stop (the end of the #FluidWorker:stopping-grace-period of a
+ *   shutdown) cancels the cancellable given to @func. The worker is
+ *   %FLUID_WORKER_STATE_FORCE_STOPPED at the end of the grace period even
+ *   if @func ignores it; such a call keeps the thread until it returns,
+ *   and what it returns is then logged and dropped. Nothing on the
+ *   worker's context waits for that thread, ever.
+ *
+ * Until its loop has ended, the thread holds a reference on the worker,
+ * and so on @user_data; it hands that reference to the worker's main
+ * context rather than dropping it itself. A worker whose function is stuck
+ * is therefore finalized only once the function returned, and @destroy is
+ * never called under a running @func nor on the worker's thread.
+ *
+ * Each call that returns %TRUE feeds the #FluidWorker:watchdog.
+ *
+ * Returns: (transfer full): a new #FluidWorkerFunction
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_worker_function_new_threaded (double                 heartbeat,
+                                    FluidThreadWorkerFunc  func,
+                                    gpointer               user_data,
+                                    GDestroyNotify         destroy)
+{
+  g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  return fluid_worker_function_new_threaded_named (NULL, heartbeat, func, user_data, destroy);
+}
+
+/**
+ * fluid_worker_function_new_threaded_named:
+ * @name: (nullable): the #FluidWorker:name of the worker, and of its
+ *   thread (cut to 15 bytes); %NULL or empty for the default one
+ * @heartbeat: seconds to sleep between the end of a call of @func and the
+ *   next call (not negative)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function to call in a loop, on the worker's own thread
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * As fluid_worker_function_new_threaded(), with a name: the name is what
+ * logs, stop reasons, the status of a #FluidWorkers group and the name of
+ * the thread show.
+ *
+ * Returns: (transfer full): a new #FluidWorkerFunction
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_worker_function_new_threaded_named (const char            *name,
+                                          double                 heartbeat,
+                                          FluidThreadWorkerFunc  func,
+                                          gpointer               user_data,
+                                          GDestroyNotify         destroy)
+{
+  FluidWorkerFunction *self;
+
+  g_return_val_if_fail (!isnan (heartbeat) && heartbeat >= 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = fluid_worker_function_create (name, heartbeat, user_data, destroy);
+  self->thread_func = func;
   return FLUID_WORKER (self);
 }
 

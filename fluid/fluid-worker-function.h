@@ -45,6 +45,36 @@ typedef void (* FluidWorkerAsyncFunc) (FluidWorker *worker,
                                        gpointer     user_data);
 
 /**
+ * FluidThreadWorkerFunc:
+ * @worker: the #FluidWorkerFunction calling
+ * @cancellable: the worker's own cancellable (fluid_worker_get_cancellable()),
+ *   cancelled when the worker is forced to stop
+ * @user_data: the data given with the function
+ * @error: return location for the error that fails the worker
+ *
+ * The function a #FluidWorkerFunction made with
+ * fluid_worker_function_new_threaded() calls in a loop, on a thread the
+ * worker owns rather than on its main context: it may block. The worker
+ * keeps a reference on @worker during the call.
+ *
+ * From the body, only the thread-safe functions of the worker may be
+ * called: fluid_worker_gracefully_stop(), fluid_worker_fail(),
+ * fluid_worker_feed_watchdog(), and the getters of its state, name and
+ * heartbeat. A body that takes long should check @cancellable (or give it
+ * to the blocking calls it makes, as GIO's take it): a forced stop does not
+ * wait for a body that ignores it.
+ *
+ * Returns: %TRUE to go on; %FALSE, setting @error, to fail the worker with
+ *   @error (exit code %FLUID_EXIT_CODE_ERROR)
+ *
+ * Since: 1.2
+ */
+typedef gboolean (* FluidThreadWorkerFunc) (FluidWorker   *worker,
+                                            GCancellable  *cancellable,
+                                            gpointer       user_data,
+                                            GError       **error);
+
+/**
  * FLUID_TYPE_WORKER_FUNCTION:
  *
  * The #GType of #FluidWorkerFunction.
@@ -73,6 +103,17 @@ FluidWorker *fluid_worker_function_new_async     (const char           *name,
                                                   FluidWorkerAsyncFunc  func,
                                                   gpointer              user_data,
                                                   GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_worker_function_new_threaded  (double                heartbeat,
+                                                  FluidThreadWorkerFunc func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_worker_function_new_threaded_named (const char           *name,
+                                                       double                heartbeat,
+                                                       FluidThreadWorkerFunc func,
+                                                       gpointer              user_data,
+                                                       GDestroyNotify        destroy) G_GNUC_WARN_UNUSED_RESULT;
 FLUID_AVAILABLE_IN_1_0
 double       fluid_worker_function_get_heartbeat (FluidWorkerFunction  *self);
 

@@ -11,6 +11,7 @@
 #include "fluid-observer-private.h"
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
+#include "fluid-worker-thread-private.h"
 
 #include <math.h>
 
@@ -738,6 +739,8 @@ fluid_worker_gracefully_stop (FluidWorker *self)
 {
   g_return_if_fail (FLUID_IS_WORKER (self));
 
+  /* From the body of a threaded worker: not called again meanwhile. */
+  fluid_worker_thread_stop_own (self);
   fluid_worker_invoke (self, fluid_worker_gracefully_stop_in_context, NULL, NULL);
 }
 
@@ -1270,6 +1273,7 @@ fluid_worker_fail (FluidWorker  *self,
   g_return_if_fail (error != NULL);
   g_return_if_fail (fluid_worker_has_started (self));
 
+  fluid_worker_thread_stop_own (self);
   fluid_worker_invoke (self, fluid_worker_fail_in_context, g_error_copy (error),
                        (GDestroyNotify) g_error_free);
 }

@@ -46,10 +46,14 @@ Python code the library calls
     ``on_message``. Each becomes the virtual method, and ``super()`` calls
     the parent's C implementation.
 
+    ``Fluid.WorkerFunction.new_threaded(heartbeat, func)`` calls
+    ``func(worker, cancellable)`` on a thread of the worker's own, for code
+    that blocks; PyGObject takes the GIL for each call.
+
     An exception raised there is never printed and ignored: from ``run``, a
-    hook or a WorkerFunction's function it fails the worker (exit code 2,
-    ``fluid_worker_fail``); from a message callback or a dispatcher handler
-    it fails the message (and the worker, unless ``stop-on-failure`` is
+    hook or a WorkerFunction's function (threaded or not) it fails the
+    worker (exit code 2, ``fluid_worker_fail``); from a message callback or
+    a dispatcher handler it fails the message (and the worker, unless ``stop-on-failure`` is
     unset). ``wait_for_shutdown()`` and ``shutdown()`` raise that same
     exception, every time. A value the library cannot use (``run``
     returning a string) is a ``TypeError`` that fails the worker.
@@ -1196,6 +1200,32 @@ def _new_worker_function(name, heartbeat, run_function, stopping_grace_period, p
                 os.environ["FLUID_STOPPING_GRACE_PERIOD"] = saved
 
 
+def _new_threaded_function(name, heartbeat, func, user_data):
+    if not callable(func):
+        raise TypeError(f"func must be callable, not {type(func).__name__}")
+    if inspect.iscoroutinefunction(func):
+        raise TypeError("a threaded function runs on a thread of its own, where no event loop "
+                        "runs: it cannot be a coroutine function (WorkerFunction(func) awaits "
+                        "one on the main loop)")
+
+    def call(worker, cancellable, *ignored):
+        # On the worker's thread; PyGObject holds the GIL for the call. An
+        # exception is not left to PyGObject, which would print it and
+        # return FALSE without an error: it fails the worker, and
+        # wait_for_shutdown() raises it.
+        try:
+            result = func(worker, cancellable, *user_data)
+        except BaseException as exception:  # noqa: B036
+            if "_fluid_exception" not in worker.__dict__:
+                worker._fluid_exception = exception
+            # PyGObject sets the callback's GError from a GLib.Error raised.
+            raise _to_gerror(exception) from None
+        # None, as a Python function that returns nothing: go on.
+        return True if result is None else bool(result)
+
+    return Fluid.WorkerFunction.new_threaded_named(name, heartbeat, call)
+
+
 class WorkerFunction(Fluid.WorkerFunction):
     """A worker that calls a function in a loop.
 
@@ -1234,6 +1264,23 @@ class WorkerFunction(Fluid.WorkerFunction):
     def new_named(name, heartbeat, func, *user_data):
         """As new(), with a name (1.0)."""
         return _new_worker_function(name, heartbeat, func, None, True, user_data)
+
+    @staticmethod
+    def new_threaded(heartbeat, func, *user_data):
+        """``func(worker, cancellable, *user_data)`` in a loop on a thread
+        of the worker's own, every @heartbeat seconds (1.2). It may block;
+        it returns ``True`` or ``None`` to go on, and ``False`` or an
+        exception fails the worker (``wait_for_shutdown()`` raises that
+        exception). The GIL is taken for each call: Python code on the
+        thread runs while the main thread waits in the main loop or in C,
+        not in parallel with other Python code."""
+        return _new_threaded_function(None, heartbeat, func, user_data)
+
+    @staticmethod
+    def new_threaded_named(name, heartbeat, func, *user_data):
+        """As new_threaded(), with a name, which the thread is named after
+        (1.2)."""
+        return _new_threaded_function(name, heartbeat, func, user_data)
 
 
 WorkerFunction = override(WorkerFunction)
