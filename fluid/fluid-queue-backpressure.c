@@ -163,9 +163,17 @@ fluid_sender_cancelled_cb (GCancellable *cancellable,
     }
   fluid_queue_consumer_unlock (priv);
 
+  /* Always from a later dispatch, never inside this handler: not
+   * g_main_context_invoke(), which calls at once on the context's own
+   * thread. */
   if (mine)
-    g_main_context_invoke_full (g_task_get_context (sender->task), G_PRIORITY_DEFAULT,
-                                fluid_sender_cancelled_idle_cb, sender, NULL);
+    {
+      g_autoptr(GSource) idle = g_idle_source_new ();
+
+      g_source_set_static_name (idle, "[fluid] cancelled send");
+      g_source_set_callback (idle, fluid_sender_cancelled_idle_cb, sender, NULL);
+      g_source_attach (idle, g_task_get_context (sender->task));
+    }
 }
 
 /**
