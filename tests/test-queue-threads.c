@@ -421,6 +421,48 @@ test_invariant (gconstpointer data)
                   stream.accepted, stream.refused, processed, failed, discarded);
 }
 
+/* A group whose children are threaded: a threaded consumer and a
+ * threaded function worker, next to a plain one; run under TSan. */
+static gboolean
+tick_on_thread (FluidWorker   *worker,
+                GCancellable  *cancellable,
+                gpointer       user_data,
+                GError       **error)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return TRUE;
+}
+
+static void
+test_threaded_children (void)
+{
+  Probe probe;
+  gint ticks = 0;
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  FluidWorker *consumer, *function;
+  g_autoptr(GError) error = NULL;
+  guint64 processed, failed, discarded;
+
+  probe_init (&probe);
+  consumer = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
+  function = fluid_worker_function_new_threaded (0.001, tick_on_thread, &ticks, NULL);
+  fluid_workers_add_worker (group, consumer);
+  fluid_workers_add_worker (group, function);
+  fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (consumer), TRUE);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+  send_ints (FLUID_QUEUE_CONSUMER (consumer), 1, 2000);
+  fluid_test_wait_until (g_atomic_int_get (&ticks) >= 10);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+  g_assert_no_error (error);
+  g_assert_true (fluid_worker_is_stopped (consumer) && fluid_worker_is_stopped (function));
+
+  counts (consumer, &processed, &failed, &discarded);
+  g_assert_cmpuint (processed + failed + discarded, ==, 2000);
+  g_object_unref (consumer);
+  g_object_unref (function);
+  probe_clear (&probe);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -433,6 +475,7 @@ main (int   argc,
   g_test_add_func ("/queue-threads/drain", test_threaded_drain);
   g_test_add_func ("/queue-threads/forced", test_threaded_forced);
   g_test_add_func ("/queue-threads/bad-input", test_threaded_bad_input);
+  g_test_add_func ("/queue-threads/threaded-children", test_threaded_children);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded", GUINT_TO_POINTER (0), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded-drain", GUINT_TO_POINTER (2), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/threaded", GUINT_TO_POINTER (1), test_invariant);
