@@ -123,6 +123,12 @@ void     fluid_queue_consumer_threads_run  (FluidQueueConsumer     *self,
                                             FluidThreadMessageFunc  func,
                                             gpointer                user_data);
 
+/* The calls waiting for a message (fluid-queue-getters.c). */
+FluidMessage *fluid_queue_consumer_pop           (FluidQueueConsumer *self,
+                                                  gboolean            arm);
+void          fluid_queue_consumer_hand_to_getters (FluidQueueConsumer *self);
+void          fluid_queue_consumer_serve_getters (FluidQueueConsumer *self);
+
 /* Backpressure (fluid-queue-backpressure.c). */
 void     fluid_queue_consumer_admit_senders (FluidQueueConsumer *self);
 void     fluid_queue_consumer_fail_senders  (FluidQueueConsumer *self);
