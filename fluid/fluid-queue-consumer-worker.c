@@ -326,7 +326,9 @@ fluid_queue_consumer_worker_new_async (FluidAsyncMessageFunc func,
  * Creates a worker that calls @func for each message on one of
  * @n_threads threads that it owns: made when it starts, named after it
  * (cut to the 15 bytes Linux keeps, for debuggers and `top -H`), ended by
- * its stop. Each message is handled once, at most @n_threads at a time, in
+ * its stop. On Linux they run 5 nice levels below the thread that started
+ * the worker, so that handlers busy on every core never starve its
+ * context, usually an application's main loop. Each message is handled once, at most @n_threads at a time, in
  * no global order. The worker's lifecycle, its signals and every other
  * callback stay on its context: a message that fails is told there
  * (#FluidQueueConsumer::message-failed), and

@@ -7,6 +7,9 @@
 #include "fluid-worker-private.h"
 
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 /* A threaded consumer's `run` starts @n_threads threads, named after the
  * worker, which take messages from the consumer's queue themselves and
@@ -29,6 +32,11 @@
  * as discarded at once, and the thread, when it comes back, finds it
  * closed and drops its results. Nothing joins a thread: they are made
  * detached (their GThread unreferenced at once). */
+
+/* How much lower than the thread that started it a worker thread runs:
+ * busy handlers on every core must not starve the worker's context, which
+ * is usually an application's main loop. */
+#define FLUID_QUEUE_THREADS_NICENESS 5
 
 /* The most messages a thread takes at once while the consumer runs. */
 #define FLUID_QUEUE_THREADS_BATCH 32
@@ -108,9 +116,13 @@ fluid_queue_threads_take_locked (FluidQueueThreads         *threads,
                                  FluidMessage             **taken)
 {
   gboolean stopping = fluid_worker_get_state (FLUID_WORKER (threads->consumer)) == FLUID_WORKER_STATE_STOPPING;
+  /* A share of what is queued, so that a few slow messages spread over
+   * every thread rather than wait behind one; up to a batch when the queue
+   * is long. */
+  guint share = priv->queue.length / (threads->n_threads * 4) + 1;
   guint n = 0;
 
-  while (n < (stopping ? 1 : FLUID_QUEUE_THREADS_BATCH) && priv->queue.head != NULL)
+  while (n < (stopping ? 1 : MIN (share, FLUID_QUEUE_THREADS_BATCH)) && priv->queue.head != NULL)
     taken[n++] = fluid_message_list_pop (&priv->queue);
   if (stopping)
     priv->drain_left -= MIN (priv->drain_left, n);
@@ -171,6 +183,11 @@ fluid_queue_threads_main (gpointer user_data)
   FluidMessage *taken[FLUID_QUEUE_THREADS_BATCH];
 
   g_free (data);
+#ifdef __linux__
+  /* On Linux the nice value is the calling thread's own. */
+  if (setpriority (PRIO_PROCESS, 0, getpriority (PRIO_PROCESS, 0) + FLUID_QUEUE_THREADS_NICENESS) != 0)
+    g_debug ("could not lower the priority of a thread of %s", fluid_worker_get_name (FLUID_WORKER (consumer)));
+#endif
   fluid_queue_consumer_lock (priv);
   for (;;)
     {
