@@ -128,6 +128,8 @@ void          fluid_worker_gracefully_stop_in_context  (FluidWorker      *self,
                                                         gpointer          data);
 void          fluid_worker_fail_in_context             (FluidWorker      *self,
                                                         gpointer          data);
+void          fluid_worker_force_stop_in_context       (FluidWorker      *self,
+                                                        gpointer          data);
 void          fluid_worker_clear_observers             (FluidWorker      *self);
 GCancellable *fluid_worker_cancellable_new             (FluidWorker      *worker);
 void          fluid_worker_starve                      (FluidWorker      *self);

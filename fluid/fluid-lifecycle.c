@@ -736,6 +736,21 @@ fluid_worker_fail_in_context (FluidWorker *self,
   fluid_worker_request_finish (self, FLUID_EXIT_CODE_ERROR, g_error_copy (error));
 }
 
+/* Forces the stop now, as the end of the grace period would: state
+ * FORCE_STOPPED, exit code 1, the cancellable cancelled. A worker that
+ * has not started, or is already ending, is left alone. On the worker's
+ * context. */
+void
+fluid_worker_force_stop_in_context (FluidWorker *self,
+                                    gpointer     data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+
+  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finishing)
+    return;
+  fluid_worker_request_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
+}
+
 /* Private API */
 
 /* How a run started by a FluidWorkerDirectRun ends: like the completion of

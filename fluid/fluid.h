@@ -22,5 +22,6 @@
 #include <fluid/fluid-async-dispatcher.h>
 #include <fluid/fluid-async-consumer.h>
 #include <fluid/fluid-task-worker.h>
+#include <fluid/fluid-run-main.h>
 
 #undef __FLUID_H_INSIDE__

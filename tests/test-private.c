@@ -1,6 +1,7 @@
 /* test-private.c: the library's private subsystems, each on its own: the
  * timers of a context (fluid-clock), pending operations (fluid-pending),
- * observers (fluid-observer) and the parsing of user input (fluid-parse).
+ * observers (fluid-observer), the parsing of user input (fluid-parse)
+ * and the reading of systemd's environment (fluid-sd-notify).
  * Linked with the library's objects, not its exported symbols.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,10 +11,13 @@
 #include "fluid-observer-private.h"
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
+#include "fluid-sd-notify-private.h"
 #include "fluid-workers-private.h"
 #include "fluid-worker-function.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
+#include <unistd.h>
 
 /* fluid-clock */
 
@@ -527,6 +531,79 @@ test_supervisor_healthy_reset (void)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* fluid-sd-notify: what NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
+ * mean; the datagrams themselves are tested by test-run-main. */
+
+static void
+test_sd_notify_environment (void)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autofree char *other_pid = g_strdup_printf ("%d", (int) getpid () + 1);
+  FluidSdNotify *notify;
+
+  /* Not under systemd, or a socket this does not speak. */
+  g_assert_null (fluid_sd_notify_new (NULL, "1000", NULL));
+  g_assert_null (fluid_sd_notify_new ("", "1000", NULL));
+  g_assert_null (fluid_sd_notify_new ("relative/path", NULL, NULL));
+  g_assert_null (fluid_sd_notify_new ("vsock:2:1234", NULL, NULL));
+
+  notify = fluid_sd_notify_new ("/run/systemd/notify", NULL, NULL);
+  g_assert_nonnull (notify);
+  g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 0);
+  fluid_sd_notify_free (notify);
+
+  if (g_unix_socket_address_abstract_names_supported ())
+    {
+      notify = fluid_sd_notify_new ("@/org/freedesktop/systemd1/notify", "30000000", NULL);
+      g_assert_nonnull (notify);
+      g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 30000000);
+      fluid_sd_notify_free (notify);
+    }
+
+  /* The watchdog is this process's when WATCHDOG_PID is unset or its pid. */
+  notify = fluid_sd_notify_new ("/run/systemd/notify", "20000", pid);
+  g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 20000);
+  fluid_sd_notify_free (notify);
+  notify = fluid_sd_notify_new ("/run/systemd/notify", "20000", other_pid);
+  g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 0);
+  fluid_sd_notify_free (notify);
+
+  /* Values that are not numbers: no watchdog, and no harm. */
+  for (guint i = 0; i < 4; i++)
+    {
+      const char *bad_usec[] = { "", "-5", "20 ms", "0x10" };
+
+      notify = fluid_sd_notify_new ("/run/systemd/notify", bad_usec[i], NULL);
+      g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 0);
+      fluid_sd_notify_free (notify);
+    }
+  notify = fluid_sd_notify_new ("/run/systemd/notify", "20000", "self");
+  g_assert_cmpuint (fluid_sd_notify_get_watchdog_usec (notify), ==, 0);
+  fluid_sd_notify_free (notify);
+  fluid_sd_notify_free (NULL);
+}
+
+/* A socket nobody listens on: sending fails, quietly. */
+static void
+test_sd_notify_nobody (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fluid-sd-notify-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(FluidSdNotify) notify = NULL;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "missing", NULL);
+  notify = fluid_sd_notify_new (path, "1000", NULL);
+  g_assert_false (fluid_sd_notify_send (notify, "READY=1"));
+  /* The watchdog's source comes and goes with nothing to send to. */
+  fluid_sd_notify_start_watchdog (notify, NULL);
+  fluid_sd_notify_start_watchdog (notify, NULL);
+  fluid_sd_notify_stop_watchdog (notify);
+  fluid_sd_notify_stop_watchdog (notify);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -546,6 +623,8 @@ main (int   argc,
   g_test_add_func ("/supervisor/window", test_supervisor_window);
   g_test_add_func ("/supervisor/delays", test_supervisor_delays);
   g_test_add_func ("/supervisor/healthy-reset", test_supervisor_healthy_reset);
+  g_test_add_func ("/sd-notify/environment", test_sd_notify_environment);
+  g_test_add_func ("/sd-notify/nobody-listens", test_sd_notify_nobody);
 
   return g_test_run ();
 }
