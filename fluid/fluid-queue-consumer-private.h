@@ -75,6 +75,15 @@ typedef struct
   FluidMessageList    batch;
   int                 batch_left;
 
+  /* The watcher of the counters (fluid-queue-counters.c): its function
+   * and data belong to the consumer's context; @counters_watched and
+   * @counters_changed are atomic. */
+  gint                counters_watched;
+  gint                counters_changed;
+  void              (*counters_func) (FluidQueueConsumer *self,
+                                      gpointer            user_data);
+  gpointer            counters_data;
+
   GTask              *run_task;
   FluidQueuePumpFunc  pump_func;
   gpointer            pump_data;
@@ -151,5 +160,52 @@ void     fluid_queue_consumer_set_reports_processed (FluidQueueConsumer *self,
                                                      gboolean            reports);
 
 guint64  fluid_queue_consumer_get_processed (FluidQueueConsumer *self);
+
+/* The counters (fluid-queue-counters.c): read together, and watched by
+ * the D-Bus export. A change of a counter wakes the consumer's context,
+ * whose queue source tells the watcher: once, until the watcher reads
+ * them again, so that a watcher that reads them ten times a second wakes
+ * the context at most that often, whatever the traffic. Nobody watching,
+ * a change costs an atomic read. */
+typedef struct
+{
+  guint    queue_size;
+  guint64  processed;   /* 0 when the consumer does not report it */
+  guint64  failed;
+  guint64  discarded;
+} FluidQueueCounters;
+
+typedef void (* FluidQueueCountersFunc) (FluidQueueConsumer *self,
+                                         gpointer            user_data);
+
+/* Reads the counters. On the consumer's context. */
+void     fluid_queue_consumer_read_counters  (FluidQueueConsumer     *self,
+                                              FluidQueueCounters     *counters);
+/* Tells the watcher again of the next change; before reading them. */
+void     fluid_queue_consumer_counters_seen  (FluidQueueConsumer     *self);
+/* Sets the one watcher; NULL @func: none. On the consumer's context. */
+void     fluid_queue_consumer_watch_counters (FluidQueueConsumer     *self,
+                                              FluidQueueCountersFunc  func,
+                                              gpointer                user_data);
+/* From the queue source's dispatch. */
+void     fluid_queue_consumer_tell_counters  (FluidQueueConsumer     *self);
+
+/* A counter changed: TRUE when the context must be woken for the watcher
+ * (fluid_queue_consumer_wake(), once the lock is released). Any thread,
+ * with or without the lock. */
+static inline gboolean
+fluid_queue_consumer_note_counters (FluidQueueConsumerPrivate *priv)
+{
+  return G_UNLIKELY (g_atomic_int_get (&priv->counters_watched)) &&
+         g_atomic_int_compare_and_exchange (&priv->counters_changed, FALSE, TRUE);
+}
+
+/* The same, waking the context; without the lock. */
+static inline void
+fluid_queue_consumer_counters_changed (FluidQueueConsumerPrivate *priv)
+{
+  if (fluid_queue_consumer_note_counters (priv))
+    fluid_queue_consumer_wake (priv);
+}
 
 G_END_DECLS

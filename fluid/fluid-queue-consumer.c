@@ -118,7 +118,8 @@ fluid_queue_consumer_enqueue_locked (FluidQueueConsumerPrivate *priv,
   fluid_message_list_push (&priv->queue, message);
   if (priv->threads != NULL)
     fluid_queue_threads_wake_locked (priv->threads);
-  wake = priv->waiting;
+  /* Both, whichever is TRUE. */
+  wake = fluid_queue_consumer_note_counters (priv) | priv->waiting;
   priv->waiting = FALSE;
   return wake;
 }
@@ -145,6 +146,7 @@ fluid_queue_consumer_push (FluidQueueConsumer *self,
     {
       priv->discarded++;
       fluid_queue_consumer_unlock (priv);
+      fluid_queue_consumer_counters_changed (priv);
       fluid_message_free (message);
       return;
     }
@@ -191,6 +193,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
       fluid_queue_threads_close_locked (threads, priv);
     }
   fluid_queue_consumer_unlock (priv);
+  fluid_queue_consumer_counters_changed (priv);
 
   if (threads != NULL)
     fluid_queue_threads_stop (threads);
@@ -218,6 +221,7 @@ fluid_queue_source_dispatch (GSource     *source,
 
   g_source_set_ready_time (source, -1);
   fluid_queue_consumer_ready (self);
+  fluid_queue_consumer_tell_counters (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -329,6 +333,7 @@ fluid_queue_consumer_settle (FluidQueueConsumer *self,
   if (error == NULL)
     {
       priv->processed++;
+      fluid_queue_consumer_counters_changed (priv);
       fluid_message_free (message);
       return;
     }
@@ -346,6 +351,7 @@ fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
   priv->failed++;
+  fluid_queue_consumer_counters_changed (priv);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, &message->value, error);
   if (priv->stop_on_failure && *stop_error == NULL)
     *stop_error = error;

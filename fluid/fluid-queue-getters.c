@@ -61,6 +61,7 @@ fluid_queue_consumer_discard_handed (FluidQueueConsumer *self,
   fluid_queue_consumer_lock (priv);
   priv->discarded++;
   fluid_queue_consumer_unlock (priv);
+  fluid_queue_consumer_counters_changed (priv);
   fluid_message_free (message);
 }
 

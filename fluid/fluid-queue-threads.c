@@ -244,6 +244,7 @@ fluid_queue_threads_main (gpointer user_data)
       if (n_done < n_taken && !priv->closed)
         priv->discarded += n_taken - n_done;
       wake = fluid_queue_threads_report_locked (threads, priv, n_taken, n_ok, &failures);
+      wake |= fluid_queue_consumer_note_counters (priv);
       fluid_queue_consumer_unlock (priv);
       /* Failures of a closed consumer, dropped. */
       g_queue_clear_full (&failures, fluid_thread_failure_free);

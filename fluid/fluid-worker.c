@@ -4,6 +4,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-dbus-private.h"
 #include "fluid-watchdog-private.h"
 #include "fluid-sleep-result-private.h"
 #include "fluid-enums.h"
@@ -498,6 +499,8 @@ fluid_worker_class_init (FluidWorkerClass *klass)
                   NULL, NULL,
                   NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+
+  fluid_worker_class_init_dbus (klass);
 }
 
 static void

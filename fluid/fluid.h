@@ -23,5 +23,6 @@
 #include <fluid/fluid-async-consumer.h>
 #include <fluid/fluid-task-worker.h>
 #include <fluid/fluid-run-main.h>
+#include <fluid/fluid-dbus.h>
 
 #undef __FLUID_H_INSIDE__
