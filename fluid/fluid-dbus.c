@@ -413,7 +413,10 @@ fluid_dbus_call_run (FluidDBusCall *call)
 
   if (g_str_equal (method, "Stop"))
     {
-      fluid_worker_gracefully_stop (worker);
+      /* Nothing for a worker that has not started: it would only be
+       * marked, for a group. */
+      if (fluid_worker_has_started (worker))
+        fluid_worker_gracefully_stop (worker);
       g_dbus_method_invocation_return_value (call->invocation, NULL);
       fluid_dbus_call_free (call);
     }
