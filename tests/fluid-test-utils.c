@@ -5,8 +5,14 @@
 
 #include "fluid-test-utils.h"
 
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static gboolean
 fluid_test_wake_cb (gpointer user_data)
@@ -483,4 +489,112 @@ fluid_test_reset_peak_rss (void)
     return FALSE;
   ok = fputs ("5", f) >= 0;
   return fclose (f) == 0 && ok;
+}
+
+/* A private D-Bus daemon */
+
+struct _FluidTestBus
+{
+  char        *dir;
+  char        *config;
+  GSubprocess *daemon;
+  char        *address;
+};
+
+/* The bus goes with the test, even one that aborts. */
+static void
+fluid_test_bus_child_setup (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
+FluidTestBus *
+fluid_test_bus_new (void)
+{
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  FluidTestBus *bus;
+
+  if (dbus_daemon == NULL)
+    return NULL;
+
+  bus = g_new0 (FluidTestBus, 1);
+  bus->dir = g_dir_make_tmp ("fluid-test-bus-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* A test's second user connects too. */
+  g_assert_cmpint (g_chmod (bus->dir, 0755), ==, 0);
+  bus->config = g_build_filename (bus->dir, "bus.conf", NULL);
+  contents = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                              " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                              "<busconfig>\n"
+                              "  <type>session</type>\n"
+                              "  <listen>unix:path=%s/bus</listen>\n"
+                              "  <auth>EXTERNAL</auth>\n"
+                              "  <policy context=\"default\">\n"
+                              "    <allow user=\"*\"/>\n"
+                              "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                              "    <allow eavesdrop=\"true\"/>\n"
+                              "    <allow own=\"*\"/>\n"
+                              "  </policy>\n"
+                              "</busconfig>\n", bus->dir);
+  g_file_set_contents (bus->config, contents, -1, &error);
+  g_assert_no_error (error);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, fluid_test_bus_child_setup, NULL, NULL);
+  bus->daemon = g_subprocess_launcher_spawn (launcher, &error, dbus_daemon,
+                                             "--config-file", bus->config, "--nofork",
+                                             "--print-address=1", NULL);
+  g_assert_no_error (error);
+  /* Printed once it listens; EOF if it could not. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->daemon));
+  bus->address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bus->address);
+  return bus;
+}
+
+const char *
+fluid_test_bus_get_address (FluidTestBus *bus)
+{
+  return bus->address;
+}
+
+GDBusConnection *
+fluid_test_bus_connect (FluidTestBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_dbus_connection_new_for_address_sync (bus->address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  return connection;
+}
+
+void
+fluid_test_bus_free (FluidTestBus *bus)
+{
+  g_autofree char *socket = NULL;
+
+  if (bus == NULL)
+    return;
+  g_subprocess_send_signal (bus->daemon, SIGTERM);
+  g_subprocess_wait (bus->daemon, NULL, NULL);
+  g_object_unref (bus->daemon);
+  socket = g_build_filename (bus->dir, "bus", NULL);
+  g_unlink (socket);
+  g_unlink (bus->config);
+  g_rmdir (bus->dir);
+  g_free (bus->config);
+  g_free (bus->dir);
+  g_free (bus->address);
+  g_free (bus);
 }

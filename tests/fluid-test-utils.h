@@ -104,4 +104,16 @@ double           fluid_test_percentile           (GArray         *samples,
 gsize            fluid_test_proc_status_bytes    (const char     *field);
 gboolean         fluid_test_reset_peak_rss       (void);
 
+/* A private D-Bus daemon, started by dbus-daemon --config-file on a socket
+ * in a temporary folder that any user may reach, and stopped by
+ * fluid_test_bus_free(), or when the test process dies. NULL when
+ * dbus-daemon is not installed. */
+typedef struct _FluidTestBus FluidTestBus;
+
+FluidTestBus    *fluid_test_bus_new              (void);
+const char      *fluid_test_bus_get_address      (FluidTestBus   *bus);
+/* A new connection to the bus, as a client of the bus would have. */
+GDBusConnection *fluid_test_bus_connect          (FluidTestBus   *bus);
+void             fluid_test_bus_free             (FluidTestBus   *bus);
+
 G_END_DECLS

@@ -12,23 +12,15 @@
 
 #include "fluid-test-utils.h"
 
-#include <glib/gstdio.h>
 #include <grp.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #define WORKER_PATH "/org/gnome/Fluid/Test/worker"
 
 typedef struct
 {
-  char            *dir;
-  char            *config;
-  GSubprocess     *daemon;
+  FluidTestBus    *bus;
   char            *address;
   GDBusConnection *service;
   GDBusConnection *client;
@@ -37,81 +29,19 @@ typedef struct
   guint            subscription;
 } Bus;
 
-static GDBusConnection *
-bus_connect (Bus *bus)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection;
-
-  connection = g_dbus_connection_new_for_address_sync (bus->address,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
-
-/* The bus goes with the test, even one that aborts before its tear
- * down. */
-static void
-bus_daemon_setup (gpointer user_data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
-
 static void
 bus_set_up (Bus           *bus,
             gconstpointer  data)
 {
-  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (dbus_daemon == NULL)
+  bus->bus = fluid_test_bus_new ();
+  if (bus->bus == NULL)
     {
       g_test_skip ("dbus-daemon is not installed");
       return;
     }
-
-  bus->dir = g_dir_make_tmp ("fluid-test-dbus-XXXXXX", &error);
-  g_assert_no_error (error);
-  /* The second user connects too. */
-  g_assert_cmpint (g_chmod (bus->dir, 0755), ==, 0);
-  bus->config = g_build_filename (bus->dir, "bus.conf", NULL);
-  contents = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-                              " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-                              "<busconfig>\n"
-                              "  <type>session</type>\n"
-                              "  <listen>unix:path=%s/bus</listen>\n"
-                              "  <auth>EXTERNAL</auth>\n"
-                              "  <policy context=\"default\">\n"
-                              "    <allow user=\"*\"/>\n"
-                              "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-                              "    <allow eavesdrop=\"true\"/>\n"
-                              "    <allow own=\"*\"/>\n"
-                              "  </policy>\n"
-                              "</busconfig>\n", bus->dir);
-  g_file_set_contents (bus->config, contents, -1, &error);
-  g_assert_no_error (error);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, bus_daemon_setup, NULL, NULL);
-  bus->daemon = g_subprocess_launcher_spawn (launcher, &error, dbus_daemon,
-                                             "--config-file", bus->config, "--nofork",
-                                             "--print-address=1", NULL);
-  g_assert_no_error (error);
-  /* Printed once it listens; EOF if it could not. */
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->daemon));
-  bus->address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (bus->address);
-
-  bus->service = bus_connect (bus);
-  bus->client = bus_connect (bus);
+  bus->address = g_strdup (fluid_test_bus_get_address (bus->bus));
+  bus->service = fluid_test_bus_connect (bus->bus);
+  bus->client = fluid_test_bus_connect (bus->bus);
   bus->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
 }
 
@@ -119,8 +49,6 @@ static void
 bus_tear_down (Bus           *bus,
                gconstpointer  data)
 {
-  g_autofree char *socket = NULL;
-
   if (bus->subscription != 0)
     g_dbus_connection_signal_unsubscribe (bus->client, bus->subscription);
   if (bus->client != NULL)
@@ -130,22 +58,7 @@ bus_tear_down (Bus           *bus,
   g_clear_object (&bus->client);
   g_clear_object (&bus->service);
   g_clear_pointer (&bus->changes, g_ptr_array_unref);
-
-  if (bus->daemon != NULL)
-    {
-      g_subprocess_send_signal (bus->daemon, SIGTERM);
-      g_subprocess_wait (bus->daemon, NULL, NULL);
-      g_clear_object (&bus->daemon);
-    }
-  if (bus->dir != NULL)
-    {
-      socket = g_build_filename (bus->dir, "bus", NULL);
-      g_unlink (socket);
-      g_unlink (bus->config);
-      g_rmdir (bus->dir);
-    }
-  g_clear_pointer (&bus->config, g_free);
-  g_clear_pointer (&bus->dir, g_free);
+  g_clear_pointer (&bus->bus, fluid_test_bus_free);
   g_clear_pointer (&bus->address, g_free);
 }
 
