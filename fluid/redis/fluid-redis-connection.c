@@ -367,6 +367,23 @@ fluid_redis_connection_schedule (FluidRedisConnection *self)
  * frees its context after this returns) or by this file (TRUE). The
  * commands waiting fail with @error, then the owner is told, then a
  * reconnection is scheduled. Takes @error. */
+/* hiredis's GLib adapter dispatches a write, then a read, from the same
+ * revents: when the write lost the connection, hiredis has freed the
+ * context and the read would use it. Clearing revents (and the adapter's
+ * pointer) before the dispatch goes on keeps it from reading. */
+static void
+fluid_redis_connection_destroy_source (FluidRedisConnection *self)
+{
+  RedisSource *source = (RedisSource *) self->source;
+
+  if (source == NULL)
+    return;
+  source->poll_fd.revents = 0;
+  source->ac = NULL;
+  g_source_destroy (self->source);
+  g_clear_pointer (&self->source, g_source_unref);
+}
+
 typedef struct
 {
   FluidRedisReplyFunc func;
@@ -404,11 +421,7 @@ fluid_redis_connection_lost (FluidRedisConnection *self,
   g_queue_init (&self->pending);
   if (free_context)
     redisAsyncFree (ac);
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  fluid_redis_connection_destroy_source (self);
   fluid_redis_connection_arm_timer (self);
 
   g_debug ("Redis connection to %s lost: %s", self->name, error->message);
@@ -622,11 +635,7 @@ fluid_redis_connection_free (FluidRedisConnection *self)
       g_queue_init (&self->pending);
       redisAsyncFree (ac);
     }
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  fluid_redis_connection_destroy_source (self);
   if (self->reconnect != NULL)
     {
       g_source_destroy (self->reconnect);

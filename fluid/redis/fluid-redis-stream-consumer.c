@@ -218,7 +218,7 @@ fluid_redis_stream_consumer_dead_letter_cb (FluidRedisConnection *connection,
       priv->dead_lettered++;
       g_message ("%s: entry %s of %s delivered %u times, moved to %s",
                  fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
-                 fluid_redis_entry_get_delivery_count (entry), priv->dead_letter_stream);
+                 fluid_redis_entry_get_delivery_count (entry), fluid_redis_stream_consumer_get_dead_letter_stream (self));
     }
   else
     {
@@ -247,7 +247,7 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
 
 #define ADD(s, l) G_STMT_START { size_t _l = (l); g_ptr_array_add (argv, (gpointer) (s)); g_array_append_val (lens, _l); } G_STMT_END
   ADD ("XADD", 4);
-  ADD (priv->dead_letter_stream, strlen (priv->dead_letter_stream));
+  ADD (fluid_redis_stream_consumer_get_dead_letter_stream (self), strlen (fluid_redis_stream_consumer_get_dead_letter_stream (self)));
   ADD ("*", 1);
   for (guint i = 0; i < n; i++)
     {
@@ -944,6 +944,11 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  /* hiredis writes with write(): a server that went away would kill the
+   * process with SIGPIPE. GSocket ignores SIGPIPE process-wide for that
+   * same reason when its class is made; so do these, through it. */
+  g_type_class_unref (g_type_class_ref (G_TYPE_SOCKET));
 
   object_class->finalize = fluid_redis_stream_consumer_finalize;
   object_class->get_property = fluid_redis_stream_consumer_get_property;

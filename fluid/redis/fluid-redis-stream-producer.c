@@ -550,6 +550,11 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
 
+  /* hiredis writes with write(): a server that went away would kill the
+   * process with SIGPIPE. GSocket ignores SIGPIPE process-wide for that
+   * same reason when its class is made; so do these, through it. */
+  g_type_class_unref (g_type_class_ref (G_TYPE_SOCKET));
+
   object_class->finalize = fluid_redis_stream_producer_finalize;
   object_class->get_property = fluid_redis_stream_producer_get_property;
   object_class->set_property = fluid_redis_stream_producer_set_property;

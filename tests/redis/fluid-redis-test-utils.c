@@ -1,0 +1,210 @@
+/* fluid-redis-test-utils.c: a private redis-server for the tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-redis-test-utils.h"
+#include "fluid-test-utils.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+struct _FluidTestRedis
+{
+  char        *dir;
+  char        *config;
+  char        *socket;
+  char        *uri;
+  GSubprocess *server;
+};
+
+/* The server goes with the test, even one that aborts. */
+static void
+fluid_test_redis_child_setup (gpointer user_data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
+}
+
+static gboolean
+fluid_test_redis_ping (FluidTestRedis *redis)
+{
+  struct timeval timeout = { 1, 0 };
+  redisContext *c = redisConnectUnixWithTimeout (redis->socket, timeout);
+  redisReply *reply;
+  gboolean ok = FALSE;
+
+  if (c == NULL)
+    return FALSE;
+  if (c->err == 0)
+    {
+      reply = redisCommand (c, "PING");
+      ok = reply != NULL && reply->type == REDIS_REPLY_STATUS && g_str_equal (reply->str, "PONG");
+      if (reply != NULL)
+        freeReplyObject (reply);
+    }
+  redisFree (c);
+  return ok;
+}
+
+void
+fluid_test_redis_start (FluidTestRedis *redis)
+{
+  g_autofree char *program = g_find_program_in_path ("redis-server");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  g_assert_null (redis->server);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, fluid_test_redis_child_setup, NULL, NULL);
+  redis->server = g_subprocess_launcher_spawn (launcher, &error, program, redis->config, NULL);
+  g_assert_no_error (error);
+
+  /* Ready once it answers PING; polled, with a limit that only catches a
+   * server that never comes (a slow machine only waits longer). */
+  deadline = g_get_monotonic_time () + FLUID_TEST_WAIT_LIMIT_SECONDS * G_USEC_PER_SEC;
+  while (!fluid_test_redis_ping (redis))
+    {
+      if (g_subprocess_get_identifier (redis->server) == NULL || g_get_monotonic_time () > deadline)
+        g_error ("redis-server did not start (see %s/redis.log)", redis->dir);
+      g_usleep (5000);
+    }
+}
+
+void
+fluid_test_redis_stop (FluidTestRedis *redis)
+{
+  g_assert_nonnull (redis->server);
+  g_subprocess_send_signal (redis->server, SIGTERM);
+  g_subprocess_wait (redis->server, NULL, NULL);
+  g_clear_object (&redis->server);
+}
+
+FluidTestRedis *
+fluid_test_redis_new (void)
+{
+  g_autofree char *program = g_find_program_in_path ("redis-server");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  FluidTestRedis *redis;
+
+  if (program == NULL)
+    return NULL;
+  redis = g_new0 (FluidTestRedis, 1);
+  redis->dir = g_dir_make_tmp ("fluid-test-redis-XXXXXX", &error);
+  g_assert_no_error (error);
+  redis->config = g_build_filename (redis->dir, "redis.conf", NULL);
+  redis->socket = g_build_filename (redis->dir, "redis.sock", NULL);
+  redis->uri = g_strconcat ("unix://", redis->socket, NULL);
+  contents = g_strdup_printf ("port 0\n"
+                              "unixsocket %s\n"
+                              "unixsocketperm 700\n"
+                              "dir %s\n"
+                              "logfile %s/redis.log\n"
+                              "daemonize no\n"
+                              "save \"\"\n"
+                              "appendonly yes\n"
+                              "appendfsync always\n",
+                              redis->socket, redis->dir, redis->dir);
+  g_file_set_contents (redis->config, contents, -1, &error);
+  g_assert_no_error (error);
+  fluid_test_redis_start (redis);
+  return redis;
+}
+
+FluidTestRedis *
+fluid_test_redis_new_or_skip (void)
+{
+  FluidTestRedis *redis = fluid_test_redis_new ();
+
+  if (redis == NULL)
+    g_test_skip ("redis-server is not installed");
+  return redis;
+}
+
+const char *
+fluid_test_redis_get_uri (FluidTestRedis *redis)
+{
+  return redis->uri;
+}
+
+const char *
+fluid_test_redis_get_socket (FluidTestRedis *redis)
+{
+  return redis->socket;
+}
+
+const char *
+fluid_test_redis_get_dir (FluidTestRedis *redis)
+{
+  return redis->dir;
+}
+
+redisContext *
+fluid_test_redis_connect (FluidTestRedis *redis)
+{
+  redisContext *c = redisConnectUnix (redis->socket);
+
+  g_assert_nonnull (c);
+  g_assert_cmpint (c->err, ==, 0);
+  return c;
+}
+
+long long
+fluid_test_redis_integer (FluidTestRedis *redis,
+                          const char     *format,
+                          ...)
+{
+  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
+  g_autoptr(redisReply) reply = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reply = redisvCommand (c, format, args);
+  va_end (args);
+  g_assert_nonnull (reply);
+  return reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+}
+
+static void
+fluid_test_redis_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            fluid_test_redis_remove_tree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+void
+fluid_test_redis_free (FluidTestRedis *redis)
+{
+  if (redis == NULL)
+    return;
+  if (redis->server != NULL)
+    fluid_test_redis_stop (redis);
+  fluid_test_redis_remove_tree (redis->dir);
+  g_free (redis->dir);
+  g_free (redis->config);
+  g_free (redis->socket);
+  g_free (redis->uri);
+  g_free (redis);
+}

@@ -1,0 +1,790 @@
+/* test-redis.c: FluidRedisStreamConsumer, FluidRedisStreamProducer and
+ * FluidRedisEntry against a redis-server of the test's own
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-redis-test-utils.h"
+#include "fluid-test-utils.h"
+
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What the handlers saw. */
+typedef struct
+{
+  GHashTable *counts;     /* id → times handled */
+  GHashTable *deliveries; /* id → last delivery count */
+  guint       calls;
+  gboolean    fail;       /* every call fails */
+  char       *last_text;
+  gboolean    text_was_null;
+  gsize       data_size;
+} Seen;
+
+static Seen *
+seen_new (void)
+{
+  Seen *seen = g_new0 (Seen, 1);
+
+  seen->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  seen->deliveries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return seen;
+}
+
+static void
+seen_free (Seen *seen)
+{
+  g_hash_table_unref (seen->counts);
+  g_hash_table_unref (seen->deliveries);
+  g_free (seen->last_text);
+  g_free (seen);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Seen, seen_free)
+
+static void
+seen_record (Seen            *seen,
+             FluidRedisEntry *entry)
+{
+  const char *id = fluid_redis_entry_get_id (entry);
+  GBytes *data = fluid_redis_entry_get_field (entry, "data");
+
+  seen->calls++;
+  g_hash_table_insert (seen->counts, g_strdup (id),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (seen->counts, id)) + 1));
+  g_hash_table_insert (seen->deliveries, g_strdup (id),
+                       GUINT_TO_POINTER (fluid_redis_entry_get_delivery_count (entry)));
+  g_free (seen->last_text);
+  seen->last_text = g_strdup (fluid_redis_entry_get_string (entry, "data"));
+  seen->text_was_null = seen->last_text == NULL;
+  seen->data_size = data != NULL ? g_bytes_get_size (data) : 0;
+}
+
+static gboolean
+seen_handler (FluidRedisStreamConsumer  *consumer,
+              FluidRedisEntry           *entry,
+              gpointer                   user_data,
+              GError                   **error)
+{
+  Seen *seen = user_data;
+
+  seen_record (seen, entry);
+  if (seen->fail)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "poison");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint
+seen_max (Seen *seen)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint max = 0;
+
+  g_hash_table_iter_init (&iter, seen->counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    max = MAX (max, GPOINTER_TO_UINT (value));
+  return max;
+}
+
+static guint64
+status_t (FluidWorker *worker,
+          const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  guint64 value = G_MAXUINT64;
+
+  g_assert_true (g_variant_lookup (status, key, "t", &value));
+  return value;
+}
+
+static guint
+status_u (FluidWorker *worker,
+          const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  guint value = G_MAXUINT;
+
+  g_assert_true (g_variant_lookup (status, key, "u", &value));
+  return value;
+}
+
+static gboolean
+status_b (FluidWorker *worker,
+          const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  gboolean value = FALSE;
+
+  g_assert_true (g_variant_lookup (status, key, "b", &value));
+  return value;
+}
+
+static char *
+status_s (FluidWorker *worker,
+          const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  char *value = NULL;
+
+  g_variant_lookup (status, key, "s", &value);
+  return value;
+}
+
+static void
+xadd (FluidTestRedis *redis,
+      const char     *stream,
+      guint           n)
+{
+  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
+
+  for (guint i = 0; i < n; i++)
+    redisAppendCommand (c, "XADD %s * data entry-%u", stream, i);
+  for (guint i = 0; i < n; i++)
+    {
+      redisReply *reply = NULL;
+
+      g_assert_cmpint (redisGetReply (c, (void **) &reply), ==, REDIS_OK);
+      g_assert_cmpint (reply->type, ==, REDIS_REPLY_STRING);
+      freeReplyObject (reply);
+    }
+}
+
+static long long
+group_pending (FluidTestRedis *redis,
+               const char     *stream,
+               const char     *group)
+{
+  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
+  g_autoptr(redisReply) reply = redisCommand (c, "XPENDING %s %s", stream, group);
+
+  g_assert_nonnull (reply);
+  g_assert_cmpint (reply->type, ==, REDIS_REPLY_ARRAY);
+  return reply->element[0]->integer;
+}
+
+static FluidRedisStreamConsumer *
+consumer_new (FluidTestRedis *redis,
+              const char     *stream,
+              const char     *name,
+              Seen           *seen)
+{
+  FluidRedisStreamConsumer *consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis),
+                                                                        stream, "workers",
+                                                                        seen_handler, seen, NULL);
+
+  fluid_redis_stream_consumer_set_consumer (consumer, name);
+  return consumer;
+}
+
+/* Entries added before and after the start are each handled once and
+ * acknowledged; the status says so. */
+static void
+test_consume (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (redis == NULL)
+    return;
+  consumer = consumer_new (redis, "jobs", "c1", seen);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  /* The group exists once connected and set up: the entries added now are
+   * new to it. */
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  xadd (redis, "jobs", 250);
+  fluid_test_wait_until (status_t (FLUID_WORKER (consumer), "acked") == 250);
+  g_assert_cmpuint (g_hash_table_size (seen->counts), ==, 250);
+  g_assert_cmpuint (seen_max (seen), ==, 1);
+  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "pending"), ==, 0);
+  g_assert_true (status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), ==, 0);
+  g_assert_cmpstr (seen->last_text, ==, "entry-249");
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (consumer)), ==, 0);
+}
+
+static void
+add_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  char **id = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *id = fluid_redis_stream_producer_add_finish (FLUID_REDIS_STREAM_PRODUCER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* The producer's add returns the id; send delivers; a field that is not
+ * UTF-8 reaches the handler as bytes, and as a NULL string. */
+static void
+test_producer (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(FluidRedisStreamProducer) producer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  const char *fields[] = { "data", "hello", "other", "x", NULL };
+  const char *names[] = { "data" };
+  g_autoptr(GBytes) binary = g_bytes_new_static ("\xff\xfe\0z", 4);
+  GBytes *values[] = { binary };
+
+  if (redis == NULL)
+    return;
+  producer = fluid_redis_stream_producer_new (fluid_test_redis_get_uri (redis), "jobs");
+  fluid_redis_stream_producer_set_max_len (producer, 1000);
+  /* Held before the start, sent once connected. */
+  g_assert_true (fluid_redis_stream_producer_send (producer, fields));
+  g_assert_cmpuint (fluid_redis_stream_producer_get_buffered (producer), ==, 1);
+  consumer = consumer_new (redis, "jobs", "c1", seen);
+  /* The group reads from its creation on: create it first. */
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
+  g_assert_no_error (error);
+  fluid_test_wait_until (seen->calls == 1);
+  g_assert_cmpstr (seen->last_text, ==, "hello");
+
+  fluid_redis_stream_producer_add_async (producer, fields, NULL, add_cb, &id);
+  g_assert_null (id);
+  fluid_test_wait_until (id != NULL);
+  g_assert_true (strchr (id, '-') != NULL);
+  fluid_test_wait_until (g_hash_table_contains (seen->counts, id));
+
+  g_assert_true (fluid_redis_stream_producer_send_bytes (producer, names, values, 1));
+  fluid_test_wait_until (seen->calls == 3);
+  g_assert_true (seen->text_was_null);
+  g_assert_cmpuint (seen->data_size, ==, 4);
+  /* The consumer may see it before the producer has its reply. */
+  fluid_test_wait_until (status_t (FLUID_WORKER (producer), "sent") == 3);
+  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 0);
+
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+  /* A stopped producer drops and counts. */
+  g_assert_false (fluid_redis_stream_producer_send (producer, fields));
+  g_assert_cmpuint (fluid_redis_stream_producer_get_dropped (producer), ==, 1);
+}
+
+/* A handler that always fails: the entry is retried after claim-idle,
+ * delivered max-deliveries times, then dead-lettered and acknowledged. */
+static void
+test_poison (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(redisContext) c = NULL;
+  g_autoptr(redisReply) reply = NULL;
+  gboolean found_id = FALSE;
+
+  if (redis == NULL)
+    return;
+  consumer = consumer_new (redis, "jobs", "c1", seen);
+  seen->fail = TRUE;
+  fluid_redis_stream_consumer_set_claim_idle (consumer, 0.1);
+  fluid_redis_stream_consumer_set_max_deliveries (consumer, 3);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  xadd (redis, "jobs", 1);
+  fluid_test_wait_until (status_t (FLUID_WORKER (consumer), "dead_lettered") == 1);
+  g_assert_cmpuint (seen->calls, ==, 3);
+  g_assert_cmpuint (status_t (FLUID_WORKER (consumer), "failed"), ==, 3);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs:dead"), ==, 1);
+
+  c = fluid_test_redis_connect (redis);
+  reply = redisCommand (c, "XRANGE jobs:dead - +");
+  g_assert_cmpint (reply->type, ==, REDIS_REPLY_ARRAY);
+  g_assert_cmpuint (reply->elements, ==, 1);
+  for (size_t i = 0; i + 1 < reply->element[0]->element[1]->elements; i += 2)
+    {
+      redisReply *name = reply->element[0]->element[1]->element[i];
+      redisReply *value = reply->element[0]->element[1]->element[i + 1];
+
+      if (g_str_equal (name->str, "fluid-id"))
+        found_id = g_hash_table_contains (seen->counts, value->str);
+      if (g_str_equal (name->str, "fluid-deliveries"))
+        g_assert_cmpstr (value->str, ==, "4");
+    }
+  g_assert_true (found_id);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+}
+
+/* A consumer that restarts under its name takes back its pending entries
+ * first, with their delivery counts; a graceful stop left them pending. */
+static void
+test_own_pending_first (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) first_seen = seen_new ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) first = NULL;
+  g_autoptr(FluidRedisStreamConsumer) again = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (redis == NULL)
+    return;
+  first = consumer_new (redis, "jobs", "c1", first_seen);
+  first_seen->fail = TRUE;
+  g_assert_true (fluid_test_startup (FLUID_WORKER (first), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (first));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  xadd (redis, "jobs", 20);
+  fluid_test_wait_until (first_seen->calls == 20);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (first), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 20);
+
+  again = consumer_new (redis, "jobs", "c1", seen);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (again), &error));
+  fluid_test_wait_until (status_t (FLUID_WORKER (again), "acked") == 20);
+  g_assert_cmpuint (seen->calls, ==, 20);
+  g_hash_table_iter_init (&iter, seen->deliveries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_assert_cmpuint (GPOINTER_TO_UINT (value), ==, 2);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (again), &error));
+}
+
+/* A consumer whose handler takes longer than claim-idle, asynchronously,
+ * beside another consumer of the group: no entry is handled twice. */
+
+#define SLOW_TYPE_CONSUMER (slow_consumer_get_type ())
+G_DECLARE_FINAL_TYPE (SlowConsumer, slow_consumer, SLOW, CONSUMER, FluidRedisStreamConsumer)
+
+struct _SlowConsumer
+{
+  FluidRedisStreamConsumer parent_instance;
+  Seen                    *seen;
+  guint                    delay_ms;
+};
+
+G_DEFINE_FINAL_TYPE (SlowConsumer, slow_consumer, FLUID_REDIS_TYPE_STREAM_CONSUMER)
+
+static gboolean
+slow_done_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+slow_consumer_handle_async (FluidRedisStreamConsumer *consumer,
+                            FluidRedisEntry          *entry,
+                            GCancellable             *cancellable,
+                            GAsyncReadyCallback       callback,
+                            gpointer                  user_data)
+{
+  SlowConsumer *self = SLOW_CONSUMER (consumer);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, slow_consumer_handle_async);
+  seen_record (self->seen, entry);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, self->delay_ms, slow_done_cb, task, g_object_unref);
+}
+
+static gboolean
+slow_consumer_handle_finish (FluidRedisStreamConsumer  *consumer,
+                             GAsyncResult              *result,
+                             GError                   **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+slow_consumer_class_init (SlowConsumerClass *klass)
+{
+  FLUID_REDIS_STREAM_CONSUMER_CLASS (klass)->handle_async = slow_consumer_handle_async;
+  FLUID_REDIS_STREAM_CONSUMER_CLASS (klass)->handle_finish = slow_consumer_handle_finish;
+}
+
+static void
+slow_consumer_init (SlowConsumer *self)
+{
+}
+
+static void
+test_slow_handler (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(Seen) other_seen = seen_new ();
+  g_autoptr(SlowConsumer) slow = NULL;
+  g_autoptr(FluidRedisStreamConsumer) other = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (redis == NULL)
+    return;
+  slow = g_object_new (SLOW_TYPE_CONSUMER, "uri", fluid_test_redis_get_uri (redis),
+                       "stream", "jobs", "group", "workers", "consumer", "slow",
+                       "claim-idle", 0.3, "batch-size", 5, NULL);
+  slow->seen = seen;
+  slow->delay_ms = 1200;
+  g_assert_true (fluid_test_startup (FLUID_WORKER (slow), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (FLUID_REDIS_STREAM_CONSUMER (slow)));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  xadd (redis, "jobs", 5);
+  fluid_test_wait_until (seen->calls == 5);
+
+  /* Started once the slow one holds every entry. */
+  other = consumer_new (redis, "jobs", "other", other_seen);
+  fluid_redis_stream_consumer_set_claim_idle (other, 0.3);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (other), &error));
+  fluid_test_wait_until (status_t (FLUID_WORKER (slow), "acked") == 5);
+  g_assert_cmpuint (other_seen->calls, ==, 0);
+  g_assert_cmpuint (seen_max (seen), ==, 1);
+  g_assert_cmpuint (status_t (FLUID_WORKER (other), "claimed"), ==, 0);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (other), &error));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (slow), &error));
+  g_assert_no_error (error);
+}
+
+/* A graceful stop lets a running handler finish and acknowledges it. */
+static void
+test_graceful_stop (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(SlowConsumer) slow = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (redis == NULL)
+    return;
+  slow = g_object_new (SLOW_TYPE_CONSUMER, "uri", fluid_test_redis_get_uri (redis),
+                       "stream", "jobs", "group", "workers", "batch-size", 3, NULL);
+  slow->seen = seen;
+  slow->delay_ms = 200;
+  g_assert_true (fluid_test_startup (FLUID_WORKER (slow), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (FLUID_REDIS_STREAM_CONSUMER (slow)));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  xadd (redis, "jobs", 10);
+  fluid_test_wait_until (seen->calls == 3);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (slow), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (slow)), ==, 0);
+  g_assert_cmpuint (seen->calls, ==, 3);
+  g_assert_cmpuint (status_t (FLUID_WORKER (slow), "acked"), ==, 3);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+}
+
+/* The server stops and comes back: the consumer stays running, counts the
+ * reconnection, and nothing is lost. */
+static void
+test_server_restart (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(FluidRedisStreamProducer) producer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_error = NULL;
+
+  if (redis == NULL)
+    return;
+  consumer = consumer_new (redis, "jobs", "c1", seen);
+  producer = fluid_redis_stream_producer_new (fluid_test_redis_get_uri (redis), "jobs");
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("before-%u", i);
+      const char *fields[] = { "data", data, NULL };
+
+      fluid_redis_stream_producer_send (producer, fields);
+    }
+  fluid_test_wait_until (g_hash_table_size (seen->counts) == 300);
+
+  fluid_test_redis_stop (redis);
+  fluid_test_wait_until (!fluid_redis_stream_consumer_is_connected (consumer));
+  fluid_test_wait_until (!fluid_redis_stream_producer_is_connected (producer));
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
+  last_error = status_s (FLUID_WORKER (consumer), "last_error");
+  g_assert_nonnull (last_error);
+  /* Held while the server is away. */
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("during-%u", i);
+      const char *fields[] = { "data", data, NULL };
+
+      g_assert_true (fluid_redis_stream_producer_send (producer, fields));
+    }
+  fluid_test_redis_start (redis);
+  fluid_test_wait_until (g_hash_table_size (seen->counts) == 600);
+  fluid_test_wait_until (status_u (FLUID_WORKER (consumer), "pending") == 0);
+  g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs"), ==, 600);
+  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
+  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 0);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+}
+
+/* Bad input */
+
+static void
+assert_fails_with (FluidWorker *worker,
+                   int          code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_no_error (error);
+  g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_error (error, FLUID_REDIS_ERROR, code);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
+}
+
+static void
+test_bad_uri (void)
+{
+  const char *uris[] = { "http://localhost/", "redis://", "unix:relative", "redis://host/x",
+                         "unix:///tmp/s?db=no", "", "not a uri" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (uris[i], "s", "g",
+                                                                                      NULL, NULL, NULL);
+      g_autoptr(FluidRedisStreamProducer) producer = fluid_redis_stream_producer_new (uris[i], "s");
+
+      assert_fails_with (FLUID_WORKER (consumer), FLUID_REDIS_ERROR_INVALID_URI);
+      assert_fails_with (FLUID_WORKER (producer), FLUID_REDIS_ERROR_INVALID_URI);
+    }
+}
+
+static void
+test_missing_stream (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(FluidRedisStreamConsumer) wrong_type = NULL;
+
+  if (redis == NULL)
+    return;
+  consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "nothing", "g",
+                                              NULL, NULL, NULL);
+  fluid_redis_stream_consumer_set_create_stream (consumer, FALSE);
+  assert_fails_with (FLUID_WORKER (consumer), FLUID_REDIS_ERROR_NO_STREAM);
+
+  g_assert_cmpint (fluid_test_redis_integer (redis, "RPUSH alist x"), ==, 1);
+  wrong_type = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "alist", "g",
+                                                NULL, NULL, NULL);
+  assert_fails_with (FLUID_WORKER (wrong_type), FLUID_REDIS_ERROR_SERVER);
+}
+
+/* A "server" on a unix socket that answers garbage, or nothing. */
+typedef struct
+{
+  GSocketService *service;
+  char           *dir;
+  char           *path;
+  char           *uri;
+  gboolean        silent;
+  GPtrArray      *connections;
+} FakeServer;
+
+static gboolean
+fake_incoming_cb (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source_object,
+                  gpointer           user_data)
+{
+  FakeServer *fake = user_data;
+
+  g_ptr_array_add (fake->connections, g_object_ref (connection));
+  if (!fake->silent)
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                               "HTTP/1.1 400 Bad Request\r\n\r\n", 28, NULL, NULL, NULL);
+  return TRUE;
+}
+
+static FakeServer *
+fake_server_new (gboolean silent)
+{
+  FakeServer *fake = g_new0 (FakeServer, 1);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fake->dir = g_dir_make_tmp ("fluid-test-fake-XXXXXX", &error);
+  g_assert_no_error (error);
+  fake->path = g_build_filename (fake->dir, "fake.sock", NULL);
+  fake->uri = g_strconcat ("unix://", fake->path, NULL);
+  fake->silent = silent;
+  fake->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  fake->service = g_socket_service_new ();
+  address = g_unix_socket_address_new (fake->path);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (fake->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fake->service, "incoming", G_CALLBACK (fake_incoming_cb), fake);
+  g_socket_service_start (fake->service);
+  return fake;
+}
+
+static void
+fake_server_free (FakeServer *fake)
+{
+  g_socket_service_stop (fake->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (fake->service));
+  g_object_unref (fake->service);
+  g_ptr_array_unref (fake->connections);
+  g_unlink (fake->path);
+  g_rmdir (fake->dir);
+  g_free (fake->path);
+  g_free (fake->dir);
+  g_free (fake->uri);
+  g_free (fake);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_free)
+
+static void
+test_not_redis (void)
+{
+  g_autoptr(FakeServer) fake = fake_server_new (FALSE);
+  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (fake->uri, "s", "g",
+                                                                                  NULL, NULL, NULL);
+  g_autoptr(FluidRedisStreamProducer) producer = fluid_redis_stream_producer_new (fake->uri, "s");
+
+  assert_fails_with (FLUID_WORKER (consumer), FLUID_REDIS_ERROR_PROTOCOL);
+  assert_fails_with (FLUID_WORKER (producer), FLUID_REDIS_ERROR_PROTOCOL);
+}
+
+/* A server that never answers: the command timeout drops the connection
+ * and retries; the worker stays running and says why in its status. */
+static void
+test_silent_server (void)
+{
+  g_autoptr(FakeServer) fake = fake_server_new (TRUE);
+  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (fake->uri, "s", "g",
+                                                                                  NULL, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_error = NULL;
+
+  fluid_redis_stream_consumer_set_command_timeout (consumer, 0.1);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  fluid_test_wait_until (fake->connections->len >= 4);
+  fluid_test_wait_until ((last_error = status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  g_assert_nonnull (strstr (last_error, "did not answer"));
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
+  g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+}
+
+/* Nothing listens: the producer holds up to max-buffered, drops and
+ * counts the rest; stays running. */
+static void
+test_no_server (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fluid-test-none-XXXXXX", NULL);
+  g_autofree char *uri = g_strconcat ("unix://", dir, "/none.sock", NULL);
+  g_autoptr(FluidRedisStreamProducer) producer = g_object_new (FLUID_REDIS_TYPE_STREAM_PRODUCER,
+                                                               "uri", uri, "stream", "s",
+                                                               "stopping-grace-period", 0.2, NULL);
+  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (uri, "s", "g",
+                                                                                  NULL, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  const char *fields[] = { "k", "v", NULL };
+  guint taken = 0;
+
+  fluid_redis_stream_producer_set_max_buffered (producer, 10);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  for (guint i = 0; i < 15; i++)
+    taken += fluid_redis_stream_producer_send (producer, fields);
+  g_assert_cmpuint (taken, ==, 10);
+  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 5);
+  g_assert_cmpuint (status_u (FLUID_WORKER (producer), "buffered"), ==, 10);
+  fluid_test_wait_until (status_s (FLUID_WORKER (consumer), "last_error") != NULL);
+  g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+  /* A graceful stop waits for a connection to deliver; forced after its
+   * grace period, what it held is dropped and counted. */
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (producer)), ==, 1);
+  fluid_test_wait_until (fluid_redis_stream_producer_get_dropped (producer) == 15);
+  g_rmdir (dir);
+}
+
+static void
+test_properties (void)
+{
+  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new ("unix:///x", "s", "g",
+                                                                                  NULL, NULL, NULL);
+  g_autofree char *expected = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
+
+  g_assert_cmpstr (fluid_redis_stream_consumer_get_consumer (consumer), ==, expected);
+  g_assert_cmpuint (fluid_redis_stream_consumer_get_batch_size (consumer), ==, 100);
+  g_assert_cmpfloat (fluid_redis_stream_consumer_get_claim_idle (consumer), ==, 30);
+  g_assert_cmpuint (fluid_redis_stream_consumer_get_max_deliveries (consumer), ==, 5);
+  g_assert_cmpstr (fluid_redis_stream_consumer_get_dead_letter_stream (consumer), ==, "s:dead");
+  g_assert_true (fluid_redis_stream_consumer_get_create_stream (consumer));
+  g_assert_cmpstr (fluid_worker_get_name (FLUID_WORKER (consumer)), ==, "fluid_redis_stream_consumer");
+  fluid_redis_stream_consumer_set_dead_letter_stream (consumer, "graveyard");
+  g_assert_cmpstr (fluid_redis_stream_consumer_get_dead_letter_stream (consumer), ==, "graveyard");
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*seconds >= 0.001*");
+  fluid_redis_stream_consumer_set_claim_idle (consumer, NAN);
+  g_test_assert_expected_messages ();
+  g_assert_cmpfloat (fluid_redis_stream_consumer_get_claim_idle (consumer), ==, 30);
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*batch_size >= 1*");
+  fluid_redis_stream_consumer_set_batch_size (consumer, 0);
+  g_test_assert_expected_messages ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/redis/properties", test_properties);
+  g_test_add_func ("/redis/consume", test_consume);
+  g_test_add_func ("/redis/producer", test_producer);
+  g_test_add_func ("/redis/poison", test_poison);
+  g_test_add_func ("/redis/own-pending-first", test_own_pending_first);
+  g_test_add_func ("/redis/slow-handler", test_slow_handler);
+  g_test_add_func ("/redis/graceful-stop", test_graceful_stop);
+  g_test_add_func ("/redis/server-restart", test_server_restart);
+  g_test_add_func ("/redis/bad/uri", test_bad_uri);
+  g_test_add_func ("/redis/bad/missing-stream", test_missing_stream);
+  g_test_add_func ("/redis/bad/not-redis", test_not_redis);
+  g_test_add_func ("/redis/bad/silent-server", test_silent_server);
+  g_test_add_func ("/redis/bad/no-server", test_no_server);
+
+  return g_test_run ();
+}
