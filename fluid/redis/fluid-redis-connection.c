@@ -384,6 +384,35 @@ fluid_redis_connection_destroy_source (FluidRedisConnection *self)
   g_clear_pointer (&self->source, g_source_unref);
 }
 
+/* The adapter wakes the context up each time hiredis wants to write or
+ * read, that is at each command: an eventfd write, a system call per
+ * command. Everything here runs on the context's own thread, while it
+ * dispatches, and GLib reads the events of each GPollFD again before it
+ * polls: the same bookkeeping without the wake-up. */
+static void
+fluid_redis_source_add_read (gpointer data)
+{
+  ((RedisSource *) data)->poll_fd.events |= G_IO_IN;
+}
+
+static void
+fluid_redis_source_del_read (gpointer data)
+{
+  ((RedisSource *) data)->poll_fd.events &= ~G_IO_IN;
+}
+
+static void
+fluid_redis_source_add_write (gpointer data)
+{
+  ((RedisSource *) data)->poll_fd.events |= G_IO_OUT;
+}
+
+static void
+fluid_redis_source_del_write (gpointer data)
+{
+  ((RedisSource *) data)->poll_fd.events &= ~G_IO_OUT;
+}
+
 typedef struct
 {
   FluidRedisReplyFunc func;
@@ -487,6 +516,10 @@ fluid_redis_connection_connect (FluidRedisConnection *self)
   self->ac = ac;
   ac->data = self;
   self->source = redis_source_new (ac);
+  ac->ev.addRead = fluid_redis_source_add_read;
+  ac->ev.delRead = fluid_redis_source_del_read;
+  ac->ev.addWrite = fluid_redis_source_add_write;
+  ac->ev.delWrite = fluid_redis_source_del_write;
   g_source_set_name (self->source, "[fluid] redis connection");
   g_source_attach (self->source, self->context);
   redisAsyncSetConnectCallback (ac, fluid_redis_connection_connect_cb);

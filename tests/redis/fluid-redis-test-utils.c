@@ -89,6 +89,12 @@ fluid_test_redis_stop (FluidTestRedis *redis)
 FluidTestRedis *
 fluid_test_redis_new (void)
 {
+  return fluid_test_redis_new_with_fsync ("always");
+}
+
+FluidTestRedis *
+fluid_test_redis_new_with_fsync (const char *appendfsync)
+{
   g_autofree char *program = g_find_program_in_path ("redis-server");
   g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
@@ -110,8 +116,8 @@ fluid_test_redis_new (void)
                               "daemonize no\n"
                               "save \"\"\n"
                               "appendonly yes\n"
-                              "appendfsync always\n",
-                              redis->socket, redis->dir, redis->dir);
+                              "appendfsync %s\n",
+                              redis->socket, redis->dir, redis->dir, appendfsync);
   g_file_set_contents (redis->config, contents, -1, &error);
   g_assert_no_error (error);
   fluid_test_redis_start (redis);

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 typedef struct _FluidTestRedis FluidTestRedis;
 
 FluidTestRedis *fluid_test_redis_new         (void);
+/* The same with another appendfsync policy ("everysec", Redis's default
+ * with AOF, for the benchmarks). */
+FluidTestRedis *fluid_test_redis_new_with_fsync (const char *appendfsync);
 const char     *fluid_test_redis_get_uri     (FluidTestRedis *redis);
 const char     *fluid_test_redis_get_socket  (FluidTestRedis *redis);
 const char     *fluid_test_redis_get_dir     (FluidTestRedis *redis);
