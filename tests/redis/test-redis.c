@@ -139,6 +139,15 @@ status_s (FluidWorker *worker,
   return value;
 }
 
+static gboolean
+has_status_s (FluidWorker *worker,
+              const char  *key)
+{
+  g_autofree char *value = status_s (worker, key);
+
+  return value != NULL;
+}
+
 static void
 xadd (FluidTestRedis *redis,
       const char     *stream,
@@ -727,7 +736,7 @@ test_no_server (void)
   g_assert_cmpuint (taken, ==, 10);
   g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 5);
   g_assert_cmpuint (status_u (FLUID_WORKER (producer), "buffered"), ==, 10);
-  fluid_test_wait_until (status_s (FLUID_WORKER (consumer), "last_error") != NULL);
+  fluid_test_wait_until (has_status_s (FLUID_WORKER (consumer), "last_error"));
   g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
