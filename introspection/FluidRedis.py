@@ -1,0 +1,177 @@
+# FluidRedis.py: the PyGObject override of FluidRedis, the Redis Streams
+# workers of libfluid-glib
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""Pythonic spellings of FluidRedis.
+
+Handlers are plain functions or coroutine functions, awaited on the GLib
+main loop as the Fluid override does for message handlers::
+
+    from gi.repository import Fluid, FluidRedis
+
+    async def handle(entry):
+        await do_the_job(entry.get_string("data"))
+
+    consumer = FluidRedis.StreamConsumer("unix:///run/redis.sock", "jobs",
+                                         "workers", handle, claim_idle=5)
+    producer = FluidRedis.StreamProducer("unix:///run/redis.sock", "jobs")
+    producer.send({"data": "hello"})
+    entry_id = await producer.add({"data": "hello"})
+
+A handler that raises (or whose coroutine raises) fails its entry: the
+entry stays pending for the group, to be retried after ``claim_idle``,
+the consumer counts it in the ``failed`` key of its status and logs it,
+and the exception is kept as ``consumer.last_exception``. Nothing is
+printed and ignored.
+"""
+
+import sys
+
+from gi.repository import Gio
+from gi.repository import Fluid  # noqa: F401: loads the Fluid override first
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+FluidRedis = get_introspection_module("FluidRedis")
+_fluid = sys.modules["gi.overrides.Fluid"]
+
+__all__ = []
+
+
+def _fields(fields):
+    """A dict (or pairs) of str → str as the flat NULL-terminated list the C
+    API takes."""
+    items = fields.items() if hasattr(fields, "items") else fields
+    flat = []
+    for name, value in items:
+        flat.append(str(name))
+        flat.append(value if isinstance(value, str) else str(value))
+    if not flat:
+        raise ValueError("an entry needs at least one field")
+    return flat
+
+
+def _props(kwargs):
+    return {key.replace("_", "-"): value for key, value in kwargs.items()}
+
+
+class StreamConsumer(FluidRedis.StreamConsumer):
+    """A consumer of a Redis stream in a consumer group.
+
+    ``FluidRedis.StreamConsumer(uri, stream, group, handler, **properties)``:
+    ``handler(entry)`` is a function or a coroutine function; a subclass may
+    define ``handle(self, entry)`` instead. Properties as keywords:
+    ``consumer``, ``batch_size``, ``claim_idle``, ``max_deliveries``,
+    ``dead_letter_stream``, ``name``, ``stopping_grace_period``...
+    """
+
+    def __new__(cls, uri=None, stream=None, group=None, handler=None, **kwargs):
+        if handler is None:
+            return super().__new__(cls)
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+        return super().__new__(_CallbackStreamConsumer)
+
+    def __init__(self, uri=None, stream=None, group=None, handler=None, **kwargs):
+        props = _props(kwargs)
+        for key, value in (("uri", uri), ("stream", stream), ("group", group)):
+            if value is not None:
+                props[key] = value
+        super().__init__(**props)
+        self._fluid_handler = handler
+        self.last_exception = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "handle" in cls.__dict__ and "do_handle_async" not in cls.__dict__:
+            cls.do_handle_async = _handle_async
+            cls.do_handle_finish = _handle_finish
+
+    def is_connected(self):
+        """Whether both connections of the running consumer are up."""
+        return FluidRedis.StreamConsumer.is_connected(self)
+
+
+def _settle_entry(self, task, call):
+    def remember(exception):
+        self.last_exception = exception
+
+    def guarded():
+        try:
+            result = call()
+        except BaseException as exception:  # noqa: B036: kept, then fails the entry
+            remember(exception)
+            raise
+        if hasattr(result, "__await__"):
+            async def awaited():
+                try:
+                    return await result
+                except BaseException as exception:  # noqa: B036
+                    remember(exception)
+                    raise
+            return awaited()
+        return result
+
+    _fluid._settle(task, guarded)
+
+
+def _handle_async(self, entry, cancellable, callback, user_data=None):
+    task = Gio.Task.new(self, cancellable, callback)
+    _settle_entry(self, task, lambda: self.handle(entry))
+
+
+def _handle_finish(self, result):
+    return result.propagate_boolean()
+
+
+StreamConsumer = override(StreamConsumer)
+__all__.append("StreamConsumer")
+
+
+class _CallbackStreamConsumer(StreamConsumer):
+    """What StreamConsumer(..., handler) builds: the handler runs as the
+    handle virtual method, so that an exception or a failing coroutine
+    fails its entry."""
+
+    __gtype_name__ = "FluidRedisPythonCallbackStreamConsumer"
+    # PyGObject registers no GType for a class of a gi.overrides module.
+    __module__ = "fluid_redis_python_types"
+
+    def do_handle_async(self, entry, cancellable, callback, user_data=None):
+        task = Gio.Task.new(self, cancellable, callback)
+        handler = self._fluid_handler
+        _settle_entry(self, task, lambda: handler(entry))
+
+    def do_handle_finish(self, result):
+        return result.propagate_boolean()
+
+
+class StreamProducer(FluidRedis.StreamProducer):
+    """Adds entries to a Redis stream.
+
+    ``FluidRedis.StreamProducer(uri, stream, max_len=, max_buffered=)``;
+    ``send(fields)`` never blocks (False: dropped), ``await add(fields)``
+    returns the entry's id. Fields are a dict of str to str.
+    """
+
+    def __init__(self, uri=None, stream=None, **kwargs):
+        props = _props(kwargs)
+        if uri is not None:
+            props["uri"] = uri
+        if stream is not None:
+            props["stream"] = stream
+        super().__init__(**props)
+
+    def send(self, fields):
+        """Adds an entry without waiting; False when it was dropped."""
+        return FluidRedis.StreamProducer.send(self, _fields(fields))
+
+    def add(self, fields):
+        """Adds an entry; awaitable, returns its id."""
+        return _fluid._await_pair(self, "add", _fields(fields), None)
+
+
+StreamProducer = override(StreamProducer)
+__all__.append("StreamProducer")
