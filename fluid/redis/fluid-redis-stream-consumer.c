@@ -36,7 +36,9 @@
  * the acknowledgements, the claims and the dead letters.
  *
  * At startup the consumer creates the group when it is missing (`XGROUP
- * CREATE … $ MKSTREAM`; an existing group is fine), reads the entries it
+ * CREATE … 0 MKSTREAM`: a new group starts at the beginning of the stream,
+ * so that the entries added before any consumer came are handled too; an
+ * existing group is fine), reads the entries it
  * left pending in a previous life first, then the new ones, by batches of
  * #FluidRedisStreamConsumer:batch-size. A handler that keeps a long entry
  * does not lose it to other consumers: while it runs, the consumer resets
@@ -475,7 +477,9 @@ static void
 fluid_redis_stream_consumer_setup (FluidRedisStreamConsumer *self)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
-  const char *create[] = { "XGROUP", "CREATE", priv->stream, priv->group, "$", "MKSTREAM" };
+  /* From the stream's start, not "$": entries added before the first
+   * consumer came are work too. */
+  const char *create[] = { "XGROUP", "CREATE", priv->stream, priv->group, "0", "MKSTREAM" };
 
   if (fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_setup_cb, self,
                                       priv->create_stream ? 6 : 5, create, NULL))

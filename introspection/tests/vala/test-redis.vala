@@ -1,0 +1,92 @@
+/* test-redis.vala: FluidRedis from Vala: a consumer subclass with an async
+ * handle, the producer's add, a bad URI. The server is started by
+ * with-redis.py (FLUID_TEST_REDIS_URI).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+class Jobs : FluidRedis.StreamConsumer {
+  public int handled = 0;
+
+  public override async bool handle (FluidRedis.Entry entry, GLib.Cancellable? cancellable) throws GLib.Error {
+    Idle.add (handle.callback);
+    yield;
+    if (entry.get_string ("data") == null)
+      throw new IOError.FAILED ("no data");
+    handled++;
+    return true;
+  }
+}
+
+string uri;
+
+void wait_until (owned SourceFunc condition) {
+  var deadline = get_monotonic_time () + 10 * TimeSpan.SECOND;
+  while (!condition ()) {
+    assert (get_monotonic_time () < deadline);
+    MainContext.default ().iteration (true);
+  }
+}
+
+void test_consume () {
+  var loop = new MainLoop ();
+  var jobs = (Jobs) Object.new (typeof (Jobs), uri: uri, stream: "vala-jobs", group: "workers");
+  var producer = new FluidRedis.StreamProducer (uri, "vala-jobs");
+  string? id = null;
+  bool done = false;
+
+  jobs.startup.begin (null, (o, r) => { done = true; });
+  wait_until (() => done);
+  wait_until (() => jobs.connected);
+  done = false;
+  producer.startup.begin (null, (o, r) => { done = true; });
+  wait_until (() => done);
+  producer.add.begin ({ "data", "hello", null }, null, (o, r) => {
+    try {
+      id = producer.add.end (r);
+    } catch (Error e) {
+      error ("%s", e.message);
+    }
+  });
+  wait_until (() => id != null && jobs.handled == 1);
+  assert (id.contains ("-"));
+  done = false;
+  jobs.shutdown.begin (null, (o, r) => { done = true; });
+  wait_until (() => done);
+  done = false;
+  producer.shutdown.begin (null, (o, r) => { done = true; });
+  wait_until (() => done);
+  loop = null;
+}
+
+void test_bad_uri () {
+  var consumer = new FluidRedis.StreamConsumer ("http://nowhere/", "s", "g", null);
+  bool done = false;
+  Error? failure = null;
+
+  consumer.startup.begin (null, (o, r) => { done = true; });
+  wait_until (() => done);
+  done = false;
+  consumer.wait_for_shutdown.begin (null, (o, r) => {
+    try {
+      consumer.wait_for_shutdown.end (r);
+    } catch (Error e) {
+      failure = e;
+    }
+    done = true;
+  });
+  wait_until (() => done);
+  assert (failure is FluidRedis.Error.INVALID_URI);
+}
+
+int main (string[] args) {
+  Test.init (ref args);
+  uri = Environment.get_variable ("FLUID_TEST_REDIS_URI");
+  if (uri == null) {
+    print ("1..0 # SKIP FLUID_TEST_REDIS_URI is not set\n");
+    return 0;
+  }
+  Test.add_func ("/vala/redis/consume", test_consume);
+  Test.add_func ("/vala/redis/bad-uri", test_bad_uri);
+  return Test.run ();
+}
