@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # with-redis.py: runs a command beside a private redis-server (unix socket
 # in a temporary folder, AOF on), its URI in FLUID_TEST_REDIS_URI, and
-# stops the server afterwards: for the GJS and Vala tests, which do not
+# stops the server afterwards (an argument "{uri}" is replaced by it): for the GJS and Vala tests, which do not
 # start servers themselves (a GJS 1.74 process that forked one may hang at
 # its exit). Exits 77 (skipped) when redis-server is not installed.
 #
@@ -22,6 +22,7 @@ if shutil.which("redis-server") is None:
 server = RedisServer().start()
 try:
     env = dict(os.environ, FLUID_TEST_REDIS_URI=server.uri)
-    sys.exit(subprocess.call(sys.argv[1:], env=env))
+    command = [server.uri if arg == "{uri}" else arg for arg in sys.argv[1:]]
+    sys.exit(subprocess.call(command, env=env))
 finally:
     server.stop()
