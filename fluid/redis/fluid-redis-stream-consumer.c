@@ -976,7 +976,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_URI] =
-    g_param_spec_string ("uri", NULL, NULL, "redis://localhost:6379/0",
+    g_param_spec_string ("uri", "URI",
+                         "Where the Redis server is", "redis://localhost:6379/0",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -987,7 +988,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_STREAM] =
-    g_param_spec_string ("stream", NULL, NULL, NULL,
+    g_param_spec_string ("stream", "Stream",
+                         "The key of the stream", NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -998,7 +1000,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_GROUP] =
-    g_param_spec_string ("group", NULL, NULL, NULL,
+    g_param_spec_string ("group", "Group",
+                         "The consumer group", NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1011,7 +1014,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_CONSUMER] =
-    g_param_spec_string ("consumer", NULL, NULL, NULL,
+    g_param_spec_string ("consumer", "Consumer",
+                         "The name of this consumer in the group", NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1023,7 +1027,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_BATCH_SIZE] =
-    g_param_spec_uint ("batch-size", NULL, NULL, 1, G_MAXINT, 100,
+    g_param_spec_uint ("batch-size", "Batch size",
+                       "How many entries a read or a claim takes at most", 1, G_MAXINT, 100,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1035,7 +1040,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_CLAIM_IDLE] =
-    g_param_spec_double ("claim-idle", NULL, NULL, 0.001, G_MAXDOUBLE, 30,
+    g_param_spec_double ("claim-idle", "Claim idle",
+                         "Seconds an unacknowledged entry waits before it is claimed", 0.001, G_MAXDOUBLE, 30,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1048,7 +1054,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_MAX_DELIVERIES] =
-    g_param_spec_uint ("max-deliveries", NULL, NULL, 0, G_MAXUINT, 5,
+    g_param_spec_uint ("max-deliveries", "Max deliveries",
+                       "Deliveries of an entry before it is dead-lettered (0: no limit)", 0, G_MAXUINT, 5,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1061,7 +1068,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_DEAD_LETTER_STREAM] =
-    g_param_spec_string ("dead-letter-stream", NULL, NULL, NULL,
+    g_param_spec_string ("dead-letter-stream", "Dead letter stream",
+                         "The stream receiving entries delivered max-deliveries times", NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1074,7 +1082,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_CREATE_STREAM] =
-    g_param_spec_boolean ("create-stream", NULL, NULL, TRUE,
+    g_param_spec_boolean ("create-stream", "Create stream",
+                          "Whether the group creation creates a missing stream", TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1087,7 +1096,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_COMMAND_TIMEOUT] =
-    g_param_spec_double ("command-timeout", NULL, NULL, 0.001, G_MAXDOUBLE, 10,
+    g_param_spec_double ("command-timeout", "Command timeout",
+                         "Seconds the server may take to answer a command", 0.001, G_MAXDOUBLE, 10,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1098,7 +1108,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * Since: 1.2
    */
   properties[PROP_CONNECTED] =
-    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+    g_param_spec_boolean ("connected", "Connected",
+                          "Whether the running worker is connected", FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

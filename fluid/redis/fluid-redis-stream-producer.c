@@ -572,7 +572,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_URI] =
-    g_param_spec_string ("uri", NULL, NULL, "redis://localhost:6379/0",
+    g_param_spec_string ("uri", "URI",
+                         "Where the Redis server is", "redis://localhost:6379/0",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -583,7 +584,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_STREAM] =
-    g_param_spec_string ("stream", NULL, NULL, NULL,
+    g_param_spec_string ("stream", "Stream",
+                         "The key of the stream", NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -596,7 +598,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_MAX_LEN] =
-    g_param_spec_uint ("max-len", NULL, NULL, 0, G_MAXUINT, 0,
+    g_param_spec_uint ("max-len", "Max len",
+                       "The approximate length the stream is trimmed to (0: none)", 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -609,7 +612,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_MAX_BUFFERED] =
-    g_param_spec_uint ("max-buffered", NULL, NULL, 0, G_MAXUINT, 100000,
+    g_param_spec_uint ("max-buffered", "Max buffered",
+                       "The most entries held while not delivered (0: no bound)", 0, G_MAXUINT, 100000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -621,7 +625,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_COMMAND_TIMEOUT] =
-    g_param_spec_double ("command-timeout", NULL, NULL, 0.001, G_MAXDOUBLE, 10,
+    g_param_spec_double ("command-timeout", "Command timeout",
+                         "Seconds the server may take to answer a command", 0.001, G_MAXDOUBLE, 10,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -632,7 +637,8 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
    * Since: 1.2
    */
   properties[PROP_CONNECTED] =
-    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+    g_param_spec_boolean ("connected", "Connected",
+                          "Whether the running worker is connected", FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

@@ -17,7 +17,7 @@
  * @title: Redis library versioning
  *
  * libfluid-glib-redis is versioned with libfluid-glib: the version macros
- * of <fluid/fluid.h> apply to it. Its public symbols carry their own export
+ * of the core library's header apply to it. Its public symbols carry their own export
  * macro, so that it is built with hidden visibility like the core library.
  */
 
