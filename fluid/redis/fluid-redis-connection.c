@@ -380,6 +380,13 @@ fluid_redis_connection_destroy_source (FluidRedisConnection *self)
     return;
   source->poll_fd.revents = 0;
   source->ac = NULL;
+  /* The adapter's cleanup, if hiredis calls it later, then has no poll to
+   * remove from a destroyed source. */
+  if (source->poll_fd.fd >= 0)
+    {
+      g_source_remove_poll (self->source, &source->poll_fd);
+      source->poll_fd.fd = -1;
+    }
   g_source_destroy (self->source);
   g_clear_pointer (&self->source, g_source_unref);
 }
