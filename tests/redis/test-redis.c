@@ -505,6 +505,45 @@ test_graceful_stop (void)
   g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
 }
 
+static gboolean
+stop_at_fifth (FluidRedisStreamConsumer  *consumer,
+               FluidRedisEntry           *entry,
+               gpointer                   user_data,
+               GError                   **error)
+{
+  Seen *seen = user_data;
+
+  seen_record (seen, entry);
+  if (seen->calls == 5)
+    fluid_worker_gracefully_stop (FLUID_WORKER (consumer));
+  return TRUE;
+}
+
+/* A handler that stops its consumer, from inside the read that brought
+ * its entry: the entries of that read not yet started stay pending. */
+static void
+test_stop_from_handler (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (redis == NULL)
+    return;
+  /* Added first: the new group starts at the stream's beginning. */
+  xadd (redis, "jobs", 20);
+  consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "jobs", "workers",
+                                              stop_at_fifth, seen, NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (consumer)), ==, 0);
+  g_assert_cmpuint (seen->calls, ==, 5);
+  g_assert_cmpuint (status_t (FLUID_WORKER (consumer), "acked"), ==, 5);
+  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 15);
+}
+
 /* The server stops and comes back: the consumer stays running, counts the
  * reconnection, and nothing is lost. */
 static void
@@ -788,6 +827,7 @@ main (int   argc,
   g_test_add_func ("/redis/own-pending-first", test_own_pending_first);
   g_test_add_func ("/redis/slow-handler", test_slow_handler);
   g_test_add_func ("/redis/graceful-stop", test_graceful_stop);
+  g_test_add_func ("/redis/stop-from-handler", test_stop_from_handler);
   g_test_add_func ("/redis/server-restart", test_server_restart);
   g_test_add_func ("/redis/bad/uri", test_bad_uri);
   g_test_add_func ("/redis/bad/missing-stream", test_missing_stream);
