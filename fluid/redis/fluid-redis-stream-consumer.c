@@ -543,8 +543,9 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
       priv->phase = PHASE_SETUP;
     }
 
-  connected = fluid_redis_connection_is_ready (priv->reader) &&
-              fluid_redis_connection_is_ready (priv->commands);
+  /* The reader is gone once the consumer stops reading. */
+  connected = priv->reader != NULL && fluid_redis_connection_is_ready (priv->reader) &&
+              priv->commands != NULL && fluid_redis_connection_is_ready (priv->commands);
   if (connected != priv->connected)
     {
       priv->connected = connected;
@@ -664,7 +665,11 @@ fluid_redis_stream_consumer_stopping_cb (FluidRedisStreamConsumer *self)
   /* Stop reading at once: a read waiting on the server is abandoned (what
    * it would have brought stays pending for the group). */
   g_clear_pointer (&priv->reader, fluid_redis_connection_free);
-  priv->reader = NULL;
+  if (priv->connected)
+    {
+      priv->connected = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+    }
   if (priv->claim_timer != NULL)
     {
       g_source_destroy (priv->claim_timer);
