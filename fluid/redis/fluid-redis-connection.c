@@ -56,6 +56,7 @@ struct _FluidRedisConnection
   GQueue               pending;     /* FluidRedisCommand, in order sent */
   GSource             *timer;       /* the oldest command's deadline */
   GSource             *reconnect;   /* the backoff before reconnecting */
+  GCancellable        *resolving;   /* a host name lookup under way */
   guint                attempt;     /* failed attempts since last ready */
   gboolean             started;
 };
@@ -495,16 +496,66 @@ fluid_redis_connection_disconnect_cb (const redisAsyncContext *ac,
   fluid_redis_connection_lost (self, FALSE, fluid_redis_connection_context_error (self, ac));
 }
 
+static void fluid_redis_connection_connect_to (FluidRedisConnection *self,
+                                               const char           *ip);
+
+/* hiredis would resolve a host name with getaddrinfo(), blocking the
+ * context: GResolver does it asynchronously, then hiredis gets an address. */
+static void
+fluid_redis_connection_resolved_cb (GObject      *source,
+                                    GAsyncResult *result,
+                                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  FluidRedisConnection *self = user_data;
+  g_autofree char *ip = NULL;
+
+  /* Cancelled: the connection was freed. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->resolving);
+  if (addresses == NULL)
+    {
+      g_autoptr(GError) lost = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                            "Cannot resolve %s: %s", self->name, error->message);
+
+      fluid_redis_connection_schedule (self);
+      self->state_func (self, FALSE, lost, self->user_data);
+      return;
+    }
+  ip = g_inet_address_to_string (addresses->data);
+  g_resolver_free_addresses (addresses);
+  fluid_redis_connection_connect_to (self, ip);
+}
+
 static void
 fluid_redis_connection_connect (FluidRedisConnection *self)
 {
-  redisAsyncContext *ac;
+  g_autoptr(GResolver) resolver = NULL;
 
   g_assert (self->ac == NULL);
+  if (self->address.path != NULL || g_hostname_is_ip_address (self->address.host))
+    {
+      fluid_redis_connection_connect_to (self, self->address.host);
+      return;
+    }
+  resolver = g_resolver_get_default ();
+  self->resolving = g_cancellable_new ();
+  g_resolver_lookup_by_name_async (resolver, self->address.host, self->resolving,
+                                   fluid_redis_connection_resolved_cb, self);
+}
+
+static void
+fluid_redis_connection_connect_to (FluidRedisConnection *self,
+                                   const char           *ip)
+{
+  redisAsyncContext *ac;
+
   if (self->address.path != NULL)
     ac = redisAsyncConnectUnix (self->address.path);
   else
-    ac = redisAsyncConnect (self->address.host, self->address.port);
+    ac = redisAsyncConnect (ip, self->address.port);
   if (ac == NULL)
     g_error ("Out of memory");
   if (ac->err != 0)
@@ -680,6 +731,11 @@ fluid_redis_connection_free (FluidRedisConnection *self)
     {
       g_source_destroy (self->reconnect);
       g_clear_pointer (&self->reconnect, g_source_unref);
+    }
+  if (self->resolving != NULL)
+    {
+      g_cancellable_cancel (self->resolving);
+      g_clear_object (&self->resolving);
     }
   g_source_destroy (self->timer);
   g_source_unref (self->timer);

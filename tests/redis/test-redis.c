@@ -789,6 +789,24 @@ test_no_server (void)
   g_rmdir (dir);
 }
 
+/* A host name that does not resolve: resolved without blocking, retried,
+ * and said in the status. */
+static void
+test_unknown_host (void)
+{
+  g_autoptr(FluidRedisStreamConsumer) consumer =
+    fluid_redis_stream_consumer_new ("redis://fluid-test.invalid:6379/0", "s", "g", NULL, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_error = NULL;
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  fluid_test_wait_until ((last_error = status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  g_assert_nonnull (strstr (last_error, "resolve"));
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_properties (void)
 {
@@ -834,6 +852,7 @@ main (int   argc,
   g_test_add_func ("/redis/bad/not-redis", test_not_redis);
   g_test_add_func ("/redis/bad/silent-server", test_silent_server);
   g_test_add_func ("/redis/bad/no-server", test_no_server);
+  g_test_add_func ("/redis/bad/unknown-host", test_unknown_host);
 
   return g_test_run ();
 }
