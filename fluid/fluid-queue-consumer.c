@@ -697,6 +697,7 @@ fluid_queue_consumer_finalize (GObject *object)
   fluid_message_list_free (&priv->batch);
   g_clear_pointer (&priv->current, fluid_message_free);
   g_clear_error (&priv->pump_error);
+  g_clear_pointer (&priv->counters_watchers, g_array_unref);
   g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);
