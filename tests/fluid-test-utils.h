@@ -115,5 +115,13 @@ const char      *fluid_test_bus_get_address      (FluidTestBus   *bus);
 /* A new connection to the bus, as a client of the bus would have. */
 GDBusConnection *fluid_test_bus_connect          (FluidTestBus   *bus);
 void             fluid_test_bus_free             (FluidTestBus   *bus);
+/* Runs @argv as a client of @bus (DBUS_SESSION_BUS_ADDRESS set to its
+ * address), iterating the default context until it exits, since the
+ * process under test answers from there. Returns its exit status; its
+ * output in @out and @err, if not NULL. */
+int              fluid_test_bus_run_client       (FluidTestBus       *bus,
+                                                  const char * const *argv,
+                                                  char              **out,
+                                                  char              **err);
 
 G_END_DECLS
