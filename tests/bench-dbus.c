@@ -135,14 +135,16 @@ tree_new (void)
       for (guint c = 0; c < LIST_CHILDREN; c++)
         {
           g_autofree char *name = g_strdup_printf ("worker-%u", c);
+          g_autoptr(FluidWorker) child = NULL;
 
           if (c % 2 == 0)
-            fluid_workers_add_worker (group, FLUID_WORKER (fluid_test_worker_new_named (name, FLUID_TEST_RUN_SLEEP_LOOP,
-                                                                                        3600, 10)));
+            child = FLUID_WORKER (fluid_test_worker_new_named (name, FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10));
           else
-            fluid_workers_add_worker (group, fluid_queue_consumer_worker_new (noop_message_cb, NULL, NULL));
+            child = fluid_queue_consumer_worker_new (noop_message_cb, NULL, NULL);
+          fluid_workers_add_worker (group, child);
         }
       fluid_workers_add_worker (root, FLUID_WORKER (group));
+      g_object_unref (group);
     }
   return root;
 }

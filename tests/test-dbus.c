@@ -911,10 +911,14 @@ tree_group_new (void)
   g_autoptr(FluidWorkers) nested = g_object_new (FLUID_TYPE_WORKERS, "name", "sub group", NULL);
   g_autoptr(FluidWorker) consumer = fluid_queue_consumer_worker_new (tree_noop_message_cb, NULL, NULL);
 
-  fluid_workers_add_worker (group, FLUID_WORKER (fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10)));
+  g_autoptr(FluidTestWorker) a = fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(FluidTestWorker) x = fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(FluidTestWorker) x2 = fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+
+  fluid_workers_add_worker (group, FLUID_WORKER (a));
   fluid_workers_add_worker (group, consumer);
-  fluid_workers_add_worker (nested, FLUID_WORKER (fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10)));
-  fluid_workers_add_worker (nested, FLUID_WORKER (fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10)));
+  fluid_workers_add_worker (nested, FLUID_WORKER (x));
+  fluid_workers_add_worker (nested, FLUID_WORKER (x2));
   fluid_workers_add_worker (group, FLUID_WORKER (nested));
   return group;
 }

@@ -42,6 +42,7 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(FluidWorkers) nested = g_object_new (FLUID_TYPE_WORKERS, "name", "sub group", NULL);
+  g_autoptr(FluidTestWorker) a = NULL;
   g_autoptr(GError) error = NULL;
   gboolean acquired = FALSE;
 
@@ -57,12 +58,11 @@ fixture_set_up (Fixture       *fixture,
   fixture->consumer = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, "name", "reader", NULL);
   fixture->leaf = FLUID_WORKER (fluid_test_worker_new_named ("leaf", FLUID_TEST_RUN_SLEEP_LOOP,
                                                              3600, 10));
-  fluid_workers_add_worker (fixture->group,
-                            FLUID_WORKER (fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP,
-                                                                       3600, 10)));
-  fluid_workers_add_worker (fixture->group, g_object_ref (fixture->consumer));
-  fluid_workers_add_worker (nested, g_object_ref (fixture->leaf));
-  fluid_workers_add_worker (fixture->group, g_object_ref (FLUID_WORKER (nested)));
+  a = fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  fluid_workers_add_worker (fixture->group, FLUID_WORKER (a));
+  fluid_workers_add_worker (fixture->group, fixture->consumer);
+  fluid_workers_add_worker (nested, fixture->leaf);
+  fluid_workers_add_worker (fixture->group, FLUID_WORKER (nested));
 
   g_assert_true (fluid_worker_export (FLUID_WORKER (fixture->group), fixture->service, TREE_PATH,
                                       &error));
