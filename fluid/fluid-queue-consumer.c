@@ -202,7 +202,9 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
   fluid_message_list_free (&dropped);
   fluid_queue_consumer_fail_senders (self);
 
-  g_source_destroy (priv->source);
+  /* The source stays until dispose, for the watchers of the counters
+   * alone: messages sent from now on are counted as discarded, and an
+   * exported consumer's Discarded still changes. */
 
   /* A run waiting for a handler that may never complete ends now (a late
    * completion is dropped); one on the stack ends as it returns. */
@@ -220,7 +222,8 @@ fluid_queue_source_dispatch (GSource     *source,
   FluidQueueConsumer *self = ((FluidQueueSource *) source)->consumer;
 
   g_source_set_ready_time (source, -1);
-  fluid_queue_consumer_ready (self);
+  if (!fluid_queue_consumer_get_priv (self)->closed)
+    fluid_queue_consumer_ready (self);
   fluid_queue_consumer_tell_counters (self);
 
   return G_SOURCE_CONTINUE;

@@ -688,10 +688,11 @@ test_dbus_consumer_counters (Bus           *bus,
   g_assert_cmpuint (bus_get_counter (bus, "Processed"), ==, expected_processed);
   g_assert_cmpuint (bus_get_counter (bus, "Failed"), ==, expected_failed);
 
-  /* Sent after the stop: discarded. */
+  /* Sent after the stop: discarded, and told. */
   g_assert_true (fluid_test_shutdown (consumer, &error));
   send_ints (consumer, 0, 2);
   g_assert_cmpuint (bus_get_counter (bus, "Discarded"), ==, 2);
+  fluid_test_wait_until (bus_last_counter (bus, "Discarded") == 2);
 
   fluid_worker_unexport (consumer);
 }
