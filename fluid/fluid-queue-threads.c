@@ -131,6 +131,45 @@ fluid_queue_threads_take_locked (FluidQueueThreads         *threads,
   return n;
 }
 
+/* Whether a thread goes on with the messages it took: not once a graceful
+ * stop without drain-on-stop began. Any thread; reads the state only. */
+static gboolean
+fluid_queue_threads_may_go_on (FluidQueueThreads         *threads,
+                               FluidQueueConsumerPrivate *priv)
+{
+  FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (threads->consumer));
+
+  /* drain_on_stop is set on the consumer's context, before it runs. */
+  return state == FLUID_WORKER_STATE_RUNNING ||
+         (state == FLUID_WORKER_STATE_STOPPING && priv->drain_on_stop);
+}
+
+/* Puts @n messages a thread took and did not start back in front of the
+ * queue, in order. */
+static void
+fluid_queue_threads_give_back (FluidQueueThreads         *threads,
+                               FluidQueueConsumerPrivate *priv,
+                               FluidMessage             **messages,
+                               guint                      n)
+{
+  FluidMessageList back = { NULL, NULL, 0 };
+
+  for (guint i = 0; i < n; i++)
+    fluid_message_list_push (&back, messages[i]);
+  fluid_queue_consumer_lock (priv);
+  threads->in_flight -= n;
+  if (priv->closed)
+    {
+      /* Counted as discarded when it closed. */
+      threads->abandoned -= MIN (threads->abandoned, n);
+      fluid_queue_consumer_unlock (priv);
+      fluid_message_list_free (&back);
+      return;
+    }
+  fluid_message_list_prepend_list (&priv->queue, &back);
+  fluid_queue_consumer_unlock (priv);
+}
+
 /* Whether `run` may end: nothing is running, and nothing is left to take
  * (a stop, or a failure under stop-on-failure); under the lock. */
 static gboolean
@@ -140,7 +179,9 @@ fluid_queue_threads_done_locked (FluidQueueThreads         *threads,
   FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (threads->consumer));
   gboolean nothing_to_take = threads->failed || state != FLUID_WORKER_STATE_RUNNING;
 
-  return threads->running == 0 && nothing_to_take && !fluid_queue_threads_can_take_locked (threads, priv);
+  /* A failure a thread reported meanwhile is told first. */
+  return threads->running == 0 && threads->failures.head == NULL && nothing_to_take &&
+         !fluid_queue_threads_can_take_locked (threads, priv);
 }
 
 /* A thread came back with @n_ok processed messages and @failures (taken);
@@ -216,6 +257,15 @@ fluid_queue_threads_main (gpointer user_data)
           /* A forced stop: the rest is not run. */
           if (g_cancellable_is_cancelled (threads->cancellable))
             break;
+          /* A graceful stop: the rest goes back to the queue, whose
+           * messages are not started (without drain-on-stop, the stop
+           * discards them). */
+          if (!fluid_queue_threads_may_go_on (threads, priv))
+            {
+              fluid_queue_threads_give_back (threads, priv, taken + n_done, n_taken - n_done);
+              n_taken = n_done;
+              break;
+            }
           if (threads->func ((FluidQueueConsumerWorker *) consumer, &taken[n_done]->value,
                              threads->cancellable, threads->user_data, &error))
             {
@@ -307,6 +357,23 @@ fluid_queue_threads_start (FluidQueueThreads *threads)
     }
 }
 
+/* Tells @failures (of FluidThreadFailure; emptied) on the consumer's
+ * context. */
+void
+fluid_queue_threads_tell_failures (FluidQueueConsumer *consumer,
+                                   GQueue             *failures,
+                                   GError            **error)
+{
+  for (GList *l = failures->head; l != NULL; l = l->next)
+    {
+      FluidThreadFailure *failure = l->data;
+
+      fluid_queue_consumer_tell_failure (consumer, failure->message,
+                                         g_steal_pointer (&failure->error), error);
+    }
+  g_queue_clear_full (failures, fluid_thread_failure_free);
+}
+
 /* The consumer changed state, or was woken: tells the failures, and says
  * whether `run` may end. On the consumer's context. */
 gboolean
@@ -328,14 +395,7 @@ fluid_queue_threads_ready (FluidQueueThreads *threads,
   g_cond_broadcast (&threads->cond);
   fluid_queue_consumer_unlock (priv);
 
-  for (GList *l = failures.head; l != NULL; l = l->next)
-    {
-      FluidThreadFailure *failure = l->data;
-
-      fluid_queue_consumer_tell_failure (consumer, failure->message,
-                                         g_steal_pointer (&failure->error), error);
-    }
-  g_queue_clear_full (&failures, fluid_thread_failure_free);
+  fluid_queue_threads_tell_failures (consumer, &failures, error);
 
   fluid_queue_consumer_lock (priv);
   done = fluid_queue_threads_done_locked (threads, priv);
@@ -363,11 +423,17 @@ fluid_queue_threads_is_idle_locked (FluidQueueThreads *threads)
 
 /* The consumer closed (it stopped): the messages in flight are counted as
  * discarded now, and dropped when their threads come back; the threads
- * end. Under the lock. */
+ * end. The failures reported and not told yet go to @failures, of
+ * FluidThreadFailure, for fluid_queue_threads_tell_failures(). Under the
+ * lock. */
 void
 fluid_queue_threads_close_locked (FluidQueueThreads         *threads,
-                                  FluidQueueConsumerPrivate *priv)
+                                  FluidQueueConsumerPrivate *priv,
+                                  GQueue                    *failures)
 {
+  /* Reported, not told yet: the consumer tells them. */
+  *failures = threads->failures;
+  g_queue_init (&threads->failures);
   priv->discarded += threads->in_flight;
   threads->abandoned = threads->in_flight;
   threads->exit = TRUE;
