@@ -463,6 +463,67 @@ test_threaded_children (void)
   probe_clear (&probe);
 }
 
+/* A graceful stop without drain-on-stop finishes the handlers in
+ * progress and starts no other message, not even one a thread had taken. */
+static void
+test_threaded_stop_starts_nothing_more (void)
+{
+  Probe probe;
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  guint64 processed, failed, discarded;
+
+  probe_init (&probe);
+  probe.hold = TRUE;
+  worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
+  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (g_atomic_int_get (&probe.held) == 4);
+
+  fluid_worker_shutdown_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (fluid_worker_is_stopping (worker));
+  probe_release (&probe);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (fluid_worker_shutdown_finish (worker, result, &error));
+
+  counts (worker, &processed, &failed, &discarded);
+  g_assert_cmpuint (processed, ==, 4);
+  g_assert_cmpuint (discarded, ==, 996);
+  g_assert_cmpint (g_atomic_int_get (&probe.handled), ==, 4);
+  probe_clear (&probe);
+}
+
+/* With drain-on-stop, failures reported as the stop ends are told and
+ * counted: 3 messages, 2 failing, a stop at once, many times. */
+static void
+test_threaded_drain_failures_counted (void)
+{
+  for (guint round = 0; round < 200; round++)
+    {
+      Probe probe;
+      g_autoptr(FluidWorker) worker = NULL;
+      g_autoptr(GError) error = NULL;
+      guint64 processed, failed, discarded;
+
+      probe_init (&probe);
+      probe.fail_every = 2;
+      worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
+      fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (worker), FALSE);
+      fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (worker), TRUE);
+      g_signal_connect (worker, "message-failed", G_CALLBACK (failed_cb), &probe);
+      g_assert_true (fluid_test_startup (worker, &error));
+      send_ints (FLUID_QUEUE_CONSUMER (worker), 2, 3);   /* 2 and 4 fail */
+      g_assert_true (fluid_test_shutdown (worker, &error));
+
+      counts (worker, &processed, &failed, &discarded);
+      g_assert_cmpuint (processed, ==, 1);
+      g_assert_cmpuint (failed, ==, 2);
+      g_assert_cmpuint (discarded, ==, 0);
+      probe_clear (&probe);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -476,6 +537,8 @@ main (int   argc,
   g_test_add_func ("/queue-threads/forced", test_threaded_forced);
   g_test_add_func ("/queue-threads/bad-input", test_threaded_bad_input);
   g_test_add_func ("/queue-threads/threaded-children", test_threaded_children);
+  g_test_add_func ("/queue-threads/stop-starts-nothing-more", test_threaded_stop_starts_nothing_more);
+  g_test_add_func ("/queue-threads/drain-failures-counted", test_threaded_drain_failures_counted);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded", GUINT_TO_POINTER (0), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded-drain", GUINT_TO_POINTER (2), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/threaded", GUINT_TO_POINTER (1), test_invariant);
