@@ -115,13 +115,14 @@ async void test_threaded_consumer () throws Error {
     worker.send (-1);
     yield wait_until (() => record.count () == 100 && failed.length == 1);
     assert_cmpstr (failed[0], CompareOperator.EQ, "-1: negative: -1");
+    assert_true (yield worker.shutdown (null));
 
+    /* Counted once the threads told the context: by the stop. */
     var status = yield worker.status (null);
     assert_cmpuint ((uint) status.lookup_value ("processed", VariantType.UINT64).get_uint64 (),
                     CompareOperator.EQ, 100);
     assert_cmpuint ((uint) status.lookup_value ("failed", VariantType.UINT64).get_uint64 (),
                     CompareOperator.EQ, 1);
-    assert_true (yield worker.shutdown (null));
 
     /* Each once, never on the main thread, on at most 3 threads. */
     var seen = new bool[100];
