@@ -6,7 +6,8 @@
  * sha256sum. A file that cannot be read fails its message: with
  * stop-on-failure off, message-failed reports it on the main context and
  * the others go on. The paths are sent with backpressure: at most
- * MAX_QUEUED wait in the queue, whatever the number of files.
+ * MAX_QUEUED wait in the queue, whatever the number of files. Once every
+ * file is reported, the program stops the worker.
  *
  * Ctrl-C stops gracefully: the files in progress are finished, the others
  * are not started. A second Ctrl-C shuts the worker down, forced once its
@@ -40,6 +41,14 @@ typedef struct
   gboolean       stopped;
 } Checksums;
 
+/* Every file reported: the work is done. */
+static void
+check_done (Checksums *app)
+{
+  if (app->n_done + app->n_failed == app->n_paths)
+    fluid_worker_gracefully_stop (app->worker);
+}
+
 typedef struct
 {
   Checksums *app;
@@ -63,6 +72,7 @@ report_cb (gpointer user_data)
 
   g_print ("%s", report->line);
   report->app->n_done++;
+  check_done (report->app);
   return G_SOURCE_REMOVE;
 }
 
@@ -111,6 +121,7 @@ message_failed_cb (FluidQueueConsumer *consumer,
 
   g_printerr ("checksums: %s: %s\n", g_value_get_string (message), error->message);
   app->n_failed++;
+  check_done (app);
 }
 
 static void send_next (Checksums *app);
@@ -130,20 +141,14 @@ sent_cb (GObject      *source,
   send_next (app);
 }
 
-/* Sends the next path once the queue has room; after the last, a graceful
- * stop that handles what is queued (drain-on-stop). */
+/* Sends the next path once the queue has room. */
 static void
 send_next (Checksums *app)
 {
   GValue path = G_VALUE_INIT;
 
-  if (app->interrupts > 0)
+  if (app->interrupts > 0 || app->n_sent == app->n_paths)
     return;
-  if (app->n_sent == app->n_paths)
-    {
-      fluid_worker_gracefully_stop (app->worker);
-      return;
-    }
   g_value_init (&path, G_TYPE_STRING);
   g_value_set_string (&path, app->paths[app->n_sent]);
   fluid_queue_consumer_send_async (FLUID_QUEUE_CONSUMER (app->worker), &path, NULL,
@@ -160,8 +165,8 @@ sigint_cb (gpointer user_data)
     {
       g_printerr ("checksums: interrupted: finishing the files in progress "
                   "(Ctrl-C again to stop now)\n");
-      /* The queued files are not started. */
-      fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (app->worker), FALSE);
+      /* drain-on-stop is off (the default): the queued files are not
+       * started. */
       fluid_worker_gracefully_stop (app->worker);
     }
   else
@@ -205,7 +210,6 @@ main (int   argc,
   app.worker = fluid_queue_consumer_worker_new_threaded (N_THREADS, hash_file, &app, NULL);
   fluid_queue_consumer_set_max_queue_size (FLUID_QUEUE_CONSUMER (app.worker), MAX_QUEUED);
   fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (app.worker), FALSE);
-  fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (app.worker), TRUE);
   g_signal_connect (app.worker, "message-failed", G_CALLBACK (message_failed_cb), &app);
   g_unix_signal_add (SIGINT, sigint_cb, &app);
 
@@ -214,7 +218,8 @@ main (int   argc,
   send_next (&app);
   while (!app.stopped)
     g_main_context_iteration (app.context, TRUE);
-  /* The reports of the last files, invoked before the worker ended. */
+  /* After Ctrl-C: the reports of the files finished last, invoked before
+   * the worker ended. */
   while (g_main_context_iteration (app.context, FALSE))
     ;
 

@@ -9,7 +9,8 @@
 # main context as its file completes. A file that cannot be read raises in
 # the handler, which fails its message: with stop-on-failure off,
 # message-failed reports it and the others go on. The paths are sent with
-# backpressure: at most MAX_QUEUED wait in the queue.
+# backpressure: at most MAX_QUEUED wait in the queue. Once every file is
+# reported, the program stops the worker.
 #
 # Ctrl-C stops gracefully: the files in progress are finished, the others
 # are not started. A second Ctrl-C shuts the worker down, forced once its
@@ -52,10 +53,15 @@ async def checksums(paths):
     failed = []
     interrupts = 0
 
+    def check_done():
+        if len(checksummed) + len(failed) == len(paths):
+            worker.gracefully_stop()
+
     def report(path, digest):
         # On the main context.
         print(f"{digest}  {path}", flush=True)
         checksummed.append(path)
+        check_done()
 
     def hash_file(path):
         # An exception (FileNotFoundError, IsADirectoryError...) fails the
@@ -66,6 +72,7 @@ async def checksums(paths):
     def message_failed(worker, path, error):
         print(f"checksums: {path}: {error.message}", file=sys.stderr)
         failed.append(path)
+        check_done()
 
     def sigint():
         nonlocal interrupts
@@ -73,8 +80,8 @@ async def checksums(paths):
         if interrupts == 1:
             print("checksums: interrupted: finishing the files in progress "
                   "(Ctrl-C again to stop now)", file=sys.stderr)
-            # The queued files are not started.
-            worker.props.drain_on_stop = False
+            # drain-on-stop is off (the default): the queued files are not
+            # started.
             worker.gracefully_stop()
         else:
             print("checksums: forced shutdown", file=sys.stderr)
@@ -84,7 +91,6 @@ async def checksums(paths):
     worker = Fluid.QueueConsumerWorker.new_threaded(N_THREADS, hash_file)
     worker.props.max_queue_size = MAX_QUEUED
     worker.props.stop_on_failure = False
-    worker.props.drain_on_stop = True
     worker.connect("message-failed", message_failed)
     source = GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, sigint)
 
@@ -95,9 +101,6 @@ async def checksums(paths):
                 break
             # Waits while MAX_QUEUED paths are queued.
             await worker.send_async(path)
-        else:
-            # The last one sent: what is queued is handled (drain-on-stop).
-            worker.gracefully_stop()
     except Fluid.WorkerStoppedError:
         pass  # Ctrl-C stopped the worker meanwhile.
     await worker.wait_for_shutdown()
