@@ -35,8 +35,15 @@ Awaitable methods
     dict), ``sleep(seconds)``, a consumer's ``get_message(timeout=0.5)``,
     a QueueConsumerWorker's ``on_message(message)`` and an async
     dispatcher's ``dispatch(message)`` return awaitables: each
-    ``_async``/``_finish`` pair of the C API has one. ``async with worker:``
-    starts the worker and shuts it down.
+    ``_async``/``_finish`` pair of the C API has one. ``send()`` stays 1.0's
+    (and aio-fluid's) synchronous send, which never refuses: the awaitable
+    of its pair is ``await consumer.send_async(message)``, without a
+    callback, as PyGObject 3.50 makes of every ``_async`` method; it waits
+    for room under ``max-queue-size`` and raises
+    :class:`WorkerStoppedError` when the consumer stops first.
+    ``try_send(message)`` refuses instead of waiting, and a producer thread
+    blocks in ``send_sync(message)``. ``async with worker:`` starts the
+    worker and shuts it down.
 
 Python code the library calls
     A subclass of :class:`Fluid.Worker` defines ``run``, ``on_startup``,
@@ -47,14 +54,18 @@ Python code the library calls
     the parent's C implementation.
 
     ``Fluid.WorkerFunction.new_threaded(heartbeat, func)`` calls
-    ``func(worker, cancellable)`` on a thread of the worker's own, for code
-    that blocks; PyGObject takes the GIL for each call.
+    ``func(worker, cancellable)`` on a thread of the worker's own, and
+    ``Fluid.QueueConsumerWorker.new_threaded(n_threads, func)`` calls
+    ``func(message)`` (or ``func(worker, message, cancellable)``) on one of
+    its @n_threads threads, for code that blocks. PyGObject takes the GIL
+    for each call: CPU-bound Python code does not run in parallel, blocking
+    I/O and C code that releases the GIL do.
 
     An exception raised there is never printed and ignored: from ``run``, a
     hook or a WorkerFunction's function (threaded or not) it fails the
-    worker (exit code 2, ``fluid_worker_fail``); from a message callback or
-    a dispatcher handler it fails the message (and the worker, unless ``stop-on-failure`` is
-    unset). ``wait_for_shutdown()`` and ``shutdown()`` raise that same
+    worker (exit code 2, ``fluid_worker_fail``); from a message callback
+    (threaded or not) or a dispatcher handler it fails the message (and the
+    worker, unless ``stop-on-failure`` is unset). ``wait_for_shutdown()`` and ``shutdown()`` raise that same
     exception, every time. A value the library cannot use (``run``
     returning a string) is a ``TypeError`` that fails the worker.
 
@@ -66,7 +77,8 @@ aio-fluid's names
     stopping_grace_period=)``, ``queue_size()``,
     ``group.add_child(Fluid.Restart.PERMANENT, lambda group: MyWorker())``, ``worker_name``,
     ``worker_state`` (printed as aio-fluid's value, ``running``),
-    ``num_workers``, ``Event.from_string``, :class:`WorkerStartError`,
+    ``num_workers``, ``Event.from_string``, :class:`WorkerStartError`
+    (and 1.2's :class:`WorkerStoppedError`),
     dispatchers defining ``event_type(self, message)`` and handlers taking
     the message alone.
 
@@ -234,6 +246,16 @@ class WorkerStartError(GLib.Error):
 __all__.append("WorkerStartError")
 
 
+class WorkerStoppedError(GLib.Error):
+    """Raised by ``await consumer.send_async(message)`` and
+    ``consumer.send_sync(message)`` when the consumer stopped before it took
+    the message, which was neither queued nor counted; a :class:`GLib.Error`
+    of ``Fluid.WorkerError.STOPPED``."""
+
+
+__all__.append("WorkerStoppedError")
+
+
 def _error_key(error):
     return (error.domain, error.code, error.message)
 
@@ -274,6 +296,8 @@ def _original(error, worker=None):
         return exception
     if error.matches(Fluid.worker_error_quark(), Fluid.WorkerError.ALREADY_STARTED):
         return WorkerStartError(error.message, error.domain, error.code)
+    if error.matches(Fluid.worker_error_quark(), Fluid.WorkerError.STOPPED):
+        return WorkerStoppedError(error.message, error.domain, error.code)
     return error
 
 
@@ -854,9 +878,86 @@ class QueueConsumer(Fluid.QueueConsumer):
         """The number of messages waiting."""
         return self.get_queue_size()
 
+    # Backpressure (1.2). send() keeps its 1.0 contract, aio-fluid's too:
+    # it never blocks and never refuses, even past max-queue-size.
+
+    def send_async(self, message, cancellable=None, callback=None, *user_data):
+        """Queues @message once the queue has room under
+        ``max-queue-size``, waiting in order of arrival (1.2).
+
+        Without a callback, an awaitable, as PyGObject 3.50 makes of every
+        ``_async`` method: ``await consumer.send_async(message)`` returns
+        ``True`` once the message is queued, and raises
+        :class:`WorkerStoppedError` when the consumer stops first (the
+        message was not taken) or ``GLib.Error`` (cancelled) when
+        @cancellable is. Cancelling the task that awaits it withdraws the
+        message, unless it was queued already. With a callback, the C
+        method: ``send_async(message, cancellable, callback, *user_data)``.
+        """
+        if callback is not None:
+            return Fluid.QueueConsumer.send_async(self, message, cancellable, callback, *user_data)
+        return _send_awaitable(self, message, cancellable)
+
+    def send_sync(self, message, cancellable=None):
+        """Blocks the calling thread until @message is queued under
+        ``max-queue-size`` (1.2), for producer threads; raises as
+        ``send_async()``. It waits on a main context of its own, so any
+        thread may call it; but it blocks: on a consumer's own thread, for a
+        consumer that takes its messages there (any but a threaded one), a
+        full queue never empties. There, ``await send_async()``."""
+        context = GLib.MainContext()
+        context.push_thread_default()
+        results = []
+        try:
+            Fluid.QueueConsumer.send_async(self, message, cancellable,
+                                           lambda source, result, *data: results.append(result))
+            while not results:
+                context.iteration(True)
+        finally:
+            context.pop_thread_default()
+        try:
+            return Fluid.QueueConsumer.send_finish(self, results[0])
+        except GLib.Error as error:
+            _raise_original(error)
+
 
 QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
+
+
+def _send_awaitable(consumer, message, cancellable):
+    """The awaitable of send_async(message): a future on the GLib loop. The
+    C call gets a cancellable of its own, cancelled with @cancellable and
+    when the future is, so that a cancelled await withdraws the message."""
+    loop = _glib_loop()
+    future = loop.create_future()
+    own = Gio.Cancellable()
+    handler = 0
+    if cancellable is not None:
+        if cancellable.is_cancelled():
+            own.cancel()
+        else:
+            handler = GObject.Object.connect(cancellable, "cancelled", lambda *args: own.cancel())
+
+    def done(source, result, *user_data):
+        if handler:
+            cancellable.disconnect(handler)
+        try:
+            value = Fluid.QueueConsumer.send_finish(consumer, result)
+        except GLib.Error as error:
+            if not future.done():
+                future.set_exception(_original(error))
+            return
+        if not future.done():
+            future.set_result(value)
+
+    def withdrawn(future):
+        if future.cancelled():
+            own.cancel()
+
+    future.add_done_callback(withdrawn)
+    Fluid.QueueConsumer.send_async(consumer, message, own, done)
+    return future
 
 
 def _takes_arguments(func, count):
@@ -933,6 +1034,23 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         worker._fluid_pass_worker = True
         worker._fluid_user_data = user_data
         return worker
+
+    @staticmethod
+    def new_threaded(n_threads, func, *user_data):
+        """A consumer that calls @func for each message on one of
+        @n_threads threads it owns (1.2): ``func(message)``, as aio-fluid's
+        ``on_message``, or ``func(worker, message, cancellable, *user_data)``
+        (the C form), told apart by the positional parameters @func takes;
+        with @user_data, always the second. @func may block. It handles
+        the message by returning anything but ``False``; ``False`` or an
+        exception fails the message: ``message-failed`` on the worker's
+        context, and with ``stop-on-failure`` (the default) the worker
+        stops with that exception, which ``wait_for_shutdown()`` raises.
+        Nothing is printed and ignored. Each call takes the GIL: Python
+        code of several threads does not run in parallel; blocking I/O
+        and C code that releases the GIL (``hashlib`` on large buffers,
+        ``zlib``, ...) do."""
+        return _new_threaded_consumer(n_threads, func, user_data)
 
     def on_message(self, message):
         """Handles @message as the worker would; awaitable. In a subclass's
@@ -1224,6 +1342,62 @@ def _new_threaded_function(name, heartbeat, func, user_data):
         return True if result is None else bool(result)
 
     return Fluid.WorkerFunction.new_threaded_named(name, heartbeat, call)
+
+
+def _full_threaded_handler(func, user_data):
+    """Whether the threaded handler @func takes (worker, message,
+    cancellable, *user_data), rather than the message alone."""
+    if user_data:
+        return True
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return True
+    parameters = signature.parameters.values()
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if len(positional) >= 3 and len(required) <= 3:
+        return True
+    if positional and len(required) <= 1:
+        return False
+    raise TypeError(f"{func!r} takes {len(positional)} positional arguments: a threaded "
+                    f"handler is func(message) or func(worker, message, cancellable)")
+
+
+def _new_threaded_consumer(n_threads, func, user_data):
+    if not callable(func):
+        raise TypeError(f"func must be callable, not {type(func).__name__}")
+    if inspect.iscoroutinefunction(func):
+        raise TypeError("a threaded handler runs on the worker's threads, where no event loop "
+                        "runs: it cannot be a coroutine function (QueueConsumerWorker(func) "
+                        "awaits one on the main loop)")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be at least 1, not {n_threads}")
+    full = _full_threaded_handler(func, user_data)
+
+    def call(worker, message, cancellable, *ignored):
+        # On one of the worker's threads; PyGObject holds the GIL for the
+        # call. An exception is not left to PyGObject, which would print it
+        # and return FALSE without an error: it fails the message.
+        try:
+            result = func(worker, message, cancellable, *user_data) if full else func(message)
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise TypeError(f"the threaded handler {func!r} returned an awaitable, which "
+                                f"nothing on its thread can await")
+        except BaseException as exception:  # noqa: B036: fails the message
+            if "_fluid_exception" not in worker.__dict__:
+                # The exception that stops the worker under stop-on-failure,
+                # for wait_for_shutdown() (_original() checks its text).
+                worker._fluid_exception = exception
+            # PyGObject sets the callback's GError from a GLib.Error raised.
+            raise _to_gerror(exception) from None
+        return result is not False
+
+    return Fluid.QueueConsumerWorker.new_threaded(n_threads, call)
 
 
 class WorkerFunction(Fluid.WorkerFunction):
