@@ -27,7 +27,8 @@
  * the end, never for each message.
  *
  * Ownership: each thread holds a reference on the state and on the
- * consumer, which it drops as it ends. A force stop does not wait for a
+ * consumer, which it drops as it ends, the consumer's from the consumer's
+ * context. A force stop does not wait for a
  * thread stuck in the handler: the consumer counts the messages in flight
  * as discarded at once, and the thread, when it comes back, finds it
  * closed and drops its results. Nothing joins a thread: they are made
@@ -212,7 +213,34 @@ typedef struct
 {
   FluidQueueThreads  *threads;
   FluidQueueConsumer *consumer;   /* a reference */
+  GMainContext       *context;    /* the consumer's, a reference */
 } FluidThreadData;
+
+static gboolean
+fluid_queue_threads_release_cb (gpointer user_data)
+{
+  /* What the thread did happened before: GLib's own locks order it, but
+   * ThreadSanitizer does not see them. */
+  fluid_tsan_acquire (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops a thread's reference on @consumer from @context, the consumer's:
+ * the last reference must not finalize it on a worker thread, whose
+ * memory GLib's allocator would hand back to the context's thread without
+ * any synchronization a sanitizer or a destroy notify expects. */
+static void
+fluid_queue_threads_release (FluidQueueConsumer *consumer,
+                             GMainContext       *context)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  fluid_tsan_release (consumer);
+  g_source_set_static_name (idle, "[fluid] thread ended");
+  g_source_set_callback (idle, fluid_queue_threads_release_cb, consumer, g_object_unref);
+  g_source_attach (idle, context);
+  g_main_context_unref (context);
+}
 
 static gpointer
 fluid_queue_threads_main (gpointer user_data)
@@ -220,6 +248,7 @@ fluid_queue_threads_main (gpointer user_data)
   FluidThreadData *data = user_data;
   FluidQueueThreads *threads = data->threads;
   FluidQueueConsumer *consumer = data->consumer;
+  GMainContext *context = data->context;
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (consumer);
   FluidMessage *taken[FLUID_QUEUE_THREADS_BATCH];
 
@@ -304,7 +333,7 @@ fluid_queue_threads_main (gpointer user_data)
   fluid_queue_consumer_unlock (priv);
 
   fluid_queue_threads_unref (threads);
-  g_object_unref (consumer);
+  fluid_queue_threads_release (consumer, context);
   return NULL;
 }
 
@@ -352,6 +381,7 @@ fluid_queue_threads_start (FluidQueueThreads *threads)
 
       data->threads = fluid_queue_threads_ref (threads);
       data->consumer = g_object_ref (consumer);
+      data->context = g_main_context_ref (fluid_worker_get_context (FLUID_WORKER (consumer)));
       /* Detached: nothing ever joins it. */
       g_thread_unref (g_thread_new (name, fluid_queue_threads_main, data));
     }

@@ -63,6 +63,7 @@ probe_handle (FluidQueueConsumerWorker  *worker,
   gint running = g_atomic_int_add (&probe->running, 1) + 1;
   int value = g_value_get_int (message);
   char name[16] = "";
+  gboolean fails;
   gint max;
 
   while ((max = g_atomic_int_get (&probe->max_running)) < running &&
@@ -86,9 +87,12 @@ probe_handle (FluidQueueConsumerWorker  *worker,
     }
   g_mutex_unlock (&probe->mutex);
 
+  fails = probe->fail_every > 0 && value % probe->fail_every == 0;
   g_atomic_int_add (&probe->running, -1);
+  /* The last touch of @probe, an atomic that the test waits on: the test
+   * may end, and its stack be reused, right after. */
   g_atomic_int_inc (&probe->handled);
-  if (probe->fail_every > 0 && value % probe->fail_every == 0)
+  if (fails)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "message %d refused", value);
       return FALSE;
