@@ -207,7 +207,7 @@ main (int   argc,
   app.n_paths = argc - 1;
   app.context = g_main_context_ref_thread_default ();
 
-  app.worker = fluid_queue_consumer_worker_new_threaded (N_THREADS, hash_file, &app, NULL);
+  app.worker = fluid_queue_consumer_worker_new_threaded_named ("checksums", N_THREADS, hash_file, &app, NULL);
   fluid_queue_consumer_set_max_queue_size (FLUID_QUEUE_CONSUMER (app.worker), MAX_QUEUED);
   fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (app.worker), FALSE);
   g_signal_connect (app.worker, "message-failed", G_CALLBACK (message_failed_cb), &app);

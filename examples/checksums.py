@@ -88,7 +88,7 @@ async def checksums(paths):
             asyncio.ensure_future(worker.shutdown())
         return GLib.SOURCE_CONTINUE
 
-    worker = Fluid.QueueConsumerWorker.new_threaded(N_THREADS, hash_file)
+    worker = Fluid.QueueConsumerWorker.new_threaded_named("checksums", N_THREADS, hash_file)
     worker.props.max_queue_size = MAX_QUEUED
     worker.props.stop_on_failure = False
     worker.connect("message-failed", message_failed)

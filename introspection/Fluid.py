@@ -1052,6 +1052,12 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         ``zlib``, ...) do."""
         return _new_threaded_consumer(n_threads, func, user_data)
 
+    @staticmethod
+    def new_threaded_named(name, n_threads, func, *user_data):
+        """As new_threaded(), with a name, which its threads are named after
+        (cut to 15 bytes) (1.2)."""
+        return _new_threaded_consumer(n_threads, func, user_data, name)
+
     def on_message(self, message):
         """Handles @message as the worker would; awaitable. In a subclass's
         ``on_message``, ``await super().on_message(message)`` calls the
@@ -1366,7 +1372,7 @@ def _full_threaded_handler(func, user_data):
                     f"handler is func(message) or func(worker, message, cancellable)")
 
 
-def _new_threaded_consumer(n_threads, func, user_data):
+def _new_threaded_consumer(n_threads, func, user_data, name=None):
     if not callable(func):
         raise TypeError(f"func must be callable, not {type(func).__name__}")
     if inspect.iscoroutinefunction(func):
@@ -1397,7 +1403,7 @@ def _new_threaded_consumer(n_threads, func, user_data):
             raise _to_gerror(exception) from None
         return result is not False
 
-    return Fluid.QueueConsumerWorker.new_threaded(n_threads, call)
+    return Fluid.QueueConsumerWorker.new_threaded_named(name, n_threads, call)
 
 
 class WorkerFunction(Fluid.WorkerFunction):

@@ -72,8 +72,8 @@ probe_handle (FluidQueueConsumerWorker  *worker,
   if (g_thread_self () == probe->main_thread)
     g_atomic_int_inc (&probe->on_main);
   prctl (PR_GET_NAME, name, 0, 0, 0);
-  /* The worker's name, fluid_queue_consumer_worker, cut to 15 bytes. */
-  if (g_str_equal (name, "fluid_queue_con"))
+  /* The worker's name, cut to 15 bytes. */
+  if (g_str_equal (name, "fluid_queue_con") || g_str_equal (name, "checksums-of-th"))
     g_atomic_int_inc (&probe->named);
 
   g_mutex_lock (&probe->mutex);
@@ -153,6 +153,25 @@ test_threaded_basic (void)
   g_assert_cmpint (g_atomic_int_get (&probe.named), ==, 5000);
   g_assert_cmpint (g_atomic_int_get (&probe.max_running), <=, 3);
   g_assert_cmpint (g_atomic_int_get (&probe.max_running), >=, 1);
+  probe_clear (&probe);
+}
+
+/* A named threaded consumer names its threads after it. */
+static void
+test_threaded_named (void)
+{
+  Probe probe;
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  probe_init (&probe);
+  worker = fluid_queue_consumer_worker_new_threaded_named ("checksums-of-the-day", 2, probe_handle, &probe, NULL);
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "checksums-of-the-day");
+  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 10);
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (g_atomic_int_get (&probe.handled) == 10);
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_cmpint (g_atomic_int_get (&probe.named), ==, 10);
   probe_clear (&probe);
 }
 
@@ -535,6 +554,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/queue-threads/basic", test_threaded_basic);
+  g_test_add_func ("/queue-threads/named", test_threaded_named);
   g_test_add_data_func ("/queue-threads/failures/go-on", GINT_TO_POINTER (FALSE), test_threaded_failures);
   g_test_add_data_func ("/queue-threads/failures/stop", GINT_TO_POINTER (TRUE), test_threaded_failures);
   g_test_add_func ("/queue-threads/drain", test_threaded_drain);

@@ -176,6 +176,18 @@ class TestThreadedConsumer(TestCase):
             self.assertEqual(comm.read().strip(), "fluid_queue_con")
         worker.shutdown_sync()
 
+    def test_named_threads(self):
+        handler = Handler()
+        worker = Fluid.QueueConsumerWorker.new_threaded_named("hasher", 2, handler)
+        self.assertEqual(worker.worker_name, "hasher")
+        worker.startup_sync()
+        worker.send("x")
+        self.iterate_until(lambda: handler.count() == 1, "the message")
+        (native_id,) = handler.native_ids
+        with open(f"/proc/self/task/{native_id}/comm") as comm:
+            self.assertEqual(comm.read().strip(), "hasher")
+        worker.shutdown_sync()
+
     def test_full_form_with_user_data(self):
         calls = []
 
