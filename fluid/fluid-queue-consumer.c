@@ -170,6 +170,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   FluidMessageList dropped, batch;
   FluidQueueThreads *threads;
+  GQueue failures = G_QUEUE_INIT;
 
   if (priv->closed)
     return;
@@ -186,17 +187,23 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
       priv->discarded++;
     }
   g_atomic_int_set (&priv->batch_left, 0);
-  threads = g_steal_pointer (&priv->threads);
-  if (threads != NULL)
+  if (priv->threads != NULL)
     {
       fluid_queue_consumer_count_threads_locked (priv);
-      fluid_queue_threads_close_locked (threads, priv);
+      fluid_queue_threads_close_locked (priv->threads, priv, &failures);
     }
+  threads = g_steal_pointer (&priv->threads);
   fluid_queue_consumer_unlock (priv);
   fluid_queue_consumer_counters_changed (priv);
 
   if (threads != NULL)
-    fluid_queue_threads_stop (threads);
+    {
+      g_autoptr(GError) ignored = NULL;
+
+      /* Failures reported before the stop are failures still. */
+      fluid_queue_threads_tell_failures (self, &failures, &ignored);
+      fluid_queue_threads_stop (threads);
+    }
   /* Freeing a message may run arbitrary code. */
   fluid_message_list_free (&batch);
   fluid_message_list_free (&dropped);
