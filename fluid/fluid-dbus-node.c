@@ -274,9 +274,11 @@ fluid_dbus_node_export (FluidWorker      *worker,
     }
   if (self->children != NULL)
     {
+      /* Connected first: each child exported is then announced with
+       * InterfacesAdded, to clients that watched the path before. */
       self->manager = g_dbus_object_manager_server_new (path);
-      fluid_dbus_node_add_children (self);
       g_dbus_object_manager_server_set_connection (self->manager, connection);
+      fluid_dbus_node_add_children (self);
     }
   fluid_dbus_node_follow (self);
   return self;

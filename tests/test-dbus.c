@@ -1064,6 +1064,55 @@ test_dbus_tree_changes (Bus           *bus,
   tree_client_clear (&tree);
 }
 
+static void
+unexport_on_state_cb (GObject    *child,
+                      GParamSpec *pspec,
+                      gpointer    user_data)
+{
+  if (fluid_worker_get_state (FLUID_WORKER (child)) == FLUID_WORKER_STATE_RUNNING)
+    fluid_worker_unexport (user_data);
+}
+
+/* Deep nesting, and the tree taken down from a handler of a state change
+ * that the tree itself follows. */
+static void
+test_dbus_tree_deep (Bus           *bus,
+                     gconstpointer  data)
+{
+  const guint depth = 64;
+  g_autoptr(FluidWorkers) root = g_object_new (FLUID_TYPE_WORKERS, "name", "level", NULL);
+  g_autoptr(FluidTestWorker) leaf = fluid_test_worker_new_named ("leaf", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(GError) error = NULL;
+  FluidWorkers *parent = root;
+  TreeClient tree;
+
+  if (bus->service == NULL)
+    return;
+  for (guint i = 1; i < depth; i++)
+    {
+      g_autoptr(FluidWorkers) group = g_object_new (FLUID_TYPE_WORKERS, "name", "level", NULL);
+
+      fluid_workers_add_worker (parent, FLUID_WORKER (group));
+      parent = group;
+    }
+  fluid_workers_add_worker (parent, FLUID_WORKER (leaf));
+  g_assert_true (fluid_worker_export (FLUID_WORKER (root), bus->service, TREE_PATH, &error));
+  g_assert_no_error (error);
+  tree_client_init (&tree, bus);
+  g_assert_cmpuint (tree_count_objects (&tree), ==, depth);
+
+  g_signal_connect (leaf, "notify::state", G_CALLBACK (unexport_on_state_cb), root);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (root), &error));
+  fluid_test_wait_until (tree_count_objects (&tree) == 0);
+  /* Exported again, running. */
+  g_signal_handlers_disconnect_by_func (leaf, unexport_on_state_cb, root);
+  g_assert_true (fluid_worker_export (FLUID_WORKER (root), bus->service, TREE_PATH, &error));
+  fluid_test_wait_until (tree_count_objects (&tree) == depth);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (root), &error));
+  fluid_worker_unexport (FLUID_WORKER (root));
+  tree_client_clear (&tree);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1085,6 +1134,7 @@ main (int    argc,
   ADD ("/dbus/bad-input", NULL, test_dbus_bad_input);
   ADD ("/dbus/tree", NULL, test_dbus_tree);
   ADD ("/dbus/tree/changes", NULL, test_dbus_tree_changes);
+  ADD ("/dbus/tree/deep", NULL, test_dbus_tree_deep);
 #undef ADD
 
   return g_test_run ();
