@@ -32,6 +32,26 @@ if (!address) {
     System.exit(77);
 }
 
+// GJS logs an exception thrown in a signal handler or a callback from C and
+// goes on: every such callback here is guarded, and the test fails on what
+// they caught.
+const caught = [];
+const guarded = f => (...args) => {
+    try {
+        return f(...args);
+    } catch (e) {
+        caught.push(e);
+        return undefined;
+    }
+};
+
+// waitUntil, ended by the first exception caught, which it throws.
+async function until(condition, what) {
+    await waitUntil(() => caught.length > 0 || condition(), what);
+    if (caught.length > 0)
+        throw caught[0];
+}
+
 const ticking = name => Fluid.WorkerFunction.new_named(name, 3600, () => {});
 
 // A connection of its own for each end: the service exports, the client
@@ -52,10 +72,10 @@ class TreeClient {
             Gio.DBusObjectManagerClientFlags.NONE, service.get_unique_name(), PATH,
             null, null);
         tree.events = [];
-        tree.manager.connect('object-added', (m, object) =>
-            tree.events.push(`+${tree.relative(object)}`));
-        tree.manager.connect('object-removed', (m, object) =>
-            tree.events.push(`-${tree.relative(object)}`));
+        tree.manager.connect('object-added', guarded((m, object) =>
+            tree.events.push(`+${tree.relative(object)}`)));
+        tree.manager.connect('object-removed', guarded((m, object) =>
+            tree.events.push(`-${tree.relative(object)}`)));
         tree.group = await Gio.DBusProxy.new(client, Gio.DBusProxyFlags.NONE, null,
             service.get_unique_name(), PATH, WORKERS1, null);
         return tree;
@@ -103,10 +123,10 @@ run([
                 restart_strategy: Fluid.RestartStrategy.ONE_FOR_ONE,
             });
             const made = [];
-            group.add_child(Fluid.Restart.PERMANENT, () => {
+            group.add_child(Fluid.Restart.PERMANENT, guarded(() => {
                 made.push(ticking('crashy'));
                 return made[made.length - 1];
-            });
+            }));
             const reader = Fluid.QueueConsumerWorker.new(() => {});
             group.add_worker(reader);
             const nested = new Fluid.Workers({name: 'sub group'});
@@ -136,49 +156,50 @@ run([
 
             // States and counters follow, through PropertiesChanged.
             await group.startup_async(null);
-            await waitUntil(() => tree.prop('/sub_20group/x_232', WORKER1, 'State') === 'running',
+            await until(() => tree.prop('/sub_20group/x_232', WORKER1, 'State') === 'running',
                 'x#2 running');
             for (const text of ['a', 'b', 'c'])
                 reader.send(text);
-            await waitUntil(() => tree.prop(readerPath, CONSUMER1, 'Processed') === 3,
+            await until(() => tree.prop(readerPath, CONSUMER1, 'Processed') === 3,
                 'Processed 3');
 
             // A crash: the replacement takes the path, Restarts counts it.
             crash(made[0]);
-            await waitUntil(() => tree.restarts().crashy === 1, 'Restarts of crashy');
-            await waitUntil(() => tree.events.length === 2, 'the replacement');
+            await until(() => tree.restarts().crashy === 1, 'Restarts of crashy');
+            await until(() => tree.events.length === 2, 'the replacement');
             assertEqual(tree.events, ['-/crashy', '+/crashy'], 'events');
-            await waitUntil(() => tree.prop('/crashy', WORKER1, 'State') === 'running',
+            await until(() => tree.prop('/crashy', WORKER1, 'State') === 'running',
                 'crashy running again');
 
             // A child joins, then leaves when stopped through the tree.
             tree.events.length = 0;
-            group.add_child(Fluid.Restart.TEMPORARY, () => ticking('late'));
-            await waitUntil(() => tree.prop('/late', WORKER1, 'State') === 'running', 'late');
+            group.add_child(Fluid.Restart.TEMPORARY, guarded(() => ticking('late')));
+            await until(() => tree.prop('/late', WORKER1, 'State') === 'running', 'late');
             assertEqual(tree.events, ['+/late'], 'events');
             const late = tree.manager.get_interface(`${PATH}/late`, WORKER1);
             await late.call('Stop', null, Gio.DBusCallFlags.NONE, -1, null);
-            await waitUntil(() => !('/late' in tree.describe()), 'late gone');
+            await until(() => !('/late' in tree.describe()), 'late gone');
             assertEqual(tree.events, ['+/late', '-/late'], 'events');
-            await waitUntil(() => !('late' in tree.restarts()), 'Restarts without late');
+            await until(() => !('late' in tree.restarts()), 'Restarts without late');
 
             // The whole group shut down through its own path.
             tree.events.length = 0;
             const reply = await client.call(service.get_unique_name(), PATH, WORKER1, 'Shutdown',
                 null, null, Gio.DBusCallFlags.NONE, -1, null);
             assertEqual(reply.deepUnpack(), [0], 'Shutdown');
-            await waitUntil(() => tree.prop('/sub_20group/x', WORKER1, 'State') === 'stopped',
+            await until(() => tree.prop('/sub_20group/x', WORKER1, 'State') === 'stopped',
                 'x stopped');
             assertEqual(tree.prop('/sub_20group/x', WORKER1, 'ExitCode'), 0, 'ExitCode');
             assert(group.is_stopped(), 'group stopped');
 
             // Unexported: every object leaves, children before their group.
             group.unexport();
-            await waitUntil(() => Object.keys(tree.describe()).length === 0, 'an empty tree');
+            await until(() => Object.keys(tree.describe()).length === 0, 'an empty tree');
             assertEqual(tree.events.slice().sort(), ['-/crashy', `-${readerPath}`,
                 '-/sub_20group', '-/sub_20group/x', '-/sub_20group/x_232'].sort(), 'events');
             assert(tree.events.indexOf('-/sub_20group/x') < tree.events.indexOf('-/sub_20group'),
                 'children first');
+            assertEqual(caught.map(String), [], 'exceptions in callbacks');
         } finally {
             client.close_sync(null);
             service.close_sync(null);
