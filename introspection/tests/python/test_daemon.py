@@ -9,6 +9,7 @@
 import os
 import shutil
 import signal
+import sys
 import unittest
 
 from fluidtest import TestCase, finish
@@ -165,10 +166,22 @@ class TestTree(BusTestCase):
         super().setUp()
         self.events = []
         self.manager = None
+        # PyGObject prints an exception raised in a signal handler or a
+        # factory called from C, through sys.excepthook, and goes on: the
+        # test keeps them and fails on the first.
+        self.caught = []
+        self.excepthook = sys.excepthook
+        sys.excepthook = lambda *exc_info: self.caught.append(exc_info)
 
     def tearDown(self):
+        sys.excepthook = self.excepthook
         self.manager = None
         super().tearDown()
+
+    def iterate_until(self, condition, what="condition"):
+        super().iterate_until(lambda: self.caught or condition(), what)
+        if self.caught:
+            raise self.caught[0][1]
 
     def manage(self):
         results = []
@@ -288,6 +301,7 @@ class TestTree(BusTestCase):
         self.iterate_until(lambda: not self.tree(), "an empty tree")
         self.assertEqual(sorted(self.events), sorted(["-/crashy", "-" + reader_path,
                                                       "-/sub_20group", "-/sub_20group/x"]))
+        self.assertEqual(self.caught, [])
 
 
 if __name__ == "__main__":
