@@ -84,10 +84,12 @@ daemon_child_setup (gpointer user_data)
 }
 
 /* Starts the daemon with @argument (or none), on the private bus as the
- * session bus, or as the system bus with --system. */
+ * session bus, or as the system bus with --system; @watchdog_usec as
+ * WatchdogSec= would set it, or NULL. */
 static void
 daemon_spawn (Fixture    *fixture,
-              const char *argument)
+              const char *argument,
+              const char *watchdog_usec)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   const char *program = g_getenv ("FLUID_EXAMPLE_DAEMON");
@@ -102,7 +104,11 @@ daemon_spawn (Fixture    *fixture,
   g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS",
                                 system_bus ? address : "unix:path=/nonexistent", TRUE);
   g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", fixture->notify_path, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
+  if (watchdog_usec != NULL)
+    g_subprocess_launcher_setenv (launcher, "WATCHDOG_USEC", watchdog_usec, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
   g_subprocess_launcher_set_child_setup (launcher, daemon_child_setup, NULL, NULL);
   fixture->daemon = g_subprocess_launcher_spawn (launcher, &error, program, argument, NULL);
   g_assert_no_error (error);
@@ -134,13 +140,21 @@ notify_expect (Fixture    *fixture,
   g_assert_cmpstr (notification, ==, expected);
 }
 
+/* SIGTERM: STOPPING=1 (after any WATCHDOG=1 still on its way) and exit 0. */
 static void
 daemon_terminate (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *notification = NULL;
 
   g_subprocess_send_signal (fixture->daemon, SIGTERM);
-  notify_expect (fixture, "STOPPING=1");
+  do
+    {
+      g_free (notification);
+      notification = notify_receive (fixture);
+    }
+  while (g_strcmp0 (notification, "WATCHDOG=1") == 0);
+  g_assert_cmpstr (notification, ==, "STOPPING=1");
   g_subprocess_wait (fixture->daemon, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (fixture->daemon));
@@ -253,7 +267,7 @@ test_example_daemon_session (Fixture       *fixture,
       g_test_skip ("dbus-daemon not installed");
       return;
     }
-  daemon_spawn (fixture, NULL);
+  daemon_spawn (fixture, NULL, NULL);
   notify_expect (fixture, "READY=1");
   owner = name_owner (fixture);
   g_assert_nonnull (owner);
@@ -287,7 +301,8 @@ test_example_daemon_session (Fixture       *fixture,
   g_assert_null (owner);
 }
 
-/* --system: the same daemon on the system bus. */
+/* --system, as the unit runs it: the same daemon on the system bus, and
+ * WATCHDOG=1 every half of WatchdogSec= (here 40 ms) once ready. */
 static void
 test_example_daemon_system (Fixture       *fixture,
                             gconstpointer  data)
@@ -299,10 +314,12 @@ test_example_daemon_system (Fixture       *fixture,
       g_test_skip ("dbus-daemon not installed");
       return;
     }
-  daemon_spawn (fixture, "--system");
+  daemon_spawn (fixture, "--system", "40000");
   notify_expect (fixture, "READY=1");
   owner = name_owner (fixture);
   g_assert_nonnull (owner);
+  notify_expect (fixture, "WATCHDOG=1");
+  notify_expect (fixture, "WATCHDOG=1");
   daemon_terminate (fixture);
 }
 
@@ -329,7 +346,7 @@ test_example_daemon_name_taken (Fixture       *fixture,
   g_variant_get (reply, "(u)", &result);
   g_assert_cmpuint (result, ==, 1);
 
-  daemon_spawn (fixture, NULL);
+  daemon_spawn (fixture, NULL, NULL);
   g_subprocess_wait (fixture->daemon, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (fixture->daemon));
