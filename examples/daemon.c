@@ -95,7 +95,9 @@ child_restarted_cb (FluidWorkers *group,
 static FluidWorkers *
 example_new (void)
 {
-  g_autoptr(FluidWorker) reader = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, "name", "reader", NULL);
+  g_autoptr(FluidWorker) reader = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER,
+                                                "name", "reader",
+                                                NULL);
   g_autoptr(FluidWorkers) consumers = g_object_new (FLUID_TYPE_WORKERS, "name", "consumers", NULL);
   FluidWorkers *example;
 
@@ -161,7 +163,7 @@ main (int    argc,
     { "system", 0, 0, G_OPTION_ARG_NONE, &system_bus, "Serve on the system bus", NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) options = g_option_context_new ("- an example service of libfluid-glib");
+  g_autoptr(GOptionContext) options = g_option_context_new ("- an example service");
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(FluidWorkers) example = NULL;
   g_autoptr(GError) error = NULL;

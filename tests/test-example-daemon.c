@@ -91,13 +91,14 @@ daemon_spawn (Fixture    *fixture,
               const char *argument,
               const char *watchdog_usec)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   const char *program = g_getenv ("FLUID_EXAMPLE_DAEMON");
   const char *address = fluid_test_bus_get_address (fixture->bus);
   gboolean system_bus = g_strcmp0 (argument, "--system") == 0;
   g_autoptr(GError) error = NULL;
 
   g_assert_nonnull (program);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   /* The other bus is nowhere: the daemon must use the one it was told. */
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
                                 system_bus ? "unix:path=/nonexistent" : address, TRUE);
@@ -273,7 +274,7 @@ test_example_daemon_session (Fixture       *fixture,
   g_assert_nonnull (owner);
 
   manager = g_dbus_object_manager_client_new_sync (fixture->client,
-                                                   G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                                   G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                                    EXAMPLE_BUS_NAME, EXAMPLE_PATH,
                                                    NULL, NULL, NULL, NULL, &error);
   g_assert_no_error (error);

@@ -97,7 +97,8 @@ uint32 restarts_of (DBusProxy group, string name) {
 
 async void test_tree () throws Error {
     var address = Environment.get_variable ("DBUS_SESSION_BUS_ADDRESS");
-    var flags = DBusConnectionFlags.AUTHENTICATION_CLIENT | DBusConnectionFlags.MESSAGE_BUS_CONNECTION;
+    var flags = DBusConnectionFlags.AUTHENTICATION_CLIENT |
+                DBusConnectionFlags.MESSAGE_BUS_CONNECTION;
     var service = yield new DBusConnection.for_address (address, flags);
     var client = yield new DBusConnection.for_address (address, flags);
 
