@@ -142,13 +142,13 @@ notify_expect (Fixture    *fixture,
 }
 
 /* SIGTERM: STOPPING=1 (after any WATCHDOG=1 still on its way) and exit 0. */
+/* The daemon says STOPPING=1 and exits with 0. */
 static void
-daemon_terminate (Fixture *fixture)
+daemon_expect_clean_exit (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *notification = NULL;
 
-  g_subprocess_send_signal (fixture->daemon, SIGTERM);
   do
     {
       g_free (notification);
@@ -161,6 +161,13 @@ daemon_terminate (Fixture *fixture)
   g_assert_true (g_subprocess_get_if_exited (fixture->daemon));
   g_assert_cmpint (g_subprocess_get_exit_status (fixture->daemon), ==, 0);
   g_clear_object (&fixture->daemon);
+}
+
+static void
+daemon_terminate (Fixture *fixture)
+{
+  g_subprocess_send_signal (fixture->daemon, SIGTERM);
+  daemon_expect_clean_exit (fixture);
 }
 
 static char *
@@ -355,6 +362,53 @@ test_example_daemon_name_taken (Fixture       *fixture,
   g_assert_false (g_socket_condition_check (fixture->notify, G_IO_IN) & G_IO_IN);
 }
 
+/* Runs fluidctl (FLUIDCTL) with @args against the example. */
+static int
+fluidctl (Fixture     *fixture,
+          const char  *args,
+          char       **out)
+{
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *command = g_strdup_printf ("%s " EXAMPLE_BUS_NAME " %s",
+                                              g_getenv ("FLUIDCTL"), args);
+
+  g_assert_true (g_shell_parse_argv (command, NULL, &argv, NULL));
+  return fluid_test_bus_run_client (fixture->bus, (const char * const *) argv, out, NULL);
+}
+
+/* The chapter's fluidctl session, on the example. */
+static void
+test_example_daemon_fluidctl (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+
+  if (fixture->bus == NULL || g_getenv ("FLUIDCTL") == NULL)
+    {
+      g_test_skip ("dbus-daemon not installed, or FLUIDCTL not set");
+      return;
+    }
+  daemon_spawn (fixture, NULL, NULL);
+  notify_expect (fixture, "READY=1");
+
+  g_assert_cmpint (fluidctl (fixture, "list", &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "NAME          STATE    QUEUE  PROCESSED  RESTARTS  EXIT\n"
+                                        "example       running      -          -         -     -\n"
+                                        "|- ticker     running      -          -         0     -\n"
+                                        "|- consumers  running      -          -         0     -\n"
+                                        "|  `- reader  running  "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (fluidctl (fixture, "status consumers/reader", &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "reader " EXAMPLE_PATH "/consumers/reader\n"
+                                        "       State: running\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (fluidctl (fixture, "stop flaky", &out), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (fluidctl (fixture, "shutdown", &out), ==, 0);
+  g_assert_cmpstr (out, ==, "example stopped with exit code 0\n");
+  daemon_expect_clean_exit (fixture);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -363,6 +417,8 @@ main (int    argc,
 
   g_test_add ("/example-daemon/session", Fixture, NULL,
               fixture_set_up, test_example_daemon_session, fixture_tear_down);
+  g_test_add ("/example-daemon/fluidctl", Fixture, NULL,
+              fixture_set_up, test_example_daemon_fluidctl, fixture_tear_down);
   g_test_add ("/example-daemon/system", Fixture, NULL,
               fixture_set_up, test_example_daemon_system, fixture_tear_down);
   g_test_add ("/example-daemon/name-taken", Fixture, NULL,
