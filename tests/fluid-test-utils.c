@@ -323,6 +323,12 @@ fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self)
   return self->after_shutdown_calls;
 }
 
+gboolean
+fluid_test_worker_has_pending_run (FluidTestWorker *self)
+{
+  return self->pending_run != NULL;
+}
+
 void
 fluid_test_worker_complete_run (FluidTestWorker *self)
 {

@@ -86,6 +86,8 @@ guint            fluid_test_worker_get_on_shutdown_calls (FluidTestWorker *self)
 guint            fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self);
 /* Completes a run left pending by FLUID_TEST_RUN_IGNORE_CANCEL. */
 void             fluid_test_worker_complete_run  (FluidTestWorker *self);
+/* Whether its run began and waits for fluid_test_worker_complete_run(). */
+gboolean         fluid_test_worker_has_pending_run (FluidTestWorker *self);
 
 /* As fluid_test_worker_new(), with the name @name. */
 FluidTestWorker *fluid_test_worker_new_named     (const char     *name,
