@@ -4,13 +4,8 @@
  */
 
 #include "fluid-dbus.h"
-#include "fluid-dbus-private.h"
+#include "fluid-dbus-node-private.h"
 #include "fluid-lifecycle-private.h"
-#include "fluid-queue-consumer-private.h"
-#include "fluid-enums.h"
-
-#include <string.h>
-#include <unistd.h>
 
 /**
  * SECTION:fluid-dbus
@@ -45,6 +40,20 @@
  * `Discarded`. The interfaces are described in introspection files
  * installed to `$datadir/dbus-1/interfaces/`.
  *
+ * A #FluidWorkers group adds `org.gnome.Fluid.Workers1`
+ * (%FLUID_DBUS_WORKERS_INTERFACE): `RestartStrategy`, the nick of its
+ * #FluidWorkers:restart-strategy, and `Restarts`, how many times each
+ * child was replaced, by name. The group's path is also an
+ * `org.freedesktop.DBus.ObjectManager`: each child is an object below it,
+ * at the group's path and the child's name escaped as
+ * g_dbus_escape_object_path() does (`/org/example/Daemon/reader`), with the
+ * interfaces above, and a child group's children below the child group,
+ * at any depth. One `GetManagedObjects()` call on the exported group gives
+ * the whole tree; children that join or leave the group are announced with
+ * `InterfacesAdded` and `InterfacesRemoved`, and a child's replacement,
+ * after a restart, takes its path. Two children of one name are told apart
+ * as the group's status does it: the second is "NAME#2".
+ *
  * `org.freedesktop.DBus.Properties.PropertiesChanged` is emitted on every
  * change of state, at once; the counters of a consumer change with every
  * message, and their changes are coalesced: at most ten emissions a
@@ -56,632 +65,8 @@
  * decides otherwise (with polkit, say) with #FluidWorker::authorize-method.
  */
 
-typedef enum
-{
-  FLUID_DBUS_WORKER,
-  FLUID_DBUS_CONSUMER,
-  FLUID_DBUS_N_KINDS,
-} FluidDBusKind;
-
-/* The introspection files, as installed, compiled into the library. */
-static const char * const fluid_dbus_interface_resources[FLUID_DBUS_N_KINDS] = {
-  "/org/gnome/Fluid/dbus/dbus/" FLUID_DBUS_WORKER_INTERFACE ".xml",
-  "/org/gnome/Fluid/dbus/dbus/" FLUID_DBUS_CONSUMER_INTERFACE ".xml",
-};
-
-static GDBusInterfaceInfo *
-fluid_dbus_get_interface_info (FluidDBusKind kind)
-{
-  static GDBusInterfaceInfo *infos[FLUID_DBUS_N_KINDS];
-  static gsize initialized;
-
-  if (g_once_init_enter (&initialized))
-    {
-      for (guint i = 0; i < FLUID_DBUS_N_KINDS; i++)
-        {
-          g_autoptr(GBytes) xml = NULL;
-          g_autoptr(GDBusNodeInfo) node = NULL;
-          g_autoptr(GError) error = NULL;
-
-          /* Resources are NUL-terminated. */
-          xml = g_resources_lookup_data (fluid_dbus_interface_resources[i],
-                                         G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-          g_assert_no_error (error);
-          node = g_dbus_node_info_new_for_xml (g_bytes_get_data (xml, NULL), &error);
-          g_assert_no_error (error);
-          g_assert (node->interfaces != NULL && node->interfaces[0] != NULL);
-          infos[i] = g_dbus_interface_info_ref (node->interfaces[0]);
-          g_dbus_interface_info_cache_build (infos[i]);
-        }
-      g_once_init_leave (&initialized, 1);
-    }
-  return infos[kind];
-}
-
-/* The authorization of method calls */
-
-static guint fluid_worker_authorize_signal;
-
-static gboolean
-fluid_worker_real_authorize_method (FluidWorker           *self,
-                                    FluidWorker           *target,
-                                    GDBusMethodInvocation *invocation,
-                                    guint                  caller_uid)
-{
-  return caller_uid == 0 || caller_uid == (guint) geteuid ();
-}
-
-void
-fluid_worker_class_init_dbus (FluidWorkerClass *klass)
-{
-  /**
-   * FluidWorker::authorize-method:
-   * @self: the #FluidWorker that was exported with fluid_worker_export()
-   * @target: the worker whose method is called: @self, or a worker below
-   *   it when @self is a group
-   * @invocation: the #GDBusMethodInvocation of the call
-   * @caller_uid: the user id of the caller, as the bus tells it;
-   *   %G_MAXUINT when it is not known
-   *
-   * Emitted on the worker's context for each D-Bus method call to an
-   * exported worker (`Stop`, `Shutdown`, `GetStatus`), to decide whether
-   * the caller may make it, in the manner of
-   * #GDBusInterfaceSkeleton::g-authorize-method. A call that is refused
-   * gets the D-Bus error `org.freedesktop.DBus.Error.AccessDenied`.
-   *
-   * The default handler allows a caller that runs as the process's
-   * effective user or as root. The first handler connected decides
-   * instead, so that a program may let other users in (after asking
-   * polkit, for example) or keep everyone out; it may compare
-   * @caller_uid itself. It runs on the worker's context: a handler that
-   * must wait for an answer should not block it for long.
-   *
-   * Returns: %TRUE to let the call go on, %FALSE to refuse it
-   *
-   * Since: 1.2
-   */
-  fluid_worker_authorize_signal =
-    g_signal_new_class_handler ("authorize-method",
-                                G_TYPE_FROM_CLASS (klass),
-                                G_SIGNAL_RUN_LAST,
-                                G_CALLBACK (fluid_worker_real_authorize_method),
-                                g_signal_accumulator_first_wins, NULL,
-                                NULL,
-                                G_TYPE_BOOLEAN, 3,
-                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
-}
-
-/* The interface skeleton: one per interface of an exported worker. Its
- * property values are read from the worker when asked for, never copied,
- * except the counters of a consumer as last emitted. */
-
-typedef struct
-{
-  GDBusInterfaceSkeleton  parent_instance;
-  FluidDBusKind           kind;
-  FluidWorker            *worker;      /* a reference */
-  FluidWorker            *root;        /* the worker exported: a reference */
-
-  /* FLUID_DBUS_CONSUMER: the counters as last emitted, and the source
-   * that emits them, at most every FLUID_DBUS_COUNTERS_INTERVAL. */
-  FluidQueueCounters      counters;
-  GSource                *throttle;
-  gint64                  last_emission;
-} FluidDBusSkeleton;
-
-typedef struct
-{
-  GDBusInterfaceSkeletonClass parent_class;
-} FluidDBusSkeletonClass;
-
-#define FLUID_DBUS_COUNTERS_INTERVAL (G_USEC_PER_SEC / 10)
-
-static GType fluid_dbus_skeleton_get_type (void);
-
-G_DEFINE_TYPE (FluidDBusSkeleton, fluid_dbus_skeleton, G_TYPE_DBUS_INTERFACE_SKELETON)
-
-#define FLUID_DBUS_SKELETON(obj) ((FluidDBusSkeleton *) (obj))
-
-static const char *
-fluid_dbus_state_nick (FluidWorkerState state)
-{
-  GEnumClass *enum_class = g_type_class_ref (FLUID_TYPE_WORKER_STATE);
-  GEnumValue *value = g_enum_get_value (enum_class, state);
-
-  /* The class stays: the worker's property holds it too. */
-  g_type_class_unref (enum_class);
-  return value != NULL ? value->value_nick : "unknown";
-}
-
-/* The value of the property @name, NULL if there is none; @counters, of
- * a consumer, read by the caller. */
-static GVariant *
-fluid_dbus_skeleton_get_value (FluidDBusSkeleton        *self,
-                               const char               *name,
-                               const FluidQueueCounters *counters)
-{
-  FluidWorker *worker = self->worker;
-
-  if (self->kind == FLUID_DBUS_WORKER)
-    {
-      if (g_str_equal (name, "Name"))
-        return g_variant_new_string (fluid_worker_get_name (worker));
-      if (g_str_equal (name, "State"))
-        return g_variant_new_string (fluid_dbus_state_nick (fluid_worker_get_state (worker)));
-      if (g_str_equal (name, "ExitCode"))
-        return g_variant_new_int32 (fluid_worker_get_exit_code (worker));
-      if (g_str_equal (name, "StopReason"))
-        {
-          const char *reason = fluid_worker_get_stop_reason (worker);
-
-          return g_variant_new_string (reason != NULL ? reason : "");
-        }
-      return NULL;
-    }
-
-  if (g_str_equal (name, "QueueSize"))
-    return g_variant_new_uint32 (counters->queue_size);
-  if (g_str_equal (name, "Processed"))
-    return g_variant_new_uint64 (counters->processed);
-  if (g_str_equal (name, "Failed"))
-    return g_variant_new_uint64 (counters->failed);
-  if (g_str_equal (name, "Discarded"))
-    return g_variant_new_uint64 (counters->discarded);
-  return NULL;
-}
-
-static void
-fluid_dbus_skeleton_read_counters (FluidDBusSkeleton  *self,
-                                   FluidQueueCounters *counters)
-{
-  if (self->kind == FLUID_DBUS_CONSUMER)
-    fluid_queue_consumer_read_counters (FLUID_QUEUE_CONSUMER (self->worker), counters);
-  else
-    memset (counters, 0, sizeof *counters);
-}
-
-/* Emits PropertiesChanged with @changed (a{sv}, floating or not), on
- * every connection the skeleton is exported on. */
-static void
-fluid_dbus_skeleton_emit_changed (FluidDBusSkeleton *self,
-                                  GVariant          *changed)
-{
-  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (self);
-  GDBusInterfaceInfo *info = fluid_dbus_get_interface_info (self->kind);
-  g_autoptr(GVariant) parameters = NULL;
-  GList *connections;
-
-  parameters = g_variant_ref_sink (g_variant_new ("(s@a{sv}@as)", info->name, changed,
-                                                  g_variant_new_strv (NULL, 0)));
-  connections = g_dbus_interface_skeleton_get_connections (skeleton);
-  for (GList *l = connections; l != NULL; l = l->next)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!g_dbus_connection_emit_signal (l->data, NULL,
-                                          g_dbus_interface_skeleton_get_object_path (skeleton),
-                                          "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                          parameters, &error))
-        g_debug ("PropertiesChanged of %s not emitted: %s",
-                 fluid_worker_get_name (self->worker), error->message);
-    }
-  g_list_free_full (connections, g_object_unref);
-}
-
-/* Emits the counters that changed since the last emission, if any. */
-static void
-fluid_dbus_skeleton_emit_counters (FluidDBusSkeleton *self)
-{
-  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (self->worker);
-  FluidQueueCounters counters;
-  g_auto(GVariantBuilder) changed = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  gboolean any = FALSE;
-
-  g_source_set_ready_time (self->throttle, -1);
-  fluid_queue_consumer_counters_seen (consumer);
-  fluid_queue_consumer_read_counters (consumer, &counters);
-
-#define FLUID_DBUS_CHANGED(field, property) \
-  if (counters.field != self->counters.field) \
-    { \
-      g_variant_builder_add (&changed, "{sv}", property, \
-                             fluid_dbus_skeleton_get_value (self, property, &counters)); \
-      any = TRUE; \
-    }
-  FLUID_DBUS_CHANGED (queue_size, "QueueSize")
-  FLUID_DBUS_CHANGED (processed, "Processed")
-  FLUID_DBUS_CHANGED (failed, "Failed")
-  FLUID_DBUS_CHANGED (discarded, "Discarded")
-#undef FLUID_DBUS_CHANGED
-
-  if (!any)
-    return;
-  self->counters = counters;
-  self->last_emission = g_get_monotonic_time ();
-  fluid_dbus_skeleton_emit_changed (self, g_variant_builder_end (&changed));
-}
-
-static gboolean
-fluid_dbus_throttle_dispatch (GSource     *source,
-                              GSourceFunc  callback,
-                              gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs fluid_dbus_throttle_funcs = {
-  NULL, NULL, fluid_dbus_throttle_dispatch, NULL, NULL, NULL,
-};
-
-static gboolean
-fluid_dbus_throttle_cb (gpointer user_data)
-{
-  fluid_dbus_skeleton_emit_counters (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-/* A counter of the consumer changed: emitted once the interval since the
- * last emission has passed. On the consumer's context. */
-static void
-fluid_dbus_counters_changed_cb (FluidQueueConsumer *consumer,
-                                gpointer            user_data)
-{
-  FluidDBusSkeleton *self = user_data;
-
-  if (g_source_get_ready_time (self->throttle) != -1)
-    return;
-  g_source_set_ready_time (self->throttle, self->last_emission + FLUID_DBUS_COUNTERS_INTERVAL);
-}
-
-static void
-fluid_dbus_skeleton_watch_counters (FluidDBusSkeleton *self,
-                                    GMainContext      *context)
-{
-  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (self->worker);
-
-  fluid_dbus_skeleton_read_counters (self, &self->counters);
-  self->throttle = g_source_new (&fluid_dbus_throttle_funcs, sizeof (GSource));
-  g_source_set_callback (self->throttle, fluid_dbus_throttle_cb, self, NULL);
-  g_source_set_static_name (self->throttle, "[fluid] D-Bus counters");
-  g_source_attach (self->throttle, context);
-  fluid_queue_consumer_watch_counters (consumer, fluid_dbus_counters_changed_cb, self);
-}
-
-static void
-fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self)
-{
-  if (self->throttle == NULL)
-    return;
-  fluid_queue_consumer_watch_counters (FLUID_QUEUE_CONSUMER (self->worker), NULL, NULL);
-  g_source_destroy (self->throttle);
-  g_clear_pointer (&self->throttle, g_source_unref);
-}
-
-/* Method calls */
-
-typedef struct
-{
-  FluidDBusSkeleton     *skeleton;    /* a reference */
-  GDBusMethodInvocation *invocation;  /* until it is returned */
-} FluidDBusCall;
-
-static void
-fluid_dbus_call_free (FluidDBusCall *call)
-{
-  g_object_unref (call->skeleton);
-  g_free (call);
-}
-
-static void
-fluid_dbus_shutdown_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  FluidDBusCall *call = user_data;
-  FluidWorker *worker = FLUID_WORKER (source);
-
-  /* A worker that failed failed: its exit code says so. */
-  fluid_worker_shutdown_finish (worker, result, NULL);
-  g_dbus_method_invocation_return_value (call->invocation,
-                                         g_variant_new ("(i)", fluid_worker_get_exit_code (worker)));
-  fluid_dbus_call_free (call);
-}
-
-static void
-fluid_dbus_status_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  FluidDBusCall *call = user_data;
-  g_autoptr(GVariant) status = NULL;
-  GError *error = NULL;
-
-  status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
-  if (status == NULL)
-    g_dbus_method_invocation_take_error (call->invocation, error);
-  else
-    g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(@a{sv})", status));
-  fluid_dbus_call_free (call);
-}
-
-/* The call was authorized. */
-static void
-fluid_dbus_call_run (FluidDBusCall *call)
-{
-  FluidWorker *worker = call->skeleton->worker;
-  const char *method = g_dbus_method_invocation_get_method_name (call->invocation);
-
-  if (g_str_equal (method, "Stop"))
-    {
-      /* Nothing for a worker that has not started: it would only be
-       * marked, for a group. */
-      if (fluid_worker_has_started (worker))
-        fluid_worker_gracefully_stop (worker);
-      g_dbus_method_invocation_return_value (call->invocation, NULL);
-      fluid_dbus_call_free (call);
-    }
-  else if (g_str_equal (method, "Shutdown"))
-    fluid_worker_shutdown_async (worker, NULL, fluid_dbus_shutdown_cb, call);
-  else if (g_str_equal (method, "GetStatus"))
-    fluid_worker_status_async (worker, NULL, fluid_dbus_status_cb, call);
-  else
-    {
-      /* GDBus checks calls against the interface: not reached. */
-      g_dbus_method_invocation_return_error (call->invocation, G_DBUS_ERROR,
-                                             G_DBUS_ERROR_UNKNOWN_METHOD,
-                                             "No method %s", method);
-      fluid_dbus_call_free (call);
-    }
-}
-
-static void
-fluid_dbus_call_authorize (FluidDBusCall *call,
-                           guint          caller_uid)
-{
-  FluidDBusSkeleton *skeleton = call->skeleton;
-  gboolean authorized = FALSE;
-
-  g_signal_emit (skeleton->root, fluid_worker_authorize_signal, 0,
-                 skeleton->worker, call->invocation, caller_uid, &authorized);
-  if (!authorized)
-    {
-      g_dbus_method_invocation_return_dbus_error (call->invocation,
-                                                  "org.freedesktop.DBus.Error.AccessDenied",
-                                                  "Not allowed to control this worker");
-      fluid_dbus_call_free (call);
-      return;
-    }
-  fluid_dbus_call_run (call);
-}
-
-static void
-fluid_dbus_caller_uid_cb (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  FluidDBusCall *call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  guint32 uid = G_MAXUINT32;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &uid);
-  else
-    g_debug ("The user of %s is not known: %s",
-             g_dbus_method_invocation_get_sender (call->invocation), error->message);
-  fluid_dbus_call_authorize (call, uid);
-}
-
-static void
-fluid_dbus_method_call (GDBusConnection       *connection,
-                        const char            *sender,
-                        const char            *object_path,
-                        const char            *interface_name,
-                        const char            *method_name,
-                        GVariant              *parameters,
-                        GDBusMethodInvocation *invocation,
-                        gpointer               user_data)
-{
-  FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
-
-  call->skeleton = g_object_ref (FLUID_DBUS_SKELETON (user_data));
-  call->invocation = invocation;
-
-  /* On a peer-to-peer connection, the peer; on a bus, the bus knows. */
-  if (sender == NULL)
-    {
-      GCredentials *credentials = g_dbus_connection_get_peer_credentials (connection);
-      uid_t uid = credentials != NULL ? g_credentials_get_unix_user (credentials, NULL) : (uid_t) -1;
-
-      fluid_dbus_call_authorize (call, uid != (uid_t) -1 ? (guint) uid : G_MAXUINT);
-      return;
-    }
-
-  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "GetConnectionUnixUser",
-                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, fluid_dbus_caller_uid_cb, call);
-}
-
-static GVariant *
-fluid_dbus_get_property (GDBusConnection  *connection,
-                         const char       *sender,
-                         const char       *object_path,
-                         const char       *interface_name,
-                         const char       *property_name,
-                         GError          **error,
-                         gpointer          user_data)
-{
-  FluidDBusSkeleton *self = user_data;
-  FluidQueueCounters counters;
-  GVariant *value;
-
-  fluid_dbus_skeleton_read_counters (self, &counters);
-  value = fluid_dbus_skeleton_get_value (self, property_name, &counters);
-  if (value == NULL)
-    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY,
-                 "No property %s in %s", property_name, interface_name);
-  return value;
-}
-
-/* GDBusInterfaceSkeleton */
-
-static GDBusInterfaceInfo *
-fluid_dbus_skeleton_get_info (GDBusInterfaceSkeleton *skeleton)
-{
-  return fluid_dbus_get_interface_info (FLUID_DBUS_SKELETON (skeleton)->kind);
-}
-
-static GDBusInterfaceVTable *
-fluid_dbus_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
-{
-  static GDBusInterfaceVTable vtable = {
-    fluid_dbus_method_call,
-    fluid_dbus_get_property,
-    NULL,
-  };
-
-  return &vtable;
-}
-
-static GVariant *
-fluid_dbus_skeleton_get_properties (GDBusInterfaceSkeleton *skeleton)
-{
-  FluidDBusSkeleton *self = FLUID_DBUS_SKELETON (skeleton);
-  GDBusInterfaceInfo *info = fluid_dbus_get_interface_info (self->kind);
-  GVariantBuilder builder;
-  FluidQueueCounters counters;
-
-  fluid_dbus_skeleton_read_counters (self, &counters);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  for (guint i = 0; info->properties != NULL && info->properties[i] != NULL; i++)
-    {
-      const char *name = info->properties[i]->name;
-
-      g_variant_builder_add (&builder, "{sv}", name,
-                             fluid_dbus_skeleton_get_value (self, name, &counters));
-    }
-  return g_variant_builder_end (&builder);
-}
-
-static void
-fluid_dbus_skeleton_flush (GDBusInterfaceSkeleton *skeleton)
-{
-  FluidDBusSkeleton *self = FLUID_DBUS_SKELETON (skeleton);
-
-  if (self->throttle != NULL)
-    fluid_dbus_skeleton_emit_counters (self);
-}
-
-static void
-fluid_dbus_skeleton_finalize (GObject *object)
-{
-  FluidDBusSkeleton *self = FLUID_DBUS_SKELETON (object);
-
-  g_assert (self->throttle == NULL);
-  g_clear_object (&self->worker);
-  g_clear_object (&self->root);
-
-  G_OBJECT_CLASS (fluid_dbus_skeleton_parent_class)->finalize (object);
-}
-
-static void
-fluid_dbus_skeleton_class_init (FluidDBusSkeletonClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
-
-  object_class->finalize = fluid_dbus_skeleton_finalize;
-  skeleton_class->get_info = fluid_dbus_skeleton_get_info;
-  skeleton_class->get_vtable = fluid_dbus_skeleton_get_vtable;
-  skeleton_class->get_properties = fluid_dbus_skeleton_get_properties;
-  skeleton_class->flush = fluid_dbus_skeleton_flush;
-}
-
-static void
-fluid_dbus_skeleton_init (FluidDBusSkeleton *self)
-{
-}
-
-static FluidDBusSkeleton *
-fluid_dbus_skeleton_new (FluidDBusKind  kind,
-                         FluidWorker   *worker,
-                         FluidWorker   *root)
-{
-  FluidDBusSkeleton *self = g_object_new (fluid_dbus_skeleton_get_type (), NULL);
-
-  self->kind = kind;
-  self->worker = g_object_ref (worker);
-  self->root = g_object_ref (root);
-  return self;
-}
-
-/* The export of a worker: its skeletons, and what follows its state. */
-
-typedef struct
-{
-  FluidWorker       *worker;      /* a reference, until unexported */
-  char              *object_path;
-  GMainContext      *context;
-  FluidDBusSkeleton *skeletons[FLUID_DBUS_N_KINDS];
-  FluidObserver     *observer;
-} FluidDBusExport;
-
+/* The export of a worker: the root of its tree, as the worker's qdata. */
 static G_DEFINE_QUARK (fluid-dbus-export, fluid_dbus_export)
-
-/* The state changed: PropertiesChanged at once, with the outcome when it
- * stopped, after the consumer's last counters. */
-static void
-fluid_dbus_export_state_cb (FluidWorker      *worker,
-                            FluidWorkerState  state,
-                            gpointer          user_data)
-{
-  FluidDBusExport *export = user_data;
-  g_auto(GVariantBuilder) changed = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  gboolean stopped = state == FLUID_WORKER_STATE_STOPPED ||
-                     state == FLUID_WORKER_STATE_FORCE_STOPPED;
-
-  if (stopped && export->skeletons[FLUID_DBUS_CONSUMER] != NULL)
-    fluid_dbus_skeleton_emit_counters (export->skeletons[FLUID_DBUS_CONSUMER]);
-
-  g_variant_builder_add (&changed, "{sv}", "State",
-                         g_variant_new_string (fluid_dbus_state_nick (state)));
-  if (stopped)
-    {
-      const char *reason = fluid_worker_get_stop_reason (worker);
-
-      g_variant_builder_add (&changed, "{sv}", "ExitCode",
-                             g_variant_new_int32 (fluid_worker_get_exit_code (worker)));
-      g_variant_builder_add (&changed, "{sv}", "StopReason",
-                             g_variant_new_string (reason != NULL ? reason : ""));
-    }
-  fluid_dbus_skeleton_emit_changed (export->skeletons[FLUID_DBUS_WORKER],
-                                    g_variant_builder_end (&changed));
-}
-
-static void
-fluid_dbus_export_free (FluidDBusExport *export)
-{
-  if (export->observer != NULL)
-    fluid_worker_unobserve (export->worker, export->observer);
-  for (guint i = 0; i < FLUID_DBUS_N_KINDS; i++)
-    {
-      FluidDBusSkeleton *skeleton = export->skeletons[i];
-
-      if (skeleton == NULL)
-        continue;
-      fluid_dbus_skeleton_unwatch_counters (skeleton);
-      /* Not if it failed to be exported. */
-      if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (skeleton)) != NULL)
-        g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (skeleton));
-      g_object_unref (skeleton);
-    }
-  g_main_context_unref (export->context);
-  g_free (export->object_path);
-  g_object_unref (export->worker);
-  g_free (export);
-}
 
 /**
  * fluid_worker_export:
@@ -693,7 +78,9 @@ fluid_dbus_export_free (FluidDBusExport *export)
  * Exports @self on @connection at @object_path: the interface
  * `org.gnome.Fluid.Worker1` (%FLUID_DBUS_WORKER_INTERFACE) and, for a
  * #FluidQueueConsumer, `org.gnome.Fluid.Consumer1`
- * (%FLUID_DBUS_CONSUMER_INTERFACE). See the section's introduction for
+ * (%FLUID_DBUS_CONSUMER_INTERFACE); a #FluidWorkers group with
+ * `org.gnome.Fluid.Workers1` (%FLUID_DBUS_WORKERS_INTERFACE) and an object
+ * manager, its children below it. See the section's introduction for
  * what they hold, and #FluidWorker::authorize-method for who may call
  * their methods.
  *
@@ -714,7 +101,7 @@ fluid_worker_export (FluidWorker      *self,
                      const char       *object_path,
                      GError          **error)
 {
-  FluidDBusExport *export;
+  FluidDBusNode *node;
   g_autoptr(GMainContext) context = NULL;
 
   g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
@@ -726,38 +113,18 @@ fluid_worker_export (FluidWorker      *self,
   g_return_val_if_fail (!fluid_worker_has_started (self) ||
                         fluid_worker_get_context (self) == context, FALSE);
 
-  export = g_object_get_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
-  if (export != NULL)
+  node = g_object_get_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
+  if (node != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Worker %s is already exported at %s",
-                   fluid_worker_get_name (self), export->object_path);
+                   fluid_worker_get_name (self), fluid_dbus_node_get_path (node));
       return FALSE;
     }
 
-  export = g_new0 (FluidDBusExport, 1);
-  export->worker = g_object_ref (self);
-  export->object_path = g_strdup (object_path);
-  export->context = g_steal_pointer (&context);
-  export->skeletons[FLUID_DBUS_WORKER] = fluid_dbus_skeleton_new (FLUID_DBUS_WORKER, self, self);
-  if (FLUID_IS_QUEUE_CONSUMER (self))
-    export->skeletons[FLUID_DBUS_CONSUMER] = fluid_dbus_skeleton_new (FLUID_DBUS_CONSUMER, self, self);
-
-  for (guint i = 0; i < FLUID_DBUS_N_KINDS; i++)
-    {
-      if (export->skeletons[i] != NULL &&
-          !g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (export->skeletons[i]),
-                                             connection, object_path, error))
-        {
-          fluid_dbus_export_free (export);
-          return FALSE;
-        }
-    }
-
-  if (export->skeletons[FLUID_DBUS_CONSUMER] != NULL)
-    fluid_dbus_skeleton_watch_counters (export->skeletons[FLUID_DBUS_CONSUMER], export->context);
-  export->observer = fluid_worker_observe (self, export->context, FLUID_OBSERVER_ALL_EVENTS,
-                                           fluid_dbus_export_state_cb, export, NULL);
-  g_object_set_qdata (G_OBJECT (self), fluid_dbus_export_quark (), export);
+  node = fluid_dbus_node_export (self, connection, object_path, context, error);
+  if (node == NULL)
+    return FALSE;
+  g_object_set_qdata (G_OBJECT (self), fluid_dbus_export_quark (), node);
   return TRUE;
 }
 
@@ -766,19 +133,20 @@ fluid_worker_export (FluidWorker      *self,
  * @self: a #FluidWorker
  *
  * Takes @self off the connection fluid_worker_export() exported it on,
- * and drops the reference the export held. Method calls in progress
- * still complete. Nothing happens if @self is not exported.
+ * with the tree below it when it is a group, and drops the reference the
+ * export held. Method calls in progress still complete. Nothing happens if
+ * @self is not exported.
  *
  * Since: 1.2
  */
 void
 fluid_worker_unexport (FluidWorker *self)
 {
-  FluidDBusExport *export;
+  FluidDBusNode *node;
 
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  export = g_object_steal_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
-  if (export != NULL)
-    fluid_dbus_export_free (export);
+  node = g_object_steal_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
+  if (node != NULL)
+    fluid_dbus_node_free (node);
 }

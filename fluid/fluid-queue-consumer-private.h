@@ -75,14 +75,13 @@ typedef struct
   FluidMessageList    batch;
   int                 batch_left;
 
-  /* The watcher of the counters (fluid-queue-counters.c): its function
-   * and data belong to the consumer's context; @counters_watched and
-   * @counters_changed are atomic. */
+  /* The watchers of the counters (fluid-queue-counters.c), an array of
+   * FluidQueueCountersWatch, NULL when there are none: it belongs to the
+   * consumer's context; @counters_watched and @counters_changed are
+   * atomic. */
   gint                counters_watched;
   gint                counters_changed;
-  void              (*counters_func) (FluidQueueConsumer *self,
-                                      gpointer            user_data);
-  gpointer            counters_data;
+  GArray             *counters_watchers;
 
   GTask              *run_task;
   FluidQueuePumpFunc  pump_func;
@@ -181,12 +180,16 @@ typedef void (* FluidQueueCountersFunc) (FluidQueueConsumer *self,
 /* Reads the counters. On the consumer's context. */
 void     fluid_queue_consumer_read_counters  (FluidQueueConsumer     *self,
                                               FluidQueueCounters     *counters);
-/* Tells the watcher again of the next change; before reading them. */
+/* Tells the watchers again of the next change; before reading them. */
 void     fluid_queue_consumer_counters_seen  (FluidQueueConsumer     *self);
-/* Sets the one watcher; NULL @func: none. On the consumer's context. */
-void     fluid_queue_consumer_watch_counters (FluidQueueConsumer     *self,
-                                              FluidQueueCountersFunc  func,
-                                              gpointer                user_data);
+/* Adds or removes a watcher (an export on D-Bus: a consumer may be
+ * exported alone and in a group's tree). On the consumer's context. */
+void     fluid_queue_consumer_watch_counters   (FluidQueueConsumer     *self,
+                                                FluidQueueCountersFunc  func,
+                                                gpointer                user_data);
+void     fluid_queue_consumer_unwatch_counters (FluidQueueConsumer     *self,
+                                                FluidQueueCountersFunc  func,
+                                                gpointer                user_data);
 /* From the queue source's dispatch. */
 void     fluid_queue_consumer_tell_counters  (FluidQueueConsumer     *self);
 

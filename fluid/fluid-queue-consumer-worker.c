@@ -352,13 +352,44 @@ fluid_queue_consumer_worker_new_threaded (guint                  n_threads,
                                           gpointer               user_data,
                                           GDestroyNotify         destroy)
 {
+  g_return_val_if_fail (n_threads > 0, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  return fluid_queue_consumer_worker_new_threaded_named (NULL, n_threads, func, user_data, destroy);
+}
+
+/**
+ * fluid_queue_consumer_worker_new_threaded_named:
+ * @name: (nullable): the #FluidWorker:name of the worker, and of its
+ *   threads (cut to 15 bytes); %NULL or empty for the default one
+ * @n_threads: how many messages may be handled at a time (at least 1)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the
+ *   function called for each message, on one of the worker's threads
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the worker is finalized
+ *
+ * As fluid_queue_consumer_worker_new_threaded(), with a name: the name is
+ * what logs, stop reasons, the status of a #FluidWorkers group and the
+ * names of the threads show.
+ *
+ * Returns: (transfer full): a new #FluidQueueConsumerWorker
+ *
+ * Since: 1.2
+ */
+FluidWorker *
+fluid_queue_consumer_worker_new_threaded_named (const char            *name,
+                                                guint                  n_threads,
+                                                FluidThreadMessageFunc func,
+                                                gpointer               user_data,
+                                                GDestroyNotify         destroy)
+{
   FluidQueueConsumerWorker *self;
   FluidQueueConsumerWorkerPrivate *priv;
 
   g_return_val_if_fail (n_threads > 0, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
-  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
+  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, "name", name, NULL);
   priv = fluid_queue_consumer_worker_get_instance_private (self);
   priv->thread_func = func;
   priv->n_threads = n_threads;

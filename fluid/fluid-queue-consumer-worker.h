@@ -146,6 +146,12 @@ FluidWorker *fluid_queue_consumer_worker_new_threaded      (guint               
                                                             FluidThreadMessageFunc     func,
                                                             gpointer                   user_data,
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
+FLUID_AVAILABLE_IN_1_2
+FluidWorker *fluid_queue_consumer_worker_new_threaded_named (const char               *name,
+                                                            guint                      n_threads,
+                                                            FluidThreadMessageFunc     func,
+                                                            gpointer                   user_data,
+                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 
 FLUID_AVAILABLE_IN_1_0
 void         fluid_queue_consumer_worker_on_message_async  (FluidQueueConsumerWorker  *self,

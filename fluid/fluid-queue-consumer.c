@@ -170,6 +170,7 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   FluidMessageList dropped, batch;
   FluidQueueThreads *threads;
+  GQueue failures = G_QUEUE_INIT;
 
   if (priv->closed)
     return;
@@ -186,23 +187,31 @@ fluid_queue_consumer_close (FluidQueueConsumer *self)
       priv->discarded++;
     }
   g_atomic_int_set (&priv->batch_left, 0);
-  threads = g_steal_pointer (&priv->threads);
-  if (threads != NULL)
+  if (priv->threads != NULL)
     {
       fluid_queue_consumer_count_threads_locked (priv);
-      fluid_queue_threads_close_locked (threads, priv);
+      fluid_queue_threads_close_locked (priv->threads, priv, &failures);
     }
+  threads = g_steal_pointer (&priv->threads);
   fluid_queue_consumer_unlock (priv);
   fluid_queue_consumer_counters_changed (priv);
 
   if (threads != NULL)
-    fluid_queue_threads_stop (threads);
+    {
+      g_autoptr(GError) ignored = NULL;
+
+      /* Failures reported before the stop are failures still. */
+      fluid_queue_threads_tell_failures (self, &failures, &ignored);
+      fluid_queue_threads_stop (threads);
+    }
   /* Freeing a message may run arbitrary code. */
   fluid_message_list_free (&batch);
   fluid_message_list_free (&dropped);
   fluid_queue_consumer_fail_senders (self);
 
-  g_source_destroy (priv->source);
+  /* The source stays until dispose, for the watchers of the counters
+   * alone: messages sent from now on are counted as discarded, and an
+   * exported consumer's Discarded still changes. */
 
   /* A run waiting for a handler that may never complete ends now (a late
    * completion is dropped); one on the stack ends as it returns. */
@@ -220,7 +229,8 @@ fluid_queue_source_dispatch (GSource     *source,
   FluidQueueConsumer *self = ((FluidQueueSource *) source)->consumer;
 
   g_source_set_ready_time (source, -1);
-  fluid_queue_consumer_ready (self);
+  if (!fluid_queue_consumer_get_priv (self)->closed)
+    fluid_queue_consumer_ready (self);
   fluid_queue_consumer_tell_counters (self);
 
   return G_SOURCE_CONTINUE;
@@ -697,6 +707,7 @@ fluid_queue_consumer_finalize (GObject *object)
   fluid_message_list_free (&priv->batch);
   g_clear_pointer (&priv->current, fluid_message_free);
   g_clear_error (&priv->pump_error);
+  g_clear_pointer (&priv->counters_watchers, g_array_unref);
   g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);

@@ -6,11 +6,11 @@
 #include "fluid-queue-consumer-private.h"
 #include "fluid-queue-threads-private.h"
 
-/* See fluid-queue-consumer-private.h. The watcher is the D-Bus export,
- * which emits the counters that changed at most ten times a second: every
- * change of a counter calls fluid_queue_consumer_note_counters(), which
- * wakes the consumer's context only for the first change since the
- * watcher last read them. */
+/* See fluid-queue-consumer-private.h. The watchers are the D-Bus exports
+ * of the consumer, which emit the counters that changed at most ten times
+ * a second: every change of a counter calls
+ * fluid_queue_consumer_note_counters(), which wakes the consumer's context
+ * only for the first change since a watcher last read them. */
 
 void
 fluid_queue_consumer_read_counters (FluidQueueConsumer *self,
@@ -40,24 +40,65 @@ fluid_queue_consumer_counters_seen (FluidQueueConsumer *self)
   g_atomic_int_set (&priv->counters_changed, FALSE);
 }
 
+typedef struct
+{
+  FluidQueueCountersFunc  func;
+  gpointer                user_data;
+} FluidQueueCountersWatch;
+
 void
 fluid_queue_consumer_watch_counters (FluidQueueConsumer     *self,
                                      FluidQueueCountersFunc  func,
                                      gpointer                user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (self);
+  FluidQueueCountersWatch watch = { func, user_data };
 
-  priv->counters_func = func;
-  priv->counters_data = user_data;
+  if (priv->counters_watchers == NULL)
+    priv->counters_watchers = g_array_new (FALSE, FALSE, sizeof (FluidQueueCountersWatch));
+  g_array_append_val (priv->counters_watchers, watch);
   g_atomic_int_set (&priv->counters_changed, FALSE);
-  g_atomic_int_set (&priv->counters_watched, func != NULL);
+  g_atomic_int_set (&priv->counters_watched, TRUE);
 }
 
+void
+fluid_queue_consumer_unwatch_counters (FluidQueueConsumer     *self,
+                                       FluidQueueCountersFunc  func,
+                                       gpointer                user_data)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (self);
+  GArray *watchers = priv->counters_watchers;
+
+  for (guint i = 0; watchers != NULL && i < watchers->len; i++)
+    {
+      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
+
+      if (watch->func == func && watch->user_data == user_data)
+        {
+          g_array_remove_index (watchers, i);
+          break;
+        }
+    }
+  if (watchers != NULL && watchers->len == 0)
+    {
+      g_atomic_int_set (&priv->counters_watched, FALSE);
+      g_clear_pointer (&priv->counters_watchers, g_array_unref);
+    }
+}
+
+/* Every watcher is told: each reads the counters at its own pace. */
 void
 fluid_queue_consumer_tell_counters (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (self);
+  GArray *watchers = priv->counters_watchers;
 
-  if (priv->counters_func != NULL && g_atomic_int_get (&priv->counters_changed))
-    priv->counters_func (self, priv->counters_data);
+  if (watchers == NULL || !g_atomic_int_get (&priv->counters_changed))
+    return;
+  for (guint i = 0; i < watchers->len; i++)
+    {
+      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
+
+      watch->func (self, watch->user_data);
+    }
 }

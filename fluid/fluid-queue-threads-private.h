@@ -25,7 +25,11 @@ guint64            fluid_queue_threads_take_processed_locked (FluidQueueThreads 
 void               fluid_queue_threads_wake_locked    (FluidQueueThreads         *threads);
 gboolean           fluid_queue_threads_is_idle_locked (FluidQueueThreads         *threads);
 void               fluid_queue_threads_close_locked   (FluidQueueThreads         *threads,
-                                                       FluidQueueConsumerPrivate *priv);
+                                                       FluidQueueConsumerPrivate *priv,
+                                                       GQueue                    *failures);
+void               fluid_queue_threads_tell_failures  (FluidQueueConsumer        *consumer,
+                                                       GQueue                    *failures,
+                                                       GError                   **error);
 void               fluid_queue_threads_stop           (FluidQueueThreads         *threads);
 
 G_END_DECLS

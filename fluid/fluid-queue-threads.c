@@ -27,7 +27,8 @@
  * the end, never for each message.
  *
  * Ownership: each thread holds a reference on the state and on the
- * consumer, which it drops as it ends. A force stop does not wait for a
+ * consumer, which it drops as it ends, the consumer's from the consumer's
+ * context. A force stop does not wait for a
  * thread stuck in the handler: the consumer counts the messages in flight
  * as discarded at once, and the thread, when it comes back, finds it
  * closed and drops its results. Nothing joins a thread: they are made
@@ -131,6 +132,45 @@ fluid_queue_threads_take_locked (FluidQueueThreads         *threads,
   return n;
 }
 
+/* Whether a thread goes on with the messages it took: not once a graceful
+ * stop without drain-on-stop began. Any thread; reads the state only. */
+static gboolean
+fluid_queue_threads_may_go_on (FluidQueueThreads         *threads,
+                               FluidQueueConsumerPrivate *priv)
+{
+  FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (threads->consumer));
+
+  /* drain_on_stop is set on the consumer's context, before it runs. */
+  return state == FLUID_WORKER_STATE_RUNNING ||
+         (state == FLUID_WORKER_STATE_STOPPING && priv->drain_on_stop);
+}
+
+/* Puts @n messages a thread took and did not start back in front of the
+ * queue, in order. */
+static void
+fluid_queue_threads_give_back (FluidQueueThreads         *threads,
+                               FluidQueueConsumerPrivate *priv,
+                               FluidMessage             **messages,
+                               guint                      n)
+{
+  FluidMessageList back = { NULL, NULL, 0 };
+
+  for (guint i = 0; i < n; i++)
+    fluid_message_list_push (&back, messages[i]);
+  fluid_queue_consumer_lock (priv);
+  threads->in_flight -= n;
+  if (priv->closed)
+    {
+      /* Counted as discarded when it closed. */
+      threads->abandoned -= MIN (threads->abandoned, n);
+      fluid_queue_consumer_unlock (priv);
+      fluid_message_list_free (&back);
+      return;
+    }
+  fluid_message_list_prepend_list (&priv->queue, &back);
+  fluid_queue_consumer_unlock (priv);
+}
+
 /* Whether `run` may end: nothing is running, and nothing is left to take
  * (a stop, or a failure under stop-on-failure); under the lock. */
 static gboolean
@@ -140,7 +180,9 @@ fluid_queue_threads_done_locked (FluidQueueThreads         *threads,
   FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (threads->consumer));
   gboolean nothing_to_take = threads->failed || state != FLUID_WORKER_STATE_RUNNING;
 
-  return threads->running == 0 && nothing_to_take && !fluid_queue_threads_can_take_locked (threads, priv);
+  /* A failure a thread reported meanwhile is told first. */
+  return threads->running == 0 && threads->failures.head == NULL && nothing_to_take &&
+         !fluid_queue_threads_can_take_locked (threads, priv);
 }
 
 /* A thread came back with @n_ok processed messages and @failures (taken);
@@ -171,7 +213,34 @@ typedef struct
 {
   FluidQueueThreads  *threads;
   FluidQueueConsumer *consumer;   /* a reference */
+  GMainContext       *context;    /* the consumer's, a reference */
 } FluidThreadData;
+
+static gboolean
+fluid_queue_threads_release_cb (gpointer user_data)
+{
+  /* What the thread did happened before: GLib's own locks order it, but
+   * ThreadSanitizer does not see them. */
+  fluid_tsan_acquire (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Drops a thread's reference on @consumer from @context, the consumer's:
+ * the last reference must not finalize it on a worker thread, whose
+ * memory GLib's allocator would hand back to the context's thread without
+ * any synchronization a sanitizer or a destroy notify expects. */
+static void
+fluid_queue_threads_release (FluidQueueConsumer *consumer,
+                             GMainContext       *context)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  fluid_tsan_release (consumer);
+  g_source_set_static_name (idle, "[fluid] thread ended");
+  g_source_set_callback (idle, fluid_queue_threads_release_cb, consumer, g_object_unref);
+  g_source_attach (idle, context);
+  g_main_context_unref (context);
+}
 
 static gpointer
 fluid_queue_threads_main (gpointer user_data)
@@ -179,6 +248,7 @@ fluid_queue_threads_main (gpointer user_data)
   FluidThreadData *data = user_data;
   FluidQueueThreads *threads = data->threads;
   FluidQueueConsumer *consumer = data->consumer;
+  GMainContext *context = data->context;
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_priv (consumer);
   FluidMessage *taken[FLUID_QUEUE_THREADS_BATCH];
 
@@ -216,6 +286,15 @@ fluid_queue_threads_main (gpointer user_data)
           /* A forced stop: the rest is not run. */
           if (g_cancellable_is_cancelled (threads->cancellable))
             break;
+          /* A graceful stop: the rest goes back to the queue, whose
+           * messages are not started (without drain-on-stop, the stop
+           * discards them). */
+          if (!fluid_queue_threads_may_go_on (threads, priv))
+            {
+              fluid_queue_threads_give_back (threads, priv, taken + n_done, n_taken - n_done);
+              n_taken = n_done;
+              break;
+            }
           if (threads->func ((FluidQueueConsumerWorker *) consumer, &taken[n_done]->value,
                              threads->cancellable, threads->user_data, &error))
             {
@@ -255,7 +334,7 @@ fluid_queue_threads_main (gpointer user_data)
   fluid_queue_consumer_unlock (priv);
 
   fluid_queue_threads_unref (threads);
-  g_object_unref (consumer);
+  fluid_queue_threads_release (consumer, context);
   return NULL;
 }
 
@@ -303,9 +382,27 @@ fluid_queue_threads_start (FluidQueueThreads *threads)
 
       data->threads = fluid_queue_threads_ref (threads);
       data->consumer = g_object_ref (consumer);
+      data->context = g_main_context_ref (fluid_worker_get_context (FLUID_WORKER (consumer)));
       /* Detached: nothing ever joins it. */
       g_thread_unref (g_thread_new (name, fluid_queue_threads_main, data));
     }
+}
+
+/* Tells @failures (of FluidThreadFailure; emptied) on the consumer's
+ * context. */
+void
+fluid_queue_threads_tell_failures (FluidQueueConsumer *consumer,
+                                   GQueue             *failures,
+                                   GError            **error)
+{
+  for (GList *l = failures->head; l != NULL; l = l->next)
+    {
+      FluidThreadFailure *failure = l->data;
+
+      fluid_queue_consumer_tell_failure (consumer, failure->message,
+                                         g_steal_pointer (&failure->error), error);
+    }
+  g_queue_clear_full (failures, fluid_thread_failure_free);
 }
 
 /* The consumer changed state, or was woken: tells the failures, and says
@@ -329,14 +426,7 @@ fluid_queue_threads_ready (FluidQueueThreads *threads,
   g_cond_broadcast (&threads->cond);
   fluid_queue_consumer_unlock (priv);
 
-  for (GList *l = failures.head; l != NULL; l = l->next)
-    {
-      FluidThreadFailure *failure = l->data;
-
-      fluid_queue_consumer_tell_failure (consumer, failure->message,
-                                         g_steal_pointer (&failure->error), error);
-    }
-  g_queue_clear_full (&failures, fluid_thread_failure_free);
+  fluid_queue_threads_tell_failures (consumer, &failures, error);
 
   fluid_queue_consumer_lock (priv);
   done = fluid_queue_threads_done_locked (threads, priv);
@@ -364,11 +454,17 @@ fluid_queue_threads_is_idle_locked (FluidQueueThreads *threads)
 
 /* The consumer closed (it stopped): the messages in flight are counted as
  * discarded now, and dropped when their threads come back; the threads
- * end. Under the lock. */
+ * end. The failures reported and not told yet go to @failures, of
+ * FluidThreadFailure, for fluid_queue_threads_tell_failures(). Under the
+ * lock. */
 void
 fluid_queue_threads_close_locked (FluidQueueThreads         *threads,
-                                  FluidQueueConsumerPrivate *priv)
+                                  FluidQueueConsumerPrivate *priv,
+                                  GQueue                    *failures)
 {
+  /* Reported, not told yet: the consumer tells them. */
+  *failures = threads->failures;
+  g_queue_init (&threads->failures);
   priv->discarded += threads->in_flight;
   threads->abandoned = threads->in_flight;
   threads->exit = TRUE;

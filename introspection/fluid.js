@@ -30,8 +30,17 @@ import System from 'system';
 //   handler threw (the handlers after it are not called, as in aio-fluid).
 // - Fluid.Dispatcher.new/Fluid.AsyncDispatcher.new(eventType): an event-type
 //   function that throws fails the dispatch as a handler would.
-// - Every _async/_finish pair of the library is promisified; worker.status()
-//   resolves to a plain object; a Fluid.Workers group is iterable.
+// - Fluid.QueueConsumerWorker.new_threaded, Fluid.WorkerFunction.new_threaded
+//   and new_threaded_named throw an Error at once: GJS refuses to run a
+//   JavaScript function on another thread ("Attempting to run a JS callback
+//   on a different thread"), and such a worker would only fail later, each
+//   message or call. Off the main thread from GJS: asynchronous GIO calls
+//   (their blocking part runs on GIO's threads), a Gio.Subprocess, or a
+//   threaded worker written in C or Vala.
+// - Every _async/_finish pair of the library is promisified (a consumer's
+//   send_async(message, null) waits for room under max-queue-size);
+//   worker.status() resolves to a plain object; a Fluid.Workers group is
+//   iterable.
 // - A full garbage collection after every 10 000 tasks, against a GJS 1.74
 //   bug that stalls bursts of callbacks (see collectNow()).
 //
@@ -224,7 +233,7 @@ export function completeTask(task, body) {
 function promisifyAll() {
     const pairs = [
         [Fluid.Worker.prototype, ['startup', 'shutdown', 'wait_for_shutdown', 'status', 'sleep']],
-        [Fluid.QueueConsumer.prototype, ['get_message']],
+        [Fluid.QueueConsumer.prototype, ['get_message', 'send']],
         [Fluid.QueueConsumerWorker.prototype, ['on_message']],
         [Fluid.AsyncDispatcher.prototype, ['dispatch']],
     ];
@@ -271,6 +280,30 @@ function overrideQueueConsumerWorker() {
         return newAsync((worker, message, task) =>
             runForTask(task, false, where, func, worker, message, task));
     };
+}
+
+// GJS has one JavaScript context, on the main thread, and refuses a call
+// from any other thread into JavaScript: it prints a critical and returns
+// nothing, so a threaded body would fail each time ("failed without an
+// error"). The constructors refuse at once instead.
+function threadsRefused(constructor, instead) {
+    return function () {
+        throw new Error(`${constructor} cannot run a JavaScript function: its threads would ` +
+            'call it off the main thread, and GJS runs JavaScript on the main thread only ' +
+            '("Attempting to run a JS callback on a different thread"). ' +
+            `Use ${instead}, or write the threaded worker in C or Vala`);
+    };
+}
+
+function overrideThreaded() {
+    const instead = 'new_async() with asynchronous GIO calls, whose blocking part runs on ' +
+        'GIO\'s own threads (Gio.File.load_contents_async(), ...), or a Gio.Subprocess';
+    Fluid.QueueConsumerWorker.new_threaded = threadsRefused(
+        'Fluid.QueueConsumerWorker.new_threaded()', `Fluid.QueueConsumerWorker.${instead}`);
+    Fluid.WorkerFunction.new_threaded = threadsRefused(
+        'Fluid.WorkerFunction.new_threaded()', `Fluid.WorkerFunction.${instead}`);
+    Fluid.WorkerFunction.new_threaded_named = threadsRefused(
+        'Fluid.WorkerFunction.new_threaded_named()', `Fluid.WorkerFunction.${instead}`);
 }
 
 // The calls of Fluid.Dispatcher.prototype.dispatch() under way, innermost
@@ -459,6 +492,7 @@ function install() {
     overrideQueueConsumerWorker();
     overrideDispatchers();
     overrideWorkers();
+    overrideThreaded();
 
     /**
      * The base of a JavaScript worker whose body is an async method,

@@ -323,6 +323,12 @@ fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self)
   return self->after_shutdown_calls;
 }
 
+gboolean
+fluid_test_worker_has_pending_run (FluidTestWorker *self)
+{
+  return self->pending_run != NULL;
+}
+
 void
 fluid_test_worker_complete_run (FluidTestWorker *self)
 {
@@ -597,4 +603,41 @@ fluid_test_bus_free (FluidTestBus *bus)
   g_free (bus->dir);
   g_free (bus->address);
   g_free (bus);
+}
+
+int
+fluid_test_bus_run_client (FluidTestBus       *bus,
+                           const char * const *argv,
+                           char              **out,
+                           char              **err)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *client_out = NULL;
+  g_autofree char *client_err = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, fluid_test_bus_child_setup, NULL, NULL);
+  client = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (client, NULL, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  g_subprocess_communicate_utf8_finish (client, result, &client_out, &client_err, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  /* Its pipes are closed: it is exiting. */
+  g_subprocess_wait_async (client, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (g_subprocess_wait_finish (client, result, &error));
+  if (!g_subprocess_get_if_exited (client))
+    g_error ("%s died of signal %d: %s", argv[0], g_subprocess_get_term_sig (client), client_err);
+  if (out != NULL)
+    *out = g_steal_pointer (&client_out);
+  if (err != NULL)
+    *err = g_steal_pointer (&client_err);
+  return g_subprocess_get_exit_status (client);
 }

@@ -86,6 +86,8 @@ guint            fluid_test_worker_get_on_shutdown_calls (FluidTestWorker *self)
 guint            fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *self);
 /* Completes a run left pending by FLUID_TEST_RUN_IGNORE_CANCEL. */
 void             fluid_test_worker_complete_run  (FluidTestWorker *self);
+/* Whether its run began and waits for fluid_test_worker_complete_run(). */
+gboolean         fluid_test_worker_has_pending_run (FluidTestWorker *self);
 
 /* As fluid_test_worker_new(), with the name @name. */
 FluidTestWorker *fluid_test_worker_new_named     (const char     *name,
@@ -115,5 +117,13 @@ const char      *fluid_test_bus_get_address      (FluidTestBus   *bus);
 /* A new connection to the bus, as a client of the bus would have. */
 GDBusConnection *fluid_test_bus_connect          (FluidTestBus   *bus);
 void             fluid_test_bus_free             (FluidTestBus   *bus);
+/* Runs @argv as a client of @bus (DBUS_SESSION_BUS_ADDRESS set to its
+ * address), iterating the default context until it exits, since the
+ * process under test answers from there. Returns its exit status; its
+ * output in @out and @err, if not NULL. */
+int              fluid_test_bus_run_client       (FluidTestBus       *bus,
+                                                  const char * const *argv,
+                                                  char              **out,
+                                                  char              **err);
 
 G_END_DECLS

@@ -688,10 +688,11 @@ test_dbus_consumer_counters (Bus           *bus,
   g_assert_cmpuint (bus_get_counter (bus, "Processed"), ==, expected_processed);
   g_assert_cmpuint (bus_get_counter (bus, "Failed"), ==, expected_failed);
 
-  /* Sent after the stop: discarded. */
+  /* Sent after the stop: discarded, and told. */
   g_assert_true (fluid_test_shutdown (consumer, &error));
   send_ints (consumer, 0, 2);
   g_assert_cmpuint (bus_get_counter (bus, "Discarded"), ==, 2);
+  fluid_test_wait_until (bus_last_counter (bus, "Discarded") == 2);
 
   fluid_worker_unexport (consumer);
 }
@@ -766,6 +767,352 @@ test_dbus_bad_input (Bus           *bus,
   g_test_assert_expected_messages ();
 }
 
+/* Groups: the tree below an object manager */
+
+#define TREE_PATH "/org/gnome/Fluid/Test/tree"
+
+/* The client's view of the tree, from its object manager. */
+typedef struct
+{
+  GDBusObjectManager *manager;
+  GString            *events;   /* "+path" and "-path", space-separated */
+} TreeClient;
+
+static void
+tree_object_added_cb (GDBusObjectManager *manager,
+                      GDBusObject        *object,
+                      gpointer            user_data)
+{
+  TreeClient *tree = user_data;
+
+  g_string_append_printf (tree->events, "+%s ", g_dbus_object_get_object_path (object));
+}
+
+static void
+tree_object_removed_cb (GDBusObjectManager *manager,
+                        GDBusObject        *object,
+                        gpointer            user_data)
+{
+  TreeClient *tree = user_data;
+
+  g_string_append_printf (tree->events, "-%s ", g_dbus_object_get_object_path (object));
+}
+
+static void
+tree_client_init (TreeClient *tree,
+                  Bus        *bus)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_object_manager_client_new (bus->client, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                    g_dbus_connection_get_unique_name (bus->service), TREE_PATH,
+                                    NULL, NULL, NULL, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  tree->manager = g_dbus_object_manager_client_new_finish (result, &error);
+  g_assert_no_error (error);
+  tree->events = g_string_new (NULL);
+  g_signal_connect (tree->manager, "object-added", G_CALLBACK (tree_object_added_cb), tree);
+  g_signal_connect (tree->manager, "object-removed", G_CALLBACK (tree_object_removed_cb), tree);
+}
+
+static void
+tree_client_clear (TreeClient *tree)
+{
+  g_clear_object (&tree->manager);
+  g_string_free (tree->events, TRUE);
+}
+
+static guint
+tree_count_objects (TreeClient *tree)
+{
+  GList *objects = g_dbus_object_manager_get_objects (tree->manager);
+  guint n_objects = g_list_length (objects);
+
+  g_list_free_full (objects, g_object_unref);
+  return n_objects;
+}
+
+static int
+tree_compare_paths (gconstpointer a,
+                    gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Each object below the tree's path, sorted, with the last letter of its
+ * interfaces: "/a:W /c:WC /sub:WS" (Worker1, Consumer1, workerS1). */
+static char *
+tree_client_describe (TreeClient *tree)
+{
+  GList *objects = g_dbus_object_manager_get_objects (tree->manager);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) description = g_string_new (NULL);
+
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      const char *path = g_dbus_object_get_object_path (l->data);
+      GString *line = g_string_new (path + strlen (TREE_PATH));
+
+      g_string_append_c (line, ':');
+      if (g_dbus_object_get_interface (l->data, FLUID_DBUS_WORKER_INTERFACE) != NULL)
+        g_string_append_c (line, 'W');
+      if (g_dbus_object_get_interface (l->data, FLUID_DBUS_CONSUMER_INTERFACE) != NULL)
+        g_string_append_c (line, 'C');
+      if (g_dbus_object_get_interface (l->data, FLUID_DBUS_WORKERS_INTERFACE) != NULL)
+        g_string_append_c (line, 'S');
+      g_ptr_array_add (lines, g_string_free (line, FALSE));
+    }
+  g_list_free_full (objects, g_object_unref);
+  /* The interfaces were looked up once more each. */
+  g_ptr_array_sort (lines, tree_compare_paths);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (description, "%s%s", i > 0 ? " " : "", (char *) lines->pdata[i]);
+  return g_strdup (description->str);
+}
+
+static GVariant *
+tree_get_property (TreeClient *tree,
+                   const char *relative_path,
+                   const char *interface,
+                   const char *property)
+{
+  g_autofree char *path = g_strconcat (TREE_PATH, relative_path, NULL);
+  g_autoptr(GDBusInterface) proxy = g_dbus_object_manager_get_interface (tree->manager, path,
+                                                                          interface);
+
+  /* NULL until the object is there. */
+  return proxy != NULL ? g_dbus_proxy_get_cached_property (G_DBUS_PROXY (proxy), property) : NULL;
+}
+
+static void
+tree_noop_message_cb (FluidQueueConsumerWorker *consumer,
+                      const GValue             *message,
+                      gpointer                  user_data)
+{
+}
+
+/* Whether the worker at @relative_path is in @state, as the client sees. */
+static gboolean
+tree_state_is (TreeClient *tree,
+               const char *relative_path,
+               const char *state)
+{
+  g_autoptr(GVariant) value = tree_get_property (tree, relative_path,
+                                                 FLUID_DBUS_WORKER_INTERFACE, "State");
+
+  return value != NULL && g_str_equal (g_variant_get_string (value, NULL), state);
+}
+
+/* A group, a consumer, a nested group and two children of one name. */
+static FluidWorkers *
+tree_group_new (void)
+{
+  FluidWorkers *group = g_object_new (FLUID_TYPE_WORKERS, "name", "tree", NULL);
+  g_autoptr(FluidWorkers) nested = g_object_new (FLUID_TYPE_WORKERS, "name", "sub group", NULL);
+  g_autoptr(FluidWorker) consumer = fluid_queue_consumer_worker_new (tree_noop_message_cb, NULL, NULL);
+
+  g_autoptr(FluidTestWorker) a = fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(FluidTestWorker) x = fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(FluidTestWorker) x2 = fluid_test_worker_new_named ("x", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+
+  fluid_workers_add_worker (group, FLUID_WORKER (a));
+  fluid_workers_add_worker (group, consumer);
+  fluid_workers_add_worker (nested, FLUID_WORKER (x));
+  fluid_workers_add_worker (nested, FLUID_WORKER (x2));
+  fluid_workers_add_worker (group, FLUID_WORKER (nested));
+  return group;
+}
+
+static void
+test_dbus_tree (Bus           *bus,
+                gconstpointer  data)
+{
+  g_autoptr(FluidWorkers) group = NULL;
+  g_autoptr(GVariant) strategy = NULL;
+  g_autoptr(GVariant) restarts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *consumer = NULL;
+  TreeClient tree;
+
+  if (bus->service == NULL)
+    return;
+  group = tree_group_new ();
+  g_assert_true (fluid_worker_export (FLUID_WORKER (group), bus->service, TREE_PATH, &error));
+  g_assert_no_error (error);
+  tree_client_init (&tree, bus);
+
+  /* Every level in one call; "sub group" and "x#2" escaped. */
+  description = tree_client_describe (&tree);
+  consumer = g_dbus_escape_object_path (fluid_worker_get_name (g_list_model_get_item (G_LIST_MODEL (group), 1)));
+  expected = g_strdup_printf ("/a:W /%s:WC /sub_20group/x:W /sub_20group/x_232:W /sub_20group:WS",
+                              consumer);
+  g_assert_cmpstr (description, ==, expected);
+
+  /* The group itself, at the manager's path. */
+  strategy = bus_get (bus, TREE_PATH, FLUID_DBUS_WORKERS_INTERFACE, "RestartStrategy");
+  g_assert_cmpstr (g_variant_get_string (strategy, NULL), ==, "stop-all");
+  restarts = tree_get_property (&tree, "/sub_20group", FLUID_DBUS_WORKERS_INTERFACE, "Restarts");
+  description = (g_free (description), g_variant_print (restarts, FALSE));
+  g_assert_cmpstr (description, ==, "{'x': 0, 'x#2': 0}");
+
+  /* Children's properties follow their workers. */
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+  fluid_test_wait_until (tree_state_is (&tree, "/sub_20group/x_232", "running"));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+  g_free (expected);
+  expected = g_strconcat ("/", consumer, NULL);
+  fluid_test_wait_until (tree_state_is (&tree, expected, "stopped"));
+
+  /* Unexported: every object leaves, children before their group. */
+  fluid_worker_unexport (FLUID_WORKER (group));
+  fluid_test_wait_until (tree_count_objects (&tree) == 0);
+  g_free (expected);
+  expected = g_strdup_printf ("-" TREE_PATH "/sub_20group/x_232 -" TREE_PATH "/sub_20group/x "
+                              "-" TREE_PATH "/sub_20group -" TREE_PATH "/%s -" TREE_PATH "/a ",
+                              consumer);
+  g_assert_cmpstr (tree.events->str, ==, expected);
+  tree_client_clear (&tree);
+}
+
+static FluidWorker *
+tree_make_child (FluidWorkers *group,
+                 gpointer      user_data)
+{
+  return FLUID_WORKER (fluid_test_worker_new_named (user_data, FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10));
+}
+
+static gboolean
+tree_authorize_cb (FluidWorker           *self,
+                   FluidWorker           *target,
+                   GDBusMethodInvocation *invocation,
+                   guint                  caller_uid,
+                   gpointer               user_data)
+{
+  g_set_object ((FluidWorker **) user_data, target);
+  return TRUE;
+}
+
+/* The group itself is at the manager's path, not one of its objects. */
+static gboolean
+tree_restarts_are (Bus        *bus,
+                   const char *expected)
+{
+  g_autoptr(GVariant) restarts = bus_get (bus, TREE_PATH, FLUID_DBUS_WORKERS_INTERFACE, "Restarts");
+  g_autofree char *printed = g_variant_print (restarts, FALSE);
+
+  return g_strcmp0 (printed, expected) == 0;
+}
+
+/* Children joining, leaving and replaced, as the client sees them. */
+static void
+test_dbus_tree_changes (Bus           *bus,
+                        gconstpointer  data)
+{
+  g_autoptr(FluidWorkers) group = g_object_new (FLUID_TYPE_WORKERS, "name", "tree",
+                                                "restart-strategy", FLUID_RESTART_STRATEGY_ONE_FOR_ONE, NULL);
+  g_autoptr(FluidWorker) target = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) crash = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crash");
+  FluidWorker *crashy;
+  FluidWorker *late;
+  TreeClient tree;
+
+  if (bus->service == NULL)
+    return;
+  fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, tree_make_child, "crashy", NULL);
+  g_assert_true (fluid_worker_export (FLUID_WORKER (group), bus->service, TREE_PATH, &error));
+  g_assert_no_error (error);
+  g_signal_connect (group, "authorize-method", G_CALLBACK (tree_authorize_cb), &target);
+  /* The group is the manager's own object: its tree holds the children. */
+  tree_client_init (&tree, bus);
+  g_assert_cmpuint (tree_count_objects (&tree), ==, 1);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+
+  /* A restart: the replacement takes the path, Restarts counts it. */
+  crashy = g_list_model_get_item (G_LIST_MODEL (group), 0);
+  fluid_worker_fail (crashy, crash);
+  g_object_unref (crashy);
+  fluid_test_wait_until (tree_restarts_are (bus, "{'crashy': 1}"));
+  fluid_test_wait_until (strlen (tree.events->str) > 0 &&
+                         g_str_equal (tree.events->str,
+                                      "-" TREE_PATH "/crashy +" TREE_PATH "/crashy "));
+  fluid_test_wait_until (tree_state_is (&tree, "/crashy", "running"));
+
+  /* A child that joins, then leaves when stopped from outside. */
+  g_string_truncate (tree.events, 0);
+  fluid_workers_add_child (group, FLUID_RESTART_TEMPORARY, tree_make_child, "late", NULL);
+  late = g_list_model_get_item (G_LIST_MODEL (group), 1);
+  fluid_test_wait_until (tree_state_is (&tree, "/late", "running"));
+  g_assert_cmpstr (tree.events->str, ==, "+" TREE_PATH "/late ");
+  fluid_test_wait_until (tree_restarts_are (bus, "{'crashy': 1, 'late': 0}"));
+  reply = bus_call (bus, TREE_PATH "/late", FLUID_DBUS_WORKER_INTERFACE, "Stop", NULL,
+                    G_VARIANT_TYPE_UNIT, &error);
+  g_assert_no_error (error);
+  /* The group decided, for its child. */
+  g_assert_true (target == late);
+  g_object_unref (late);
+  fluid_test_wait_until (tree_count_objects (&tree) == 1);
+  g_assert_cmpstr (tree.events->str, ==, "+" TREE_PATH "/late -" TREE_PATH "/late ");
+  fluid_test_wait_until (tree_restarts_are (bus, "{'crashy': 1}"));
+
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+  fluid_worker_unexport (FLUID_WORKER (group));
+  tree_client_clear (&tree);
+}
+
+static void
+unexport_on_state_cb (GObject    *child,
+                      GParamSpec *pspec,
+                      gpointer    user_data)
+{
+  if (fluid_worker_get_state (FLUID_WORKER (child)) == FLUID_WORKER_STATE_RUNNING)
+    fluid_worker_unexport (user_data);
+}
+
+/* Deep nesting, and the tree taken down from a handler of a state change
+ * that the tree itself follows. */
+static void
+test_dbus_tree_deep (Bus           *bus,
+                     gconstpointer  data)
+{
+  const guint depth = 64;
+  g_autoptr(FluidWorkers) root = g_object_new (FLUID_TYPE_WORKERS, "name", "level", NULL);
+  g_autoptr(FluidTestWorker) leaf = fluid_test_worker_new_named ("leaf", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  g_autoptr(GError) error = NULL;
+  FluidWorkers *parent = root;
+  TreeClient tree;
+
+  if (bus->service == NULL)
+    return;
+  for (guint i = 1; i < depth; i++)
+    {
+      g_autoptr(FluidWorkers) group = g_object_new (FLUID_TYPE_WORKERS, "name", "level", NULL);
+
+      fluid_workers_add_worker (parent, FLUID_WORKER (group));
+      parent = group;
+    }
+  fluid_workers_add_worker (parent, FLUID_WORKER (leaf));
+  g_assert_true (fluid_worker_export (FLUID_WORKER (root), bus->service, TREE_PATH, &error));
+  g_assert_no_error (error);
+  tree_client_init (&tree, bus);
+  g_assert_cmpuint (tree_count_objects (&tree), ==, depth);
+
+  g_signal_connect (leaf, "notify::state", G_CALLBACK (unexport_on_state_cb), root);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (root), &error));
+  fluid_test_wait_until (tree_count_objects (&tree) == 0);
+  /* Exported again, running. */
+  g_signal_handlers_disconnect_by_func (leaf, unexport_on_state_cb, root);
+  g_assert_true (fluid_worker_export (FLUID_WORKER (root), bus->service, TREE_PATH, &error));
+  fluid_test_wait_until (tree_count_objects (&tree) == depth);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (root), &error));
+  fluid_worker_unexport (FLUID_WORKER (root));
+  tree_client_clear (&tree);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -785,6 +1132,9 @@ main (int    argc,
   ADD ("/dbus/consumer/counters-threaded", GINT_TO_POINTER (TRUE), test_dbus_consumer_counters);
   ADD ("/dbus/unexport", NULL, test_dbus_unexport);
   ADD ("/dbus/bad-input", NULL, test_dbus_bad_input);
+  ADD ("/dbus/tree", NULL, test_dbus_tree);
+  ADD ("/dbus/tree/changes", NULL, test_dbus_tree_changes);
+  ADD ("/dbus/tree/deep", NULL, test_dbus_tree_deep);
 #undef ADD
 
   return g_test_run ();

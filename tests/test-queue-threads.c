@@ -63,6 +63,7 @@ probe_handle (FluidQueueConsumerWorker  *worker,
   gint running = g_atomic_int_add (&probe->running, 1) + 1;
   int value = g_value_get_int (message);
   char name[16] = "";
+  gboolean fails;
   gint max;
 
   while ((max = g_atomic_int_get (&probe->max_running)) < running &&
@@ -71,8 +72,8 @@ probe_handle (FluidQueueConsumerWorker  *worker,
   if (g_thread_self () == probe->main_thread)
     g_atomic_int_inc (&probe->on_main);
   prctl (PR_GET_NAME, name, 0, 0, 0);
-  /* The worker's name, fluid_queue_consumer_worker, cut to 15 bytes. */
-  if (g_str_equal (name, "fluid_queue_con"))
+  /* The worker's name, cut to 15 bytes. */
+  if (g_str_equal (name, "fluid_queue_con") || g_str_equal (name, "checksums-of-th"))
     g_atomic_int_inc (&probe->named);
 
   g_mutex_lock (&probe->mutex);
@@ -86,9 +87,12 @@ probe_handle (FluidQueueConsumerWorker  *worker,
     }
   g_mutex_unlock (&probe->mutex);
 
+  fails = probe->fail_every > 0 && value % probe->fail_every == 0;
   g_atomic_int_add (&probe->running, -1);
+  /* The last touch of @probe, an atomic that the test waits on: the test
+   * may end, and its stack be reused, right after. */
   g_atomic_int_inc (&probe->handled);
-  if (probe->fail_every > 0 && value % probe->fail_every == 0)
+  if (fails)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "message %d refused", value);
       return FALSE;
@@ -149,6 +153,25 @@ test_threaded_basic (void)
   g_assert_cmpint (g_atomic_int_get (&probe.named), ==, 5000);
   g_assert_cmpint (g_atomic_int_get (&probe.max_running), <=, 3);
   g_assert_cmpint (g_atomic_int_get (&probe.max_running), >=, 1);
+  probe_clear (&probe);
+}
+
+/* A named threaded consumer names its threads after it. */
+static void
+test_threaded_named (void)
+{
+  Probe probe;
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  probe_init (&probe);
+  worker = fluid_queue_consumer_worker_new_threaded_named ("checksums-of-the-day", 2, probe_handle, &probe, NULL);
+  g_assert_cmpstr (fluid_worker_get_name (worker), ==, "checksums-of-the-day");
+  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 10);
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (g_atomic_int_get (&probe.handled) == 10);
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_cmpint (g_atomic_int_get (&probe.named), ==, 10);
   probe_clear (&probe);
 }
 
@@ -463,6 +486,67 @@ test_threaded_children (void)
   probe_clear (&probe);
 }
 
+/* A graceful stop without drain-on-stop finishes the handlers in
+ * progress and starts no other message, not even one a thread had taken. */
+static void
+test_threaded_stop_starts_nothing_more (void)
+{
+  Probe probe;
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  guint64 processed, failed, discarded;
+
+  probe_init (&probe);
+  probe.hold = TRUE;
+  worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
+  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (g_atomic_int_get (&probe.held) == 4);
+
+  fluid_worker_shutdown_async (worker, NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (fluid_worker_is_stopping (worker));
+  probe_release (&probe);
+  fluid_test_wait_until (result != NULL);
+  g_assert_true (fluid_worker_shutdown_finish (worker, result, &error));
+
+  counts (worker, &processed, &failed, &discarded);
+  g_assert_cmpuint (processed, ==, 4);
+  g_assert_cmpuint (discarded, ==, 996);
+  g_assert_cmpint (g_atomic_int_get (&probe.handled), ==, 4);
+  probe_clear (&probe);
+}
+
+/* With drain-on-stop, failures reported as the stop ends are told and
+ * counted: 3 messages, 2 failing, a stop at once, many times. */
+static void
+test_threaded_drain_failures_counted (void)
+{
+  for (guint round = 0; round < 200; round++)
+    {
+      Probe probe;
+      g_autoptr(FluidWorker) worker = NULL;
+      g_autoptr(GError) error = NULL;
+      guint64 processed, failed, discarded;
+
+      probe_init (&probe);
+      probe.fail_every = 2;
+      worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
+      fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (worker), FALSE);
+      fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (worker), TRUE);
+      g_signal_connect (worker, "message-failed", G_CALLBACK (failed_cb), &probe);
+      g_assert_true (fluid_test_startup (worker, &error));
+      send_ints (FLUID_QUEUE_CONSUMER (worker), 2, 3);   /* 2 and 4 fail */
+      g_assert_true (fluid_test_shutdown (worker, &error));
+
+      counts (worker, &processed, &failed, &discarded);
+      g_assert_cmpuint (processed, ==, 1);
+      g_assert_cmpuint (failed, ==, 2);
+      g_assert_cmpuint (discarded, ==, 0);
+      probe_clear (&probe);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -470,12 +554,15 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/queue-threads/basic", test_threaded_basic);
+  g_test_add_func ("/queue-threads/named", test_threaded_named);
   g_test_add_data_func ("/queue-threads/failures/go-on", GINT_TO_POINTER (FALSE), test_threaded_failures);
   g_test_add_data_func ("/queue-threads/failures/stop", GINT_TO_POINTER (TRUE), test_threaded_failures);
   g_test_add_func ("/queue-threads/drain", test_threaded_drain);
   g_test_add_func ("/queue-threads/forced", test_threaded_forced);
   g_test_add_func ("/queue-threads/bad-input", test_threaded_bad_input);
   g_test_add_func ("/queue-threads/threaded-children", test_threaded_children);
+  g_test_add_func ("/queue-threads/stop-starts-nothing-more", test_threaded_stop_starts_nothing_more);
+  g_test_add_func ("/queue-threads/drain-failures-counted", test_threaded_drain_failures_counted);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded", GUINT_TO_POINTER (0), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/unthreaded-drain", GUINT_TO_POINTER (2), test_invariant);
   g_test_add_data_func ("/queue-threads/invariant/threaded", GUINT_TO_POINTER (1), test_invariant);

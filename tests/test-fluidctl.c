@@ -1,0 +1,319 @@
+/* test-fluidctl.c: fluidctl against a tree exported on a private bus
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Each test starts a dbus-daemon of its own (fluid_test_bus_new()); the
+ * test process exports a group under the bus name
+ * org.gnome.Fluid.Test and runs fluidctl ($FLUIDCTL) against it, answering
+ * its calls while it waits for it to exit.
+ */
+
+#include "fluid-test-utils.h"
+
+#include <string.h>
+
+#define BUS_NAME "org.gnome.Fluid.Test"
+#define TREE_PATH "/org/gnome/Fluid/Test"
+
+typedef struct
+{
+  FluidTestBus    *bus;
+  GDBusConnection *service;
+  guint            owner;
+  FluidWorkers    *group;
+  FluidWorker     *consumer;
+  FluidWorker     *leaf;
+  char            *out;
+  char            *err;
+} Fixture;
+
+static void
+name_acquired_cb (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The group "tree": a worker "a", a consumer "reader", and a group
+ * "sub group" holding "leaf"; exported at the bus name's default path. */
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(FluidWorkers) nested = g_object_new (FLUID_TYPE_WORKERS, "name", "sub group", NULL);
+  g_autoptr(FluidTestWorker) a = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean acquired = FALSE;
+
+  fixture->bus = fluid_test_bus_new ();
+  if (fixture->bus == NULL)
+    {
+      g_test_skip ("dbus-daemon is not installed");
+      return;
+    }
+  fixture->service = fluid_test_bus_connect (fixture->bus);
+  fixture->group = g_object_new (FLUID_TYPE_WORKERS, "name", "tree", NULL);
+  /* No message is sent to it: no function. */
+  fixture->consumer = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, "name", "reader", NULL);
+  fixture->leaf = FLUID_WORKER (fluid_test_worker_new_named ("leaf", FLUID_TEST_RUN_SLEEP_LOOP,
+                                                             3600, 10));
+  a = fluid_test_worker_new_named ("a", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
+  fluid_workers_add_worker (fixture->group, FLUID_WORKER (a));
+  fluid_workers_add_worker (fixture->group, fixture->consumer);
+  fluid_workers_add_worker (nested, fixture->leaf);
+  fluid_workers_add_worker (fixture->group, FLUID_WORKER (nested));
+
+  g_assert_true (fluid_worker_export (FLUID_WORKER (fixture->group), fixture->service, TREE_PATH,
+                                      &error));
+  g_assert_no_error (error);
+  fixture->owner = g_bus_own_name_on_connection (fixture->service, BUS_NAME,
+                                                 G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                 name_acquired_cb, NULL, &acquired, NULL);
+  fluid_test_wait_until (acquired);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+  if (fluid_worker_has_started (FLUID_WORKER (fixture->group)))
+    g_assert_true (fluid_test_shutdown (FLUID_WORKER (fixture->group), NULL));
+  fluid_worker_unexport (FLUID_WORKER (fixture->group));
+  g_bus_unown_name (fixture->owner);
+  g_dbus_connection_close_sync (fixture->service, NULL, NULL);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->leaf);
+  g_clear_object (&fixture->consumer);
+  g_clear_object (&fixture->group);
+  g_clear_pointer (&fixture->out, g_free);
+  g_clear_pointer (&fixture->err, g_free);
+  fluid_test_bus_free (fixture->bus);
+}
+
+/* Runs fluidctl with the arguments given, NULL-terminated; its output in
+ * fixture->out and ->err. */
+static int
+fluidctl (Fixture    *fixture,
+          const char *first_arg,
+          ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *program = g_getenv ("FLUIDCTL");
+  va_list args;
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (argv, (char *) program);
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_clear_pointer (&fixture->out, g_free);
+  g_clear_pointer (&fixture->err, g_free);
+  return fluid_test_bus_run_client (fixture->bus, (const char * const *) argv->pdata,
+                                    &fixture->out, &fixture->err);
+}
+
+static void
+test_fluidctl_list (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->bus == NULL)
+    return;
+
+  /* Not a terminal: the tree is drawn in ASCII. */
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "list", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==,
+                   "NAME          STATE  QUEUE  PROCESSED  RESTARTS  EXIT\n"
+                   "tree          init       -          -         -     -\n"
+                   "|- a          init       -          -         0     -\n"
+                   "|- reader     init       0          0         0     -\n"
+                   "`- sub group  init       -          -         0     -\n"
+                   "   `- leaf    init       -          -         0     -\n");
+  g_assert_cmpstr (fixture->err, ==, "");
+
+  /* Live values; the path given. */
+  g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), &error));
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, TREE_PATH, "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (fixture->out, "tree          running"));
+  g_assert_nonnull (strstr (fixture->out, "   `- leaf    running"));
+  /* A child that stops stops the others (stop-all). */
+  g_assert_true (fluid_test_shutdown (fixture->leaf, &error));
+  g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (fixture->group), &error));
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, TREE_PATH, "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (fixture->out, "tree          stopped"));
+  g_assert_nonnull (strstr (fixture->out, "   `- leaf    stopped      -          -         0     0\n"));
+}
+
+/* Whether @text is JSON, as Python's parser reads it. */
+static gboolean
+is_json (const char *text)
+{
+  g_autoptr(GSubprocess) python = NULL;
+  g_autoptr(GError) error = NULL;
+
+  python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+                             &error, "python3", "-c", "import json, sys; json.load(sys.stdin)", NULL);
+  if (python == NULL)
+    {
+      g_test_message ("No python3 to check the JSON: %s", error->message);
+      return TRUE;
+    }
+  g_assert_true (g_subprocess_communicate_utf8 (python, text, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_if_exited (python) && g_subprocess_get_exit_status (python) == 0;
+}
+
+static void
+test_fluidctl_list_json (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+
+  g_assert_cmpint (fluidctl (fixture, "--json", BUS_NAME, "list", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (fixture->out,
+                                   "{\"path\": \"" TREE_PATH "\", \"name\": \"tree\", "
+                                   "\"state\": \"init\", \"exit_code\": -1, \"stop_reason\": \"\", "
+                                   "\"restart_strategy\": \"stop-all\", \"children\": [{"));
+  g_assert_nonnull (strstr (fixture->out,
+                            "{\"path\": \"" TREE_PATH "/reader\", \"name\": \"reader\", "
+                            "\"state\": \"init\", \"exit_code\": -1, \"stop_reason\": \"\", "
+                            "\"queue_size\": 0, \"processed\": 0, \"failed\": 0, \"discarded\": 0, "
+                            "\"restarts\": 0}"));
+  g_assert_nonnull (strstr (fixture->out,
+                            "\"children\": [{\"path\": \"" TREE_PATH "/sub_20group/leaf\", "
+                            "\"name\": \"leaf\""));
+  g_assert_true (g_str_has_suffix (fixture->out, "}]}]}\n"));
+  g_assert_true (is_json (fixture->out));
+}
+
+static void
+test_fluidctl_status (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->bus == NULL)
+    return;
+  g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), &error));
+
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "sub group/leaf", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (fixture->out,
+                                   "leaf " TREE_PATH "/sub_20group/leaf\n"
+                                   "       State: running\n"
+                                   "   Exit code: -\n"
+                                   "    Restarts: 0\n"
+                                   "      Status: {"));
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "reader", NULL), ==, 0);
+  g_assert_nonnull (strstr (fixture->out, "    Messages: 0 queued, 0 processed, 0 failed, 0 discarded\n"));
+
+  /* The exported group, by default, and by its path. */
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (fixture->out, "tree " TREE_PATH "\n"));
+  g_assert_nonnull (strstr (fixture->out, "    Strategy: stop-all\n    Children: 3\n"));
+  g_assert_cmpint (fluidctl (fixture, "--json", BUS_NAME, "status", TREE_PATH "/a", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (fixture->out,
+                                   "{\"path\": \"" TREE_PATH "/a\", \"name\": \"a\", "
+                                   "\"state\": \"running\""));
+  g_assert_nonnull (strstr (fixture->out, "\"status\": {"));
+  g_assert_true (is_json (fixture->out));
+}
+
+static void
+test_fluidctl_stop_and_shutdown (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->bus == NULL)
+    return;
+  g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), &error));
+
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "stop", "sub group/leaf", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==, "");
+  g_assert_true (fluid_test_wait_for_shutdown (fixture->leaf, &error));
+  /* A child that stops stops the group (stop-all). */
+  g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (fixture->group), &error));
+
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "shutdown", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==, "tree stopped with exit code 0\n");
+  g_assert_cmpint (fluidctl (fixture, "--json", BUS_NAME, "shutdown", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==, "{\"path\": \"" TREE_PATH "\", \"exit_code\": 0}\n");
+}
+
+static gboolean
+refuse_cb (FluidWorker           *self,
+           FluidWorker           *target,
+           GDBusMethodInvocation *invocation,
+           guint                  caller_uid,
+           gpointer               user_data)
+{
+  return FALSE;
+}
+
+/* Each failure its message and its exit status. */
+static void
+test_fluidctl_errors (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+
+  g_assert_cmpint (fluidctl (fixture, "org.gnome.Fluid.Nobody", "list", NULL), ==, 3);
+  g_assert_cmpstr (fixture->err, ==, "fluidctl: org.gnome.Fluid.Nobody is not on the bus\n");
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "/org/gnome/Fluid/Nothing", "list", NULL), ==, 4);
+  g_assert_cmpstr (fixture->err, ==,
+                   "fluidctl: " BUS_NAME " exports no worker at /org/gnome/Fluid/Nothing\n");
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "stop", "b", NULL), ==, 4);
+  g_assert_cmpstr (fixture->err, ==, "fluidctl: no worker b below " TREE_PATH "\n");
+  g_assert_cmpstr (fixture->out, ==, "");
+
+  /* Refused: the status still shows the properties. */
+  g_signal_connect (fixture->group, "authorize-method", G_CALLBACK (refuse_cb), NULL);
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "stop", "a", NULL), ==, 5);
+  g_assert_true (g_str_has_prefix (fixture->err, "fluidctl: Stop " TREE_PATH "/a: access denied: "));
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "shutdown", NULL), ==, 5);
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "a", NULL), ==, 5);
+  g_assert_true (g_str_has_prefix (fixture->out, "a " TREE_PATH "/a\n       State: init\n"));
+  g_assert_null (strstr (fixture->out, "Status:"));
+  g_assert_false (fluid_worker_has_started (FLUID_WORKER (fixture->group)));
+
+  /* The command line. */
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "restart", "a", NULL), ==, 2);
+  g_assert_cmpstr (fixture->err, ==, "fluidctl: unknown command restart (see fluidctl --help)\n");
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "stop", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "list", "a", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, "not a name", "list", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "/not//a/path", "list", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, "--session", "--system", BUS_NAME, "list", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, "--bogus", BUS_NAME, "list", NULL), ==, 2);
+  g_assert_cmpint (fluidctl (fixture, "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (fixture->out, "fluidctl [OPTION…] BUS_NAME [PATH] COMMAND [NAME]"));
+  g_assert_nonnull (strstr (fixture->out, "Exit status:"));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/fluidctl/list", test_fluidctl_list);
+  ADD ("/fluidctl/list-json", test_fluidctl_list_json);
+  ADD ("/fluidctl/status", test_fluidctl_status);
+  ADD ("/fluidctl/stop-and-shutdown", test_fluidctl_stop_and_shutdown);
+  ADD ("/fluidctl/errors", test_fluidctl_errors);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,385 @@
+/* fluidctl-output.c: fluidctl's tables and JSON
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluidctl-output.h"
+
+#include <math.h>
+#include <string.h>
+
+/* JSON */
+
+static void
+json_append_string (GString    *out,
+                    const char *string)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = string; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* @value as JSON: numbers, booleans, strings, arrays; dictionaries keyed
+ * by strings as objects; anything else as the text GVariant prints. */
+static void
+json_append_variant (GString  *out,
+                     GVariant *value)
+{
+  const GVariantType *type = g_variant_get_type (value);
+
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+
+      json_append_variant (out, inner);
+    }
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) ||
+           g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH) ||
+           g_variant_is_of_type (value, G_VARIANT_TYPE_SIGNATURE))
+    json_append_string (out, g_variant_get_string (value, NULL));
+  else if (g_variant_type_is_basic (type) && !g_variant_is_of_type (value, G_VARIANT_TYPE_HANDLE))
+    {
+      /* The numbers: GVariant prints them as JSON does, once the type
+       * annotation ("uint64 3") is left out. */
+      g_autofree char *printed = g_variant_print (value, FALSE);
+      g_autofree char *number = NULL;
+
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) &&
+          !isfinite (g_variant_get_double (value)))
+        number = g_strdup ("null");
+      else
+        number = g_strdup (printed);
+      g_string_append (out, number);
+    }
+  else if (g_variant_type_is_array (type) &&
+           g_variant_type_is_dict_entry (g_variant_type_element (type)) &&
+           g_variant_type_equal (g_variant_type_key (g_variant_type_element (type)),
+                                 G_VARIANT_TYPE_STRING))
+    {
+      GVariantIter iter;
+      const char *key;
+      GVariant *item;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      g_variant_iter_init (&iter, value);
+      while (g_variant_iter_next (&iter, "{&s@*}", &key, &item))
+        {
+          g_string_append (out, first ? "" : ", ");
+          json_append_string (out, key);
+          g_string_append (out, ": ");
+          json_append_variant (out, item);
+          g_variant_unref (item);
+          first = FALSE;
+        }
+      g_string_append_c (out, '}');
+    }
+  else if (g_variant_type_is_array (type) || g_variant_type_is_tuple (type))
+    {
+      g_string_append_c (out, '[');
+      for (gsize i = 0; i < g_variant_n_children (value); i++)
+        {
+          g_autoptr(GVariant) item = g_variant_get_child_value (value, i);
+
+          g_string_append (out, i > 0 ? ", " : "");
+          json_append_variant (out, item);
+        }
+      g_string_append_c (out, ']');
+    }
+  else
+    {
+      g_autofree char *printed = g_variant_print (value, FALSE);
+
+      json_append_string (out, printed);
+    }
+}
+
+static void
+json_append_member (GString    *out,
+                    const char *name,
+                    GVariant   *value)
+{
+  g_string_append (out, ", ");
+  json_append_string (out, name);
+  g_string_append (out, ": ");
+  json_append_variant (out, value);
+}
+
+/* The properties of @properties, as members, their names in snake case
+ * ("QueueSize": "queue_size"). A group's Restarts are left out: each
+ * child tells its own. */
+static void
+json_append_properties (GString  *out,
+                        GVariant *properties)
+{
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+
+  if (properties == NULL)
+    return;
+  g_variant_iter_init (&iter, properties);
+  while (g_variant_iter_next (&iter, "{&sv}", &name, &value))
+    {
+      g_autoptr(GString) member = g_string_new (NULL);
+
+      if (g_str_equal (name, "Restarts"))
+        {
+          g_variant_unref (value);
+          continue;
+        }
+      for (const char *p = name; *p != '\0'; p++)
+        {
+          if (g_ascii_isupper (*p) && p != name)
+            g_string_append_c (member, '_');
+          g_string_append_c (member, g_ascii_tolower (*p));
+        }
+      json_append_member (out, member->str, value);
+      g_variant_unref (value);
+    }
+}
+
+static void
+json_append_node (GString      *out,
+                  FluidctlNode *node,
+                  gboolean      with_children)
+{
+  g_string_append (out, "{\"path\": ");
+  json_append_string (out, node->path);
+  json_append_properties (out, node->worker);
+  json_append_properties (out, node->consumer);
+  json_append_properties (out, node->group);
+  if (node->in_group)
+    g_string_append_printf (out, ", \"restarts\": %u", node->restarts);
+  if (with_children && node->group != NULL)
+    {
+      g_string_append (out, ", \"children\": [");
+      for (guint i = 0; i < node->children->len; i++)
+        {
+          g_string_append (out, i > 0 ? ", " : "");
+          json_append_node (out, g_ptr_array_index (node->children, i), TRUE);
+        }
+      g_string_append_c (out, ']');
+    }
+  g_string_append_c (out, '}');
+}
+
+char *
+fluidctl_format_json_tree (FluidctlNode *root)
+{
+  GString *out = g_string_new (NULL);
+
+  json_append_node (out, root, TRUE);
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}
+
+char *
+fluidctl_format_json_status (FluidctlNode *node,
+                             GVariant     *status)
+{
+  GString *out = g_string_new (NULL);
+
+  json_append_node (out, node, FALSE);
+  /* The node's closing brace, reopened for the status. */
+  g_string_truncate (out, out->len - 1);
+  if (status != NULL)
+    json_append_member (out, "status", status);
+  g_string_append (out, "}\n");
+  return g_string_free (out, FALSE);
+}
+
+/* Tables */
+
+typedef struct
+{
+  gboolean   unicode;
+  GPtrArray *rows;     /* GStrv of FLUIDCTL_N_COLUMNS cells */
+} Table;
+
+enum
+{
+  COLUMN_NAME,
+  COLUMN_STATE,
+  COLUMN_QUEUE,
+  COLUMN_PROCESSED,
+  COLUMN_RESTARTS,
+  COLUMN_EXIT,
+  N_COLUMNS,
+};
+
+static const char * const column_titles[N_COLUMNS] = {
+  "NAME", "STATE", "QUEUE", "PROCESSED", "RESTARTS", "EXIT",
+};
+
+static char *
+format_property (GVariant   *properties,
+                 const char *name)
+{
+  g_autoptr(GVariant) value = properties != NULL ? g_variant_lookup_value (properties, name, NULL)
+                                                 : NULL;
+
+  if (value == NULL)
+    return g_strdup ("-");
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return g_variant_dup_string (value, NULL);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+    return g_variant_get_int32 (value) < 0 ? g_strdup ("-")
+                                           : g_strdup_printf ("%d", g_variant_get_int32 (value));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    return g_strdup_printf ("%u", g_variant_get_uint32 (value));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+    return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
+  return g_variant_print (value, FALSE);
+}
+
+/* A row for @node, its name after @lead, then its children's rows, each
+ * after @prefix and its branch, drawn as a tree as systemctl draws its
+ * cgroups. */
+static void
+table_add_node (Table        *table,
+                FluidctlNode *node,
+                const char   *lead,
+                const char   *prefix)
+{
+  char **row = g_new0 (char *, N_COLUMNS + 1);
+
+  row[COLUMN_NAME] = g_strconcat (lead, fluidctl_node_get_name (node), NULL);
+  row[COLUMN_STATE] = format_property (node->worker, "State");
+  row[COLUMN_QUEUE] = format_property (node->consumer, "QueueSize");
+  row[COLUMN_PROCESSED] = format_property (node->consumer, "Processed");
+  row[COLUMN_RESTARTS] = node->in_group ? g_strdup_printf ("%u", node->restarts) : g_strdup ("-");
+  row[COLUMN_EXIT] = format_property (node->worker, "ExitCode");
+  g_ptr_array_add (table->rows, row);
+
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      gboolean last = i + 1 == node->children->len;
+      g_autofree char *child_lead = NULL;
+      g_autofree char *child_prefix = NULL;
+
+      if (table->unicode)
+        {
+          child_lead = g_strconcat (prefix, last ? "└─ " : "├─ ", NULL);
+          child_prefix = g_strconcat (prefix, last ? "   " : "│  ", NULL);
+        }
+      else
+        {
+          child_lead = g_strconcat (prefix, last ? "`- " : "|- ", NULL);
+          child_prefix = g_strconcat (prefix, last ? "   " : "|  ", NULL);
+        }
+      table_add_node (table, g_ptr_array_index (node->children, i), child_lead, child_prefix);
+    }
+}
+
+char *
+fluidctl_format_table (FluidctlNode *root,
+                       gboolean      unicode)
+{
+  Table table = { unicode, g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev) };
+  glong widths[N_COLUMNS];
+  GString *out = g_string_new (NULL);
+
+  table_add_node (&table, root, "", "");
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      widths[c] = strlen (column_titles[c]);
+      for (guint r = 0; r < table.rows->len; r++)
+        widths[c] = MAX (widths[c], g_utf8_strlen (((char **) table.rows->pdata[r])[c], -1));
+    }
+
+  for (guint r = 0; r <= table.rows->len; r++)
+    {
+      const char * const *cells = r == 0 ? column_titles
+                                         : (const char * const *) table.rows->pdata[r - 1];
+
+      for (guint c = 0; c < N_COLUMNS; c++)
+        {
+          glong padding = widths[c] - g_utf8_strlen (cells[c], -1);
+
+          /* Names and states to the left, numbers to the right. */
+          if (c > COLUMN_STATE)
+            g_string_append_printf (out, "%*s", (int) padding + 2, "");
+          g_string_append (out, cells[c]);
+          if (c <= COLUMN_STATE)
+            g_string_append_printf (out, "%*s", (int) padding, "");
+          if (c == COLUMN_NAME)
+            g_string_append (out, "  ");
+        }
+      g_string_append_c (out, '\n');
+    }
+  g_ptr_array_unref (table.rows);
+  return g_string_free (out, FALSE);
+}
+
+static void
+status_append_line (GString    *out,
+                    const char *title,
+                    const char *value)
+{
+  g_string_append_printf (out, "%12s: %s\n", title, value);
+}
+
+char *
+fluidctl_format_status (FluidctlNode *node,
+                        GVariant     *status)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *state = format_property (node->worker, "State");
+  g_autofree char *exit_code = format_property (node->worker, "ExitCode");
+  g_autofree char *reason = format_property (node->worker, "StopReason");
+
+  g_string_append_printf (out, "%s %s\n", fluidctl_node_get_name (node), node->path);
+  status_append_line (out, "State", state);
+  status_append_line (out, "Exit code", exit_code);
+  if (*reason != '\0')
+    status_append_line (out, "Stop reason", reason);
+  if (node->consumer != NULL)
+    {
+      g_autofree char *queue = format_property (node->consumer, "QueueSize");
+      g_autofree char *processed = format_property (node->consumer, "Processed");
+      g_autofree char *failed = format_property (node->consumer, "Failed");
+      g_autofree char *discarded = format_property (node->consumer, "Discarded");
+      g_autofree char *line = g_strdup_printf ("%s queued, %s processed, %s failed, %s discarded",
+                                               queue, processed, failed, discarded);
+
+      status_append_line (out, "Messages", line);
+    }
+  if (node->group != NULL)
+    {
+      g_autofree char *strategy = format_property (node->group, "RestartStrategy");
+      g_autofree char *children = g_strdup_printf ("%u", node->children->len);
+
+      status_append_line (out, "Strategy", strategy);
+      status_append_line (out, "Children", children);
+    }
+  if (node->in_group)
+    {
+      g_autofree char *restarts = g_strdup_printf ("%u", node->restarts);
+
+      status_append_line (out, "Restarts", restarts);
+    }
+  if (status != NULL)
+    {
+      g_autofree char *printed = g_variant_print (status, FALSE);
+
+      status_append_line (out, "Status", printed);
+    }
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,24 @@
+/* fluidctl-output.h: fluidctl's tables and JSON
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "fluidctl-tree.h"
+
+G_BEGIN_DECLS
+
+/* The tree below @root as a table, one worker a line; box-drawing
+ * characters when @unicode. */
+char *fluidctl_format_table       (FluidctlNode *root,
+                                   gboolean      unicode);
+/* The tree below @root as one JSON object, children nested. */
+char *fluidctl_format_json_tree   (FluidctlNode *root);
+/* One worker's properties and @status (its GetStatus, NULL when refused). */
+char *fluidctl_format_status      (FluidctlNode *node,
+                                   GVariant     *status);
+char *fluidctl_format_json_status (FluidctlNode *node,
+                                   GVariant     *status);
+
+G_END_DECLS
