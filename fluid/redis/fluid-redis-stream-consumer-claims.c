@@ -175,9 +175,9 @@ fluid_redis_stream_consumer_read_cb (FluidRedisConnection *connection,
   g_autoptr(GPtrArray) deleted = NULL;
   g_autoptr(GError) parse_error = NULL;
 
-  priv->reading = FALSE;
   if (error != NULL)
     {
+      priv->reading = FALSE;
       if (fluid_redis_stream_consumer_is_nogroup (error))
         {
           priv->phase = PHASE_SETUP;
@@ -190,11 +190,16 @@ fluid_redis_stream_consumer_read_cb (FluidRedisConnection *connection,
   deleted = g_ptr_array_new_with_free_func (g_free);
   if (!fluid_redis_reply_parse_read (reply, priv->stream, entries, deleted, &parse_error))
     {
+      priv->reading = FALSE;
       fluid_redis_stream_consumer_fail (self, g_steal_pointer (&parse_error));
       return;
     }
+  /* Still reading while the batch is dispatched: a handler that completes
+   * at once kicks the consumer, which must not read again before every
+   * entry of this batch is counted as held. */
   for (guint i = 0; i < entries->len && !priv->stopping; i++)
     fluid_redis_stream_consumer_dispatch (self, g_ptr_array_index (entries, i));
+  priv->reading = FALSE;
   fluid_redis_stream_consumer_kick (self);
 }
 
@@ -202,7 +207,8 @@ void
 fluid_redis_stream_consumer_read_new (FluidRedisStreamConsumer *self)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
-  g_autofree char *count = g_strdup_printf ("%u", MAX (priv->batch_size, 1));
+  g_autofree char *count = g_strdup_printf ("%u", MAX (priv->batch_size, 1) -
+                                                  fluid_redis_stream_consumer_held (self));
   g_autofree char *block = g_strdup_printf ("%d", FLUID_REDIS_BLOCK_MS);
   const char *read[] = { "XREADGROUP", "GROUP", priv->group, priv->consumer, "COUNT", count,
                          "BLOCK", block, "STREAMS", priv->stream, ">" };

@@ -101,6 +101,9 @@ FluidRedisStreamConsumerPrivate *fluid_redis_stream_consumer_get_priv (FluidRedi
 
 /* fluid-redis-stream-consumer.c */
 void     fluid_redis_stream_consumer_kick          (FluidRedisStreamConsumer *self);
+/* Entries taken and not yet acknowledged: in a handler, or handled and
+ * their XACK not confirmed. What a consumer that dies leaves to others. */
+guint    fluid_redis_stream_consumer_held          (FluidRedisStreamConsumer *self);
 void     fluid_redis_stream_consumer_flush_acks    (FluidRedisStreamConsumer *self);
 void     fluid_redis_stream_consumer_maybe_finish  (FluidRedisStreamConsumer *self);
 void     fluid_redis_stream_consumer_fail          (FluidRedisStreamConsumer *self,

@@ -401,6 +401,8 @@ fluid_redis_stream_consumer_ack_cb (FluidRedisConnection *connection,
   fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
     fluid_redis_stream_consumer_maybe_finish (self);
+  else
+    fluid_redis_stream_consumer_kick (self);
 }
 
 /* One XACK at a time: what is done meanwhile waits for the next, so that
@@ -486,6 +488,14 @@ fluid_redis_stream_consumer_setup (FluidRedisStreamConsumer *self)
     priv->setup_sent = TRUE;
 }
 
+guint
+fluid_redis_stream_consumer_held (FluidRedisStreamConsumer *self)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
+  return g_hash_table_size (priv->in_flight) + priv->acks->len + priv->acks_sent->len;
+}
+
 void
 fluid_redis_stream_consumer_kick (FluidRedisStreamConsumer *self)
 {
@@ -504,8 +514,11 @@ fluid_redis_stream_consumer_kick (FluidRedisStreamConsumer *self)
         fluid_redis_stream_consumer_read_pending (self);
       break;
     case PHASE_NEW:
+      /* A consumer never holds more than batch-size entries, acknowledged
+       * or not: what it leaves to the others if it dies, handled twice at
+       * most. One read at a time, for what it has room for. */
       if (!priv->reading && fluid_redis_connection_is_ready (priv->reader) &&
-          g_hash_table_size (priv->in_flight) < MAX (priv->batch_size, 1))
+          fluid_redis_stream_consumer_held (self) < MAX (priv->batch_size, 1))
         fluid_redis_stream_consumer_read_new (self);
       break;
     default:
@@ -786,8 +799,7 @@ fluid_redis_stream_consumer_parent_status_cb (GObject      *source,
       return;
     }
   g_variant_dict_init (&dict, parent_status);
-  g_variant_dict_insert (&dict, "pending", "u",
-                         g_hash_table_size (priv->in_flight) + priv->acks->len + priv->acks_sent->len);
+  g_variant_dict_insert (&dict, "pending", "u", fluid_redis_stream_consumer_held (self));
   g_variant_dict_insert (&dict, "acked", "t", priv->acked);
   g_variant_dict_insert (&dict, "claimed", "t", priv->claimed);
   g_variant_dict_insert (&dict, "dead_lettered", "t", priv->dead_lettered);

@@ -791,20 +791,86 @@ test_no_server (void)
 
 /* A host name that does not resolve: resolved without blocking, retried,
  * and said in the status. */
+/* A resolver that knows no name, at once: the test does not depend on
+ * the machine's DNS (a fresh machine may have none, and wait long). */
+typedef struct
+{
+  GResolver parent_instance;
+} NoResolver;
+
+typedef struct
+{
+  GResolverClass parent_class;
+} NoResolverClass;
+
+static GType no_resolver_get_type (void);
+G_DEFINE_TYPE (NoResolver, no_resolver, G_TYPE_RESOLVER)
+
+static GList *
+no_resolver_lookup_by_name (GResolver     *resolver,
+                            const char    *hostname,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+               "Error resolving “%s”: Name or service not known", hostname);
+  return NULL;
+}
+
+static void
+no_resolver_lookup_by_name_async (GResolver           *resolver,
+                                  const char          *hostname,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+
+  g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                           "Error resolving “%s”: Name or service not known", hostname);
+}
+
+static GList *
+no_resolver_lookup_by_name_finish (GResolver     *resolver,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+no_resolver_class_init (NoResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  resolver_class->lookup_by_name = no_resolver_lookup_by_name;
+  resolver_class->lookup_by_name_async = no_resolver_lookup_by_name_async;
+  resolver_class->lookup_by_name_finish = no_resolver_lookup_by_name_finish;
+}
+
+static void
+no_resolver_init (NoResolver *self)
+{
+}
+
 static void
 test_unknown_host (void)
 {
   g_autoptr(FluidRedisStreamConsumer) consumer =
     fluid_redis_stream_consumer_new ("redis://fluid-test.invalid:6379/0", "s", "g", NULL, NULL, NULL);
+  g_autoptr(GResolver) system_resolver = g_resolver_get_default ();
+  g_autoptr(GResolver) no_resolver = g_object_new (no_resolver_get_type (), NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *last_error = NULL;
 
+  g_resolver_set_default (no_resolver);
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until ((last_error = status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "resolve"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
+  g_resolver_set_default (system_resolver);
 }
 
 static void
