@@ -28,7 +28,9 @@
  * crashed, it lost its connection) is claimed by a consumer of the group
  * (`XAUTOCLAIM`) once it was idle for #FluidRedisStreamConsumer:claim-idle
  * seconds, and handled again. An entry handled twice is therefore one whose
- * consumer died or lost its connection while handling it.
+ * consumer died or lost its connection while handling it, and a consumer
+ * never holds more than #FluidRedisStreamConsumer:batch-size entries, in
+ * its handlers or handled and not yet acknowledged.
  *
  * Everything runs on the worker's context through hiredis's asynchronous
  * API: no thread, no blocking call. The consumer holds two connections:
