@@ -104,6 +104,17 @@ fluid_test_status (FluidWorker *worker)
   return status;
 }
 
+guint64
+fluid_test_status_uint64 (FluidWorker *worker,
+                          const char  *key)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+  guint64 value = G_MAXUINT64;
+
+  g_assert_true (g_variant_lookup (status, key, "t", &value));
+  return value;
+}
+
 /* FluidTestWorker */
 
 struct _FluidTestWorker
@@ -640,4 +651,61 @@ fluid_test_bus_run_client (FluidTestBus       *bus,
   if (err != NULL)
     *err = g_steal_pointer (&client_err);
   return g_subprocess_get_exit_status (client);
+}
+
+/* FluidTestIdleConsumer */
+
+struct _FluidTestIdleConsumer
+{
+  FluidQueueConsumer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (FluidTestIdleConsumer, fluid_test_idle_consumer, FLUID_TYPE_QUEUE_CONSUMER)
+
+static void
+fluid_test_idle_consumer_slept_cb (GObject      *source,
+                                   GAsyncResult *result,
+                                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+fluid_test_idle_consumer_run_async (FluidWorker         *worker,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GTask *task = g_task_new (worker, cancellable, callback, user_data);
+
+  fluid_worker_sleep_async (worker, 3600, cancellable, fluid_test_idle_consumer_slept_cb, task);
+}
+
+static gboolean
+fluid_test_idle_consumer_run_finish (FluidWorker   *worker,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+fluid_test_idle_consumer_class_init (FluidTestIdleConsumerClass *klass)
+{
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  worker_class->run_async = fluid_test_idle_consumer_run_async;
+  worker_class->run_finish = fluid_test_idle_consumer_run_finish;
+}
+
+static void
+fluid_test_idle_consumer_init (FluidTestIdleConsumer *self)
+{
 }

@@ -51,6 +51,10 @@ gboolean      fluid_test_shutdown                (FluidWorker   *worker,
 gboolean      fluid_test_wait_for_shutdown       (FluidWorker   *worker,
                                                   GError       **error);
 GVariant     *fluid_test_status                  (FluidWorker   *worker);
+/* A key of the worker's status, of type t: the test fails if it is not
+ * there. */
+guint64       fluid_test_status_uint64           (FluidWorker   *worker,
+                                                  const char    *key);
 /* The nick of @state: "init", "running", "stopping"... */
 const char   *fluid_test_state_nick              (FluidWorkerState state);
 
@@ -88,6 +92,13 @@ guint            fluid_test_worker_get_after_shutdown_calls (FluidTestWorker *se
 void             fluid_test_worker_complete_run  (FluidTestWorker *self);
 /* Whether its run began and waits for fluid_test_worker_complete_run(). */
 gboolean         fluid_test_worker_has_pending_run (FluidTestWorker *self);
+
+/* A consumer whose run only waits for its stop (one sleep, which a stop
+ * ends at once): the tests take its messages with
+ * fluid_queue_consumer_get_message_async(). */
+#define FLUID_TEST_TYPE_IDLE_CONSUMER (fluid_test_idle_consumer_get_type ())
+G_DECLARE_FINAL_TYPE (FluidTestIdleConsumer, fluid_test_idle_consumer, FLUID_TEST, IDLE_CONSUMER,
+                      FluidQueueConsumer)
 
 /* As fluid_test_worker_new(), with the name @name. */
 FluidTestWorker *fluid_test_worker_new_named     (const char     *name,

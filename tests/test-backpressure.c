@@ -46,17 +46,6 @@ int_value (int i)
   return &value;
 }
 
-static guint64
-status_count (FluidWorker *worker,
-              const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  guint64 value = 0;
-
-  g_assert_true (g_variant_lookup (status, key, "t", &value));
-  return value;
-}
-
 static void
 test_try_send (void)
 {
@@ -93,7 +82,7 @@ test_try_send (void)
 
   g_assert_true (fluid_test_shutdown (worker, &error));
   /* Refused messages are in no count. */
-  g_assert_cmpuint (status_count (worker, "processed"), ==, 4);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, 4);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 0);
   g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (gate.handled, 3)), ==, 6);
   g_assert_false (fluid_queue_consumer_try_send (consumer, int_value (7)));
@@ -244,7 +233,7 @@ test_send_async_stopped_and_cancelled (void)
   g_assert_cmpint (g_array_index (sends->errors, int, 3), ==, FLUID_WORKER_ERROR_STOPPED);
 
   /* Sent: 100 (processed) and 101 (discarded by the stop); nothing else. */
-  g_assert_cmpuint (status_count (worker, "processed"), ==, 1);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, 1);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 1);
 
   /* After the stop, at once. */

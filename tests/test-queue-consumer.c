@@ -7,66 +7,6 @@
 
 #include <math.h>
 
-/* A consumer whose run only waits for the stop: the tests take its messages
- * with fluid_queue_consumer_get_message_async(). */
-#define TEST_TYPE_IDLE_CONSUMER (test_idle_consumer_get_type ())
-G_DECLARE_FINAL_TYPE (TestIdleConsumer, test_idle_consumer, TEST, IDLE_CONSUMER, FluidQueueConsumer)
-
-struct _TestIdleConsumer
-{
-  FluidQueueConsumer parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (TestIdleConsumer, test_idle_consumer, FLUID_TYPE_QUEUE_CONSUMER)
-
-static void
-test_idle_consumer_slept_cb (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  fluid_worker_sleep_finish (FLUID_WORKER (source), result, &error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-test_idle_consumer_run_async (FluidWorker         *worker,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  GTask *task = g_task_new (worker, cancellable, callback, user_data);
-
-  fluid_worker_sleep_async (worker, 3600, cancellable, test_idle_consumer_slept_cb, task);
-}
-
-static gboolean
-test_idle_consumer_run_finish (FluidWorker   *worker,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-test_idle_consumer_class_init (TestIdleConsumerClass *klass)
-{
-  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
-
-  worker_class->run_async = test_idle_consumer_run_async;
-  worker_class->run_finish = test_idle_consumer_run_finish;
-}
-
-static void
-test_idle_consumer_init (TestIdleConsumer *self)
-{
-}
-
 /* A worker whose on_message completes on a later main-loop iteration, and
  * fails on the message "fail". */
 #define TEST_TYPE_SLOW_WORKER (test_slow_worker_get_type ())
@@ -206,17 +146,6 @@ send_int (FluidQueueConsumer *consumer,
   fluid_queue_consumer_send (consumer, &message);
 }
 
-static guint64
-status_uint64 (FluidWorker *worker,
-               const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  guint64 value = 0;
-
-  g_assert_true (g_variant_lookup (status, key, "t", &value));
-  return value;
-}
-
 /* aio-fluid's test_consumer: a message sent before the start is handled
  * after it; the queue size goes from 1 to 0. */
 static void
@@ -269,7 +198,7 @@ test_order (void)
     }
   fluid_test_wait_until (recorder.count == 100);
   g_assert_cmpstr (recorder.seen->str, ==, expected->str);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, 100);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, 100);
   g_assert_true (fluid_test_shutdown (worker, NULL));
   recorder_clear (&recorder);
 }
@@ -435,7 +364,7 @@ test_async_on_message (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
   fluid_test_wait_until (fluid_queue_consumer_get_queue_size (consumer) == 0 && !worker->in_flight);
   g_assert_cmpstr (worker->seen->str, ==, "m0;m1;m2;m3;m4;");
-  g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "processed"), ==, 5);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (worker), "processed"), ==, 5);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (worker), NULL));
 }
 
@@ -486,14 +415,14 @@ check_drain (gboolean drain,
   handled = drain ? 10 : stop_at;
   g_assert_cmpuint (recorder.count, ==, handled);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 10 - handled);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, handled);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, handled);
   g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
 
   /* After the stop, a message is discarded at once. */
   send_int (consumer, 99);
   fluid_queue_consumer_send_string (consumer, "late");
   g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
-  g_assert_cmpuint (status_uint64 (worker, "discarded"), ==, 10 - handled + 2);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "discarded"), ==, 10 - handled + 2);
   g_assert_cmpuint (recorder.count, ==, handled);
   recorder_clear (&recorder);
 }
@@ -599,7 +528,7 @@ get_message (FluidQueueConsumer *consumer,
 static void
 test_get_message_timeout (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   g_autoptr(GError) error = NULL;
   GValue *message;
@@ -641,7 +570,7 @@ send_later_thread (gpointer data)
 static void
 test_get_message_wait (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;
@@ -679,10 +608,10 @@ test_get_message_wait (void)
 static void
 test_get_message_drain (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER,
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER,
                                                 "drain-on-stop", TRUE,
                                                 NULL);
-  g_autoptr(FluidWorker) plain = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) plain = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   g_autoptr(GAsyncResult) drained = NULL;
   g_autoptr(GAsyncResult) drained_end = NULL;
   g_autoptr(GAsyncResult) not_drained = NULL;
@@ -724,7 +653,7 @@ test_get_message_drain (void)
 static void
 test_get_message_cancelled (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -829,8 +758,8 @@ test_threads (void)
       g_error ("message %u handled %u times", i, tally.seen[i]);
   g_assert_true (tally.in_order);
   g_assert_true (tally.right_thread);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, N_THREADS * N_PER_THREAD);
-  g_assert_cmpuint (status_uint64 (worker, "discarded"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, N_THREADS * N_PER_THREAD);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "discarded"), ==, 0);
 
   g_assert_true (fluid_test_shutdown (worker, NULL));
   g_free (tally.seen);
@@ -879,7 +808,7 @@ check_stop_under_load (gboolean drain)
   g_assert_cmpuint (handled_twice, ==, 0);
   g_assert_cmpuint (handled, ==, tally.handled);
   g_assert_true (tally.in_order);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, tally.handled);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, tally.handled);
   g_assert_cmpuint (tally.handled + fluid_queue_consumer_get_discarded (consumer), ==, total);
   g_free (tally.seen);
 }
@@ -1096,7 +1025,7 @@ test_discarded_are_freed (void)
   g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
   g_assert_null (left);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 1);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, 0);
 
   fluid_queue_consumer_send_object (consumer, late);
   g_object_unref (late);
@@ -1503,7 +1432,7 @@ fate_message_failed_cb (FluidQueueConsumer *consumer,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpint (self->err[value], ==, 1);
   /* Counted before the signal. */
-  g_assert_cmpuint (status_uint64 (FLUID_WORKER (consumer), "failed"), ==, self->n_signalled + 1);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "failed"), ==, self->n_signalled + 1);
   self->signalled[value]++;
   self->n_signalled++;
 }
@@ -1554,8 +1483,8 @@ check_fates (gboolean drain,
   else if (stop == FATE_STOP_NONE && !stop_on_failure)
     {
       fluid_test_wait_until (fluid_queue_consumer_get_queue_size (consumer) == 0 &&
-                             status_uint64 (FLUID_WORKER (worker), "processed") +
-                             status_uint64 (FLUID_WORKER (worker), "failed") == N_FATE);
+                             fluid_test_status_uint64 (FLUID_WORKER (worker), "processed") +
+                             fluid_test_status_uint64 (FLUID_WORKER (worker), "failed") == N_FATE);
       ok = fluid_test_shutdown (FLUID_WORKER (worker), &error);
     }
   else
@@ -1579,9 +1508,9 @@ check_fates (gboolean drain,
                        stop == FATE_STOP_FORCED ? 1 : 0);
     }
 
-  processed = status_uint64 (FLUID_WORKER (worker), "processed");
-  failed = status_uint64 (FLUID_WORKER (worker), "failed");
-  discarded = status_uint64 (FLUID_WORKER (worker), "discarded");
+  processed = fluid_test_status_uint64 (FLUID_WORKER (worker), "processed");
+  failed = fluid_test_status_uint64 (FLUID_WORKER (worker), "failed");
+  discarded = fluid_test_status_uint64 (FLUID_WORKER (worker), "discarded");
   g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 0);
 
   for (guint i = 0; i < N_FATE; i++)
@@ -1616,9 +1545,9 @@ check_fates (gboolean drain,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "late");
       g_object_unref (task);
       fluid_test_settle (NULL);
-      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "failed"), ==, failed);
-      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "discarded"), ==, discarded);
-      g_assert_cmpuint (status_uint64 (FLUID_WORKER (worker), "processed"), ==, processed);
+      g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (worker), "failed"), ==, failed);
+      g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (worker), "discarded"), ==, discarded);
+      g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (worker), "processed"), ==, processed);
     }
   fluid_test_settle (NULL);
   g_assert_cmpuint (worker->n_signalled, ==, failed);
@@ -1658,7 +1587,7 @@ test_stop_on_failure_property (void)
   g_assert_cmpuint (notified, ==, 1);
   fluid_queue_consumer_set_stop_on_failure (consumer, TRUE);
   g_assert_cmpuint (notified, ==, 2);
-  g_assert_cmpuint (status_uint64 (worker, "failed"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "failed"), ==, 0);
   g_assert_true (fluid_test_shutdown (worker, NULL));
 
   g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*FLUID_IS_QUEUE_CONSUMER*");
@@ -1698,18 +1627,18 @@ test_message_func_fails_worker (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
   g_assert_cmpuint (count, ==, 3);
-  g_assert_cmpuint (status_uint64 (worker, "processed"), ==, 2);
-  g_assert_cmpuint (status_uint64 (worker, "failed"), ==, 0);
-  g_assert_cmpuint (status_uint64 (worker, "discarded"), ==, 8);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "processed"), ==, 2);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "failed"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (worker, "discarded"), ==, 8);
 }
 
 /* A base consumer (no pump) reports `failed` too. */
 static void
 test_failed_key_everywhere (void)
 {
-  g_autoptr(FluidWorker) idle = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) idle = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
 
-  g_assert_cmpuint (status_uint64 (idle, "failed"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (idle, "failed"), ==, 0);
 }
 
 /* 8 producers send while the consumer, failing some messages, is stopped
@@ -1840,9 +1769,9 @@ check_flood (gboolean drain,
     g_thread_join (threads[t]);
   fluid_test_settle (NULL);
 
-  processed = status_uint64 (FLUID_WORKER (worker), "processed");
-  failed = status_uint64 (FLUID_WORKER (worker), "failed");
-  discarded = status_uint64 (FLUID_WORKER (worker), "discarded");
+  processed = fluid_test_status_uint64 (FLUID_WORKER (worker), "processed");
+  failed = fluid_test_status_uint64 (FLUID_WORKER (worker), "failed");
+  discarded = fluid_test_status_uint64 (FLUID_WORKER (worker), "discarded");
   g_test_message ("drain %d force %d: processed %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT
                   " discarded %" G_GUINT64_FORMAT, drain, force, processed, failed, discarded);
   g_assert_cmpuint (processed + failed, <=, worker->handled);

@@ -5,60 +5,6 @@
 
 #include "fluid-test-utils.h"
 
-/* A consumer whose run does nothing but wait for its stop: messages are
- * taken with fluid_queue_consumer_get_message_async() by the test. */
-#define TEST_TYPE_IDLE_CONSUMER (test_idle_consumer_get_type ())
-G_DECLARE_FINAL_TYPE (TestIdleConsumer, test_idle_consumer, TEST, IDLE_CONSUMER, FluidQueueConsumer)
-
-struct _TestIdleConsumer
-{
-  FluidQueueConsumer parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (TestIdleConsumer, test_idle_consumer, FLUID_TYPE_QUEUE_CONSUMER)
-
-static void
-idle_consumer_slept_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-test_idle_consumer_run_async (FluidWorker         *worker,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  GTask *task = g_task_new (worker, cancellable, callback, user_data);
-
-  /* One sleep that a stop ends at once. */
-  fluid_worker_sleep_async (worker, 3600, cancellable, idle_consumer_slept_cb, task);
-}
-
-static gboolean
-test_idle_consumer_run_finish (FluidWorker   *worker,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-test_idle_consumer_class_init (TestIdleConsumerClass *klass)
-{
-  FLUID_WORKER_CLASS (klass)->run_async = test_idle_consumer_run_async;
-  FLUID_WORKER_CLASS (klass)->run_finish = test_idle_consumer_run_finish;
-}
-
-static void
-test_idle_consumer_init (TestIdleConsumer *self)
-{
-}
-
 typedef struct
 {
   gboolean done;
@@ -91,7 +37,7 @@ got_cb (GObject      *source,
 static void
 test_waiting_getters_get_their_messages (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   g_autoptr(GError) error = NULL;
   Got first = { FALSE, NULL }, second = { FALSE, NULL }, late = { FALSE, NULL };
@@ -123,7 +69,7 @@ test_waiting_getters_get_their_messages (void)
 static void
 test_no_waiting_getter_no_handoff (void)
 {
-  g_autoptr(FluidWorker) worker = g_object_new (TEST_TYPE_IDLE_CONSUMER, NULL);
+  g_autoptr(FluidWorker) worker = g_object_new (FLUID_TEST_TYPE_IDLE_CONSUMER, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   g_autoptr(GError) error = NULL;
   Got late = { FALSE, NULL };

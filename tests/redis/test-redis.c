@@ -95,17 +95,6 @@ seen_max (Seen *seen)
   return max;
 }
 
-static guint64
-status_t (FluidWorker *worker,
-          const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  guint64 value = G_MAXUINT64;
-
-  g_assert_true (g_variant_lookup (status, key, "t", &value));
-  return value;
-}
-
 static guint
 status_u (FluidWorker *worker,
           const char  *key)
@@ -214,7 +203,7 @@ test_consume (void)
    * new to it. */
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
   xadd (redis, "jobs", 250);
-  fluid_test_wait_until (status_t (FLUID_WORKER (consumer), "acked") == 250);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == 250);
   g_assert_cmpuint (g_hash_table_size (seen->counts), ==, 250);
   g_assert_cmpuint (seen_max (seen), ==, 1);
   g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "pending"), ==, 0);
@@ -285,8 +274,8 @@ test_producer (void)
   g_assert_true (seen->text_was_null);
   g_assert_cmpuint (seen->data_size, ==, 4);
   /* The consumer may see it before the producer has its reply. */
-  fluid_test_wait_until (status_t (FLUID_WORKER (producer), "sent") == 3);
-  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 0);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (producer), "sent") == 3);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
 
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
@@ -319,9 +308,9 @@ test_poison (void)
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
   xadd (redis, "jobs", 1);
-  fluid_test_wait_until (status_t (FLUID_WORKER (consumer), "dead_lettered") == 1);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "dead_lettered") == 1);
   g_assert_cmpuint (seen->calls, ==, 3);
-  g_assert_cmpuint (status_t (FLUID_WORKER (consumer), "failed"), ==, 3);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "failed"), ==, 3);
   g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs:dead"), ==, 1);
 
@@ -373,7 +362,7 @@ test_own_pending_first (void)
 
   again = consumer_new (redis, "jobs", "c1", seen);
   g_assert_true (fluid_test_startup (FLUID_WORKER (again), &error));
-  fluid_test_wait_until (status_t (FLUID_WORKER (again), "acked") == 20);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (again), "acked") == 20);
   g_assert_cmpuint (seen->calls, ==, 20);
   g_hash_table_iter_init (&iter, seen->deliveries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -468,10 +457,10 @@ test_slow_handler (void)
   other = consumer_new (redis, "jobs", "other", other_seen);
   fluid_redis_stream_consumer_set_claim_idle (other, 0.3);
   g_assert_true (fluid_test_startup (FLUID_WORKER (other), &error));
-  fluid_test_wait_until (status_t (FLUID_WORKER (slow), "acked") == 5);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (slow), "acked") == 5);
   g_assert_cmpuint (other_seen->calls, ==, 0);
   g_assert_cmpuint (seen_max (seen), ==, 1);
-  g_assert_cmpuint (status_t (FLUID_WORKER (other), "claimed"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (other), "claimed"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (other), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (slow), &error));
   g_assert_no_error (error);
@@ -501,7 +490,7 @@ test_graceful_stop (void)
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (slow)), ==, 0);
   g_assert_cmpuint (seen->calls, ==, 3);
-  g_assert_cmpuint (status_t (FLUID_WORKER (slow), "acked"), ==, 3);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (slow), "acked"), ==, 3);
   g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
 }
 
@@ -540,7 +529,7 @@ test_stop_from_handler (void)
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (consumer)), ==, 0);
   g_assert_cmpuint (seen->calls, ==, 5);
-  g_assert_cmpuint (status_t (FLUID_WORKER (consumer), "acked"), ==, 5);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked"), ==, 5);
   g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 15);
 }
 
@@ -592,7 +581,7 @@ test_server_restart (void)
   fluid_test_wait_until (status_u (FLUID_WORKER (consumer), "pending") == 0);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs"), ==, 600);
   g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
-  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 0);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
   g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
@@ -773,7 +762,7 @@ test_no_server (void)
   for (guint i = 0; i < 15; i++)
     taken += fluid_redis_stream_producer_send (producer, fields);
   g_assert_cmpuint (taken, ==, 10);
-  g_assert_cmpuint (status_t (FLUID_WORKER (producer), "dropped"), ==, 5);
+  g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 5);
   g_assert_cmpuint (status_u (FLUID_WORKER (producer), "buffered"), ==, 10);
   fluid_test_wait_until (has_status_s (FLUID_WORKER (consumer), "last_error"));
   g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
