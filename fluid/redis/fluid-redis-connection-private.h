@@ -11,14 +11,17 @@
 
 G_BEGIN_DECLS
 
-/* Where the server is: parsed from redis://host[:port][/db] or
- * unix:///path[?db=N]. */
+/* Where the server is, and who we are to it: parsed from
+ * redis://[[user]:password@]host[:port][/db] or
+ * unix:///path[?db=N][&user=U][&password=P]. */
 typedef struct
 {
-  char *host;   /* NULL for a unix socket */
+  char *host;       /* NULL for a unix socket */
   int   port;
-  char *path;   /* the unix socket, or NULL */
+  char *path;       /* the unix socket, or NULL */
   int   db;
+  char *user;       /* NULL: the default user */
+  char *password;   /* NULL: no AUTH */
 } FluidRedisAddress;
 
 gboolean  fluid_redis_address_parse (const char         *uri,

@@ -20,8 +20,9 @@
  * connection). When it passes, the connection is dropped, its commands fail
  * with FLUID_REDIS_ERROR_TIMEOUT, and it is made again after the backoff.
  *
- * A connection is ready once the server answered PING with PONG (and
- * SELECT, for a database other than 0): what answers something else, or
+ * A connection is ready once the server accepted AUTH (when the URI has
+ * a password), answered PING with PONG (and SELECT, for a database other
+ * than 0): what answers something else, or
  * garbage, is not Redis (FLUID_REDIS_ERROR_PROTOCOL).
  *
  * hiredis frees its context itself when the server goes away, and calls
@@ -67,6 +68,62 @@ static void fluid_redis_connection_lost (FluidRedisConnection *self,
 
 /* Addresses */
 
+/* unix:///path?db=N&user=U&password=P */
+static gboolean
+fluid_redis_address_parse_query (FluidRedisAddress  *address,
+                                 const char         *shown,
+                                 const char         *query,
+                                 GError            **error)
+{
+  g_autoptr(GHashTable) params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  GHashTableIter iter;
+  const char *name;
+  const char *value;
+
+  if (params == NULL)
+    goto bad_query;
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    {
+      if (g_str_equal (name, "db"))
+        {
+          char *end = NULL;
+
+          address->db = (int) g_ascii_strtoll (value, &end, 10);
+          if (end == value || *end != '\0' || address->db < 0)
+            {
+              g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
+                           "Invalid Redis URI “%s”: bad database number", shown);
+              return FALSE;
+            }
+        }
+      else if (g_str_equal (name, "user"))
+        {
+          g_free (address->user);
+          address->user = *value != '\0' ? g_strdup (value) : NULL;
+        }
+      else if (g_str_equal (name, "password"))
+        {
+          g_free (address->password);
+          address->password = g_strdup (value);
+        }
+      else
+        goto bad_query;
+    }
+  if (address->user != NULL && address->password == NULL)
+    {
+      g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
+                   "Invalid Redis URI “%s”: a user needs a password", shown);
+      return FALSE;
+    }
+  return TRUE;
+
+bad_query:
+  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
+               "Invalid Redis URI “%s”: the query takes db, user and password", shown);
+  return FALSE;
+}
+
 gboolean
 fluid_redis_address_parse (const char         *uri,
                            FluidRedisAddress  *address,
@@ -74,6 +131,7 @@ fluid_redis_address_parse (const char         *uri,
 {
   g_autoptr(GUri) parsed = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *shown = NULL;
   const char *scheme;
   const char *path;
 
@@ -84,13 +142,15 @@ fluid_redis_address_parse (const char         *uri,
                            "No Redis URI given");
       return FALSE;
     }
-  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, &local_error);
+  parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, &local_error);
   if (parsed == NULL)
     {
       g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
                    "Invalid Redis URI “%s”: %s", uri, local_error->message);
       return FALSE;
     }
+  /* Error messages quote the URI without its password. */
+  shown = g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
   scheme = g_uri_get_scheme (parsed);
   path = g_uri_get_path (parsed);
   if (g_ascii_strcasecmp (scheme, "unix") == 0)
@@ -100,18 +160,13 @@ fluid_redis_address_parse (const char         *uri,
       if (path == NULL || path[0] != '/')
         {
           g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                       "Invalid Redis URI “%s”: unix:///absolute/path expected", uri);
+                       "Invalid Redis URI “%s”: unix:///absolute/path expected", shown);
           return FALSE;
         }
-      if (query != NULL)
+      if (query != NULL && !fluid_redis_address_parse_query (address, shown, query, error))
         {
-          char *end = NULL;
-
-          if (!g_str_has_prefix (query, "db="))
-            goto bad_db;
-          address->db = (int) g_ascii_strtoll (query + 3, &end, 10);
-          if (end == query + 3 || *end != '\0' || address->db < 0)
-            goto bad_db;
+          fluid_redis_address_clear (address);
+          return FALSE;
         }
       address->path = g_strdup (path);
       return TRUE;
@@ -123,10 +178,25 @@ fluid_redis_address_parse (const char         *uri,
       if (host == NULL || *host == '\0')
         {
           g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                       "Invalid Redis URI “%s”: no host", uri);
+                       "Invalid Redis URI “%s”: no host", shown);
           return FALSE;
         }
       address->port = g_uri_get_port (parsed) > 0 ? g_uri_get_port (parsed) : 6379;
+      /* redis://:password@host, or redis://user:password@host (an ACL
+       * user); a user alone names nobody Redis could check. */
+      if (g_uri_get_password (parsed) != NULL)
+        {
+          const char *user = g_uri_get_user (parsed);
+
+          address->user = user != NULL && *user != '\0' ? g_strdup (user) : NULL;
+          address->password = g_strdup (g_uri_get_password (parsed));
+        }
+      else if (g_uri_get_user (parsed) != NULL)
+        {
+          g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
+                       "Invalid Redis URI “%s”: a user needs a password (user:password@)", shown);
+          return FALSE;
+        }
       if (path != NULL && *path != '\0' && strcmp (path, "/") != 0)
         {
           char *end = NULL;
@@ -139,12 +209,13 @@ fluid_redis_address_parse (const char         *uri,
       return TRUE;
     }
   g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-               "Invalid Redis URI “%s”: the scheme must be redis:// or unix://", uri);
+               "Invalid Redis URI “%s”: the scheme must be redis:// or unix://", shown);
   return FALSE;
 
 bad_db:
+  fluid_redis_address_clear (address);
   g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-               "Invalid Redis URI “%s”: bad database number", uri);
+               "Invalid Redis URI “%s”: bad database number", shown);
   return FALSE;
 }
 
@@ -153,6 +224,11 @@ fluid_redis_address_clear (FluidRedisAddress *address)
 {
   g_clear_pointer (&address->host, g_free);
   g_clear_pointer (&address->path, g_free);
+  g_clear_pointer (&address->user, g_free);
+  /* Not left in freed memory. */
+  if (address->password != NULL)
+    memset (address->password, 0, strlen (address->password));
+  g_clear_pointer (&address->password, g_free);
 }
 
 double
@@ -215,15 +291,26 @@ fluid_redis_connection_context_error (FluidRedisConnection    *self,
                       "Lost the connection to %s", self->name);
 }
 
+/* AUTH when there is a password, PING, SELECT for a database other
+ * than 0. */
+static guint
+fluid_redis_connection_handshake_steps (FluidRedisConnection *self)
+{
+  return (self->address.password != NULL ? 1 : 0) + 1 + (self->address.db != 0 ? 1 : 0);
+}
+
 static void
 fluid_redis_connection_handshake_reply (FluidRedisConnection *self,
                                         redisReply           *reply)
 {
   gboolean pong = reply->type == REDIS_REPLY_STATUS && g_ascii_strcasecmp (reply->str, "PONG") == 0;
   gboolean ok = reply->type == REDIS_REPLY_STATUS && strcmp (reply->str, "OK") == 0;
+  guint steps = fluid_redis_connection_handshake_steps (self);
+  guint step = steps - self->handshake;
+  gboolean auth = self->address.password != NULL;
 
-  /* The first answer is PING's, the second SELECT's. */
-  if (!(pong || (ok && self->handshake == 1 && self->address.db != 0)))
+  /* The answers come in order: AUTH's (OK), PING's (PONG), SELECT's (OK). */
+  if (!((auth && step == 0) ? ok : (step == (guint) auth) ? pong : ok))
     {
       if (reply->type == REDIS_REPLY_ERROR)
         fluid_redis_connection_lost (self, TRUE,
@@ -583,13 +670,19 @@ fluid_redis_connection_connect_to (FluidRedisConnection *self,
   redisAsyncSetConnectCallback (ac, fluid_redis_connection_connect_cb);
   redisAsyncSetDisconnectCallback (ac, fluid_redis_connection_disconnect_cb);
 
-  self->handshake = self->address.db != 0 ? 2 : 1;
+  self->handshake = fluid_redis_connection_handshake_steps (self);
   {
+    const char *auth[] = { "AUTH", self->address.user != NULL ? self->address.user
+                                                              : self->address.password,
+                           self->address.password };
     const char *ping[] = { "PING" };
     g_autofree char *db = g_strdup_printf ("%d", self->address.db);
     const char *select[] = { "SELECT", db };
 
-    if (!fluid_redis_connection_send_argv (self, 0, NULL, NULL, 1, ping, NULL) ||
+    if ((self->address.password != NULL &&
+         !fluid_redis_connection_send_argv (self, 0, NULL, NULL,
+                                            self->address.user != NULL ? 3 : 2, auth, NULL)) ||
+        !fluid_redis_connection_send_argv (self, 0, NULL, NULL, 1, ping, NULL) ||
         (self->address.db != 0 &&
          !fluid_redis_connection_send_argv (self, 0, NULL, NULL, 2, select, NULL)))
       fluid_redis_connection_lost (self, TRUE,
@@ -625,6 +718,8 @@ fluid_redis_connection_new (const FluidRedisAddress *address,
   self->address.path = g_strdup (address->path);
   self->address.port = address->port;
   self->address.db = address->db;
+  self->address.user = g_strdup (address->user);
+  self->address.password = g_strdup (address->password);
   if (address->path != NULL)
     self->name = g_strdup_printf ("%s (%s)", address->path, name);
   else

@@ -992,6 +992,13 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    * database 0 by default) or `unix:///path/to/socket` (with `?db=N` for
    * another database than 0).
    *
+   * A server that asks for a password gets it from the URI, with `AUTH`
+   * before anything else: `redis://:password@host`, or
+   * `redis://user:password@host` for a user of Redis's ACLs;
+   * `unix:///path?password=P` or `?user=U&password=P` for a socket. A
+   * password refused (or missing, when the server needs one) ends the
+   * worker with %FLUID_REDIS_ERROR_SERVER.
+   *
    * Since: 1.2
    */
   properties[PROP_URI] =

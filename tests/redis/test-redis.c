@@ -607,7 +607,8 @@ static void
 test_bad_uri (void)
 {
   const char *uris[] = { "http://localhost/", "redis://", "unix:relative", "redis://host/x",
-                         "unix:///tmp/s?db=no", "", "not a uri" };
+                         "unix:///tmp/s?db=no", "", "not a uri", "redis://user@host",
+                         "unix:///tmp/s?user=u", "unix:///tmp/s?colour=red" };
 
   for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
     {
@@ -618,6 +619,76 @@ test_bad_uri (void)
       assert_fails_with (FLUID_WORKER (consumer), FLUID_REDIS_ERROR_INVALID_URI);
       assert_fails_with (FLUID_WORKER (producer), FLUID_REDIS_ERROR_INVALID_URI);
     }
+}
+
+static gboolean
+count_handled (FluidRedisStreamConsumer  *consumer,
+               FluidRedisEntry           *entry,
+               gpointer                   user_data,
+               GError                   **error)
+{
+  (*(guint *) user_data)++;
+  return TRUE;
+}
+
+/* A server that asks for a password: AUTH from the URI, with the default
+ * user or an ACL user; a wrong or missing password ends the worker. */
+static void
+test_password (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(FluidRedisStreamProducer) producer = NULL;
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(FluidRedisStreamConsumer) anonymous = NULL;
+  g_autoptr(FluidRedisStreamConsumer) wrong = NULL;
+  g_autofree char *with_password = NULL;
+  g_autofree char *with_user = NULL;
+  g_autofree char *with_wrong_password = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *fields[] = { "job", "1", NULL };
+  guint handled = 0;
+
+  if (redis == NULL)
+    return;
+  /* The ACL user first: once a password is required, the test's own
+   * connections would need it too. */
+  fluid_test_redis_integer (redis, "ACL SETUSER worker on >pw2 ~* &* +@all");
+  fluid_test_redis_integer (redis, "CONFIG SET requirepass secret");
+  with_password = g_strconcat (fluid_test_redis_get_uri (redis), "?password=secret", NULL);
+  with_user = g_strconcat (fluid_test_redis_get_uri (redis), "?user=worker&password=pw2", NULL);
+  with_wrong_password = g_strconcat (fluid_test_redis_get_uri (redis), "?password=nope", NULL);
+
+  producer = fluid_redis_stream_producer_new (with_password, "s");
+  consumer = fluid_redis_stream_consumer_new (with_user, "s", "g", count_handled, &handled, NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  g_assert_true (fluid_redis_stream_producer_send (producer, fields));
+  fluid_test_wait_until (handled == 1);
+  g_assert_true (fluid_redis_stream_consumer_is_connected (consumer));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
+  g_assert_no_error (error);
+
+  anonymous = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "s", "g",
+                                               NULL, NULL, NULL);
+  assert_fails_with (FLUID_WORKER (anonymous), FLUID_REDIS_ERROR_SERVER);
+  wrong = fluid_redis_stream_consumer_new (with_wrong_password, "s", "g", NULL, NULL, NULL);
+  assert_fails_with (FLUID_WORKER (wrong), FLUID_REDIS_ERROR_SERVER);
+}
+
+/* An invalid URI's message names it, without its password. */
+static void
+test_password_not_shown (void)
+{
+  g_autoptr(FluidRedisStreamConsumer) consumer =
+    fluid_redis_stream_consumer_new ("redis://user:hunter2@host/x", "s", "g", NULL, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI);
+  g_assert_nonnull (strstr (error->message, "redis://user@host/x"));
+  g_assert_null (strstr (error->message, "hunter2"));
 }
 
 static void
@@ -903,6 +974,8 @@ main (int   argc,
   g_test_add_func ("/redis/stop-from-handler", test_stop_from_handler);
   g_test_add_func ("/redis/server-restart", test_server_restart);
   g_test_add_func ("/redis/bad/uri", test_bad_uri);
+  g_test_add_func ("/redis/password", test_password);
+  g_test_add_func ("/redis/bad/password-not-shown", test_password_not_shown);
   g_test_add_func ("/redis/bad/missing-stream", test_missing_stream);
   g_test_add_func ("/redis/bad/not-redis", test_not_redis);
   g_test_add_func ("/redis/bad/silent-server", test_silent_server);
