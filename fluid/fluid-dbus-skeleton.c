@@ -10,6 +10,7 @@
 #include "fluid-queue-consumer-private.h"
 #include "fluid-workers.h"
 #include "fluid-enums.h"
+#include "fluid-tsan-private.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -444,6 +445,64 @@ fluid_dbus_call_authorize (FluidDBusCall *call,
   fluid_dbus_call_run (call);
 }
 
+/* The uids of the callers, by unique name, per connection: a unique name
+ * is never given to another connection of the bus, so what the bus said
+ * stays true. A new method call from a known caller then needs no round
+ * trip to the bus. Bounded: emptied when full. Exports on one connection
+ * may live on several threads' contexts, hence the lock. */
+#define FLUID_DBUS_UID_CACHE_SIZE 256
+
+static GMutex fluid_dbus_uid_cache_lock;
+
+static GHashTable *
+fluid_dbus_uid_cache_get_locked (GDBusConnection *connection)
+{
+  static GQuark quark;
+  GHashTable *cache;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("fluid-dbus-uid-cache");
+  cache = g_object_get_qdata (G_OBJECT (connection), quark);
+  if (cache == NULL)
+    {
+      cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_object_set_qdata_full (G_OBJECT (connection), quark, cache,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  return cache;
+}
+
+static gboolean
+fluid_dbus_uid_cache_lookup (GDBusConnection *connection,
+                             const char      *sender,
+                             guint           *uid)
+{
+  gpointer value = NULL;
+  gboolean found;
+
+  fluid_mutex_lock (&fluid_dbus_uid_cache_lock);
+  found = g_hash_table_lookup_extended (fluid_dbus_uid_cache_get_locked (connection), sender,
+                                        NULL, &value);
+  fluid_mutex_unlock (&fluid_dbus_uid_cache_lock);
+  *uid = GPOINTER_TO_UINT (value);
+  return found;
+}
+
+static void
+fluid_dbus_uid_cache_insert (GDBusConnection *connection,
+                             const char      *sender,
+                             guint            uid)
+{
+  GHashTable *cache;
+
+  fluid_mutex_lock (&fluid_dbus_uid_cache_lock);
+  cache = fluid_dbus_uid_cache_get_locked (connection);
+  if (g_hash_table_size (cache) >= FLUID_DBUS_UID_CACHE_SIZE)
+    g_hash_table_remove_all (cache);
+  g_hash_table_insert (cache, g_strdup (sender), GUINT_TO_POINTER (uid));
+  fluid_mutex_unlock (&fluid_dbus_uid_cache_lock);
+}
+
 static void
 fluid_dbus_caller_uid_cb (GObject      *source,
                           GAsyncResult *result,
@@ -456,7 +515,11 @@ fluid_dbus_caller_uid_cb (GObject      *source,
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (reply != NULL)
-    g_variant_get (reply, "(u)", &uid);
+    {
+      g_variant_get (reply, "(u)", &uid);
+      fluid_dbus_uid_cache_insert (G_DBUS_CONNECTION (source),
+                                   g_dbus_method_invocation_get_sender (call->invocation), uid);
+    }
   else
     g_debug ("The user of %s is not known: %s",
              g_dbus_method_invocation_get_sender (call->invocation), error->message);
@@ -474,6 +537,7 @@ fluid_dbus_method_call (GDBusConnection       *connection,
                         gpointer               user_data)
 {
   FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
+  guint cached_uid;
 
   call->skeleton = g_object_ref (FLUID_DBUS_SKELETON (user_data));
   call->invocation = invocation;
@@ -485,6 +549,11 @@ fluid_dbus_method_call (GDBusConnection       *connection,
       uid_t uid = credentials != NULL ? g_credentials_get_unix_user (credentials, NULL) : (uid_t) -1;
 
       fluid_dbus_call_authorize (call, uid != (uid_t) -1 ? (guint) uid : G_MAXUINT);
+      return;
+    }
+  if (fluid_dbus_uid_cache_lookup (connection, sender, &cached_uid))
+    {
+      fluid_dbus_call_authorize (call, cached_uid);
       return;
     }
 

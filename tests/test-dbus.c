@@ -460,6 +460,97 @@ test_dbus_authorize_signal (Bus           *bus,
   fluid_worker_unexport (worker);
 }
 
+/* A call from the client to the bus itself. */
+static GVariant *
+bus_call_bus (Bus        *bus,
+              const char *method)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = g_dbus_connection_call_sync (bus->client, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", method, NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return reply;
+}
+
+typedef struct
+{
+  int queries;   /* GetConnectionUnixUser seen */
+  int marker;    /* GetId seen: every message before it was seen too */
+} Monitored;
+
+static GDBusMessage *
+count_uid_queries_filter (GDBusConnection *connection,
+                          GDBusMessage    *message,
+                          gboolean         incoming,
+                          gpointer         user_data)
+{
+  Monitored *monitored = user_data;
+  const char *member = g_dbus_message_get_member (message);
+
+  /* On GDBus's worker thread. The calls seen are dropped once counted:
+   * GDBus would answer them with an error, and a monitor that sends anything
+   * is disconnected by the bus. */
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  if (g_strcmp0 (member, "GetConnectionUnixUser") == 0)
+    g_atomic_int_inc (&monitored->queries);
+  else if (g_strcmp0 (member, "GetId") == 0)
+    g_atomic_int_set (&monitored->marker, 1);
+  g_object_unref (message);
+  return NULL;
+}
+
+/* The bus is asked for a caller's uid once: a unique name is never given
+ * to another connection, so the answer is kept. Seen from a monitor of
+ * the bus. */
+static void
+test_dbus_uid_asked_once (Bus           *bus,
+                          gconstpointer  data)
+{
+  g_autoptr(FluidWorker) worker = NULL;
+  g_autoptr(GDBusConnection) monitor = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *rules[] = { "type='method_call',member='GetConnectionUnixUser'",
+                          "type='method_call',member='GetId'", NULL };
+  Authorizer authorizer = { TRUE, 0, NULL, 0, NULL };
+  Monitored monitored = { 0, 0 };
+
+  if (bus->service == NULL)
+    return;
+  worker = exported_worker_new (bus, FLUID_TEST_RUN_SLEEP_LOOP, 10);
+  g_signal_connect (worker, "authorize-method", G_CALLBACK (authorize_cb), &authorizer);
+  monitor = fluid_test_bus_connect (bus->bus);
+  g_dbus_connection_add_filter (monitor, count_uid_queries_filter, &monitored, NULL);
+  reply = g_dbus_connection_call_sync (monitor, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                       g_variant_new ("(^asu)", rules, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_clear_pointer (&reply, g_variant_unref);
+      reply = bus_call (bus, WORKER_PATH, FLUID_DBUS_WORKER_INTERFACE, "GetStatus", NULL,
+                        G_VARIANT_TYPE ("(a{sv})"), &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (authorizer.calls, ==, 3);
+  g_assert_cmpuint (authorizer.caller_uid, ==, geteuid ());
+  /* A marker after the calls: once the monitor saw it, it saw every
+   * query made before. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = bus_call_bus (bus, "GetId");
+  fluid_test_wait_until (g_atomic_int_get (&monitored.marker) == 1);
+  g_assert_cmpint (g_atomic_int_get (&monitored.queries), ==, 1);
+
+  g_free (authorizer.method);
+  fluid_worker_unexport (worker);
+}
+
 typedef struct
 {
   GDataInputStream *out;
@@ -1128,6 +1219,7 @@ main (int    argc,
   ADD ("/dbus/get-status", NULL, test_dbus_get_status);
   ADD ("/dbus/access/authorize-signal", NULL, test_dbus_authorize_signal);
   ADD ("/dbus/access/other-user", NULL, test_dbus_other_user);
+  ADD ("/dbus/access/uid-asked-once", NULL, test_dbus_uid_asked_once);
   ADD ("/dbus/consumer/counters", GINT_TO_POINTER (FALSE), test_dbus_consumer_counters);
   ADD ("/dbus/consumer/counters-threaded", GINT_TO_POINTER (TRUE), test_dbus_consumer_counters);
   ADD ("/dbus/unexport", NULL, test_dbus_unexport);
