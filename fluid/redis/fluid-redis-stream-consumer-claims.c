@@ -161,6 +161,22 @@ fluid_redis_stream_consumer_read_pending (FluidRedisStreamConsumer *self)
     }
 }
 
+/* A read or a claim failed. The group is gone (NOGROUP: a server that
+ * restarted without it, or someone destroyed it): it is made again. A
+ * lost connection: the command is made again once it is back. */
+static void
+fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
+                                            const GError             *error)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
+  if (fluid_redis_stream_consumer_is_nogroup (error))
+    {
+      priv->phase = PHASE_SETUP;
+      fluid_redis_stream_consumer_kick (self);
+    }
+}
+
 /* Reading new entries, on the reader connection. */
 
 static void
@@ -178,12 +194,7 @@ fluid_redis_stream_consumer_read_cb (FluidRedisConnection *connection,
   if (error != NULL)
     {
       priv->reading = FALSE;
-      if (fluid_redis_stream_consumer_is_nogroup (error))
-        {
-          priv->phase = PHASE_SETUP;
-          fluid_redis_stream_consumer_kick (self);
-        }
-      /* A lost connection: read again when it is back. */
+      fluid_redis_stream_consumer_command_failed (self, error);
       return;
     }
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_redis_entry_unref);
@@ -296,11 +307,7 @@ fluid_redis_stream_consumer_claim_cb (FluidRedisConnection *connection,
   priv->claiming = FALSE;
   if (error != NULL)
     {
-      if (fluid_redis_stream_consumer_is_nogroup (error))
-        {
-          priv->phase = PHASE_SETUP;
-          fluid_redis_stream_consumer_kick (self);
-        }
+      fluid_redis_stream_consumer_command_failed (self, error);
       return;
     }
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_redis_entry_unref);
