@@ -2,6 +2,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import asyncio
 import unittest
 
 import gi
@@ -15,6 +16,25 @@ from gi.repository import GLib  # noqa: E402
 # A test that waits longer than this has failed: the guard stops the wait so
 # that the failure is reported instead of hanging until Meson's timeout.
 GUARD_SECONDS = 10
+
+
+def run_coroutine(coroutine_function, *args):
+    """asyncio.run() of a test body, with the guard: a test that hangs
+    fails instead."""
+    async def guarded():
+        return await asyncio.wait_for(coroutine_function(*args), GUARD_SECONDS)
+
+    return asyncio.run(guarded())
+
+
+async def wait_until_async(condition, what="condition"):
+    """Lets the running asyncio loop run until condition() holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GUARD_SECONDS
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.001)
 
 
 def iterate_until(condition, what="condition"):

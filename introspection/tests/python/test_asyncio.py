@@ -19,26 +19,10 @@ import fluidtest  # noqa: F401: requires the versions
 
 from gi.repository import Fluid, Gio, GLib
 
-GUARD_SECONDS = fluidtest.GUARD_SECONDS
 
 
-def run(coroutine_function, *args):
-    """asyncio.run() of the test body, with a guard: a test that hangs
-    fails instead."""
-    async def guarded():
-        return await asyncio.wait_for(coroutine_function(*args), GUARD_SECONDS)
-
-    return asyncio.run(guarded())
-
-
-async def wait_until(condition, what="condition"):
-    """Lets the loop run until condition() holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + GUARD_SECONDS
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.001)
+run = fluidtest.run_coroutine
+wait_until = fluidtest.wait_until_async
 
 
 class _Records(logging.Handler):

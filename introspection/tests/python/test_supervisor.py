@@ -24,16 +24,8 @@ def crash(worker):
                                        Fluid.WorkerError.FAILED))
 
 
-async def wait_until(condition):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + fluidtest.GUARD_SECONDS
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.001)
-
-
-def run(body):
-    return asyncio.run(asyncio.wait_for(body(), fluidtest.GUARD_SECONDS))
+wait_until = fluidtest.wait_until_async
+run = fluidtest.run_coroutine
 
 
 class TestSupervisor(unittest.TestCase):

@@ -22,7 +22,6 @@ from fluidtest import TestCase, finish
 
 from gi.repository import Fluid, Gio, GLib
 
-GUARD_SECONDS = fluidtest.GUARD_SECONDS
 
 
 def wake():
@@ -439,20 +438,8 @@ class TestBackpressure(TestCase):
                                                  Fluid.WorkerError.STOPPED))
 
 
-def run(coroutine_function, *args):
-    async def guarded():
-        return await asyncio.wait_for(coroutine_function(*args), GUARD_SECONDS)
-
-    return asyncio.run(guarded())
-
-
-async def wait_until(condition, what="condition"):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + GUARD_SECONDS
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.001)
+run = fluidtest.run_coroutine
+wait_until = fluidtest.wait_until_async
 
 
 class TestBackpressureAsyncio(unittest.TestCase):
