@@ -48,9 +48,6 @@ void               fluid_dbus_skeleton_watch_counters   (FluidDBusSkeleton *self
                                                          GMainContext      *context);
 void               fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self);
 
-/* The nick of @state, as the State property gives it. */
-const char        *fluid_dbus_state_nick                (FluidWorkerState   state);
-
 /* From fluid-dbus-node.c: the Restarts property of a group's node. */
 GVariant          *fluid_dbus_node_get_restarts         (FluidDBusNode     *node);
 

@@ -134,27 +134,17 @@ G_DEFINE_TYPE (FluidDBusSkeleton, fluid_dbus_skeleton, G_TYPE_DBUS_INTERFACE_SKE
 
 #define FLUID_DBUS_SKELETON(obj) ((FluidDBusSkeleton *) (obj))
 
-const char *
-fluid_dbus_state_nick (FluidWorkerState state)
-{
-  GEnumClass *enum_class = g_type_class_ref (FLUID_TYPE_WORKER_STATE);
-  GEnumValue *value = g_enum_get_value (enum_class, state);
-
-  /* The class stays: the worker's property holds it too. */
-  g_type_class_unref (enum_class);
-  return value != NULL ? value->value_nick : "unknown";
-}
-
+/* The nick of @value of the enum @type, as the properties give it. */
 static const char *
-fluid_dbus_restart_strategy_nick (FluidWorkers *group)
+fluid_dbus_enum_nick (GType type,
+                      int   value)
 {
-  GEnumClass *enum_class = g_type_class_ref (FLUID_TYPE_RESTART_STRATEGY);
-  GEnumValue *value = g_enum_get_value (enum_class,
-                                        fluid_workers_get_restart_strategy (group));
+  GEnumClass *enum_class = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (enum_class, value);
 
-  /* The class stays: the group's property holds it too. */
+  /* The class stays: the property of that enum holds it too. */
   g_type_class_unref (enum_class);
-  return value != NULL ? value->value_nick : "unknown";
+  return enum_value != NULL ? enum_value->value_nick : "unknown";
 }
 
 /* The value of the property @name, NULL if there is none; @counters, of
@@ -171,7 +161,7 @@ fluid_dbus_skeleton_get_value (FluidDBusSkeleton        *self,
       if (g_str_equal (name, "Name"))
         return g_variant_new_string (fluid_worker_get_name (worker));
       if (g_str_equal (name, "State"))
-        return g_variant_new_string (fluid_dbus_state_nick (fluid_worker_get_state (worker)));
+        return g_variant_new_string (fluid_dbus_enum_nick (FLUID_TYPE_WORKER_STATE, fluid_worker_get_state (worker)));
       if (g_str_equal (name, "ExitCode"))
         return g_variant_new_int32 (fluid_worker_get_exit_code (worker));
       if (g_str_equal (name, "StopReason"))
@@ -186,7 +176,8 @@ fluid_dbus_skeleton_get_value (FluidDBusSkeleton        *self,
   if (self->kind == FLUID_DBUS_WORKERS)
     {
       if (g_str_equal (name, "RestartStrategy"))
-        return g_variant_new_string (fluid_dbus_restart_strategy_nick (FLUID_WORKERS (worker)));
+        return g_variant_new_string (fluid_dbus_enum_nick (FLUID_TYPE_RESTART_STRATEGY,
+                                                           fluid_workers_get_restart_strategy (FLUID_WORKERS (worker))));
       if (g_str_equal (name, "Restarts"))
         return fluid_dbus_node_get_restarts (self->node);
       return NULL;
