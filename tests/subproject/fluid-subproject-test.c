@@ -6,8 +6,8 @@
 
 #include <fluid/fluid.h>
 
-#if !FLUID_CHECK_VERSION (1, 0, 0)
-#error "libfluid-glib 1.0.0 or newer expected"
+#if !FLUID_CHECK_VERSION (1, 2, 0)
+#error "libfluid-glib 1.2.0 or newer expected"
 #endif
 
 #define N_TICKS 3
