@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Each test starts a dbus-daemon of its own (fluid_test_bus_new()); the
- * test process exports a group under the bus name
- * org.gnome.Fluid.Test and runs fluidctl ($FLUIDCTL) against it, answering
- * its calls while it waits for it to exit.
+ * Each test but /fluidctl/version, which needs no bus, starts a
+ * dbus-daemon of its own (fluid_test_bus_new()); the test process exports
+ * a group under the bus name org.gnome.Fluid.Test and runs fluidctl
+ * ($FLUIDCTL) against it, answering its calls while it waits for it to
+ * exit.
  */
 
 #include "fluid-test-utils.h"
@@ -298,6 +299,34 @@ test_fluidctl_errors (Fixture       *fixture,
   g_assert_cmpint (fluidctl (fixture, "--help", NULL), ==, 0);
   g_assert_nonnull (strstr (fixture->out, "fluidctl [OPTION…] BUS_NAME [PATH] COMMAND [NAME]"));
   g_assert_nonnull (strstr (fixture->out, "Exit status:"));
+  g_assert_nonnull (strstr (fixture->out, "  --version "));
+}
+
+/* --version needs no bus: there is none here. */
+static void
+test_fluidctl_version (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent",
+                                TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FLUIDCTL"), "--version",
+                                         NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpstr (out, ==, "fluidctl " FLUID_VERSION_S "\n");
+  g_assert_cmpstr (err, ==, "");
 }
 
 int
@@ -305,6 +334,8 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/fluidctl/version", test_fluidctl_version);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
