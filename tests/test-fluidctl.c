@@ -205,15 +205,45 @@ test_fluidctl_status (Fixture       *fixture,
     return;
   g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), &error));
 
+  /* Values as a person reads them, dictionaries as indented lines, the
+   * worker's own values before its children's. */
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "sub group/leaf", NULL), ==, 0);
-  g_assert_true (g_str_has_prefix (fixture->out,
-                                   "leaf " TREE_PATH "/sub_20group/leaf\n"
-                                   "       State: running\n"
-                                   "   Exit code: -\n"
-                                   "    Restarts: 0\n"
-                                   "      Status: {"));
+  g_assert_cmpstr (fixture->out, ==,
+                   "leaf " TREE_PATH "/sub_20group/leaf\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        running: yes\n"
+                   "        stopping: no\n");
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "reader", NULL), ==, 0);
-  g_assert_nonnull (strstr (fixture->out, "    Messages: 0 queued, 0 processed, 0 failed, 0 discarded\n"));
+  g_assert_cmpstr (fixture->out, ==,
+                   "reader " TREE_PATH "/reader\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Messages: 0 queued, 0 processed, 0 failed, 0 discarded\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        discarded: 0\n"
+                   "        failed: 0\n"
+                   "        processed: 0\n"
+                   "        queue_size: 0\n"
+                   "        running: yes\n"
+                   "        stopping: no\n");
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "sub group", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==,
+                   "sub group " TREE_PATH "/sub_20group\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Strategy: stop-all\n"
+                   "    Children: 1\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        leaf:\n"
+                   "          restarts: 0\n"
+                   "          running: yes\n"
+                   "          stopping: no\n");
+  g_assert_null (strstr (fixture->out, "<"));
 
   /* The exported group, by default, and by its path. */
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", NULL), ==, 0);
