@@ -2,11 +2,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Each test but /fluidctl/version, which needs no bus, starts a
- * dbus-daemon of its own (fluid_test_bus_new()); the test process exports
- * a group under the bus name org.gnome.Fluid.Test and runs fluidctl
- * ($FLUIDCTL) against it, answering its calls while it waits for it to
- * exit.
+ * Each test but /fluidctl/version and /fluidctl/manual, which need no
+ * bus, starts a dbus-daemon of its own (fluid_test_bus_new()); the test
+ * process exports a group under the bus name org.gnome.Fluid.Test and runs
+ * fluidctl ($FLUIDCTL) against it, answering its calls while it waits for
+ * it to exit.
  */
 
 #include "fluid-test-utils.h"
@@ -332,31 +332,217 @@ test_fluidctl_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (fixture->out, "  --version "));
 }
 
-/* --version needs no bus: there is none here. */
-static void
-test_fluidctl_version (void)
+/* Runs @argv with no bus, in the C locale, and with the NAME=VALUE
+ * settings of @environment (NULL-terminated, or NULL); its exit status,
+ * its output in @out and @err. */
+static int
+run_without_bus (const char * const  *argv,
+                 const char * const  *environment,
+                 char               **out,
+                 char               **err)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent",
                                 TRUE);
-  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FLUIDCTL"), "--version",
-                                         NULL);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  for (guint i = 0; environment != NULL && environment[i] != NULL; i++)
+    {
+      g_auto(GStrv) setting = g_strsplit (environment[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, setting[0], setting[1], TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
   g_assert_no_error (error);
   g_subprocess_wait (process, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  return g_subprocess_get_exit_status (process);
+}
+
+/* --version needs no bus: there is none here. */
+static void
+test_fluidctl_version (void)
+{
+  const char *argv[] = { g_getenv ("FLUIDCTL"), "--version", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_without_bus (argv, NULL, &out, &err), ==, 0);
   g_assert_cmpstr (out, ==, "fluidctl " FLUID_VERSION_S "\n");
   g_assert_cmpstr (err, ==, "");
+}
+
+/* fluidctl(1) ($FLUIDCTL_MAN) as plain text, by man, groff or mandoc,
+ * whichever is installed first; NULL if none is. */
+static char *
+manual_render (const char *page)
+{
+  const char *environment[] = { "MANWIDTH=100", "MANPAGER=cat", "PAGER=cat",
+                                "MAN_DISABLE_SECCOMP=1", NULL };
+  g_autofree char *man = g_find_program_in_path ("man");
+  g_autofree char *groff = g_find_program_in_path ("groff");
+  g_autofree char *mandoc = g_find_program_in_path ("mandoc");
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  if (man != NULL)
+    status = run_without_bus ((const char * const []) { man, "--warnings", "-l", page, NULL },
+                              environment, &out, &err);
+  else if (groff != NULL)
+    status = run_without_bus ((const char * const []) { groff, "-man", "-Tascii", "-ww", page,
+                                                        NULL },
+                              environment, &out, &err);
+  else if (mandoc != NULL)
+    status = run_without_bus ((const char * const []) { mandoc, "-Tascii", "-Wwarning", page,
+                                                        NULL },
+                              environment, &out, &err);
+  else
+    return NULL;
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  return out;
+}
+
+/* @text as the manual test compares it: in lower case, without the
+ * overstrikes of bold and underline ("x\bx") nor quotes, each run of
+ * white space one space. */
+static char *
+text_normalize (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (p[1] == '\b' && p[2] != '\0')
+        p++;
+      else if (g_ascii_isspace (*p))
+        {
+          if (out->len > 0 && out->str[out->len - 1] != ' ')
+            g_string_append_c (out, ' ');
+        }
+      else if (*p != '"')
+        g_string_append_c (out, g_ascii_tolower (*p));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+manual_assert_says (const char *manual,
+                    const char *text)
+{
+  g_autofree char *normal = text_normalize (text);
+
+  if (strstr (manual, normal) == NULL)
+    g_error ("fluidctl(1) does not say what --help says: \"%s\"", normal);
+}
+
+/* One paragraph of --help in the manual: each entry of a list (a line
+ * indented by two spaces, and the lines indented further that continue
+ * it), and each sentence of prose. A list's title is left out. */
+static void
+manual_assert_says_paragraph (const char *manual,
+                              const char *paragraph)
+{
+  g_auto(GStrv) lines = g_strsplit (paragraph, "\n", -1);
+  g_autoptr(GString) entry = g_string_new (NULL);
+  g_autoptr(GString) prose = g_string_new (NULL);
+  g_autofree char *normal_prose = NULL;
+  g_auto(GStrv) sentences = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0' || (i == 0 && g_str_has_suffix (lines[i], ":")))
+        continue;
+      if (lines[i][0] != ' ')
+        g_string_append_printf (prose, "%s\n", lines[i]);
+      else if (g_str_has_prefix (lines[i], "    "))
+        g_string_append_printf (entry, "\n%s", lines[i]);
+      else
+        {
+          if (entry->len > 0)
+            manual_assert_says (manual, entry->str);
+          g_string_assign (entry, lines[i]);
+        }
+    }
+  if (entry->len > 0)
+    manual_assert_says (manual, entry->str);
+
+  normal_prose = text_normalize (prose->str);
+  sentences = g_strsplit (normal_prose, ". ", -1);
+  for (guint i = 0; sentences[i] != NULL; i++)
+    {
+      /* The last one's full stop. */
+      if (g_str_has_suffix (sentences[i], "."))
+        sentences[i][strlen (sentences[i]) - 1] = '\0';
+      if (sentences[i][0] != '\0')
+        manual_assert_says (manual, sentences[i]);
+    }
+}
+
+/* The manual page builds, renders without a warning, has the sections
+ * of a manual page and the project's version, and says what --help says:
+ * its options, commands, exit statuses, examples and prose. */
+static void
+test_fluidctl_manual (void)
+{
+  const char *page = g_getenv ("FLUIDCTL_MAN");
+  const char *help_argv[] = { g_getenv ("FLUIDCTL"), "--help", NULL };
+  const char *sections[] = { "NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "ACCESS",
+                             "EXIT STATUS", "EXAMPLES", "SEE ALSO" };
+  g_autofree char *rendered = NULL;
+  g_autofree char *manual = NULL;
+  g_autofree char *help = NULL;
+  g_auto(GStrv) paragraphs = NULL;
+
+  if (page == NULL)
+    {
+      g_test_skip ("fluidctl(1) is not built (-Dman=false, or no xsltproc)");
+      return;
+    }
+  rendered = manual_render (page);
+  if (rendered == NULL)
+    {
+      g_autofree char *troff = NULL;
+
+      /* Nothing to render it with: the troff itself. */
+      g_assert_true (g_file_get_contents (page, &troff, NULL, NULL));
+      g_test_message ("No man, groff nor mandoc: the troff source is checked");
+      for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+        {
+          g_autofree char *heading = g_strdup_printf ("\n.SH \"%s\"\n", sections[i]);
+
+          g_assert_nonnull (strstr (troff, heading));
+        }
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    {
+      g_autofree char *heading = g_strdup_printf ("\n%s\n", sections[i]);
+
+      g_assert_nonnull (strstr (rendered, heading));
+    }
+  g_assert_true (g_str_has_prefix (rendered, "FLUIDCTL(1)"));
+  g_assert_nonnull (strstr (rendered, "fluidctl - query or control the workers"));
+  g_assert_nonnull (strstr (rendered, "libfluid-glib " FLUID_VERSION_S " "));
+
+  manual = text_normalize (rendered);
+  g_assert_cmpint (run_without_bus (help_argv, NULL, &help, NULL), ==, 0);
+  paragraphs = g_strsplit (help, "\n\n", -1);
+  for (guint i = 0; paragraphs[i] != NULL; i++)
+    {
+      /* The usage line: the manual's synopsis has a line per command. */
+      if (!g_str_has_prefix (paragraphs[i], "Usage:"))
+        manual_assert_says_paragraph (manual, paragraphs[i]);
+    }
 }
 
 int
@@ -366,6 +552,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/fluidctl/version", test_fluidctl_version);
+  g_test_add_func ("/fluidctl/manual", test_fluidctl_manual);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
