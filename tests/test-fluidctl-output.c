@@ -84,12 +84,14 @@ test_fluidctl_output_containers (void)
                        "             'restarts': <uint32 2>}>, "
                        "'names': <['x', 'y']>, 'none': <@as []>, 'pair': <(1, 'one')>, "
                        "'maybe': <@ms nothing>, 'just': <@ms 'here'>, "
-                       "'empty': <@a{sv} {}>, 'by_number': <{1: 'one', 2: 'two'}>}");
+                       "'empty': <@a{sv} {}>, 'by_number': <{1: 'one', 2: 'two'}>, "
+                       "'blank': <''>}");
   g_assert_cmpstr (out, ==,
                    "w /w\n"
                    "       State: running\n"
                    "   Exit code: -\n"
                    "      Status:\n"
+                   "        blank:\n"
                    "        empty: -\n"
                    "        just: here\n"
                    "        maybe: -\n"

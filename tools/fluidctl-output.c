@@ -1,4 +1,4 @@
-/* fluidctl-output.c: fluidctl's tables and JSON
+/* fluidctl-output.c: fluidctl's tables, statuses and JSON
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -317,12 +317,12 @@ typedef struct
 {
   char     *key;
   GVariant *value;   /* unboxed */
-} Entry;
+} StatusEntry;
 
 static void
-entry_free (gpointer data)
+status_entry_free (gpointer data)
 {
-  Entry *entry = data;
+  StatusEntry *entry = data;
 
   g_free (entry->key);
   g_variant_unref (entry->value);
@@ -332,11 +332,11 @@ entry_free (gpointer data)
 /* A dictionary's own values first, then the dictionaries in it (a
  * group's children), each by key. */
 static int
-entry_compare (gconstpointer a,
-               gconstpointer b)
+status_entry_compare (gconstpointer a,
+                      gconstpointer b)
 {
-  const Entry *entry_a = *(const Entry * const *) a;
-  const Entry *entry_b = *(const Entry * const *) b;
+  const StatusEntry *entry_a = *(const StatusEntry * const *) a;
+  const StatusEntry *entry_b = *(const StatusEntry * const *) b;
   gboolean block_a = value_is_block (entry_a->value);
   gboolean block_b = value_is_block (entry_b->value);
 
@@ -356,7 +356,7 @@ append_dictionary (GString  *out,
                    GVariant *dictionary,
                    guint     indent)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (status_entry_free);
   GVariantIter iter;
   GVariant *child;
 
@@ -365,17 +365,17 @@ append_dictionary (GString  *out,
     {
       g_autoptr(GVariant) key = g_variant_get_child_value (child, 0);
       g_autoptr(GVariant) value = g_variant_get_child_value (child, 1);
-      Entry *entry = g_new0 (Entry, 1);
+      StatusEntry *entry = g_new0 (StatusEntry, 1);
 
       entry->key = format_value (key);
       entry->value = value_unbox (value);
       g_ptr_array_add (entries, entry);
       g_variant_unref (child);
     }
-  g_ptr_array_sort (entries, entry_compare);
+  g_ptr_array_sort (entries, status_entry_compare);
   for (guint i = 0; i < entries->len; i++)
     {
-      Entry *entry = g_ptr_array_index (entries, i);
+      StatusEntry *entry = g_ptr_array_index (entries, i);
 
       append_entry (out, entry->key, entry->value, indent);
     }
@@ -401,7 +401,9 @@ append_entry (GString    *out,
     {
       g_autofree char *text = format_value (value);
 
-      g_string_append_c (out, ' ');
+      /* An empty string: nothing after the colon. */
+      if (*text != '\0')
+        g_string_append_c (out, ' ');
       append_text (out, text, indent + 2);
       g_string_append_c (out, '\n');
     }
