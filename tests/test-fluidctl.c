@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Each test starts a dbus-daemon of its own (fluid_test_bus_new()); the
- * test process exports a group under the bus name
- * org.gnome.Fluid.Test and runs fluidctl ($FLUIDCTL) against it, answering
- * its calls while it waits for it to exit.
+ * Each test but /fluidctl/version and /fluidctl/manual, which need no
+ * bus, starts a dbus-daemon of its own (fluid_test_bus_new()); the test
+ * process exports a group under the bus name org.gnome.Fluid.Test and runs
+ * fluidctl ($FLUIDCTL) against it, answering its calls while it waits for
+ * it to exit.
  */
 
 #include "fluid-test-utils.h"
@@ -204,15 +205,45 @@ test_fluidctl_status (Fixture       *fixture,
     return;
   g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), &error));
 
+  /* Values as a person reads them, dictionaries as indented lines, the
+   * worker's own values before its children's. */
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "sub group/leaf", NULL), ==, 0);
-  g_assert_true (g_str_has_prefix (fixture->out,
-                                   "leaf " TREE_PATH "/sub_20group/leaf\n"
-                                   "       State: running\n"
-                                   "   Exit code: -\n"
-                                   "    Restarts: 0\n"
-                                   "      Status: {"));
+  g_assert_cmpstr (fixture->out, ==,
+                   "leaf " TREE_PATH "/sub_20group/leaf\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        running: yes\n"
+                   "        stopping: no\n");
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "reader", NULL), ==, 0);
-  g_assert_nonnull (strstr (fixture->out, "    Messages: 0 queued, 0 processed, 0 failed, 0 discarded\n"));
+  g_assert_cmpstr (fixture->out, ==,
+                   "reader " TREE_PATH "/reader\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Messages: 0 queued, 0 processed, 0 failed, 0 discarded\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        discarded: 0\n"
+                   "        failed: 0\n"
+                   "        processed: 0\n"
+                   "        queue_size: 0\n"
+                   "        running: yes\n"
+                   "        stopping: no\n");
+  g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", "sub group", NULL), ==, 0);
+  g_assert_cmpstr (fixture->out, ==,
+                   "sub group " TREE_PATH "/sub_20group\n"
+                   "       State: running\n"
+                   "   Exit code: -\n"
+                   "    Strategy: stop-all\n"
+                   "    Children: 1\n"
+                   "    Restarts: 0\n"
+                   "      Status:\n"
+                   "        leaf:\n"
+                   "          restarts: 0\n"
+                   "          running: yes\n"
+                   "          stopping: no\n");
+  g_assert_null (strstr (fixture->out, "<"));
 
   /* The exported group, by default, and by its path. */
   g_assert_cmpint (fluidctl (fixture, BUS_NAME, "status", NULL), ==, 0);
@@ -298,6 +329,235 @@ test_fluidctl_errors (Fixture       *fixture,
   g_assert_cmpint (fluidctl (fixture, "--help", NULL), ==, 0);
   g_assert_nonnull (strstr (fixture->out, "fluidctl [OPTION…] BUS_NAME [PATH] COMMAND [NAME]"));
   g_assert_nonnull (strstr (fixture->out, "Exit status:"));
+  g_assert_nonnull (strstr (fixture->out, "  --version "));
+}
+
+/* Runs @argv with no bus, in the C locale, and with the NAME=VALUE
+ * settings of @environment (NULL-terminated, or NULL); its exit status,
+ * its output in @out and @err. */
+static int
+run_without_bus (const char * const  *argv,
+                 const char * const  *environment,
+                 char               **out,
+                 char               **err)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent",
+                                TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  for (guint i = 0; environment != NULL && environment[i] != NULL; i++)
+    {
+      g_auto(GStrv) setting = g_strsplit (environment[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, setting[0], setting[1], TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+/* --version needs no bus: there is none here. */
+static void
+test_fluidctl_version (void)
+{
+  const char *argv[] = { g_getenv ("FLUIDCTL"), "--version", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_without_bus (argv, NULL, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, "fluidctl " FLUID_VERSION_S "\n");
+  g_assert_cmpstr (err, ==, "");
+}
+
+/* @text (freed) without the overstrikes of bold and underline ("x\bx",
+ * "_\bx") that groff and mandoc write on a terminal of old. */
+static char *
+text_strip_overstrikes (char *text)
+{
+  GString *plain = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (p[1] == '\b' && p[2] != '\0')
+        p++;
+      else
+        g_string_append_c (plain, *p);
+    }
+  g_free (text);
+  return g_string_free (plain, FALSE);
+}
+
+/* fluidctl(1) ($FLUIDCTL_MAN) as plain text, by the first of man, groff
+ * and mandoc that is installed; NULL if none is. */
+static char *
+manual_render (const char *page)
+{
+  const char *environment[] = { "MANWIDTH=100", "MANPAGER=cat", "PAGER=cat",
+                                "MAN_DISABLE_SECCOMP=1", NULL };
+  g_autofree char *man = g_find_program_in_path ("man");
+  g_autofree char *groff = g_find_program_in_path ("groff");
+  g_autofree char *mandoc = g_find_program_in_path ("mandoc");
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  if (man != NULL)
+    status = run_without_bus ((const char * const []) { man, "--warnings", "-l", page, NULL },
+                              environment, &out, &err);
+  else if (groff != NULL)
+    status = run_without_bus ((const char * const []) { groff, "-man", "-Tascii", "-ww", page,
+                                                        NULL },
+                              environment, &out, &err);
+  else if (mandoc != NULL)
+    status = run_without_bus ((const char * const []) { mandoc, "-Tascii", "-Wwarning", page,
+                                                        NULL },
+                              environment, &out, &err);
+  else
+    return NULL;
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  return text_strip_overstrikes (out);
+}
+
+/* @text as the manual test compares it: in lower case, without quotes,
+ * each run of white space one space. */
+static char *
+text_normalize (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_isspace (*p))
+        {
+          if (out->len > 0 && out->str[out->len - 1] != ' ')
+            g_string_append_c (out, ' ');
+        }
+      else if (*p != '"')
+        g_string_append_c (out, g_ascii_tolower (*p));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+manual_assert_says (const char *manual,
+                    const char *text)
+{
+  g_autofree char *normal = text_normalize (text);
+
+  if (strstr (manual, normal) == NULL)
+    g_error ("fluidctl(1) does not say what --help says: \"%s\"", normal);
+}
+
+/* One paragraph of --help in the manual: each entry of a list (a line
+ * indented by two spaces, and the lines indented further that continue
+ * it), and each sentence of prose. A list's title is left out. */
+static void
+manual_assert_says_paragraph (const char *manual,
+                              const char *paragraph)
+{
+  g_auto(GStrv) lines = g_strsplit (paragraph, "\n", -1);
+  g_autoptr(GString) entry = g_string_new (NULL);
+  g_autoptr(GString) prose = g_string_new (NULL);
+  g_autofree char *normal_prose = NULL;
+  g_auto(GStrv) sentences = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0' || (i == 0 && g_str_has_suffix (lines[i], ":")))
+        continue;
+      if (lines[i][0] != ' ')
+        g_string_append_printf (prose, "%s\n", lines[i]);
+      else if (g_str_has_prefix (lines[i], "    "))
+        g_string_append_printf (entry, "\n%s", lines[i]);
+      else
+        {
+          if (entry->len > 0)
+            manual_assert_says (manual, entry->str);
+          g_string_assign (entry, lines[i]);
+        }
+    }
+  if (entry->len > 0)
+    manual_assert_says (manual, entry->str);
+
+  normal_prose = text_normalize (prose->str);
+  sentences = g_strsplit (normal_prose, ". ", -1);
+  for (guint i = 0; sentences[i] != NULL; i++)
+    {
+      /* The last one's full stop. */
+      if (g_str_has_suffix (sentences[i], "."))
+        sentences[i][strlen (sentences[i]) - 1] = '\0';
+      if (sentences[i][0] != '\0')
+        manual_assert_says (manual, sentences[i]);
+    }
+}
+
+/* The manual page builds, renders without a warning, has the sections
+ * of a manual page and the project's version, and says what --help says:
+ * its options, commands, exit statuses, examples and prose. */
+static void
+test_fluidctl_manual (void)
+{
+  const char *page = g_getenv ("FLUIDCTL_MAN");
+  const char *help_argv[] = { g_getenv ("FLUIDCTL"), "--help", NULL };
+  const char *sections[] = { "NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "ACCESS",
+                             "EXIT STATUS", "EXAMPLES", "SEE ALSO" };
+  g_autofree char *rendered = NULL;
+  g_autofree char *manual = NULL;
+  g_autofree char *help = NULL;
+  g_auto(GStrv) paragraphs = NULL;
+
+  if (page == NULL)
+    {
+      g_test_skip ("fluidctl(1) is not built (-Dman=false, or no xsltproc)");
+      return;
+    }
+  rendered = manual_render (page);
+  if (rendered == NULL)
+    {
+      g_autofree char *troff = NULL;
+
+      /* Nothing to render it with: the troff itself. */
+      g_assert_true (g_file_get_contents (page, &troff, NULL, NULL));
+      g_test_message ("No man, groff nor mandoc: the troff source is checked");
+      for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+        {
+          g_autofree char *heading = g_strdup_printf ("\n.SH \"%s\"\n", sections[i]);
+
+          g_assert_nonnull (strstr (troff, heading));
+        }
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    {
+      g_autofree char *heading = g_strdup_printf ("\n%s\n", sections[i]);
+
+      g_assert_nonnull (strstr (rendered, heading));
+    }
+  g_assert_true (g_str_has_prefix (rendered, "FLUIDCTL(1)"));
+  g_assert_nonnull (strstr (rendered, "fluidctl - query or control the workers"));
+  g_assert_nonnull (strstr (rendered, "libfluid-glib " FLUID_VERSION_S " "));
+
+  manual = text_normalize (rendered);
+  g_assert_cmpint (run_without_bus (help_argv, NULL, &help, NULL), ==, 0);
+  paragraphs = g_strsplit (help, "\n\n", -1);
+  for (guint i = 0; paragraphs[i] != NULL; i++)
+    {
+      /* The usage line: the manual's synopsis has a line per command. */
+      if (!g_str_has_prefix (paragraphs[i], "Usage:"))
+        manual_assert_says_paragraph (manual, paragraphs[i]);
+    }
 }
 
 int
@@ -305,6 +565,9 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/fluidctl/version", test_fluidctl_version);
+  g_test_add_func ("/fluidctl/manual", test_fluidctl_manual);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

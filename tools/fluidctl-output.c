@@ -1,4 +1,4 @@
-/* fluidctl-output.c: fluidctl's tables and JSON
+/* fluidctl-output.c: fluidctl's tables, statuses and JSON
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -205,6 +205,210 @@ fluidctl_format_json_status (FluidctlNode *node,
   return g_string_free (out, FALSE);
 }
 
+/* Values as a person reads them: numbers, strings, yes and no; a
+ * dictionary as indented "key: value" lines, never GVariant text. */
+
+/* @value without the variants boxing it. */
+static GVariant *
+value_unbox (GVariant *value)
+{
+  GVariant *inner = g_variant_ref (value);
+
+  while (g_variant_is_of_type (inner, G_VARIANT_TYPE_VARIANT))
+    {
+      GVariant *boxed = g_variant_get_variant (inner);
+
+      g_variant_unref (inner);
+      inner = boxed;
+    }
+  return inner;
+}
+
+/* Whether @value (unboxed) is printed as lines of its own. */
+static gboolean
+value_is_block (GVariant *value)
+{
+  return g_variant_is_of_type (value, G_VARIANT_TYPE_DICTIONARY) &&
+         g_variant_n_children (value) > 0;
+}
+
+/* @text, each line it begins after @indent spaces; control characters,
+ * which could move a terminal's cursor, as U+FFFD. */
+static void
+append_text (GString    *out,
+             const char *text,
+             guint       indent)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n')
+        g_string_append_printf (out, "\n%*s", (int) indent, "");
+      else if (g_unichar_iscntrl (c) && c != '\t')
+        g_string_append_unichar (out, 0xfffd);
+      else
+        g_string_append_unichar (out, c);
+    }
+}
+
+static char *format_value (GVariant *value);
+
+/* An array, a tuple or a dictionary entry on one line: "a, b", "key: value";
+ * "-" when empty. */
+static char *
+format_items (GVariant *value)
+{
+  const char *separator = g_variant_is_of_type (value, G_VARIANT_TYPE_DICT_ENTRY) ? ": " : ", ";
+  GString *out = g_string_new (NULL);
+
+  for (gsize i = 0; i < g_variant_n_children (value); i++)
+    {
+      g_autoptr(GVariant) item = g_variant_get_child_value (value, i);
+      g_autofree char *text = format_value (item);
+
+      g_string_append (out, i > 0 ? separator : "");
+      g_string_append (out, text);
+    }
+  if (out->len == 0)
+    g_string_append_c (out, '-');
+  return g_string_free (out, FALSE);
+}
+
+/* @value on one line; "-" for nothing. */
+static char *
+format_value (GVariant *value)
+{
+  g_autoptr(GVariant) inner = value_unbox (value);
+
+  switch (g_variant_classify (inner))
+    {
+    case G_VARIANT_CLASS_BOOLEAN:
+      return g_strdup (g_variant_get_boolean (inner) ? "yes" : "no");
+    case G_VARIANT_CLASS_BYTE:
+      return g_strdup_printf ("%u", g_variant_get_byte (inner));
+    case G_VARIANT_CLASS_INT16:
+      return g_strdup_printf ("%d", g_variant_get_int16 (inner));
+    case G_VARIANT_CLASS_UINT16:
+      return g_strdup_printf ("%u", g_variant_get_uint16 (inner));
+    case G_VARIANT_CLASS_INT32:
+      return g_strdup_printf ("%" G_GINT32_FORMAT, g_variant_get_int32 (inner));
+    case G_VARIANT_CLASS_UINT32:
+      return g_strdup_printf ("%" G_GUINT32_FORMAT, g_variant_get_uint32 (inner));
+    case G_VARIANT_CLASS_HANDLE:
+      return g_strdup_printf ("%" G_GINT32_FORMAT, g_variant_get_handle (inner));
+    case G_VARIANT_CLASS_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, g_variant_get_int64 (inner));
+    case G_VARIANT_CLASS_UINT64:
+      return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (inner));
+    case G_VARIANT_CLASS_DOUBLE:
+      return g_strdup_printf ("%g", g_variant_get_double (inner));
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+      return g_variant_dup_string (inner, NULL);
+    default:
+      /* A maybe, an array, a tuple, a dictionary entry. */
+      return format_items (inner);
+    }
+}
+
+typedef struct
+{
+  char     *key;
+  GVariant *value;   /* unboxed */
+} StatusEntry;
+
+static void
+status_entry_free (gpointer data)
+{
+  StatusEntry *entry = data;
+
+  g_free (entry->key);
+  g_variant_unref (entry->value);
+  g_free (entry);
+}
+
+/* A dictionary's own values first, then the dictionaries in it (a
+ * group's children), each by key. */
+static int
+status_entry_compare (gconstpointer a,
+                      gconstpointer b)
+{
+  const StatusEntry *entry_a = *(const StatusEntry * const *) a;
+  const StatusEntry *entry_b = *(const StatusEntry * const *) b;
+  gboolean block_a = value_is_block (entry_a->value);
+  gboolean block_b = value_is_block (entry_b->value);
+
+  if (block_a != block_b)
+    return block_a ? 1 : -1;
+  return strcmp (entry_a->key, entry_b->key);
+}
+
+static void append_entry (GString    *out,
+                          const char *key,
+                          GVariant   *value,
+                          guint       indent);
+
+/* The entries of @dictionary, one a line after @indent spaces. */
+static void
+append_dictionary (GString  *out,
+                   GVariant *dictionary,
+                   guint     indent)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (status_entry_free);
+  GVariantIter iter;
+  GVariant *child;
+
+  g_variant_iter_init (&iter, dictionary);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) key = g_variant_get_child_value (child, 0);
+      g_autoptr(GVariant) value = g_variant_get_child_value (child, 1);
+      StatusEntry *entry = g_new0 (StatusEntry, 1);
+
+      entry->key = format_value (key);
+      entry->value = value_unbox (value);
+      g_ptr_array_add (entries, entry);
+      g_variant_unref (child);
+    }
+  g_ptr_array_sort (entries, status_entry_compare);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      StatusEntry *entry = g_ptr_array_index (entries, i);
+
+      append_entry (out, entry->key, entry->value, indent);
+    }
+}
+
+/* "key: value" after @indent spaces, or "key:" and a dictionary below,
+ * indented two spaces more. */
+static void
+append_entry (GString    *out,
+              const char *key,
+              GVariant   *value,
+              guint       indent)
+{
+  g_string_append_printf (out, "%*s", (int) indent, "");
+  append_text (out, key, indent);
+  g_string_append_c (out, ':');
+  if (value_is_block (value))
+    {
+      g_string_append_c (out, '\n');
+      append_dictionary (out, value, indent + 2);
+    }
+  else
+    {
+      g_autofree char *text = format_value (value);
+
+      /* An empty string: nothing after the colon. */
+      if (*text != '\0')
+        g_string_append_c (out, ' ');
+      append_text (out, text, indent + 2);
+      g_string_append_c (out, '\n');
+    }
+}
+
 /* Tables */
 
 typedef struct
@@ -235,18 +439,11 @@ format_property (GVariant   *properties,
   g_autoptr(GVariant) value = properties != NULL ? g_variant_lookup_value (properties, name, NULL)
                                                  : NULL;
 
-  if (value == NULL)
+  /* A negative ExitCode: none yet. */
+  if (value == NULL ||
+      (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32) && g_variant_get_int32 (value) < 0))
     return g_strdup ("-");
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return g_variant_dup_string (value, NULL);
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-    return g_variant_get_int32 (value) < 0 ? g_strdup ("-")
-                                           : g_strdup_printf ("%d", g_variant_get_int32 (value));
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return g_strdup_printf ("%u", g_variant_get_uint32 (value));
-  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
-    return g_strdup_printf ("%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
-  return g_variant_print (value, FALSE);
+  return format_value (value);
 }
 
 /* A row for @node, its name after @lead, then its children's rows, each
@@ -328,12 +525,16 @@ fluidctl_format_table (FluidctlNode *root,
   return g_string_free (out, FALSE);
 }
 
+/* "Title: value", the titles right-aligned, a value of several lines
+ * aligned too. */
 static void
 status_append_line (GString    *out,
                     const char *title,
                     const char *value)
 {
-  g_string_append_printf (out, "%12s: %s\n", title, value);
+  g_string_append_printf (out, "%12s: ", title);
+  append_text (out, value, 14);
+  g_string_append_c (out, '\n');
 }
 
 char *
@@ -375,11 +576,8 @@ fluidctl_format_status (FluidctlNode *node,
 
       status_append_line (out, "Restarts", restarts);
     }
+  /* Below its title, as "key: value" lines. */
   if (status != NULL)
-    {
-      g_autofree char *printed = g_variant_print (status, FALSE);
-
-      status_append_line (out, "Status", printed);
-    }
+    append_entry (out, "Status", status, 6);
   return g_string_free (out, FALSE);
 }

@@ -1,4 +1,4 @@
-/* fluidctl-output.h: fluidctl's tables and JSON
+/* fluidctl-output.h: fluidctl's tables, statuses and JSON
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,7 +15,8 @@ char *fluidctl_format_table       (FluidctlNode *root,
                                    gboolean      unicode);
 /* The tree below @root as one JSON object, children nested. */
 char *fluidctl_format_json_tree   (FluidctlNode *root);
-/* One worker's properties and @status (its GetStatus, NULL when refused). */
+/* One worker's properties and @status (its GetStatus, NULL when refused),
+ * as a person reads them, or as JSON. */
 char *fluidctl_format_status      (FluidctlNode *node,
                                    GVariant     *status);
 char *fluidctl_format_json_status (FluidctlNode *node,

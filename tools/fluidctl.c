@@ -241,10 +241,12 @@ main (int    argc,
   gboolean session = FALSE;
   gboolean system = FALSE;
   gboolean json = FALSE;
+  gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "session", 0, 0, G_OPTION_ARG_NONE, &session, "Talk to the session bus (the default)", NULL },
     { "system", 0, 0, G_OPTION_ARG_NONE, &system, "Talk to the system bus", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version of fluidctl and exit", NULL },
     { NULL },
   };
   g_autoptr(GOptionContext) options = NULL;
@@ -263,6 +265,8 @@ main (int    argc,
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
     return fluidctl_fail (FLUIDCTL_EXIT_USAGE, "%s (see fluidctl --help)", error->message);
+  if (version)
+    return fluidctl_print (g_strdup ("fluidctl " FLUIDCTL_VERSION "\n"));
   if (session && system)
     return fluidctl_fail (FLUIDCTL_EXIT_USAGE, "--session and --system exclude each other");
   if (argc < 3)
