@@ -57,6 +57,8 @@ typedef struct
   GError           *error;
 
   guint             name_is_interned : 1;
+  /* Set once the worker is in a group or exported: its name stays. */
+  guint             name_fixed : 1;
   guint             outcome_told : 1;
   /* Set by the first request to end the lifecycle: later ones are dropped,
    * and so is a late completion of on_startup, run or on_shutdown. */
