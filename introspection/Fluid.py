@@ -71,6 +71,10 @@ Python code the library calls
     returning a string) is a ``TypeError`` that fails the worker.
 
 aio-fluid's names
+    ``name=`` and ``stopping_grace_period=`` on every constructor of a
+    worker, the threaded ones and the C-style ``new*()`` included, set
+    once the worker is made (``set_name()``,
+    ``set_stopping_grace_period()``, until it starts);
     ``Workers(*workers, name=, stopping_grace_period=)``,
     ``add_workers(*workers)``, ``workers()``,
     ``QueueConsumerWorker(on_message)``, ``AsyncConsumer(dispatcher)``,

@@ -89,7 +89,8 @@ async def case_shutdown():
 
 async def case_wait_for_shutdown():
     worker = await started(Idle())
-    # Stops once the task waits: the wait never asks for the stop.
+    # Stopped from the loop, before or after the wait began: the wait
+    # itself never asks for the stop, and ends with it either way.
     asyncio.get_running_loop().call_soon(worker.gracefully_stop)
 
     def check(value):
@@ -291,25 +292,33 @@ class TestOutcomesThroughTasks(unittest.TestCase):
 
     def test_cancelling_a_task_group_withdraws_a_waiting_send(self):
         async def body():
-            consumer = Fluid.QueueConsumerWorker(lambda message: None)
+            handled = []
+            consumer = Fluid.QueueConsumerWorker(handled.append)
             consumer.props.max_queue_size = 1
             consumer.send("first")
             sending = []
 
-            async def send_then_fail():
-                sending.append(True)
-                await asyncio.sleep(0)
+            async def fail_once_the_send_waits():
+                await wait_until(lambda: sending, "the send")
                 raise LookupError("stop the group")
+
+            async def send():
+                sending.append(True)
+                await consumer.send_async("withdrawn")
 
             with self.assertRaises(ExceptionGroup):
                 async with asyncio.TaskGroup() as group:
-                    group.create_task(consumer.send_async("withdrawn"))
-                    group.create_task(send_then_fail())
-            self.assertEqual(sending, [True])
+                    group.create_task(send())
+                    group.create_task(fail_once_the_send_waits())
+            self.assertEqual(consumer.queue_size(), 1)
+
             await consumer.startup()
+            # Senders are let in in order: a send still waiting would come
+            # before this one.
+            self.assertTrue(await consumer.send_async("last"))
+            await wait_until(lambda: len(handled) == 2, "the messages")
+            self.assertEqual(handled, ["first", "last"])
             await consumer.shutdown()
-            status = await consumer.status()
-            self.assertEqual(status["processed"], 1)
 
         run(body)
 
