@@ -71,6 +71,8 @@ guint fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
 /* Type data: the FluidWorkerDirectRun of a type, if any. */
 GQuark fluid_worker_direct_run_quark;
 GQuark fluid_worker_idle_quark;
+/* Type data: the interned default name of a type's workers. */
+static GQuark fluid_worker_default_name_quark;
 
 /**
  * FluidWorker:
@@ -197,6 +199,25 @@ fluid_worker_real_get_num_workers (FluidWorker *self)
 
 /* GObject */
 
+/* The default name of the workers of @type, interned: thousands of
+ * workers of one class share it. Made once per type and kept as the
+ * type's qdata (GType's lock makes that safe from any thread; two threads
+ * that make it at once store the same interned string). */
+static const char *
+fluid_worker_default_name (GType type)
+{
+  const char *name = g_type_get_qdata (type, fluid_worker_default_name_quark);
+
+  if (name == NULL)
+    {
+      g_autofree char *made = fluid_worker_name_from_type_name (g_type_name (type));
+
+      name = g_intern_string (made);
+      g_type_set_qdata (type, fluid_worker_default_name_quark, (gpointer) name);
+    }
+  return name;
+}
+
 /* Stores @name, or the default name of the worker's type when @name is
  * NULL or empty; whether it changed. */
 static gboolean
@@ -208,12 +229,11 @@ fluid_worker_store_name (FluidWorker *self,
 
   if (name == NULL || *name == '\0')
     {
-      /* Interned: thousands of workers of one class share one default name. */
-      g_autofree char *default_name = fluid_worker_name_from_type_name (G_OBJECT_TYPE_NAME (self));
+      const char *default_name = fluid_worker_default_name (G_OBJECT_TYPE (self));
 
-      if (priv->name_is_interned && strcmp (priv->name, default_name) == 0)
+      if (priv->name != NULL && strcmp (priv->name, default_name) == 0)
         return FALSE;
-      stored = (char *) g_intern_string (default_name);
+      stored = (char *) default_name;
     }
   else
     {
@@ -355,6 +375,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
 
   fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
   fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
+  fluid_worker_default_name_quark = g_quark_from_static_string ("fluid-worker-default-name");
   /* Made now, before any thread reads it: G_DEFINE_QUARK's lazy static is
    * a race ThreadSanitizer reports, benign or not. */
   (void) fluid_worker_error_quark ();
