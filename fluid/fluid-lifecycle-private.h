@@ -53,12 +53,16 @@ typedef struct
    * normal shutdown is to report when not "normal shutdown" (a group
    * stopped by its child). */
   int               exit_code;
+  /* Set once the worker is in a group or exported: its name stays. A
+   * field of its own, in what was padding, not one of the bit fields
+   * below: a group of another thread may set it while the worker's own
+   * thread writes those bits. Read by fluid_worker_set_name(), on the
+   * thread that owns the worker before it starts. */
+  gboolean          name_fixed;
   char             *stop_reason;
   GError           *error;
 
   guint             name_is_interned : 1;
-  /* Set once the worker is in a group or exported: its name stays. */
-  guint             name_fixed : 1;
   guint             outcome_told : 1;
   /* Set by the first request to end the lifecycle: later ones are dropped,
    * and so is a late completion of on_startup, run or on_shutdown. */
