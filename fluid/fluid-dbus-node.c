@@ -140,6 +140,8 @@ fluid_dbus_node_new (FluidWorker   *worker,
 {
   FluidDBusNode *self = g_new0 (FluidDBusNode, 1);
 
+  /* Its Name property is not told to change. */
+  fluid_worker_fix_name (worker);
   self->worker = g_object_ref (worker);
   self->root = parent != NULL ? parent->root : worker;
   self->parent = parent;

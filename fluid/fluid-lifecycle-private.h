@@ -53,6 +53,12 @@ typedef struct
    * normal shutdown is to report when not "normal shutdown" (a group
    * stopped by its child). */
   int               exit_code;
+  /* Set once the worker is in a group or exported: its name stays. A
+   * field of its own, in what was padding, not one of the bit fields
+   * below: a group of another thread may set it while the worker's own
+   * thread writes those bits. Read by fluid_worker_set_name(), on the
+   * thread that owns the worker before it starts. */
+  gboolean          name_fixed;
   char             *stop_reason;
   GError           *error;
 

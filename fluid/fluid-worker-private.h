@@ -21,6 +21,9 @@ void           fluid_worker_log              (FluidWorker    *self,
 void           fluid_worker_set_stop_reason  (FluidWorker *self,
                                               const char  *reason);
 void           fluid_worker_start            (FluidWorker *self);
+/* From now on, fluid_worker_set_name() refuses: a group or an export
+ * knows @self by its name. */
+void           fluid_worker_fix_name         (FluidWorker *self);
 void           fluid_worker_request_shutdown (FluidWorker *self);
 
 /* The one way the library's classes follow a lifecycle: a group its

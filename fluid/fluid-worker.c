@@ -15,6 +15,7 @@
 #include "fluid-worker-thread-private.h"
 
 #include <math.h>
+#include <string.h>
 
 /**
  * SECTION:fluid-worker
@@ -70,6 +71,8 @@ guint fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
 /* Type data: the FluidWorkerDirectRun of a type, if any. */
 GQuark fluid_worker_direct_run_quark;
 GQuark fluid_worker_idle_quark;
+/* Type data: the interned default name of a type's workers. */
+static GQuark fluid_worker_default_name_quark;
 
 /**
  * FluidWorker:
@@ -196,6 +199,56 @@ fluid_worker_real_get_num_workers (FluidWorker *self)
 
 /* GObject */
 
+/* The default name of the workers of @type, interned: thousands of
+ * workers of one class share it. Made once per type and kept as the
+ * type's qdata (GType's lock makes that safe from any thread; two threads
+ * that make it at once store the same interned string). */
+static const char *
+fluid_worker_default_name (GType type)
+{
+  const char *name = g_type_get_qdata (type, fluid_worker_default_name_quark);
+
+  if (name == NULL)
+    {
+      g_autofree char *made = fluid_worker_name_from_type_name (g_type_name (type));
+
+      name = g_intern_string (made);
+      g_type_set_qdata (type, fluid_worker_default_name_quark, (gpointer) name);
+    }
+  return name;
+}
+
+/* Stores @name, or the default name of the worker's type when @name is
+ * NULL or empty; whether it changed. */
+static gboolean
+fluid_worker_store_name (FluidWorker *self,
+                         const char  *name)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  char *stored;
+
+  if (name == NULL || *name == '\0')
+    {
+      const char *default_name = fluid_worker_default_name (G_OBJECT_TYPE (self));
+
+      if (priv->name != NULL && strcmp (priv->name, default_name) == 0)
+        return FALSE;
+      stored = (char *) default_name;
+    }
+  else
+    {
+      if (priv->name != NULL && strcmp (priv->name, name) == 0)
+        return FALSE;
+      stored = g_strdup (name);
+    }
+
+  if (!priv->name_is_interned)
+    g_free (priv->name);
+  priv->name = stored;
+  priv->name_is_interned = (name == NULL || *name == '\0');
+  return TRUE;
+}
+
 static void
 fluid_worker_constructed (GObject *object)
 {
@@ -204,15 +257,9 @@ fluid_worker_constructed (GObject *object)
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->constructed (object);
 
-  if (priv->name == NULL || *priv->name == '\0')
-    {
-      /* Interned: thousands of workers of one class share one default name. */
-      g_autofree char *name = fluid_worker_name_from_type_name (G_OBJECT_TYPE_NAME (self));
-
-      g_free (priv->name);
-      priv->name = (char *) g_intern_string (name);
-      priv->name_is_interned = TRUE;
-    }
+  /* A name given to g_object_new() is set after this, and replaces it. */
+  if (priv->name == NULL)
+    fluid_worker_store_name (self, NULL);
 }
 
 static void
@@ -296,20 +343,20 @@ fluid_worker_set_property (GObject      *object,
                            GParamSpec   *pspec)
 {
   FluidWorker *self = FLUID_WORKER (object);
-  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
   switch (prop_id)
     {
     case PROP_NAME:
-      g_free (priv->name);
-      priv->name = g_value_dup_string (value);
+      fluid_worker_set_name (self, g_value_get_string (value));
       break;
 
     case PROP_STOPPING_GRACE_PERIOD:
-      /* The default, -1, keeps what fluid_worker_init() read from the
-       * environment; GParamSpecDouble refuses NaN and other negatives. */
+      /* -1 is the default: the environment's, as fluid_worker_init() read
+       * it; GParamSpecDouble refuses NaN and other negatives. */
       if (g_value_get_double (value) >= 0)
-        priv->grace_period = g_value_get_double (value);
+        fluid_worker_set_stopping_grace_period (self, g_value_get_double (value));
+      else
+        fluid_worker_set_stopping_grace_period (self, fluid_default_grace_period ());
       break;
 
     case PROP_WATCHDOG:
@@ -328,6 +375,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
 
   fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
   fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
+  fluid_worker_default_name_quark = g_quark_from_static_string ("fluid-worker-default-name");
   /* Made now, before any thread reads it: G_DEFINE_QUARK's lazy static is
    * a race ThreadSanitizer reports, benign or not. */
   (void) fluid_worker_error_quark ();
@@ -356,12 +404,16 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * When unset or empty, it is the snake_case of the GType name:
    * `MySimpleWorker` is named `my_simple_worker`.
    *
+   * It may be set until the worker starts, is added to a #FluidWorkers
+   * group or is exported (fluid_worker_set_name()); it was construct-only
+   * before 1.2.
+   *
    * Since: 1.0
    */
   fluid_worker_properties[PROP_NAME] =
     g_param_spec_string ("name", "Name", "The name of the worker",
                          NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * FluidWorker:stopping-grace-period:
@@ -372,13 +424,17 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    * `FLUID_STOPPING_GRACE_PERIOD`, else 10 seconds. Reading the property
    * gives the grace period in force.
    *
+   * It may be set until the worker starts
+   * (fluid_worker_set_stopping_grace_period()); it was construct-only
+   * before 1.2.
+   *
    * Since: 1.0
    */
   fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD] =
     g_param_spec_double ("stopping-grace-period", "Stopping grace period",
                          "Seconds a graceful stop may take before it is forced",
                          -1.0, G_MAXDOUBLE, -1.0,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * FluidWorker:state:
@@ -581,6 +637,91 @@ fluid_worker_get_stopping_grace_period (FluidWorker *self)
   priv = fluid_worker_get_instance_private (self);
 
   return priv->grace_period;
+}
+
+/**
+ * fluid_worker_set_name:
+ * @self: a #FluidWorker
+ * @name: (nullable): the name; %NULL or empty for the default one, the
+ *   snake_case of the type's name
+ *
+ * Sets #FluidWorker:name. The name is what logs, stop reasons, the status
+ * of a group, the names of a worker's threads and its D-Bus object show: it
+ * may change until the worker starts, is added to a #FluidWorkers group or
+ * is exported with fluid_worker_export(), and is fixed from then on, even
+ * once the worker has left the group. Setting it later is a programming
+ * error: a critical, and the name stays.
+ *
+ * Call it from the thread that owns the worker.
+ *
+ * Since: 1.2
+ */
+void
+fluid_worker_set_name (FluidWorker *self,
+                       const char  *name)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+
+  priv = fluid_worker_get_instance_private (self);
+  if (fluid_worker_has_started (self))
+    {
+      g_critical ("%s: %s has started: its name is set before it starts", G_STRFUNC, priv->name);
+      return;
+    }
+  if (priv->name_fixed)
+    {
+      g_critical ("%s: %s is in a group or exported: its name is fixed", G_STRFUNC, priv->name);
+      return;
+    }
+  if (fluid_worker_store_name (self, name))
+    g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_NAME]);
+}
+
+/**
+ * fluid_worker_set_stopping_grace_period:
+ * @self: a #FluidWorker
+ * @seconds: the grace period in seconds, not negative
+ *
+ * Sets #FluidWorker:stopping-grace-period, before the worker starts:
+ * fluid_worker_shutdown_async() forces the worker to stop when it has not
+ * stopped @seconds after the request. Setting it once the worker has
+ * started is a programming error: a critical, and the grace period stays.
+ *
+ * Call it from the thread that owns the worker.
+ *
+ * Since: 1.2
+ */
+void
+fluid_worker_set_stopping_grace_period (FluidWorker *self,
+                                        double       seconds)
+{
+  FluidWorkerPrivate *priv;
+
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (!isnan (seconds) && seconds >= 0 && seconds <= G_MAXDOUBLE);
+
+  priv = fluid_worker_get_instance_private (self);
+  if (fluid_worker_has_started (self))
+    {
+      g_critical ("%s: %s has started: its stopping grace period is set before it starts",
+                  G_STRFUNC, priv->name);
+      return;
+    }
+  if (priv->grace_period == seconds)
+    return;
+  priv->grace_period = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD]);
+}
+
+/* The name of @self is fixed from now on: it is in a group, or exported. */
+void
+fluid_worker_fix_name (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  priv->name_fixed = TRUE;
 }
 
 /**

@@ -194,6 +194,12 @@ FLUID_AVAILABLE_IN_1_0
 FluidWorkerState  fluid_worker_get_state                 (FluidWorker          *self);
 FLUID_AVAILABLE_IN_1_0
 double            fluid_worker_get_stopping_grace_period (FluidWorker          *self);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_set_name                  (FluidWorker          *self,
+                                                          const char           *name);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_set_stopping_grace_period (FluidWorker          *self,
+                                                          double                seconds);
 FLUID_AVAILABLE_IN_1_0
 guint             fluid_worker_get_num_workers           (FluidWorker          *self);
 FLUID_AVAILABLE_IN_1_0

@@ -303,6 +303,8 @@ fluid_workers_hold (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
   g_hash_table_insert (priv->members, child, GINT_TO_POINTER (FALSE));
+  /* The status and a supervisor's child spec know it by its name. */
+  fluid_worker_fix_name (child);
   if (FLUID_IS_WORKERS (child))
     g_ptr_array_add (fluid_workers_get_priv (FLUID_WORKERS (child))->parents, self);
 }

@@ -30,16 +30,17 @@ asyncio on the GLib main context
     handlers, callbacks) run on that loop, and need it: they fail their
     worker with a ``RuntimeError`` that says so without it.
 
-Awaitable methods
+Coroutine methods
     ``startup()``, ``shutdown()``, ``wait_for_shutdown()``, ``status()`` (a
     dict), ``sleep(seconds)``, a consumer's ``get_message(timeout=0.5)``,
     a QueueConsumerWorker's ``on_message(message)`` and an async
-    dispatcher's ``dispatch(message)`` return awaitables: each
-    ``_async``/``_finish`` pair of the C API has one. ``send()`` stays 1.0's
-    (and aio-fluid's) synchronous send, which never refuses: the awaitable
-    of its pair is ``await consumer.send_async(message)``, without a
-    callback, as PyGObject 3.50 makes of every ``_async`` method; it waits
-    for room under ``max-queue-size`` and raises
+    dispatcher's ``dispatch(message)`` are ``async def`` methods: each
+    ``_async``/``_finish`` pair of the C API has one, whose C call starts
+    when the coroutine runs, so that ``await``, ``asyncio.create_task()``
+    and ``asyncio.TaskGroup`` take it. ``send()`` stays 1.0's (and
+    aio-fluid's) synchronous send, which never refuses: the coroutine of
+    its pair is ``await consumer.send_async(message)``, without a
+    callback; it waits for room under ``max-queue-size`` and raises
     :class:`WorkerStoppedError` when the consumer stops first.
     ``try_send(message)`` refuses instead of waiting, and a producer thread
     blocks in ``send_sync(message)``. ``async with worker:`` starts the
@@ -70,6 +71,10 @@ Python code the library calls
     returning a string) is a ``TypeError`` that fails the worker.
 
 aio-fluid's names
+    ``name=`` and ``stopping_grace_period=`` on every constructor of a
+    worker, the threaded ones and the C-style ``new*()`` included, set
+    once the worker is made (``set_name()``,
+    ``set_stopping_grace_period()``, until it starts);
     ``Workers(*workers, name=, stopping_grace_period=)``,
     ``add_workers(*workers)``, ``workers()``,
     ``QueueConsumerWorker(on_message)``, ``AsyncConsumer(dispatcher)``,
@@ -97,8 +102,7 @@ func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 
 import inspect
 import logging
-import os
-import threading
+import math
 
 from gi.repository import GLib, GObject, Gio
 
@@ -115,7 +119,7 @@ from ._fluid_runtime import (
     _raise_original,
     _return_exception,
     _settle,
-    _await_pair,
+    _pair_future,
     _gi_parent,
     _in_vfunc,
     _enter_vfunc,
@@ -184,6 +188,14 @@ class Worker(Fluid.Worker):
 
     heartbeat = 0.0
 
+    def __init__(self, *, name=None, stopping_grace_period=None, **kwargs):
+        """aio-fluid's keywords, for every worker: @name (None or empty:
+        the default, the snake_case of the class's name) and
+        @stopping_grace_period in seconds (None: the default); other
+        keywords are properties."""
+        super().__init__(**kwargs)
+        _configure(self, name, stopping_grace_period)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _hook_up(cls)
@@ -193,45 +205,45 @@ class Worker(Fluid.Worker):
 
     # Awaitables
 
-    def startup(self):
-        """Starts the worker; awaitable, done once it runs. A second start
-        raises :class:`WorkerStartError`."""
-        return _await_pair(self, "startup", None)
+    async def startup(self):
+        """Starts the worker; a coroutine, done once it runs. A second
+        start raises :class:`WorkerStartError`."""
+        return await _pair_future(self, "startup", None)
 
-    def shutdown(self):
-        """Stops the worker gracefully, forced after the grace period;
-        awaitable, done once it stopped. Raises the exception of a failed
+    async def shutdown(self):
+        """Stops the worker gracefully, forced after the grace period; a
+        coroutine, done once it stopped. Raises the exception of a failed
         run."""
-        return _await_pair(self, "shutdown", None, raise_for=self)
+        return await _pair_future(self, "shutdown", None, raise_for=self)
 
-    def wait_for_shutdown(self):
+    async def wait_for_shutdown(self):
         """Waits for the worker to stop, without asking it to; raises the
         exception of a failed run, every time."""
-        return _await_pair(self, "wait_for_shutdown", None, raise_for=self)
+        return await _pair_future(self, "wait_for_shutdown", None, raise_for=self)
 
-    def status(self):
-        """The status of the worker, a dict; awaitable. A subclass may
+    async def status(self):
+        """The status of the worker, a dict; a coroutine. A subclass may
         define ``async def status(self)``, which extends
         ``await super().status()``."""
         if _in_vfunc(self, "status"):
-            return self._chain_status()
-        return _await_pair(self, "status", None, convert=lambda variant: variant.unpack())
+            return await self._chain_status()
+        return await _pair_future(self, "status", None, convert=lambda variant: variant.unpack())
 
     def _chain_status(self):
         # PyGObject 3.42 crashes when a parent class's do_status_async
         # calls back: the C library chains up for it.
         return self.status_for_type(_gi_parent(type(self)).__gtype__)
 
-    def status_for_type(self, gtype):
-        """The status as @gtype's class collects it (a dict); awaitable."""
-        return _await_pair(self, "status_for_type", gtype, None,
-                           convert=lambda variant: variant.unpack())
+    async def status_for_type(self, gtype):
+        """The status as @gtype's class collects it (a dict); a coroutine."""
+        return await _pair_future(self, "status_for_type", gtype, None,
+                                  convert=lambda variant: variant.unpack())
 
-    def sleep(self, seconds):
-        """Sleeps @seconds; awaitable. Ends at once, with ``False``, when
+    async def sleep(self, seconds):
+        """Sleeps @seconds; a coroutine. Ends at once, with ``False``, when
         the worker is asked to stop; raises ``GLib.Error`` (cancelled) on a
         forced stop."""
-        return _await_pair(self, "sleep", seconds, self.get_cancellable())
+        return await _pair_future(self, "sleep", seconds, self.get_cancellable())
 
     def gracefully_stop(self):
         """Asks the worker to stop (thread-safe); a subclass may override it
@@ -257,9 +269,11 @@ class Worker(Fluid.Worker):
 
     # Blocking helpers
 
-    def _call_sync(self, name, *args, awaitable=None):
-        if awaitable is not None and _asyncio_ready():
-            return _glib_loop().run_until_complete(awaitable())
+    def _call_sync(self, name, *args, future=None):
+        # The future itself, not a task of the coroutine: a task re-raises
+        # SystemExit and KeyboardInterrupt out of the loop.
+        if future is not None and _asyncio_ready():
+            return _glib_loop().run_until_complete(future())
         results = []
         getattr(self, f"{name}_async")(*args, lambda worker, result, *data: results.append(result))
         context = GLib.MainContext.ref_thread_default()
@@ -270,22 +284,28 @@ class Worker(Fluid.Worker):
         except GLib.Error as error:
             _raise_original(error, self)
 
+    def _sync_future(self, name, cancellable, **kwargs):
+        if cancellable is not None:
+            return None
+        return lambda: _pair_future(self, name, None, **kwargs)
+
     def startup_sync(self, cancellable=None):
         """Starts the worker; returns once it runs."""
         return self._call_sync("startup", cancellable,
-                               awaitable=None if cancellable else self.startup)
+                               future=self._sync_future("startup", cancellable))
 
     def shutdown_sync(self, cancellable=None):
         """Stops the worker gracefully, forced after the grace period, and
         returns once it stopped; raises the exception of a failed run."""
         return self._call_sync("shutdown", cancellable,
-                               awaitable=None if cancellable else self.shutdown)
+                               future=self._sync_future("shutdown", cancellable, raise_for=self))
 
     def wait_for_shutdown_sync(self, cancellable=None):
         """Returns once the worker stopped, without asking it to; raises the
         exception of a failed run."""
         return self._call_sync("wait_for_shutdown", cancellable,
-                               awaitable=None if cancellable else self.wait_for_shutdown)
+                               future=self._sync_future("wait_for_shutdown", cancellable,
+                                                        raise_for=self))
 
     def sleep_sync(self, seconds, cancellable=None):
         """Sleeps like sleep_async(), iterating the main context."""
@@ -340,11 +360,11 @@ class QueueConsumer(Fluid.QueueConsumer):
         the next message (``None`` on timeout or when the worker stops)."""
         return _Receive(timeout)
 
-    def get_message(self, timeout=0.5):
-        """The next message, awaitable; ``None`` after @timeout seconds (a
+    async def get_message(self, timeout=0.5):
+        """The next message, a coroutine; ``None`` after @timeout seconds (a
         negative one waits without limit) or once the worker stops, as
         aio-fluid's."""
-        return _await_pair(self, "get_message", timeout, self.get_cancellable())
+        return await _pair_future(self, "get_message", timeout, self.get_cancellable())
 
     def queue_size(self):
         """The number of messages waiting."""
@@ -357,18 +377,19 @@ class QueueConsumer(Fluid.QueueConsumer):
         """Queues @message once the queue has room under
         ``max-queue-size``, waiting in order of arrival (1.2).
 
-        Without a callback, an awaitable, as PyGObject 3.50 makes of every
-        ``_async`` method: ``await consumer.send_async(message)`` returns
-        ``True`` once the message is queued, and raises
-        :class:`WorkerStoppedError` when the consumer stops first (the
-        message was not taken) or ``GLib.Error`` (cancelled) when
-        @cancellable is. Cancelling the task that awaits it withdraws the
-        message, unless it was queued already. With a callback, the C
-        method: ``send_async(message, cancellable, callback, *user_data)``.
+        Without a callback, a coroutine: ``await
+        consumer.send_async(message)`` (or a task made of it) waits for room
+        from the moment it runs, returns ``True`` once the message is
+        queued, and raises :class:`WorkerStoppedError` when the consumer
+        stops first (the message was not taken) or ``GLib.Error``
+        (cancelled) when @cancellable is. Cancelling the task that awaits it
+        withdraws the message, unless it was queued already. With a
+        callback, the C method: ``send_async(message, cancellable,
+        callback, *user_data)``.
         """
         if callback is not None:
             return Fluid.QueueConsumer.send_async(self, message, cancellable, callback, *user_data)
-        return _send_awaitable(self, message, cancellable)
+        return _send_coroutine(self, message, cancellable)
 
     def send_sync(self, message, cancellable=None):
         """Blocks the calling thread until @message is queued under
@@ -397,10 +418,11 @@ QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
 
 
-def _send_awaitable(consumer, message, cancellable):
-    """The awaitable of send_async(message): a future on the GLib loop. The
-    C call gets a cancellable of its own, cancelled with @cancellable and
-    when the future is, so that a cancelled await withdraws the message."""
+async def _send_coroutine(consumer, message, cancellable):
+    """The coroutine of send_async(message), which awaits a future on the
+    GLib loop. The C call gets a cancellable of its own, cancelled with
+    @cancellable and when the future is, so that a cancelled await
+    withdraws the message."""
     loop = _glib_loop()
     future = loop.create_future()
     own = Gio.Cancellable()
@@ -429,7 +451,7 @@ def _send_awaitable(consumer, message, cancellable):
 
     future.add_done_callback(withdrawn)
     Fluid.QueueConsumer.send_async(consumer, message, own, done)
-    return future
+    return await future
 
 
 def _takes_arguments(func, count):
@@ -455,12 +477,32 @@ def _default_name(gtype_name):
     return "".join(name)
 
 
-def _worker_kwargs(name, stopping_grace_period, kwargs):
+def _grace_seconds(stopping_grace_period):
+    """@stopping_grace_period as a float, checked: None stays None."""
+    if stopping_grace_period is None:
+        return None
+    if isinstance(stopping_grace_period, bool) or \
+            not isinstance(stopping_grace_period, (int, float)):
+        raise TypeError(f"stopping_grace_period must be a number of seconds, not "
+                        f"{type(stopping_grace_period).__name__}")
+    seconds = float(stopping_grace_period)
+    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
+        raise ValueError(f"stopping_grace_period must be a finite number of seconds, not "
+                         f"negative: {stopping_grace_period!r}")
+    return seconds
+
+
+def _configure(worker, name=None, stopping_grace_period=None):
+    """Gives @worker, just made, aio-fluid's keywords, through the
+    setters of its properties: @name (None or empty keeps the name it has)
+    and @stopping_grace_period in seconds (None keeps the default).
+    Returns @worker."""
+    seconds = _grace_seconds(stopping_grace_period)
     if name:
-        kwargs["name"] = name
-    if stopping_grace_period is not None:
-        kwargs["stopping_grace_period"] = stopping_grace_period
-    return kwargs
+        Fluid.Worker.set_name(worker, name)
+    if seconds is not None:
+        Fluid.Worker.set_stopping_grace_period(worker, seconds)
+    return worker
 
 
 class QueueConsumerWorker(Fluid.QueueConsumerWorker):
@@ -478,16 +520,15 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
             return super().__new__(cls, **kwargs)
         if not callable(on_message):
             raise TypeError(f"on_message must be callable, not {type(on_message).__name__}")
-        worker = _CallbackConsumerWorker(**_worker_kwargs(
-            name or _default_name("FluidQueueConsumerWorker"), stopping_grace_period, kwargs))
+        worker = _CallbackConsumerWorker(name=_default_name("FluidQueueConsumerWorker"), **kwargs)
         worker._fluid_on_message = on_message
         worker._fluid_pass_worker = False
-        return worker
+        return _configure(worker, name, stopping_grace_period)
 
     def __init__(self, on_message=None, *, name=None, stopping_grace_period=None, **kwargs):
         # Built by __new__ when given a callback.
         if on_message is None:
-            super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+            super().__init__(name=name, stopping_grace_period=stopping_grace_period, **kwargs)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -496,19 +537,40 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
             cls.do_on_message_finish = _on_message_finish
 
     @staticmethod
-    def new(func, *user_data):
+    def new(func, *user_data, name=None, stopping_grace_period=None):
         """``func(worker, message, *user_data)`` for each message (1.0);
         without a function, the ``message`` signal tells of each."""
         if func is None:
-            return Fluid.QueueConsumerWorker.new(None)
+            return _configure(Fluid.QueueConsumerWorker.new(None), name, stopping_grace_period)
+        if not callable(func):
+            raise TypeError(f"func must be callable, not {type(func).__name__}")
         worker = _CallbackConsumerWorker(name=_default_name("FluidQueueConsumerWorker"))
         worker._fluid_on_message = func
         worker._fluid_pass_worker = True
         worker._fluid_user_data = user_data
-        return worker
+        return _configure(worker, name, stopping_grace_period)
 
     @staticmethod
-    def new_threaded(n_threads, func, *user_data):
+    def new_async(func, *user_data, name=None, stopping_grace_period=None):
+        """``func(worker, message, task, *user_data)`` for each message
+        (1.2), the C form: the next message waits for @task, a
+        ``Gio.Task`` that @func completes (``task.return_boolean(True)``)
+        now or later. An exception @func raises fails @task, and so the
+        message. ``QueueConsumerWorker(on_message)`` with an ``async def``
+        is the Python form."""
+        if not callable(func):
+            raise TypeError(f"func must be callable, not {type(func).__name__}")
+
+        def call(worker, message, task, *ignored):
+            try:
+                func(worker, message, task, *user_data)
+            except BaseException as exception:  # noqa: B036: fails the message
+                _return_exception(task, exception)
+
+        return _configure(Fluid.QueueConsumerWorker.new_async(call), name, stopping_grace_period)
+
+    @staticmethod
+    def new_threaded(n_threads, func, *user_data, name=None, stopping_grace_period=None):
         """A consumer that calls @func for each message on one of
         @n_threads threads it owns (1.2): ``func(message)``, as aio-fluid's
         ``on_message``, or ``func(worker, message, cancellable, *user_data)``
@@ -521,28 +583,29 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         Nothing is printed and ignored. Each call takes the GIL: Python
         code of several threads does not run in parallel; blocking I/O
         and C code that releases the GIL (``hashlib`` on large buffers,
-        ``zlib``, ...) do."""
-        return _new_threaded_consumer(n_threads, func, user_data)
+        ``zlib``, ...) do. @name names its threads too (cut to 15
+        bytes)."""
+        return _configure(_new_threaded_consumer(n_threads, func, user_data),
+                          name, stopping_grace_period)
 
     @staticmethod
-    def new_threaded_named(name, n_threads, func, *user_data):
+    def new_threaded_named(name, n_threads, func, *user_data, stopping_grace_period=None):
         """As new_threaded(), with a name, which its threads are named after
         (cut to 15 bytes) (1.2)."""
-        return _new_threaded_consumer(n_threads, func, user_data, name)
+        return _configure(_new_threaded_consumer(n_threads, func, user_data, name),
+                          None, stopping_grace_period)
 
-    def on_message(self, message):
-        """Handles @message as the worker would; awaitable. In a subclass's
-        ``on_message``, ``await super().on_message(message)`` calls the
-        parent's."""
+    async def on_message(self, message):
+        """Handles @message as the worker would; a coroutine. In a
+        subclass's ``on_message``, ``await super().on_message(message)``
+        calls the parent's."""
         if _in_vfunc(self, "on_message"):
             # The default on_message of a worker without a function tells
             # the message signal. (PyGObject 3.42 cannot call a parent
             # class's do_on_message_async: it crashes when it calls back.)
-            future = _glib_loop().create_future()
             self.emit("message", message)
-            future.set_result(True)
-            return future
-        return _await_pair(self, "on_message", message, None)
+            return True
+        return await _pair_future(self, "on_message", message, None)
 
 
 def _subclass_on_message_async(self, message, cancellable, callback, user_data=None):
@@ -587,7 +650,12 @@ class AsyncConsumer(Fluid.AsyncConsumer):
     def __init__(self, dispatcher=None, *, name=None, stopping_grace_period=None, **kwargs):
         if dispatcher is not None:
             kwargs["dispatcher"] = dispatcher
-        super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+        super().__init__(name=name, stopping_grace_period=stopping_grace_period, **kwargs)
+
+    @staticmethod
+    def new(dispatcher, *, name=None, stopping_grace_period=None):
+        """A consumer that dispatches each message with @dispatcher."""
+        return _configure(Fluid.AsyncConsumer.new(dispatcher), name, stopping_grace_period)
 
 
 AsyncConsumer = override(AsyncConsumer)
@@ -602,8 +670,13 @@ class Workers(Fluid.Workers):
     """
 
     def __init__(self, *workers, name=None, stopping_grace_period=None, **kwargs):
-        super().__init__(**_worker_kwargs(name, stopping_grace_period, kwargs))
+        super().__init__(name=name, stopping_grace_period=stopping_grace_period, **kwargs)
         self.add_workers(*workers)
+
+    @staticmethod
+    def new(*, name=None, stopping_grace_period=None):
+        """An empty group."""
+        return _configure(Fluid.Workers.new(), name, stopping_grace_period)
 
     def add_workers(self, *workers):
         """Adds each of @workers, in order: ``add_workers(a, b)``, as
@@ -742,10 +815,10 @@ class AsyncDispatcher(Fluid.AsyncDispatcher):
 
         return Fluid.AsyncDispatcher.register_handler(self, event, call)
 
-    def dispatch(self, message):
+    async def dispatch(self, message):
         """Calls the handlers of @message's event type, one after another;
-        awaitable, its value is how many."""
-        return _await_pair(self, "dispatch", message, None)
+        a coroutine, its value is how many."""
+        return await _pair_future(self, "dispatch", message, None)
 
 
 AsyncDispatcher = override(AsyncDispatcher)
@@ -765,9 +838,6 @@ Event = override(Event)
 __all__.append("Event")
 
 
-_grace_lock = threading.Lock()
-
-
 def _new_worker_function(name, heartbeat, run_function, stopping_grace_period, pass_worker,
                          user_data=()):
     if not callable(run_function):
@@ -779,24 +849,11 @@ def _new_worker_function(name, heartbeat, run_function, stopping_grace_period, p
         else:
             _settle(task, run_function, worker)
 
-    if stopping_grace_period is None:
-        return Fluid.WorkerFunction.new_async(name, heartbeat, call)
-    # The grace period is construct-only and the C constructor takes the
-    # function: the default comes from the environment, read at
-    # construction.
-    with _grace_lock:
-        saved = os.environ.get("FLUID_STOPPING_GRACE_PERIOD")
-        os.environ["FLUID_STOPPING_GRACE_PERIOD"] = repr(float(stopping_grace_period))
-        try:
-            return Fluid.WorkerFunction.new_async(name, heartbeat, call)
-        finally:
-            if saved is None:
-                del os.environ["FLUID_STOPPING_GRACE_PERIOD"]
-            else:
-                os.environ["FLUID_STOPPING_GRACE_PERIOD"] = saved
+    return _configure(Fluid.WorkerFunction.new_async(name, heartbeat, call),
+                      None, stopping_grace_period)
 
 
-def _new_threaded_function(name, heartbeat, func, user_data):
+def _new_threaded_function(name, heartbeat, func, user_data, stopping_grace_period=None):
     if not callable(func):
         raise TypeError(f"func must be callable, not {type(func).__name__}")
     if inspect.iscoroutinefunction(func):
@@ -819,7 +876,8 @@ def _new_threaded_function(name, heartbeat, func, user_data):
         # None, as a Python function that returns nothing: go on.
         return True if result is None else bool(result)
 
-    return Fluid.WorkerFunction.new_threaded_named(name, heartbeat, call)
+    return _configure(Fluid.WorkerFunction.new_threaded_named(name, heartbeat, call),
+                      None, stopping_grace_period)
 
 
 def _full_threaded_handler(func, user_data):
@@ -904,35 +962,56 @@ class WorkerFunction(Fluid.WorkerFunction):
                  stopping_grace_period=None, **kwargs):
         # Built by __new__ through the C constructor when given a function.
         if run_function is None:
-            super().__init__(**_worker_kwargs(name, stopping_grace_period,
-                                              dict(kwargs, heartbeat=heartbeat)))
+            super().__init__(heartbeat=heartbeat, name=name,
+                             stopping_grace_period=stopping_grace_period, **kwargs)
 
     @staticmethod
-    def new(heartbeat, func, *user_data):
+    def new(heartbeat, func, *user_data, name=None, stopping_grace_period=None):
         """``func(worker, *user_data)`` every @heartbeat seconds (1.0)."""
-        return _new_worker_function(None, heartbeat, func, None, True, user_data)
+        return _new_worker_function(name, heartbeat, func, stopping_grace_period, True, user_data)
 
     @staticmethod
-    def new_named(name, heartbeat, func, *user_data):
+    def new_named(name, heartbeat, func, *user_data, stopping_grace_period=None):
         """As new(), with a name (1.0)."""
-        return _new_worker_function(name, heartbeat, func, None, True, user_data)
+        return _new_worker_function(name, heartbeat, func, stopping_grace_period, True, user_data)
 
     @staticmethod
-    def new_threaded(heartbeat, func, *user_data):
+    def new_async(name, heartbeat, func, *user_data, stopping_grace_period=None):
+        """``func(worker, task, *user_data)`` in a loop, @heartbeat seconds
+        after @task completed (1.2), the C form: @func completes the
+        ``Gio.Task`` (``task.return_boolean(True)``) now or later, and an
+        error fails the worker, as an exception @func raises does.
+        ``WorkerFunction(run_function)`` with an ``async def`` is the
+        Python form."""
+        if not callable(func):
+            raise TypeError(f"func must be callable, not {type(func).__name__}")
+
+        def call(worker, task, *ignored):
+            try:
+                func(worker, task, *user_data)
+            except BaseException as exception:  # noqa: B036: fails the worker
+                _return_exception(task, exception, worker)
+
+        return _configure(Fluid.WorkerFunction.new_async(name, heartbeat, call),
+                          None, stopping_grace_period)
+
+    @staticmethod
+    def new_threaded(heartbeat, func, *user_data, name=None, stopping_grace_period=None):
         """``func(worker, cancellable, *user_data)`` in a loop on a thread
         of the worker's own, every @heartbeat seconds (1.2). It may block;
         it returns ``True`` or ``None`` to go on, and ``False`` or an
         exception fails the worker (``wait_for_shutdown()`` raises that
         exception). The GIL is taken for each call: Python code on the
         thread runs while the main thread waits in the main loop or in C,
-        not in parallel with other Python code."""
-        return _new_threaded_function(None, heartbeat, func, user_data)
+        not in parallel with other Python code. @name names the thread
+        too (cut to 15 bytes)."""
+        return _new_threaded_function(name, heartbeat, func, user_data, stopping_grace_period)
 
     @staticmethod
-    def new_threaded_named(name, heartbeat, func, *user_data):
+    def new_threaded_named(name, heartbeat, func, *user_data, stopping_grace_period=None):
         """As new_threaded(), with a name, which the thread is named after
         (1.2)."""
-        return _new_threaded_function(name, heartbeat, func, user_data)
+        return _new_threaded_function(name, heartbeat, func, user_data, stopping_grace_period)
 
 
 WorkerFunction = override(WorkerFunction)

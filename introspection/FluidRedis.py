@@ -64,7 +64,8 @@ class StreamConsumer(FluidRedis.StreamConsumer):
     ``handler(entry)`` is a function or a coroutine function; a subclass may
     define ``handle(self, entry)`` instead. Properties as keywords:
     ``consumer``, ``batch_size``, ``claim_idle``, ``max_deliveries``,
-    ``dead_letter_stream``, ``name``, ``stopping_grace_period``...
+    ``dead_letter_stream``..., and aio-fluid's ``name`` and
+    ``stopping_grace_period``.
     """
 
     def __new__(cls, uri=None, stream=None, group=None, handler=None, **kwargs):
@@ -74,14 +75,22 @@ class StreamConsumer(FluidRedis.StreamConsumer):
             raise TypeError(f"handler must be callable, not {type(handler).__name__}")
         return super().__new__(_CallbackStreamConsumer)
 
-    def __init__(self, uri=None, stream=None, group=None, handler=None, **kwargs):
+    def __init__(self, uri=None, stream=None, group=None, handler=None, *, name=None,
+                 stopping_grace_period=None, **kwargs):
         props = _props(kwargs)
         for key, value in (("uri", uri), ("stream", stream), ("group", group)):
             if value is not None:
                 props[key] = value
-        super().__init__(**props)
+        super().__init__(name=name, stopping_grace_period=stopping_grace_period, **props)
         self._fluid_handler = handler
         self.last_exception = None
+
+    @staticmethod
+    def new(uri, stream, group, func=None, *user_data, name=None, stopping_grace_period=None):
+        """The C constructor: ``func(consumer, entry, *user_data)`` handles
+        each entry and returns ``True`` to acknowledge it."""
+        consumer = FluidRedis.StreamConsumer.new(uri, stream, group, func, *user_data)
+        return _fluid._configure(consumer, name, stopping_grace_period)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -151,26 +160,34 @@ class _CallbackStreamConsumer(StreamConsumer):
 class StreamProducer(FluidRedis.StreamProducer):
     """Adds entries to a Redis stream.
 
-    ``FluidRedis.StreamProducer(uri, stream, max_len=, max_buffered=)``;
+    ``FluidRedis.StreamProducer(uri, stream, max_len=, max_buffered=,
+    name=, stopping_grace_period=)``;
     ``send(fields)`` never blocks (False: dropped), ``await add(fields)``
     returns the entry's id. Fields are a dict of str to str.
     """
 
-    def __init__(self, uri=None, stream=None, **kwargs):
+    def __init__(self, uri=None, stream=None, *, name=None, stopping_grace_period=None,
+                 **kwargs):
         props = _props(kwargs)
         if uri is not None:
             props["uri"] = uri
         if stream is not None:
             props["stream"] = stream
-        super().__init__(**props)
+        super().__init__(name=name, stopping_grace_period=stopping_grace_period, **props)
+
+    @staticmethod
+    def new(uri, stream, *, name=None, stopping_grace_period=None):
+        """The C constructor, with aio-fluid's keywords."""
+        return _fluid._configure(FluidRedis.StreamProducer.new(uri, stream), name,
+                                 stopping_grace_period)
 
     def send(self, fields):
         """Adds an entry without waiting; False when it was dropped."""
         return FluidRedis.StreamProducer.send(self, _fields(fields))
 
-    def add(self, fields):
-        """Adds an entry; awaitable, returns its id."""
-        return _fluid._await_pair(self, "add", _fields(fields), None)
+    async def add(self, fields):
+        """Adds an entry; a coroutine, returns its id."""
+        return await _fluid._pair_future(self, "add", _fields(fields), None)
 
 
 StreamProducer = override(StreamProducer)

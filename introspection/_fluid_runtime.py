@@ -304,8 +304,11 @@ def _settle(task, call, worker=None, convert=None, context=None):
         _return_exception(task, exception, worker)
 
 
-def _await_pair(obj, name, *args, convert=None, raise_for=None):
-    """An asyncio future for the _async/_finish pair @name of @obj."""
+def _pair_future(obj, name, *args, convert=None, raise_for=None):
+    """Calls the _async/_finish pair @name of @obj now; an asyncio future
+    of the GLib loop for its value (through @convert), or its error as the
+    exception it carries (_original()). Cancelling the future leaves the C
+    call to complete on its own."""
     loop = _glib_loop()
     future = loop.create_future()
 
@@ -321,6 +324,7 @@ def _await_pair(obj, name, *args, convert=None, raise_for=None):
 
     getattr(obj, f"{name}_async")(*args, done)
     return future
+
 
 
 def _gi_parent(cls):

@@ -37,6 +37,19 @@ async def wait_until_async(condition, what="condition"):
         await asyncio.sleep(0.001)
 
 
+def started_task(coroutine):
+    """asyncio.create_task(@coroutine); the task's ``started`` is true once
+    the coroutine ran up to its first wait: an awaitable of the override
+    has made its C call by then."""
+    async def step():
+        task.started = True
+        return await coroutine
+
+    task = asyncio.create_task(step())
+    task.started = False
+    return task
+
+
 def iterate_until(condition, what="condition"):
     """Iterates the thread-default main context until condition() is true."""
     context = GLib.MainContext.ref_thread_default()

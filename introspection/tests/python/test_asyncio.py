@@ -15,7 +15,7 @@ import logging
 import sys
 import unittest
 
-import fluidtest  # noqa: F401: requires the versions
+import fluidtest
 
 from gi.repository import Fluid, Gio, GLib
 
@@ -245,8 +245,10 @@ class TestCoroutines(unittest.TestCase):
             consumer.props.max_queue_size = 1
             self.assertIs(await consumer.send_async("a"), True)
             self.assertFalse(consumer.try_send("b"))
-            waiting = consumer.send_async("b")
-            self.assertIsInstance(waiting, asyncio.Future)
+            sending = consumer.send_async("b")
+            self.assertTrue(inspect.iscoroutine(sending))
+            waiting = fluidtest.started_task(sending)
+            await wait_until(lambda: waiting.started, "the send")
             self.assertFalse(waiting.done())
             await consumer.startup()
             self.assertIs(await waiting, True)

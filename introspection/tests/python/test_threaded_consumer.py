@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import io
 import logging
-import os
 import sys
 import threading
 import unittest
@@ -52,16 +51,6 @@ def nothing_printed(test):
         fluid_logger.removeHandler(records)
     test.assertEqual(printed, "")
 
-
-@contextlib.contextmanager
-def grace_period(seconds):
-    # Construct-only: the default comes from the environment, read at
-    # construction.
-    os.environ["FLUID_STOPPING_GRACE_PERIOD"] = repr(seconds)
-    try:
-        yield
-    finally:
-        del os.environ["FLUID_STOPPING_GRACE_PERIOD"]
 
 
 class Handler:
@@ -291,8 +280,7 @@ class TestThreadedConsumer(TestCase):
 
     def test_force_stop_of_a_stuck_handler(self):
         handler = Handler(gate_open=False)
-        with grace_period(0.05):
-            worker = Fluid.QueueConsumerWorker.new_threaded(1, handler)
+        worker = Fluid.QueueConsumerWorker.new_threaded(1, handler, stopping_grace_period=0)
         worker.startup_sync()
         worker.send("stuck")
         self.iterate_until(lambda: handler.get("running") == 1, "the handler")
@@ -440,6 +428,7 @@ class TestBackpressure(TestCase):
 
 run = fluidtest.run_coroutine
 wait_until = fluidtest.wait_until_async
+started_task = fluidtest.started_task
 
 
 class TestBackpressureAsyncio(unittest.TestCase):
@@ -485,14 +474,16 @@ class TestBackpressureAsyncio(unittest.TestCase):
             worker.send("held")
             await wait_until(lambda: handler.get("running") == 1, "the handler")
             self.assertTrue(await worker.send_async("queued"))
-            # The queue is full: this one waits, in C, from the call on.
-            withdrawn = worker.send_async("withdrawn")
+            # The queue is full: this one waits, in C, once its task ran.
+            withdrawn = started_task(worker.send_async("withdrawn"))
+            await wait_until(lambda: withdrawn.started, "the withdrawn send")
             withdrawn.cancel()
             with self.assertRaises(asyncio.CancelledError):
                 await withdrawn
             # A GCancellable works as for every _async method.
             cancellable = Gio.Cancellable()
-            cancelled = worker.send_async("cancelled", cancellable)
+            cancelled = started_task(worker.send_async("cancelled", cancellable))
+            await wait_until(lambda: cancelled.started, "the cancelled send")
             cancellable.cancel()
             with self.assertRaises(GLib.Error) as raised:
                 await cancelled
@@ -519,7 +510,8 @@ class TestBackpressureAsyncio(unittest.TestCase):
             worker.send("held")
             await wait_until(lambda: handler.get("running") == 1, "the handler")
             worker.send("queued")
-            waiting = worker.send_async("waiting")
+            waiting = started_task(worker.send_async("waiting"))
+            await wait_until(lambda: waiting.started, "the waiting send")
             worker.gracefully_stop()
             handler.gate.set()
             with self.assertRaises(Fluid.WorkerStoppedError) as raised:

@@ -5,7 +5,6 @@
 
 import contextlib
 import io
-import os
 import sys
 import threading
 import unittest
@@ -62,17 +61,6 @@ def stderr_captured():
         yield sys.stderr
     finally:
         sys.stderr = saved
-
-
-@contextlib.contextmanager
-def grace_period(seconds):
-    # The grace period is construct-only: the default comes from the
-    # environment, read at construction.
-    os.environ["FLUID_STOPPING_GRACE_PERIOD"] = repr(seconds)
-    try:
-        yield
-    finally:
-        del os.environ["FLUID_STOPPING_GRACE_PERIOD"]
 
 
 class TestThreadedFunction(TestCase):
@@ -161,8 +149,7 @@ class TestThreadedFunction(TestCase):
             GLib.MainContext.default().wakeup()
             return True
 
-        with grace_period(0.05):
-            worker = Fluid.WorkerFunction.new_threaded(0, stuck)
+        worker = Fluid.WorkerFunction.new_threaded(0, stuck, stopping_grace_period=0)
         worker.startup_sync()
         self.iterate_until(entered.is_set, "the body")
         worker.shutdown_sync()
