@@ -229,8 +229,9 @@ producer_started_cb (GObject      *source,
 static guint
 jobs_progress (Jobs *jobs)
 {
-  return (guint) jobs->reached + jobs->added - fluid_redis_stream_producer_get_buffered (jobs->producer) +
-         jobs->consumers[0].handled + jobs->consumers[1].handled;
+  guint taken = jobs->added - fluid_redis_stream_producer_get_buffered (jobs->producer);
+
+  return (guint) jobs->reached + taken + jobs->consumers[0].handled + jobs->consumers[1].handled;
 }
 
 static void
@@ -440,6 +441,17 @@ run_parent (const char *self,
 
 /* The command line */
 
+static const char summary[] =
+  "Shares 2 000 jobs between two consumer processes through the Redis\n"
+  "stream \"jobs\", kills one, and counts. URI: redis://host[:port][/db]\n"
+  "or unix:///path/to/socket. With \"consume NAME\", runs one consumer.";
+
+static const char exit_statuses[] =
+  "Exit status: 0 when every job was handled; 1 when the work could not\n"
+  "be done (a URI that does not parse, no answer from Redis within the\n"
+  "timeout, a consumer that failed), said on stderr; 2 for a wrong\n"
+  "command line.\n";
+
 static const GOptionEntry options[] = {
   { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout_seconds,
     "Give up after SECONDS without an answer from Redis or a job done (10)", "SECONDS" },
@@ -464,15 +476,8 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
 
   setlocale (LC_ALL, "");
-  g_option_context_set_summary (context,
-                                "Shares 2 000 jobs between two consumer processes through the Redis\n"
-                                "stream \"jobs\", kills one, and counts. URI: redis://host[:port][/db]\n"
-                                "or unix:///path/to/socket. With \"consume NAME\", runs one consumer.");
-  g_option_context_set_description (context,
-                                    "Exit status: 0 when every job was handled; 1 when the work could not\n"
-                                    "be done (a URI that does not parse, no answer from Redis within the\n"
-                                    "timeout, a consumer that failed), said on stderr; 2 for a wrong\n"
-                                    "command line.\n");
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context, exit_statuses);
   g_option_context_add_main_entries (context, options, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error (context, error->message);
