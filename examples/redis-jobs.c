@@ -450,7 +450,8 @@ static const char exit_statuses[] =
   "Exit status: 0 when every job was handled; 1 when the work could not\n"
   "be done (a URI that does not parse, no answer from Redis within the\n"
   "timeout, a consumer that failed), said on stderr; 2 for a wrong\n"
-  "command line.\n";
+  "command line. A consumer exits with its worker's exit code (2: it\n"
+  "failed, and said why).\n";
 
 static const GOptionEntry options[] = {
   { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout_seconds,

@@ -227,7 +227,8 @@ def parse_command_line():
         epilog="Exit status: 0 when every job was handled; 1 when the work could "
                "not be done (a URI that does not parse, no answer from Redis "
                "within the timeout, a consumer that failed), said on stderr; 2 "
-               "for a wrong command line.")
+               "for a wrong command line. A consumer exits with its worker's "
+               "exit code (2: it failed, and said why).")
     parser.add_argument("-t", "--timeout", type=seconds, default=10.0, metavar="SECONDS",
                         help="give up after SECONDS without an answer from Redis or a job "
                              "done (10)")

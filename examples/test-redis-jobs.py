@@ -65,6 +65,10 @@ class TestRedisJobs(unittest.TestCase):
 
     def test_bad_uri(self):
         self.assert_fails(["redis:/127.0.0.1"], "Invalid Redis URI “redis:/127.0.0.1”: no host")
+        # A consumer alone: its worker's exit code.
+        status, _, stderr = self.run_program("redis:/127.0.0.1", "consume", "solo")
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("consumer solo: Invalid Redis URI “redis:/127.0.0.1”: no host", stderr)
 
     def test_bad_uri_password_not_shown(self):
         stderr = self.assert_fails(["redis://user:hunter2%zz@host"], "Invalid Redis URI")
