@@ -29,6 +29,11 @@ gboolean  fluid_redis_address_parse (const char         *uri,
                                      GError            **error);
 void      fluid_redis_address_clear (FluidRedisAddress  *address);
 
+/* @uri as messages and logs may quote it: without its password, nor its
+ * query (where a unix:// URI carries one). Of a URI that does not parse,
+ * what stands between "//" and the last '@' is left out. */
+char     *fluid_redis_uri_without_password (const char *uri);
+
 typedef struct _FluidRedisConnection FluidRedisConnection;
 
 /* Called with the reply of a command, or with @error (and @reply NULL)

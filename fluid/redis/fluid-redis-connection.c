@@ -124,6 +124,28 @@ bad_query:
   return FALSE;
 }
 
+char *
+fluid_redis_uri_without_password (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  g_autofree char *before_query = NULL;
+  const char *authority;
+  const char *at;
+
+  if (parsed != NULL)
+    return g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
+  /* Not a URI GLib understands: where the password would be is guessed,
+   * and left out with what surrounds it. */
+  before_query = g_strndup (uri, strcspn (uri, "?"));
+  at = strrchr (before_query, '@');
+  if (at == NULL)
+    return g_steal_pointer (&before_query);
+  authority = strstr (before_query, "//");
+  if (authority == NULL || authority > at)
+    return g_strconcat ("…", at, NULL);
+  return g_strdup_printf ("%.*s…%s", (int) (authority + 2 - before_query), before_query, at);
+}
+
 gboolean
 fluid_redis_address_parse (const char         *uri,
                            FluidRedisAddress  *address,
@@ -142,15 +164,15 @@ fluid_redis_address_parse (const char         *uri,
                            "No Redis URI given");
       return FALSE;
     }
+  /* Error messages quote the URI without its password. */
+  shown = fluid_redis_uri_without_password (uri);
   parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, &local_error);
   if (parsed == NULL)
     {
       g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                   "Invalid Redis URI “%s”: %s", uri, local_error->message);
+                   "Invalid Redis URI “%s”: %s", shown, local_error->message);
       return FALSE;
     }
-  /* Error messages quote the URI without its password. */
-  shown = g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
   scheme = g_uri_get_scheme (parsed);
   path = g_uri_get_path (parsed);
   if (g_ascii_strcasecmp (scheme, "unix") == 0)

@@ -28,8 +28,9 @@ G_BEGIN_DECLS
  * @FLUID_REDIS_ERROR_INVALID_URI: the `uri` property is not a Redis address
  *   this library understands (`redis://host:port/db` or `unix:///path`)
  * @FLUID_REDIS_ERROR_CONNECTION: the server cannot be reached, or the
- *   connection was lost; such errors are retried, and only shown in the
- *   `last_error` key of the status
+ *   connection was lost; such errors are retried, never end a worker, and
+ *   are shown in the `last_error` key of the status and in the one warning
+ *   logged per outage
  * @FLUID_REDIS_ERROR_TIMEOUT: the server did not answer a command in time
  *   (#FluidRedisStreamConsumer:command-timeout); the connection is dropped
  *   and made again

@@ -56,9 +56,15 @@
  * again with exponential backoff, from 50 ms to 5 s; meanwhile the worker
  * stays running and its status says `connected` false. Each command has a
  * timeout (#FluidRedisStreamConsumer:command-timeout, as hiredis has none):
- * a server that does not answer in time is a lost connection.
+ * a server that does not answer in time is a lost connection. Each outage
+ * is logged once, as a warning that names the URI (without its password)
+ * and the error, whether the server was lost or could not be reached at
+ * the start, and its end once, as a message (%G_LOG_LEVEL_MESSAGE) when the
+ * consumer is connected again; the attempts between are logged at debug
+ * level only.
  *
- * Errors that retrying cannot mend stop the worker (exit code 2) with a
+ * Errors that retrying cannot mend stop the worker (exit code 2, the error
+ * in fluid_worker_wait_for_shutdown_finish(), logged as a warning) with a
  * #FluidRedisError: an invalid #FluidRedisStreamConsumer:uri
  * (%FLUID_REDIS_ERROR_INVALID_URI), a server that does not speak Redis
  * (%FLUID_REDIS_ERROR_PROTOCOL), a missing stream when
@@ -556,24 +562,19 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
       /* Back from a loss: the group again (the server may have restarted
        * without it), and what was delivered to us and lost on the way. */
       priv->phase = PHASE_SETUP;
+      fluid_redis_outage_down (&priv->outage, error);
     }
 
   /* The reader is gone once the consumer stops reading. */
   connected = priv->reader != NULL && fluid_redis_connection_is_ready (priv->reader) &&
               priv->commands != NULL && fluid_redis_connection_is_ready (priv->commands);
+  if (connected)
+    fluid_redis_outage_up (&priv->outage);
   if (connected != priv->connected)
     {
       priv->connected = connected;
       if (connected && priv->was_connected)
-        {
-          priv->reconnects++;
-          g_message ("%s: connected to Redis again", fluid_worker_get_name (FLUID_WORKER (self)));
-        }
-      else if (!connected)
-        {
-          g_message ("%s: lost its connection to Redis: %s",
-                     fluid_worker_get_name (FLUID_WORKER (self)), error->message);
-        }
+        priv->reconnects++;
       priv->was_connected |= connected;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
     }
@@ -611,6 +612,7 @@ fluid_redis_stream_consumer_finish_cb (gpointer user_data)
     }
   g_clear_pointer (&priv->reader, fluid_redis_connection_free);
   g_clear_pointer (&priv->commands, fluid_redis_connection_free);
+  fluid_redis_outage_clear (&priv->outage);
   g_clear_pointer (&priv->pending_batch, fluid_redis_pending_batch_free);
   g_clear_pointer (&priv->claim_batch, fluid_redis_claim_batch_free);
   g_queue_clear_full (&priv->dead_letters, (GDestroyNotify) fluid_redis_entry_unref);
@@ -652,7 +654,12 @@ void
 fluid_redis_stream_consumer_fail (FluidRedisStreamConsumer *self,
                                   GError                   *error)
 {
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
   fluid_redis_stream_consumer_set_last_error (self, error);
+  /* Said once: an error after the one that ends the run is dropped. */
+  if (priv->run_task != NULL && priv->finish_source == NULL)
+    fluid_redis_log_failure (FLUID_WORKER (self), error);
   fluid_redis_stream_consumer_finish (self, error);
 }
 
@@ -705,6 +712,17 @@ fluid_redis_stream_consumer_cancelled_cb (GCancellable *cancellable,
 
 /* FluidWorker */
 
+/* A run that cannot begin ends with @error (taken), said as any failure. */
+static void
+fluid_redis_stream_consumer_refuse_run (FluidRedisStreamConsumer *self,
+                                        GTask                    *task,
+                                        GError                   *error)
+{
+  fluid_redis_stream_consumer_set_last_error (self, error);
+  fluid_redis_log_failure (FLUID_WORKER (self), error);
+  g_task_return_error (task, error);
+}
+
 static void
 fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
                                        GCancellable        *cancellable,
@@ -723,15 +741,16 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
 
   if (!fluid_redis_address_parse (priv->uri, &address, &error))
     {
-      fluid_redis_stream_consumer_set_last_error (self, error);
-      g_task_return_error (task, error);
+      fluid_redis_stream_consumer_refuse_run (self, task, error);
       return;
     }
   if (priv->stream == NULL || *priv->stream == '\0' || priv->group == NULL || *priv->group == '\0')
     {
       fluid_redis_address_clear (&address);
-      g_task_return_new_error (task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
-                               "%s needs a stream and a group", fluid_worker_get_name (worker));
+      fluid_redis_stream_consumer_refuse_run (self, task,
+                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
+                                                           "%s needs a stream and a group",
+                                                           fluid_worker_get_name (worker)));
       return;
     }
 
@@ -744,6 +763,7 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
   g_clear_pointer (&priv->claim_cursor, g_free);
   priv->claim_cursor = g_strdup ("0-0");
   priv->was_connected = FALSE;
+  fluid_redis_outage_init (&priv->outage, worker, priv->uri);
   priv->last_refresh = g_get_monotonic_time ();
   priv->reader = fluid_redis_connection_new (&address, "reader", priv->command_timeout,
                                              fluid_redis_stream_consumer_state_cb, self);

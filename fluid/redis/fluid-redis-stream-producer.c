@@ -6,6 +6,7 @@
 #include "fluid-redis-stream-producer.h"
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
+#include "fluid-redis-log-private.h"
 
 #include <string.h>
 
@@ -37,6 +38,12 @@
  * Entries added before the producer starts are held until it connects.
  * An entry whose confirmation was lost with the connection is sent again
  * (so an entry may be added twice, never lost silently).
+ *
+ * As #FluidRedisStreamConsumer does, the producer logs each outage of its
+ * server once, as a warning naming the URI without its password, and its
+ * end once, as a message; an error that ends it (a URI that does not
+ * parse, a server that is not Redis or refuses it) ends it with exit code
+ * 2 and is logged as a warning.
  *
  * The status adds `connected` (b), `reconnects` (u), `buffered` (u),
  * `sent` and `dropped` (t), and `last_error` (s) after an error.
@@ -77,6 +84,7 @@ struct _FluidRedisStreamProducer
   gulong                cancelled_id;
   gboolean              stopping;
   gboolean              was_connected;
+  FluidRedisOutage      outage;
 
   guint64               sent;
   guint64               dropped;
@@ -220,6 +228,7 @@ fluid_redis_stream_producer_finish_cb (gpointer user_data)
       self->cancelled_id = 0;
     }
   g_clear_pointer (&self->connection, fluid_redis_connection_free);
+  fluid_redis_outage_clear (&self->outage);
   fluid_redis_stream_producer_drop_all (self, &self->retry, stopped);
   fluid_redis_stream_producer_drop_all (self, &self->in_flight, stopped);
   fluid_redis_stream_producer_drop_all (self, &self->buffer, stopped);
@@ -246,6 +255,25 @@ fluid_redis_stream_producer_finish (FluidRedisStreamProducer *self,
   g_source_set_callback (self->finish_source, fluid_redis_stream_producer_finish_cb, self, NULL);
   g_source_set_name (self->finish_source, "[fluid] redis producer end of run");
   g_source_attach (self->finish_source, g_task_get_context (self->run_task));
+}
+
+static void
+fluid_redis_stream_producer_set_last_error (FluidRedisStreamProducer *self,
+                                            const GError             *error)
+{
+  g_free (self->last_error);
+  self->last_error = g_strdup (error->message);
+}
+
+/* Ends the run with @error (taken), said once as a warning. */
+static void
+fluid_redis_stream_producer_fail (FluidRedisStreamProducer *self,
+                                  GError                   *error)
+{
+  fluid_redis_stream_producer_set_last_error (self, error);
+  if (self->run_task != NULL && self->finish_source == NULL)
+    fluid_redis_log_failure (FLUID_WORKER (self), error);
+  fluid_redis_stream_producer_finish (self, error);
 }
 
 static void
@@ -326,21 +354,22 @@ fluid_redis_stream_producer_state_cb (FluidRedisConnection *connection,
     {
       Item *item;
 
-      g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
       /* What was on the wire goes first again, in order. */
       while ((item = g_queue_pop_tail (&self->retry)) != NULL)
         g_queue_push_head (&self->buffer, item);
       if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL) ||
           g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
         {
-          fluid_redis_stream_producer_finish (self, g_error_copy (error));
+          fluid_redis_stream_producer_fail (self, g_error_copy (error));
           return;
         }
+      fluid_redis_stream_producer_set_last_error (self, error);
+      fluid_redis_outage_down (&self->outage, error);
       if (self->was_connected)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
       return;
     }
+  fluid_redis_outage_up (&self->outage);
   if (self->was_connected)
     self->reconnects++;
   self->was_connected = TRUE;
@@ -379,12 +408,13 @@ fluid_redis_stream_producer_run_async (FluidWorker         *worker,
   g_task_set_name (task, "[fluid] redis stream producer run");
   if (!fluid_redis_address_parse (self->uri, &address, &error))
     {
-      g_free (self->last_error);
-      self->last_error = g_strdup (error->message);
+      fluid_redis_stream_producer_set_last_error (self, error);
+      fluid_redis_log_failure (worker, error);
       g_task_return_error (task, error);
       return;
     }
   self->run_task = g_steal_pointer (&task);
+  fluid_redis_outage_init (&self->outage, worker, self->uri);
   self->connection = fluid_redis_connection_new (&address, "producer", self->command_timeout,
                                                  fluid_redis_stream_producer_state_cb, self);
   fluid_redis_address_clear (&address);
