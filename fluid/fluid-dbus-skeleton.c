@@ -4,9 +4,8 @@
  */
 
 #include "fluid-dbus.h"
-#include "fluid-dbus-private.h"
 #include "fluid-dbus-skeleton-private.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-queue-consumer-private.h"
 #include "fluid-workers.h"
 #include "fluid-enums.h"
@@ -49,59 +48,6 @@ fluid_dbus_get_interface_info (FluidDBusKind kind)
       g_once_init_leave (&initialized, 1);
     }
   return infos[kind];
-}
-
-/* The authorization of method calls */
-
-static guint fluid_worker_authorize_signal;
-
-static gboolean
-fluid_worker_real_authorize_method (FluidWorker           *self,
-                                    FluidWorker           *target,
-                                    GDBusMethodInvocation *invocation,
-                                    guint                  caller_uid)
-{
-  return caller_uid == 0 || caller_uid == (guint) geteuid ();
-}
-
-void
-fluid_worker_class_init_dbus (FluidWorkerClass *klass)
-{
-  /**
-   * FluidWorker::authorize-method:
-   * @self: the #FluidWorker that was exported with fluid_worker_export()
-   * @target: the worker whose method is called: @self, or a worker below
-   *   it when @self is a group
-   * @invocation: the #GDBusMethodInvocation of the call
-   * @caller_uid: the user id of the caller, as the bus tells it;
-   *   %G_MAXUINT when it is not known
-   *
-   * Emitted on the worker's context for each D-Bus method call to an
-   * exported worker (`Stop`, `Shutdown`, `GetStatus`), to decide whether
-   * the caller may make it, in the manner of
-   * #GDBusInterfaceSkeleton::g-authorize-method. A call that is refused
-   * gets the D-Bus error `org.freedesktop.DBus.Error.AccessDenied`.
-   *
-   * The default handler allows a caller that runs as the process's
-   * effective user or as root. The first handler connected decides
-   * instead, so that a program may let other users in (after asking
-   * polkit, for example) or keep everyone out; it may compare
-   * @caller_uid itself. It runs on the worker's context: a handler that
-   * must wait for an answer should not block it for long.
-   *
-   * Returns: %TRUE to let the call go on, %FALSE to refuse it
-   *
-   * Since: 1.2
-   */
-  fluid_worker_authorize_signal =
-    g_signal_new_class_handler ("authorize-method",
-                                G_TYPE_FROM_CLASS (klass),
-                                G_SIGNAL_RUN_LAST,
-                                G_CALLBACK (fluid_worker_real_authorize_method),
-                                g_signal_accumulator_first_wins, NULL,
-                                NULL,
-                                G_TYPE_BOOLEAN, 3,
-                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
 }
 
 /* The interface skeleton: see fluid-dbus-skeleton-private.h. */
@@ -421,11 +367,8 @@ fluid_dbus_call_authorize (FluidDBusCall *call,
                            guint          caller_uid)
 {
   FluidDBusSkeleton *skeleton = call->skeleton;
-  gboolean authorized = FALSE;
 
-  g_signal_emit (skeleton->root, fluid_worker_authorize_signal, 0,
-                 skeleton->worker, call->invocation, caller_uid, &authorized);
-  if (!authorized)
+  if (!fluid_worker_authorize (skeleton->root, skeleton->worker, call->invocation, caller_uid))
     {
       g_dbus_method_invocation_return_dbus_error (call->invocation,
                                                   "org.freedesktop.DBus.Error.AccessDenied",

@@ -393,6 +393,9 @@ fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
 
   worker_class->run_async = fluid_worker_function_run_async;
   fluid_worker_class_set_direct_run (worker_class, fluid_worker_function_run_direct);
+  /* The body of a threaded worker that asks for a stop calls itself no
+   * more from that moment. */
+  fluid_worker_class_set_stop_hook (worker_class, fluid_worker_thread_stop_own);
   worker_class->run_finish = fluid_worker_function_run_finish;
 
   /**

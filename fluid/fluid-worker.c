@@ -4,17 +4,16 @@
  */
 
 #include "fluid-lifecycle-private.h"
-#include "fluid-dbus-private.h"
-#include "fluid-watchdog-private.h"
+#include "fluid-worker-cancellable-private.h"
 #include "fluid-sleep-result-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
-#include "fluid-worker-thread-private.h"
 
 #include <math.h>
+#include <unistd.h>
 #include <string.h>
 
 /**
@@ -65,14 +64,63 @@
  * whatever writer the program installed.
  */
 
-GParamSpec *fluid_worker_properties[FLUID_WORKER_N_PROPS];
-guint fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_STOPPING_GRACE_PERIOD,
+  PROP_STATE,
+  PROP_EXIT_CODE,
+  PROP_STOP_REASON,
+  PROP_WATCHDOG,
+  N_PROPS
+};
 
-/* Type data: the FluidWorkerDirectRun of a type, if any. */
-GQuark fluid_worker_direct_run_quark;
-GQuark fluid_worker_idle_quark;
+enum
+{
+  SIGNAL_STARTED,
+  SIGNAL_STOPPING,
+  SIGNAL_STOPPED,
+  SIGNAL_AUTHORIZE_METHOD,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
 /* Type data: the interned default name of a type's workers. */
 static GQuark fluid_worker_default_name_quark;
+
+/* Threads: unless said otherwise, a field belongs to the thread that
+ * iterates the worker's context (the one that started it), or to the
+ * thread that owns the worker before it starts. */
+typedef struct
+{
+  char           *name;
+  double          grace_period;
+  /* Set by a group or an export, which may run on another thread: a
+   * field of its own, not a bit beside others. */
+  gboolean        name_fixed;
+  guint           name_is_interned : 1;
+  /* Created on first use, atomically: most workers never need one. */
+  GCancellable   *cancellable;
+  /* Incremented on every sleep and message when someone watches the
+   * worker's progress (its watchdog), else NULL; atomic. */
+  int            *progress;
+  FluidLifecycle  lifecycle;
+} FluidWorkerPrivate;
+
+/* What the library's classes attach to FluidWorker's class, inherited as
+ * the rest of a class is (see fluid-worker-private.h). */
+typedef struct
+{
+  FluidWorkerDirectRun  direct_run;
+  /* The run_async that @direct_run stands for: a subclass that overrides
+   * run_async runs through it. */
+  gpointer              direct_run_replaces;
+  FluidWorkerIdleFunc   is_idle;
+  FluidWorkerStopHook   stop_hook;
+} FluidWorkerClassPrivate;
 
 /**
  * FluidWorker:
@@ -81,7 +129,13 @@ static GQuark fluid_worker_default_name_quark;
  *
  * Since: 1.0
  */
-G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidWorker, fluid_worker, G_TYPE_OBJECT,
+                                  G_ADD_PRIVATE (FluidWorker)
+                                  g_type_add_class_private (g_define_type_id,
+                                                            sizeof (FluidWorkerClassPrivate)))
+
+#define FLUID_WORKER_CLASS_GET_PRIVATE(klass) \
+  G_TYPE_CLASS_GET_PRIVATE ((klass), FLUID_TYPE_WORKER, FluidWorkerClassPrivate)
 
 /**
  * fluid_worker_error_quark:
@@ -94,11 +148,13 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
  */
 G_DEFINE_QUARK (fluid-worker-error-quark, fluid_worker_error)
 
-/* The private struct, for fluid-lifecycle.c. */
-FluidWorkerPrivate *
-fluid_worker_get_priv (FluidWorker *self)
+/* The engine of the lifecycle, for fluid-lifecycle.c. */
+FluidLifecycle *
+fluid_worker_get_lifecycle (FluidWorker *self)
 {
-  return fluid_worker_get_instance_private (self);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  return &priv->lifecycle;
 }
 
 /* Default virtual methods */
@@ -163,7 +219,20 @@ fluid_worker_real_run_async (FluidWorker         *self,
 static void
 fluid_worker_real_gracefully_stop (FluidWorker *self)
 {
-  fluid_worker_enter_stopping (self);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_STOP, NULL);
+}
+
+/* The default handler of ::authorize-method: the process's own user and
+ * root may call, nobody else. */
+static gboolean
+fluid_worker_real_authorize_method (FluidWorker           *self,
+                                    FluidWorker           *target,
+                                    GDBusMethodInvocation *invocation,
+                                    guint                  caller_uid)
+{
+  return caller_uid == 0 || caller_uid == (guint) geteuid ();
 }
 
 static void
@@ -196,6 +265,67 @@ fluid_worker_real_get_num_workers (FluidWorker *self)
 {
   return 1;
 }
+
+/* What the lifecycle asks of its owner, in the order fluid-lifecycle.c
+ * says */
+
+static void
+fluid_worker_notify_state (FluidWorker      *self,
+                           FluidWorkerState  state)
+{
+  /* Not frozen together: freezing costs a notify queue per worker. */
+  if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_CODE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* What run and the hooks still wait for ends, now that the state says
+ * why: they complete later and are dropped. NULL if nobody asked for it:
+ * fluid_worker_get_cancellable() then creates it cancelled. */
+static void
+fluid_worker_ended (FluidWorker *self,
+                    int          exit_code)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
+}
+
+static void
+fluid_worker_emit_state (FluidWorker      *self,
+                         FluidWorkerState  state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  switch (state)
+    {
+    case FLUID_WORKER_STATE_RUNNING:
+      g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+      break;
+    case FLUID_WORKER_STATE_STOPPING:
+      g_signal_emit (self, signals[SIGNAL_STOPPING], 0);
+      break;
+    case FLUID_WORKER_STATE_STOPPED:
+    case FLUID_WORKER_STATE_FORCE_STOPPED:
+      g_signal_emit (self, signals[SIGNAL_STOPPED], 0,
+                     fluid_lifecycle_get_stop_reason (&priv->lifecycle),
+                     fluid_lifecycle_get_exit_code (&priv->lifecycle));
+      break;
+    case FLUID_WORKER_STATE_INIT:
+    default:
+      break;
+    }
+}
+
+static const FluidLifecycleOwnerFuncs fluid_worker_lifecycle_funcs = {
+  fluid_worker_notify_state,
+  fluid_worker_ended,
+  fluid_worker_emit_state,
+};
 
 /* GObject */
 
@@ -280,19 +410,10 @@ fluid_worker_finalize (GObject *object)
   FluidWorker *self = FLUID_WORKER (object);
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  g_assert (priv->waiters.length == 0);
-  g_assert (priv->sleepers.length == 0);
-  g_assert (!fluid_timer_is_armed (&priv->timer));
-
   if (!priv->name_is_interned)
     g_free (priv->name);
-  g_free (priv->stop_reason);
   g_clear_object (&priv->cancellable);
-  g_clear_error (&priv->error);
-  g_clear_pointer (&priv->context, g_main_context_unref);
-  g_clear_pointer (&priv->thread, g_thread_unref);
-  g_clear_pointer (&priv->clock, fluid_clock_unref);
-  fluid_worker_clear_observers (self);
+  fluid_lifecycle_clear (&priv->lifecycle);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
 }
@@ -373,8 +494,6 @@ fluid_worker_class_init (FluidWorkerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
-  fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
   fluid_worker_default_name_quark = g_quark_from_static_string ("fluid-worker-default-name");
   /* Made now, before any thread reads it: G_DEFINE_QUARK's lazy static is
    * a race ThreadSanitizer reports, benign or not. */
@@ -410,7 +529,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_NAME] =
+  properties[PROP_NAME] =
     g_param_spec_string ("name", "Name", "The name of the worker",
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -430,7 +549,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD] =
+  properties[PROP_STOPPING_GRACE_PERIOD] =
     g_param_spec_double ("stopping-grace-period", "Stopping grace period",
                          "Seconds a graceful stop may take before it is forced",
                          -1.0, G_MAXDOUBLE, -1.0,
@@ -443,7 +562,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_STATE] =
+  properties[PROP_STATE] =
     g_param_spec_enum ("state", "State", "The state of the worker",
                        FLUID_TYPE_WORKER_STATE, FLUID_WORKER_STATE_INIT,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -458,7 +577,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_EXIT_CODE] =
+  properties[PROP_EXIT_CODE] =
     g_param_spec_int ("exit-code", "Exit code", "How the worker ended, -1 until it stopped",
                       -1, G_MAXINT, -1,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -472,7 +591,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_STOP_REASON] =
+  properties[PROP_STOP_REASON] =
     g_param_spec_string ("stop-reason", "Stop reason", "Why the worker stopped",
                          NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -490,12 +609,12 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_WATCHDOG] =
+  properties[PROP_WATCHDOG] =
     g_param_spec_double ("watchdog", "Watchdog", "Seconds a running worker may go unfed",
                          0.0, G_MAXDOUBLE, 0.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_properties (object_class, FLUID_WORKER_N_PROPS, fluid_worker_properties);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * FluidWorker::started:
@@ -506,7 +625,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STARTED] =
+  signals[SIGNAL_STARTED] =
     g_signal_new ("started",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -524,7 +643,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STOPPING] =
+  signals[SIGNAL_STOPPING] =
     g_signal_new ("stopping",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -547,7 +666,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STOPPED] =
+  signals[SIGNAL_STOPPED] =
     g_signal_new ("stopped",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -556,7 +675,41 @@ fluid_worker_class_init (FluidWorkerClass *klass)
                   NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
 
-  fluid_worker_class_init_dbus (klass);
+  /**
+   * FluidWorker::authorize-method:
+   * @self: the #FluidWorker that was exported with fluid_worker_export()
+   * @target: the worker whose method is called: @self, or a worker below
+   *   it when @self is a group
+   * @invocation: the #GDBusMethodInvocation of the call
+   * @caller_uid: the user id of the caller, as the bus tells it;
+   *   %G_MAXUINT when it is not known
+   *
+   * Emitted on the worker's context for each D-Bus method call to an
+   * exported worker (`Stop`, `Shutdown`, `GetStatus`), to decide whether
+   * the caller may make it, in the manner of
+   * #GDBusInterfaceSkeleton::g-authorize-method. A call that is refused
+   * gets the D-Bus error `org.freedesktop.DBus.Error.AccessDenied`.
+   *
+   * The default handler allows a caller that runs as the process's
+   * effective user or as root. The first handler connected decides
+   * instead, so that a program may let other users in (after asking
+   * polkit, for example) or keep everyone out; it may compare
+   * @caller_uid itself. It runs on the worker's context: a handler that
+   * must wait for an answer should not block it for long.
+   *
+   * Returns: %TRUE to let the call go on, %FALSE to refuse it
+   *
+   * Since: 1.2
+   */
+  signals[SIGNAL_AUTHORIZE_METHOD] =
+    g_signal_new_class_handler ("authorize-method",
+                                G_TYPE_FROM_CLASS (klass),
+                                G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (fluid_worker_real_authorize_method),
+                                g_signal_accumulator_first_wins, NULL,
+                                NULL,
+                                G_TYPE_BOOLEAN, 3,
+                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
 }
 
 static void
@@ -564,10 +717,8 @@ fluid_worker_init (FluidWorker *self)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  priv->state = FLUID_WORKER_STATE_INIT;
-  priv->exit_code = -1;
   priv->grace_period = fluid_default_grace_period ();
-  fluid_timer_init (&priv->timer, fluid_worker_timer_cb, self);
+  fluid_lifecycle_init (&priv->lifecycle, self, &fluid_worker_lifecycle_funcs);
 }
 
 /* Accessors */
@@ -613,7 +764,7 @@ fluid_worker_get_state (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return g_atomic_int_get (&priv->state);
+  return fluid_lifecycle_get_state (&priv->lifecycle);
 }
 
 /**
@@ -676,7 +827,7 @@ fluid_worker_set_name (FluidWorker *self,
       return;
     }
   if (fluid_worker_store_name (self, name))
-    g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_NAME]);
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
 /**
@@ -712,7 +863,7 @@ fluid_worker_set_stopping_grace_period (FluidWorker *self,
   if (priv->grace_period == seconds)
     return;
   priv->grace_period = seconds;
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING_GRACE_PERIOD]);
 }
 
 /* The name of @self is fixed from now on: it is in a group, or exported. */
@@ -743,6 +894,25 @@ fluid_worker_get_num_workers (FluidWorker *self)
   return FLUID_WORKER_GET_CLASS (self)->get_num_workers (self);
 }
 
+static void
+fluid_worker_cancel_own_sleepers (FluidWorker *self,
+                                  gpointer     data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  fluid_lifecycle_cancel_own_sleepers (&priv->lifecycle);
+}
+
+/* The worker's own cancellable was cancelled (by a forced stop, or by the
+ * program): the sleeps given it end, on the worker's context. Any thread. */
+static void
+fluid_worker_own_cancellable_cancelled (GObject *worker)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (FLUID_WORKER (worker));
+
+  fluid_lifecycle_invoke (&priv->lifecycle, fluid_worker_cancel_own_sleepers, NULL, NULL);
+}
+
 /**
  * fluid_worker_get_cancellable:
  * @self: a #FluidWorker
@@ -767,10 +937,11 @@ fluid_worker_get_cancellable (FluidWorker *self)
    * a forced stop is cancelled already. */
   if (g_atomic_pointer_get (&priv->cancellable) == NULL)
     {
-      GCancellable *cancellable = fluid_worker_cancellable_new (self);
+      GCancellable *cancellable = fluid_worker_cancellable_new (G_OBJECT (self),
+                                                                fluid_worker_own_cancellable_cancelled);
 
-      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED ||
-          (priv->outcome_told && priv->exit_code != FLUID_EXIT_CODE_NORMAL))
+      if (fluid_lifecycle_get_state (&priv->lifecycle) == FLUID_WORKER_STATE_FORCE_STOPPED ||
+          fluid_lifecycle_ended_abnormally (&priv->lifecycle))
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
         {
@@ -861,6 +1032,24 @@ fluid_worker_is_stopped (FluidWorker *self)
 
 /* Graceful stop */
 
+/* What a class attached to hear of a request to stop, on the requesting
+ * thread (a threaded worker whose body asks). */
+static void
+fluid_worker_call_stop_hook (FluidWorker *self)
+{
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (FLUID_WORKER_GET_CLASS (self));
+
+  if (klass_priv->stop_hook != NULL)
+    klass_priv->stop_hook (self);
+}
+
+static void
+fluid_worker_gracefully_stop_in_context (FluidWorker *self,
+                                         gpointer     data)
+{
+  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
+}
+
 /**
  * fluid_worker_gracefully_stop:
  * @self: a #FluidWorker
@@ -883,9 +1072,9 @@ fluid_worker_gracefully_stop (FluidWorker *self)
 {
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  /* From the body of a threaded worker: not called again meanwhile. */
-  fluid_worker_thread_stop_own (self);
-  fluid_worker_invoke (self, fluid_worker_gracefully_stop_in_context, NULL, NULL);
+  fluid_worker_call_stop_hook (self);
+  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_gracefully_stop_in_context,
+                          NULL, NULL);
 }
 
 /* Startup, shutdown, waiting */
@@ -926,14 +1115,14 @@ fluid_worker_startup_async (FluidWorker         *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (priv->state != FLUID_WORKER_STATE_INIT)
+  if (fluid_lifecycle_get_state (&priv->lifecycle) != FLUID_WORKER_STATE_INIT)
     {
       g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_ALREADY_STARTED,
                                "Worker %s has already started", priv->name);
       return;
     }
 
-  fluid_worker_start_running (self, task);
+  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_START, g_steal_pointer (&task));
 }
 
 /**
@@ -988,7 +1177,7 @@ fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
   g_task_set_source_tag (task, fluid_worker_wait_for_shutdown_async);
   g_task_set_name (task, "[fluid] worker wait for shutdown");
 
-  fluid_worker_add_waiter (self, task, cancellable);
+  fluid_lifecycle_add_waiter (fluid_worker_get_lifecycle (self), task, cancellable);
 }
 
 /**
@@ -1051,9 +1240,8 @@ fluid_worker_shutdown_async (FluidWorker         *self,
   g_task_set_source_tag (task, fluid_worker_shutdown_async);
   g_task_set_name (task, "[fluid] worker shutdown");
 
-  fluid_worker_add_waiter (self, task, cancellable);
-  if (priv->state != FLUID_WORKER_STATE_INIT)
-    fluid_worker_request_shutdown_in_context (self, NULL);
+  fluid_lifecycle_add_waiter (&priv->lifecycle, task, cancellable);
+  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_SHUTDOWN, NULL);
 }
 
 /**
@@ -1276,6 +1464,7 @@ fluid_worker_sleep_async (FluidWorker         *self,
   FluidWorkerPrivate *priv;
   g_autoptr(GMainContext) context = NULL;
   FluidWorkerAsyncSleep *sleep;
+  FluidWorkerState state;
   FluidClock *clock;
   gboolean own;
 
@@ -1290,17 +1479,18 @@ fluid_worker_sleep_async (FluidWorker         *self,
    * worker's own cancellable, which most sleeps of a run get, is watched
    * once by the worker rather than with a GSource per sleep. */
   context = g_main_context_ref_thread_default ();
-  own = cancellable != NULL && cancellable == priv->cancellable && context == priv->context;
-  clock = fluid_worker_get_clock (self, context);
-  sleep = (FluidWorkerAsyncSleep *) fluid_pending_add (&priv->sleepers, sizeof (FluidWorkerAsyncSleep),
-                                                       NULL, own ? NULL : cancellable, context,
-                                                       fluid_worker_complete_async_sleep,
-                                                       g_object_ref (self));
+  own = cancellable != NULL && cancellable == priv->cancellable &&
+        context == fluid_lifecycle_get_context (&priv->lifecycle);
+  clock = fluid_lifecycle_get_clock (&priv->lifecycle, context);
+  sleep = fluid_lifecycle_add_sleeper (&priv->lifecycle, sizeof (FluidWorkerAsyncSleep),
+                                       own ? NULL : cancellable, context,
+                                       fluid_worker_complete_async_sleep, g_object_ref (self));
   sleep->pending.on_owner_cancellable = own;
   sleep->callback = callback;
   sleep->user_data = user_data;
 
-  if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
+  state = fluid_lifecycle_get_state (&priv->lifecycle);
+  if (state == FLUID_WORKER_STATE_FORCE_STOPPED)
     fluid_pending_fail_soon (&sleep->pending, clock,
                              g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                   "The worker was forced to stop"));
@@ -1308,7 +1498,7 @@ fluid_worker_sleep_async (FluidWorker         *self,
     fluid_pending_fail_soon (&sleep->pending, clock,
                              g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                   "Operation was cancelled"));
-  else if (priv->state == FLUID_WORKER_STATE_STOPPING || priv->state == FLUID_WORKER_STATE_STOPPED)
+  else if (state == FLUID_WORKER_STATE_STOPPING || state == FLUID_WORKER_STATE_STOPPED)
     fluid_pending_arm (&sleep->pending, clock, 0, FALSE);
   else
     fluid_pending_arm (&sleep->pending, clock, fluid_deadline_in (seconds), TRUE);
@@ -1341,6 +1531,15 @@ fluid_worker_sleep_finish (FluidWorker   *self,
 
 /* Outcome and failure */
 
+/* @data is the error, which fluid_lifecycle_invoke() frees. */
+static void
+fluid_worker_fail_in_context (FluidWorker *self,
+                              gpointer     data)
+{
+  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_FAIL,
+                            g_error_copy (data));
+}
+
 /**
  * fluid_worker_get_exit_code:
  * @self: a #FluidWorker
@@ -1363,7 +1562,7 @@ fluid_worker_get_exit_code (FluidWorker *self)
   priv = fluid_worker_get_instance_private (self);
 
   /* Set once, before the worker's last change of state is told. */
-  return priv->outcome_told ? priv->exit_code : -1;
+  return fluid_lifecycle_get_exit_code (&priv->lifecycle);
 }
 
 /**
@@ -1386,7 +1585,7 @@ fluid_worker_get_stop_reason (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return priv->outcome_told ? priv->stop_reason : NULL;
+  return fluid_lifecycle_get_stop_reason (&priv->lifecycle);
 }
 
 /**
@@ -1417,7 +1616,252 @@ fluid_worker_fail (FluidWorker  *self,
   g_return_if_fail (error != NULL);
   g_return_if_fail (fluid_worker_has_started (self));
 
-  fluid_worker_thread_stop_own (self);
-  fluid_worker_invoke (self, fluid_worker_fail_in_context, g_error_copy (error),
-                       (GDestroyNotify) g_error_free);
+  fluid_worker_call_stop_hook (self);
+  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_fail_in_context,
+                          g_error_copy (error), (GDestroyNotify) g_error_free);
+}
+
+/* Private API: fluid-worker-private.h */
+
+GMainContext *
+fluid_worker_get_context (FluidWorker *self)
+{
+  return fluid_lifecycle_get_context (fluid_worker_get_lifecycle (self));
+}
+
+G_GNUC_PRINTF (3, 4)
+void
+fluid_worker_log (FluidWorker    *self,
+                  GLogLevelFlags  level,
+                  const char     *format,
+                  ...)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  g_autofree char *message = NULL;
+  va_list args;
+
+  /* Formatted only when written: thousands of workers start and stop at
+   * once, and their debug lines are usually dropped. */
+  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
+    return;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_log_structured (G_LOG_DOMAIN, level,
+                    "FLUID_WORKER", priv->name,
+                    "MESSAGE", "%s %s", priv->name, message);
+}
+
+void
+fluid_worker_set_stop_reason (FluidWorker *self,
+                              const char  *reason)
+{
+  fluid_lifecycle_set_stop_reason (fluid_worker_get_lifecycle (self), reason, FALSE);
+}
+
+void
+fluid_worker_start (FluidWorker *self)
+{
+  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_START, NULL);
+}
+
+static void
+fluid_worker_request_shutdown_in_context (FluidWorker *self,
+                                          gpointer     data)
+{
+  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_SHUTDOWN, NULL);
+}
+
+void
+fluid_worker_request_shutdown (FluidWorker *self)
+{
+  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_request_shutdown_in_context,
+                          NULL, NULL);
+}
+
+void
+fluid_worker_shutdown_for (FluidWorker *self,
+                           const char  *reason)
+{
+  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
+
+  fluid_lifecycle_set_stop_reason (lifecycle, reason, TRUE);
+  fluid_lifecycle_dispatch (lifecycle, FLUID_LIFECYCLE_SHUTDOWN, NULL);
+}
+
+static void
+fluid_worker_force_stop_in_context (FluidWorker *self,
+                                    gpointer     data)
+{
+  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_FORCE, NULL);
+}
+
+void
+fluid_worker_force_stop (FluidWorker *self)
+{
+  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_force_stop_in_context,
+                          NULL, NULL);
+}
+
+FluidObserver *
+fluid_worker_observe (FluidWorker             *self,
+                      GMainContext            *context,
+                      guint                    states,
+                      FluidWorkerObserverFunc  func,
+                      gpointer                 user_data,
+                      FluidWorkerState        *out_state)
+{
+  FluidObserver *observer = fluid_observer_new (context, states, (FluidObserverFunc) func,
+                                                user_data);
+
+  fluid_worker_add_observer (self, observer, out_state);
+  fluid_observer_unref (observer);
+  return observer;
+}
+
+void
+fluid_worker_unobserve (FluidWorker   *self,
+                        FluidObserver *observer)
+{
+  fluid_observer_cancel (observer);
+  fluid_worker_remove_observer (self, observer);
+}
+
+void
+fluid_worker_add_observer (FluidWorker      *self,
+                           FluidObserver    *observer,
+                           FluidWorkerState *out_state)
+{
+  fluid_lifecycle_add_observer (fluid_worker_get_lifecycle (self), observer, out_state);
+}
+
+void
+fluid_worker_remove_observer (FluidWorker   *self,
+                              FluidObserver *observer)
+{
+  fluid_lifecycle_remove_observer (fluid_worker_get_lifecycle (self), observer);
+}
+
+typedef struct
+{
+  FluidPending          pending;    /* first: pending->data is the worker */
+  FluidWorkerSleepFunc  func;
+} FluidWorkerSleep;
+
+static void
+fluid_worker_complete_sleep (FluidPending *pending,
+                             gboolean      value,
+                             GError       *error)
+{
+  FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
+
+  if (error == NULL)
+    fluid_worker_feed (pending->data);
+  sleep->func (pending->data, value, error);
+  g_clear_error (&error);
+}
+
+void
+fluid_worker_sleep_full (FluidWorker          *self,
+                         double                seconds,
+                         FluidWorkerSleepFunc  func)
+{
+  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
+  GMainContext *context = fluid_lifecycle_get_context (lifecycle);
+  FluidWorkerState state = fluid_lifecycle_get_state (lifecycle);
+  FluidWorkerSleep *sleep;
+
+  g_return_if_fail (context != NULL && !fluid_worker_is_stopped (self));
+
+  sleep = fluid_lifecycle_add_sleeper (lifecycle, sizeof (FluidWorkerSleep), NULL, NULL,
+                                       fluid_worker_complete_sleep, self);
+  sleep->func = func;
+  fluid_pending_arm (&sleep->pending, fluid_lifecycle_get_clock (lifecycle, context),
+                     state == FLUID_WORKER_STATE_RUNNING ? fluid_deadline_in (seconds) : 0,
+                     state == FLUID_WORKER_STATE_RUNNING);
+}
+
+void
+fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
+                                   FluidWorkerDirectRun  run)
+{
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (klass);
+
+  klass_priv->direct_run = run;
+  klass_priv->direct_run_replaces = klass->run_async;
+}
+
+FluidWorkerDirectRun
+fluid_worker_get_direct_run (FluidWorker *self)
+{
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (klass);
+
+  /* A subclass that overrides run_async runs through it. */
+  if (klass_priv->direct_run == NULL || (gpointer) klass->run_async != klass_priv->direct_run_replaces)
+    return NULL;
+  return klass_priv->direct_run;
+}
+
+void
+fluid_worker_run_done (FluidWorker *self,
+                       GError      *error)
+{
+  fluid_lifecycle_phase_done (fluid_worker_get_lifecycle (self), error == NULL, error);
+  g_object_unref (self);
+}
+
+void
+fluid_worker_class_set_idle_func (FluidWorkerClass    *klass,
+                                  FluidWorkerIdleFunc  is_idle)
+{
+  FLUID_WORKER_CLASS_GET_PRIVATE (klass)->is_idle = is_idle;
+}
+
+gboolean
+fluid_worker_is_idle (FluidWorker *self)
+{
+  FluidWorkerIdleFunc is_idle = FLUID_WORKER_CLASS_GET_PRIVATE (FLUID_WORKER_GET_CLASS (self))->is_idle;
+
+  return is_idle != NULL && is_idle (self);
+}
+
+void
+fluid_worker_class_set_stop_hook (FluidWorkerClass    *klass,
+                                  FluidWorkerStopHook  hook)
+{
+  FLUID_WORKER_CLASS_GET_PRIVATE (klass)->stop_hook = hook;
+}
+
+void
+fluid_worker_watch_progress (FluidWorker *self,
+                             int         *counter)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_atomic_pointer_set (&priv->progress, counter);
+}
+
+void
+fluid_worker_feed (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  int *progress = g_atomic_pointer_get (&priv->progress);
+
+  if (progress != NULL)
+    g_atomic_int_inc (progress);
+}
+
+gboolean
+fluid_worker_authorize (FluidWorker           *self,
+                        FluidWorker           *target,
+                        GDBusMethodInvocation *invocation,
+                        guint                  caller_uid)
+{
+  gboolean allowed = FALSE;
+
+  g_signal_emit (self, signals[SIGNAL_AUTHORIZE_METHOD], 0, target, invocation, caller_uid, &allowed);
+  return allowed;
 }
