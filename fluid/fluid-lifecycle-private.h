@@ -2,9 +2,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * FluidWorker (fluid-worker.c) embeds one FluidLifecycle and is the only
- * file that includes this header: the rest of the library follows a
- * lifecycle through fluid-worker-private.h. See fluid-lifecycle.c for the
+ * FluidWorker (fluid-worker.c) embeds one FluidLifecycle; only its own
+ * files (fluid-worker*.c) include this header: the rest of the library
+ * follows a lifecycle through fluid-worker-private.h. See fluid-lifecycle.c for the
  * table of transitions and the threading contract.
  */
 
@@ -126,8 +126,11 @@ void             fluid_lifecycle_phase_done   (FluidLifecycle             *self,
                                                gboolean                    ok,
                                                GError                     *error);
 
-/* The lifecycle of @worker: fluid-worker.c's. */
+/* What FluidWorker's own files (fluid-worker*.c) share, from
+ * fluid-worker.c: the lifecycle of @worker, and the call of the hook its
+ * class attached for stop requests (fluid_worker_class_set_stop_hook()). */
 FluidLifecycle  *fluid_worker_get_lifecycle   (FluidWorker                *worker);
+void             fluid_worker_call_stop_hook  (FluidWorker                *worker);
 
 static inline FluidWorkerState
 fluid_lifecycle_get_state (FluidLifecycle *self)

@@ -5,7 +5,7 @@
 
 #include "fluid-lifecycle-private.h"
 #include "fluid-worker-cancellable-private.h"
-#include "fluid-sleep-result-private.h"
+#include "fluid-worker-status-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
 #include "fluid-observer-private.h"
@@ -193,12 +193,39 @@ fluid_worker_real_on_shutdown_async (FluidWorker         *self,
                                 fluid_worker_real_on_shutdown_async);
 }
 
+/* The default finish of a hook: @result must be a GTask of @self, and the
+ * default's own when the class kept @real_async as the hook's async half
+ * (a class that overrides only the async half may return any GTask). */
 static gboolean
-fluid_worker_real_boolean_finish (FluidWorker   *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
+fluid_worker_real_hook_finish (FluidWorker   *self,
+                               GAsyncResult  *result,
+                               gpointer       real_async,
+                               gpointer       class_async,
+                               GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (class_async != real_async ||
+                        g_async_result_is_tagged (result, real_async), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+fluid_worker_real_on_startup_finish (FluidWorker   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_on_startup_async,
+                                        FLUID_WORKER_GET_CLASS (self)->on_startup_async, error);
+}
+
+static gboolean
+fluid_worker_real_on_shutdown_finish (FluidWorker   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_on_shutdown_async,
+                                        FLUID_WORKER_GET_CLASS (self)->on_shutdown_async, error);
 }
 
 static void
@@ -214,6 +241,15 @@ fluid_worker_real_run_async (FluidWorker         *self,
   g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
                            "%s does not implement FluidWorker.run_async",
                            G_OBJECT_TYPE_NAME (self));
+}
+
+static gboolean
+fluid_worker_real_run_finish (FluidWorker   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_run_async,
+                                        FLUID_WORKER_GET_CLASS (self)->run_async, error);
 }
 
 static void
@@ -233,31 +269,6 @@ fluid_worker_real_authorize_method (FluidWorker           *self,
                                     guint                  caller_uid)
 {
   return caller_uid == 0 || caller_uid == (guint) geteuid ();
-}
-
-static void
-fluid_worker_real_status_async (FluidWorker         *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-
-  g_task_set_source_tag (task, fluid_worker_real_status_async);
-  g_task_set_name (task, "[fluid] worker status");
-  g_variant_dict_insert (&dict, "running", "b", fluid_worker_is_running (self));
-  g_variant_dict_insert (&dict, "stopping", "b", fluid_worker_is_stopping (self));
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
-static GVariant *
-fluid_worker_real_status_finish (FluidWorker   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static guint
@@ -506,11 +517,11 @@ fluid_worker_class_init (FluidWorkerClass *klass)
   object_class->set_property = fluid_worker_set_property;
 
   klass->run_async = fluid_worker_real_run_async;
-  klass->run_finish = fluid_worker_real_boolean_finish;
+  klass->run_finish = fluid_worker_real_run_finish;
   klass->on_startup_async = fluid_worker_real_on_startup_async;
-  klass->on_startup_finish = fluid_worker_real_boolean_finish;
+  klass->on_startup_finish = fluid_worker_real_on_startup_finish;
   klass->on_shutdown_async = fluid_worker_real_on_shutdown_async;
-  klass->on_shutdown_finish = fluid_worker_real_boolean_finish;
+  klass->on_shutdown_finish = fluid_worker_real_on_shutdown_finish;
   klass->gracefully_stop = fluid_worker_real_gracefully_stop;
   klass->status_async = fluid_worker_real_status_async;
   klass->status_finish = fluid_worker_real_status_finish;
@@ -1034,591 +1045,13 @@ fluid_worker_is_stopped (FluidWorker *self)
 
 /* What a class attached to hear of a request to stop, on the requesting
  * thread (a threaded worker whose body asks). */
-static void
+void
 fluid_worker_call_stop_hook (FluidWorker *self)
 {
   FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (FLUID_WORKER_GET_CLASS (self));
 
   if (klass_priv->stop_hook != NULL)
     klass_priv->stop_hook (self);
-}
-
-static void
-fluid_worker_gracefully_stop_in_context (FluidWorker *self,
-                                         gpointer     data)
-{
-  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-}
-
-/**
- * fluid_worker_gracefully_stop:
- * @self: a #FluidWorker
- *
- * Asks a running worker to stop: its state becomes
- * %FLUID_WORKER_STATE_STOPPING, #FluidWorker::stopping is emitted and
- * fluid_worker_sleep_async() calls in progress complete at once. It does not
- * wait for the worker to stop: use fluid_worker_wait_for_shutdown_async() for
- * that. A worker that is not running is left as it is; in particular a
- * request made before fluid_worker_startup_async() is not remembered.
- *
- * This function is thread-safe: called from another thread, it wakes the
- * worker's main context and makes the request there, so that the change of
- * state and its signals always come on the worker's context.
- *
- * Since: 1.0
- */
-void
-fluid_worker_gracefully_stop (FluidWorker *self)
-{
-  g_return_if_fail (FLUID_IS_WORKER (self));
-
-  fluid_worker_call_stop_hook (self);
-  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_gracefully_stop_in_context,
-                          NULL, NULL);
-}
-
-/* Startup, shutdown, waiting */
-
-/**
- * fluid_worker_startup_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker is running
- * @user_data: (closure): data for @callback
- *
- * Starts the worker on the thread-default main context of the calling
- * thread: its state becomes %FLUID_WORKER_STATE_RUNNING,
- * #FluidWorker::started is emitted, then `on_startup` and `run` are called.
- * The operation completes once the worker runs; it fails with
- * %FLUID_WORKER_ERROR_ALREADY_STARTED when the worker has started before.
- *
- * Since: 1.0
- */
-void
-fluid_worker_startup_async (FluidWorker         *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  FluidWorkerPrivate *priv;
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  priv = fluid_worker_get_instance_private (self);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_startup_async);
-  g_task_set_name (task, "[fluid] worker startup");
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  if (fluid_lifecycle_get_state (&priv->lifecycle) != FLUID_WORKER_STATE_INIT)
-    {
-      g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_ALREADY_STARTED,
-                               "Worker %s has already started", priv->name);
-      return;
-    }
-
-  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_START, g_steal_pointer (&task));
-}
-
-/**
- * fluid_worker_startup_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_startup_async().
- *
- * Returns: %TRUE if the worker was started
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_startup_finish (FluidWorker   *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_startup_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * fluid_worker_wait_for_shutdown_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker has stopped
- * @user_data: (closure): data for @callback
- *
- * Waits for the worker to stop, without asking it to. Completes at once for
- * a worker that never started or has stopped already.
- *
- * Since: 1.0
- */
-void
-fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_wait_for_shutdown_async);
-  g_task_set_name (task, "[fluid] worker wait for shutdown");
-
-  fluid_lifecycle_add_waiter (fluid_worker_get_lifecycle (self), task, cancellable);
-}
-
-/**
- * fluid_worker_wait_for_shutdown_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_wait_for_shutdown_async(). When `run` failed, this
- * fails with a copy of its error.
- *
- * Returns: %TRUE if the worker stopped without an error (or never started)
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_wait_for_shutdown_finish (FluidWorker   *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        fluid_worker_wait_for_shutdown_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * fluid_worker_shutdown_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker has stopped
- * @user_data: (closure): data for @callback
- *
- * Stops the worker: asks for a graceful stop, and when the worker has not
- * stopped after #FluidWorker:stopping-grace-period seconds, cancels it and
- * moves it to %FLUID_WORKER_STATE_FORCE_STOPPED. Completes when the worker
- * has stopped, at once for a worker that never started.
- *
- * Cancelling @cancellable abandons the wait, not the stop.
- *
- * Since: 1.0
- */
-void
-fluid_worker_shutdown_async (FluidWorker         *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  FluidWorkerPrivate *priv;
-  GTask *task;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  priv = fluid_worker_get_instance_private (self);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_shutdown_async);
-  g_task_set_name (task, "[fluid] worker shutdown");
-
-  fluid_lifecycle_add_waiter (&priv->lifecycle, task, cancellable);
-  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_SHUTDOWN, NULL);
-}
-
-/**
- * fluid_worker_shutdown_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_shutdown_async(). A forced stop is a success; when
- * `run` failed, this fails with a copy of its error.
- *
- * Returns: %TRUE if the worker stopped without an error (or never started)
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_shutdown_finish (FluidWorker   *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_shutdown_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * fluid_worker_status_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the status
- * @user_data: (closure): data for @callback
- *
- * Collects the status of the worker: a `a{sv}` dictionary with at least the
- * booleans `running` and `stopping`. Subclasses add their own keys; a group
- * maps each child's name to the child's status.
- *
- * Since: 1.0
- */
-void
-fluid_worker_status_async (FluidWorker         *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  FLUID_WORKER_GET_CLASS (self)->status_async (self, cancellable, callback, user_data);
-}
-
-/**
- * fluid_worker_status_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_status_async().
- *
- * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
- *   %NULL on error
- *
- * Since: 1.0
- */
-GVariant *
-fluid_worker_status_finish (FluidWorker   *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
-
-  return FLUID_WORKER_GET_CLASS (self)->status_finish (self, result, error);
-}
-
-typedef struct
-{
-  FluidWorkerClass *klass;
-  GTask            *task;
-} FluidStatusChain;
-
-static void
-fluid_worker_status_chain_cb (GObject      *source,
-                              GAsyncResult *result,
-                              gpointer      user_data)
-{
-  FluidStatusChain *chain = user_data;
-  g_autoptr(GTask) task = chain->task;
-  GError *error = NULL;
-  GVariant *status;
-
-  status = chain->klass->status_finish (FLUID_WORKER (source), result, &error);
-  g_free (chain);
-  if (status == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, status, (GDestroyNotify) g_variant_unref);
-}
-
-/**
- * fluid_worker_status_for_type_async:
- * @self: a #FluidWorker
- * @type: a type of @self's hierarchy, from #FLUID_TYPE_WORKER to @self's
- *   own
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the status
- * @user_data: (closure): data for @callback
- *
- * Collects the status of @self as the `status_async` implementation of
- * @type's class does, whatever its subclasses override: how a binding's
- * override of `status_async` chains up to the implementation of its parent
- * class when the binding cannot call an asynchronous virtual method of a
- * parent class itself (PyGObject 3.42 cannot: its `do_status_async` of a
- * parent class crashes when the callback runs).
- *
- * Since: 1.2
- */
-void
-fluid_worker_status_for_type_async (FluidWorker         *self,
-                                    GType                type,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  FluidStatusChain *chain;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (g_type_is_a (G_OBJECT_TYPE (self), type));
-  g_return_if_fail (g_type_is_a (type, FLUID_TYPE_WORKER));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  chain = g_new0 (FluidStatusChain, 1);
-  chain->klass = g_type_class_peek (type);
-  chain->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (chain->task, fluid_worker_status_for_type_async);
-  g_task_set_name (chain->task, "[fluid] status for type");
-  chain->klass->status_async (self, cancellable, fluid_worker_status_chain_cb, chain);
-}
-
-/**
- * fluid_worker_status_for_type_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_status_for_type_async().
- *
- * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
- *   %NULL on error
- *
- * Since: 1.2
- */
-GVariant *
-fluid_worker_status_for_type_finish (FluidWorker   *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_status_for_type_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Sleep */
-
-/* A sleep of fluid_worker_sleep_async(): its pending's data holds a
- * reference on the worker, as a GTask's source object would. */
-typedef struct
-{
-  FluidPending         pending;
-  GAsyncReadyCallback  callback;
-  gpointer             user_data;
-} FluidWorkerAsyncSleep;
-
-static void
-fluid_worker_complete_async_sleep (FluidPending *pending,
-                                   gboolean      value,
-                                   GError       *error)
-{
-  FluidWorkerAsyncSleep *sleep = (FluidWorkerAsyncSleep *) pending;
-  FluidWorker *self = pending->data;
-  g_autoptr(FluidSleepResult) result = NULL;
-
-  if (error == NULL)
-    fluid_worker_feed (self);
-  result = fluid_sleep_result_new (G_OBJECT (self), fluid_worker_sleep_async,
-                                   sleep->user_data, value, error);
-
-  if (sleep->callback != NULL)
-    sleep->callback (G_OBJECT (self), G_ASYNC_RESULT (result), sleep->user_data);
-  g_object_unref (self);
-}
-
-/**
- * fluid_worker_sleep_async:
- * @self: a #FluidWorker
- * @seconds: how long to sleep, in seconds (not negative)
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the sleep is over
- * @user_data: (closure): data for @callback
- *
- * Sleeps for @seconds, or less when the worker is asked to stop: the sleep
- * completes at once when a graceful stop is requested or the worker is
- * already stopping, and fails with %G_IO_ERROR_CANCELLED when the worker is
- * forced to stop or @cancellable is cancelled. A worker that sleeps between
- * iterations of `run` with this function therefore stops at once.
- *
- * Since: 1.0
- */
-void
-fluid_worker_sleep_async (FluidWorker         *self,
-                          double               seconds,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  FluidWorkerPrivate *priv;
-  g_autoptr(GMainContext) context = NULL;
-  FluidWorkerAsyncSleep *sleep;
-  FluidWorkerState state;
-  FluidClock *clock;
-  gboolean own;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (!isnan (seconds) && seconds >= 0);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  priv = fluid_worker_get_instance_private (self);
-
-  /* Completed from a dispatch of the caller's thread-default context, as a
-   * GTask would be, with a lighter result (see fluid-sleep-result.c). The
-   * worker's own cancellable, which most sleeps of a run get, is watched
-   * once by the worker rather than with a GSource per sleep. */
-  context = g_main_context_ref_thread_default ();
-  own = cancellable != NULL && cancellable == priv->cancellable &&
-        context == fluid_lifecycle_get_context (&priv->lifecycle);
-  clock = fluid_lifecycle_get_clock (&priv->lifecycle, context);
-  sleep = fluid_lifecycle_add_sleeper (&priv->lifecycle, sizeof (FluidWorkerAsyncSleep),
-                                       own ? NULL : cancellable, context,
-                                       fluid_worker_complete_async_sleep, g_object_ref (self));
-  sleep->pending.on_owner_cancellable = own;
-  sleep->callback = callback;
-  sleep->user_data = user_data;
-
-  state = fluid_lifecycle_get_state (&priv->lifecycle);
-  if (state == FLUID_WORKER_STATE_FORCE_STOPPED)
-    fluid_pending_fail_soon (&sleep->pending, clock,
-                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  "The worker was forced to stop"));
-  else if (g_cancellable_is_cancelled (cancellable))
-    fluid_pending_fail_soon (&sleep->pending, clock,
-                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  "Operation was cancelled"));
-  else if (state == FLUID_WORKER_STATE_STOPPING || state == FLUID_WORKER_STATE_STOPPED)
-    fluid_pending_arm (&sleep->pending, clock, 0, FALSE);
-  else
-    fluid_pending_arm (&sleep->pending, clock, fluid_deadline_in (seconds), TRUE);
-}
-
-/**
- * fluid_worker_sleep_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_sleep_async().
- *
- * Returns: %TRUE if the whole sleep elapsed, %FALSE if it was cut short by a
- *   graceful stop (with @error unset) or failed (with @error set)
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_sleep_finish (FluidWorker   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (FLUID_IS_SLEEP_RESULT (result), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_sleep_async), FALSE);
-
-  return fluid_sleep_result_propagate (FLUID_SLEEP_RESULT (result), error);
-}
-
-/* Outcome and failure */
-
-/* @data is the error, which fluid_lifecycle_invoke() frees. */
-static void
-fluid_worker_fail_in_context (FluidWorker *self,
-                              gpointer     data)
-{
-  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_FAIL,
-                            g_error_copy (data));
-}
-
-/**
- * fluid_worker_get_exit_code:
- * @self: a #FluidWorker
- *
- * Gets how the worker ended: -1 while it has not stopped, then
- * %FLUID_EXIT_CODE_NORMAL, %FLUID_EXIT_CODE_FORCED or
- * %FLUID_EXIT_CODE_ERROR.
- *
- * Returns: the exit code, or -1
- *
- * Since: 1.2
- */
-int
-fluid_worker_get_exit_code (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv;
-
-  g_return_val_if_fail (FLUID_IS_WORKER (self), -1);
-
-  priv = fluid_worker_get_instance_private (self);
-
-  /* Set once, before the worker's last change of state is told. */
-  return fluid_lifecycle_get_exit_code (&priv->lifecycle);
-}
-
-/**
- * fluid_worker_get_stop_reason:
- * @self: a #FluidWorker
- *
- * Gets why the worker stopped, as #FluidWorker::stopped tells it.
- *
- * Returns: (nullable): the reason, or %NULL while the worker has not
- *   stopped
- *
- * Since: 1.2
- */
-const char *
-fluid_worker_get_stop_reason (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv;
-
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-
-  priv = fluid_worker_get_instance_private (self);
-
-  return fluid_lifecycle_get_stop_reason (&priv->lifecycle);
-}
-
-/**
- * fluid_worker_fail:
- * @self: a #FluidWorker
- * @error: the error the worker fails with
- *
- * Stops the worker as if `run` had failed with a copy of @error: its state
- * becomes %FLUID_WORKER_STATE_STOPPED, its exit code
- * %FLUID_EXIT_CODE_ERROR, fluid_worker_wait_for_shutdown_finish() and
- * fluid_worker_shutdown_finish() fail with that error, and its cancellable
- * is cancelled, so that the `run` in progress ends; whatever it returns is
- * dropped.
- *
- * This is how a callback that cannot return an error (a #FluidWorkerFunc,
- * code of a binding that raised an exception) fails its worker. It is
- * thread-safe: from another thread the failure is made on the worker's
- * context. A worker that has stopped already is left as it is; one that
- * has not started cannot fail (a critical).
- *
- * Since: 1.2
- */
-void
-fluid_worker_fail (FluidWorker  *self,
-                   const GError *error)
-{
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (error != NULL);
-  g_return_if_fail (fluid_worker_has_started (self));
-
-  fluid_worker_call_stop_hook (self);
-  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_fail_in_context,
-                          g_error_copy (error), (GDestroyNotify) g_error_free);
 }
 
 /* Private API: fluid-worker-private.h */
@@ -1652,135 +1085,6 @@ fluid_worker_log (FluidWorker    *self,
   g_log_structured (G_LOG_DOMAIN, level,
                     "FLUID_WORKER", priv->name,
                     "MESSAGE", "%s %s", priv->name, message);
-}
-
-void
-fluid_worker_set_stop_reason (FluidWorker *self,
-                              const char  *reason)
-{
-  fluid_lifecycle_set_stop_reason (fluid_worker_get_lifecycle (self), reason, FALSE);
-}
-
-void
-fluid_worker_start (FluidWorker *self)
-{
-  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_START, NULL);
-}
-
-static void
-fluid_worker_request_shutdown_in_context (FluidWorker *self,
-                                          gpointer     data)
-{
-  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_SHUTDOWN, NULL);
-}
-
-void
-fluid_worker_request_shutdown (FluidWorker *self)
-{
-  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_request_shutdown_in_context,
-                          NULL, NULL);
-}
-
-void
-fluid_worker_shutdown_for (FluidWorker *self,
-                           const char  *reason)
-{
-  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
-
-  fluid_lifecycle_set_stop_reason (lifecycle, reason, TRUE);
-  fluid_lifecycle_dispatch (lifecycle, FLUID_LIFECYCLE_SHUTDOWN, NULL);
-}
-
-static void
-fluid_worker_force_stop_in_context (FluidWorker *self,
-                                    gpointer     data)
-{
-  fluid_lifecycle_dispatch (fluid_worker_get_lifecycle (self), FLUID_LIFECYCLE_FORCE, NULL);
-}
-
-void
-fluid_worker_force_stop (FluidWorker *self)
-{
-  fluid_lifecycle_invoke (fluid_worker_get_lifecycle (self), fluid_worker_force_stop_in_context,
-                          NULL, NULL);
-}
-
-FluidObserver *
-fluid_worker_observe (FluidWorker             *self,
-                      GMainContext            *context,
-                      guint                    states,
-                      FluidWorkerObserverFunc  func,
-                      gpointer                 user_data,
-                      FluidWorkerState        *out_state)
-{
-  FluidObserver *observer = fluid_observer_new (context, states, (FluidObserverFunc) func,
-                                                user_data);
-
-  fluid_worker_add_observer (self, observer, out_state);
-  fluid_observer_unref (observer);
-  return observer;
-}
-
-void
-fluid_worker_unobserve (FluidWorker   *self,
-                        FluidObserver *observer)
-{
-  fluid_observer_cancel (observer);
-  fluid_worker_remove_observer (self, observer);
-}
-
-void
-fluid_worker_add_observer (FluidWorker      *self,
-                           FluidObserver    *observer,
-                           FluidWorkerState *out_state)
-{
-  fluid_lifecycle_add_observer (fluid_worker_get_lifecycle (self), observer, out_state);
-}
-
-void
-fluid_worker_remove_observer (FluidWorker   *self,
-                              FluidObserver *observer)
-{
-  fluid_lifecycle_remove_observer (fluid_worker_get_lifecycle (self), observer);
-}
-
-typedef struct
-{
-  FluidPending          pending;    /* first: pending->data is the worker */
-  FluidWorkerSleepFunc  func;
-} FluidWorkerSleep;
-
-static void
-fluid_worker_complete_sleep (FluidPending *pending,
-                             gboolean      value,
-                             GError       *error)
-{
-  FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
-
-  if (error == NULL)
-    fluid_worker_feed (pending->data);
-  sleep->func (pending->data, value, error);
-  g_clear_error (&error);
-}
-
-void
-fluid_worker_sleep_full (FluidWorker          *self,
-                         double                seconds,
-                         FluidWorkerSleepFunc  func)
-{
-  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
-  GMainContext *context = fluid_lifecycle_get_context (lifecycle);
-  FluidWorkerState state = fluid_lifecycle_get_state (lifecycle);
-  FluidWorkerSleep *sleep;
-
-  g_return_if_fail (context != NULL && !fluid_worker_is_stopped (self));
-
-  sleep = fluid_lifecycle_add_sleeper (lifecycle, sizeof (FluidWorkerSleep), NULL, NULL,
-                                       fluid_worker_complete_sleep, self);
-  sleep->func = func;
-  fluid_pending_arm (&sleep->pending, fluid_lifecycle_get_clock (lifecycle, context),
-                     state == FLUID_WORKER_STATE_RUNNING ? fluid_deadline_in (seconds) : 0,
-                     state == FLUID_WORKER_STATE_RUNNING);
 }
 
 void
