@@ -155,10 +155,11 @@ fluid_worker_get_watchdog (FluidWorker *self)
 /**
  * fluid_worker_set_watchdog:
  * @self: a #FluidWorker
- * @seconds: the seconds a running worker may go unfed (not negative), 0
- *   for no watchdog
+ * @seconds: the seconds a running worker may go unfed: 0 for no
+ *   watchdog, else a positive number; infinity and NaN are refused
  *
- * Sets #FluidWorker:watchdog, before the worker starts.
+ * Sets #FluidWorker:watchdog, before the worker starts. A period of any
+ * size is kept as it is: a watchdog of a million years never fires.
  *
  * Since: 1.2
  */
