@@ -324,6 +324,9 @@ fluid_worker_function_run_finish (FluidWorker   *worker,
                                   GAsyncResult  *result,
                                   GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_function_run_async), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
