@@ -370,6 +370,165 @@ test_run_main_notify_nobody (NotifyFixture *fixture,
   g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
 }
 
+/* On a bus: a daemon that ends as soon as run_main returns */
+
+#define HELPER_BUS_NAME "org.gnome.Fluid.Test"
+#define HELPER_BUS_PATH "/org/gnome/Fluid/Test"
+/* Enough daemons to catch one that exits before its traffic is out: one
+ * in two did. */
+#define BUS_RUNS 50
+
+/* What a client of the bus sees of the daemons, one after the other. */
+typedef struct
+{
+  FluidTestBus    *bus;
+  GDBusConnection *connection;
+  guint            properties_id;
+  guint            owner_id;
+  gboolean         saw_stopped;  /* the root's State "stopped" */
+  gboolean         gone;         /* the daemon left the bus */
+} BusFixture;
+
+static void
+bus_fixture_properties_cb (GDBusConnection *connection,
+                           const char      *sender,
+                           const char      *object_path,
+                           const char      *interface_name,
+                           const char      *signal_name,
+                           GVariant        *parameters,
+                           gpointer         user_data)
+{
+  BusFixture *fixture = user_data;
+  g_autoptr(GVariant) changed = g_variant_get_child_value (parameters, 1);
+  const char *state;
+
+  if (g_variant_lookup (changed, "State", "&s", &state) && g_str_equal (state, "stopped"))
+    fixture->saw_stopped = TRUE;
+}
+
+static void
+bus_fixture_owner_cb (GDBusConnection *connection,
+                      const char      *sender,
+                      const char      *object_path,
+                      const char      *interface_name,
+                      const char      *signal_name,
+                      GVariant        *parameters,
+                      gpointer         user_data)
+{
+  BusFixture *fixture = user_data;
+  const char *new_owner;
+
+  g_variant_get (parameters, "(&s&s&s)", NULL, NULL, &new_owner);
+  if (*new_owner == '\0')
+    fixture->gone = TRUE;
+}
+
+static void
+bus_fixture_set_up (BusFixture    *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->bus = fluid_test_bus_new ();
+  if (fixture->bus == NULL)
+    {
+      g_test_skip ("dbus-daemon is not installed");
+      return;
+    }
+  fixture->connection = fluid_test_bus_connect (fixture->bus);
+  /* The root's changes, from whichever daemon runs; the name leaving the
+   * bus comes after every message the daemon sent, in the bus's order. */
+  fixture->properties_id =
+    g_dbus_connection_signal_subscribe (fixture->connection, NULL,
+                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                        HELPER_BUS_PATH, FLUID_DBUS_WORKER_INTERFACE,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_properties_cb,
+                                        fixture, NULL);
+  fixture->owner_id =
+    g_dbus_connection_signal_subscribe (fixture->connection, "org.freedesktop.DBus",
+                                        "org.freedesktop.DBus", "NameOwnerChanged",
+                                        "/org/freedesktop/DBus", HELPER_BUS_NAME,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_owner_cb,
+                                        fixture, NULL);
+  /* A round trip: the bus has the match rules once it answers. */
+  reply = g_dbus_connection_call_sync (fixture->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+                                       NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+bus_fixture_tear_down (BusFixture    *fixture,
+                       gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+  g_dbus_connection_signal_unsubscribe (fixture->connection, fixture->properties_id);
+  g_dbus_connection_signal_unsubscribe (fixture->connection, fixture->owner_id);
+  g_dbus_connection_close_sync (fixture->connection, NULL, NULL);
+  g_clear_object (&fixture->connection);
+  fluid_test_settle (NULL);
+  fluid_test_bus_free (fixture->bus);
+}
+
+/* Runs the daemon, once it is ready runs fluidctl with @command (and
+ * @name, if not NULL), which must succeed, and checks that the daemon
+ * exits with 0 and that the root's final state reached the watcher
+ * before the daemon left the bus. */
+static void
+bus_fixture_run_daemon (BusFixture *fixture,
+                        const char *command,
+                        const char *name)
+{
+  g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
+  const char *fluidctl[] = { g_getenv ("FLUIDCTL"), HELPER_BUS_NAME, command, name, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  Helper *helper;
+  int status;
+
+  g_assert_nonnull (fluidctl[0]);
+  fixture->saw_stopped = FALSE;
+  fixture->gone = FALSE;
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                fluid_test_bus_get_address (fixture->bus), TRUE);
+  helper = helper_spawn (launcher, "bus", NULL);
+  helper_expect_line (helper, "ready");
+
+  status = fluid_test_bus_run_client (fixture->bus, fluidctl, &out, &err);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
+  fluid_test_wait_until (fixture->gone);
+  g_assert_true (fixture->saw_stopped);
+}
+
+/* `fluidctl stop CHILD` stops the group, so the daemon: the reply to Stop
+ * and the root's PropertiesChanged are out before it exits. */
+static void
+test_run_main_bus_stop_child (BusFixture    *fixture,
+                              gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+  for (guint i = 0; i < BUS_RUNS; i++)
+    bus_fixture_run_daemon (fixture, "stop", "a");
+}
+
+/* `fluidctl shutdown`: Shutdown() of the root answers once the root has
+ * stopped, which is when run_main is about to return. */
+static void
+test_run_main_bus_shutdown (BusFixture    *fixture,
+                            gconstpointer  data)
+{
+  if (fixture->bus == NULL)
+    return;
+  for (guint i = 0; i < BUS_RUNS; i++)
+    bus_fixture_run_daemon (fixture, "shutdown", NULL);
+}
+
 /* In this process */
 
 static void
@@ -586,6 +745,11 @@ main (int    argc,
               notify_fixture_set_up, test_run_main_notify_watchdog, notify_fixture_tear_down);
   g_test_add ("/run-main/notify/nobody-listens", NotifyFixture, NULL,
               notify_fixture_set_up, test_run_main_notify_nobody, notify_fixture_tear_down);
+
+  g_test_add ("/run-main/bus/stop-child", BusFixture, NULL,
+              bus_fixture_set_up, test_run_main_bus_stop_child, bus_fixture_tear_down);
+  g_test_add ("/run-main/bus/shutdown", BusFixture, NULL,
+              bus_fixture_set_up, test_run_main_bus_shutdown, bus_fixture_tear_down);
 
   g_test_add_func ("/run-main/exit-codes", test_run_main_exit_codes);
   g_test_add_func ("/run-main/group", test_run_main_group);
