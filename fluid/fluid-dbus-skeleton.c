@@ -55,15 +55,6 @@ fluid_dbus_get_interface_info (FluidDBusKind kind)
 
 static guint fluid_worker_authorize_signal;
 
-static gboolean
-fluid_worker_real_authorize_method (FluidWorker           *self,
-                                    FluidWorker           *target,
-                                    GDBusMethodInvocation *invocation,
-                                    guint                  caller_uid)
-{
-  return caller_uid == 0 || caller_uid == (guint) geteuid ();
-}
-
 void
 fluid_worker_class_init_dbus (FluidWorkerClass *klass)
 {

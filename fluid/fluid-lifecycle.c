@@ -9,6 +9,8 @@
 #include "fluid-pending-private.h"
 #include "fluid-tsan-private.h"
 
+#include <unistd.h>
+
 /* FluidWorker (fluid-worker.c) is the class: its properties, signals,
  * virtual methods and public entry points. This file is the machine they
  * drive: the changes of state and the order in which they are told, the
@@ -885,6 +887,21 @@ void
 fluid_worker_request_shutdown (FluidWorker *self)
 {
   fluid_worker_invoke (self, fluid_worker_request_shutdown_in_context, NULL, NULL);
+}
+
+void
+fluid_worker_force_stop (FluidWorker *self)
+{
+  fluid_worker_invoke (self, fluid_worker_force_stop_in_context, NULL, NULL);
+}
+
+gboolean
+fluid_worker_real_authorize_method (FluidWorker           *self,
+                                    FluidWorker           *target,
+                                    GDBusMethodInvocation *invocation,
+                                    guint                  caller_uid)
+{
+  return caller_uid == 0 || caller_uid == (guint) geteuid ();
 }
 
 /* Tells @func, on @context (NULL: the worker's own, at once), of every

@@ -22,6 +22,20 @@ void           fluid_worker_set_stop_reason  (FluidWorker *self,
                                               const char  *reason);
 void           fluid_worker_start            (FluidWorker *self);
 void           fluid_worker_request_shutdown (FluidWorker *self);
+/* Forces the stop now, as the end of the grace period would: state
+ * FORCE_STOPPED, exit code 1, the cancellable cancelled. A worker that
+ * has not started, or is already ending, is left alone. Any thread: the
+ * stop is made on the worker's context. */
+void           fluid_worker_force_stop       (FluidWorker *self);
+
+/* The default class handler of FluidWorker::authorize-method: a caller
+ * that runs as root or as the process's effective user may call the
+ * methods of an exported worker. Compares uids, nothing else. Any
+ * thread. */
+gboolean       fluid_worker_real_authorize_method (FluidWorker           *self,
+                                                   FluidWorker           *target,
+                                                   GDBusMethodInvocation *invocation,
+                                                   guint                  caller_uid);
 
 /* The one way the library's classes follow a lifecycle: a group its
  * children, a consumer itself. */
