@@ -6,14 +6,13 @@
 #include "fluid-dbus.h"
 #include "fluid-dbus-private.h"
 #include "fluid-dbus-skeleton-private.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-queue-consumer-private.h"
 #include "fluid-workers.h"
 #include "fluid-enums.h"
 #include "fluid-tsan-private.h"
 
 #include <string.h>
-#include <unistd.h>
 
 /* The introspection files, as installed, compiled into the library. */
 static const char * const fluid_dbus_interface_resources[FLUID_DBUS_N_KINDS] = {
@@ -51,9 +50,13 @@ fluid_dbus_get_interface_info (FluidDBusKind kind)
   return infos[kind];
 }
 
-/* The authorization of method calls */
-
-static guint fluid_worker_authorize_signal;
+/* The authorization of method calls
+ *
+ * FluidWorker::authorize-method is the worker's signal: this file only
+ * emits it, looked up by name, and its default handler compares uids
+ * (fluid_worker_real_authorize_method()). The registration below is
+ * called from fluid_worker_class_init() until the class registers the
+ * signal itself. */
 
 void
 fluid_worker_class_init_dbus (FluidWorkerClass *klass)
@@ -84,15 +87,14 @@ fluid_worker_class_init_dbus (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_authorize_signal =
-    g_signal_new_class_handler ("authorize-method",
-                                G_TYPE_FROM_CLASS (klass),
-                                G_SIGNAL_RUN_LAST,
-                                G_CALLBACK (fluid_worker_real_authorize_method),
-                                g_signal_accumulator_first_wins, NULL,
-                                NULL,
-                                G_TYPE_BOOLEAN, 3,
-                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
+  g_signal_new_class_handler ("authorize-method",
+                              G_TYPE_FROM_CLASS (klass),
+                              G_SIGNAL_RUN_LAST,
+                              G_CALLBACK (fluid_worker_real_authorize_method),
+                              g_signal_accumulator_first_wins, NULL,
+                              NULL,
+                              G_TYPE_BOOLEAN, 3,
+                              FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
 }
 
 /* The interface skeleton: see fluid-dbus-skeleton-private.h. */
@@ -118,6 +120,9 @@ typedef struct
 } FluidDBusSkeletonClass;
 
 #define FLUID_DBUS_COUNTERS_INTERVAL (G_USEC_PER_SEC / 10)
+
+/* FluidWorker::authorize-method, looked up when the class is made. */
+static guint fluid_dbus_authorize_signal;
 
 static GType fluid_dbus_skeleton_get_type (void);
 
@@ -414,7 +419,7 @@ fluid_dbus_call_authorize (FluidDBusCall *call,
   FluidDBusSkeleton *skeleton = call->skeleton;
   gboolean authorized = FALSE;
 
-  g_signal_emit (skeleton->root, fluid_worker_authorize_signal, 0,
+  g_signal_emit (skeleton->root, fluid_dbus_authorize_signal, 0,
                  skeleton->worker, call->invocation, caller_uid, &authorized);
   if (!authorized)
     {
@@ -638,6 +643,9 @@ fluid_dbus_skeleton_class_init (FluidDBusSkeletonClass *klass)
   skeleton_class->get_vtable = fluid_dbus_skeleton_get_vtable;
   skeleton_class->get_properties = fluid_dbus_skeleton_get_properties;
   skeleton_class->flush = fluid_dbus_skeleton_flush;
+
+  fluid_dbus_authorize_signal = g_signal_lookup ("authorize-method", FLUID_TYPE_WORKER);
+  g_assert (fluid_dbus_authorize_signal != 0);
 }
 
 static void

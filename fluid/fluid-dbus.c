@@ -5,7 +5,7 @@
 
 #include "fluid-dbus.h"
 #include "fluid-dbus-node-private.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 
 /**
  * SECTION:fluid-dbus

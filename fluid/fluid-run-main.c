@@ -4,7 +4,7 @@
  */
 
 #include "fluid-run-main.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-sd-notify-private.h"
 
 #include <glib-unix.h>
@@ -93,12 +93,12 @@ fluid_run_main_signal_cb (gpointer user_data)
   if (++run->n_signals == 1)
     {
       fluid_worker_log (run->worker, G_LOG_LEVEL_INFO, "%s received: stopping gracefully", name);
-      fluid_worker_request_shutdown_in_context (run->worker, NULL);
+      fluid_worker_request_shutdown (run->worker);
     }
   else
     {
       fluid_worker_log (run->worker, G_LOG_LEVEL_INFO, "%s received again: forcing the stop", name);
-      fluid_worker_force_stop_in_context (run->worker, NULL);
+      fluid_worker_force_stop (run->worker);
     }
   return G_SOURCE_CONTINUE;
 }
