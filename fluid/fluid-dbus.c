@@ -229,21 +229,29 @@ fluid_dbus_drain_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A round trip or a flush is over; one that failed (the connection was
+ * closed or broke meanwhile) will never do better. */
+static void
+fluid_dbus_drain_step_done (FluidDBusDrain *drain,
+                            const char     *what,
+                            GError         *error)
+{
+  if (error != NULL)
+    g_debug ("D-Bus %s: %s", what, error->message);
+  drain->n_pending--;
+  g_rc_box_release (drain);
+}
+
 static void
 fluid_dbus_drain_pinged_cb (GObject      *source,
                             GAsyncResult *result,
                             gpointer      user_data)
 {
-  FluidDBusDrain *drain = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* Closed or broken meanwhile: nothing more will come in. */
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL)
-    g_debug ("No round trip to the bus: %s", error->message);
-  drain->n_pending--;
-  g_rc_box_release (drain);
+  fluid_dbus_drain_step_done (user_data, "round trip to the bus", error);
 }
 
 static void
@@ -251,14 +259,10 @@ fluid_dbus_drain_flushed_cb (GObject      *source,
                              GAsyncResult *result,
                              gpointer      user_data)
 {
-  FluidDBusDrain *drain = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Closed or broken meanwhile: nothing more will go out. */
-  if (!g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error))
-    g_debug ("D-Bus connection not flushed: %s", error->message);
-  drain->n_pending--;
-  g_rc_box_release (drain);
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error);
+  fluid_dbus_drain_step_done (user_data, "flush", error);
 }
 
 static gboolean

@@ -391,38 +391,32 @@ typedef struct
   gboolean         gone;         /* the daemon left the bus */
 } BusFixture;
 
+/* The root's PropertiesChanged, and the daemon's name leaving the bus. */
 static void
-bus_fixture_properties_cb (GDBusConnection *connection,
-                           const char      *sender,
-                           const char      *object_path,
-                           const char      *interface_name,
-                           const char      *signal_name,
-                           GVariant        *parameters,
-                           gpointer         user_data)
+bus_fixture_signal_cb (GDBusConnection *connection,
+                       const char      *sender,
+                       const char      *object_path,
+                       const char      *interface_name,
+                       const char      *signal_name,
+                       GVariant        *parameters,
+                       gpointer         user_data)
 {
   BusFixture *fixture = user_data;
-  g_autoptr(GVariant) changed = g_variant_get_child_value (parameters, 1);
-  const char *state;
+  const char *value;
 
-  if (g_variant_lookup (changed, "State", "&s", &state) && g_str_equal (state, "stopped"))
-    fixture->saw_stopped = TRUE;
-}
+  if (g_str_equal (signal_name, "PropertiesChanged"))
+    {
+      g_autoptr(GVariant) changed = g_variant_get_child_value (parameters, 1);
 
-static void
-bus_fixture_owner_cb (GDBusConnection *connection,
-                      const char      *sender,
-                      const char      *object_path,
-                      const char      *interface_name,
-                      const char      *signal_name,
-                      GVariant        *parameters,
-                      gpointer         user_data)
-{
-  BusFixture *fixture = user_data;
-  const char *new_owner;
-
-  g_variant_get (parameters, "(&s&s&s)", NULL, NULL, &new_owner);
-  if (*new_owner == '\0')
-    fixture->gone = TRUE;
+      if (g_variant_lookup (changed, "State", "&s", &value) && g_str_equal (value, "stopped"))
+        fixture->saw_stopped = TRUE;
+    }
+  else
+    {
+      g_variant_get (parameters, "(&s&s&s)", NULL, NULL, &value);
+      if (*value == '\0')
+        fixture->gone = TRUE;
+    }
 }
 
 static void
@@ -445,13 +439,13 @@ bus_fixture_set_up (BusFixture    *fixture,
     g_dbus_connection_signal_subscribe (fixture->connection, NULL,
                                         "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                         HELPER_BUS_PATH, FLUID_DBUS_WORKER_INTERFACE,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_properties_cb,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_signal_cb,
                                         fixture, NULL);
   fixture->owner_id =
     g_dbus_connection_signal_subscribe (fixture->connection, "org.freedesktop.DBus",
                                         "org.freedesktop.DBus", "NameOwnerChanged",
                                         "/org/freedesktop/DBus", HELPER_BUS_NAME,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_owner_cb,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, bus_fixture_signal_cb,
                                         fixture, NULL);
   /* A round trip: the bus has the match rules once it answers. */
   reply = g_dbus_connection_call_sync (fixture->connection, "org.freedesktop.DBus",
@@ -477,13 +471,12 @@ bus_fixture_tear_down (BusFixture    *fixture,
 
 /* Runs the daemon, once it is ready runs fluidctl with @command (and
  * @name, if not NULL), which must succeed, and checks that the daemon
- * exits with @exit_code and that the root's final state reached the
- * watcher before the daemon left the bus. */
+ * exits with 0 and that the root's final state reached the watcher
+ * before the daemon left the bus. */
 static void
 bus_fixture_run_daemon (BusFixture *fixture,
                         const char *command,
-                        const char *name,
-                        int         exit_code)
+                        const char *name)
 {
   g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
   const char *fluidctl[] = { g_getenv ("FLUIDCTL"), HELPER_BUS_NAME, command, name, NULL };
@@ -503,81 +496,35 @@ bus_fixture_run_daemon (BusFixture *fixture,
   status = fluid_test_bus_run_client (fixture->bus, fluidctl, &out, &err);
   g_assert_cmpstr (err, ==, "");
   g_assert_cmpint (status, ==, 0);
-  g_assert_cmpint (helper_wait (helper), ==, exit_code);
+  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
   fluid_test_wait_until (fixture->gone);
   g_assert_true (fixture->saw_stopped);
 }
 
+/* What fluidctl is asked, of a daemon that ends with it. */
+typedef struct
+{
+  const char *command;
+  const char *name;
+} BusCommand;
+
 /* `fluidctl stop CHILD` stops the group, so the daemon: the reply to Stop
  * and the root's PropertiesChanged are out before it exits. */
-static void
-test_run_main_bus_stop_child (BusFixture    *fixture,
-                              gconstpointer  data)
-{
-  if (fixture->bus == NULL)
-    return;
-  for (guint i = 0; i < BUS_RUNS; i++)
-    bus_fixture_run_daemon (fixture, "stop", "a", FLUID_EXIT_CODE_NORMAL);
-}
-
+static const BusCommand bus_stop_child = { "stop", "a" };
 /* `fluidctl shutdown`: Shutdown() of the root answers once the root has
  * stopped, which is when run_main is about to return. */
+static const BusCommand bus_shutdown = { "shutdown", NULL };
+
 static void
-test_run_main_bus_shutdown (BusFixture    *fixture,
-                            gconstpointer  data)
+test_run_main_bus_command (BusFixture    *fixture,
+                           gconstpointer  data)
 {
+  const BusCommand *command = data;
+
   if (fixture->bus == NULL)
     return;
   for (guint i = 0; i < BUS_RUNS; i++)
-    bus_fixture_run_daemon (fixture, "shutdown", NULL, FLUID_EXIT_CODE_NORMAL);
-}
-
-/* Two calls sent at once, before either is answered: Stop() of a child,
- * which ends the group, and GetStatus() of the group. The daemon asks
- * the bus for the caller's uid for each, so the group often stops while
- * the second call waits for the bus's answer: its reply comes after the
- * loop of run_main is over, and must still be sent. */
-static void
-test_run_main_bus_pipelined (BusFixture    *fixture,
-                             gconstpointer  data)
-{
-  if (fixture->bus == NULL)
-    return;
-  for (guint i = 0; i < BUS_RUNS; i++)
-    {
-      g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
-      g_autoptr(GAsyncResult) stopped = NULL;
-      g_autoptr(GAsyncResult) status = NULL;
-      g_autoptr(GVariant) reply = NULL;
-      g_autoptr(GError) error = NULL;
-      Helper *helper;
-
-      fixture->saw_stopped = FALSE;
-      fixture->gone = FALSE;
-      g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
-                                    fluid_test_bus_get_address (fixture->bus), TRUE);
-      helper = helper_spawn (launcher, "bus", NULL);
-      helper_expect_line (helper, "ready");
-
-      g_dbus_connection_call (fixture->connection, HELPER_BUS_NAME, HELPER_BUS_PATH "/a",
-                              FLUID_DBUS_WORKER_INTERFACE, "Stop", NULL, G_VARIANT_TYPE_UNIT,
-                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, fluid_test_store_result_cb,
-                              &stopped);
-      g_dbus_connection_call (fixture->connection, HELPER_BUS_NAME, HELPER_BUS_PATH,
-                              FLUID_DBUS_WORKER_INTERFACE, "GetStatus", NULL,
-                              G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                              fluid_test_store_result_cb, &status);
-      fluid_test_wait_until (stopped != NULL && status != NULL);
-      reply = g_dbus_connection_call_finish (fixture->connection, stopped, &error);
-      g_assert_no_error (error);
-      g_clear_pointer (&reply, g_variant_unref);
-      reply = g_dbus_connection_call_finish (fixture->connection, status, &error);
-      g_assert_no_error (error);
-
-      g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
-      fluid_test_wait_until (fixture->gone);
-      g_assert_true (fixture->saw_stopped);
-    }
+    bus_fixture_run_daemon (fixture, command->command, command->name);
 }
 
 /* On a bus or a connection of its own, in this process: what run_main
@@ -647,12 +594,12 @@ held_call_stopped_cb (FluidWorker *worker,
   g_mutex_unlock (&held->lock);
 }
 
+/* The fixture's connection is the client. */
 static void
-test_run_main_bus_call_in_progress (void)
+test_run_main_bus_call_in_progress (BusFixture    *fixture,
+                                    gconstpointer  data)
 {
-  FluidTestBus *bus = fluid_test_bus_new ();
   g_autoptr(GDBusConnection) service = NULL;
-  g_autoptr(GDBusConnection) client = NULL;
   g_autoptr(FluidTestWorker) worker = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -662,16 +609,12 @@ test_run_main_bus_call_in_progress (void)
   gboolean running = TRUE;
   guint filter_id;
 
-  if (bus == NULL)
-    {
-      g_test_skip ("dbus-daemon is not installed");
-      return;
-    }
-  service = fluid_test_bus_connect (bus);
-  client = fluid_test_bus_connect (bus);
+  if (fixture->bus == NULL)
+    return;
+  service = fluid_test_bus_connect (fixture->bus);
   worker = fluid_test_worker_new_named ("held", FLUID_TEST_RUN_SLEEP_LOOP, 3600, 10);
   held.worker = FLUID_WORKER (worker);
-  held.client_name = g_dbus_connection_get_unique_name (client);
+  held.client_name = g_dbus_connection_get_unique_name (fixture->connection);
   g_mutex_init (&held.lock);
   g_cond_init (&held.cond);
   g_signal_connect (worker, "stopped", G_CALLBACK (held_call_stopped_cb), &held);
@@ -680,8 +623,8 @@ test_run_main_bus_call_in_progress (void)
   filter_id = g_dbus_connection_add_filter (service, held_call_filter, &held, NULL);
 
   /* Handled once run_main runs the worker. */
-  g_dbus_connection_call (client, g_dbus_connection_get_unique_name (service), "/held",
-                          FLUID_DBUS_WORKER_INTERFACE, "GetStatus", NULL,
+  g_dbus_connection_call (fixture->connection, g_dbus_connection_get_unique_name (service),
+                          "/held", FLUID_DBUS_WORKER_INTERFACE, "GetStatus", NULL,
                           G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                           fluid_test_store_result_cb, &result);
   g_assert_cmpint (fluid_worker_run_main (FLUID_WORKER (worker)), ==, FLUID_EXIT_CODE_NORMAL);
@@ -689,7 +632,7 @@ test_run_main_bus_call_in_progress (void)
 
   /* The status of the worker that stopped. */
   fluid_test_wait_until (result != NULL);
-  reply = g_dbus_connection_call_finish (client, result, &error);
+  reply = g_dbus_connection_call_finish (fixture->connection, result, &error);
   g_assert_no_error (error);
   status = g_variant_get_child_value (reply, 0);
   g_assert_true (g_variant_lookup (status, "running", "b", &running));
@@ -697,30 +640,25 @@ test_run_main_bus_call_in_progress (void)
 
   g_dbus_connection_remove_filter (service, filter_id);
   fluid_worker_unexport (FLUID_WORKER (worker));
-  g_dbus_connection_close_sync (client, NULL, NULL);
   g_dbus_connection_close_sync (service, NULL, NULL);
   fluid_test_settle (NULL);
   g_mutex_clear (&held.lock);
   g_cond_clear (&held.cond);
-  fluid_test_bus_free (bus);
 }
 
 /* A worker exported on a connection that was closed: nothing to wait
  * for. */
 static void
-test_run_main_bus_closed (void)
+test_run_main_bus_closed (BusFixture    *fixture,
+                          gconstpointer  data)
 {
-  FluidTestBus *bus = fluid_test_bus_new ();
   g_autoptr(GDBusConnection) service = NULL;
   g_autoptr(FluidTestWorker) worker = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (bus == NULL)
-    {
-      g_test_skip ("dbus-daemon is not installed");
-      return;
-    }
-  service = fluid_test_bus_connect (bus);
+  if (fixture->bus == NULL)
+    return;
+  service = fluid_test_bus_connect (fixture->bus);
   worker = fluid_test_worker_new_named ("closed", FLUID_TEST_RUN_RETURN, 0, 10);
   g_assert_true (fluid_worker_export (FLUID_WORKER (worker), service, "/closed", &error));
   g_assert_no_error (error);
@@ -731,7 +669,6 @@ test_run_main_bus_closed (void)
 
   fluid_worker_unexport (FLUID_WORKER (worker));
   fluid_test_settle (NULL);
-  fluid_test_bus_free (bus);
 }
 
 /* A peer-to-peer connection whose peer, @out_peer, authenticates and then
@@ -1052,15 +989,15 @@ main (int    argc,
   g_test_add ("/run-main/notify/nobody-listens", NotifyFixture, NULL,
               notify_fixture_set_up, test_run_main_notify_nobody, notify_fixture_tear_down);
 
-  g_test_add ("/run-main/bus/stop-child", BusFixture, NULL,
-              bus_fixture_set_up, test_run_main_bus_stop_child, bus_fixture_tear_down);
-  g_test_add ("/run-main/bus/shutdown", BusFixture, NULL,
-              bus_fixture_set_up, test_run_main_bus_shutdown, bus_fixture_tear_down);
-  g_test_add ("/run-main/bus/pipelined", BusFixture, NULL,
-              bus_fixture_set_up, test_run_main_bus_pipelined, bus_fixture_tear_down);
+  g_test_add ("/run-main/bus/stop-child", BusFixture, &bus_stop_child,
+              bus_fixture_set_up, test_run_main_bus_command, bus_fixture_tear_down);
+  g_test_add ("/run-main/bus/shutdown", BusFixture, &bus_shutdown,
+              bus_fixture_set_up, test_run_main_bus_command, bus_fixture_tear_down);
 
-  g_test_add_func ("/run-main/bus/call-in-progress", test_run_main_bus_call_in_progress);
-  g_test_add_func ("/run-main/bus/closed", test_run_main_bus_closed);
+  g_test_add ("/run-main/bus/call-in-progress", BusFixture, NULL,
+              bus_fixture_set_up, test_run_main_bus_call_in_progress, bus_fixture_tear_down);
+  g_test_add ("/run-main/bus/closed", BusFixture, NULL,
+              bus_fixture_set_up, test_run_main_bus_closed, bus_fixture_tear_down);
   g_test_add_data_func ("/run-main/peer/stuck/signal", GINT_TO_POINTER (TRUE),
                         test_run_main_stuck_peer);
   g_test_add_data_func ("/run-main/peer/stuck/time-limit", GINT_TO_POINTER (FALSE),
