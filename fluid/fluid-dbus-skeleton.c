@@ -121,7 +121,9 @@ typedef struct
 
 #define FLUID_DBUS_COUNTERS_INTERVAL (G_USEC_PER_SEC / 10)
 
-/* FluidWorker::authorize-method, looked up when the class is made. */
+/* FluidWorker::authorize-method, looked up when the class is made: the
+ * first skeleton is made for a worker, so FluidWorker's class, and its
+ * signals, exist by then. */
 static guint fluid_dbus_authorize_signal;
 
 static GType fluid_dbus_skeleton_get_type (void);
