@@ -12,7 +12,6 @@
 #include "fluid-tsan-private.h"
 
 #include <string.h>
-#include <unistd.h>
 
 /* The introspection files, as installed, compiled into the library. */
 static const char * const fluid_dbus_interface_resources[FLUID_DBUS_N_KINDS] = {
@@ -73,6 +72,11 @@ typedef struct
 } FluidDBusSkeletonClass;
 
 #define FLUID_DBUS_COUNTERS_INTERVAL (G_USEC_PER_SEC / 10)
+
+/* FluidWorker::authorize-method, looked up when the class is made: the
+ * first skeleton is made for a worker, so FluidWorker's class, and its
+ * signals, exist by then. */
+static guint fluid_dbus_authorize_signal;
 
 static GType fluid_dbus_skeleton_get_type (void);
 
@@ -285,19 +289,73 @@ fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self)
   g_clear_pointer (&self->throttle, g_source_unref);
 }
 
-/* Method calls */
-
+/* Method calls
+ *
+ * A call is answered on the context of the export, where it arrived, at
+ * once (Stop) or once the worker has done what it asks (Shutdown,
+ * GetStatus), after a round trip to the bus for the caller's uid unless
+ * it is known. Until it is answered, it is in @fluid_dbus_calls, so that
+ * fluid_worker_run_main() knows which replies are still to come before
+ * the process may end (fluid_dbus_skeleton_owes_replies()). */
 typedef struct
 {
+  GList                  link;        /* in fluid_dbus_calls */
   FluidDBusSkeleton     *skeleton;    /* a reference */
   GDBusMethodInvocation *invocation;  /* until it is returned */
 } FluidDBusCall;
 
+/* The calls in progress, of every export on every context: few at any
+ * time. Exports may live on several threads' contexts, hence the lock,
+ * which is held for nothing else (and nothing is called under it but
+ * atomic reads of the workers' state and context). */
+static GMutex fluid_dbus_calls_lock;
+static GQueue fluid_dbus_calls = G_QUEUE_INIT;
+
+static FluidDBusCall *
+fluid_dbus_call_new (FluidDBusSkeleton     *skeleton,
+                     GDBusMethodInvocation *invocation)
+{
+  FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
+
+  call->link.data = call;
+  call->skeleton = g_object_ref (skeleton);
+  call->invocation = invocation;
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  g_queue_push_tail_link (&fluid_dbus_calls, &call->link);
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
+  return call;
+}
+
+/* Once the call is answered. */
 static void
 fluid_dbus_call_free (FluidDBusCall *call)
 {
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  g_queue_unlink (&fluid_dbus_calls, &call->link);
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
   g_object_unref (call->skeleton);
   g_free (call);
+}
+
+/* A call to a worker that runs on @context and has stopped: its answer
+ * comes from @context, soon (the round trip for the caller's uid, a
+ * status, the end of a shutdown that is over). Calls to workers still
+ * running are not owed: a Shutdown() of another worker may wait for
+ * ever. Any thread. */
+gboolean
+fluid_dbus_skeleton_owes_replies (GMainContext *context)
+{
+  gboolean owed = FALSE;
+
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  for (GList *l = fluid_dbus_calls.head; l != NULL && !owed; l = l->next)
+    {
+      FluidWorker *worker = ((FluidDBusCall *) l->data)->skeleton->worker;
+
+      owed = fluid_worker_get_context (worker) == context && fluid_worker_is_stopped (worker);
+    }
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
+  return owed;
 }
 
 static void
@@ -341,11 +399,14 @@ fluid_dbus_call_run (FluidDBusCall *call)
 
   if (g_str_equal (method, "Stop"))
     {
-      /* Nothing for a worker that has not started: it would only be
-       * marked, for a group. */
+      /* Answered before the stop is asked for: the reply is queued on the
+       * connection before anything the stop leads to, the end of the
+       * worker, of its group and of the process included. Nothing for a
+       * worker that has not started: it would only be marked, for a
+       * group. */
+      g_dbus_method_invocation_return_value (call->invocation, NULL);
       if (fluid_worker_has_started (worker))
         fluid_worker_gracefully_stop (worker);
-      g_dbus_method_invocation_return_value (call->invocation, NULL);
       fluid_dbus_call_free (call);
     }
   else if (g_str_equal (method, "Shutdown"))
@@ -470,11 +531,8 @@ fluid_dbus_method_call (GDBusConnection       *connection,
                         GDBusMethodInvocation *invocation,
                         gpointer               user_data)
 {
-  FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
+  FluidDBusCall *call = fluid_dbus_call_new (FLUID_DBUS_SKELETON (user_data), invocation);
   guint cached_uid;
-
-  call->skeleton = g_object_ref (FLUID_DBUS_SKELETON (user_data));
-  call->invocation = invocation;
 
   /* On a peer-to-peer connection, the peer; on a bus, the bus knows. */
   if (sender == NULL)
@@ -590,6 +648,9 @@ fluid_dbus_skeleton_class_init (FluidDBusSkeletonClass *klass)
   skeleton_class->get_vtable = fluid_dbus_skeleton_get_vtable;
   skeleton_class->get_properties = fluid_dbus_skeleton_get_properties;
   skeleton_class->flush = fluid_dbus_skeleton_flush;
+
+  fluid_dbus_authorize_signal = g_signal_lookup ("authorize-method", FLUID_TYPE_WORKER);
+  g_assert (fluid_dbus_authorize_signal != 0);
 }
 
 static void

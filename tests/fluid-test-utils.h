@@ -137,4 +137,30 @@ int              fluid_test_bus_run_client       (FluidTestBus       *bus,
                                                   char              **out,
                                                   char              **err);
 
+/* run-main-helper, the daemon that test-run-main and test-run-main-bus
+ * spawn, signal and read line by line. */
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  gboolean          exited;
+} FluidTestHelper;
+
+/* A launcher whose children see no systemd of the test's own, their
+ * standard output piped. */
+GSubprocessLauncher *fluid_test_helper_launcher_new (void);
+/* Spawns @argv, NULL-terminated, whose elements "helper" are replaced by
+ * the helper's path. */
+FluidTestHelper     *fluid_test_helper_spawnv       (GSubprocessLauncher *launcher,
+                                                     const char * const  *argv);
+FluidTestHelper     *fluid_test_helper_spawn        (GSubprocessLauncher *launcher,
+                                                     const char          *mode,
+                                                     const char          *grace_period);
+/* Waits for the next line the helper prints, and checks it. */
+void                 fluid_test_helper_expect_line  (FluidTestHelper     *helper,
+                                                     const char          *expected);
+/* Waits for the helper to exit, frees @helper and returns its exit
+ * status; fails if a signal ended it. */
+int                  fluid_test_helper_wait         (FluidTestHelper     *helper);
+
 G_END_DECLS
