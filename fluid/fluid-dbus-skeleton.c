@@ -73,11 +73,6 @@ typedef struct
 
 #define FLUID_DBUS_COUNTERS_INTERVAL (G_USEC_PER_SEC / 10)
 
-/* FluidWorker::authorize-method, looked up when the class is made: the
- * first skeleton is made for a worker, so FluidWorker's class, and its
- * signals, exist by then. */
-static guint fluid_dbus_authorize_signal;
-
 static GType fluid_dbus_skeleton_get_type (void);
 
 G_DEFINE_TYPE (FluidDBusSkeleton, fluid_dbus_skeleton, G_TYPE_DBUS_INTERFACE_SKELETON)
@@ -648,9 +643,6 @@ fluid_dbus_skeleton_class_init (FluidDBusSkeletonClass *klass)
   skeleton_class->get_vtable = fluid_dbus_skeleton_get_vtable;
   skeleton_class->get_properties = fluid_dbus_skeleton_get_properties;
   skeleton_class->flush = fluid_dbus_skeleton_flush;
-
-  fluid_dbus_authorize_signal = g_signal_lookup ("authorize-method", FLUID_TYPE_WORKER);
-  g_assert (fluid_dbus_authorize_signal != 0);
 }
 
 static void

@@ -10,8 +10,9 @@
 
 #pragma once
 
-#include "fluid-worker-private.h"
+#include "fluid-worker.h"
 #include "fluid-clock-private.h"
+#include "fluid-observer-private.h"
 
 G_BEGIN_DECLS
 
@@ -44,15 +45,18 @@ typedef enum
  * fluid_lifecycle_announce()): @notify notifies the state (and, for a final
  * state, exit-code and stop-reason before it); @ended, for a final state,
  * cancels what run and the hooks still wait for; @emit emits the state's
- * signal. */
+ * signal. And @begin_run begins the run phase, which ends with @done (for
+ * run_async) or fluid_lifecycle_phase_done(). */
 typedef struct
 {
-  void (* notify) (FluidWorker      *worker,
-                   FluidWorkerState  state);
-  void (* ended)  (FluidWorker      *worker,
-                   int               exit_code);
-  void (* emit)   (FluidWorker      *worker,
-                   FluidWorkerState  state);
+  void (* notify)    (FluidWorker         *worker,
+                      FluidWorkerState     state);
+  void (* ended)     (FluidWorker         *worker,
+                      int                  exit_code);
+  void (* emit)      (FluidWorker         *worker,
+                      FluidWorkerState     state);
+  void (* begin_run) (FluidWorker         *worker,
+                      GAsyncReadyCallback  done);
 } FluidLifecycleOwnerFuncs;
 
 /* Every field belongs to fluid-lifecycle.c. Threads: unless said

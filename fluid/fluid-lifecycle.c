@@ -4,6 +4,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-log-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-tsan-private.h"
@@ -407,13 +408,13 @@ fluid_lifecycle_log_change (FluidLifecycle   *self,
   switch (state)
     {
     case FLUID_WORKER_STATE_RUNNING:
-      fluid_worker_log (self->owner, G_LOG_LEVEL_DEBUG, "started running");
+      fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_DEBUG, "started running");
       break;
     case FLUID_WORKER_STATE_STOPPED:
     case FLUID_WORKER_STATE_FORCE_STOPPED:
       if (self->exit_code == FLUID_EXIT_CODE_FORCED)
-        fluid_worker_log (self->owner, G_LOG_LEVEL_INFO, "forced shutdown");
-      fluid_worker_log (self->owner,
+        fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO, "forced shutdown");
+      fluid_log_worker (fluid_worker_get_name (self->owner),
                         self->exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
                         "stopped running: %s", self->stop_reason);
       break;
@@ -533,7 +534,6 @@ fluid_lifecycle_begin_next_phase (FluidLifecycle *self)
 {
   FluidWorker *owner = self->owner;
   FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (owner);
-  FluidWorkerDirectRun direct_run;
 
   self->phase = fluid_lifecycle_following_phase (self);
   switch (self->phase)
@@ -544,13 +544,8 @@ fluid_lifecycle_begin_next_phase (FluidLifecycle *self)
       break;
 
     case FLUID_LIFECYCLE_PHASE_RUN:
-      direct_run = fluid_worker_get_direct_run (owner);
       g_object_ref (owner);
-      if (direct_run != NULL)
-        direct_run (owner);
-      else
-        klass->run_async (owner, fluid_worker_get_cancellable (owner),
-                          fluid_lifecycle_run_cb, owner);
+      self->funcs->begin_run (owner, fluid_lifecycle_run_cb);
       break;
 
     case FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN:
@@ -574,12 +569,12 @@ fluid_lifecycle_drop (FluidLifecycle *self,
   const char *phase = fluid_lifecycle_phase_names[self->phase];
 
   if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    fluid_worker_log (self->owner, G_LOG_LEVEL_DEBUG, "%s was cancelled by the forced shutdown", phase);
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_DEBUG, "%s was cancelled by the forced shutdown", phase);
   else if (event == FLUID_LIFECYCLE_FAIL && error != NULL)
-    fluid_worker_log (self->owner, G_LOG_LEVEL_INFO, "%s failed after the worker stopped (%s); dropped",
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO, "%s failed after the worker stopped (%s); dropped",
                       phase, error->message);
   else
-    fluid_worker_log (self->owner, G_LOG_LEVEL_INFO,
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO,
                       "%s completed after the worker stopped; result dropped", phase);
   g_clear_error (&error);
 }

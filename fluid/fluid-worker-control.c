@@ -11,6 +11,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 
 static void
 fluid_worker_gracefully_stop_in_context (FluidWorker *self,

@@ -12,6 +12,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-sleep-result-private.h"
 

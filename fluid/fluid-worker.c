@@ -4,6 +4,8 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
+#include "fluid-log-private.h"
 #include "fluid-worker-cancellable-private.h"
 #include "fluid-worker-status-private.h"
 #include "fluid-enums.h"
@@ -332,10 +334,25 @@ fluid_worker_emit_state (FluidWorker      *self,
     }
 }
 
+/* The run phase: through the direct run a class attached, or run_async.
+ * The lifecycle took a reference for the run, which its end drops. */
+static void
+fluid_worker_begin_run (FluidWorker         *self,
+                        GAsyncReadyCallback  done)
+{
+  FluidWorkerDirectRun direct_run = fluid_worker_get_direct_run (self);
+
+  if (direct_run != NULL)
+    direct_run (self);
+  else
+    FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self), done, self);
+}
+
 static const FluidLifecycleOwnerFuncs fluid_worker_lifecycle_funcs = {
   fluid_worker_notify_state,
   fluid_worker_ended,
   fluid_worker_emit_state,
+  fluid_worker_begin_run,
 };
 
 /* GObject */
@@ -1073,18 +1090,13 @@ fluid_worker_log (FluidWorker    *self,
   g_autofree char *message = NULL;
   va_list args;
 
-  /* Formatted only when written: thousands of workers start and stop at
-   * once, and their debug lines are usually dropped. */
   if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
     return;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-
-  g_log_structured (G_LOG_DOMAIN, level,
-                    "FLUID_WORKER", priv->name,
-                    "MESSAGE", "%s %s", priv->name, message);
+  fluid_log_worker (priv->name, level, "%s", message);
 }
 
 void

@@ -5,6 +5,7 @@
  */
 
 #include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-worker-function.h"
 #include "fluid-enums.h"
 
