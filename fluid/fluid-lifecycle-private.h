@@ -41,23 +41,6 @@ typedef enum
   FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN,
 } FluidLifecyclePhase;
 
-/* What the owner does when the state changes, in this order (see
- * fluid_lifecycle_announce()): @notify notifies the state (and, for a final
- * state, exit-code and stop-reason before it); @ended, for a final state,
- * cancels what run and the hooks still wait for; @emit emits the state's
- * signal. And @begin_run begins the run phase, which ends with @done (for
- * run_async) or fluid_lifecycle_phase_done(). */
-typedef struct
-{
-  void (* notify)    (FluidWorker         *worker,
-                      FluidWorkerState     state);
-  void (* ended)     (FluidWorker         *worker,
-                      int                  exit_code);
-  void (* emit)      (FluidWorker         *worker,
-                      FluidWorkerState     state);
-  void (* begin_run) (FluidWorker         *worker,
-                      GAsyncReadyCallback  done);
-} FluidLifecycleOwnerFuncs;
 
 /* Every field belongs to fluid-lifecycle.c. Threads: unless said
  * otherwise, a field belongs to the thread that iterates the worker's
@@ -65,8 +48,7 @@ typedef struct
  * before that. */
 typedef struct
 {
-  FluidWorker                    *owner;   /* not a reference: the owner embeds it */
-  const FluidLifecycleOwnerFuncs *funcs;
+  FluidWorker                *owner;       /* not a reference: the owner embeds it */
 
   /* @lock guards @observers; @state is written under it (so that an
    * observer added under it knows the state it starts from) and read
@@ -79,8 +61,9 @@ typedef struct
 
   FluidLifecyclePhase         phase;
   /* The events raised while a change of state was being told, applied
-   * in order once it has been (FluidLifecycleDeferred). */
-  GQueue                      deferred;
+   * in order once it has been (a GQueue of FluidLifecycleDeferred, made
+   * when first needed: few workers ever have one). */
+  GQueue                     *deferred;
   guint16                     announcing;
   gint16                      announce_depth;
 
@@ -112,8 +95,7 @@ typedef struct
 } FluidLifecycle;
 
 void             fluid_lifecycle_init         (FluidLifecycle             *self,
-                                               FluidWorker                *owner,
-                                               const FluidLifecycleOwnerFuncs *funcs);
+                                               FluidWorker                *owner);
 void             fluid_lifecycle_clear        (FluidLifecycle             *self);
 
 /* The one way a lifecycle moves: applies @event now, or once the change
@@ -135,6 +117,21 @@ void             fluid_lifecycle_phase_done   (FluidLifecycle             *self,
  * class attached for stop requests (fluid_worker_class_set_stop_hook()). */
 FluidLifecycle  *fluid_worker_get_lifecycle   (FluidWorker                *worker);
 void             fluid_worker_call_stop_hook  (FluidWorker                *worker);
+
+/* What the owner does when the state changes, in this order (see
+ * fluid-lifecycle.c): notify the state (and, for a final state, exit-code
+ * and stop-reason before it); for a final state, cancel what run and the
+ * hooks still wait for; emit the state's signal. And the run phase,
+ * which ends with @done (for run_async) or fluid_lifecycle_phase_done().
+ * From fluid-worker.c. */
+void             fluid_worker_notify_state    (FluidWorker                *worker,
+                                               FluidWorkerState            state);
+void             fluid_worker_ended           (FluidWorker                *worker,
+                                               int                         exit_code);
+void             fluid_worker_emit_state      (FluidWorker                *worker,
+                                               FluidWorkerState            state);
+void             fluid_worker_begin_run       (FluidWorker                *worker,
+                                               GAsyncReadyCallback         done);
 
 static inline FluidWorkerState
 fluid_lifecycle_get_state (FluidLifecycle *self)

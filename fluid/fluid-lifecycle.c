@@ -12,8 +12,8 @@
 /* A worker's lifecycle is one table of transitions and one function that
  * applies them, fluid_lifecycle_dispatch(). FluidWorker (fluid-worker.c) is
  * the class and its public API; it raises the events below and gives the
- * engine three functions of its own: notify, ended and emit (see
- * FluidLifecycleOwnerFuncs). Everything else a change of state does is
+ * engine four functions of its own (notify, ended, emit, and the start of
+ * the run; see fluid-lifecycle-private.h). Everything else a change of state does is
  * here.
  *
  *   state \ event   START       STOP        SHUTDOWN     PHASE_DONE   FINISHED    FAIL        FORCE
@@ -163,12 +163,10 @@ static void fluid_lifecycle_apply  (FluidLifecycle *self,
 static void fluid_lifecycle_timer_cb (gpointer user_data);
 
 void
-fluid_lifecycle_init (FluidLifecycle                 *self,
-                      FluidWorker                    *owner,
-                      const FluidLifecycleOwnerFuncs *funcs)
+fluid_lifecycle_init (FluidLifecycle *self,
+                      FluidWorker    *owner)
 {
   self->owner = owner;
-  self->funcs = funcs;
   g_mutex_init (&self->lock);
   self->state = FLUID_WORKER_STATE_INIT;
   self->exit_code = -1;
@@ -191,7 +189,7 @@ fluid_lifecycle_clear (FluidLifecycle *self)
 
   g_assert (self->waiters.length == 0);
   g_assert (self->sleepers.length == 0);
-  g_assert (self->deferred.length == 0);
+  g_assert (self->deferred == NULL);
   g_assert (!fluid_timer_is_armed (&self->timer));
 
   if (array != NULL)
@@ -261,7 +259,9 @@ fluid_lifecycle_defer (FluidLifecycle *self,
   deferred->link.data = deferred;
   deferred->event = event;
   deferred->data = data;
-  g_queue_push_tail_link (&self->deferred, &deferred->link);
+  if (self->deferred == NULL)
+    self->deferred = g_queue_new ();
+  g_queue_push_tail_link (self->deferred, &deferred->link);
 }
 
 /* Tells @self's own observers (@own) or the others of @state. */
@@ -443,16 +443,16 @@ fluid_lifecycle_announce (FluidLifecycle   *self,
   fluid_mutex_unlock (&self->lock);
 
   fluid_lifecycle_tell_observers (self, state, TRUE);
-  self->funcs->notify (self->owner, state);
+  fluid_worker_notify_state (self->owner, state);
   fluid_lifecycle_log_change (self, state);
   if (final)
     {
-      self->funcs->ended (self->owner, self->exit_code);
+      fluid_worker_ended (self->owner, self->exit_code);
       fluid_lifecycle_end_sleepers (self);
     }
   if (actions & ACTION_WAKE_SLEEPERS)
     fluid_pending_queue_wake_soon (&self->sleepers);
-  self->funcs->emit (self->owner, state);
+  fluid_worker_emit_state (self->owner, state);
   fluid_lifecycle_tell_observers (self, state, FALSE);
   if (final)
     fluid_lifecycle_complete_waiters (self, state);
@@ -460,13 +460,15 @@ fluid_lifecycle_announce (FluidLifecycle   *self,
   self->announce_depth = outer_depth;
   if (--self->announcing > 0)
     return;
-  while (self->deferred.head != NULL)
+  while (self->deferred != NULL)
     {
-      FluidLifecycleDeferred *deferred = g_queue_pop_head_link (&self->deferred)->data;
+      FluidLifecycleDeferred *deferred = g_queue_pop_head_link (self->deferred)->data;
       int event = deferred->event;
       gpointer data = deferred->data;
 
       g_free (deferred);
+      if (self->deferred->length == 0)
+        g_clear_pointer (&self->deferred, g_queue_free);
       fluid_lifecycle_apply (self, event, data);
     }
 }
@@ -545,7 +547,7 @@ fluid_lifecycle_begin_next_phase (FluidLifecycle *self)
 
     case FLUID_LIFECYCLE_PHASE_RUN:
       g_object_ref (owner);
-      self->funcs->begin_run (owner, fluid_lifecycle_run_cb);
+      fluid_worker_begin_run (owner, fluid_lifecycle_run_cb);
       break;
 
     case FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN:
@@ -718,7 +720,7 @@ fluid_lifecycle_must_defer (FluidLifecycle *self,
 
   if (self->announcing == 0 || g_main_depth () > self->announce_depth)
     return FALSE;
-  if (self->deferred.length > 0)
+  if (self->deferred != NULL)
     return TRUE;
   state = fluid_lifecycle_get_state (self);
   return fluid_lifecycle_table[state][event].next != STAY ||

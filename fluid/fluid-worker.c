@@ -282,7 +282,7 @@ fluid_worker_real_get_num_workers (FluidWorker *self)
 /* What the lifecycle asks of its owner, in the order fluid-lifecycle.c
  * says */
 
-static void
+void
 fluid_worker_notify_state (FluidWorker      *self,
                            FluidWorkerState  state)
 {
@@ -298,7 +298,7 @@ fluid_worker_notify_state (FluidWorker      *self,
 /* What run and the hooks still wait for ends, now that the state says
  * why: they complete later and are dropped. NULL if nobody asked for it:
  * fluid_worker_get_cancellable() then creates it cancelled. */
-static void
+void
 fluid_worker_ended (FluidWorker *self,
                     int          exit_code)
 {
@@ -308,7 +308,7 @@ fluid_worker_ended (FluidWorker *self,
     g_cancellable_cancel (priv->cancellable);
 }
 
-static void
+void
 fluid_worker_emit_state (FluidWorker      *self,
                          FluidWorkerState  state)
 {
@@ -336,7 +336,7 @@ fluid_worker_emit_state (FluidWorker      *self,
 
 /* The run phase: through the direct run a class attached, or run_async.
  * The lifecycle took a reference for the run, which its end drops. */
-static void
+void
 fluid_worker_begin_run (FluidWorker         *self,
                         GAsyncReadyCallback  done)
 {
@@ -348,12 +348,6 @@ fluid_worker_begin_run (FluidWorker         *self,
     FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self), done, self);
 }
 
-static const FluidLifecycleOwnerFuncs fluid_worker_lifecycle_funcs = {
-  fluid_worker_notify_state,
-  fluid_worker_ended,
-  fluid_worker_emit_state,
-  fluid_worker_begin_run,
-};
 
 /* GObject */
 
@@ -746,7 +740,7 @@ fluid_worker_init (FluidWorker *self)
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
   priv->grace_period = fluid_default_grace_period ();
-  fluid_lifecycle_init (&priv->lifecycle, self, &fluid_worker_lifecycle_funcs);
+  fluid_lifecycle_init (&priv->lifecycle, self);
 }
 
 /* Accessors */
