@@ -6,7 +6,6 @@
 // the helper by its file URI (or by a relative path, when it ships a copy):
 //
 //     import Fluid from 'gi://Fluid?version=1.0';
-import System from 'system';
 //     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
 //
 // Importing it once changes the Fluid namespace for the whole process, as
@@ -52,6 +51,7 @@ import System from 'system';
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
+import System from 'system';
 import Fluid from 'gi://Fluid?version=1.0';
 
 // ---------------------------------------------------------------------------
