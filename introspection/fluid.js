@@ -139,10 +139,10 @@ export function toGError(value) {
 // A function that never sees its task (a consumer's func(worker, message),
 // a worker function's func(worker), Worker's run(), a handler of the
 // message alone) leaves it to the helper, which completes it once the
-// function returned or its promise settled: runOwned(). A function that
-// has its task (new_async's, a handler of (message, task), the body given
-// to completeTask()) may complete it itself, and the helper completes it
-// only if the function did not: runShared().
+// function returned or its promise settled: HELPER_COMPLETES. A function
+// that has its task (new_async's, a handler of (message, task), the body
+// given to completeTask()) may complete it itself, and the helper
+// completes it only if the function did not: FUNCTION_COMPLETES.
 //
 // Whether it did, GTask tells without anyone watching its return_*
 // methods: get_completed() is true once the task's callback has run, and
@@ -242,12 +242,12 @@ function succeedUnlessCompleted(task) {
 // GJS 1.74.2 and no collections of the helper's, a consumer of 400 000
 // messages sent at once stalled for good after some 300 000
 // (test-helper-burst.js; some 250 000 when the helper also noted every
-// task in a WeakSet: less garbage only delays it). A full
-// collection, which ends any incremental one, after every 10 000 tasks
-// keeps a burst of 1 000 000 from it, and doubles the throughput (the
-// heap stays small; bench-helper.js); it spends at most a tenth of the
-// time. A GJS with the fix is left to collect as it will. System.version
-// is major * 10000 + minor * 100 + micro.
+// task in a WeakSet: less garbage only delays it). A full collection,
+// which ends any incremental one, after every 10 000 tasks keeps a burst
+// of 1 000 000 from it, and doubles the throughput (the heap stays small;
+// bench-helper.js); it spends at most a tenth of the time. A GJS with the
+// fix is left to collect as it will. System.version is major * 10000 +
+// minor * 100 + micro.
 const TASKS_BETWEEN_COLLECTIONS = System.version < 18190 ? 10000 : 0;
 let tasksSinceCollection = 0;
 let nextCollection = 0;
@@ -264,45 +264,44 @@ function collectBeforeSweepStalls() {
     nextCollection = end + 9 * (end - start);
 }
 
-// Calls func(...args) for task, which func never sees: the helper
-// completes it, TRUE once func returned, or once the promise it returned
-// fulfilled; a throw or a rejection fails it.
-function runOwned(task, where, func, ...args) {
-    collectBeforeSweepStalls();
-    let result;
-    try {
-        result = func(...args);
-    } catch (error) {
-        failTask(task, error, where);
-        return;
-    }
-    if (isThenable(result)) {
-        Promise.resolve(result).then(() => task.return_boolean(true),
-            error => failTask(task, error, where));
-    } else {
-        task.return_boolean(true);
-    }
-}
+// What becomes of a task, by what its function did: returned (anything
+// but a promise), fulfilled (the promise it returned), or failed (threw,
+// or its promise rejected); failed takes what was thrown and where.
 
-// Calls func(...args) for task, which func may complete itself, now or
-// later. A throw, or a returned promise that rejects, fails the task; a
-// returned promise that fulfils completes it (TRUE); completeOnReturn:
-// returning anything else completes it too, else the task is func's to
-// complete. A task that func completed is left as it is.
-function runShared(task, where, completeOnReturn, func, ...args) {
+// A task its function never sees: the helper completes it.
+const HELPER_COMPLETES = {
+    returned: task => task.return_boolean(true),
+    fulfilled: task => task.return_boolean(true),
+    failed: failTask,
+};
+
+// A task its function has, which it completes now or later; the helper
+// only if it did not.
+const FUNCTION_COMPLETES = {
+    returned: null,
+    fulfilled: succeedUnlessCompleted,
+    failed: failUnlessCompleted,
+};
+
+// completeTask()'s: done once its body returns, unless it completed the
+// task itself.
+const BODY_COMPLETES = {...FUNCTION_COMPLETES, returned: succeedUnlessCompleted};
+
+// Calls func(...args) for task, and completes the task as outcomes says.
+function runForTask(task, where, outcomes, func, ...args) {
     collectBeforeSweepStalls();
     let result;
     try {
         result = func(...args);
     } catch (error) {
-        failUnlessCompleted(task, error, where);
+        outcomes.failed(task, error, where);
         return;
     }
     if (isThenable(result)) {
-        Promise.resolve(result).then(() => succeedUnlessCompleted(task),
-            error => failUnlessCompleted(task, error, where));
-    } else if (completeOnReturn) {
-        succeedUnlessCompleted(task);
+        Promise.resolve(result).then(() => outcomes.fulfilled(task),
+            error => outcomes.failed(task, error, where));
+    } else if (outcomes.returned !== null) {
+        outcomes.returned(task);
     }
 }
 
@@ -322,7 +321,7 @@ function runShared(task, where, completeOnReturn, func, ...args) {
  * @param {Function|Promise} body what to run, or what to wait for
  */
 export function completeTask(task, body) {
-    runShared(task, 'the body given to completeTask()', true,
+    runForTask(task, 'the body given to completeTask()', BODY_COMPLETES,
         typeof body === 'function' ? body : () => body);
 }
 
@@ -349,7 +348,7 @@ function overrideWorkerFunction() {
         if (typeof func !== 'function')
             return newNamed(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => runOwned(task, worker, func, worker));
+            (worker, task) => runForTask(task, worker, HELPER_COMPLETES, func, worker));
     };
     Fluid.WorkerFunction.new = function (heartbeat, func) {
         return Fluid.WorkerFunction.new_named(null, heartbeat, func);
@@ -358,7 +357,7 @@ function overrideWorkerFunction() {
         if (typeof func !== 'function')
             return newAsync(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => runShared(task, worker, false, func, worker, task));
+            (worker, task) => runForTask(task, worker, FUNCTION_COMPLETES, func, worker, task));
     };
 }
 
@@ -371,13 +370,13 @@ function overrideQueueConsumerWorker() {
         if (typeof func !== 'function')
             return newWorker(func);
         return newAsync((worker, message, task) =>
-            runOwned(task, where, func, worker, message));
+            runForTask(task, where, HELPER_COMPLETES, func, worker, message));
     };
     Fluid.QueueConsumerWorker.new_async = function (func) {
         if (typeof func !== 'function')
             return newAsync(func);
         return newAsync((worker, message, task) =>
-            runShared(task, where, false, func, worker, message, task));
+            runForTask(task, where, FUNCTION_COMPLETES, func, worker, message, task));
     };
 }
 
@@ -495,10 +494,10 @@ function overrideDispatchers() {
         // message alone cannot, and the helper does.
         if (func.length >= 2) {
             return asyncRegister.call(this, event, (message, task) =>
-                runShared(task, where, false, func, message, task));
+                runForTask(task, where, FUNCTION_COMPLETES, func, message, task));
         }
         return asyncRegister.call(this, event, (message, task) =>
-            runOwned(task, where, func, message));
+            runForTask(task, where, HELPER_COMPLETES, func, message));
     };
 
     Fluid.Dispatcher.new = function (func) {
@@ -579,7 +578,7 @@ function install() {
         GTypeFlags: GObject.TypeFlags.ABSTRACT,
     }, class Worker extends Fluid.TaskWorker {
         vfunc_run_task(task) {
-            runOwned(task, this, () => this.run(task.get_cancellable()));
+            runForTask(task, this, HELPER_COMPLETES, () => this.run(task.get_cancellable()));
         }
 
         run(cancellable) { // eslint-disable-line no-unused-vars
