@@ -62,12 +62,16 @@
 //
 // Why the namespace changes on import rather than the helper exporting
 // functions of its own: a program uses the names of the reference, and
-// GJS lets no library ship an override that loads with its namespace, as
-// PyGObject does. The cost: once any module imports the helper, the Fluid
-// namespace is changed for every module of the process, also for those
-// that use Fluid without it. For them, only what GJS's plain calls got
-// wrong changes: an exception printed and ignored, a promise not awaited,
-// a threaded constructor whose worker could only fail.
+// GJS has no supported way for a library to ship an override that loads
+// with its namespace, as PyGObject has (GJS's overrides are for its own
+// modules; the legacy importer happens to find an overrides/Fluid.js in
+// the gjs-1.0 folder of the data folders too, but that is undocumented, a
+// legacy script rather than an ES module, and would make the behaviour
+// depend on XDG_DATA_DIRS). The cost: once any module imports the helper,
+// the Fluid namespace is changed for every module of the process, also
+// for those that use Fluid without it. For them, only what GJS's plain
+// calls got wrong changes: an exception printed and ignored, a promise not
+// awaited, a threaded constructor whose worker could only fail.
 //
 // It exports toGError(), completeTask() and Worker, a base class whose
 // async run() is the body of a worker.
