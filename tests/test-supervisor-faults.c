@@ -473,6 +473,36 @@ test_factory_returns_cycle (gconstpointer data)
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
 }
 
+/* The largest settings the setters take: the replacement waits, as long
+ * as the clock can count, and the group still stops at once. Before, the
+ * seconds were cast to integers out of range (undefined behaviour, which
+ * the UBSan build of CI reports). */
+static void
+test_huge_settings (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FluidWorker) p = NULL;
+
+  g_object_set (group,
+                "restart-strategy", FLUID_RESTART_STRATEGY_ONE_FOR_ONE,
+                "restart-delay", G_MAXDOUBLE,
+                "restart-delay-max", G_MAXDOUBLE,
+                "max-restarts-period", G_MAXDOUBLE,
+                NULL);
+  fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_named, "p", NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
+  fluid_test_wait_until (children_are (group, "p"));
+  p = g_object_ref (find_child (group, "p"));
+  crash (p);
+  fluid_test_wait_until (fluid_worker_is_stopped (p));
+  fluid_test_settle (NULL);
+  g_assert_true (find_child (group, "p") == p);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fluid_workers_get_child_restarts (group, 0), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -500,6 +530,7 @@ main (int   argc,
   g_test_add_data_func ("/supervisor-faults/restarted-fails-new-child/delayed", &delayed,
                         test_restarted_fails_new_child);
 
+  g_test_add_func ("/supervisor-faults/huge-settings", test_huge_settings);
   g_test_add_data_func ("/supervisor-faults/factory-returns-group", GINT_TO_POINTER (FALSE),
                         test_factory_returns_cycle);
   g_test_add_data_func ("/supervisor-faults/factory-returns-ancestor", GINT_TO_POINTER (TRUE),
