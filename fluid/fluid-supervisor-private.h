@@ -12,19 +12,23 @@ G_BEGIN_DECLS
 
 typedef struct _FluidSupervisor FluidSupervisor;
 
-/* What the supervisor knows of a position: how its child is made again,
- * and the past of its children. Made by fluid_workers_add_child(), or by
- * the supervisor for a worker added as it is when it first needs one;
- * every field is the supervisor's. */
+/* What is known of a position beyond its child: how it is named, and
+ * how its child is made again and the past of its children. Made by
+ * fluid_workers_add_child(), or for a worker added as it is when first
+ * needed (fluid_child_slot_get_spec()), so that groups of plain workers
+ * spend nothing on it. @name and @key are the group's, the rest the
+ * supervisor's. */
 typedef struct
 {
+  /* The first child's name, which names the position whatever its
+   * replacements are called; NULL: the child's own. */
+  char               *name;
+  char               *key;              /* see fluid_workers_get_child_key(); NULL until asked */
+
   FluidRestart        restart;
   FluidWorkerFactory  factory;          /* NULL for a worker added as it is */
   gpointer            user_data;
   GDestroyNotify      destroy;
-  /* The first child's name, which names the position in the status
-   * whatever its replacements are called; NULL: the child's own. */
-  char               *name;
   guint               restarts;         /* replacements made */
   guint               consecutive;      /* replacements since it last ran for a whole period */
   gint64              started_at;       /* when the current child was made, monotonic */
@@ -47,8 +51,7 @@ typedef struct
 typedef struct
 {
   FluidWorker    *child;           /* a reference */
-  FluidChildSpec *spec;            /* NULL until it has one; freed when it leaves */
-  char           *key;             /* see fluid_workers_get_child_key(); NULL until asked */
+  FluidChildSpec *spec;            /* NULL until needed; freed when it leaves */
   guint           position;        /* in the list model, kept by the group */
   guint           ref_count : 29;
   guint           in_group : 1;
@@ -85,6 +88,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FluidChildSlot, fluid_child_slot_unref)
 /* The supervisor, to its group. */
 FluidSupervisor *fluid_supervisor_new           (FluidWorkers    *group);
 void             fluid_supervisor_free          (FluidSupervisor *self);
+/* Whether the group is under a restart strategy: a child's stop is then
+ * the supervisor's, not a stop of the group. */
+gboolean         fluid_supervisor_replaces      (FluidSupervisor *self);
 /* @slot's child stopped while the group runs under a restart strategy. */
 void             fluid_supervisor_child_stopped (FluidSupervisor *self,
                                                  FluidChildSlot  *slot);
@@ -109,6 +115,16 @@ FluidChildSpec  *fluid_child_spec_new           (FluidRestart        restart,
                                                  GDestroyNotify      destroy,
                                                  const char         *name);
 void             fluid_child_spec_free          (FluidChildSpec     *spec);
+
+/* The spec of @slot; for a worker added as it is, a temporary one made
+ * now. */
+static inline FluidChildSpec *
+fluid_child_slot_get_spec (FluidChildSlot *slot)
+{
+  if (slot->spec == NULL)
+    slot->spec = fluid_child_spec_new (FLUID_RESTART_TEMPORARY, NULL, NULL, NULL, NULL);
+  return slot->spec;
+}
 
 /* For the tests: the intensity's window, with the time given, and the
  * delay of @spec's next replacement, in microseconds. */

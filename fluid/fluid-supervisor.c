@@ -75,6 +75,9 @@ struct _FluidSupervisor
   GPtrArray            *deferred_stops;
   /* Replacements being made: their factories and signals are running. */
   guint                 depth;
+  /* Set once told of a child's stop: until then there is nothing to
+   * cancel when the group stops. */
+  guint                 acted : 1;
   /* Why the group gave up, returned by its run. */
   GError               *give_up_error;
 };
@@ -107,6 +110,12 @@ const GError *
 fluid_supervisor_get_error (FluidSupervisor *self)
 {
   return self->give_up_error;
+}
+
+gboolean
+fluid_supervisor_replaces (FluidSupervisor *self)
+{
+  return self->strategy != FLUID_RESTART_STRATEGY_STOP_ALL;
 }
 
 /* Specs */
@@ -147,18 +156,8 @@ fluid_child_spec_free (FluidChildSpec *spec)
   if (spec->destroy != NULL)
     spec->destroy (spec->user_data);
   g_free (spec->name);
+  g_free (spec->key);
   g_free (spec);
-}
-
-/* The spec of @slot. A worker added with fluid_workers_add_worker() has
- * none until the supervisor needs one: a temporary one, so that groups of
- * plain workers spend nothing on it. */
-static FluidChildSpec *
-fluid_supervisor_spec_of (FluidChildSlot *slot)
-{
-  if (slot->spec == NULL)
-    slot->spec = fluid_child_spec_new (FLUID_RESTART_TEMPORARY, NULL, NULL, NULL, NULL);
-  return slot->spec;
 }
 
 /* Time */
@@ -229,6 +228,7 @@ fluid_replacement_dispatch (GSource     *source,
                             gpointer     user_data)
 {
   FluidReplacement *replacement = (FluidReplacement *) source;
+  /* Held while its factory and signals run. */
   g_autoptr(FluidWorkers) group = g_object_ref (replacement->supervisor->group);
 
   /* A ready time left in the past would make a nested main loop of the
@@ -313,20 +313,27 @@ fluid_supervisor_give_up (FluidSupervisor *self,
   FLUID_WORKER_GET_CLASS (group)->gracefully_stop (group);
 }
 
-/* Whether @slot waits for a replacement that nobody else is making: its
- * child stopped (or never started) in a running group, and no
- * replacement of it is pending, under way, or part of a restart of
- * several. */
+/* Whether @slot still waits for a replacement that nobody else is
+ * making: in a running group, with no replacement of it pending, under
+ * way, or part of a restart of several. */
 static gboolean
-fluid_supervisor_may_replace (FluidSupervisor *self,
-                              FluidChildSlot  *slot)
+fluid_supervisor_waits (FluidSupervisor *self,
+                        FluidChildSlot  *slot)
 {
   FluidChildSpec *spec = slot->spec;
 
-  return slot->in_group && fluid_worker_is_running (FLUID_WORKER (self->group)) &&
-         spec != NULL && spec->factory != NULL &&
-         spec->pending == NULL && !spec->in_batch && !spec->making &&
-         (fluid_worker_is_stopped (slot->child) || !fluid_worker_has_started (slot->child));
+  return slot->in_group && spec->pending == NULL && !spec->in_batch && !spec->making &&
+         fluid_worker_is_running (FLUID_WORKER (self->group));
+}
+
+/* Whether @child is not running: stopped, or never started. */
+static gboolean
+fluid_supervisor_is_down (FluidWorker *child)
+{
+  FluidWorkerState state = fluid_worker_get_state (child);
+
+  return state == FLUID_WORKER_STATE_INIT || state == FLUID_WORKER_STATE_STOPPED ||
+         state == FLUID_WORKER_STATE_FORCE_STOPPED;
 }
 
 /* A new child from @slot's factory, or NULL: a factory that returns
@@ -337,7 +344,6 @@ fluid_supervisor_make_child (FluidSupervisor *self,
                              FluidChildSlot  *slot)
 {
   FluidChildSpec *spec = slot->spec;
-  const char *group_name = fluid_worker_get_name (FLUID_WORKER (self->group));
   FluidWorker *child;
 
   spec->making = TRUE;
@@ -350,11 +356,13 @@ fluid_supervisor_make_child (FluidSupervisor *self,
     return NULL;
   if (FLUID_IS_WORKERS (child) && fluid_workers_is_below (self->group, FLUID_WORKERS (child)))
     g_critical ("%s: the factory of %s's child %s returned %s, which contains the group",
-                G_STRFUNC, group_name, fluid_workers_get_child_key (self->group, slot->position),
+                G_STRFUNC, fluid_worker_get_name (FLUID_WORKER (self->group)),
+                fluid_workers_get_child_key (self->group, slot->position),
                 fluid_worker_get_name (child));
   else if (fluid_worker_has_started (child))
     g_critical ("%s: the factory of %s's child %s returned a worker that has started",
-                G_STRFUNC, group_name, fluid_workers_get_child_key (self->group, slot->position));
+                G_STRFUNC, fluid_worker_get_name (FLUID_WORKER (self->group)),
+                fluid_workers_get_child_key (self->group, slot->position));
   else
     return child;
   g_object_unref (child);
@@ -382,28 +390,29 @@ fluid_supervisor_replacement_failed (FluidSupervisor *self,
   fluid_supervisor_schedule (self, slot, FALSE);
 }
 
-/* Replaces the child of @slot with a new one from its factory. */
+/* Replaces the child of @slot, stopped (or never started), with a new
+ * one from its factory. The caller holds the group. */
 static void
 fluid_supervisor_replace (FluidSupervisor *self,
                           FluidChildSlot  *slot)
 {
-  g_autoptr(FluidWorkers) group = NULL;
   g_autoptr(FluidChildSlot) held = NULL;
   g_autoptr(FluidWorker) old_child = NULL;
   g_autoptr(FluidWorker) new_child = NULL;
 
-  if (!fluid_supervisor_may_replace (self, slot))
+  if (slot->spec == NULL || slot->spec->factory == NULL || !fluid_supervisor_waits (self, slot) ||
+      !fluid_supervisor_is_down (slot->child))
     return;
 
-  group = g_object_ref (self->group);
   held = fluid_child_slot_ref (slot);
   old_child = g_object_ref (slot->child);
   self->depth++;
 
   new_child = fluid_supervisor_make_child (self, slot);
   /* The factory may have done anything to the group: the replacement is
-   * made unless it no longer waits for one, or someone else made it. */
-  if (!fluid_supervisor_may_replace (self, slot) || slot->child != old_child)
+   * made unless the slot no longer waits for one, or someone else made
+   * it. */
+  if (!fluid_supervisor_waits (self, slot) || slot->child != old_child)
     ;
   else if (new_child == NULL)
     fluid_supervisor_replacement_failed (self, slot);
@@ -510,7 +519,7 @@ fluid_supervisor_begin_batch (FluidSupervisor *self,
   for (guint i = first; i < n_slots; i++)
     {
       FluidChildSlot *slot = fluid_workers_get_slot (self->group, i);
-      FluidChildSpec *spec = fluid_supervisor_spec_of (slot);
+      FluidChildSpec *spec = fluid_child_slot_get_spec (slot);
       FluidWorker *child = slot->child;
 
       /* A replacement waiting for its delay is made with the others. */
@@ -581,6 +590,7 @@ fluid_supervisor_child_stopped (FluidSupervisor *self,
 {
   FluidChildSpec *spec = slot->spec;
 
+  self->acted = TRUE;
   if (spec != NULL && spec->awaiting_stop)
     {
       spec->awaiting_stop = FALSE;
@@ -602,8 +612,11 @@ fluid_supervisor_child_stopped (FluidSupervisor *self,
 void
 fluid_supervisor_stop (FluidSupervisor *self)
 {
-  guint n_slots = g_list_model_get_n_items (G_LIST_MODEL (self->group));
+  guint n_slots;
 
+  if (!self->acted)
+    return;
+  n_slots = g_list_model_get_n_items (G_LIST_MODEL (self->group));
   for (guint i = 0; i < n_slots; i++)
     {
       FluidChildSpec *spec = fluid_workers_get_slot (self->group, i)->spec;

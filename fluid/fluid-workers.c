@@ -193,7 +193,6 @@ fluid_child_slot_unref (FluidChildSlot *slot)
   if (--slot->ref_count > 0)
     return;
   fluid_child_spec_free (slot->spec);
-  g_free (slot->key);
   g_object_unref (slot->child);
   g_free (slot);
 }
@@ -253,6 +252,19 @@ fluid_workers_free_key (GHashTable *keys,
   return key;
 }
 
+/* The names of the slots from @first on. */
+static GHashTable *
+fluid_workers_names_from (FluidWorkers *self,
+                          guint         first)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GHashTable *names = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = first; i < priv->slots->len; i++)
+    g_hash_table_add (names, (gpointer) fluid_child_slot_get_name (g_ptr_array_index (priv->slots, i)));
+  return names;
+}
+
 /* Gives a key to each slot that has none, in order: its name, unless a
  * slot has that key already, else the first free "NAME#N" that is not
  * the name of a slot without a key either, which then gets its own. */
@@ -260,30 +272,27 @@ static void
 fluid_workers_give_keys (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  guint first = priv->slots->len - priv->n_keyless;
   g_autoptr(GHashTable) wanted = NULL;
 
   if (priv->keys == NULL)
     priv->keys = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = first; i < priv->slots->len; i++)
+  for (guint i = priv->slots->len - priv->n_keyless; i < priv->slots->len; i++)
     {
       FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
       const char *name = fluid_child_slot_get_name (slot);
+      char *key;
 
       if (!g_hash_table_contains (priv->keys, name))
-        slot->key = g_strdup (name);
+        key = g_strdup (name);
       else
         {
           if (wanted == NULL)
-            {
-              wanted = g_hash_table_new (g_str_hash, g_str_equal);
-              for (guint j = i; j < priv->slots->len; j++)
-                g_hash_table_add (wanted, (gpointer) fluid_child_slot_get_name (g_ptr_array_index (priv->slots, j)));
-            }
-          slot->key = fluid_workers_free_key (priv->keys, wanted, name);
+            wanted = fluid_workers_names_from (self, i);
+          key = fluid_workers_free_key (priv->keys, wanted, name);
         }
-      g_hash_table_insert (priv->keys, slot->key, slot);
+      fluid_child_slot_get_spec (slot)->key = key;
+      g_hash_table_insert (priv->keys, key, slot);
     }
   priv->n_keyless = 0;
 }
@@ -298,9 +307,9 @@ fluid_workers_get_child_key (FluidWorkers *self,
   g_return_val_if_fail (position < priv->slots->len, NULL);
 
   slot = g_ptr_array_index (priv->slots, position);
-  if (slot->key == NULL)
+  if (slot->spec == NULL || slot->spec->key == NULL)
     fluid_workers_give_keys (self);
-  return slot->key;
+  return slot->spec->key;
 }
 
 static void
@@ -309,8 +318,8 @@ fluid_workers_forget_key (FluidWorkers   *self,
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  if (slot->key != NULL)
-    g_hash_table_remove (priv->keys, slot->key);
+  if (slot->spec != NULL && slot->spec->key != NULL)
+    g_hash_table_remove (priv->keys, slot->spec->key);
   else
     priv->n_keyless--;
 }
@@ -377,7 +386,7 @@ fluid_workers_check_wait (FluidWorkers *self)
   g_object_unref (task);
 }
 
-/* Stops the group because of @child, unless it is stopping already. */
+/* Stops the group, which runs, because of @child. */
 static void
 fluid_workers_stop_for_child (FluidWorkers *self,
                               FluidWorker  *child,
@@ -386,9 +395,6 @@ fluid_workers_stop_for_child (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   FluidWorker *worker = FLUID_WORKER (self);
   g_autofree char *why = NULL;
-
-  if (!fluid_worker_is_running (worker))
-    return;
 
   /* A group stopped by a group that a child of its own stopped takes up
    * that reason as it is: it names the worker that started it all, and
@@ -405,17 +411,21 @@ fluid_workers_stop_for_child (FluidWorkers *self,
 }
 
 /* The child of @slot stopped while the group runs, or had stopped when
- * the group adopted it. */
+ * the group adopted it (@before_run). */
 static void
 fluid_workers_child_stopped (FluidWorkers   *self,
                              FluidChildSlot *slot,
-                             const char     *reason)
+                             gboolean        before_run)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  if (fluid_workers_get_restart_strategy (self) == FLUID_RESTART_STRATEGY_STOP_ALL)
-    fluid_workers_stop_for_child (self, slot->child, reason);
-  else if (fluid_worker_is_running (FLUID_WORKER (self)))
+  if (!fluid_worker_is_running (FLUID_WORKER (self)))
+    return;
+  if (!fluid_supervisor_replaces (priv->supervisor))
+    fluid_workers_stop_for_child (self, slot->child,
+                                  before_run ? "it had stopped before the group ran"
+                                             : fluid_worker_get_stop_reason (slot->child));
+  else
     fluid_supervisor_child_stopped (priv->supervisor, slot);
 }
 
@@ -438,14 +448,14 @@ fluid_workers_child_state_cb (FluidWorker      *child,
   self = g_object_ref (user_data);
   g_assert (priv->n_live > 0);
   priv->n_live--;
-  fluid_workers_child_stopped (self, slot, fluid_worker_get_stop_reason (child));
+  fluid_workers_child_stopped (self, slot, FALSE);
   fluid_workers_check_wait (self);
   g_object_unref (self);
 }
 
 /* Starts the child of @slot if it has not started, and watches it from
- * the group's context, while the group runs. Called on the group's
- * context, which is the thread-default. */
+ * the group's context. Called while the group runs, on its context,
+ * which is the thread-default. */
 static void
 fluid_workers_adopt (FluidWorkers   *self,
                      FluidChildSlot *slot)
@@ -453,9 +463,6 @@ fluid_workers_adopt (FluidWorkers   *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   FluidWorker *child = slot->child;
   FluidWorkerState state;
-
-  if (!fluid_worker_is_running (FLUID_WORKER (self)) || slot->watched)
-    return;
 
   /* One observer for every child: the group learns which from the event. */
   if (priv->children_observer == NULL)
@@ -469,7 +476,7 @@ fluid_workers_adopt (FluidWorkers   *self,
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
       fluid_worker_remove_observer (child, priv->children_observer);
-      fluid_workers_child_stopped (self, slot, "it had stopped before the group ran");
+      fluid_workers_child_stopped (self, slot, TRUE);
       return;
     }
 
@@ -479,17 +486,20 @@ fluid_workers_adopt (FluidWorkers   *self,
     fluid_worker_start (child);
 }
 
-/* Adopts @slot on the group's context: for a child that comes while the
- * group runs. */
-static void
+/* Adopts @slot on the group's context, if the group runs: for a child
+ * that comes while it runs. FALSE when it does not. */
+static gboolean
 fluid_workers_adopt_in_context (FluidWorkers   *self,
                                 FluidChildSlot *slot)
 {
   GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
 
+  if (!fluid_worker_is_running (FLUID_WORKER (self)))
+    return FALSE;
   g_main_context_push_thread_default (context);
   fluid_workers_adopt (self, slot);
   g_main_context_pop_thread_default (context);
+  return TRUE;
 }
 
 /* The child of @slot joins the group's table, and its parents. */
@@ -577,10 +587,10 @@ fluid_workers_replace_child (FluidWorkers   *self,
   fluid_workers_items_changed (self, slot->position, 1, 1);
 
   /* The handlers of items-changed may have changed the group: the child
-   * is started only if it is still there and the group still runs. */
-  if (slot->in_group && slot->child == child)
-    fluid_workers_adopt_in_context (self, slot);
-  if (fluid_worker_has_started (child))
+   * is started, and announced, only if it is still there and the group
+   * still runs. */
+  if (slot->in_group && slot->child == child && !slot->watched &&
+      fluid_workers_adopt_in_context (self, slot))
     g_signal_emit (self, signals[SIGNAL_CHILD_RESTARTED], 0, old_child, child);
 }
 
@@ -668,18 +678,19 @@ static void
 fluid_workers_adopt_all (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+  FluidWorker *worker = FLUID_WORKER (self);
+  GMainContext *context = fluid_worker_get_context (worker);
   g_autoptr(GPtrArray) slots = g_ptr_array_new_full (priv->slots->len,
                                                      (GDestroyNotify) fluid_child_slot_unref);
 
   for (guint i = 0; i < priv->slots->len; i++)
     g_ptr_array_add (slots, fluid_child_slot_ref (g_ptr_array_index (priv->slots, i)));
   g_main_context_push_thread_default (context);
-  for (guint i = 0; i < slots->len && fluid_worker_is_running (FLUID_WORKER (self)); i++)
+  for (guint i = 0; i < slots->len && fluid_worker_is_running (worker); i++)
     {
       FluidChildSlot *slot = g_ptr_array_index (slots, i);
 
-      if (slot->in_group)
+      if (slot->in_group && !slot->watched)
         fluid_workers_adopt (self, slot);
     }
   g_main_context_pop_thread_default (context);
@@ -767,26 +778,34 @@ fluid_workers_get_num_workers (FluidWorker *worker)
 
 /* Status: the children's, collected concurrently */
 
-/* The children's keys and restarts are taken when asked: children may be
- * replaced or leave before every status came. */
+/* A child's part of the group's status: its key and restarts, taken when
+ * asked (children may be replaced or leave before every status came), and
+ * its status when it comes; @task is held until then. */
 typedef struct
 {
-  GVariant **statuses;
-  char     **keys;
-  guint     *restarts;
-  guint      n_children;
-  guint      n_pending;
-  GError    *error;
+  GTask    *task;
+  char     *key;
+  guint     restarts;
+  GVariant *status;
+} ChildStatus;
+
+typedef struct
+{
+  ChildStatus *children;
+  guint        n_children;
+  guint        n_pending;
+  GError      *error;
 } StatusData;
 
 static void
 status_data_free (StatusData *data)
 {
   for (guint i = 0; i < data->n_children; i++)
-    g_clear_pointer (&data->statuses[i], g_variant_unref);
-  g_free (data->statuses);
-  g_strfreev (data->keys);
-  g_free (data->restarts);
+    {
+      g_free (data->children[i].key);
+      g_clear_pointer (&data->children[i].status, g_variant_unref);
+    }
+  g_free (data->children);
   g_clear_error (&data->error);
   g_free (data);
 }
@@ -806,45 +825,35 @@ fluid_workers_status_complete (GTask *task)
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < data->n_children; i++)
     {
-      g_auto(GVariantDict) child_status = G_VARIANT_DICT_INIT (data->statuses[i]);
+      ChildStatus *child = &data->children[i];
+      g_auto(GVariantDict) child_status = G_VARIANT_DICT_INIT (child->status);
 
-      g_variant_dict_insert (&child_status, "restarts", "u", data->restarts[i]);
-      g_variant_builder_add (&builder, "{sv}", data->keys[i], g_variant_dict_end (&child_status));
+      g_variant_dict_insert (&child_status, "restarts", "u", child->restarts);
+      g_variant_builder_add (&builder, "{sv}", child->key, g_variant_dict_end (&child_status));
     }
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
                          (GDestroyNotify) g_variant_unref);
 }
-
-typedef struct
-{
-  GTask *task;
-  guint  position;
-} ChildStatus;
 
 static void
 fluid_workers_child_status_cb (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data)
 {
-  ChildStatus *child_status = user_data;
-  g_autoptr(GTask) task = child_status->task;
+  ChildStatus *child = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&child->task);
   StatusData *data = g_task_get_task_data (task);
-  guint position = child_status->position;
   GError *error = NULL;
-  GVariant *status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
 
-  g_free (child_status);
-  g_assert (position < data->n_children);
-
-  if (status == NULL)
+  child->status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
+  if (child->status == NULL)
     {
       if (data->error == NULL)
         data->error = error;
       else
         g_clear_error (&error);
-      status = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+      child->status = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
     }
-  data->statuses[position] = status;
 
   if (--data->n_pending == 0)
     fluid_workers_status_complete (task);
@@ -859,7 +868,7 @@ fluid_workers_status_async (FluidWorker         *worker,
   FluidWorkers *self = FLUID_WORKERS (worker);
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
-  g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) workers = g_ptr_array_new_with_free_func (g_object_unref);
   StatusData *data = g_new0 (StatusData, 1);
 
   g_task_set_source_tag (task, fluid_workers_status_async);
@@ -867,30 +876,23 @@ fluid_workers_status_async (FluidWorker         *worker,
   g_task_set_task_data (task, data, (GDestroyNotify) status_data_free);
 
   data->n_children = priv->slots->len;
-  data->statuses = g_new0 (GVariant *, data->n_children);
-  data->keys = g_new0 (char *, data->n_children + 1);
-  data->restarts = g_new0 (guint, data->n_children);
+  data->children = g_new0 (ChildStatus, data->n_children);
   for (guint i = 0; i < data->n_children; i++)
     {
       FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
 
-      data->keys[i] = g_strdup (fluid_workers_get_child_key (self, i));
-      data->restarts[i] = slot->spec != NULL ? slot->spec->restarts : 0;
-      g_ptr_array_add (children, g_object_ref (slot->child));
+      data->children[i].task = g_object_ref (task);
+      data->children[i].key = g_strdup (fluid_workers_get_child_key (self, i));
+      data->children[i].restarts = slot->spec != NULL ? slot->spec->restarts : 0;
+      g_ptr_array_add (workers, g_object_ref (slot->child));
     }
   /* One more, released below, so that children answering at once do not
    * complete the task before every child was asked. */
   data->n_pending = data->n_children + 1;
 
   for (guint i = 0; i < data->n_children; i++)
-    {
-      ChildStatus *child_status = g_new (ChildStatus, 1);
-
-      child_status->task = g_object_ref (task);
-      child_status->position = i;
-      fluid_worker_status_async (g_ptr_array_index (children, i), cancellable,
-                                 fluid_workers_child_status_cb, child_status);
-    }
+    fluid_worker_status_async (g_ptr_array_index (workers, i), cancellable,
+                               fluid_workers_child_status_cb, &data->children[i]);
 
   if (--data->n_pending == 0)
     fluid_workers_status_complete (task);
