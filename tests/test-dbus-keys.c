@@ -26,14 +26,6 @@ typedef struct
   FluidWorkers    *group;
 } Fixture;
 
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  *(gboolean *) user_data = TRUE;
-}
-
 static FluidWorker *
 make_x2 (FluidWorkers *group,
          gpointer      user_data)
@@ -50,8 +42,6 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(FluidWorker) x = NULL;
   g_autoptr(FluidWorker) consumer = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean acquired = FALSE;
 
   fixture->bus = fluid_test_bus_new ();
   if (fixture->bus == NULL)
@@ -70,13 +60,8 @@ fixture_set_up (Fixture       *fixture,
   fluid_workers_add_worker (fixture->group, consumer);
   fluid_workers_add_child (fixture->group, FLUID_RESTART_PERMANENT, make_x2, NULL, NULL);
 
-  g_assert_true (fluid_worker_export (FLUID_WORKER (fixture->group), fixture->service, TREE_PATH,
-                                      &error));
-  g_assert_no_error (error);
-  fixture->owner = g_bus_own_name_on_connection (fixture->service, BUS_NAME,
-                                                 G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                 name_acquired_cb, NULL, &acquired, NULL);
-  fluid_test_wait_until (acquired);
+  fixture->owner = fluid_test_bus_export (fixture->service, FLUID_WORKER (fixture->group),
+                                          TREE_PATH, BUS_NAME);
 }
 
 static void
@@ -85,10 +70,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->bus == NULL)
     return;
-  if (fluid_worker_is_running (FLUID_WORKER (fixture->group)))
-    g_assert_true (fluid_test_shutdown (FLUID_WORKER (fixture->group), NULL));
-  fluid_worker_unexport (FLUID_WORKER (fixture->group));
-  g_bus_unown_name (fixture->owner);
+  fluid_test_bus_unexport (FLUID_WORKER (fixture->group), fixture->owner);
   g_dbus_connection_close_sync (fixture->client, NULL, NULL);
   g_dbus_connection_close_sync (fixture->service, NULL, NULL);
   g_clear_object (&fixture->client);

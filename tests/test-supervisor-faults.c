@@ -161,14 +161,6 @@ find_child (FluidWorkers *group,
   return NULL;
 }
 
-static void
-crash (FluidWorker *child)
-{
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
-
-  fluid_worker_fail (child, error);
-}
-
 static gboolean
 set_flag_cb (gpointer user_data)
 {
@@ -190,7 +182,7 @@ stop_sibling (FluidWorkers *group,
     return;
   g_object_ref (sibling);
   if (fail)
-    crash (sibling);
+    fluid_test_crash (sibling);
   else
     fluid_worker_gracefully_stop (sibling);
   fluid_test_wait_until (fluid_worker_is_stopped (sibling));
@@ -353,7 +345,7 @@ test_meddling (gconstpointer data)
   fluid_test_wait_until (children_are (fixture.alive, "before p after"));
 
   p = g_object_ref (find_child (fixture.alive, "p"));
-  crash (p);
+  fluid_test_crash (p);
 
   if (test_case->expected == NULL)
     {
@@ -394,7 +386,7 @@ fail_new_child_cb (FluidWorkers *group,
                    FluidWorker  *new_child,
                    gpointer      user_data)
 {
-  crash (new_child);
+  fluid_test_crash (new_child);
 }
 
 static void
@@ -418,7 +410,7 @@ test_restarted_fails_new_child (gconstpointer data)
   fluid_test_wait_until (children_are (group, "before p"));
 
   p = g_object_ref (find_child (group, "p"));
-  crash (p);
+  fluid_test_crash (p);
   g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (group), &error));
   g_assert_error (error, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_RESTART_LIMIT);
   g_assert_nonnull (strstr (error->message, "child p"));
@@ -463,7 +455,7 @@ test_factory_returns_cycle (gconstpointer data)
 
   p = g_object_ref (find_child (group, "p"));
   g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*returned*which contains the group*");
-  crash (p);
+  fluid_test_crash (p);
   fluid_test_wait_until (children_are (group, "p") && find_child (group, "p") != p);
   g_test_assert_expected_messages ();
   g_assert_cmpuint (factory.calls, ==, 3);
@@ -494,7 +486,7 @@ test_huge_settings (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
   fluid_test_wait_until (children_are (group, "p"));
   p = g_object_ref (find_child (group, "p"));
-  crash (p);
+  fluid_test_crash (p);
   fluid_test_wait_until (fluid_worker_is_stopped (p));
   fluid_test_settle (NULL);
   g_assert_true (find_child (group, "p") == p);
