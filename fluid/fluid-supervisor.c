@@ -229,13 +229,14 @@ fluid_replacement_dispatch (GSource     *source,
 {
   FluidReplacement *replacement = (FluidReplacement *) source;
   /* Held while its factory and signals run. */
-  g_autoptr(FluidWorkers) group = g_object_ref (replacement->supervisor->group);
+  FluidWorkers *group = g_object_ref (replacement->supervisor->group);
 
   /* A ready time left in the past would make a nested main loop of the
    * factory spin. */
   g_source_set_ready_time (source, -1);
   g_clear_pointer (&replacement->slot->spec->pending, g_source_unref);
   fluid_supervisor_replace (replacement->supervisor, replacement->slot);
+  g_object_unref (group);
   return G_SOURCE_REMOVE;
 }
 
@@ -396,7 +397,6 @@ static void
 fluid_supervisor_replace (FluidSupervisor *self,
                           FluidChildSlot  *slot)
 {
-  g_autoptr(FluidChildSlot) held = NULL;
   g_autoptr(FluidWorker) old_child = NULL;
   g_autoptr(FluidWorker) new_child = NULL;
 
@@ -404,7 +404,7 @@ fluid_supervisor_replace (FluidSupervisor *self,
       !fluid_supervisor_is_down (slot->child))
     return;
 
-  held = fluid_child_slot_ref (slot);
+  fluid_child_slot_ref (slot);
   old_child = g_object_ref (slot->child);
   self->depth++;
 
@@ -424,6 +424,7 @@ fluid_supervisor_replace (FluidSupervisor *self,
       fluid_workers_replace_child (self->group, slot, new_child);
     }
   self->depth--;
+  fluid_child_slot_unref (slot);
 }
 
 /* Replaces @slot's child after its delay; when there is none and
