@@ -495,6 +495,181 @@ test_huge_settings (void)
   g_assert_cmpuint (fluid_workers_get_child_restarts (group, 0), ==, 0);
 }
 
+/* Chaos: children of every restart type crashed or stopped at random,
+ * under each strategy, by factories and handlers that themselves crash
+ * siblings, add children, run nested loops and fail. After each round,
+ * once the group settled, it has stopped or all its children run: never
+ * a child left stopped in a running group. */
+typedef struct
+{
+  FluidWorkers *group;
+  GRand        *rand;
+  guint         made;
+  gboolean      in_meddle;
+  gboolean      adding;    /* in fluid_workers_add_child(): not a replacement */
+  guint         restarts;
+  guint         meddles;
+} Chaos;
+
+static FluidWorker *
+random_running_child (Chaos *chaos)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (chaos->group));
+  g_autoptr(FluidWorker) child = NULL;
+
+  if (n == 0)
+    return NULL;
+  child = g_list_model_get_item (G_LIST_MODEL (chaos->group), g_rand_int_range (chaos->rand, 0, n));
+  return fluid_worker_is_running (child) ? child : NULL;
+}
+
+static FluidWorker *make_chaotic (FluidWorkers *group,
+                                  gpointer      user_data);
+
+static void
+chaos_add_child (Chaos *chaos)
+{
+  chaos->adding = TRUE;
+  fluid_workers_add_child (chaos->group, g_rand_int_range (chaos->rand, 0, 3), make_chaotic, chaos,
+                           NULL);
+  chaos->adding = FALSE;
+}
+
+/* Does something to the group, one time in four, never nested. */
+static void
+chaos_meddle (Chaos *chaos)
+{
+  FluidWorker *child;
+
+  if (chaos->in_meddle || g_rand_int_range (chaos->rand, 0, 4) != 0)
+    return;
+  chaos->in_meddle = TRUE;
+  chaos->meddles++;
+  switch (g_rand_int_range (chaos->rand, 0, 4))
+    {
+    case 0:
+      if ((child = random_running_child (chaos)) != NULL)
+        {
+          g_object_ref (child);
+          fluid_test_crash (child);
+          fluid_test_wait_until (fluid_worker_is_stopped (child));
+          g_object_unref (child);
+        }
+      break;
+    case 1:
+      if (g_list_model_get_n_items (G_LIST_MODEL (chaos->group)) < 12)
+        chaos_add_child (chaos);
+      break;
+    case 2:
+      fluid_test_settle (NULL);
+      break;
+    default:
+      if ((child = random_running_child (chaos)) != NULL)
+        fluid_worker_gracefully_stop (child);
+      break;
+    }
+  chaos->in_meddle = FALSE;
+}
+
+static FluidWorker *
+make_chaotic (FluidWorkers *group,
+              gpointer      user_data)
+{
+  Chaos *chaos = user_data;
+  g_autofree char *name = g_strdup_printf ("c%u", chaos->made++ % 5);
+
+  if (!chaos->adding)
+    {
+      chaos_meddle (chaos);
+      if (g_rand_int_range (chaos->rand, 0, 8) == 0)
+        return NULL;
+    }
+  return sleeper (name);
+}
+
+static void
+chaos_restarted_cb (FluidWorkers *group,
+                    FluidWorker  *old_child,
+                    FluidWorker  *new_child,
+                    gpointer      user_data)
+{
+  Chaos *chaos = user_data;
+
+  chaos->restarts++;
+  chaos_meddle (chaos);
+}
+
+static gboolean
+chaos_settled (Chaos *chaos)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (chaos->group));
+
+  if (fluid_worker_is_stopped (FLUID_WORKER (chaos->group)))
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FluidWorker) child = g_list_model_get_item (G_LIST_MODEL (chaos->group), i);
+
+      if (!fluid_worker_is_running (child))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static const Case chaos_strategies[] = {
+  { "one-for-one", FLUID_RESTART_STRATEGY_ONE_FOR_ONE, 0, 0, 0, NULL },
+  { "one-for-all", FLUID_RESTART_STRATEGY_ONE_FOR_ALL, 0, 0, 0, NULL },
+  { "rest-for-one", FLUID_RESTART_STRATEGY_REST_FOR_ONE, 0, 0, 0, NULL },
+};
+
+static const Variant chaos_variants[] = {
+  { &chaos_strategies[0], 0 }, { &chaos_strategies[0], 0.0005 },
+  { &chaos_strategies[1], 0 }, { &chaos_strategies[1], 0.0005 },
+  { &chaos_strategies[2], 0 }, { &chaos_strategies[2], 0.0005 },
+};
+
+static void
+test_chaos (gconstpointer data)
+{
+  const Variant *variant = data;
+  FluidRestartStrategy strategy = variant->test_case->strategy;
+  Chaos chaos = { fluid_workers_new (), g_rand_new_with_seed (strategy + 1), 0, FALSE, FALSE, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (chaos.group,
+                "restart-strategy", strategy,
+                "restart-delay", variant->restart_delay,
+                "restart-delay-max", 0.002,
+                "max-restarts", 100000,
+                "max-restarts-period", 3600.0,
+                NULL);
+  for (guint i = 0; i < 6; i++)
+    chaos_add_child (&chaos);
+  g_signal_connect (chaos.group, "child-restarted", G_CALLBACK (chaos_restarted_cb), &chaos);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (chaos.group), &error));
+
+  for (guint round = 0; round < 150 && fluid_worker_is_running (FLUID_WORKER (chaos.group)); round++)
+    {
+      FluidWorker *child = random_running_child (&chaos);
+
+      if (child != NULL && g_rand_boolean (chaos.rand))
+        fluid_test_crash (child);
+      else if (child != NULL)
+        fluid_worker_gracefully_stop (child);
+      fluid_test_wait_until (chaos_settled (&chaos));
+    }
+
+  g_test_message ("%u restarts, %u meddlings, %u children left", chaos.restarts, chaos.meddles,
+                  g_list_model_get_n_items (G_LIST_MODEL (chaos.group)));
+  /* Nothing gave up: the intensity is out of reach. */
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (chaos.group)));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (chaos.group), &error));
+  g_assert_no_error (error);
+  g_assert_true (no_child_runs (chaos.group));
+  g_object_unref (chaos.group);
+  g_rand_free (chaos.rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -523,6 +698,14 @@ main (int   argc,
                         test_restarted_fails_new_child);
 
   g_test_add_func ("/supervisor-faults/huge-settings", test_huge_settings);
+  for (guint i = 0; i < G_N_ELEMENTS (chaos_variants); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/supervisor-faults/chaos/%s/%s",
+                                               chaos_variants[i].test_case->path,
+                                               chaos_variants[i].restart_delay == 0 ? "at-once" : "delayed");
+
+      g_test_add_data_func (path, &chaos_variants[i], test_chaos);
+    }
   g_test_add_data_func ("/supervisor-faults/factory-returns-group", GINT_TO_POINTER (FALSE),
                         test_factory_returns_cycle);
   g_test_add_data_func ("/supervisor-faults/factory-returns-ancestor", GINT_TO_POINTER (TRUE),
