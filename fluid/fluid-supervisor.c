@@ -410,27 +410,29 @@ fluid_supervisor_replace (FluidSupervisor *self,
 
   new_child = fluid_supervisor_make_child (self, slot);
   /* The factory may have done anything to the group: the replacement is
-   * made unless the slot no longer waits for one, or someone else made
-   * it. */
-  if (!fluid_supervisor_waits (self, slot) || slot->child != old_child)
-    ;
-  else if (new_child == NULL)
-    fluid_supervisor_replacement_failed (self, slot);
-  else
+   * made only if the slot still waits for one, and nobody made it. */
+  if (fluid_supervisor_waits (self, slot) && slot->child == old_child)
     {
-      slot->spec->restarts++;
-      slot->spec->consecutive++;
-      slot->spec->started_at = g_get_monotonic_time ();
-      fluid_workers_replace_child (self->group, slot, new_child);
+      if (new_child == NULL)
+        {
+          fluid_supervisor_replacement_failed (self, slot);
+        }
+      else
+        {
+          slot->spec->restarts++;
+          slot->spec->consecutive++;
+          slot->spec->started_at = g_get_monotonic_time ();
+          fluid_workers_replace_child (self->group, slot, new_child);
+        }
     }
   self->depth--;
   fluid_child_slot_unref (slot);
 }
 
 /* Replaces @slot's child after its delay; when there is none and
- * @at_once, now, unless a replacement is being made: a factory that
- * failed is tried again from the main loop, and replacements never
- * nest. */
+ * @at_once, now, unless a replacement is being made: then, as for a
+ * factory that failed, from the main loop, so that chains of
+ * replacements do not grow the stack. */
 static void
 fluid_supervisor_schedule (FluidSupervisor *self,
                            FluidChildSlot  *slot,
@@ -453,7 +455,7 @@ static void fluid_supervisor_handle_stop (FluidSupervisor *self,
 
 /* The slots in the restart of several under way, in order. */
 static GPtrArray *
-fluid_supervisor_steal_batch (FluidSupervisor *self)
+fluid_supervisor_batch_slots (FluidSupervisor *self)
 {
   GPtrArray *batch = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_child_slot_unref);
   guint n_slots = g_list_model_get_n_items (G_LIST_MODEL (self->group));
@@ -471,12 +473,13 @@ fluid_supervisor_steal_batch (FluidSupervisor *self)
 /* Every child of the batch has stopped: each is replaced, in order, or
  * leaves (a temporary one), as OTP does whatever their exits; then the
  * children that stopped on their own meanwhile are handled. A restart of
- * several begun meanwhile takes what is left of this one. */
+ * several begun meanwhile takes what is left of this one; a stop of the
+ * group, all of it. */
 static void
 fluid_supervisor_restart_batch (FluidSupervisor *self)
 {
   g_autoptr(FluidWorkers) group = g_object_ref (self->group);
-  g_autoptr(GPtrArray) batch = fluid_supervisor_steal_batch (self);
+  g_autoptr(GPtrArray) batch = fluid_supervisor_batch_slots (self);
   g_autoptr(GPtrArray) deferred = NULL;
 
   for (guint i = 0; i < batch->len && self->batch_left == 0 &&
@@ -500,6 +503,8 @@ fluid_supervisor_restart_batch (FluidSupervisor *self)
       FluidWorker *child = g_ptr_array_index (deferred, i);
       FluidChildSlot *slot;
 
+      if (!fluid_worker_is_running (FLUID_WORKER (group)))
+        break;
       if (self->batch_left > 0)
         g_ptr_array_add (self->deferred_stops, g_object_ref (child));
       else if ((slot = fluid_workers_find_slot (group, child)) != NULL)
