@@ -6,25 +6,18 @@
 #include "fluid-workers.h"
 #include "fluid-supervisor-private.h"
 
-/* A group keeps its children in slots, one per position of its list
- * model (fluid-supervisor-private.h): an array in the model's order, each
- * slot holding its position, and a table from child to slot, so that the
- * stop of a child finds its slot, its spec and its position in constant
- * time. A replacement takes the slot of the child it replaces; a slot
- * leaves when its child leaves. The group watches its children through
- * one observer they share, starts them, and tells its supervisor
- * (fluid-supervisor.c) of their stops; what to do under a restart
- * strategy is the supervisor's, and how the two speak is written at the
- * top of fluid-supervisor.c.
- *
- * The status names each child by a key (fluid_workers_get_child_key()),
- * given when first asked for and kept by the slot, so that D-Bus paths,
- * which use the same keys, never move.
+/* A group keeps one slot per position of its list model
+ * (fluid-supervisor-private.h), in an array in the model's order and in a
+ * table child → slot: a child's slot, spec, key and position are found in
+ * constant time. A replacement takes the slot of the child it replaces; a
+ * slot leaves with its child. The group starts and watches its children,
+ * through one observer for all, and tells its supervisor of their stops;
+ * what a restart strategy does then is fluid-supervisor.c's, whose opening
+ * comment says how the two speak.
  *
  * Threads: every field belongs to the group's context (the thread that
- * iterates it), or to the thread that owns the group before it runs. The
- * observer brings the stops of children that run on other contexts to
- * the group's. */
+ * iterates it), or to the thread that owns the group before it runs; the
+ * observer brings the stops of children on other contexts to the group's. */
 
 /**
  * SECTION:fluid-workers
