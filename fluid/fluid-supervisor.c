@@ -355,14 +355,15 @@ fluid_supervisor_make_child (FluidSupervisor *self,
 
   if (child == NULL)
     return NULL;
-  if (FLUID_IS_WORKERS (child) && fluid_workers_is_below (self->group, FLUID_WORKERS (child)))
-    g_critical ("%s: the factory of %s's child %s returned %s, which contains the group",
-                G_STRFUNC, fluid_worker_get_name (FLUID_WORKER (self->group)),
-                fluid_workers_get_child_key (self->group, slot->position),
-                fluid_worker_get_name (child));
-  else if (fluid_worker_has_started (child))
+  /* The group itself has started: the first message is for it too. */
+  if (fluid_worker_has_started (child))
     g_critical ("%s: the factory of %s's child %s returned a worker that has started",
                 G_STRFUNC, fluid_worker_get_name (FLUID_WORKER (self->group)),
+                fluid_workers_get_child_key (self->group, slot->position));
+  else if (FLUID_IS_WORKERS (child) && fluid_workers_is_below (self->group, FLUID_WORKERS (child)))
+    g_critical ("%s: cannot put %s in %s, which it contains (the factory of its child %s returned it)",
+                G_STRFUNC, fluid_worker_get_name (child),
+                fluid_worker_get_name (FLUID_WORKER (self->group)),
                 fluid_workers_get_child_key (self->group, slot->position));
   else
     return child;
