@@ -67,6 +67,14 @@ fluid_test_settle (GMainContext *context)
     g_main_context_iteration (context, FALSE);
 }
 
+void
+fluid_test_crash (FluidWorker *worker)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
+
+  fluid_worker_fail (worker, error);
+}
+
 gboolean
 fluid_test_shutdown (FluidWorker  *worker,
                      GError      **error)
@@ -594,6 +602,50 @@ fluid_test_bus_connect (FluidTestBus *bus)
                                                        NULL, NULL, &error);
   g_assert_no_error (error);
   return connection;
+}
+
+static void
+fluid_test_name_acquired_cb (GDBusConnection *connection,
+                             const char      *name,
+                             gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+guint
+fluid_test_bus_own_name (GDBusConnection *connection,
+                         const char      *name)
+{
+  gboolean acquired = FALSE;
+  guint owner;
+
+  owner = g_bus_own_name_on_connection (connection, name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                        fluid_test_name_acquired_cb, NULL, &acquired, NULL);
+  fluid_test_wait_until (acquired);
+  return owner;
+}
+
+guint
+fluid_test_bus_export (GDBusConnection *connection,
+                       FluidWorker     *worker,
+                       const char      *path,
+                       const char      *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_worker_export (worker, connection, path, &error));
+  g_assert_no_error (error);
+  return fluid_test_bus_own_name (connection, name);
+}
+
+void
+fluid_test_bus_unexport (FluidWorker *worker,
+                         guint        owner)
+{
+  if (fluid_worker_has_started (worker))
+    g_assert_true (fluid_test_shutdown (worker, NULL));
+  fluid_worker_unexport (worker);
+  g_bus_unown_name (owner);
 }
 
 void
