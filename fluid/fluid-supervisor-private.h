@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "fluid-workers-private.h"
+#include "fluid-workers.h"
 #include "fluid-worker-private.h"
 
 G_BEGIN_DECLS
@@ -80,6 +80,9 @@ void             fluid_workers_replace_child    (FluidWorkers   *self,
 gboolean         fluid_workers_is_below         (FluidWorkers   *group,
                                                  FluidWorkers   *ancestor);
 
+/* The status key of @slot's child (see fluid_workers_get_child_key()). */
+const char      *fluid_workers_get_slot_key     (FluidWorkers   *self,
+                                                 FluidChildSlot *slot);
 FluidChildSlot  *fluid_child_slot_ref           (FluidChildSlot *slot);
 void             fluid_child_slot_unref         (FluidChildSlot *slot);
 

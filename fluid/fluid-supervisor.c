@@ -307,7 +307,7 @@ fluid_supervisor_give_up (FluidSupervisor *self,
   self->give_up_error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_RESTART_LIMIT,
                                      "more than %u restarts in %g s; last, child %s: %s",
                                      self->max_restarts, self->max_restarts_period,
-                                     fluid_workers_get_child_key (self->group, slot->position),
+                                     fluid_workers_get_slot_key (self->group, slot),
                                      reason != NULL ? reason : "failed to start");
   fluid_worker_log (group, G_LOG_LEVEL_INFO, "gives up: %s", self->give_up_error->message);
   fluid_supervisor_stop (self);
@@ -359,12 +359,12 @@ fluid_supervisor_make_child (FluidSupervisor *self,
   if (fluid_worker_has_started (child))
     g_critical ("%s: the factory of %s's child %s returned a worker that has started",
                 G_STRFUNC, fluid_worker_get_name (FLUID_WORKER (self->group)),
-                fluid_workers_get_child_key (self->group, slot->position));
+                fluid_workers_get_slot_key (self->group, slot));
   else if (FLUID_IS_WORKERS (child) && fluid_workers_is_below (self->group, FLUID_WORKERS (child)))
     g_critical ("%s: cannot put %s in %s, which it contains (the factory of its child %s returned it)",
                 G_STRFUNC, fluid_worker_get_name (child),
                 fluid_worker_get_name (FLUID_WORKER (self->group)),
-                fluid_workers_get_child_key (self->group, slot->position));
+                fluid_workers_get_slot_key (self->group, slot));
   else
     return child;
   g_object_unref (child);
@@ -382,7 +382,7 @@ fluid_supervisor_replacement_failed (FluidSupervisor *self,
                                      FluidChildSlot  *slot)
 {
   fluid_worker_log (FLUID_WORKER (self->group), G_LOG_LEVEL_DEBUG, "could not replace %s",
-                    fluid_workers_get_child_key (self->group, slot->position));
+                    fluid_workers_get_slot_key (self->group, slot));
   if (!fluid_supervisor_count_restart (self, g_get_monotonic_time ()))
     {
       fluid_supervisor_give_up (self, slot, NULL);

@@ -5,6 +5,7 @@
 
 #include "fluid-workers.h"
 #include "fluid-supervisor-private.h"
+#include "fluid-workers-private.h"
 
 /* A group keeps one slot per position of its list model
  * (fluid-supervisor-private.h), in an array in the model's order and in a
@@ -291,18 +292,23 @@ fluid_workers_give_keys (FluidWorkers *self)
 }
 
 const char *
+fluid_workers_get_slot_key (FluidWorkers   *self,
+                            FluidChildSlot *slot)
+{
+  if (slot->spec == NULL || slot->spec->key == NULL)
+    fluid_workers_give_keys (self);
+  return slot->spec->key;
+}
+
+const char *
 fluid_workers_get_child_key (FluidWorkers *self,
                              guint         position)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  FluidChildSlot *slot;
 
   g_return_val_if_fail (position < priv->slots->len, NULL);
 
-  slot = g_ptr_array_index (priv->slots, position);
-  if (slot->spec == NULL || slot->spec->key == NULL)
-    fluid_workers_give_keys (self);
-  return slot->spec->key;
+  return fluid_workers_get_slot_key (self, g_ptr_array_index (priv->slots, position));
 }
 
 static void
