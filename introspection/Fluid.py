@@ -66,8 +66,13 @@ Python code the library calls
     hook or a WorkerFunction's function (threaded or not) it fails the
     worker (exit code 2, ``fluid_worker_fail``); from a message callback
     (threaded or not) or a dispatcher handler it fails the message (and the
-    worker, unless ``stop-on-failure`` is unset). ``wait_for_shutdown()`` and ``shutdown()`` raise that same
-    exception, every time. A value the library cannot use (``run``
+    worker, unless ``stop-on-failure`` is unset). ``wait_for_shutdown()``
+    and ``shutdown()`` raise that same exception object, every time; C
+    sees a GError of ``FLUID_BINDING_ERROR`` whose code names that one
+    failure, with the text "Type: message" (a ``GLib.Error`` travels as
+    itself). The exception lives as long as the worker, and its traceback
+    keeps the lines of the raise, not the variables of their frames, which
+    would keep the worker alive. A value the library cannot use (``run``
     returning a string) is a ``TypeError`` that fails the worker.
 
 aio-fluid's names
@@ -88,10 +93,12 @@ aio-fluid's names
     the message alone.
 
 Logging
-    Workers log through Python's :mod:`logging`, logger ``fluid``, as
-    aio-fluid: "NAME started running", "NAME stopped running: REASON",
-    "NAME forced shutdown"; leaving a ``with`` block warns when queued
-    messages were discarded.
+    The workers that Python makes log through Python's :mod:`logging`,
+    logger ``fluid``, as aio-fluid: "NAME started running", "NAME stopped
+    running: REASON", "NAME forced shutdown"; leaving a ``with`` block warns
+    when queued messages were discarded. A worker that C code made and
+    Python never touched logs through GLib alone, without a call into
+    Python: importing this module sets no hook for the process.
 
 1.0's API keeps working: generator ``run`` (``yield seconds``, ``message =
 yield self.receive()``), the blocking helpers (``startup_sync()``,
@@ -102,7 +109,7 @@ func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 
 from gi.repository import GLib, Gio
 
-from _fluid_glib import callbacks, failures, subclass, tasks
+from _fluid_glib import callbacks, subclass, tasks
 from _fluid_glib.loop import asyncio_ready, glib_loop, install_asyncio
 from _fluid_glib.failures import WorkerStartError, WorkerStoppedError
 from _fluid_glib.subclass import adopt, logger
