@@ -212,21 +212,19 @@ class Driver:
         seconds = 0.0 if request is None else float(request)
         self.worker.sleep_async(seconds, cancellable, self._slept)
 
-    def _received(self, worker, result, *user_data):
+    def _resume(self, finish, result):
         try:
-            message = worker.get_message_finish(result)
+            value = finish(result)
         except GLib.Error as error:
             self.step(None, error)
             return
-        self.step(message, None)
+        self.step(value, None)
+
+    def _received(self, worker, result, *user_data):
+        self._resume(worker.get_message_finish, result)
 
     def _slept(self, worker, result, *user_data):
-        try:
-            slept = worker.sleep_finish(result)
-        except GLib.Error as error:
-            self.step(None, error)
-            return
-        self.step(slept, None)
+        self._resume(worker.sleep_finish, result)
 
 
 def _plain_loop(worker, method, first):

@@ -195,7 +195,11 @@ class TestMessages(unittest.TestCase):
     """A handler's exception fails its message, and its worker under
     stop-on-failure: wait_for_shutdown() raises that object."""
 
-    def assert_raised_from_wait(self, worker, raised):
+    def assert_raised_from_wait(self, worker, raised, message="one"):
+        """Sends @message to @worker, whose handler raises a new exception
+        kept in @raised, and awaits its failure."""
+        worker.send(message)
+
         async def body():
             await worker.startup()
             for attempt in range(2):
@@ -208,63 +212,58 @@ class TestMessages(unittest.TestCase):
         with quiet(self):
             run(body)
 
-    def test_sync_callback(self):
-        raised = []
-
-        def handle(message):
+    @staticmethod
+    def failing(raised):
+        """A handler that raises a new Boom for each message, kept in
+        @raised."""
+        def fail(message):
             raised.append(Boom(f"cannot handle {message}"))
             raise raised[-1]
 
-        worker = Fluid.QueueConsumerWorker(handle)
-        worker.send("one")
+        return fail
+
+    def test_sync_callback(self):
+        raised = []
+        worker = Fluid.QueueConsumerWorker(self.failing(raised))
         self.assert_raised_from_wait(worker, raised)
 
     def test_async_callback(self):
         raised = []
+        fail = self.failing(raised)
 
         async def handle(message):
             await asyncio.sleep(0)
-            raised.append(Boom(f"cannot handle {message}"))
-            raise raised[-1]
+            fail(message)
 
         worker = Fluid.QueueConsumerWorker(handle)
-        worker.send("one")
         self.assert_raised_from_wait(worker, raised)
 
     def test_subclass_on_message(self):
         raised = []
+        fail = self.failing(raised)
 
         class Picky(Fluid.QueueConsumerWorker):
             async def on_message(self, message):
-                raised.append(Boom(f"cannot handle {message}"))
-                raise raised[-1]
+                fail(message)
 
         worker = Picky()
-        worker.send("one")
         self.assert_raised_from_wait(worker, raised)
 
     def test_dispatcher_handler(self):
         raised = []
+        fail = self.failing(raised)
 
         async def handle(message):
-            raised.append(Boom(f"no handler for {message}"))
-            raise raised[-1]
+            fail(message)
 
         dispatcher = Fluid.AsyncDispatcher.new(None)
         dispatcher.register_handler("order", handle)
         consumer = Fluid.AsyncConsumer(dispatcher)
-        consumer.send("order")
-        self.assert_raised_from_wait(consumer, raised)
+        self.assert_raised_from_wait(consumer, raised, "order")
 
     def test_threaded_handler(self):
         raised = []
-
-        def handle(message):
-            raised.append(Boom(f"cannot handle {message}"))
-            raise raised[-1]
-
-        worker = Fluid.QueueConsumerWorker.new_threaded(2, handle)
-        worker.send("one")
+        worker = Fluid.QueueConsumerWorker.new_threaded(2, self.failing(raised))
         self.assert_raised_from_wait(worker, raised)
 
     def test_message_failed_tells_the_text(self):
