@@ -215,6 +215,7 @@ int
 fluid_binding_error_register (const GValue *value)
 {
   FluidBindingFailure *failure;
+  int code;
 
   g_return_val_if_fail (G_IS_VALUE (value), 0);
 
@@ -226,17 +227,18 @@ fluid_binding_error_register (const GValue *value)
   g_value_init (&failure->value, G_VALUE_TYPE (value));
   g_value_copy (value, &failure->value);
 
+  /* Once in the table, the failure is an error's to free. */
   g_mutex_lock (&failures_lock);
   if (failures == NULL)
     failures = g_hash_table_new (NULL, NULL);
   do
     last_code = last_code == G_MAXINT ? 1 : last_code + 1;
   while (g_hash_table_contains (failures, GINT_TO_POINTER (last_code)));
-  failure->code = last_code;
-  g_hash_table_insert (failures, GINT_TO_POINTER (failure->code), failure);
+  code = failure->code = last_code;
+  g_hash_table_insert (failures, GINT_TO_POINTER (code), failure);
   g_mutex_unlock (&failures_lock);
 
-  return failure->code;
+  return code;
 }
 
 /**
