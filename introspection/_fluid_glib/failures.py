@@ -181,7 +181,7 @@ def _strip(exception):
             pending.extend(current.exceptions)
 
 
-def describe(exception):
+def _describe(exception):
     """ "Type: message", the text of the GError an exception travels as."""
     text = str(exception)
     name = type(exception).__name__
@@ -198,7 +198,7 @@ def to_gerror(exception, raised_for=None):
     failure = _Failure(exception, _keeper(raised_for))
     failure.code = Fluid.binding_error_register(GObject.Value(GObject.TYPE_PYOBJECT,
                                                               _Claim(failure)))
-    return GLib.Error.new_literal(_BINDING_ERROR, describe(exception), failure.code)
+    return GLib.Error.new_literal(_BINDING_ERROR, _describe(exception), failure.code)
 
 
 def _failure_of(error, held):

@@ -12,7 +12,7 @@ WorkerFunction's function, a dispatcher's handler). :func:`settle` calls
 the code and completes the task with what it returns: at once for a
 value, once awaited on the GLib loop for a coroutine (a forced stop,
 which cancels the task's cancellable, cancels it), step by step for a
-generator (:class:`Driver`). An exception fails the task
+generator (:class:`_Driver`). An exception fails the task
 (:func:`fail_task`).
 
 :func:`pair_future` goes the other way: it calls a C ``_async`` method
@@ -70,8 +70,8 @@ def call_detached(function, *args):
         return stop.value
 
 
-def await_into_task(task, awaitable, raised_for=None, convert=None, context=None,
-                    on_exception=None):
+def _await_into_task(task, awaitable, raised_for=None, convert=None, context=None,
+                     on_exception=None):
     """Awaits @awaitable on the GLib loop and completes @task with its
     outcome (see settle()). The cancellation of @task's cancellable (a
     forced stop) cancels it; a CancelledError it raises itself is an error
@@ -130,7 +130,7 @@ def settle(task, call, raised_for=None, convert=None, context=None, on_exception
     except BaseException as exception:  # noqa: B036
         fail_task(task, exception, raised_for, on_exception)
         return
-    await_into_task(task, result, raised_for, convert, context, on_exception)
+    _await_into_task(task, result, raised_for, convert, context, on_exception)
 
 
 def pair_future(obj, name, *args, convert=None, raiser=None):
@@ -166,11 +166,11 @@ class Receive:
         self.timeout = timeout
 
 
-def is_seconds(value):
+def _is_seconds(value):
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-class Driver:
+class _Driver:
     """Drives a generator on the worker's main context and completes task
     when it ends: yield a number sleeps that many seconds, yield None lets
     the main context iterate once, yield receive() takes a message."""
@@ -204,7 +204,7 @@ class Driver:
         if isinstance(request, Receive):
             self.worker.get_message_async(request.timeout, cancellable, self._received)
             return
-        if not is_seconds(request):
+        if not _is_seconds(request):
             self.generator.close()
             self.fail(TypeError(f"{self.what} yielded {request!r}: a number of seconds, "
                                 f"None or receive() expected"))
@@ -234,7 +234,7 @@ def _plain_loop(worker, method, first):
         if not worker.is_running():
             return
         seconds = method()
-        if not is_seconds(seconds):
+        if not _is_seconds(seconds):
             raise TypeError(f"run() returned {seconds!r}: a number of seconds or None expected")
 
 
@@ -249,19 +249,19 @@ def start_hook(worker, task, name, loop):
         fail_task(task, exception, worker)
         return
     if inspect.isgenerator(result) and inspect.isgeneratorfunction(method):
-        Driver(worker, result, task, f"{name}()").start()
+        _Driver(worker, result, task, f"{name}()").start()
         return
     if inspect.isawaitable(result):
-        await_into_task(task, result, worker)
+        _await_into_task(task, result, worker)
         return
     if not loop:
         task.return_boolean(True)
         return
-    if not is_seconds(result):
+    if not _is_seconds(result):
         fail_task(task, TypeError(f"{name}() returned {result!r}: a number of seconds, "
                                   f"None or a coroutine expected"), worker)
         return
-    Driver(worker, _plain_loop(worker, method, result), task, f"{name}()").start()
+    _Driver(worker, _plain_loop(worker, method, result), task, f"{name}()").start()
 
 
 def wait_pair(start, finish, context, raiser=None):
