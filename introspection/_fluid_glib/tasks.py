@@ -53,8 +53,11 @@ def _cancelled_error():
 
 
 def _detached_frame(function, args):
-    return function(*args)
-    yield  # noqa: a generator, for its frame
+    try:
+        return function(*args)
+    except StopIteration as stop:
+        # Raised out of a generator, it would become a RuntimeError.
+        yield stop
 
 
 def call_detached(function, *args):
@@ -65,9 +68,10 @@ def call_detached(function, *args):
     tasks and, through them, a C reference to the worker. (Its arguments are
     the frame's variables, which failures.py clears, not a closure's.)"""
     try:
-        next(_detached_frame(function, args))
-    except StopIteration as stop:
-        return stop.value
+        stop = next(_detached_frame(function, args))
+    except StopIteration as returned:
+        return returned.value
+    raise stop
 
 
 def _await_into_task(task, awaitable, raised_for=None, convert=None, context=None,

@@ -159,6 +159,17 @@ class TestIdentity(unittest.TestCase):
                     waited()
                 self.assertIs(caught.exception, exception)
 
+    def test_stop_iteration_stays_itself(self):
+        # Python code is called from a generator's frame, out of which a
+        # StopIteration would become a RuntimeError (PEP 479).
+        exception = StopIteration("not an end")
+        worker = SyncRaising(exception)
+        with quiet(self):
+            worker.startup_sync()
+            with self.assertRaises(StopIteration) as caught:
+                worker.wait_for_shutdown_sync()
+        self.assertIs(caught.exception, exception)
+
     def test_traceback_names_the_raise(self):
         # Caught by hand: assertRaises() drops the traceback.
         async def body():
