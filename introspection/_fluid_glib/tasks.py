@@ -137,6 +137,16 @@ def settle(task, call, raised_for=None, convert=None, context=None, on_exception
     _await_into_task(task, result, raised_for, convert, context, on_exception)
 
 
+def _for_future(exception):
+    """@exception, which a future may hold: asyncio refuses a StopIteration,
+    which a coroutine turns into a RuntimeError caused by it (PEP 479)."""
+    if not isinstance(exception, StopIteration):
+        return exception
+    runtime_error = RuntimeError("coroutine raised StopIteration")
+    runtime_error.__cause__ = exception
+    return runtime_error
+
+
 def pair_future(obj, name, *args, convert=None, raiser=None):
     """Calls the _async/_finish pair @name of @obj now; an asyncio future
     of the GLib loop for its value (through @convert), or its error as the
@@ -151,7 +161,7 @@ def pair_future(obj, name, *args, convert=None, raiser=None):
             value = getattr(source, f"{name}_finish")(result)
         except GLib.Error as error:
             if not future.done():
-                future.set_exception(failures.exception_for(error, raiser, held))
+                future.set_exception(_for_future(failures.exception_for(error, raiser, held)))
             return
         if not future.done():
             future.set_result(convert(value) if convert is not None else value)

@@ -159,16 +159,24 @@ class TestIdentity(unittest.TestCase):
                     waited()
                 self.assertIs(caught.exception, exception)
 
-    def test_stop_iteration_stays_itself(self):
+    def test_stop_iteration(self):
         # Python code is called from a generator's frame, out of which a
-        # StopIteration would become a RuntimeError (PEP 479).
+        # StopIteration would become a RuntimeError (PEP 479): it fails the
+        # worker as itself. A coroutine cannot raise it: awaiting raises a
+        # RuntimeError that it caused, as a coroutine of asyncio does.
         exception = StopIteration("not an end")
-        worker = SyncRaising(exception)
+
+        async def body():
+            worker = SyncRaising(exception)
+            await worker.startup()
+            for attempt in range(2):
+                with self.assertRaises(RuntimeError) as caught:
+                    await worker.wait_for_shutdown()
+                self.assertIs(caught.exception.__cause__, exception)
+            self.assertEqual(worker.get_stop_reason(), "StopIteration: not an end")
+
         with quiet(self):
-            worker.startup_sync()
-            with self.assertRaises(StopIteration) as caught:
-                worker.wait_for_shutdown_sync()
-        self.assertIs(caught.exception, exception)
+            run(body)
 
     def test_traceback_names_the_raise(self):
         # Caught by hand: assertRaises() drops the traceback.
