@@ -5,6 +5,8 @@
 
 #include "fluid-binding-error.h"
 
+#include "fluid-tsan-private.h"
+
 /**
  * SECTION:fluid-binding-error
  * @short_description: Errors that carry a language binding's own object
@@ -82,7 +84,8 @@ fluid_binding_error_get_private (const GError *error)
   const gsize alignment = 2 * sizeof (gsize);
   const gsize offset = (sizeof (FluidBindingErrorPrivate) + (alignment - 1)) & -alignment;
 
-  return (FluidBindingErrorPrivate *) (((guint8 *) error) - offset);
+  /* Through gpointer: GLib aligned the block, which guint8 * does not say. */
+  return (FluidBindingErrorPrivate *) (gpointer) (((guint8 *) error) - offset);
 }
 
 static FluidBindingFailure *
@@ -91,9 +94,9 @@ fluid_binding_failure_ref (FluidBindingFailure *failure)
   if (failure == NULL)
     return NULL;
 
-  g_mutex_lock (&failures_lock);
+  fluid_mutex_lock (&failures_lock);
   failure->ref_count++;
-  g_mutex_unlock (&failures_lock);
+  fluid_mutex_unlock (&failures_lock);
 
   return failure;
 }
@@ -107,11 +110,11 @@ fluid_binding_failure_unref (FluidBindingFailure *failure)
   if (failure == NULL)
     return;
 
-  g_mutex_lock (&failures_lock);
+  fluid_mutex_lock (&failures_lock);
   last = --failure->ref_count == 0;
   if (last)
     g_hash_table_remove (failures, GINT_TO_POINTER (failure->code));
-  g_mutex_unlock (&failures_lock);
+  fluid_mutex_unlock (&failures_lock);
 
   if (last)
     {
@@ -126,14 +129,14 @@ fluid_binding_error_init (GError *error)
   FluidBindingErrorPrivate *priv = fluid_binding_error_get_private (error);
   FluidBindingFailure *failure;
 
-  g_mutex_lock (&failures_lock);
+  fluid_mutex_lock (&failures_lock);
   failure = failures != NULL ?
     g_hash_table_lookup (failures, GINT_TO_POINTER (error->code)) : NULL;
   if (failure != NULL && failure->unclaimed)
     failure->unclaimed = FALSE;
   else if (failure != NULL)
     failure->ref_count++;
-  g_mutex_unlock (&failures_lock);
+  fluid_mutex_unlock (&failures_lock);
 
   priv->failure = failure;
 }
@@ -228,7 +231,7 @@ fluid_binding_error_register (const GValue *value)
   g_value_copy (value, &failure->value);
 
   /* Once in the table, the failure is an error's to free. */
-  g_mutex_lock (&failures_lock);
+  fluid_mutex_lock (&failures_lock);
   if (failures == NULL)
     failures = g_hash_table_new (NULL, NULL);
   do
@@ -236,7 +239,7 @@ fluid_binding_error_register (const GValue *value)
   while (g_hash_table_contains (failures, GINT_TO_POINTER (last_code)));
   code = failure->code = last_code;
   g_hash_table_insert (failures, GINT_TO_POINTER (code), failure);
-  g_mutex_unlock (&failures_lock);
+  fluid_mutex_unlock (&failures_lock);
 
   return code;
 }
