@@ -17,18 +17,30 @@ typedef struct _FluidMessage FluidMessage;
 struct _FluidMessage
 {
   GValue        value;
+  /* The links of the one list the message is in; whoever holds the list
+   * owns them: a FluidMessageQueue's lock while the message is queued. */
   FluidMessage *next;
+  FluidMessage *prev;
+  /* Its lane: a G_PRIORITY_* value, the lower the sooner. Set before it
+   * is queued, then constant. */
+  int           priority;
+  /* The epoch of the lane it was queued in (see fluid-message-queue.c);
+   * under the queue's lock. */
+  guint64       epoch;
 };
 
 /* A FIFO of messages linked through their own blocks: one allocation per
- * message, and a whole list moves in O(1). A list has no lock: its owner
- * says which lock or thread protects it. */
+ * message, a whole list moves or joins another in O(1), and a message
+ * leaves from anywhere in O(1). A list has no lock: its owner says which
+ * lock or thread protects it. */
 typedef struct
 {
   FluidMessage *head;
   FluidMessage *tail;
   guint         length;
 } FluidMessageList;
+
+#define FLUID_MESSAGE_LIST_INIT { NULL, NULL, 0 }
 
 FluidMessage *fluid_message_new      (GType         type);
 FluidMessage *fluid_message_copy     (const GValue *value);
@@ -41,6 +53,7 @@ fluid_message_list_push (FluidMessageList *list,
                          FluidMessage     *message)
 {
   message->next = NULL;
+  message->prev = list->tail;
   if (list->tail != NULL)
     list->tail->next = message;
   else
@@ -49,19 +62,61 @@ fluid_message_list_push (FluidMessageList *list,
   list->length++;
 }
 
+static inline void
+fluid_message_list_push_head (FluidMessageList *list,
+                              FluidMessage     *message)
+{
+  message->prev = NULL;
+  message->next = list->head;
+  if (list->head != NULL)
+    list->head->prev = message;
+  else
+    list->tail = message;
+  list->head = message;
+  list->length++;
+}
+
+static inline void
+fluid_message_list_unlink (FluidMessageList *list,
+                           FluidMessage     *message)
+{
+  if (message->prev != NULL)
+    message->prev->next = message->next;
+  else
+    list->head = message->next;
+  if (message->next != NULL)
+    message->next->prev = message->prev;
+  else
+    list->tail = message->prev;
+  message->next = message->prev = NULL;
+  list->length--;
+}
+
 static inline FluidMessage *
 fluid_message_list_pop (FluidMessageList *list)
 {
   FluidMessage *message = list->head;
 
-  if (message == NULL)
-    return NULL;
-  list->head = message->next;
-  if (list->head == NULL)
-    list->tail = NULL;
-  list->length--;
-  message->next = NULL;
+  if (message != NULL)
+    fluid_message_list_unlink (list, message);
   return message;
+}
+
+/* Moves every message of @from, in order, after those of @to. */
+static inline void
+fluid_message_list_append_list (FluidMessageList *to,
+                                FluidMessageList *from)
+{
+  if (from->head == NULL)
+    return;
+  from->head->prev = to->tail;
+  if (to->tail != NULL)
+    to->tail->next = from->head;
+  else
+    to->head = from->head;
+  to->tail = from->tail;
+  to->length += from->length;
+  *from = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
 }
 
 /* Moves every message of @from, in order, in front of those of @to. */
@@ -69,14 +124,9 @@ static inline void
 fluid_message_list_prepend_list (FluidMessageList *to,
                                  FluidMessageList *from)
 {
-  if (from->head == NULL)
-    return;
-  from->tail->next = to->head;
-  if (to->tail == NULL)
-    to->tail = from->tail;
-  to->head = from->head;
-  to->length += from->length;
-  *from = (FluidMessageList) { NULL, NULL, 0 };
+  fluid_message_list_append_list (from, to);
+  *to = *from;
+  *from = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
 }
 
 /* Takes the whole of @list, in O(1). */
@@ -85,7 +135,7 @@ fluid_message_list_steal (FluidMessageList *list)
 {
   FluidMessageList stolen = *list;
 
-  *list = (FluidMessageList) { NULL, NULL, 0 };
+  *list = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
   return stolen;
 }
 

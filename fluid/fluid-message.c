@@ -35,17 +35,19 @@ fluid_message_type_is_plain (GType type)
     }
 }
 
-/* A new message holding a value of @type, initialized to its default. */
+/* A new message holding a value of @type, initialized to its default, at
+ * G_PRIORITY_DEFAULT. */
 FluidMessage *
 fluid_message_new (GType type)
 {
   FluidMessage *message = g_new0 (FluidMessage, 1);
 
   g_value_init (&message->value, type);
+  message->priority = G_PRIORITY_DEFAULT;
   return message;
 }
 
-/* A new message holding a copy of @value. */
+/* A new message holding a copy of @value, at G_PRIORITY_DEFAULT. */
 FluidMessage *
 fluid_message_copy (const GValue *value)
 {
@@ -60,7 +62,9 @@ fluid_message_copy (const GValue *value)
       copy->value.g_type = type;
       copy->value.data[0] = value->data[0];
       copy->value.data[1].v_uint64 = 0;
-      copy->next = NULL;
+      copy->next = copy->prev = NULL;
+      copy->priority = G_PRIORITY_DEFAULT;
+      copy->epoch = 0;
       return copy;
     }
 
