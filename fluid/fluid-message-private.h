@@ -9,9 +9,9 @@
 
 G_BEGIN_DECLS
 
-/* A queued message: the GValue first, so that the block, allocated with
- * g_new(), is also what g_boxed_free (G_TYPE_VALUE, ...) frees when a
- * getter hands the value out. */
+/* A queued message: a GValue and its links, in one block from GLib's
+ * slice allocator, a message being made and freed on the hot path of
+ * every consumer. */
 typedef struct _FluidMessage FluidMessage;
 
 struct _FluidMessage
@@ -45,6 +45,7 @@ typedef struct
 FluidMessage *fluid_message_new      (GType         type);
 FluidMessage *fluid_message_copy     (const GValue *value);
 void          fluid_message_free     (FluidMessage *message);
+GValue       *fluid_message_free_to_value (FluidMessage *message);
 
 void          fluid_message_list_free (FluidMessageList *list);
 

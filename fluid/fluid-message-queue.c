@@ -675,7 +675,9 @@ void
 fluid_message_queue_start (FluidMessageQueue *self)
 {
   g_atomic_int_add (&self->lent, -1);
-  fluid_message_queue_size_changed (self);
+  /* What the size going down wakes: rarely anything. */
+  if (G_UNLIKELY (g_atomic_int_get (&self->watched) || g_atomic_int_get (&self->n_senders)))
+    fluid_message_queue_size_changed (self);
 }
 
 /* Whether a message queued now runs before one of @priority: the reader
@@ -1029,7 +1031,7 @@ fluid_getter_complete (FluidPending *pending,
     }
   else
     g_task_return_pointer (pending->task,
-                           getter->message != NULL ? &getter->message->value : NULL,
+                           getter->message != NULL ? fluid_message_free_to_value (getter->message) : NULL,
                            fluid_boxed_value_free);
 }
 
@@ -1080,7 +1082,7 @@ fluid_message_queue_get (FluidMessageQueue *self,
 
       if (!wait || timeout == 0)
         {
-          g_task_return_pointer (task, message != NULL ? &message->value : NULL,
+          g_task_return_pointer (task, message != NULL ? fluid_message_free_to_value (message) : NULL,
                                  fluid_boxed_value_free);
           g_object_unref (task);
           return;

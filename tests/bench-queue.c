@@ -412,13 +412,15 @@ main (int   argc,
   g_log_set_writer_func (g_log_writer_default, NULL, NULL);
 
   /* One figure alone, to profile it: bench-queue
-   * same|cross|latency|async|gtask. */
+   * same|cross|latency|raw|async|gtask. */
   if (argc > 1)
     {
       if (g_str_equal (argv[1], "same"))
         g_print ("queue_throughput_msgs_per_s %.0f\n", bench_same_thread ());
       else if (g_str_equal (argv[1], "cross"))
         g_print ("queue_cross_thread_msgs_per_s %.0f\n", bench_cross_thread ());
+      else if (g_str_equal (argv[1], "raw"))
+        g_print ("raw_gasyncqueue_msgs_per_s %.0f\n", bench_raw ());
       else if (g_str_equal (argv[1], "async"))
         g_print ("async_queue_msgs_per_s %.0f\n", bench_async ());
       else if (g_str_equal (argv[1], "gtask"))
