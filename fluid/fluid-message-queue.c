@@ -669,8 +669,9 @@ fluid_message_queue_steal (FluidMessageQueue    *self,
   return n;
 }
 
-/* The reader starts one message of a batch: it no longer counts as
- * queued. The reader's thread, without the lock. */
+/* The reader starts one message of a batch, or drops it without running
+ * it: it no longer counts as queued. The reader's thread, without the
+ * lock. */
 void
 fluid_message_queue_start (FluidMessageQueue *self)
 {
@@ -903,8 +904,9 @@ typedef struct
   FluidMessage *message;
 } FluidGetter;
 
-/* A graceful stop: from now on, the messages queued now may be taken when
- * @drain is set, then none. Without it, none, but that the getters
+/* A graceful stop: from now on, as many messages as are queued now may be
+ * taken when @drain is set (in the order of the lanes: one of a higher
+ * priority queued meanwhile goes first), then none. Without it, none, but that the getters
  * waiting now take one each of those queued now, as a receiver that was
  * waiting has it already (they complete when next served), and the
  * messages the reader took and has not started are recalled. The

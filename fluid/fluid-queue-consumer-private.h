@@ -44,6 +44,11 @@ struct _FluidQueueDriver
   FluidMessageQueue           *queue;     /* the consumer's */
 };
 
+/* The consumer's queue: what it is fed through, for its drivers and for
+ * the classes built on it (a job worker queues its jobs at their
+ * priorities, and takes back one that is cancelled while queued). */
+FluidMessageQueue  *fluid_queue_consumer_get_queue      (FluidQueueConsumer      *self);
+
 /* Makes @driver, initialized with fluid_queue_driver_init(), the body of
  * `run`: the consumer's from now on. On the consumer's context, once. */
 void                fluid_queue_consumer_drive          (FluidQueueConsumer      *self,

@@ -241,11 +241,17 @@ fluid_queue_driver_init (FluidQueueDriver            *driver,
                          const FluidQueueDriverFuncs *funcs,
                          FluidQueueConsumer          *consumer)
 {
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (consumer);
-
   driver->funcs = funcs;
   driver->consumer = consumer;
-  driver->queue = priv->queue;
+  driver->queue = fluid_queue_consumer_get_queue (consumer);
+}
+
+FluidMessageQueue *
+fluid_queue_consumer_get_queue (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  return priv->queue;
 }
 
 /* See fluid-queue-consumer-private.h. */

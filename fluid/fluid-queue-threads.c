@@ -249,8 +249,12 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
       /* A forced stop: the rest is not run, and counts as discarded. */
       if (g_cancellable_is_cancelled (self->cancellable))
         {
-          n_dropped = batch->length;
-          fluid_message_list_free (batch);
+          while ((message = fluid_message_list_pop (batch)) != NULL)
+            {
+              fluid_message_queue_start (queue);
+              fluid_message_free (message);
+              n_dropped++;
+            }
           break;
         }
       /* A stop without drain-on-stop, a failure under stop-on-failure,
