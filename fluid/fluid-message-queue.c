@@ -753,6 +753,9 @@ fluid_message_queue_tally (FluidMessageQueue *self,
 {
   gboolean told;
 
+  if (tally->processed + tally->failed + tally->discarded == 0)
+    return;
+
   fluid_mutex_lock (&self->lock);
   told = fluid_message_queue_tally_locked (self, tally);
   fluid_mutex_unlock (&self->lock);

@@ -63,11 +63,14 @@
  * operation; from another, a wake-up of the context too, once until it is
  * dispatched.
  *
- * Threads and locks. The queue's lock is the only lock of the consumer's
- * own data, and the threaded driver has its own (fluid-queue-threads.c);
- * neither is ever held while the other is taken. Everything in
- * FluidQueueConsumerPrivate belongs to the consumer's context, but the
- * queue and the source, which any thread may use. */
+ * Threads and locks. Everything in FluidQueueConsumerPrivate belongs to
+ * the consumer's context, but the queue and the source, which any thread
+ * may use. Two locks guard the consumer's data: the queue's, and the
+ * threaded driver's (fluid-queue-threads.c), each over its own object's
+ * fields only. The lock order is that there is none: neither is ever held
+ * while another lock is taken, GLib's included (a GMainContext's, taken to
+ * wake it, a GCancellable's, a GTask's): every callback, wake-up,
+ * completion and free happens after the lock is released. */
 
 enum
 {

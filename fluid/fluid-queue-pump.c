@@ -87,10 +87,6 @@ fluid_queue_pump_task_cb (GObject      *source,
   GTask *task = (GTask *) result;
   GError *error = NULL;
 
-  /* A spare returned unused when the run ended. */
-  if (g_task_get_task_data (task) == NULL)
-    return;
-
   g_return_if_fail (g_task_is_valid (result, self->driver.consumer));
   g_return_if_fail (g_task_get_source_tag (task) == fluid_queue_pump_new_task);
   if (!g_task_propagate_boolean (task, &error) && error == NULL)
@@ -131,23 +127,16 @@ fluid_queue_pump_new_task (FluidQueuePump *self)
         g_ptr_array_add (self->spare_tasks, fluid_queue_pump_make_task (self));
       task = fluid_queue_pump_make_task (self);
     }
-  /* Handed out: its completion is a message's. */
-  g_task_set_task_data (task, self, NULL);
   return task;
 }
 
-/* The run ended: the spares are returned unused, so that none is
- * finalized without having returned, and dropped. */
+/* The run ended: the spares go unused. Not returned: a returned task
+ * would hold the consumer, its source object, until an idle delivered
+ * it, and GLib 2.74 says nothing of a task finalized unreturned. */
 static void
 fluid_queue_pump_drop_spare_tasks (FluidQueuePump *self)
 {
-  while (self->spare_tasks->len > 0)
-    {
-      GTask *task = g_ptr_array_steal_index_fast (self->spare_tasks, self->spare_tasks->len - 1);
-
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The run ended");
-      g_object_unref (task);
-    }
+  g_ptr_array_set_size (self->spare_tasks, 0);
 }
 
 /* The loop */
@@ -390,7 +379,7 @@ fluid_queue_pump_run (FluidQueueConsumer *consumer,
   self->run_task = run_task;
   self->func = func;
   self->user_data = user_data;
-  self->spare_tasks = g_ptr_array_new ();
+  self->spare_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
   fluid_queue_consumer_drive (consumer, &self->driver);
   return self;
