@@ -176,7 +176,8 @@ fluid_message_queue_lane_locked (FluidMessageQueue *self,
 }
 
 /* Drops the empty lanes but the default one, and publishes the priority
- * of the next message. O(lanes). */
+ * of the next message: none once a stop limits the taking, when what the
+ * reader took runs as it took it. O(lanes). */
 static void
 fluid_message_queue_tidy_locked (FluidMessageQueue *self)
 {
@@ -196,7 +197,7 @@ fluid_message_queue_tidy_locked (FluidMessageQueue *self)
       else
         i++;
     }
-  g_atomic_int_set (&self->head_priority, head);
+  g_atomic_int_set (&self->head_priority, self->limit == G_MAXUINT ? head : G_MAXINT);
 }
 
 static void
@@ -208,7 +209,7 @@ fluid_message_queue_enqueue_locked (FluidMessageQueue *self,
   message->epoch = lane->epoch;
   fluid_message_list_push (&lane->messages, message);
   self->length++;
-  if (message->priority < g_atomic_int_get (&self->head_priority))
+  if (message->priority < g_atomic_int_get (&self->head_priority) && self->limit == G_MAXUINT)
     g_atomic_int_set (&self->head_priority, message->priority);
 }
 
@@ -682,7 +683,8 @@ fluid_message_queue_start (FluidMessageQueue *self)
 }
 
 /* Whether a message queued now runs before one of @priority: the reader
- * then puts its batch back, and takes again. An atomic read. */
+ * then puts its batch back, and takes again. Never once a stop limits the
+ * taking. An atomic read. */
 gboolean
 fluid_message_queue_preempts (FluidMessageQueue *self,
                               int                priority)
@@ -715,7 +717,6 @@ fluid_message_queue_put_back (FluidMessageQueue *self,
   fluid_mutex_lock (&self->lock);
   fluid_message_queue_tally_locked (self, tally);
   self->out -= MIN (n, self->out);
-  g_atomic_int_add (&self->lent, -(int) n);
   if (self->closed)
     {
       self->discarded += n;
@@ -734,6 +735,7 @@ fluid_message_queue_put_back (FluidMessageQueue *self,
           fluid_message_list_push_head (&lane->messages, message);
         }
       self->length += n;
+      g_atomic_int_add (&self->lent, -(int) n);
       fluid_message_queue_tidy_locked (self);
       if (n > 0)
         wake = fluid_message_queue_disarm_locked (self, &wake_data);
@@ -941,6 +943,7 @@ fluid_message_queue_stop_taking (FluidMessageQueue *self,
       g_atomic_int_set (&self->recalled, TRUE);
     }
   self->reader_armed = FALSE;
+  fluid_message_queue_tidy_locked (self);
   fluid_mutex_unlock (&self->lock);
 
   if (handed > 0)

@@ -344,8 +344,8 @@ test_counters_watched (void)
 
 /* A graceful stop with drain: as many messages as are queued now may be
  * taken, in the order of the lanes (a message of a higher priority queued
- * after goes first), then none. Without: none, and what the reader holds
- * is recalled. */
+ * after goes first), then none, and nothing preempts what was taken.
+ * Without: none, and what the reader holds is recalled. */
 static void
 test_stop_taking (void)
 {
@@ -358,6 +358,8 @@ test_stop_taking (void)
   fluid_message_queue_stop_taking (queue, TRUE);
   g_assert_false (fluid_message_queue_recalled (queue));
   push (queue, 3, G_PRIORITY_HIGH);
+  /* What was taken runs as taken. */
+  g_assert_false (fluid_message_queue_preempts (queue, G_PRIORITY_LOW));
   g_assert_true (fluid_message_queue_can_take (queue));
   g_assert_cmpuint (fluid_message_queue_steal (queue, G_MAXUINT, 1, FLUID_MESSAGE_QUEUE_ARM_NEVER,
                                                NULL, &batch, NULL), ==, 2);
