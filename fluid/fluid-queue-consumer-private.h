@@ -42,6 +42,11 @@ struct _FluidQueueDriver
   const FluidQueueDriverFuncs *funcs;
   FluidQueueConsumer          *consumer;  /* owns the driver: not a reference */
   FluidMessageQueue           *queue;     /* the consumer's */
+
+  /* On the consumer's context. */
+  GTask                       *run_task;  /* the body of `run`, until it ends */
+  GError                      *error;     /* ends it: a failure, under stop-on-failure */
+  gboolean                     closed;    /* the worker stopped */
 };
 
 /* The consumer's queue: what it is fed through, for its drivers and for
@@ -49,13 +54,21 @@ struct _FluidQueueDriver
  * priorities, and takes back one that is cancelled while queued). */
 FluidMessageQueue  *fluid_queue_consumer_get_queue      (FluidQueueConsumer      *self);
 
-/* Makes @driver, initialized with fluid_queue_driver_init(), the body of
- * `run`: the consumer's from now on. On the consumer's context, once. */
+/* Makes @driver, initialized with fluid_queue_driver_init() with the task
+ * of `run`, which it takes, the body of `run`: the consumer's from now on.
+ * On the consumer's context, once. */
 void                fluid_queue_consumer_drive          (FluidQueueConsumer      *self,
                                                          FluidQueueDriver        *driver);
 void                fluid_queue_driver_init             (FluidQueueDriver        *driver,
                                                          const FluidQueueDriverFuncs *funcs,
-                                                         FluidQueueConsumer      *consumer);
+                                                         FluidQueueConsumer      *consumer,
+                                                         GTask                   *run_task);
+/* Ends `run`, once: cancelled once the worker stopped (the worker drops
+ * that result), with @error, else successfully. May drop the last
+ * reference to the consumer: the caller holds one, and does nothing
+ * after. */
+void                fluid_queue_driver_end_run          (FluidQueueDriver        *driver);
+void                fluid_queue_driver_clear            (FluidQueueDriver        *driver);
 /* Has the driver's ready() called from the next dispatch of the
  * consumer's context. Any thread. */
 void                fluid_queue_consumer_wake           (FluidQueueConsumer      *self);

@@ -6,7 +6,6 @@
 #include "fluid-queue-consumer-worker.h"
 #include "fluid-queue-pump-private.h"
 #include "fluid-queue-threads-private.h"
-#include "fluid-worker-private.h"
 
 /**
  * SECTION:fluid-queue-consumer-worker
@@ -144,21 +143,21 @@ fluid_queue_consumer_worker_pump_cb (FluidQueuePump *pump,
   FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
   FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
 
+  /* The default handler of a synchronous function needs no task. */
+  if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
+      priv->async_func == NULL)
+    {
+      fluid_queue_consumer_worker_handle (self, message);
+      return TRUE;
+    }
+
+  /* The default handlers of an asynchronous function: the pump's task,
+   * which costs no main-loop iteration when completed at once. */
   if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
       klass->on_message_finish == fluid_queue_consumer_worker_real_on_message_finish)
     {
-      GTask *task;
+      GTask *task = fluid_queue_pump_new_task (pump);
 
-      /* The default handler of a synchronous function needs no task. */
-      if (priv->async_func == NULL)
-        {
-          fluid_queue_consumer_worker_handle (self, message);
-          return TRUE;
-        }
-
-      /* The default handler of an asynchronous function: the pump's task,
-       * which costs no main-loop iteration when completed at once. */
-      task = fluid_queue_pump_new_task (pump);
       priv->async_func (self, message, task, priv->user_data);
       g_object_unref (task);
       return FALSE;

@@ -242,11 +242,41 @@ static const FluidQueueDriverFuncs fluid_queue_getters_funcs = {
 void
 fluid_queue_driver_init (FluidQueueDriver            *driver,
                          const FluidQueueDriverFuncs *funcs,
-                         FluidQueueConsumer          *consumer)
+                         FluidQueueConsumer          *consumer,
+                         GTask                       *run_task)
 {
   driver->funcs = funcs;
   driver->consumer = consumer;
   driver->queue = fluid_queue_consumer_get_queue (consumer);
+  driver->run_task = run_task;
+}
+
+void
+fluid_queue_driver_end_run (FluidQueueDriver *driver)
+{
+  GTask *task = g_steal_pointer (&driver->run_task);
+
+  if (task == NULL)
+    return;
+  if (driver->closed)
+    {
+      g_clear_error (&driver->error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The consumer stopped before its run ended");
+    }
+  else if (driver->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&driver->error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* What a driver's free function frees of the base. */
+void
+fluid_queue_driver_clear (FluidQueueDriver *driver)
+{
+  g_clear_object (&driver->run_task);
+  g_clear_error (&driver->error);
 }
 
 FluidMessageQueue *
@@ -765,7 +795,7 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
   priv->stop_on_failure = TRUE;
   priv->queue = fluid_message_queue_new (fluid_queue_consumer_counters_changed_cb, self);
   fluid_message_queue_set_reader (priv->queue, fluid_queue_consumer_message_arrived_cb, self);
-  fluid_queue_driver_init (&priv->getters, &fluid_queue_getters_funcs, self);
+  fluid_queue_driver_init (&priv->getters, &fluid_queue_getters_funcs, self, NULL);
   priv->driver = &priv->getters;
 
   source = g_source_new (&fluid_queue_source_funcs, sizeof (FluidQueueSource));

@@ -51,15 +51,12 @@ struct _FluidQueuePump
   FluidQueueDriver    driver;
   FluidQueuePumpFunc  func;
   gpointer            user_data;
-  GTask              *run_task;     /* until the run ends */
-  GError             *error;        /* ends the run: a failure, under stop-on-failure */
   FluidMessageList    batch;        /* taken, not started */
   FluidMessage       *current;      /* in hand, until its handler completes */
   FluidMessageTally   tally;        /* told with the next steal */
   GPtrArray          *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
   GCancellable       *cancellable;  /* the worker's */
   guint               pumping : 1;
-  guint               closed : 1;
   /* @current was counted as discarded at the close: its late completion
    * is dropped. */
   guint               abandoned : 1;
@@ -163,7 +160,7 @@ fluid_queue_pump_settle (FluidQueuePump *self,
   else if (error == NULL)
     self->tally.processed++;
   else
-    fluid_queue_consumer_tell_failure (consumer, message, error, &self->error);
+    fluid_queue_consumer_tell_failure (consumer, message, error, &self->driver.error);
   fluid_message_free (message);
 }
 
@@ -217,7 +214,7 @@ fluid_queue_pump_loop (FluidQueuePump *self)
       gboolean running = state == FLUID_WORKER_STATE_RUNNING;
       FluidMessage *message;
 
-      if (self->error != NULL || self->closed)
+      if (self->driver.error != NULL || self->driver.closed)
         return FLUID_QUEUE_PUMP_END;
       if (!running && !(state == FLUID_WORKER_STATE_STOPPING &&
                         fluid_queue_consumer_stop_drains (self->driver.consumer)))
@@ -234,32 +231,17 @@ fluid_queue_pump_loop (FluidQueuePump *self)
     }
 }
 
-/* Ends `run`, with the error of a failed message under stop-on-failure;
- * once the worker stopped, cancelled (a result then dropped). May drop
- * the last reference to the consumer: the caller holds one. */
+/* Ends `run`, the batch put back: see fluid_queue_driver_end_run(). */
 static void
 fluid_queue_pump_end_run (FluidQueuePump *self)
 {
-  GTask *task = g_steal_pointer (&self->run_task);
-
-  if (task == NULL)
+  if (self->driver.run_task == NULL)
     return;
   fluid_queue_pump_drop_spare_tasks (self);
   if (self->batch.head != NULL)
     fluid_message_queue_put_back (self->driver.queue, &self->batch, &self->tally);
   fluid_message_queue_tally (self->driver.queue, &self->tally);
-
-  if (self->closed)
-    {
-      g_clear_error (&self->error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The consumer stopped before its run ended");
-    }
-  else if (self->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&self->error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  fluid_queue_driver_end_run (&self->driver);
 }
 
 /* Handles the messages ready, until there is none, the dispatch did its
@@ -272,7 +254,7 @@ fluid_queue_pump_ready (FluidQueueDriver *driver)
   FluidQueuePump *self = (FluidQueuePump *) driver;
   FluidQueuePumpOutcome outcome;
 
-  if (self->run_task == NULL || self->pumping || self->current != NULL)
+  if (self->driver.run_task == NULL || self->pumping || self->current != NULL)
     return;
 
   self->pumping = TRUE;
@@ -327,7 +309,7 @@ fluid_queue_pump_close (FluidQueueDriver *driver)
 {
   FluidQueuePump *self = (FluidQueuePump *) driver;
 
-  self->closed = TRUE;
+  self->driver.closed = TRUE;
   if (self->current != NULL && !self->abandoned)
     {
       self->abandoned = TRUE;
@@ -344,8 +326,7 @@ fluid_queue_pump_free (FluidQueueDriver *driver)
 {
   FluidQueuePump *self = (FluidQueuePump *) driver;
 
-  g_clear_object (&self->run_task);
-  g_clear_error (&self->error);
+  fluid_queue_driver_clear (driver);
   fluid_message_list_free (&self->batch);
   g_clear_pointer (&self->current, fluid_message_free);
   g_ptr_array_unref (self->spare_tasks);
@@ -375,8 +356,7 @@ fluid_queue_pump_run (FluidQueueConsumer *consumer,
 {
   FluidQueuePump *self = g_new0 (FluidQueuePump, 1);
 
-  fluid_queue_driver_init (&self->driver, &fluid_queue_pump_funcs, consumer);
-  self->run_task = run_task;
+  fluid_queue_driver_init (&self->driver, &fluid_queue_pump_funcs, consumer, run_task);
   self->func = func;
   self->user_data = user_data;
   self->spare_tasks = g_ptr_array_new_with_free_func (g_object_unref);

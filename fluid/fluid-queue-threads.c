@@ -68,10 +68,6 @@ typedef struct
   GCancellable           *cancellable;    /* the worker's */
   guint                   n_threads;
 
-  /* On the consumer's context. */
-  GTask                  *run_task;       /* until the run ends */
-  GError                 *error;          /* ends the run: a failure, under stop-on-failure */
-
   /* Under @lock; @cond is signalled when @work or @exit is set. */
   GMutex                  lock;
   GCond                   cond;
@@ -83,7 +79,7 @@ typedef struct
   gboolean                work;           /* a message may have arrived */
   gboolean                ending;         /* a stop or a failure: the context waits for the end */
   gboolean                draining;       /* a stop with drain-on-stop: one message at a time */
-  gboolean                closed;
+  gboolean                closed;         /* the driver's, for the threads */
   gboolean                exit;           /* the threads end */
   /* Atomic as well, read for every message: a stop without drain-on-stop,
    * or a failure under stop-on-failure, the messages not started go back. */
@@ -112,9 +108,9 @@ fluid_queue_threads_unref (FluidQueueThreads *self)
 {
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
-  g_assert (self->run_task == NULL);
+  g_assert (self->driver.run_task == NULL);
   g_queue_clear_full (&self->failures, fluid_thread_failure_free);
-  g_clear_error (&self->error);
+  fluid_queue_driver_clear (&self->driver);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
   g_clear_object (&self->cancellable);
@@ -434,37 +430,24 @@ fluid_queue_threads_tell_failures (FluidQueueThreads *self)
       FluidThreadFailure *failure = l->data;
 
       fluid_queue_consumer_tell_failure (self->driver.consumer, failure->message,
-                                         g_steal_pointer (&failure->error), &self->error);
+                                         g_steal_pointer (&failure->error), &self->driver.error);
     }
   g_queue_clear_full (&failures, fluid_thread_failure_free);
 }
 
-/* Ends `run`: the threads end once idle. On the context; may drop the
- * last reference to the consumer, whose caller holds one. */
+/* Ends `run`: the threads end once idle. See
+ * fluid_queue_driver_end_run(). */
 static void
 fluid_queue_threads_end_run (FluidQueueThreads *self)
 {
-  GTask *task = g_steal_pointer (&self->run_task);
-
-  if (task == NULL)
+  if (self->driver.run_task == NULL)
     return;
 
   fluid_mutex_lock (&self->lock);
   self->exit = TRUE;
   g_cond_broadcast (&self->cond);
   fluid_mutex_unlock (&self->lock);
-
-  if (self->closed)
-    {
-      g_clear_error (&self->error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The consumer stopped before its run ended");
-    }
-  else if (self->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&self->error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  fluid_queue_driver_end_run (&self->driver);
 }
 
 /* The worker changed state, or a thread woke the context: tells the
@@ -479,17 +462,17 @@ fluid_queue_threads_ready (FluidQueueDriver *driver)
   gboolean drains = stopping && fluid_queue_consumer_stop_drains (driver->consumer);
   gboolean takeable, done;
 
-  if (self->run_task == NULL)
+  if (self->driver.run_task == NULL)
     return;
 
   fluid_queue_threads_tell_failures (self);
-  takeable = drains && self->error == NULL && fluid_message_queue_can_take (driver->queue);
+  takeable = drains && self->driver.error == NULL && fluid_message_queue_can_take (driver->queue);
 
   fluid_mutex_lock (&self->lock);
-  if (self->error != NULL || (stopping && !drains))
+  if (self->driver.error != NULL || (stopping && !drains))
     g_atomic_int_set (&self->stop_taking, TRUE);
   self->draining = drains;
-  self->ending = stopping || self->error != NULL;
+  self->ending = stopping || self->driver.error != NULL;
   /* The threads look again: a stop or a failure changes what they take. */
   self->work = TRUE;
   g_cond_broadcast (&self->cond);
@@ -509,6 +492,7 @@ fluid_queue_threads_close (FluidQueueDriver *driver)
   FluidQueueThreads *self = (FluidQueueThreads *) driver;
   FluidMessageTally tally = { 0, 0, 0 };
 
+  driver->closed = TRUE;
   fluid_mutex_lock (&self->lock);
   self->closed = TRUE;
   self->abandoned = self->in_flight;
@@ -565,13 +549,13 @@ fluid_queue_threads_run (FluidQueueConsumer     *consumer,
 {
   FluidQueueThreads *self = g_new0 (FluidQueueThreads, 1);
 
-  fluid_queue_driver_init (&self->driver, &fluid_queue_threads_funcs, consumer);
+  fluid_queue_driver_init (&self->driver, &fluid_queue_threads_funcs, consumer, run_task);
   self->ref_count = 1;
   self->func = func;
   self->user_data = user_data;
   self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
   self->n_threads = n_threads;
-  self->run_task = run_task;
+  self->driver.run_task = run_task;
   self->work = TRUE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);

@@ -4,20 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "fluid-test-utils.h"
+#include "test-queue-consumer-common.h"
 
 #include <string.h>
-
-static void
-send_int (FluidQueueConsumer *consumer,
-          int                 value)
-{
-  GValue message = G_VALUE_INIT;
-
-  g_value_init (&message, G_TYPE_INT);
-  g_value_set_int (&message, value);
-  fluid_queue_consumer_send (consumer, &message);
-}
 
 static void
 set_true_cb (gpointer  data,

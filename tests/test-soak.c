@@ -20,7 +20,7 @@
  * counted, and every worker made was finalized.
  */
 
-#include "fluid-test-utils.h"
+#include "test-queue-consumer-common.h"
 
 #define ROOT_PATH "/org/gnome/Fluid/Soak"
 
@@ -245,27 +245,16 @@ soak_drop_nest (Soak *soak)
   soak->plain_tally = soak->async_tally = NULL;
 }
 
-static void
-send_int (FluidWorker *consumer,
-          int          value)
-{
-  GValue message = G_VALUE_INIT;
-
-  g_value_init (&message, G_TYPE_INT);
-  g_value_set_int (&message, value);
-  fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &message);
-}
-
 static gboolean
 tick_cb (gpointer user_data)
 {
   Soak *soak = user_data;
 
-  send_int (soak->ticker, (int) soak->ticks++);
+  send_int (FLUID_QUEUE_CONSUMER (soak->ticker), (int) soak->ticks++);
   if (soak->nest_plain != NULL)
     {
-      send_int (soak->nest_plain, 0);
-      send_int (soak->nest_async, 0);
+      send_int (FLUID_QUEUE_CONSUMER (soak->nest_plain), 0);
+      send_int (FLUID_QUEUE_CONSUMER (soak->nest_async), 0);
       soak->plain_tally->sent++;
       soak->async_tally->sent++;
     }
