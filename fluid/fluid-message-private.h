@@ -120,16 +120,6 @@ fluid_message_list_append_list (FluidMessageList *to,
   *from = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
 }
 
-/* Moves every message of @from, in order, in front of those of @to. */
-static inline void
-fluid_message_list_prepend_list (FluidMessageList *to,
-                                 FluidMessageList *from)
-{
-  fluid_message_list_append_list (from, to);
-  *to = *from;
-  *from = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
-}
-
 /* Takes the whole of @list, in O(1). */
 static inline FluidMessageList
 fluid_message_list_steal (FluidMessageList *list)

@@ -300,7 +300,8 @@ fluid_queue_consumer_worker_new (FluidMessageFunc func,
  * message, as an `on_message_async` override that fails does: this is how
  * a binding's coroutine or promise, or a callback that raised, fails its
  * message (aio-fluid's `QueueConsumerWorker` with an `async def`
- * callback).
+ * callback). A task completed before @func returns costs no main-loop
+ * iteration: the next message is handled within the same dispatch.
  *
  * Returns: (transfer full): a new #FluidQueueConsumerWorker
  *

@@ -112,7 +112,6 @@ test_finalized_in_own_dispatch (void)
     {
       FluidWorker *worker;
       gboolean finalized = FALSE;
-      g_autoptr(GAsyncResult) result = NULL;
 
       switch (round % 3)
         {
