@@ -520,6 +520,10 @@ fluid_queue_threads_start (FluidQueueDriver *driver)
   g_autofree char *name = fluid_thread_name (fluid_worker_get_name (worker));
 
   fluid_message_queue_set_reader (driver->queue, fluid_queue_threads_wake, self);
+  /* The threads feed the watchdog after each share: fed once here first,
+   * so that what the watchdog makes at its first feed (its quark) is made
+   * before they exist, not by two of them at once. */
+  fluid_worker_feed_watchdog (worker);
   for (guint i = 0; i < self->n_threads; i++)
     {
       FluidThreadData *data = g_new (FluidThreadData, 1);
