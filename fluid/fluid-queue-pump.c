@@ -173,6 +173,7 @@ fluid_queue_pump_next (FluidQueuePump *self,
                        guint          *budget)
 {
   FluidMessageQueue *queue = self->driver.queue;
+  FluidMessage *message;
 
   if (self->batch.head != NULL && fluid_message_queue_preempts (queue, self->batch.head->priority))
     fluid_message_queue_put_back (queue, &self->batch, &self->tally);
@@ -187,8 +188,9 @@ fluid_queue_pump_next (FluidQueuePump *self,
         return NULL;
       *budget = MAX (*budget, taken);
     }
+  message = fluid_message_list_pop (&self->batch);
   fluid_message_queue_start (queue);
-  return fluid_message_list_pop (&self->batch);
+  return message;
 }
 
 /* Hands @message to the handler; TRUE when it was settled meanwhile. */
