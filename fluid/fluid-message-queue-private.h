@@ -81,12 +81,14 @@ guint             fluid_message_queue_steal         (FluidMessageQueue          
                                                      FluidMessageTally            *tally,
                                                      FluidMessageList             *batch,
                                                      guint                        *left);
-void              fluid_message_queue_start         (FluidMessageQueue            *self);
+void              fluid_message_queue_start         (FluidMessageQueue            *self,
+                                                     guint                         n);
 gboolean          fluid_message_queue_preempts      (FluidMessageQueue            *self,
                                                      int                           priority);
 gboolean          fluid_message_queue_recalled      (FluidMessageQueue            *self);
 void              fluid_message_queue_put_back      (FluidMessageQueue            *self,
                                                      FluidMessageList             *batch,
+                                                     gboolean                      started,
                                                      FluidMessageTally            *tally);
 void              fluid_message_queue_tally         (FluidMessageQueue            *self,
                                                      FluidMessageTally            *tally);

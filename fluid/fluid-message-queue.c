@@ -670,13 +670,16 @@ fluid_message_queue_steal (FluidMessageQueue    *self,
   return n;
 }
 
-/* The reader starts one message of a batch, or drops it without running
- * it: it no longer counts as queued. The reader's thread, without the
- * lock. */
+/* The reader starts @n messages of a batch, or drops them without running
+ * them: they no longer count as queued. A pump starts its messages one at
+ * a time; a thread, a whole share as it takes it, rather than write to one
+ * cache line the other threads write to for every message. The reader's
+ * thread, without the lock. */
 void
-fluid_message_queue_start (FluidMessageQueue *self)
+fluid_message_queue_start (FluidMessageQueue *self,
+                           guint              n)
 {
-  g_atomic_int_add (&self->lent, -1);
+  g_atomic_int_add (&self->lent, -(int) n);
   /* What the size going down wakes: rarely anything. */
   if (G_UNLIKELY (g_atomic_int_get (&self->watched) || g_atomic_int_get (&self->n_senders)))
     fluid_message_queue_size_changed (self);
@@ -701,12 +704,14 @@ fluid_message_queue_recalled (FluidMessageQueue *self)
   return g_atomic_int_get (&self->recalled);
 }
 
-/* Puts the messages of @batch, taken and not started, back in front of
- * their lanes, in order, and tells @tally; a closed queue counts them as
- * discarded, and frees them. The reader's thread. */
+/* Puts the messages of @batch, taken and not run, back in front of their
+ * lanes, in order, and tells @tally; a closed queue counts them as
+ * discarded, and frees them. @started: whether they were started (see
+ * fluid_message_queue_start()). The reader's thread. */
 void
 fluid_message_queue_put_back (FluidMessageQueue *self,
                               FluidMessageList  *batch,
+                              gboolean           started,
                               FluidMessageTally *tally)
 {
   FluidMessageList dropped = FLUID_MESSAGE_LIST_INIT;
@@ -735,7 +740,8 @@ fluid_message_queue_put_back (FluidMessageQueue *self,
           fluid_message_list_push_head (&lane->messages, message);
         }
       self->length += n;
-      g_atomic_int_add (&self->lent, -(int) n);
+      if (!started)
+        g_atomic_int_add (&self->lent, -(int) n);
       fluid_message_queue_tidy_locked (self);
       if (n > 0)
         wake = fluid_message_queue_disarm_locked (self, &wake_data);

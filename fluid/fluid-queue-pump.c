@@ -176,7 +176,7 @@ fluid_queue_pump_next (FluidQueuePump *self,
   FluidMessage *message;
 
   if (self->batch.head != NULL && fluid_message_queue_preempts (queue, self->batch.head->priority))
-    fluid_message_queue_put_back (queue, &self->batch, &self->tally);
+    fluid_message_queue_put_back (queue, &self->batch, FALSE, &self->tally);
   if (self->batch.head == NULL)
     {
       guint taken = fluid_message_queue_steal (queue, G_MAXUINT, 1,
@@ -189,7 +189,7 @@ fluid_queue_pump_next (FluidQueuePump *self,
       *budget = MAX (*budget, taken);
     }
   message = fluid_message_list_pop (&self->batch);
-  fluid_message_queue_start (queue);
+  fluid_message_queue_start (queue, 1);
   return message;
 }
 
@@ -241,7 +241,7 @@ fluid_queue_pump_end_run (FluidQueuePump *self)
     return;
   fluid_queue_pump_drop_spare_tasks (self);
   if (self->batch.head != NULL)
-    fluid_message_queue_put_back (self->driver.queue, &self->batch, &self->tally);
+    fluid_message_queue_put_back (self->driver.queue, &self->batch, FALSE, &self->tally);
   fluid_message_queue_tally (self->driver.queue, &self->tally);
   fluid_queue_driver_end_run (&self->driver);
 }
@@ -318,7 +318,7 @@ fluid_queue_pump_close (FluidQueueDriver *driver)
       self->tally.discarded++;
     }
   /* The queue is closed: put back, they count as discarded. */
-  fluid_message_queue_put_back (driver->queue, &self->batch, &self->tally);
+  fluid_message_queue_put_back (driver->queue, &self->batch, FALSE, &self->tally);
   if (!self->pumping)
     fluid_queue_pump_end_run (self);
 }

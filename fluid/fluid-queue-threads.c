@@ -21,8 +21,10 @@
  *
  * Cost model. A thread takes a share of the queue (one message while the
  * consumer drains at a stop, else up to FLUID_QUEUE_THREADS_BATCH) under
- * the queue's lock, and tells what became of them under its own and the
- * queue's, once per share: a burst costs two locks a few messages. The
+ * the queue's lock, starts it as a whole (it leaves the queue's size at
+ * once, rather than each thread writing to the queue for every message),
+ * and tells what became of it under its own lock and the queue's, once
+ * per share: a burst costs a few locks a few messages. The
  * context is woken for failures and for the end, never for each message.
  * A thread that finds the queue empty sleeps on @cond; the queue wakes
  * the threads (fluid_queue_threads_wake()) when a message arrives after a
@@ -176,7 +178,7 @@ fluid_queue_threads_give_back (FluidQueueThreads *self,
   fluid_mutex_unlock (&self->lock);
 
   if (mine)
-    fluid_message_queue_put_back (self->driver.queue, rest, NULL);
+    fluid_message_queue_put_back (self->driver.queue, rest, TRUE, NULL);
   else
     fluid_message_list_free (rest);
 }
@@ -245,12 +247,8 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
       /* A forced stop: the rest is not run, and counts as discarded. */
       if (g_cancellable_is_cancelled (self->cancellable))
         {
-          while ((message = fluid_message_list_pop (batch)) != NULL)
-            {
-              fluid_message_queue_start (queue);
-              fluid_message_free (message);
-              n_dropped++;
-            }
+          n_dropped = batch->length;
+          fluid_message_list_free (batch);
           break;
         }
       /* A stop without drain-on-stop, a failure under stop-on-failure,
@@ -265,7 +263,6 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
         }
 
       message = fluid_message_list_pop (batch);
-      fluid_message_queue_start (queue);
       if (self->func ((FluidQueueConsumerWorker *) self->driver.consumer, &message->value,
                       self->cancellable, self->user_data, &error))
         {
@@ -301,6 +298,8 @@ fluid_queue_threads_take (FluidQueueThreads *self,
    * one of them may be idle. */
   n = fluid_message_queue_steal (self->driver.queue, max, self->n_threads * 4,
                                  FLUID_MESSAGE_QUEUE_ARM_IF_EMPTY, NULL, batch, &left);
+  /* A share in a thread's hands is started as a whole. */
+  fluid_message_queue_start (self->driver.queue, n);
 
   fluid_mutex_lock (&self->lock);
   closed = self->closed;

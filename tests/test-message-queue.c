@@ -53,8 +53,7 @@ take_all (FluidMessageQueue *queue)
   guint n = fluid_message_queue_steal (queue, G_MAXUINT, 1, FLUID_MESSAGE_QUEUE_ARM_NEVER,
                                        NULL, &batch, NULL);
 
-  for (guint i = 0; i < n; i++)
-    fluid_message_queue_start (queue);
+  fluid_message_queue_start (queue, n);
   tally.processed = n;
   fluid_message_queue_tally (queue, &tally);
   return list_take_values (&batch);
@@ -162,14 +161,13 @@ test_steal_share_and_size (void)
   g_assert_cmpuint (left, ==, 89);
   g_assert_cmpuint (fluid_message_queue_get_size (queue), ==, 100);
   g_assert_false (fluid_message_queue_is_idle (queue));
-  fluid_message_queue_start (queue);
-  fluid_message_queue_start (queue);
+  fluid_message_queue_start (queue, 1);
+  fluid_message_queue_start (queue, 1);
   g_assert_cmpuint (fluid_message_queue_get_size (queue), ==, 98);
   first = list_take_values (&batch);
   g_assert_cmpstr (first, ==, "0 1 2 3 4 5 6 7 8 9 10");
   /* Dropped without running: they leave the size too. */
-  for (int i = 0; i < 9; i++)
-    fluid_message_queue_start (queue);
+  fluid_message_queue_start (queue, 9);
 
   /* Told with the next steal, under its lock. */
   tally.processed = 2;
@@ -184,8 +182,8 @@ test_steal_share_and_size (void)
   close_and_free (queue);
 }
 
-/* Put back: the messages taken and not started go in front of their
- * lanes, in order, before what was queued meanwhile. */
+/* Put back: the messages taken and not run go in front of their lanes,
+ * in order, before what was queued meanwhile, and count as queued again. */
 static void
 test_put_back (void)
 {
@@ -203,13 +201,23 @@ test_put_back (void)
   push (queue, 6, G_PRIORITY_HIGH);
   g_assert_cmpuint (fluid_message_queue_get_size (queue), ==, 6);
 
-  fluid_message_queue_put_back (queue, &batch, NULL);
+  fluid_message_queue_put_back (queue, &batch, FALSE, NULL);
   g_assert_null (batch.head);
   g_assert_cmpuint (fluid_message_queue_get_size (queue), ==, 6);
   g_assert_true (fluid_message_queue_is_idle (queue) == FALSE);
   listed = queued_values (queue);
   g_assert_cmpstr (listed, ==, "2 6 1 3 5 4");
   assert_counters (queue, 6, 0, 0, 0);
+
+  /* A share started as a whole (a thread's), then given back: it left the
+   * size, and comes back to it. */
+  g_assert_cmpuint (fluid_message_queue_steal (queue, 3, 1, FLUID_MESSAGE_QUEUE_ARM_NEVER,
+                                               NULL, &batch, NULL), ==, 3);
+  fluid_message_queue_start (queue, 3);
+  g_assert_cmpuint (fluid_message_queue_get_size (queue), ==, 3);
+  fluid_message_queue_put_back (queue, &batch, TRUE, NULL);
+  assert_counters (queue, 6, 0, 0, 0);
+  g_assert_true (fluid_message_queue_is_idle (queue) == FALSE);
   close_and_free (queue);
 }
 
@@ -265,7 +273,7 @@ test_remove (void)
   g_assert_false (fluid_message_queue_remove (queue, d));
 
   /* Back in the queue: removable again. */
-  fluid_message_queue_put_back (queue, &batch, NULL);
+  fluid_message_queue_put_back (queue, &batch, FALSE, NULL);
   g_assert_true (fluid_message_queue_remove (queue, b));
   fluid_message_free (b);
   g_assert_true (fluid_message_queue_remove (queue, d));
@@ -401,7 +409,7 @@ test_close (void)
   g_assert_true (fluid_message_queue_is_closed (queue));
   g_assert_true (fluid_message_queue_recalled (queue));
 
-  fluid_message_queue_put_back (queue, &batch, NULL);
+  fluid_message_queue_put_back (queue, &batch, FALSE, NULL);
   assert_counters (queue, 0, 0, 0, 10);
   g_assert_false (fluid_message_queue_push (queue, message_new (10, G_PRIORITY_DEFAULT)));
   g_assert_false (fluid_message_queue_try_push (queue, refused));
@@ -471,7 +479,7 @@ test_senders (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_cmpuint (results->len, ==, 2);
-  fluid_message_queue_start (queue);
+  fluid_message_queue_start (queue, 1);
   g_cancellable_cancel (cancellable);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -566,7 +574,7 @@ test_threads (void)
           /* In order within a producer and a lane. */
           g_assert_cmpint (i, >=, next[p][lane]);
           next[p][lane] = i + 1;
-          fluid_message_queue_start (queue);
+          fluid_message_queue_start (queue, 1);
           fluid_message_free (message);
           tally.processed++;
           received++;
@@ -599,7 +607,7 @@ test_large (void)
     push (queue, (int) i, i % 2 ? G_PRIORITY_DEFAULT : G_PRIORITY_LOW);
   dropped = fluid_message_queue_close (queue, error);
   g_assert_cmpuint (dropped.length, ==, n);
-  fluid_message_queue_put_back (queue, &batch, NULL);
+  fluid_message_queue_put_back (queue, &batch, FALSE, NULL);
   assert_counters (queue, 0, 0, 0, 2 * (guint64) n);
   fluid_message_list_free (&dropped);
   fluid_message_queue_free (queue);

@@ -263,8 +263,9 @@ test_handler_drops_last_reference (void)
  * from another thread: every message is handled once, in order. */
 typedef struct
 {
-  GArray *seen;
-  guint   completed;   /* atomic */
+  GArray    *seen;
+  GPtrArray *threads;   /* joined at the end: the last reference to the
+                         * worker may go with a task dropped on one */
 } Completions;
 
 static gpointer
@@ -303,7 +304,8 @@ complete_variously (FluidQueueConsumerWorker *worker,
       g_idle_add_full (G_PRIORITY_DEFAULT, complete_in_idle, g_object_ref (task), g_object_unref);
       break;
     default:
-      g_thread_unref (g_thread_new ("completer", complete_on_thread, g_object_ref (task)));
+      g_ptr_array_add (completions->threads,
+                       g_thread_new ("completer", complete_on_thread, g_object_ref (task)));
       break;
     }
 }
@@ -311,7 +313,7 @@ complete_variously (FluidQueueConsumerWorker *worker,
 static void
 test_async_completions (void)
 {
-  Completions completions = { g_array_new (FALSE, FALSE, sizeof (int)), 0 };
+  Completions completions = { g_array_new (FALSE, FALSE, sizeof (int)), g_ptr_array_new () };
   g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new_async (complete_variously,
                                                                         &completions, NULL);
 
@@ -324,6 +326,9 @@ test_async_completions (void)
     g_assert_cmpint (g_array_index (completions.seen, int, i), ==, i);
   g_assert_true (fluid_test_shutdown (worker, NULL));
   g_assert_cmpuint (counts_of (worker).discarded, ==, 0);
+  for (guint i = 0; i < completions.threads->len; i++)
+    g_thread_join (g_ptr_array_index (completions.threads, i));
+  g_ptr_array_unref (completions.threads);
   g_array_unref (completions.seen);
 }
 
