@@ -516,20 +516,43 @@ test_senders (void)
 }
 
 /* Producers on threads, against a bounded queue and a reader that takes
- * in shares: every message arrives once, in each producer's order. */
+ * in shares, each side sleeping while it cannot go on (the reader woken
+ * by the queue, a producer by the reader): every message arrives once,
+ * in each producer's order. */
 #define N_PRODUCERS 4
 #define N_PER_PRODUCER 20000
 
 typedef struct
 {
   FluidMessageQueue *queue;
-  int                producer;
+  GMutex             lock;
+  GCond              cond;
+  gboolean           arrived;    /* a message came after the reader armed */
+  guint              taken;      /* shares taken: room may have come */
+} Traffic;
+
+typedef struct
+{
+  Traffic *traffic;
+  int      producer;
 } Producer;
+
+static void
+traffic_arrived_cb (gpointer user_data)
+{
+  Traffic *traffic = user_data;
+
+  g_mutex_lock (&traffic->lock);
+  traffic->arrived = TRUE;
+  g_cond_broadcast (&traffic->cond);
+  g_mutex_unlock (&traffic->lock);
+}
 
 static gpointer
 produce (gpointer data)
 {
   Producer *producer = data;
+  Traffic *traffic = producer->traffic;
 
   for (int i = 0; i < N_PER_PRODUCER; i++)
     {
@@ -537,25 +560,59 @@ produce (gpointer data)
                                            i % 3 == 0 ? G_PRIORITY_HIGH : G_PRIORITY_DEFAULT);
 
       /* Bounded: waits for room as a producer would, without a context. */
-      while (!fluid_message_queue_try_push (producer->queue, message))
-        g_thread_yield ();
+      for (;;)
+        {
+          guint taken;
+
+          g_mutex_lock (&traffic->lock);
+          taken = traffic->taken;
+          g_mutex_unlock (&traffic->lock);
+          if (fluid_message_queue_try_push (traffic->queue, message))
+            break;
+          g_mutex_lock (&traffic->lock);
+          while (traffic->taken == taken)
+            g_cond_wait (&traffic->cond, &traffic->lock);
+          g_mutex_unlock (&traffic->lock);
+        }
     }
   return NULL;
+}
+
+/* Takes a share, or sleeps until a message arrives. */
+static guint
+traffic_take (Traffic          *traffic,
+              FluidMessageList *batch)
+{
+  guint n = fluid_message_queue_steal (traffic->queue, 16, 2, FLUID_MESSAGE_QUEUE_ARM_IF_NONE,
+                                       NULL, batch, NULL);
+
+  g_mutex_lock (&traffic->lock);
+  if (n == 0)
+    {
+      while (!traffic->arrived)
+        g_cond_wait (&traffic->cond, &traffic->lock);
+    }
+  traffic->arrived = FALSE;
+  g_mutex_unlock (&traffic->lock);
+  return n;
 }
 
 static void
 test_threads (void)
 {
-  FluidMessageQueue *queue = fluid_message_queue_new (NULL, NULL);
+  Traffic traffic = { fluid_message_queue_new (NULL, NULL), };
   Producer producers[N_PRODUCERS];
   GThread *threads[N_PRODUCERS];
   int next[N_PRODUCERS][2] = { { 0 } };
   guint received = 0;
 
-  fluid_message_queue_set_max_size (queue, 64);
+  g_mutex_init (&traffic.lock);
+  g_cond_init (&traffic.cond);
+  fluid_message_queue_set_reader (traffic.queue, traffic_arrived_cb, &traffic);
+  fluid_message_queue_set_max_size (traffic.queue, 64);
   for (int p = 0; p < N_PRODUCERS; p++)
     {
-      producers[p] = (Producer) { queue, p };
+      producers[p] = (Producer) { &traffic, p };
       threads[p] = g_thread_new ("producer", produce, &producers[p]);
     }
   while (received < N_PRODUCERS * N_PER_PRODUCER)
@@ -564,7 +621,8 @@ test_threads (void)
       FluidMessageTally tally = { 0, 0, 0 };
       FluidMessage *message;
 
-      fluid_message_queue_steal (queue, 16, 2, FLUID_MESSAGE_QUEUE_ARM_NEVER, NULL, &batch, NULL);
+      if (traffic_take (&traffic, &batch) == 0)
+        continue;
       while ((message = fluid_message_list_pop (&batch)) != NULL)
         {
           int value = g_value_get_int (&message->value);
@@ -574,18 +632,24 @@ test_threads (void)
           /* In order within a producer and a lane. */
           g_assert_cmpint (i, >=, next[p][lane]);
           next[p][lane] = i + 1;
-          fluid_message_queue_start (queue, 1);
+          fluid_message_queue_start (traffic.queue, 1);
           fluid_message_free (message);
           tally.processed++;
           received++;
         }
-      fluid_message_queue_tally (queue, &tally);
+      fluid_message_queue_tally (traffic.queue, &tally);
+      g_mutex_lock (&traffic.lock);
+      traffic.taken++;
+      g_cond_broadcast (&traffic.cond);
+      g_mutex_unlock (&traffic.lock);
     }
   for (int p = 0; p < N_PRODUCERS; p++)
     g_thread_join (threads[p]);
-  assert_counters (queue, 0, N_PRODUCERS * N_PER_PRODUCER, 0, 0);
-  g_assert_true (fluid_message_queue_is_idle (queue));
-  close_and_free (queue);
+  assert_counters (traffic.queue, 0, N_PRODUCERS * N_PER_PRODUCER, 0, 0);
+  g_assert_true (fluid_message_queue_is_idle (traffic.queue));
+  close_and_free (traffic.queue);
+  g_mutex_clear (&traffic.lock);
+  g_cond_clear (&traffic.cond);
 }
 
 /* A large queue: taken whole, and closed, each in a few pointer writes. */
