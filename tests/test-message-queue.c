@@ -6,6 +6,7 @@
 #include "fluid-message-queue-private.h"
 #include "fluid-queue-consumer-private.h"
 #include "fluid-queue-consumer-worker.h"
+#include "fluid-tsan-private.h"
 
 /* Helpers */
 
@@ -537,15 +538,25 @@ typedef struct
   int      producer;
 } Producer;
 
+/* Under the lock, which GCond releases and takes again: ThreadSanitizer
+ * sees GLib's locks only through fluid_mutex_lock() and these. */
+static void
+traffic_wait (Traffic *traffic)
+{
+  fluid_tsan_release (&traffic->lock);
+  g_cond_wait (&traffic->cond, &traffic->lock);
+  fluid_tsan_acquire (&traffic->lock);
+}
+
 static void
 traffic_arrived_cb (gpointer user_data)
 {
   Traffic *traffic = user_data;
 
-  g_mutex_lock (&traffic->lock);
+  fluid_mutex_lock (&traffic->lock);
   traffic->arrived = TRUE;
   g_cond_broadcast (&traffic->cond);
-  g_mutex_unlock (&traffic->lock);
+  fluid_mutex_unlock (&traffic->lock);
 }
 
 static gpointer
@@ -564,15 +575,15 @@ produce (gpointer data)
         {
           guint taken;
 
-          g_mutex_lock (&traffic->lock);
+          fluid_mutex_lock (&traffic->lock);
           taken = traffic->taken;
-          g_mutex_unlock (&traffic->lock);
+          fluid_mutex_unlock (&traffic->lock);
           if (fluid_message_queue_try_push (traffic->queue, message))
             break;
-          g_mutex_lock (&traffic->lock);
+          fluid_mutex_lock (&traffic->lock);
           while (traffic->taken == taken)
-            g_cond_wait (&traffic->cond, &traffic->lock);
-          g_mutex_unlock (&traffic->lock);
+            traffic_wait (traffic);
+          fluid_mutex_unlock (&traffic->lock);
         }
     }
   return NULL;
@@ -586,14 +597,14 @@ traffic_take (Traffic          *traffic,
   guint n = fluid_message_queue_steal (traffic->queue, 16, 2, FLUID_MESSAGE_QUEUE_ARM_IF_NONE,
                                        NULL, batch, NULL);
 
-  g_mutex_lock (&traffic->lock);
+  fluid_mutex_lock (&traffic->lock);
   if (n == 0)
     {
       while (!traffic->arrived)
-        g_cond_wait (&traffic->cond, &traffic->lock);
+        traffic_wait (traffic);
     }
   traffic->arrived = FALSE;
-  g_mutex_unlock (&traffic->lock);
+  fluid_mutex_unlock (&traffic->lock);
   return n;
 }
 
@@ -638,10 +649,10 @@ test_threads (void)
           received++;
         }
       fluid_message_queue_tally (traffic.queue, &tally);
-      g_mutex_lock (&traffic.lock);
+      fluid_mutex_lock (&traffic.lock);
       traffic.taken++;
       g_cond_broadcast (&traffic.cond);
-      g_mutex_unlock (&traffic.lock);
+      fluid_mutex_unlock (&traffic.lock);
     }
   for (int p = 0; p < N_PRODUCERS; p++)
     g_thread_join (threads[p]);
