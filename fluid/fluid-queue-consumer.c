@@ -924,12 +924,9 @@ fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
 guint
 fluid_queue_consumer_get_max_queue_size (FluidQueueConsumer *self)
 {
-  FluidQueueConsumerPrivate *priv;
-
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-  return fluid_message_queue_get_max_size (priv->queue);
+  return fluid_message_queue_get_max_size (fluid_queue_consumer_get_queue (self));
 }
 
 /**
@@ -948,12 +945,9 @@ void
 fluid_queue_consumer_set_max_queue_size (FluidQueueConsumer *self,
                                          guint               max_queue_size)
 {
-  FluidQueueConsumerPrivate *priv;
-
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-  if (fluid_message_queue_set_max_size (priv->queue, max_queue_size))
+  if (fluid_message_queue_set_max_size (fluid_queue_consumer_get_queue (self), max_queue_size))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUE_SIZE]);
 }
 
@@ -976,15 +970,13 @@ gboolean
 fluid_queue_consumer_try_send (FluidQueueConsumer *self,
                                const GValue       *message)
 {
-  FluidQueueConsumerPrivate *priv;
   FluidMessage *copy;
 
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), FALSE);
   g_return_val_if_fail (G_IS_VALUE (message), FALSE);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
   copy = fluid_message_copy (message);
-  if (fluid_message_queue_try_push (priv->queue, copy))
+  if (fluid_message_queue_try_push (fluid_queue_consumer_get_queue (self), copy))
     return TRUE;
   fluid_message_free (copy);
   return FALSE;
@@ -1017,18 +1009,16 @@ fluid_queue_consumer_send_async (FluidQueueConsumer  *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  FluidQueueConsumerPrivate *priv;
   GTask *task;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (G_IS_VALUE (message));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  priv = fluid_queue_consumer_get_instance_private (self);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fluid_queue_consumer_send_async);
   g_task_set_name (task, "[fluid] queue consumer send");
-  fluid_message_queue_send (priv->queue, fluid_message_copy (message), task);
+  fluid_message_queue_send (fluid_queue_consumer_get_queue (self), fluid_message_copy (message), task);
 }
 
 /**
@@ -1068,13 +1058,9 @@ fluid_queue_consumer_send_finish (FluidQueueConsumer  *self,
 guint
 fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 {
-  FluidQueueConsumerPrivate *priv;
-
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-
-  return fluid_message_queue_get_size (priv->queue);
+  return fluid_message_queue_get_size (fluid_queue_consumer_get_queue (self));
 }
 
 /**
@@ -1092,13 +1078,9 @@ fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 guint64
 fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
 {
-  FluidQueueConsumerPrivate *priv;
-
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-
-  return fluid_message_queue_get_discarded (priv->queue);
+  return fluid_message_queue_get_discarded (fluid_queue_consumer_get_queue (self));
 }
 
 /**
@@ -1229,18 +1211,16 @@ fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  FluidQueueConsumerPrivate *priv;
   GTask *task;
 
   g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
   g_return_if_fail (!isnan (timeout));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  priv = fluid_queue_consumer_get_instance_private (self);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fluid_queue_consumer_get_message_async);
   g_task_set_name (task, "[fluid] queue consumer get message");
-  fluid_message_queue_get (priv->queue, task, timeout);
+  fluid_message_queue_get (fluid_queue_consumer_get_queue (self), task, timeout);
 }
 
 /**
