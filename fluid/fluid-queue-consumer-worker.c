@@ -6,6 +6,7 @@
 #include "fluid-queue-consumer-worker.h"
 #include "fluid-queue-pump-private.h"
 #include "fluid-queue-threads-private.h"
+#include "fluid-worker-private.h"
 
 /**
  * SECTION:fluid-queue-consumer-worker
@@ -109,9 +110,10 @@ fluid_queue_consumer_worker_real_on_message_finish (FluidQueueConsumerWorker  *s
                                                     GAsyncResult              *result,
                                                     GError                   **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        fluid_queue_consumer_worker_real_on_message_async, FALSE);
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result,
+                                                      fluid_queue_consumer_worker_real_on_message_async,
+                                                      FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_async),
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

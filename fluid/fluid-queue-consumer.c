@@ -561,8 +561,9 @@ fluid_queue_consumer_status_finish (FluidWorker   *worker,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_queue_consumer_status_async, NULL);
+  g_return_val_if_fail (fluid_default_result_is_valid (worker, result, fluid_queue_consumer_status_async,
+                                                      FLUID_WORKER_GET_CLASS (worker)->status_async),
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

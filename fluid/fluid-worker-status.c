@@ -10,6 +10,7 @@
  */
 
 #include "fluid-worker-status-private.h"
+#include "fluid-worker-private.h"
 
 /* The default status_async: `running` and `stopping`. */
 void
@@ -34,8 +35,9 @@ fluid_worker_real_status_finish (FluidWorker   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_real_status_async, NULL);
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, fluid_worker_real_status_async,
+                                                      FLUID_WORKER_GET_CLASS (self)->status_async),
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -205,9 +205,7 @@ fluid_worker_real_hook_finish (FluidWorker   *self,
                                gpointer       class_async,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (class_async != real_async ||
-                        g_async_result_is_tagged (result, real_async), FALSE);
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, real_async, class_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

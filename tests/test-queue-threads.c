@@ -325,9 +325,8 @@ test_threaded_forced (void)
 
   probe_init (&probe);
   probe.hold = TRUE;
-  g_setenv ("FLUID_STOPPING_GRACE_PERIOD", "0.05", TRUE);
   worker = fluid_queue_consumer_worker_new_threaded (2, probe_handle, &probe, NULL);
-  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  fluid_worker_set_stopping_grace_period (worker, 0.05);
   send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.held) == 2);
