@@ -211,7 +211,7 @@ fluid_queue_threads_report (FluidQueueThreads *self,
       fluid_message_queue_tally (self->driver.queue, &tally);
     }
   g_queue_clear_full (failures, fluid_thread_failure_free);
-  fluid_worker_feed_watchdog (FLUID_WORKER (self->driver.consumer));
+  fluid_worker_feed (FLUID_WORKER (self->driver.consumer));
   fluid_queue_threads_leave (self, told);
 }
 
@@ -519,10 +519,6 @@ fluid_queue_threads_start (FluidQueueDriver *driver)
   g_autofree char *name = fluid_thread_name (fluid_worker_get_name (worker));
 
   fluid_message_queue_set_reader (driver->queue, fluid_queue_threads_wake, self);
-  /* The threads feed the watchdog after each share: fed once here first,
-   * so that what the watchdog makes at its first feed (its quark) is made
-   * before they exist, not by two of them at once. */
-  fluid_worker_feed_watchdog (worker);
   for (guint i = 0; i < self->n_threads; i++)
     {
       FluidThreadData *data = g_new (FluidThreadData, 1);
