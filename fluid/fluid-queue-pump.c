@@ -94,14 +94,15 @@ fluid_queue_pump_task_cb (GObject      *source,
 }
 
 /* Without a name: g_task_set_name() copies it, a fifth of what the task
- * costs here; the source tag says whose it is. */
+ * costs here; the source tag says whose it is. The function itself, not
+ * GLib's macro of the same name, which names the task after the tag. */
 static GTask *
 fluid_queue_pump_make_task (FluidQueuePump *self)
 {
   GTask *task = g_task_new (self->driver.consumer, self->cancellable,
                             fluid_queue_pump_task_cb, self);
 
-  g_task_set_source_tag (task, fluid_queue_pump_new_task);
+  (g_task_set_source_tag) (task, fluid_queue_pump_new_task);
   return task;
 }
 
