@@ -7,21 +7,22 @@
 #include "fluid-dbus-node-private.h"
 #include "fluid-queue-consumer.h"
 #include "fluid-worker-private.h"
-#include "fluid-workers.h"
+#include "fluid-workers-private.h"
 
 /* A node is a worker on the bus: its interface skeletons and what follows
  * its state. The worker given to fluid_worker_export() is the root node,
  * its skeletons exported at its path directly. When it is a group, the
  * root also owns a GDBusObjectManagerServer at that path, and every worker
  * below it, at any depth, is a node with a GDBusObjectSkeleton in that one
- * manager, at its parent's path and its escaped key: one
- * GetManagedObjects() call gives a client the whole tree.
+ * manager, at its parent's path and the child's key in its group
+ * (fluid_workers_get_child_key(), the key of its group's status),
+ * escaped: one GetManagedObjects() call gives a client the whole tree.
  *
  * A group's node follows #GListModel::items-changed: children that leave
  * are unexported (InterfacesRemoved), children that come are exported
  * (InterfacesAdded). A replacement (one removed, one added at the same
- * position: a restart) takes the key, so the path, of the child it
- * replaces.
+ * position: a restart) has the key, so the path, of the child it
+ * replaces: the group keeps a key with its position.
  *
  * Every field belongs to the context of the export, where the group's
  * signals and the observers' callbacks arrive. */
@@ -31,7 +32,6 @@ struct _FluidDBusNode
   FluidWorker              *root;       /* the root node's worker */
   FluidDBusNode            *parent;     /* NULL at the root */
   char                     *path;
-  char                     *key;        /* unique among its siblings; NULL at the root */
   GMainContext             *context;
   FluidDBusSkeleton        *skeletons[FLUID_DBUS_N_KINDS];
   FluidObserver            *observer;
@@ -42,9 +42,8 @@ struct _FluidDBusNode
    * not a group. */
   GDBusObjectManagerServer *manager;
 
-  /* A group: its children's nodes, in the group's order, and their keys. */
+  /* A group: its children's nodes, in the group's order. */
   GPtrArray                *children;
-  GHashTable               *keys;
   gulong                    items_changed_id;
   gulong                    restarted_id;
   gulong                    strategy_id;
@@ -58,19 +57,19 @@ fluid_dbus_node_get_path (FluidDBusNode *self)
   return self->path;
 }
 
+/* The group's restarts by child, under the keys of its status and of its
+ * children's paths. */
 GVariant *
 fluid_dbus_node_get_restarts (FluidDBusNode *self)
 {
+  FluidWorkers *group = FLUID_WORKERS (self->worker);
+  guint n_children = g_list_model_get_n_items (G_LIST_MODEL (group));
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{su}"));
-  for (guint i = 0; self->children != NULL && i < self->children->len; i++)
-    {
-      FluidDBusNode *child = g_ptr_array_index (self->children, i);
-
-      g_variant_builder_add (&builder, "{su}", child->key,
-                             fluid_workers_get_child_restarts (FLUID_WORKERS (self->worker), i));
-    }
+  for (guint i = 0; i < n_children; i++)
+    g_variant_builder_add (&builder, "{su}", fluid_workers_get_child_key (group, i),
+                           fluid_workers_get_child_restarts (group, i));
   return g_variant_builder_end (&builder);
 }
 
@@ -115,23 +114,6 @@ fluid_dbus_node_strategy_cb (GObject    *group,
   fluid_dbus_skeleton_emit_properties (self->skeletons[FLUID_DBUS_WORKERS], "RestartStrategy", NULL);
 }
 
-/* A key no sibling has: the worker's name, or "NAME#N" with the first
- * free N, as a group's status lists them. */
-static char *
-fluid_dbus_node_new_key (FluidDBusNode *self,
-                         FluidWorker   *child)
-{
-  const char *name = fluid_worker_get_name (child);
-  char *key = g_strdup (name);
-
-  for (guint n = 2; g_hash_table_contains (self->keys, key); n++)
-    {
-      g_free (key);
-      key = g_strdup_printf ("%s#%u", name, n);
-    }
-  return key;
-}
-
 static FluidDBusNode *
 fluid_dbus_node_new (FluidWorker   *worker,
                      FluidDBusNode *parent,
@@ -157,7 +139,6 @@ fluid_dbus_node_new (FluidWorker   *worker,
       self->skeletons[FLUID_DBUS_WORKERS] = fluid_dbus_skeleton_new (FLUID_DBUS_WORKERS, worker,
                                                                      self->root, self);
       self->children = g_ptr_array_new ();
-      self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
   return self;
 }
@@ -183,7 +164,7 @@ fluid_dbus_node_follow (FluidDBusNode *self)
 static FluidDBusNode *
 fluid_dbus_node_new_child (FluidDBusNode *self,
                            FluidWorker   *worker,
-                           char          *key)
+                           const char    *key)
 {
   g_autofree char *element = g_dbus_escape_object_path (key);
   g_autofree char *path = NULL;
@@ -191,8 +172,6 @@ fluid_dbus_node_new_child (FluidDBusNode *self,
 
   path = g_strconcat (self->path, "/", *element != '\0' ? element : "_", NULL);
   child = fluid_dbus_node_new (worker, self, path, self->context);
-  child->key = key;
-  g_hash_table_add (self->keys, g_strdup (key));
   child->manager = self->manager;
   child->object = g_dbus_object_skeleton_new (path);
   for (guint i = 0; i < FLUID_DBUS_N_KINDS; i++)
@@ -208,15 +187,12 @@ fluid_dbus_node_new_child (FluidDBusNode *self,
 
 static void
 fluid_dbus_node_insert_child (FluidDBusNode *self,
-                              guint          position,
-                              char          *key)
+                              guint          position)
 {
   g_autoptr(FluidWorker) worker = g_list_model_get_item (G_LIST_MODEL (self->worker), position);
+  const char *key = fluid_workers_get_child_key (FLUID_WORKERS (self->worker), position);
 
-  if (key == NULL)
-    key = fluid_dbus_node_new_key (self, worker);
-  g_ptr_array_insert (self->children, position,
-                      fluid_dbus_node_new_child (self, worker, key));
+  g_ptr_array_insert (self->children, position, fluid_dbus_node_new_child (self, worker, key));
 }
 
 static void
@@ -227,20 +203,11 @@ fluid_dbus_node_items_changed_cb (GListModel *group,
                                   gpointer    user_data)
 {
   FluidDBusNode *self = user_data;
-  g_autoptr(GPtrArray) kept_keys = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < removed; i++)
-    {
-      FluidDBusNode *child = g_ptr_array_steal_index (self->children, position);
-
-      /* A replacement keeps the path. */
-      if (removed == added)
-        g_ptr_array_add (kept_keys, g_strdup (child->key));
-      fluid_dbus_node_free (child);
-    }
+    fluid_dbus_node_free (g_ptr_array_steal_index (self->children, position));
   for (guint i = 0; i < added; i++)
-    fluid_dbus_node_insert_child (self, position + i,
-                                  i < kept_keys->len ? g_steal_pointer (&kept_keys->pdata[i]) : NULL);
+    fluid_dbus_node_insert_child (self, position + i);
   fluid_dbus_skeleton_emit_properties (self->skeletons[FLUID_DBUS_WORKERS], "Restarts", NULL);
 }
 
@@ -250,7 +217,7 @@ fluid_dbus_node_add_children (FluidDBusNode *self)
   guint n_children = g_list_model_get_n_items (G_LIST_MODEL (self->worker));
 
   for (guint i = 0; i < n_children; i++)
-    fluid_dbus_node_insert_child (self, i, NULL);
+    fluid_dbus_node_insert_child (self, i);
   self->items_changed_id = g_signal_connect (self->worker, "items-changed",
                                              G_CALLBACK (fluid_dbus_node_items_changed_cb), self);
 }
@@ -299,7 +266,6 @@ fluid_dbus_node_free (FluidDBusNode *self)
   while (self->children != NULL && self->children->len > 0)
     fluid_dbus_node_free (g_ptr_array_steal_index (self->children, self->children->len - 1));
   g_clear_pointer (&self->children, g_ptr_array_unref);
-  g_clear_pointer (&self->keys, g_hash_table_unref);
 
   if (self->object != NULL)
     g_dbus_object_manager_server_unexport (self->manager, self->path);
@@ -318,11 +284,8 @@ fluid_dbus_node_free (FluidDBusNode *self)
   g_clear_object (&self->object);
   if (self->parent == NULL)
     g_clear_object (&self->manager);
-  else
-    g_hash_table_remove (self->parent->keys, self->key);
 
   g_main_context_unref (self->context);
-  g_free (self->key);
   g_free (self->path);
   g_object_unref (self->worker);
   g_free (self);

@@ -48,6 +48,11 @@ void               fluid_dbus_skeleton_watch_counters   (FluidDBusSkeleton *self
                                                          GMainContext      *context);
 void               fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self);
 
+/* Whether a method call to a worker that runs on @context and has
+ * stopped is still to be answered: the answer comes from @context. Any
+ * thread. */
+gboolean           fluid_dbus_skeleton_owes_replies     (GMainContext      *context);
+
 /* From fluid-dbus-node.c: the Restarts property of a group's node. */
 GVariant          *fluid_dbus_node_get_restarts         (FluidDBusNode     *node);
 

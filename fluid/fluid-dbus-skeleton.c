@@ -4,16 +4,14 @@
  */
 
 #include "fluid-dbus.h"
-#include "fluid-dbus-private.h"
 #include "fluid-dbus-skeleton-private.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
 #include "fluid-queue-consumer-private.h"
 #include "fluid-workers.h"
 #include "fluid-enums.h"
 #include "fluid-tsan-private.h"
 
 #include <string.h>
-#include <unistd.h>
 
 /* The introspection files, as installed, compiled into the library. */
 static const char * const fluid_dbus_interface_resources[FLUID_DBUS_N_KINDS] = {
@@ -49,59 +47,6 @@ fluid_dbus_get_interface_info (FluidDBusKind kind)
       g_once_init_leave (&initialized, 1);
     }
   return infos[kind];
-}
-
-/* The authorization of method calls */
-
-static guint fluid_worker_authorize_signal;
-
-static gboolean
-fluid_worker_real_authorize_method (FluidWorker           *self,
-                                    FluidWorker           *target,
-                                    GDBusMethodInvocation *invocation,
-                                    guint                  caller_uid)
-{
-  return caller_uid == 0 || caller_uid == (guint) geteuid ();
-}
-
-void
-fluid_worker_class_init_dbus (FluidWorkerClass *klass)
-{
-  /**
-   * FluidWorker::authorize-method:
-   * @self: the #FluidWorker that was exported with fluid_worker_export()
-   * @target: the worker whose method is called: @self, or a worker below
-   *   it when @self is a group
-   * @invocation: the #GDBusMethodInvocation of the call
-   * @caller_uid: the user id of the caller, as the bus tells it;
-   *   %G_MAXUINT when it is not known
-   *
-   * Emitted on the worker's context for each D-Bus method call to an
-   * exported worker (`Stop`, `Shutdown`, `GetStatus`), to decide whether
-   * the caller may make it, in the manner of
-   * #GDBusInterfaceSkeleton::g-authorize-method. A call that is refused
-   * gets the D-Bus error `org.freedesktop.DBus.Error.AccessDenied`.
-   *
-   * The default handler allows a caller that runs as the process's
-   * effective user or as root. The first handler connected decides
-   * instead, so that a program may let other users in (after asking
-   * polkit, for example) or keep everyone out; it may compare
-   * @caller_uid itself. It runs on the worker's context: a handler that
-   * must wait for an answer should not block it for long.
-   *
-   * Returns: %TRUE to let the call go on, %FALSE to refuse it
-   *
-   * Since: 1.2
-   */
-  fluid_worker_authorize_signal =
-    g_signal_new_class_handler ("authorize-method",
-                                G_TYPE_FROM_CLASS (klass),
-                                G_SIGNAL_RUN_LAST,
-                                G_CALLBACK (fluid_worker_real_authorize_method),
-                                g_signal_accumulator_first_wins, NULL,
-                                NULL,
-                                G_TYPE_BOOLEAN, 3,
-                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
 }
 
 /* The interface skeleton: see fluid-dbus-skeleton-private.h. */
@@ -339,19 +284,73 @@ fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self)
   g_clear_pointer (&self->throttle, g_source_unref);
 }
 
-/* Method calls */
-
+/* Method calls
+ *
+ * A call is answered on the context of the export, where it arrived, at
+ * once (Stop) or once the worker has done what it asks (Shutdown,
+ * GetStatus), after a round trip to the bus for the caller's uid unless
+ * it is known. Until it is answered, it is in @fluid_dbus_calls, so that
+ * fluid_worker_run_main() knows which replies are still to come before
+ * the process may end (fluid_dbus_skeleton_owes_replies()). */
 typedef struct
 {
+  GList                  link;        /* in fluid_dbus_calls */
   FluidDBusSkeleton     *skeleton;    /* a reference */
   GDBusMethodInvocation *invocation;  /* until it is returned */
 } FluidDBusCall;
 
+/* The calls in progress, of every export on every context: few at any
+ * time. Exports may live on several threads' contexts, hence the lock,
+ * which is held for nothing else (and nothing is called under it but
+ * atomic reads of the workers' state and context). */
+static GMutex fluid_dbus_calls_lock;
+static GQueue fluid_dbus_calls = G_QUEUE_INIT;
+
+static FluidDBusCall *
+fluid_dbus_call_new (FluidDBusSkeleton     *skeleton,
+                     GDBusMethodInvocation *invocation)
+{
+  FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
+
+  call->link.data = call;
+  call->skeleton = g_object_ref (skeleton);
+  call->invocation = invocation;
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  g_queue_push_tail_link (&fluid_dbus_calls, &call->link);
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
+  return call;
+}
+
+/* Once the call is answered. */
 static void
 fluid_dbus_call_free (FluidDBusCall *call)
 {
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  g_queue_unlink (&fluid_dbus_calls, &call->link);
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
   g_object_unref (call->skeleton);
   g_free (call);
+}
+
+/* A call to a worker that runs on @context and has stopped: its answer
+ * comes from @context, soon (the round trip for the caller's uid, a
+ * status, the end of a shutdown that is over). Calls to workers still
+ * running are not owed: a Shutdown() of another worker may wait for
+ * ever. Any thread. */
+gboolean
+fluid_dbus_skeleton_owes_replies (GMainContext *context)
+{
+  gboolean owed = FALSE;
+
+  fluid_mutex_lock (&fluid_dbus_calls_lock);
+  for (GList *l = fluid_dbus_calls.head; l != NULL && !owed; l = l->next)
+    {
+      FluidWorker *worker = ((FluidDBusCall *) l->data)->skeleton->worker;
+
+      owed = fluid_worker_get_context (worker) == context && fluid_worker_is_stopped (worker);
+    }
+  fluid_mutex_unlock (&fluid_dbus_calls_lock);
+  return owed;
 }
 
 static void
@@ -395,11 +394,14 @@ fluid_dbus_call_run (FluidDBusCall *call)
 
   if (g_str_equal (method, "Stop"))
     {
-      /* Nothing for a worker that has not started: it would only be
-       * marked, for a group. */
+      /* Answered before the stop is asked for: the reply is queued on the
+       * connection before anything the stop leads to, the end of the
+       * worker, of its group and of the process included. Nothing for a
+       * worker that has not started: it would only be marked, for a
+       * group. */
+      g_dbus_method_invocation_return_value (call->invocation, NULL);
       if (fluid_worker_has_started (worker))
         fluid_worker_gracefully_stop (worker);
-      g_dbus_method_invocation_return_value (call->invocation, NULL);
       fluid_dbus_call_free (call);
     }
   else if (g_str_equal (method, "Shutdown"))
@@ -421,11 +423,8 @@ fluid_dbus_call_authorize (FluidDBusCall *call,
                            guint          caller_uid)
 {
   FluidDBusSkeleton *skeleton = call->skeleton;
-  gboolean authorized = FALSE;
 
-  g_signal_emit (skeleton->root, fluid_worker_authorize_signal, 0,
-                 skeleton->worker, call->invocation, caller_uid, &authorized);
-  if (!authorized)
+  if (!fluid_worker_authorize (skeleton->root, skeleton->worker, call->invocation, caller_uid))
     {
       g_dbus_method_invocation_return_dbus_error (call->invocation,
                                                   "org.freedesktop.DBus.Error.AccessDenied",
@@ -527,11 +526,8 @@ fluid_dbus_method_call (GDBusConnection       *connection,
                         GDBusMethodInvocation *invocation,
                         gpointer               user_data)
 {
-  FluidDBusCall *call = g_new0 (FluidDBusCall, 1);
+  FluidDBusCall *call = fluid_dbus_call_new (FLUID_DBUS_SKELETON (user_data), invocation);
   guint cached_uid;
-
-  call->skeleton = g_object_ref (FLUID_DBUS_SKELETON (user_data));
-  call->invocation = invocation;
 
   /* On a peer-to-peer connection, the peer; on a bus, the bus knows. */
   if (sender == NULL)

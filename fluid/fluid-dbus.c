@@ -4,8 +4,10 @@
  */
 
 #include "fluid-dbus.h"
+#include "fluid-dbus-private.h"
 #include "fluid-dbus-node-private.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
+#include "fluid-tsan-private.h"
 
 /**
  * SECTION:fluid-dbus
@@ -59,14 +61,34 @@
  * message, and their changes are coalesced: at most ten emissions a
  * second, and the last values when it stops.
  *
+ * A daemon whose main() ends with fluid_worker_run_main() answers the
+ * calls that reached it before its worker stopped, and has its last
+ * `PropertiesChanged` written out, before that function returns: a
+ * `Stop()` that ends the daemon gets its reply.
+ *
  * Anyone who may talk to the process may read the properties. A method
  * call is refused with `org.freedesktop.DBus.Error.AccessDenied` unless
  * the caller runs as the user of the process or as root; a program
  * decides otherwise (with polkit, say) with #FluidWorker::authorize-method.
  */
 
-/* The export of a worker: the root of its tree, as the worker's qdata. */
+/* The export of a worker, as the worker's qdata: the root of its tree,
+ * and where it lives. Made and dropped on @context. */
+typedef struct
+{
+  GList            link;        /* in fluid_dbus_exports */
+  FluidDBusNode   *node;
+  GDBusConnection *connection;  /* a reference */
+  GMainContext    *context;     /* a reference */
+} FluidDBusExport;
+
 static G_DEFINE_QUARK (fluid-dbus-export, fluid_dbus_export)
+
+/* Every export of the process, for fluid_dbus_drain(): exports are made
+ * on the contexts of their workers, on several threads, hence the lock,
+ * held for nothing else. */
+static GMutex fluid_dbus_exports_lock;
+static GQueue fluid_dbus_exports = G_QUEUE_INIT;
 
 /**
  * fluid_worker_export:
@@ -101,6 +123,7 @@ fluid_worker_export (FluidWorker      *self,
                      const char       *object_path,
                      GError          **error)
 {
+  FluidDBusExport *export;
   FluidDBusNode *node;
   g_autoptr(GMainContext) context = NULL;
 
@@ -113,18 +136,27 @@ fluid_worker_export (FluidWorker      *self,
   g_return_val_if_fail (!fluid_worker_has_started (self) ||
                         fluid_worker_get_context (self) == context, FALSE);
 
-  node = g_object_get_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
-  if (node != NULL)
+  export = g_object_get_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
+  if (export != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Worker %s is already exported at %s",
-                   fluid_worker_get_name (self), fluid_dbus_node_get_path (node));
+                   fluid_worker_get_name (self), fluid_dbus_node_get_path (export->node));
       return FALSE;
     }
 
   node = fluid_dbus_node_export (self, connection, object_path, context, error);
   if (node == NULL)
     return FALSE;
-  g_object_set_qdata (G_OBJECT (self), fluid_dbus_export_quark (), node);
+
+  export = g_new0 (FluidDBusExport, 1);
+  export->link.data = export;
+  export->node = node;
+  export->connection = g_object_ref (connection);
+  export->context = g_steal_pointer (&context);
+  fluid_mutex_lock (&fluid_dbus_exports_lock);
+  g_queue_push_tail_link (&fluid_dbus_exports, &export->link);
+  fluid_mutex_unlock (&fluid_dbus_exports_lock);
+  g_object_set_qdata (G_OBJECT (self), fluid_dbus_export_quark (), export);
   return TRUE;
 }
 
@@ -142,11 +174,170 @@ fluid_worker_export (FluidWorker      *self,
 void
 fluid_worker_unexport (FluidWorker *self)
 {
-  FluidDBusNode *node;
+  FluidDBusExport *export;
 
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  node = g_object_steal_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
-  if (node != NULL)
-    fluid_dbus_node_free (node);
+  export = g_object_steal_qdata (G_OBJECT (self), fluid_dbus_export_quark ());
+  if (export == NULL)
+    return;
+
+  fluid_mutex_lock (&fluid_dbus_exports_lock);
+  g_queue_unlink (&fluid_dbus_exports, &export->link);
+  fluid_mutex_unlock (&fluid_dbus_exports_lock);
+  fluid_dbus_node_free (export->node);
+  g_object_unref (export->connection);
+  g_main_context_unref (export->context);
+  g_free (export);
+}
+
+/* Draining: what run_main waits for before the process may end
+ *
+ * Once run_main's worker has stopped, its exports still owe their
+ * connections three things, in this order:
+ *
+ * 1. The method calls that reached the process before the end, but were
+ *    not dispatched yet when it came: a round trip to the bus (Ping) on
+ *    each bus connection, whose reply comes after every message the bus
+ *    had routed to the process before it, and is dispatched on this
+ *    context after them.
+ * 2. The replies to the calls in progress to workers that have stopped
+ *    (fluid_dbus_skeleton_owes_replies()): a Shutdown() that returns the
+ *    exit code, a call waiting for the bus to tell its caller's uid.
+ * 3. Every message queued so far, replies and PropertiesChanged:
+ *    g_dbus_connection_flush(), after which they are in the kernel's
+ *    hands, and the process may end.
+ *
+ * The round trips and the flushes complete on this context; a flush waits
+ * in a thread of GIO's and cannot be cancelled. A time limit, or the
+ * caller's cancellable, ends the wait whatever is left. */
+
+/* Shared with the round trips and flushes in flight, which may complete
+ * after fluid_dbus_drain() gave up on them. On the caller's context. */
+typedef struct
+{
+  guint    n_pending;
+  gboolean timed_out;
+} FluidDBusDrain;
+
+static gboolean
+fluid_dbus_drain_timeout_cb (gpointer user_data)
+{
+  FluidDBusDrain *drain = user_data;
+
+  drain->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A round trip or a flush is over; one that failed (the connection was
+ * closed or broke meanwhile) will never do better. */
+static void
+fluid_dbus_drain_step_done (FluidDBusDrain *drain,
+                            const char     *what,
+                            GError         *error)
+{
+  if (error != NULL)
+    g_debug ("D-Bus %s: %s", what, error->message);
+  drain->n_pending--;
+  g_rc_box_release (drain);
+}
+
+static void
+fluid_dbus_drain_pinged_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  fluid_dbus_drain_step_done (user_data, "round trip to the bus", error);
+}
+
+static void
+fluid_dbus_drain_flushed_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error);
+  fluid_dbus_drain_step_done (user_data, "flush", error);
+}
+
+static gboolean
+fluid_dbus_drain_goes_on (FluidDBusDrain *drain,
+                          GCancellable   *cancellable)
+{
+  return !drain->timed_out && !g_cancellable_is_cancelled (cancellable);
+}
+
+/* The open connections of the exports made on @context, each once. */
+static GPtrArray *
+fluid_dbus_exports_get_connections (GMainContext *context)
+{
+  GPtrArray *connections = g_ptr_array_new_with_free_func (g_object_unref);
+
+  fluid_mutex_lock (&fluid_dbus_exports_lock);
+  for (GList *l = fluid_dbus_exports.head; l != NULL; l = l->next)
+    {
+      FluidDBusExport *export = l->data;
+
+      if (export->context == context && !g_dbus_connection_is_closed (export->connection) &&
+          !g_ptr_array_find (connections, export->connection, NULL))
+        g_ptr_array_add (connections, g_object_ref (export->connection));
+    }
+  fluid_mutex_unlock (&fluid_dbus_exports_lock);
+  return connections;
+}
+
+void
+fluid_dbus_drain (GCancellable *cancellable,
+                  guint         timeout_msec)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autoptr(GPtrArray) connections = fluid_dbus_exports_get_connections (context);
+  FluidDBusDrain *drain;
+  GSource *timeout;
+
+  /* Nothing exported here: nothing to wait for, not even a source. */
+  if (connections->len == 0 && !fluid_dbus_skeleton_owes_replies (context))
+    return;
+
+  drain = g_rc_box_new0 (FluidDBusDrain);
+  timeout = g_timeout_source_new (timeout_msec);
+  g_source_set_callback (timeout, fluid_dbus_drain_timeout_cb, drain, NULL);
+  g_source_set_static_name (timeout, "[fluid] D-Bus drain");
+  g_source_attach (timeout, context);
+
+  for (guint i = 0; i < connections->len; i++)
+    {
+      GDBusConnection *connection = g_ptr_array_index (connections, i);
+
+      /* A peer-to-peer connection has no bus to ask. */
+      if (g_dbus_connection_get_unique_name (connection) == NULL)
+        continue;
+      drain->n_pending++;
+      g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                              G_DBUS_CALL_FLAGS_NONE, -1, NULL, fluid_dbus_drain_pinged_cb,
+                              g_rc_box_acquire (drain));
+    }
+  /* A reply sent from a dispatch ends the iteration that dispatched it. */
+  while ((drain->n_pending > 0 || fluid_dbus_skeleton_owes_replies (context)) &&
+         fluid_dbus_drain_goes_on (drain, cancellable))
+    g_main_context_iteration (context, TRUE);
+
+  for (guint i = 0; i < connections->len && fluid_dbus_drain_goes_on (drain, cancellable); i++)
+    {
+      drain->n_pending++;
+      g_dbus_connection_flush (g_ptr_array_index (connections, i), NULL,
+                               fluid_dbus_drain_flushed_cb, g_rc_box_acquire (drain));
+    }
+  while (drain->n_pending > 0 && fluid_dbus_drain_goes_on (drain, cancellable))
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_rc_box_release (drain);
 }

@@ -1,91 +1,787 @@
-/* fluid-lifecycle.c: the lifecycle of a worker, from startup to its end
+/* fluid-lifecycle.c: the engine that runs a worker's lifecycle
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "fluid-lifecycle-private.h"
-#include "fluid-watchdog-private.h"
+#include "fluid-log-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-tsan-private.h"
 
-/* FluidWorker (fluid-worker.c) is the class: its properties, signals,
- * virtual methods and public entry points. This file is the machine they
- * drive: the changes of state and the order in which they are told, the
- * phases on_startup, run and on_shutdown, the grace period, the end and
- * its outcome, and the calls that cross threads. */
+/* A worker's lifecycle is one table of transitions and one function that
+ * applies them, fluid_lifecycle_dispatch(). FluidWorker (fluid-worker.c) is
+ * the class and its public API; it raises the events below and gives the
+ * engine four functions of its own (notify, ended, emit, and the start of
+ * the run; see fluid-lifecycle-private.h). Everything else a change of state does is
+ * here.
+ *
+ *   state \ event   START       STOP        SHUTDOWN     PHASE_DONE   FINISHED    FAIL        FORCE
+ *   INIT            RUNNING     -           -            -            -           -           -
+ *                   hold,
+ *                   arm start,
+ *                   announce
+ *   RUNNING         -           STOPPING    arm grace,   next phase   STOPPED     STOPPED     FORCE_STOPPED
+ *                               announce,   gracefully                end (0)     end (2)     end (1)
+ *                               wake        _stop
+ *   STOPPING        -           -           arm grace    next phase   STOPPED     STOPPED     FORCE_STOPPED
+ *                                                                     end (0)     end (2)     end (1)
+ *   STOPPED,        -           -           -            drop         drop        drop        -
+ *   FORCE_STOPPED
+ *
+ * - START comes from startup: the worker holds a reference on itself until
+ *   it ends, and its timer is armed to fire at the next dispatch of its
+ *   context, so that nothing runs inside the call to startup.
+ * - PHASE_DONE: the timer fired (the PENDING phase), or on_startup, run or
+ *   on_shutdown completed successfully; the next phase begins, skipping the
+ *   hooks the class left as they are. When there is no next phase, the
+ *   event is FINISHED: the worker ends normally.
+ * - SHUTDOWN arms the grace period (once the start fired), then calls the
+ *   class's gracefully_stop, whose default raises STOP; a group's override
+ *   stops its children first.
+ * - FAIL carries an error: a phase that failed, or fluid_worker_fail().
+ *   FORCE comes from the grace period, or from a forced stop.
+ * - A phase that completes or fails once the worker has ended (forced,
+ *   failed from outside) is logged and dropped: that is "drop".
+ *
+ * Telling a change (fluid_lifecycle_announce()) happens in one order:
+ * the state is stored; the worker's own observers (those without a context
+ * of their own: the library's bookkeeping, such as a consumer counting what
+ * it discarded) are told; notify::state (after exit-code and stop-reason,
+ * for a final state); for a final state, the worker's cancellable is
+ * cancelled and its sleeps complete; the state's signal; the other
+ * observers (a group of another context, a D-Bus export); last, for a final
+ * state, the waits for the end complete. What user code sees of a state is
+ * complete before it sees the state.
+ *
+ * An event raised while a change is being told (a stop from a handler of
+ * notify::state) waits until every handler has seen that change, then is
+ * applied, in order: each handler sees every state once, in order. Only a
+ * nested main loop run from a handler applies an event at once: that
+ * handler is waiting, maybe for the very change it asks for.
+ *
+ * Threads: every event is raised on the worker's context (START on the
+ * thread that starts it); fluid_lifecycle_invoke() brings a call there from
+ * another thread. @lock guards the observers and the writing of @state;
+ * no lock of another object is taken with it, and nothing is called with
+ * it held. */
 
-static void fluid_worker_begin_run      (FluidWorker *self);
-static void fluid_worker_begin_shutdown (FluidWorker *self);
-static void fluid_worker_finish         (FluidWorker *self,
-                                         int          exit_code,
-                                         GError      *error);
-
-/* The lock of a worker's state and observers: held for a few
- * instructions, so a small table of locks serves every worker. */
-#define FLUID_WORKER_N_LOCKS 64
-
-static GMutex worker_locks[FLUID_WORKER_N_LOCKS];
-
-static inline GMutex *
-fluid_worker_lock (FluidWorkerPrivate *priv)
+typedef enum
 {
-  return &worker_locks[(GPOINTER_TO_SIZE (priv) / 64) % FLUID_WORKER_N_LOCKS];
+  ACTION_HOLD            = 1 << 0,
+  ACTION_ARM_START       = 1 << 1,
+  ACTION_ANNOUNCE        = 1 << 2,
+  ACTION_WAKE_SLEEPERS   = 1 << 3,
+  ACTION_ARM_GRACE       = 1 << 4,
+  ACTION_GRACEFULLY_STOP = 1 << 5,
+  ACTION_NEXT_PHASE      = 1 << 6,
+  ACTION_END             = 1 << 7,
+  ACTION_DROP            = 1 << 8,
+} FluidLifecycleAction;
+
+/* FINISHED is not raised by the owner: PHASE_DONE becomes it when there
+ * is no phase left. */
+#define FLUID_LIFECYCLE_FINISHED FLUID_LIFECYCLE_N_EVENTS
+
+typedef struct
+{
+  int   next;      /* a FluidWorkerState, or -1: the state stays */
+  guint actions;
+} FluidTransition;
+
+#define STAY -1
+
+static const FluidTransition fluid_lifecycle_table[][FLUID_LIFECYCLE_N_EVENTS + 1] = {
+  [FLUID_WORKER_STATE_INIT] = {
+    [FLUID_LIFECYCLE_START]      = { FLUID_WORKER_STATE_RUNNING,
+                                     ACTION_HOLD | ACTION_ARM_START | ACTION_ANNOUNCE },
+    [FLUID_LIFECYCLE_STOP]       = { STAY, 0 },
+    [FLUID_LIFECYCLE_SHUTDOWN]   = { STAY, 0 },
+    [FLUID_LIFECYCLE_PHASE_DONE] = { STAY, 0 },
+    [FLUID_LIFECYCLE_FINISHED]   = { STAY, 0 },
+    [FLUID_LIFECYCLE_FAIL]       = { STAY, 0 },
+    [FLUID_LIFECYCLE_FORCE]      = { STAY, 0 },
+  },
+  [FLUID_WORKER_STATE_RUNNING] = {
+    [FLUID_LIFECYCLE_START]      = { STAY, 0 },
+    [FLUID_LIFECYCLE_STOP]       = { FLUID_WORKER_STATE_STOPPING,
+                                     ACTION_ANNOUNCE | ACTION_WAKE_SLEEPERS },
+    [FLUID_LIFECYCLE_SHUTDOWN]   = { STAY, ACTION_ARM_GRACE | ACTION_GRACEFULLY_STOP },
+    [FLUID_LIFECYCLE_PHASE_DONE] = { STAY, ACTION_NEXT_PHASE },
+    [FLUID_LIFECYCLE_FINISHED]   = { FLUID_WORKER_STATE_STOPPED, ACTION_END },
+    [FLUID_LIFECYCLE_FAIL]       = { FLUID_WORKER_STATE_STOPPED, ACTION_END },
+    [FLUID_LIFECYCLE_FORCE]      = { FLUID_WORKER_STATE_FORCE_STOPPED, ACTION_END },
+  },
+  [FLUID_WORKER_STATE_STOPPING] = {
+    [FLUID_LIFECYCLE_START]      = { STAY, 0 },
+    [FLUID_LIFECYCLE_STOP]       = { STAY, 0 },
+    [FLUID_LIFECYCLE_SHUTDOWN]   = { STAY, ACTION_ARM_GRACE },
+    [FLUID_LIFECYCLE_PHASE_DONE] = { STAY, ACTION_NEXT_PHASE },
+    [FLUID_LIFECYCLE_FINISHED]   = { FLUID_WORKER_STATE_STOPPED, ACTION_END },
+    [FLUID_LIFECYCLE_FAIL]       = { FLUID_WORKER_STATE_STOPPED, ACTION_END },
+    [FLUID_LIFECYCLE_FORCE]      = { FLUID_WORKER_STATE_FORCE_STOPPED, ACTION_END },
+  },
+  [FLUID_WORKER_STATE_STOPPED] = {
+    [FLUID_LIFECYCLE_START]      = { STAY, 0 },
+    [FLUID_LIFECYCLE_STOP]       = { STAY, 0 },
+    [FLUID_LIFECYCLE_SHUTDOWN]   = { STAY, 0 },
+    [FLUID_LIFECYCLE_PHASE_DONE] = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FINISHED]   = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FAIL]       = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FORCE]      = { STAY, 0 },
+  },
+  [FLUID_WORKER_STATE_FORCE_STOPPED] = {
+    [FLUID_LIFECYCLE_START]      = { STAY, 0 },
+    [FLUID_LIFECYCLE_STOP]       = { STAY, 0 },
+    [FLUID_LIFECYCLE_SHUTDOWN]   = { STAY, 0 },
+    [FLUID_LIFECYCLE_PHASE_DONE] = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FINISHED]   = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FAIL]       = { STAY, ACTION_DROP },
+    [FLUID_LIFECYCLE_FORCE]      = { STAY, 0 },
+  },
+};
+
+/* An event waiting for the change being told. */
+typedef struct
+{
+  GList   link;
+  int     event;
+  gpointer data;
+} FluidLifecycleDeferred;
+
+static const char *const fluid_lifecycle_phase_names[] = {
+  [FLUID_LIFECYCLE_PHASE_NONE]        = "nothing",
+  [FLUID_LIFECYCLE_PHASE_PENDING]     = "the start",
+  [FLUID_LIFECYCLE_PHASE_ON_STARTUP]  = "on_startup",
+  [FLUID_LIFECYCLE_PHASE_RUN]         = "run",
+  [FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN] = "on_shutdown",
+};
+
+static void fluid_lifecycle_apply  (FluidLifecycle *self,
+                                    int             event,
+                                    gpointer        data);
+static void fluid_lifecycle_timer_cb (gpointer user_data);
+
+void
+fluid_lifecycle_init (FluidLifecycle *self,
+                      FluidWorker    *owner)
+{
+  self->owner = owner;
+  g_mutex_init (&self->lock);
+  self->state = FLUID_WORKER_STATE_INIT;
+  self->exit_code = -1;
+  fluid_timer_init (&self->timer, fluid_lifecycle_timer_cb, self);
 }
 
-/* The array of priv->observers, or NULL when it holds one or none. */
 static inline GPtrArray *
-fluid_worker_observer_array (FluidWorkerPrivate *priv)
+fluid_lifecycle_observer_array (FluidLifecycle *self)
 {
-  guintptr observers = (guintptr) priv->observers;
+  guintptr observers = (guintptr) self->observers;
 
   return (observers & 1) != 0 ? (GPtrArray *) (observers & ~(guintptr) 1) : NULL;
 }
 
-/* Drops every observer; from finalize. */
+/* From the owner's finalize: nothing waits any more. */
 void
-fluid_worker_clear_observers (FluidWorker *self)
+fluid_lifecycle_clear (FluidLifecycle *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  GPtrArray *array = fluid_worker_observer_array (priv);
+  GPtrArray *array = fluid_lifecycle_observer_array (self);
+
+  g_assert (self->waiters.length == 0);
+  g_assert (self->sleepers.length == 0);
+  g_assert (self->deferred == NULL);
+  g_assert (!fluid_timer_is_armed (&self->timer));
 
   if (array != NULL)
     g_ptr_array_unref (array);
-  else if (priv->observers != NULL)
-    fluid_observer_unref (priv->observers);
-  priv->observers = NULL;
+  else if (self->observers != NULL)
+    fluid_observer_unref (self->observers);
+  self->observers = NULL;
+  g_free (self->stop_reason);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->thread, g_thread_unref);
+  g_clear_pointer (&self->clock, fluid_clock_unref);
+  g_mutex_clear (&self->lock);
 }
 
-/* The base class, whose default hooks are skipped rather than called. */
-static FluidWorkerClass *
-fluid_worker_get_default_class (void)
+/* The table */
+
+FluidWorkerState
+fluid_lifecycle_next_state (FluidWorkerState    state,
+                            FluidLifecycleEvent event,
+                            FluidLifecyclePhase phase)
 {
-  return g_type_class_peek (FLUID_TYPE_WORKER);
+  const FluidTransition *transition = &fluid_lifecycle_table[state][event];
+
+  if (event == FLUID_LIFECYCLE_PHASE_DONE && phase == FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN)
+    transition = &fluid_lifecycle_table[state][FLUID_LIFECYCLE_FINISHED];
+  return transition->next == STAY ? state : (FluidWorkerState) transition->next;
 }
 
-G_GNUC_PRINTF (3, 4)
-void
-fluid_worker_log (FluidWorker    *self,
-                  GLogLevelFlags  level,
-                  const char     *format,
-                  ...)
+/* The phase after the current one, skipping the hooks the class left as
+ * they are (which spares a GTask and a main-loop iteration per worker:
+ * groups start thousands); NONE when the worker has done everything. */
+static FluidLifecyclePhase
+fluid_lifecycle_following_phase (FluidLifecycle *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  g_autofree char *message = NULL;
-  va_list args;
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self->owner);
+  FluidWorkerClass *base = g_type_class_peek (FLUID_TYPE_WORKER);
 
-  /* Formatted only when written: thousands of workers start and stop at
-   * once, and their debug lines are usually dropped. */
-  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
+  switch (self->phase)
+    {
+    case FLUID_LIFECYCLE_PHASE_PENDING:
+      if (klass->on_startup_async != base->on_startup_async)
+        return FLUID_LIFECYCLE_PHASE_ON_STARTUP;
+      return FLUID_LIFECYCLE_PHASE_RUN;
+    case FLUID_LIFECYCLE_PHASE_ON_STARTUP:
+      return FLUID_LIFECYCLE_PHASE_RUN;
+    case FLUID_LIFECYCLE_PHASE_RUN:
+      if (klass->on_shutdown_async != base->on_shutdown_async)
+        return FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN;
+      return FLUID_LIFECYCLE_PHASE_NONE;
+    case FLUID_LIFECYCLE_PHASE_NONE:
+    case FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN:
+    default:
+      return FLUID_LIFECYCLE_PHASE_NONE;
+    }
+}
+
+/* Telling a change of state */
+
+static void
+fluid_lifecycle_defer (FluidLifecycle *self,
+                       int             event,
+                       gpointer        data)
+{
+  FluidLifecycleDeferred *deferred = g_new0 (FluidLifecycleDeferred, 1);
+
+  deferred->link.data = deferred;
+  deferred->event = event;
+  deferred->data = data;
+  if (self->deferred == NULL)
+    self->deferred = g_queue_new ();
+  g_queue_push_tail_link (self->deferred, &deferred->link);
+}
+
+/* Tells @self's own observers (@own) or the others of @state. */
+static void
+fluid_lifecycle_tell_observers (FluidLifecycle   *self,
+                                FluidWorkerState  state,
+                                gboolean          own)
+{
+  FluidObserver *few[4];
+  FluidObserver **observers = few;
+  GPtrArray *array;
+  guint n_all, n_observers = 0;
+
+  /* A copy: an observer may add or remove observers. */
+  fluid_mutex_lock (&self->lock);
+  array = fluid_lifecycle_observer_array (self);
+  n_all = array != NULL ? array->len : self->observers != NULL;
+  if (n_all > G_N_ELEMENTS (few))
+    observers = g_new (FluidObserver *, n_all);
+  for (guint i = 0; i < n_all; i++)
+    {
+      FluidObserver *observer = array != NULL ? g_ptr_array_index (array, i) : self->observers;
+
+      if (fluid_observer_has_context (observer) != own)
+        observers[n_observers++] = fluid_observer_ref (observer);
+    }
+  fluid_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < n_observers; i++)
+    {
+      fluid_observer_notify (observers[i], G_OBJECT (self->owner), self->context, state);
+      fluid_observer_unref (observers[i]);
+    }
+  if (observers != few)
+    g_free (observers);
+}
+
+static void
+fluid_lifecycle_return_outcome (FluidLifecycle *self,
+                                GTask          *task)
+{
+  if (self->error != NULL)
+    g_task_return_error (task, g_error_copy (self->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+fluid_lifecycle_return_waiter (FluidPending *pending,
+                               gboolean      value,
+                               GError       *error)
+{
+  if (error != NULL)
+    g_task_return_error (pending->task, error);
+  else
+    fluid_lifecycle_return_outcome (pending->data, pending->task);
+}
+
+static void
+fluid_lifecycle_complete_waiters_cb (GObject  *subject,
+                                     guint     event,
+                                     gpointer  user_data)
+{
+  FluidLifecycle *self = user_data;
+
+  fluid_pending_queue_complete (&self->waiters, TRUE, NULL);
+}
+
+/* Completes the waits for the end once every observer told of the end on
+ * this thread has run, even those queued behind a delivery further up the
+ * stack: a consumer's final counts are in before its shutdown completes. */
+static void
+fluid_lifecycle_complete_waiters (FluidLifecycle   *self,
+                                  FluidWorkerState  state)
+{
+  FluidObserver *observer;
+
+  if (self->waiters.length == 0)
     return;
+  if (!fluid_observer_is_delivering ())
+    {
+      fluid_pending_queue_complete (&self->waiters, TRUE, NULL);
+      return;
+    }
 
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
+  observer = fluid_observer_new (NULL, FLUID_OBSERVER_ALL_EVENTS,
+                                 fluid_lifecycle_complete_waiters_cb, self);
+  fluid_observer_notify (observer, G_OBJECT (self->owner), self->context, state);
+  fluid_observer_unref (observer);
+}
 
-  g_log_structured (G_LOG_DOMAIN, level,
-                    "FLUID_WORKER", priv->name,
-                    "MESSAGE", "%s %s", priv->name, message);
+static char *
+fluid_lifecycle_describe_end (FluidLifecycle *self,
+                              int             exit_code)
+{
+  if (self->error != NULL)
+    return g_strdup (self->error->message);
+  if (self->stop_reason != NULL &&
+      (exit_code == FLUID_EXIT_CODE_NORMAL || self->reason_when_forced))
+    return g_strdup (self->stop_reason);
+  if (exit_code == FLUID_EXIT_CODE_FORCED)
+    return g_strdup ("forced shutdown");
+  return g_strdup ("normal shutdown");
+}
+
+/* The outcome of an end reached by @event, with @error (taken) for FAIL. */
+static void
+fluid_lifecycle_set_outcome (FluidLifecycle *self,
+                             int             event,
+                             GError         *error)
+{
+  int exit_code = event == FLUID_LIFECYCLE_FORCE ? FLUID_EXIT_CODE_FORCED
+                : event == FLUID_LIFECYCLE_FAIL ? FLUID_EXIT_CODE_ERROR
+                : FLUID_EXIT_CODE_NORMAL;
+  char *reason;
+
+  self->error = error;
+  reason = fluid_lifecycle_describe_end (self, exit_code);
+  g_free (self->stop_reason);
+  self->stop_reason = reason;
+  self->exit_code = exit_code;
+  self->outcome_told = TRUE;
+}
+
+/* The sleeps end with the worker: cancelled when it was forced. */
+static void
+fluid_lifecycle_end_sleepers (FluidLifecycle *self)
+{
+  if (self->exit_code == FLUID_EXIT_CODE_FORCED)
+    {
+      g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         "The worker was forced to stop");
+
+      fluid_pending_queue_complete (&self->sleepers, FALSE, cancelled);
+    }
+  else
+    fluid_pending_queue_complete (&self->sleepers, FALSE, NULL);
+}
+
+static void
+fluid_lifecycle_log_change (FluidLifecycle   *self,
+                            FluidWorkerState  state)
+{
+  switch (state)
+    {
+    case FLUID_WORKER_STATE_RUNNING:
+      fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_DEBUG, "started running");
+      break;
+    case FLUID_WORKER_STATE_STOPPED:
+    case FLUID_WORKER_STATE_FORCE_STOPPED:
+      if (self->exit_code == FLUID_EXIT_CODE_FORCED)
+        fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO, "forced shutdown");
+      fluid_log_worker (fluid_worker_get_name (self->owner),
+                        self->exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
+                        "stopped running: %s", self->stop_reason);
+      break;
+    case FLUID_WORKER_STATE_INIT:
+    case FLUID_WORKER_STATE_STOPPING:
+    default:
+      break;
+    }
+}
+
+/* Stores @state and tells it, in the order of the opening comment; then
+ * applies the events raised meanwhile. */
+static void
+fluid_lifecycle_announce (FluidLifecycle   *self,
+                          FluidWorkerState  state,
+                          guint             actions)
+{
+  gboolean final = (actions & ACTION_END) != 0;
+  int outer_depth = self->announce_depth;
+
+  self->announcing++;
+  self->announce_depth = g_main_depth ();
+
+  fluid_mutex_lock (&self->lock);
+  g_atomic_int_set ((int *) &self->state, state);
+  fluid_mutex_unlock (&self->lock);
+
+  fluid_lifecycle_tell_observers (self, state, TRUE);
+  fluid_worker_notify_state (self->owner, state);
+  fluid_lifecycle_log_change (self, state);
+  if (final)
+    {
+      fluid_worker_ended (self->owner, self->exit_code);
+      fluid_lifecycle_end_sleepers (self);
+    }
+  if (actions & ACTION_WAKE_SLEEPERS)
+    fluid_pending_queue_wake_soon (&self->sleepers);
+  fluid_worker_emit_state (self->owner, state);
+  fluid_lifecycle_tell_observers (self, state, FALSE);
+  if (final)
+    fluid_lifecycle_complete_waiters (self, state);
+
+  self->announce_depth = outer_depth;
+  if (--self->announcing > 0)
+    return;
+  while (self->deferred != NULL)
+    {
+      FluidLifecycleDeferred *deferred = g_queue_pop_head_link (self->deferred)->data;
+      int event = deferred->event;
+      gpointer data = deferred->data;
+
+      g_free (deferred);
+      if (self->deferred->length == 0)
+        g_clear_pointer (&self->deferred, g_queue_free);
+      fluid_lifecycle_apply (self, event, data);
+    }
+}
+
+/* The phases */
+
+void
+fluid_lifecycle_phase_done (FluidLifecycle *self,
+                            gboolean        ok,
+                            GError         *error)
+{
+  if (ok)
+    {
+      g_clear_error (&error);
+      fluid_lifecycle_dispatch (self, FLUID_LIFECYCLE_PHASE_DONE, NULL);
+      return;
+    }
+  if (error == NULL)
+    error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED, "%s failed without an error",
+                         fluid_lifecycle_phase_names[self->phase]);
+  fluid_lifecycle_dispatch (self, FLUID_LIFECYCLE_FAIL, error);
+}
+
+static void
+fluid_lifecycle_on_startup_cb (GObject      *source,
+                               GAsyncResult *result,
+                               gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_startup_finish (self, result, &error);
+
+  fluid_lifecycle_phase_done (fluid_worker_get_lifecycle (self), ok, error);
+}
+
+static void
+fluid_lifecycle_run_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->run_finish (self, result, &error);
+
+  fluid_lifecycle_phase_done (fluid_worker_get_lifecycle (self), ok, error);
+}
+
+static void
+fluid_lifecycle_on_shutdown_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  g_autoptr(FluidWorker) self = user_data;
+  GError *error = NULL;
+  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_shutdown_finish (self, result, &error);
+
+  fluid_lifecycle_phase_done (fluid_worker_get_lifecycle (self), ok, error);
+}
+
+/* Begins the next phase; each holds a reference on the worker until it
+ * completes, since a forced stop drops the lifecycle's own while the phase
+ * may still be on the stack. */
+static void
+fluid_lifecycle_begin_next_phase (FluidLifecycle *self)
+{
+  FluidWorker *owner = self->owner;
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (owner);
+
+  self->phase = fluid_lifecycle_following_phase (self);
+  switch (self->phase)
+    {
+    case FLUID_LIFECYCLE_PHASE_ON_STARTUP:
+      klass->on_startup_async (owner, fluid_worker_get_cancellable (owner),
+                               fluid_lifecycle_on_startup_cb, g_object_ref (owner));
+      break;
+
+    case FLUID_LIFECYCLE_PHASE_RUN:
+      g_object_ref (owner);
+      fluid_worker_begin_run (owner, fluid_lifecycle_run_cb);
+      break;
+
+    case FLUID_LIFECYCLE_PHASE_ON_SHUTDOWN:
+      klass->on_shutdown_async (owner, fluid_worker_get_cancellable (owner),
+                                fluid_lifecycle_on_shutdown_cb, g_object_ref (owner));
+      break;
+
+    case FLUID_LIFECYCLE_PHASE_NONE:
+    case FLUID_LIFECYCLE_PHASE_PENDING:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* A phase that completed once the worker had ended. */
+static void
+fluid_lifecycle_drop (FluidLifecycle *self,
+                      int             event,
+                      GError         *error)
+{
+  const char *phase = fluid_lifecycle_phase_names[self->phase];
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_DEBUG, "%s was cancelled by the forced shutdown", phase);
+  else if (event == FLUID_LIFECYCLE_FAIL && error != NULL)
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO, "%s failed after the worker stopped (%s); dropped",
+                      phase, error->message);
+  else
+    fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO,
+                      "%s completed after the worker stopped; result dropped", phase);
+  g_clear_error (&error);
+}
+
+/* The timer */
+
+/* The clock of @context, which is the worker's own but for sleeps made
+ * before startup or on another thread-default context. Borrowed: the
+ * worker keeps the last one it used. */
+FluidClock *
+fluid_lifecycle_get_clock (FluidLifecycle *self,
+                           GMainContext   *context)
+{
+  if (self->clock == NULL || fluid_clock_get_context (self->clock) != context ||
+      !fluid_clock_is_attached (self->clock))
+    {
+      FluidClock *clock = fluid_clock_get (context);
+
+      g_clear_pointer (&self->clock, fluid_clock_unref);
+      self->clock = clock;
+    }
+  return self->clock;
+}
+
+/* The start fired (the first dispatch of the context after startup), or
+ * the grace period ran out. */
+static void
+fluid_lifecycle_timer_cb (gpointer user_data)
+{
+  FluidLifecycle *self = user_data;
+
+  if (self->phase != FLUID_LIFECYCLE_PHASE_PENDING)
+    {
+      fluid_lifecycle_dispatch (self, FLUID_LIFECYCLE_FORCE, NULL);
+      return;
+    }
+  if (self->grace_deadline != 0)
+    fluid_timer_arm (&self->timer, fluid_lifecycle_get_clock (self, self->context),
+                     self->grace_deadline);
+  fluid_lifecycle_dispatch (self, FLUID_LIFECYCLE_PHASE_DONE, NULL);
+}
+
+/* The worker holds itself alive until it ends, and its end disarms the
+ * timer, so the timer needs no reference of its own. While the start is
+ * pending, the timer takes the grace period up once it fired. */
+static void
+fluid_lifecycle_arm_grace (FluidLifecycle *self)
+{
+  if (self->grace_deadline != 0)
+    return;
+  self->grace_deadline = fluid_deadline_in (fluid_worker_get_stopping_grace_period (self->owner));
+  if (self->phase != FLUID_LIFECYCLE_PHASE_PENDING)
+    fluid_timer_arm (&self->timer, fluid_lifecycle_get_clock (self, self->context),
+                     self->grace_deadline);
+}
+
+static void
+fluid_lifecycle_arm_start (FluidLifecycle *self)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+
+  g_atomic_pointer_set (&self->thread, g_thread_ref (g_thread_self ()));
+  g_atomic_pointer_set (&self->context, context);
+  self->phase = FLUID_LIFECYCLE_PHASE_PENDING;
+  fluid_timer_arm (&self->timer, fluid_lifecycle_get_clock (self, context), 0);
+}
+
+/* Applying the table */
+
+static void
+fluid_lifecycle_apply (FluidLifecycle *self,
+                       int             event,
+                       gpointer        data)
+{
+  FluidWorkerState state = fluid_lifecycle_get_state (self);
+  const FluidTransition *transition;
+  FluidWorkerState next;
+
+  if (event == FLUID_LIFECYCLE_PHASE_DONE && state != FLUID_WORKER_STATE_INIT &&
+      !fluid_worker_is_stopped (self->owner) &&
+      fluid_lifecycle_following_phase (self) == FLUID_LIFECYCLE_PHASE_NONE)
+    event = FLUID_LIFECYCLE_FINISHED;
+  transition = &fluid_lifecycle_table[state][event];
+  next = transition->next == STAY ? state : (FluidWorkerState) transition->next;
+
+  if (transition->actions & ACTION_DROP)
+    {
+      fluid_lifecycle_drop (self, event, event == FLUID_LIFECYCLE_FAIL ? data : NULL);
+      return;
+    }
+  if (event == FLUID_LIFECYCLE_FAIL && !(transition->actions & ACTION_END))
+    g_clear_error ((GError **) &data);
+  if (event == FLUID_LIFECYCLE_START && data != NULL && next == state)
+    g_object_unref (data);
+
+  if (transition->actions & ACTION_HOLD)
+    g_object_ref (self->owner);
+  if (transition->actions & ACTION_ARM_START)
+    fluid_lifecycle_arm_start (self);
+  if (transition->actions & ACTION_ARM_GRACE)
+    fluid_lifecycle_arm_grace (self);
+  if (transition->actions & ACTION_END)
+    {
+      fluid_timer_disarm (&self->timer);
+      fluid_lifecycle_set_outcome (self, event, event == FLUID_LIFECYCLE_FAIL ? data : NULL);
+    }
+
+  if (transition->actions & ACTION_ANNOUNCE || transition->actions & ACTION_END)
+    fluid_lifecycle_announce (self, next, transition->actions);
+
+  if (event == FLUID_LIFECYCLE_START && data != NULL && next != state)
+    {
+      /* Completed once the state is RUNNING, never inside the call: a
+       * GTask returned in the iteration that made it completes from an
+       * idle. */
+      g_task_return_boolean (data, TRUE);
+      g_object_unref (data);
+    }
+  if (transition->actions & ACTION_GRACEFULLY_STOP)
+    {
+      FluidWorker *owner = g_object_ref (self->owner);
+
+      FLUID_WORKER_GET_CLASS (owner)->gracefully_stop (owner);
+      g_object_unref (owner);
+    }
+  if (transition->actions & ACTION_NEXT_PHASE)
+    fluid_lifecycle_begin_next_phase (self);
+  if (transition->actions & ACTION_END)
+    g_object_unref (self->owner);    /* the reference of ACTION_HOLD; @self may go */
+}
+
+/* Whether @event must wait for the change being told: when it would
+ * change the state itself, or when events wait already (they keep their
+ * order). Not from a nested main loop run by a handler of that change:
+ * that handler is waiting, maybe for the very change it asks for. */
+static gboolean
+fluid_lifecycle_must_defer (FluidLifecycle *self,
+                            int             event)
+{
+  FluidWorkerState state;
+
+  if (self->announcing == 0 || g_main_depth () > self->announce_depth)
+    return FALSE;
+  if (self->deferred != NULL)
+    return TRUE;
+  state = fluid_lifecycle_get_state (self);
+  return fluid_lifecycle_table[state][event].next != STAY ||
+         (event == FLUID_LIFECYCLE_PHASE_DONE &&
+          fluid_lifecycle_following_phase (self) == FLUID_LIFECYCLE_PHASE_NONE);
+}
+
+/* The one function that moves a lifecycle: @event is applied now, or once
+ * the change of state being told has been told (see the opening comment).
+ * @data goes with the event: the startup's GTask for START (taken; may be
+ * NULL), the GError for FAIL (taken). */
+void
+fluid_lifecycle_dispatch (FluidLifecycle      *self,
+                          FluidLifecycleEvent  event,
+                          gpointer             data)
+{
+  if (fluid_lifecycle_must_defer (self, event))
+    fluid_lifecycle_defer (self, event, data);
+  else
+    fluid_lifecycle_apply (self, event, data);
+}
+
+/* The outcome */
+
+int
+fluid_lifecycle_get_exit_code (FluidLifecycle *self)
+{
+  return self->outcome_told ? self->exit_code : -1;
+}
+
+const char *
+fluid_lifecycle_get_stop_reason (FluidLifecycle *self)
+{
+  return self->outcome_told ? self->stop_reason : NULL;
+}
+
+gboolean
+fluid_lifecycle_ended_abnormally (FluidLifecycle *self)
+{
+  return self->outcome_told && self->exit_code != FLUID_EXIT_CODE_NORMAL;
+}
+
+/* The reason a normal end gives (and a forced one, with @when_forced),
+ * rather than "normal shutdown": a group stopped by its child, a worker
+ * shut down by its watchdog. Before the end. */
+void
+fluid_lifecycle_set_stop_reason (FluidLifecycle *self,
+                                 const char     *reason,
+                                 gboolean        when_forced)
+{
+  if (self->outcome_told)
+    return;
+  g_free (self->stop_reason);
+  self->stop_reason = g_strdup (reason);
+  self->reason_when_forced = !!when_forced;
+}
+
+GMainContext *
+fluid_lifecycle_get_context (FluidLifecycle *self)
+{
+  return g_atomic_pointer_get (&self->context);
 }
 
 /* Running code on the worker's context */
@@ -93,18 +789,20 @@ fluid_worker_log (FluidWorker    *self,
 typedef struct
 {
   FluidWorker     *worker;
-  FluidWorkerCall  func;
+  void           (* func) (FluidWorker *worker,
+                           gpointer     data);
   gpointer         data;
   GDestroyNotify   destroy;
   /* Set last, with a barrier, read first on the worker's thread: GLib's
    * own locks order the two threads too, but sanitizers do not see them. */
   gpointer         published;
-} FluidWorkerInvocation;
+} FluidLifecycleInvocation;
 
 static void
-fluid_worker_invocation_free (gpointer user_data)
+fluid_lifecycle_invocation_free (gpointer user_data)
 {
-  FluidWorkerInvocation *invocation = g_atomic_pointer_get (&((FluidWorkerInvocation *) user_data)->published);
+  FluidLifecycleInvocation *invocation =
+    g_atomic_pointer_get (&((FluidLifecycleInvocation *) user_data)->published);
 
   if (invocation->destroy != NULL)
     invocation->destroy (invocation->data);
@@ -113,27 +811,24 @@ fluid_worker_invocation_free (gpointer user_data)
 }
 
 static gboolean
-fluid_worker_invocation_cb (gpointer user_data)
+fluid_lifecycle_invocation_cb (gpointer user_data)
 {
-  FluidWorkerInvocation *invocation = g_atomic_pointer_get (&((FluidWorkerInvocation *) user_data)->published);
+  FluidLifecycleInvocation *invocation =
+    g_atomic_pointer_get (&((FluidLifecycleInvocation *) user_data)->published);
 
   invocation->func (invocation->worker, invocation->data);
   return G_SOURCE_REMOVE;
 }
 
-/* Calls @func on the worker's context: at once on the thread that iterates
- * it (or on the worker's own thread when no other holds it), else from a
- * dispatch of that context. Does nothing (but free @data) for a worker
- * that has not started. Any thread. */
 void
-fluid_worker_invoke (FluidWorker     *self,
-                     FluidWorkerCall  func,
-                     gpointer         data,
-                     GDestroyNotify   destroy)
+fluid_lifecycle_invoke (FluidLifecycle  *self,
+                        void           (* func) (FluidWorker *worker,
+                                                 gpointer     data),
+                        gpointer         data,
+                        GDestroyNotify   destroy)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  GMainContext *context = g_atomic_pointer_get (&priv->context);
-  FluidWorkerInvocation *invocation;
+  GMainContext *context = g_atomic_pointer_get (&self->context);
+  FluidLifecycleInvocation *invocation;
   GSource *source;
 
   if (context == NULL)
@@ -141,22 +836,22 @@ fluid_worker_invoke (FluidWorker     *self,
 
   /* Not g_main_context_invoke(): another thread whose default context is
    * the worker's (the global default) would acquire it and run the call,
-   * and the signals of the state change, on itself. */
+   * and the signals of the change of state, on itself. */
   if (g_main_context_is_owner (context))
     {
-      func (self, data);
+      func (self->owner, data);
       goto done;
     }
-  if (g_atomic_pointer_get (&priv->thread) == g_thread_self () &&
+  if (g_atomic_pointer_get (&self->thread) == g_thread_self () &&
       g_main_context_acquire (context))
     {
-      func (self, data);
+      func (self->owner, data);
       g_main_context_release (context);
       goto done;
     }
 
-  invocation = g_new0 (FluidWorkerInvocation, 1);
-  invocation->worker = g_object_ref (self);
+  invocation = g_new0 (FluidLifecycleInvocation, 1);
+  invocation->worker = g_object_ref (self->owner);
   invocation->func = func;
   invocation->data = data;
   invocation->destroy = destroy;
@@ -164,8 +859,8 @@ fluid_worker_invoke (FluidWorker     *self,
 
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, fluid_worker_invocation_cb, invocation,
-                         fluid_worker_invocation_free);
+  g_source_set_callback (source, fluid_lifecycle_invocation_cb, invocation,
+                         fluid_lifecycle_invocation_free);
   g_source_set_static_name (source, "[fluid] worker call");
   g_source_attach (source, context);
   g_source_unref (source);
@@ -176,804 +871,46 @@ done:
     destroy (data);
 }
 
-/* Changes of state
- *
- * A change of state is told in order: the worker's own observers (the
- * library's bookkeeping), notify::state, the state's signal, then the
- * other observers. A request for another change made by a handler
- * meanwhile (a stop, an end) waits until the current one has been told. A
- * request from a nested main loop that a handler runs is not deferred:
- * that handler is waiting, maybe for the very change it asks for. */
-
-gboolean
-fluid_worker_must_defer (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  return priv->emitting > 0 && g_main_depth () <= priv->emission_depth;
-}
-
-static int
-fluid_worker_begin_emission (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  int outer_depth = priv->emission_depth;
-
-  priv->emitting++;
-  priv->emission_depth = g_main_depth ();
-  return outer_depth;
-}
-
-static void
-fluid_worker_end_emission (FluidWorker *self,
-                           int          outer_depth)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  priv->emission_depth = outer_depth;
-  if (--priv->emitting > 0)
-    return;
-
-  if (priv->stop_deferred)
-    {
-      priv->stop_deferred = FALSE;
-      FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-    }
-  if (priv->finish_deferred)
-    {
-      priv->finish_deferred = FALSE;
-      fluid_worker_finish (self, priv->exit_code, g_steal_pointer (&priv->error));
-    }
-}
-
-static void fluid_worker_tell_observers (FluidWorker      *self,
-                                         FluidWorkerState  state,
-                                         gboolean          own);
-
-/* Stores @state, tells the worker's own observers (those without a context
- * of their own: the bookkeeping of the library's classes, such as a
- * consumer's count of what it discarded), then notifies it: what user code
- * sees of a state is complete. The other observers are told once the
- * state's signal was emitted. */
-static void
-fluid_worker_set_state (FluidWorker      *self,
-                        FluidWorkerState  state)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  fluid_mutex_lock (fluid_worker_lock (priv));
-  g_atomic_int_set (&priv->state, state);
-  fluid_mutex_unlock (fluid_worker_lock (priv));
-  if (priv->has_watchdog && state == FLUID_WORKER_STATE_RUNNING)
-    fluid_watchdog_start (fluid_watchdog_get (self));
-  else if (priv->has_watchdog)
-    fluid_watchdog_stop (fluid_watchdog_get (self));
-  fluid_worker_tell_observers (self, state, TRUE);
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STATE]);
-}
-
-/* Tells the worker's own observers (@own) or the others of @state. */
-static void
-fluid_worker_tell_observers (FluidWorker      *self,
-                             FluidWorkerState  state,
-                             gboolean          own)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidObserver *few[4];
-  FluidObserver **observers = few;
-  GPtrArray *array;
-  guint n_observers;
-
-  /* A copy: an observer may add or remove observers. */
-  fluid_mutex_lock (fluid_worker_lock (priv));
-  array = fluid_worker_observer_array (priv);
-  n_observers = array != NULL ? array->len : priv->observers != NULL;
-  if (n_observers > G_N_ELEMENTS (few))
-    observers = g_new (FluidObserver *, n_observers);
-  n_observers = 0;
-  for (guint i = 0; i < (array != NULL ? array->len : priv->observers != NULL); i++)
-    {
-      FluidObserver *observer = array != NULL ? g_ptr_array_index (array, i) : priv->observers;
-
-      if (fluid_observer_has_context (observer) != own)
-        observers[n_observers++] = fluid_observer_ref (observer);
-    }
-  fluid_mutex_unlock (fluid_worker_lock (priv));
-
-  for (guint i = 0; i < n_observers; i++)
-    {
-      fluid_observer_notify (observers[i], G_OBJECT (self), priv->context, state);
-      fluid_observer_unref (observers[i]);
-    }
-  if (observers != few)
-    g_free (observers);
-}
+/* Waits and sleeps */
 
 void
-fluid_worker_return_outcome (FluidWorker *self,
-                             GTask       *task)
+fluid_lifecycle_add_waiter (FluidLifecycle *self,
+                            GTask          *task,
+                            GCancellable   *cancellable)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
+  FluidWorkerState state = fluid_lifecycle_get_state (self);
 
-  if (priv->error != NULL)
-    g_task_return_error (task, g_error_copy (priv->error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-fluid_worker_return_waiter (FluidPending *pending,
-                            gboolean      value,
-                            GError       *error)
-{
-  if (error != NULL)
-    g_task_return_error (pending->task, error);
-  else
-    fluid_worker_return_outcome (pending->data, pending->task);
-}
-
-static char *
-fluid_worker_describe_end (FluidWorker  *self,
-                           int           exit_code,
-                           const GError *error)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (error != NULL)
-    return g_strdup (error->message);
-  /* Forced or not: the exit code tells which. */
-  if (priv->starved)
-    return g_strdup ("watchdog timeout");
-  if (exit_code == FLUID_EXIT_CODE_FORCED)
-    return g_strdup ("forced shutdown");
-  return g_strdup (priv->stop_reason != NULL ? priv->stop_reason : "normal shutdown");
-}
-
-static void
-fluid_worker_complete_waiters_cb (GObject  *subject,
-                                  guint     event,
-                                  gpointer  user_data)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (FLUID_WORKER (subject));
-
-  fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
-}
-
-/* Completes the waiters once every observer told of the end on this
- * thread has run, even those queued behind a delivery further up the
- * stack: a consumer's final counts are in before its shutdown completes. */
-static void
-fluid_worker_complete_waiters_after_observers (FluidWorker      *self,
-                                               FluidWorkerState  state)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidObserver *observer;
-
-  if (priv->waiters.length == 0)
-    return;
-  if (!fluid_observer_is_delivering ())
-    {
-      fluid_pending_queue_complete (&priv->waiters, TRUE, NULL);
-      return;
-    }
-
-  observer = fluid_observer_new (NULL, FLUID_OBSERVER_ALL_EVENTS,
-                                 fluid_worker_complete_waiters_cb, NULL);
-  fluid_observer_notify (observer, G_OBJECT (self), priv->context, state);
-  fluid_observer_unref (observer);
-}
-
-/* Ends the lifecycle, once: sets the outcome and the final state, emits
- * ::stopped, tells the observers, completes the waiters and drops the
- * reference taken at startup. @error is taken. */
-static void
-fluid_worker_finish (FluidWorker *self,
-                     int          exit_code,
-                     GError      *error)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidWorkerState state;
-  char *reason;
-  int outer_depth;
-
-  if (fluid_worker_must_defer (self))
-    {
-      priv->finish_deferred = TRUE;
-      priv->exit_code = exit_code;
-      priv->error = error;
-      return;
-    }
-
-  fluid_timer_disarm (&priv->timer);
-
-  priv->exit_code = exit_code;
-  priv->outcome_told = TRUE;
-  priv->error = error;
-  reason = fluid_worker_describe_end (self, exit_code, error);
-  g_free (priv->stop_reason);
-  priv->stop_reason = reason;
-  state = exit_code == FLUID_EXIT_CODE_FORCED ? FLUID_WORKER_STATE_FORCE_STOPPED
-                                              : FLUID_WORKER_STATE_STOPPED;
-
-  outer_depth = fluid_worker_begin_emission (self);
-  /* Not frozen together: freezing costs a notify queue per worker. */
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_EXIT_CODE]);
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STOP_REASON]);
-  fluid_worker_set_state (self, state);
-
-  if (exit_code == FLUID_EXIT_CODE_FORCED)
-    fluid_worker_log (self, G_LOG_LEVEL_INFO, "forced shutdown");
-  fluid_worker_log (self, exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
-                    "stopped running: %s", priv->stop_reason);
-
-  /* What run and the hooks still wait for ends, now that the state says
-   * why: they complete later and are dropped. NULL if nobody asked for it:
-   * fluid_worker_get_cancellable() then creates it cancelled. */
-  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
-    g_cancellable_cancel (priv->cancellable);
-
-  if (exit_code == FLUID_EXIT_CODE_FORCED)
-    {
-      g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                         "The worker was forced to stop");
-
-      fluid_pending_queue_complete (&priv->sleepers, FALSE, cancelled);
-    }
-  else
-    fluid_pending_queue_complete (&priv->sleepers, FALSE, NULL);
-
-  g_signal_emit (self, fluid_worker_signals[SIGNAL_STOPPED], 0, priv->stop_reason, exit_code);
-  fluid_worker_tell_observers (self, state, FALSE);
-  fluid_worker_complete_waiters_after_observers (self, state);
-  fluid_worker_end_emission (self, outer_depth);
-
-  /* The reference taken by fluid_worker_start_running(); @self may go. */
-  g_object_unref (self);
-}
-
-/* Asks for the end of the lifecycle; the first request wins. @error is
- * taken. */
-static void
-fluid_worker_request_finish (FluidWorker *self,
-                             int          exit_code,
-                             GError      *error)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->finishing)
-    {
-      g_clear_error (&error);
-      return;
-    }
-  priv->finishing = TRUE;
-  fluid_worker_finish (self, exit_code, error);
-}
-
-/* The phases of the lifecycle: on_startup, run, on_shutdown */
-
-/* Takes the result of a phase; TRUE when the lifecycle goes on. A phase
- * that completes once the worker is stopping for good (forced, failed from
- * outside) is logged and dropped. @error is taken. */
-static gboolean
-fluid_worker_phase_done (FluidWorker *self,
-                         const char  *phase,
-                         gboolean     ok,
-                         GError      *error)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->finishing)
-    {
-      if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "%s was cancelled by the forced shutdown", phase);
-      else
-        fluid_worker_log (self, G_LOG_LEVEL_INFO,
-                          "%s completed after the worker stopped (%s); result dropped",
-                          phase, error != NULL ? error->message : "no error");
-      g_clear_error (&error);
-      return FALSE;
-    }
-  if (!ok)
-    {
-      if (error == NULL)
-        error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
-                             "%s failed without an error", phase);
-      fluid_worker_request_finish (self, FLUID_EXIT_CODE_ERROR, error);
-      return FALSE;
-    }
-  g_clear_error (&error);
-  return TRUE;
-}
-
-static void
-fluid_worker_on_shutdown_cb (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  g_autoptr(FluidWorker) self = user_data;
-  GError *error = NULL;
-  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_shutdown_finish (self, result, &error);
-
-  if (fluid_worker_phase_done (self, "on_shutdown", ok, error))
-    fluid_worker_request_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
-}
-
-static void
-fluid_worker_run_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(FluidWorker) self = user_data;
-  GError *error = NULL;
-  gboolean ok = FLUID_WORKER_GET_CLASS (self)->run_finish (self, result, &error);
-
-  if (fluid_worker_phase_done (self, "run", ok, error))
-    fluid_worker_begin_shutdown (self);
-}
-
-static void
-fluid_worker_on_startup_cb (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  g_autoptr(FluidWorker) self = user_data;
-  GError *error = NULL;
-  gboolean ok = FLUID_WORKER_GET_CLASS (self)->on_startup_finish (self, result, &error);
-
-  if (fluid_worker_phase_done (self, "on_startup", ok, error))
-    fluid_worker_begin_run (self);
-}
-
-/* The start timer fired: the first dispatch of the worker's context after
- * startup. The no-op hooks are skipped rather than called, which spares a
- * GTask and a main-loop iteration per worker: starting thousands of workers
- * is common. */
-static void
-fluid_worker_begin_startup (FluidWorker *self)
-{
-  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
-
-  if (klass->on_startup_async == fluid_worker_get_default_class ()->on_startup_async)
-    fluid_worker_begin_run (self);
-  else
-    klass->on_startup_async (self, fluid_worker_get_cancellable (self),
-                             fluid_worker_on_startup_cb, g_object_ref (self));
-}
-
-static void
-fluid_worker_begin_run (FluidWorker *self)
-{
-  FluidWorkerDirectRun direct_run = g_type_get_qdata (G_OBJECT_TYPE (self),
-                                                      fluid_worker_direct_run_quark);
-
-  /* The run's own reference, dropped when it completes: a forced stop
-   * drops the lifecycle's, and the run may still be on the stack. */
-  g_object_ref (self);
-  if (direct_run != NULL)
-    direct_run (self);
-  else
-    FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self),
-                                              fluid_worker_run_cb, self);
-}
-
-static void
-fluid_worker_begin_shutdown (FluidWorker *self)
-{
-  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
-
-  if (klass->on_shutdown_async == fluid_worker_get_default_class ()->on_shutdown_async)
-    fluid_worker_request_finish (self, FLUID_EXIT_CODE_NORMAL, NULL);
-  else
-    klass->on_shutdown_async (self, fluid_worker_get_cancellable (self),
-                              fluid_worker_on_shutdown_cb, g_object_ref (self));
-}
-
-/* The worker's timer fired: the start, then the end of a grace period. */
-void
-fluid_worker_timer_cb (gpointer user_data)
-{
-  FluidWorker *self = user_data;
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (!priv->start_pending)
-    {
-      fluid_worker_request_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
-      return;
-    }
-
-  priv->start_pending = FALSE;
-  if (priv->grace_deadline != 0)
-    fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, priv->context),
-                     priv->grace_deadline);
-  fluid_worker_begin_startup (self);
-}
-
-/* The clock of @context, which is the worker's own but for sleeps made
- * before startup or on another thread-default context. Borrowed: the
- * worker keeps the last one it used. */
-FluidClock *
-fluid_worker_get_clock (FluidWorker  *self,
-                        GMainContext *context)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->clock == NULL || fluid_clock_get_context (priv->clock) != context ||
-      !fluid_clock_is_attached (priv->clock))
-    {
-      FluidClock *clock = fluid_clock_get (context);
-
-      g_clear_pointer (&priv->clock, fluid_clock_unref);
-      priv->clock = clock;
-    }
-  return priv->clock;
-}
-
-/* Asks for a graceful stop and arms the grace period, as
- * fluid_worker_shutdown_async() does. On the worker's context. */
-void
-fluid_worker_request_shutdown_in_context (FluidWorker *self,
-                                          gpointer     data)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->finishing)
-    return;
-
-  /* The worker holds itself alive until it finishes, and finishing disarms
-   * the timer, so the timer needs no reference of its own. While the start
-   * is pending, the timer takes the grace period up once it fired. */
-  if (priv->grace_deadline == 0)
-    {
-      priv->grace_deadline = fluid_deadline_in (priv->grace_period);
-      if (!priv->start_pending)
-        fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, priv->context),
-                         priv->grace_deadline);
-    }
-
-  g_object_ref (self);
-  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-  g_object_unref (self);
-}
-
-/* The default gracefully_stop: RUNNING → STOPPING, told in order. */
-void
-fluid_worker_enter_stopping (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  int outer_depth;
-
-  if (fluid_worker_must_defer (self))
-    {
-      priv->stop_deferred = TRUE;
-      return;
-    }
-  if (priv->state != FLUID_WORKER_STATE_RUNNING)
-    return;
-
-  outer_depth = fluid_worker_begin_emission (self);
-  fluid_worker_set_state (self, FLUID_WORKER_STATE_STOPPING);
-  g_signal_emit (self, fluid_worker_signals[SIGNAL_STOPPING], 0);
-  fluid_pending_queue_wake_soon (&priv->sleepers);
-  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_STOPPING, FALSE);
-  fluid_worker_end_emission (self, outer_depth);
-}
-
-void
-fluid_worker_gracefully_stop_in_context (FluidWorker *self,
-                                         gpointer     data)
-{
-  FLUID_WORKER_GET_CLASS (self)->gracefully_stop (self);
-}
-
-/* Moves a worker in INIT to RUNNING on the thread-default context; @task,
- * if any, is completed once it runs. on_startup and run are called from
- * the next dispatch of the context, never inside the caller's call. */
-void
-fluid_worker_start_running (FluidWorker *self,
-                            GTask       *task)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  GMainContext *context = g_main_context_ref_thread_default ();
-  int outer_depth;
-
-  g_assert (priv->state == FLUID_WORKER_STATE_INIT);
-
-  g_atomic_pointer_set (&priv->thread, g_thread_ref (g_thread_self ()));
-  g_atomic_pointer_set (&priv->context, context);
-
-  /* Dropped by fluid_worker_finish(). */
-  g_object_ref (self);
-  priv->start_pending = TRUE;
-  fluid_timer_arm (&priv->timer, fluid_worker_get_clock (self, context), 0);
-
-  outer_depth = fluid_worker_begin_emission (self);
-  fluid_worker_set_state (self, FLUID_WORKER_STATE_RUNNING);
-  fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "started running");
-  g_signal_emit (self, fluid_worker_signals[SIGNAL_STARTED], 0);
-  fluid_worker_tell_observers (self, FLUID_WORKER_STATE_RUNNING, FALSE);
-  if (task != NULL)
-    g_task_return_boolean (task, TRUE);
-  fluid_worker_end_emission (self, outer_depth);
-}
-
-/* Completes @task now if the worker never started or has stopped; else
- * queues it for the end of the lifecycle. Takes @task. */
-void
-fluid_worker_add_waiter (FluidWorker  *self,
-                         GTask        *task,
-                         GCancellable *cancellable)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->state == FLUID_WORKER_STATE_INIT)
+  if (state == FLUID_WORKER_STATE_INIT)
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
-  else if (fluid_worker_is_stopped (self))
+  else if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
-      fluid_worker_return_outcome (self, task);
+      fluid_lifecycle_return_outcome (self, task);
       g_object_unref (task);
     }
   else
-    fluid_pending_add (&priv->waiters, sizeof (FluidPending), task, cancellable,
-                       g_task_get_context (task), fluid_worker_return_waiter, self);
+    fluid_pending_add (&self->waiters, sizeof (FluidPending), task, cancellable,
+                       g_task_get_context (task), fluid_lifecycle_return_waiter, self);
+}
+
+gpointer
+fluid_lifecycle_add_sleeper (FluidLifecycle *self,
+                             gsize           size,
+                             GCancellable   *cancellable,
+                             GMainContext   *context,
+                             gpointer        complete,
+                             gpointer        data)
+{
+  return fluid_pending_add (&self->sleepers, size, NULL, cancellable, context,
+                            (FluidPendingFunc) complete, data);
 }
 
 void
-fluid_worker_fail_in_context (FluidWorker *self,
-                              gpointer     data)
+fluid_lifecycle_cancel_own_sleepers (FluidLifecycle *self)
 {
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  GError *error = data;
-
-  if (priv->finishing)
-    {
-      fluid_worker_log (self, G_LOG_LEVEL_DEBUG, "failure after the worker stopped dropped: %s",
-                        error->message);
-      return;
-    }
-  fluid_worker_request_finish (self, FLUID_EXIT_CODE_ERROR, g_error_copy (error));
-}
-
-/* Forces the stop now, as the end of the grace period would: state
- * FORCE_STOPPED, exit code 1, the cancellable cancelled. A worker that
- * has not started, or is already ending, is left alone. On the worker's
- * context. */
-void
-fluid_worker_force_stop_in_context (FluidWorker *self,
-                                    gpointer     data)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->state == FLUID_WORKER_STATE_INIT || priv->finishing)
-    return;
-  fluid_worker_request_finish (self, FLUID_EXIT_CODE_FORCED, NULL);
-}
-
-/* Private API */
-
-/* How a run started by a FluidWorkerDirectRun ends: like the completion of
- * run_async(). Drops the run's reference. @error is taken. */
-void
-fluid_worker_run_done (FluidWorker *self,
-                       GError      *error)
-{
-  if (fluid_worker_phase_done (self, "run", error == NULL, error))
-    fluid_worker_begin_shutdown (self);
-  g_object_unref (self);
-}
-
-/* Makes the workers of exactly the type of @klass (not its subclasses,
- * which may override run_async) run through @run rather than through
- * run_async(), without a GTask nor the worker's cancellable: both are most
- * of the cost of starting an idle worker. @run ends with
- * fluid_worker_run_done(). */
-void
-fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
-                                   FluidWorkerDirectRun  run)
-{
-  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), fluid_worker_direct_run_quark, run);
-}
-
-typedef struct
-{
-  FluidPending          pending;    /* first: pending->data is the worker */
-  FluidWorkerSleepFunc  func;
-} FluidWorkerSleep;
-
-static void
-fluid_worker_complete_sleep (FluidPending *pending,
-                             gboolean      value,
-                             GError       *error)
-{
-  FluidWorkerSleep *sleep = (FluidWorkerSleep *) pending;
-
-  if (error == NULL)
-    fluid_worker_feed (pending->data);
-  sleep->func (pending->data, value, error);
-  g_clear_error (&error);
-}
-
-/* fluid_worker_sleep_async() without a task, for the library's own workers:
- * @func is called with TRUE once @seconds elapsed, with FALSE (at the next
- * dispatch of the context) when a graceful stop comes first, and with
- * G_IO_ERROR_CANCELLED from within a forced stop. Called on the worker's
- * context while it runs or stops, before it has stopped. */
-void
-fluid_worker_sleep_full (FluidWorker          *self,
-                         double                seconds,
-                         FluidWorkerSleepFunc  func)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  FluidWorkerSleep *sleep;
-  gboolean running = priv->state == FLUID_WORKER_STATE_RUNNING;
-
-  g_return_if_fail (priv->context != NULL && !fluid_worker_is_stopped (self));
-
-  sleep = (FluidWorkerSleep *) fluid_pending_add (&priv->sleepers, sizeof (FluidWorkerSleep),
-                                                  NULL, NULL, NULL,
-                                                  fluid_worker_complete_sleep, self);
-  sleep->func = func;
-  fluid_pending_arm (&sleep->pending, fluid_worker_get_clock (self, priv->context),
-                     running ? fluid_deadline_in (seconds) : 0, running);
-}
-
-/* The context the worker runs on, or NULL before startup. Any thread. */
-GMainContext *
-fluid_worker_get_context (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  return g_atomic_pointer_get (&priv->context);
-}
-
-/* The reason reported by a normal shutdown of a worker that stopped for a
- * cause of its own, such as a group whose child stopped. */
-void
-fluid_worker_set_stop_reason (FluidWorker *self,
-                              const char  *reason)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  g_free (priv->stop_reason);
-  priv->stop_reason = g_strdup (reason);
-}
-
-/* Starts a worker in INIT as fluid_worker_startup_async() does, without a
- * task to complete: for groups that start thousands of children. */
-void
-fluid_worker_start (FluidWorker *self)
-{
-  fluid_worker_start_running (self, NULL);
-}
-
-/* The watchdog found @self starved: it is shut down as
- * fluid_worker_shutdown_async() would, with the reason "watchdog timeout".
- * On the worker's context. */
-void
-fluid_worker_starve (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  if (priv->state != FLUID_WORKER_STATE_RUNNING || priv->starved)
-    return;
-  priv->starved = TRUE;
-  fluid_worker_log (self, G_LOG_LEVEL_INFO, "not fed for %g s: watchdog timeout",
-                    fluid_watchdog_get_period (fluid_watchdog_get (self)));
-  fluid_worker_set_stop_reason (self, "watchdog timeout");
-  fluid_worker_request_shutdown_in_context (self, NULL);
-}
-
-gboolean
-fluid_worker_was_starved (FluidWorker *self)
-{
-  return fluid_worker_get_priv (self)->starved;
-}
-
-void
-fluid_worker_class_set_idle_func (FluidWorkerClass *klass,
-                                  gboolean        (*is_idle) (FluidWorker *self))
-{
-  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), fluid_worker_idle_quark, is_idle);
-}
-
-/* Asks the worker to stop and arms its grace period, as
- * fluid_worker_shutdown_async() does, without a task to complete. Any
- * thread: the request is made on the worker's context. */
-void
-fluid_worker_request_shutdown (FluidWorker *self)
-{
-  fluid_worker_invoke (self, fluid_worker_request_shutdown_in_context, NULL, NULL);
-}
-
-/* Tells @func, on @context (NULL: the worker's own, at once), of every
- * change of state of the worker from now on; the state it starts from is
- * returned in @out_state. Any thread. */
-FluidObserver *
-fluid_worker_observe (FluidWorker             *self,
-                      GMainContext            *context,
-                      guint                    states,
-                      FluidWorkerObserverFunc  func,
-                      gpointer                 user_data,
-                      FluidWorkerState        *out_state)
-{
-  FluidObserver *observer = fluid_observer_new (context, states, (FluidObserverFunc) func,
-                                                user_data);
-
-  fluid_worker_add_observer (self, observer, out_state);
-  fluid_observer_unref (observer);
-  return observer;
-}
-
-/* Adds @observer, which may watch other workers too (a group's, shared by
- * its children), and returns in @out_state the state it starts from. Any
- * thread. */
-void
-fluid_worker_add_observer (FluidWorker      *self,
-                           FluidObserver    *observer,
-                           FluidWorkerState *out_state)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  fluid_observer_ref (observer);
-  fluid_mutex_lock (fluid_worker_lock (priv));
-  if (priv->observers == NULL)
-    priv->observers = observer;
-  else
-    {
-      GPtrArray *array = fluid_worker_observer_array (priv);
-
-      if (array == NULL)
-        {
-          array = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
-          g_ptr_array_add (array, priv->observers);
-          priv->observers = (gpointer) ((guintptr) array | 1);
-        }
-      g_ptr_array_add (array, observer);
-    }
-  if (out_state != NULL)
-    *out_state = g_atomic_int_get (&priv->state);
-  fluid_mutex_unlock (fluid_worker_lock (priv));
-}
-
-/* Removes @observer without cancelling it: events of this worker already
- * on their way still arrive. Any thread. */
-void
-fluid_worker_remove_observer (FluidWorker   *self,
-                              FluidObserver *observer)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-
-  fluid_mutex_lock (fluid_worker_lock (priv));
-  if (priv->observers == (gpointer) observer)
-    {
-      priv->observers = NULL;
-      fluid_observer_unref (observer);
-    }
-  else if (fluid_worker_observer_array (priv) != NULL)
-    g_ptr_array_remove_fast (fluid_worker_observer_array (priv), observer);
-  fluid_mutex_unlock (fluid_worker_lock (priv));
-}
-
-/* No event reaches @observer's function once this returns, on the
- * observer's context. */
-void
-fluid_worker_unobserve (FluidWorker   *self,
-                        FluidObserver *observer)
-{
-  fluid_observer_cancel (observer);
-  fluid_worker_remove_observer (self, observer);
-}
-
-/* The worker's own cancellable was cancelled (by a forced stop, or by the
- * program): the sleeps given it end. On the worker's context. */
-static void
-fluid_worker_cancel_own_sleepers (FluidWorker *self,
-                                  gpointer     data)
-{
-  FluidWorkerPrivate *priv = fluid_worker_get_priv (self);
-  GList *l = priv->sleepers.head;
+  GList *l = self->sleepers.head;
 
   while (l != NULL)
     {
@@ -989,85 +926,50 @@ fluid_worker_cancel_own_sleepers (FluidWorker *self,
     }
 }
 
-/* The worker's cancellable: a GCancellable whose class handler of
- * ::cancelled tells the worker, so that the sleeps given it end without a
- * GSource each and without a closure per worker. @worker is cleared when
- * the worker is disposed; @lock orders that with a cancellation from
- * another thread. */
-typedef struct
-{
-  GCancellable  parent_instance;
-  GMutex        lock;
-  FluidWorker  *worker;
-} FluidWorkerCancellable;
+/* Observers */
 
-typedef struct
-{
-  GCancellableClass parent_class;
-} FluidWorkerCancellableClass;
-
-static GType fluid_worker_cancellable_get_type (void);
-
-G_DEFINE_TYPE (FluidWorkerCancellable, fluid_worker_cancellable, G_TYPE_CANCELLABLE)
-
-/* Any thread: the cancelling one. */
-static void
-fluid_worker_cancellable_cancelled (GCancellable *cancellable)
-{
-  FluidWorkerCancellable *self = (FluidWorkerCancellable *) cancellable;
-  FluidWorker *worker;
-
-  fluid_mutex_lock (&self->lock);
-  worker = self->worker != NULL ? g_object_ref (self->worker) : NULL;
-  fluid_mutex_unlock (&self->lock);
-
-  if (worker != NULL)
-    {
-      fluid_worker_invoke (worker, fluid_worker_cancel_own_sleepers, NULL, NULL);
-      g_object_unref (worker);
-    }
-}
-
-static void
-fluid_worker_cancellable_finalize (GObject *object)
-{
-  g_mutex_clear (&((FluidWorkerCancellable *) object)->lock);
-  /* As FluidSleepResult: no read of the parent_class static, written
-   * under the type system's locks that sanitizers do not see. */
-  G_OBJECT_CLASS (g_type_class_peek (G_TYPE_CANCELLABLE))->finalize (object);
-}
-
-static void
-fluid_worker_cancellable_class_init (FluidWorkerCancellableClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = fluid_worker_cancellable_finalize;
-  G_CANCELLABLE_CLASS (klass)->cancelled = fluid_worker_cancellable_cancelled;
-}
-
-static void
-fluid_worker_cancellable_init (FluidWorkerCancellable *self)
-{
-  g_mutex_init (&self->lock);
-}
-
-/* A new cancellable for @worker. */
-GCancellable *
-fluid_worker_cancellable_new (FluidWorker *worker)
-{
-  FluidWorkerCancellable *self = g_object_new (fluid_worker_cancellable_get_type (), NULL);
-
-  self->worker = worker;
-  return G_CANCELLABLE (self);
-}
-
-/* The worker is being disposed: its cancellable, which may outlive it in
- * someone's hands, forgets it. */
+/* Adds @observer, which may watch other workers too (a group's, shared by
+ * its children), and returns in @out_state the state it starts from. Any
+ * thread. */
 void
-fluid_worker_cancellable_forget (GCancellable *cancellable)
+fluid_lifecycle_add_observer (FluidLifecycle   *self,
+                              FluidObserver    *observer,
+                              FluidWorkerState *out_state)
 {
-  FluidWorkerCancellable *self = (FluidWorkerCancellable *) cancellable;
-
+  fluid_observer_ref (observer);
   fluid_mutex_lock (&self->lock);
-  self->worker = NULL;
+  if (self->observers == NULL)
+    self->observers = observer;
+  else
+    {
+      GPtrArray *array = fluid_lifecycle_observer_array (self);
+
+      if (array == NULL)
+        {
+          array = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_observer_unref);
+          g_ptr_array_add (array, self->observers);
+          self->observers = (gpointer) ((guintptr) array | 1);
+        }
+      g_ptr_array_add (array, observer);
+    }
+  if (out_state != NULL)
+    *out_state = fluid_lifecycle_get_state (self);
+  fluid_mutex_unlock (&self->lock);
+}
+
+/* Removes @observer without cancelling it: events already on their way
+ * still arrive. Any thread. */
+void
+fluid_lifecycle_remove_observer (FluidLifecycle *self,
+                                 FluidObserver  *observer)
+{
+  fluid_mutex_lock (&self->lock);
+  if (self->observers == (gpointer) observer)
+    {
+      self->observers = NULL;
+      fluid_observer_unref (observer);
+    }
+  else if (fluid_lifecycle_observer_array (self) != NULL)
+    g_ptr_array_remove_fast (fluid_lifecycle_observer_array (self), observer);
   fluid_mutex_unlock (&self->lock);
 }

@@ -4,7 +4,8 @@
  */
 
 #include "fluid-run-main.h"
-#include "fluid-lifecycle-private.h"
+#include "fluid-worker-private.h"
+#include "fluid-dbus-private.h"
 #include "fluid-sd-notify-private.h"
 
 #include <glib-unix.h>
@@ -35,7 +36,10 @@
  * While it runs, `SIGINT` and `SIGTERM` shut the worker down as
  * fluid_worker_shutdown_async() would: a graceful stop, forced when the
  * worker has not stopped within its #FluidWorker:stopping-grace-period; a
- * second signal forces the stop at once. The exit code is then
+ * second signal forces the stop at once. Before it returns, the replies
+ * and signals that the worker's D-Bus exports (fluid_worker_export())
+ * owe their connections are sent and written out, so that the process
+ * may end at once. The exit code is then
  * %FLUID_EXIT_CODE_NORMAL (0) after a graceful stop,
  * %FLUID_EXIT_CODE_FORCED (1) after a forced one and
  * %FLUID_EXIT_CODE_ERROR (2) when the worker failed, which is what
@@ -59,6 +63,11 @@
 
 /* run_main */
 
+/* How long run_main waits, once its worker has stopped, for the replies
+ * and signals of its D-Bus exports to be out: a bus that reads no more
+ * must not keep a daemon that is done. */
+#define FLUID_RUN_MAIN_DRAIN_MSEC 5000
+
 typedef struct _FluidRunMain FluidRunMain;
 
 typedef struct
@@ -78,6 +87,9 @@ struct _FluidRunMain
   guint               n_signals;   /* received so far */
   gboolean            stopping_told;
   gboolean            stopped;
+  /* Cancelled by a signal that comes once the worker has stopped: the
+   * process ends without waiting for D-Bus any longer. */
+  GCancellable       *drain;
 };
 
 static gboolean
@@ -88,17 +100,23 @@ fluid_run_main_signal_cb (gpointer user_data)
   const char *name = watch->signum == SIGINT ? "SIGINT" : "SIGTERM";
 
   if (run->stopped)
-    return G_SOURCE_CONTINUE;
+    {
+      if (!g_cancellable_is_cancelled (run->drain))
+        fluid_worker_log (run->worker, G_LOG_LEVEL_INFO,
+                          "%s received: ending without waiting for D-Bus", name);
+      g_cancellable_cancel (run->drain);
+      return G_SOURCE_CONTINUE;
+    }
 
   if (++run->n_signals == 1)
     {
       fluid_worker_log (run->worker, G_LOG_LEVEL_INFO, "%s received: stopping gracefully", name);
-      fluid_worker_request_shutdown_in_context (run->worker, NULL);
+      fluid_worker_request_shutdown (run->worker);
     }
   else
     {
       fluid_worker_log (run->worker, G_LOG_LEVEL_INFO, "%s received again: forcing the stop", name);
-      fluid_worker_force_stop_in_context (run->worker, NULL);
+      fluid_worker_force_stop (run->worker);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -187,6 +205,17 @@ fluid_run_main_state_cb (FluidWorker      *worker,
  * fluid_worker_shutdown_async(); a second signal forces the stop at once.
  * Once it returns, the two signals are handled as they were before.
  *
+ * When the worker has stopped, and before it returns, it waits for the
+ * D-Bus traffic of the exports made on this context (the worker's and its
+ * tree's, with fluid_worker_export()): the method calls that reached the
+ * process before the end are answered (a `Stop()` that ended the worker,
+ * a `Shutdown()` that returns its exit code), and every reply and
+ * `PropertiesChanged` sent on their connections is written out, as
+ * g_dbus_connection_flush() does. A client whose call ended the daemon
+ * thus gets its reply, and watchers see the final state, even when the
+ * program returns from main() at once. The wait lasts five seconds at
+ * most, a signal ends it, and a closed connection is not waited for.
+ *
  * When `NOTIFY_SOCKET` is set (a systemd service of `Type=notify`), it
  * sends `READY=1` once the worker runs, `STOPPING=1` when it begins to
  * stop, and, when `WATCHDOG_USEC` is set for this process, `WATCHDOG=1`
@@ -212,6 +241,7 @@ fluid_worker_run_main (FluidWorker *self)
   run.worker = g_object_ref (self);
   run.context = g_main_context_ref_thread_default ();
   run.notify = fluid_sd_notify_new_from_environment ();
+  run.drain = g_cancellable_new ();
 
   fluid_run_main_watch_signals (&run);
   /* Told on this context, at once: it is the worker's. */
@@ -227,8 +257,13 @@ fluid_worker_run_main (FluidWorker *self)
     g_main_context_iteration (run.context, TRUE);
 
   fluid_worker_unobserve (self, observer);
+  /* The reply to the call that stopped the worker, and the signals of
+   * its last changes, are out before the process may end; the signals
+   * are still watched meanwhile. */
+  fluid_dbus_drain (run.drain, FLUID_RUN_MAIN_DRAIN_MSEC);
   fluid_run_main_unwatch_signals (&run);
   g_clear_pointer (&run.notify, fluid_sd_notify_free);
+  g_clear_object (&run.drain);
 
   exit_code = fluid_worker_get_exit_code (self);
   g_main_context_unref (run.context);

@@ -1,6 +1,10 @@
 /* fluid-watchdog-private.h: shutting down a worker that is not fed
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The watchdog implements FluidWorker's public watchdog API
+ * (fluid_worker_set_watchdog() and the rest, declared in fluid-worker.h)
+ * and fluid_worker_was_starved(); nothing else is shared.
  */
 
 #pragma once
@@ -10,14 +14,5 @@
 G_BEGIN_DECLS
 
 typedef struct _FluidWatchdog FluidWatchdog;
-
-/* Whether a worker that is not fed is idle rather than starved: a
- * consumer waiting for a message. Called on the worker's context. */
-typedef gboolean (* FluidWorkerIdleFunc) (FluidWorker *self);
-
-FluidWatchdog *fluid_watchdog_get    (FluidWorker   *worker);
-double         fluid_watchdog_get_period (FluidWatchdog *watchdog);
-void           fluid_watchdog_start  (FluidWatchdog *watchdog);
-void           fluid_watchdog_stop   (FluidWatchdog *watchdog);
 
 G_END_DECLS

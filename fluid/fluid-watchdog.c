@@ -4,72 +4,114 @@
  */
 
 #include "fluid-watchdog-private.h"
-#include "fluid-lifecycle-private.h"
 
 #include <math.h>
 
 /* A RUNNING worker with a #FluidWorker:watchdog is fed by
- * fluid_worker_feed_watchdog(), from any thread: an atomic increment of a
- * counter, nothing more, since every sleep and every message feeds it. A
- * source on the worker's context looks at the counter four times a
- * period: a worker whose counter did not move for a whole period, and that
- * is not idle (a consumer waiting for a message), is starved, and shut
- * down as fluid_worker_shutdown_async() would, with the reason "watchdog
- * timeout". It is found starved within 1.25 periods of its last feed. */
+ * fluid_worker_feed_watchdog(), from any thread, and by the library on
+ * every completed sleep and every handled message (fluid_worker_feed()):
+ * an atomic increment of a counter, nothing more. A source on the worker's
+ * context looks at the counter four times a period: a worker whose counter
+ * did not move for a whole period, and that is not idle (a consumer
+ * waiting for a message), is starved, and shut down as
+ * fluid_worker_shutdown_async() would, with the reason "watchdog timeout".
+ * It is found starved within 1.25 periods of its last feed.
+ *
+ * The watchdog attaches to its worker from outside: the worker's qdata, an
+ * observer of its state (told on the worker's context, before
+ * notify::state) that starts and stops the source, and the counter the
+ * worker's feeds increment (fluid_worker_watch_progress()). */
 
 struct _FluidWatchdog
 {
   /* Incremented from any thread, with atomics. */
-  volatile gint   feeds;
-  /* The rest belongs to the worker's context. */
+  int             feeds;
+  /* The rest belongs to the worker's context, or to the worker's owner
+   * before it starts. */
   FluidWorker    *worker;         /* not a reference: the worker owns the watchdog */
+  FluidObserver  *observer;
   double          seconds;
   GSource        *source;         /* while RUNNING */
-  gint            last_feeds;
+  int             last_feeds;
   gint64          last_change;
+  gboolean        starved;
 };
-
-static gboolean
-fluid_watchdog_is_idle (FluidWorker *worker)
-{
-  FluidWorkerIdleFunc is_idle = g_type_get_qdata (G_OBJECT_TYPE (worker), fluid_worker_idle_quark);
-  GType type;
-
-  /* The nearest class that set one. */
-  for (type = G_OBJECT_TYPE (worker); is_idle == NULL && type != FLUID_TYPE_WORKER; type = g_type_parent (type))
-    is_idle = g_type_get_qdata (type, fluid_worker_idle_quark);
-  return is_idle != NULL && is_idle (worker);
-}
 
 static gboolean
 fluid_watchdog_check_cb (gpointer user_data)
 {
   FluidWatchdog *watchdog = user_data;
-  gint feeds = g_atomic_int_get (&watchdog->feeds);
+  int feeds = g_atomic_int_get (&watchdog->feeds);
   gint64 now = g_source_get_time (watchdog->source);
 
-  if (feeds != watchdog->last_feeds || fluid_watchdog_is_idle (watchdog->worker))
+  if (feeds != watchdog->last_feeds || fluid_worker_is_idle (watchdog->worker))
     {
       watchdog->last_feeds = feeds;
       watchdog->last_change = now;
       return G_SOURCE_CONTINUE;
     }
-  if (now - watchdog->last_change < (gint64) (watchdog->seconds * G_USEC_PER_SEC))
+  /* In doubles: a period of years is not an integer of microseconds. */
+  if ((double) (now - watchdog->last_change) < watchdog->seconds * G_USEC_PER_SEC)
     return G_SOURCE_CONTINUE;
 
-  fluid_worker_starve (watchdog->worker);
+  if (fluid_worker_is_running (watchdog->worker) && !watchdog->starved)
+    {
+      watchdog->starved = TRUE;
+      fluid_worker_log (watchdog->worker, G_LOG_LEVEL_INFO, "not fed for %g s: watchdog timeout",
+                        watchdog->seconds);
+      fluid_worker_shutdown_for (watchdog->worker, "watchdog timeout");
+    }
   return G_SOURCE_CONTINUE;
 }
 
 static G_DEFINE_QUARK (fluid-watchdog, fluid_watchdog)
 
 /* The watchdog of @worker, NULL if it has none. Any thread: qdata is. */
-FluidWatchdog *
+static FluidWatchdog *
 fluid_watchdog_get (FluidWorker *worker)
 {
   return g_object_get_qdata (G_OBJECT (worker), fluid_watchdog_quark ());
 }
 
+/* Watches the worker, which has just become RUNNING, on its context. */
+static void
+fluid_watchdog_start (FluidWatchdog *watchdog)
+{
+  guint interval;
+
+  if (watchdog->seconds <= 0 || watchdog->source != NULL)
+    return;
+  /* Four looks a period, in whole milliseconds a GSource can take. */
+  interval = (guint) CLAMP (watchdog->seconds * 1000 / 4, 1, G_MAXUINT);
+  watchdog->last_feeds = g_atomic_int_get (&watchdog->feeds);
+  watchdog->last_change = g_get_monotonic_time ();
+  watchdog->source = g_timeout_source_new (interval);
+  g_source_set_static_name (watchdog->source, "[fluid] watchdog");
+  g_source_set_callback (watchdog->source, fluid_watchdog_check_cb, watchdog, NULL);
+  g_source_attach (watchdog->source, fluid_worker_get_context (watchdog->worker));
+}
+
+static void
+fluid_watchdog_stop (FluidWatchdog *watchdog)
+{
+  if (watchdog->source == NULL)
+    return;
+  g_source_destroy (watchdog->source);
+  g_clear_pointer (&watchdog->source, g_source_unref);
+}
+
+static void
+fluid_watchdog_state_cb (FluidWorker      *worker,
+                         FluidWorkerState  state,
+                         gpointer          user_data)
+{
+  if (state == FLUID_WORKER_STATE_RUNNING)
+    fluid_watchdog_start (user_data);
+  else
+    fluid_watchdog_stop (user_data);
+}
+
+/* With the worker, in its finalize: nothing is running then. */
 static void
 fluid_watchdog_free (gpointer data)
 {
@@ -79,51 +121,12 @@ fluid_watchdog_free (gpointer data)
   g_free (watchdog);
 }
 
-static void
-fluid_watchdog_feed (FluidWatchdog *watchdog)
+gboolean
+fluid_worker_was_starved (FluidWorker *self)
 {
-  if (watchdog != NULL)
-    g_atomic_int_inc (&watchdog->feeds);
-}
+  FluidWatchdog *watchdog = fluid_watchdog_get (self);
 
-/* The library's own feeds, on the worker's context, for every sleep and
- * message: nothing but a bit test for a worker without a watchdog. */
-void
-fluid_worker_feed (FluidWorker *self)
-{
-  if (fluid_worker_get_priv (self)->has_watchdog)
-    fluid_watchdog_feed (fluid_watchdog_get (self));
-}
-
-double
-fluid_watchdog_get_period (FluidWatchdog *watchdog)
-{
-  return watchdog->seconds;
-}
-
-/* Watches the worker, which has just become RUNNING, on its context. */
-void
-fluid_watchdog_start (FluidWatchdog *watchdog)
-{
-  guint interval = (guint) MAX (watchdog->seconds * 1000 / 4, 1);
-
-  if (watchdog->seconds <= 0 || watchdog->source != NULL)
-    return;
-  watchdog->last_feeds = g_atomic_int_get (&watchdog->feeds);
-  watchdog->last_change = g_get_monotonic_time ();
-  watchdog->source = g_timeout_source_new (interval);
-  g_source_set_static_name (watchdog->source, "[fluid] watchdog");
-  g_source_set_callback (watchdog->source, fluid_watchdog_check_cb, watchdog, NULL);
-  g_source_attach (watchdog->source, fluid_worker_get_context (watchdog->worker));
-}
-
-void
-fluid_watchdog_stop (FluidWatchdog *watchdog)
-{
-  if (watchdog->source == NULL)
-    return;
-  g_source_destroy (watchdog->source);
-  g_clear_pointer (&watchdog->source, g_source_unref);
+  return watchdog != NULL && watchdog->starved;
 }
 
 /* The watchdog's public API, FluidWorker's */
@@ -152,10 +155,11 @@ fluid_worker_get_watchdog (FluidWorker *self)
 /**
  * fluid_worker_set_watchdog:
  * @self: a #FluidWorker
- * @seconds: the seconds a running worker may go unfed (not negative), 0
- *   for no watchdog
+ * @seconds: the seconds a running worker may go unfed: 0 for no
+ *   watchdog, else a positive number; infinity and NaN are refused
  *
- * Sets #FluidWorker:watchdog, before the worker starts.
+ * Sets #FluidWorker:watchdog, before the worker starts. A period of any
+ * size is kept as it is: a watchdog of a million years never fires.
  *
  * Since: 1.2
  */
@@ -163,32 +167,34 @@ void
 fluid_worker_set_watchdog (FluidWorker *self,
                            double       seconds)
 {
-  FluidWorkerPrivate *priv;
+  FluidWatchdog *watchdog;
 
   g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (!isnan (seconds) && seconds >= 0);
+  g_return_if_fail (!isnan (seconds) && seconds >= 0 && seconds <= G_MAXDOUBLE);
 
-  priv = fluid_worker_get_priv (self);
   if (fluid_worker_has_started (self))
     {
       g_critical ("%s: %s has started: its watchdog is set before it starts",
-                  G_STRFUNC, priv->name);
+                  G_STRFUNC, fluid_worker_get_name (self));
       return;
     }
   if (fluid_worker_get_watchdog (self) == seconds)
     return;
   /* Made once, kept until the worker is finalized: feeders of other
-   * threads may hold it. */
-  if (!priv->has_watchdog)
+   * threads may hold its counter. */
+  watchdog = fluid_watchdog_get (self);
+  if (watchdog == NULL)
     {
-      FluidWatchdog *watchdog = g_new0 (FluidWatchdog, 1);
-
+      watchdog = g_new0 (FluidWatchdog, 1);
       watchdog->worker = self;
       g_object_set_qdata_full (G_OBJECT (self), fluid_watchdog_quark (), watchdog, fluid_watchdog_free);
-      priv->has_watchdog = TRUE;
+      /* The observer holds no reference: it goes with the worker. */
+      watchdog->observer = fluid_worker_observe (self, NULL, FLUID_OBSERVER_ALL_EVENTS,
+                                                 fluid_watchdog_state_cb, watchdog, NULL);
+      fluid_worker_watch_progress (self, &watchdog->feeds);
     }
-  fluid_watchdog_get (self)->seconds = seconds;
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_WATCHDOG]);
+  watchdog->seconds = seconds;
+  g_object_notify (G_OBJECT (self), "watchdog");
 }
 
 /**
@@ -207,5 +213,5 @@ fluid_worker_feed_watchdog (FluidWorker *self)
 {
   g_return_if_fail (FLUID_IS_WORKER (self));
 
-  fluid_watchdog_feed (fluid_watchdog_get (self));
+  fluid_worker_feed (self);
 }

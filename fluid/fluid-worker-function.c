@@ -324,6 +324,9 @@ fluid_worker_function_run_finish (FluidWorker   *worker,
                                   GAsyncResult  *result,
                                   GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_function_run_async), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -393,6 +396,9 @@ fluid_worker_function_class_init (FluidWorkerFunctionClass *klass)
 
   worker_class->run_async = fluid_worker_function_run_async;
   fluid_worker_class_set_direct_run (worker_class, fluid_worker_function_run_direct);
+  /* The body of a threaded worker that asks for a stop calls itself no
+   * more from that moment. */
+  fluid_worker_class_set_stop_hook (worker_class, fluid_worker_thread_stop_own);
   worker_class->run_finish = fluid_worker_function_run_finish;
 
   /**

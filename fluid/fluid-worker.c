@@ -4,17 +4,17 @@
  */
 
 #include "fluid-lifecycle-private.h"
-#include "fluid-dbus-private.h"
-#include "fluid-watchdog-private.h"
-#include "fluid-sleep-result-private.h"
+#include "fluid-worker-private.h"
+#include "fluid-log-private.h"
+#include "fluid-worker-cancellable-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
 #include "fluid-observer-private.h"
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
-#include "fluid-worker-thread-private.h"
 
 #include <math.h>
+#include <unistd.h>
 #include <string.h>
 
 /**
@@ -65,14 +65,63 @@
  * whatever writer the program installed.
  */
 
-GParamSpec *fluid_worker_properties[FLUID_WORKER_N_PROPS];
-guint fluid_worker_signals[FLUID_WORKER_N_SIGNALS];
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_STOPPING_GRACE_PERIOD,
+  PROP_STATE,
+  PROP_EXIT_CODE,
+  PROP_STOP_REASON,
+  PROP_WATCHDOG,
+  N_PROPS
+};
 
-/* Type data: the FluidWorkerDirectRun of a type, if any. */
-GQuark fluid_worker_direct_run_quark;
-GQuark fluid_worker_idle_quark;
+enum
+{
+  SIGNAL_STARTED,
+  SIGNAL_STOPPING,
+  SIGNAL_STOPPED,
+  SIGNAL_AUTHORIZE_METHOD,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
 /* Type data: the interned default name of a type's workers. */
 static GQuark fluid_worker_default_name_quark;
+
+/* Threads: unless said otherwise, a field belongs to the thread that
+ * iterates the worker's context (the one that started it), or to the
+ * thread that owns the worker before it starts. */
+typedef struct
+{
+  char           *name;
+  double          grace_period;
+  /* Set by a group or an export, which may run on another thread: a
+   * field of its own, not a bit beside others. */
+  gboolean        name_fixed;
+  guint           name_is_interned : 1;
+  /* Created on first use, atomically: most workers never need one. */
+  GCancellable   *cancellable;
+  /* Incremented on every sleep and message when someone watches the
+   * worker's progress (its watchdog), else NULL; atomic. */
+  int            *progress;
+  FluidLifecycle  lifecycle;
+} FluidWorkerPrivate;
+
+/* What the library's classes attach to FluidWorker's class, inherited as
+ * the rest of a class is (see fluid-worker-private.h). */
+typedef struct
+{
+  FluidWorkerDirectRun  direct_run;
+  /* The run_async that @direct_run stands for: a subclass that overrides
+   * run_async runs through it. */
+  gpointer              direct_run_replaces;
+  FluidWorkerIdleFunc   is_idle;
+  FluidWorkerStopHook   stop_hook;
+} FluidWorkerClassPrivate;
 
 /**
  * FluidWorker:
@@ -81,7 +130,13 @@ static GQuark fluid_worker_default_name_quark;
  *
  * Since: 1.0
  */
-G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidWorker, fluid_worker, G_TYPE_OBJECT,
+                                  G_ADD_PRIVATE (FluidWorker)
+                                  g_type_add_class_private (g_define_type_id,
+                                                            sizeof (FluidWorkerClassPrivate)))
+
+#define FLUID_WORKER_CLASS_GET_PRIVATE(klass) \
+  G_TYPE_CLASS_GET_PRIVATE ((klass), FLUID_TYPE_WORKER, FluidWorkerClassPrivate)
 
 /**
  * fluid_worker_error_quark:
@@ -94,11 +149,13 @@ G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidWorker, fluid_worker, G_TYPE_OBJECT)
  */
 G_DEFINE_QUARK (fluid-worker-error-quark, fluid_worker_error)
 
-/* The private struct, for fluid-lifecycle.c. */
-FluidWorkerPrivate *
-fluid_worker_get_priv (FluidWorker *self)
+/* The engine of the lifecycle, for fluid-lifecycle.c. */
+FluidLifecycle *
+fluid_worker_get_lifecycle (FluidWorker *self)
 {
-  return fluid_worker_get_instance_private (self);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  return &priv->lifecycle;
 }
 
 /* Default virtual methods */
@@ -137,12 +194,37 @@ fluid_worker_real_on_shutdown_async (FluidWorker         *self,
                                 fluid_worker_real_on_shutdown_async);
 }
 
+/* The default finish of a hook: @result must be a GTask of @self, and the
+ * default's own when the class kept @real_async as the hook's async half
+ * (a class that overrides only the async half may return any GTask). */
 static gboolean
-fluid_worker_real_boolean_finish (FluidWorker   *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
+fluid_worker_real_hook_finish (FluidWorker   *self,
+                               GAsyncResult  *result,
+                               gpointer       real_async,
+                               gpointer       class_async,
+                               GError       **error)
 {
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, real_async, class_async), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+fluid_worker_real_on_startup_finish (FluidWorker   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_on_startup_async,
+                                        FLUID_WORKER_GET_CLASS (self)->on_startup_async, error);
+}
+
+static gboolean
+fluid_worker_real_on_shutdown_finish (FluidWorker   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_on_shutdown_async,
+                                        FLUID_WORKER_GET_CLASS (self)->on_shutdown_async, error);
 }
 
 static void
@@ -160,12 +242,35 @@ fluid_worker_real_run_async (FluidWorker         *self,
                            G_OBJECT_TYPE_NAME (self));
 }
 
+static gboolean
+fluid_worker_real_run_finish (FluidWorker   *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return fluid_worker_real_hook_finish (self, result, fluid_worker_real_run_async,
+                                        FLUID_WORKER_GET_CLASS (self)->run_async, error);
+}
+
 static void
 fluid_worker_real_gracefully_stop (FluidWorker *self)
 {
-  fluid_worker_enter_stopping (self);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  fluid_lifecycle_dispatch (&priv->lifecycle, FLUID_LIFECYCLE_STOP, NULL);
 }
 
+/* The default handler of ::authorize-method: the process's own user and
+ * root may call, nobody else. */
+static gboolean
+fluid_worker_real_authorize_method (FluidWorker           *self,
+                                    FluidWorker           *target,
+                                    GDBusMethodInvocation *invocation,
+                                    guint                  caller_uid)
+{
+  return caller_uid == 0 || caller_uid == (guint) geteuid ();
+}
+
+/* The default status_async: `running` and `stopping`. */
 static void
 fluid_worker_real_status_async (FluidWorker         *self,
                                 GCancellable        *cancellable,
@@ -188,6 +293,10 @@ fluid_worker_real_status_finish (FluidWorker   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, fluid_worker_real_status_async,
+                                                      FLUID_WORKER_GET_CLASS (self)->status_async),
+                        NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -196,6 +305,76 @@ fluid_worker_real_get_num_workers (FluidWorker *self)
 {
   return 1;
 }
+
+/* What the lifecycle asks of its owner, in the order fluid-lifecycle.c
+ * says */
+
+void
+fluid_worker_notify_state (FluidWorker      *self,
+                           FluidWorkerState  state)
+{
+  /* Not frozen together: freezing costs a notify queue per worker. */
+  if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_CODE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_REASON]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* What run and the hooks still wait for ends, now that the state says
+ * why: they complete later and are dropped. NULL if nobody asked for it:
+ * fluid_worker_get_cancellable() then creates it cancelled. */
+void
+fluid_worker_ended (FluidWorker *self,
+                    int          exit_code)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
+}
+
+void
+fluid_worker_emit_state (FluidWorker      *self,
+                         FluidWorkerState  state)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  switch (state)
+    {
+    case FLUID_WORKER_STATE_RUNNING:
+      g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+      break;
+    case FLUID_WORKER_STATE_STOPPING:
+      g_signal_emit (self, signals[SIGNAL_STOPPING], 0);
+      break;
+    case FLUID_WORKER_STATE_STOPPED:
+    case FLUID_WORKER_STATE_FORCE_STOPPED:
+      g_signal_emit (self, signals[SIGNAL_STOPPED], 0,
+                     fluid_lifecycle_get_stop_reason (&priv->lifecycle),
+                     fluid_lifecycle_get_exit_code (&priv->lifecycle));
+      break;
+    case FLUID_WORKER_STATE_INIT:
+    default:
+      break;
+    }
+}
+
+/* The run phase: through the direct run a class attached, or run_async.
+ * The lifecycle took a reference for the run, which its end drops. */
+void
+fluid_worker_begin_run (FluidWorker         *self,
+                        GAsyncReadyCallback  done)
+{
+  FluidWorkerDirectRun direct_run = fluid_worker_get_direct_run (self);
+
+  if (direct_run != NULL)
+    direct_run (self);
+  else
+    FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self), done, self);
+}
+
 
 /* GObject */
 
@@ -280,19 +459,10 @@ fluid_worker_finalize (GObject *object)
   FluidWorker *self = FLUID_WORKER (object);
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  g_assert (priv->waiters.length == 0);
-  g_assert (priv->sleepers.length == 0);
-  g_assert (!fluid_timer_is_armed (&priv->timer));
-
   if (!priv->name_is_interned)
     g_free (priv->name);
-  g_free (priv->stop_reason);
   g_clear_object (&priv->cancellable);
-  g_clear_error (&priv->error);
-  g_clear_pointer (&priv->context, g_main_context_unref);
-  g_clear_pointer (&priv->thread, g_thread_unref);
-  g_clear_pointer (&priv->clock, fluid_clock_unref);
-  fluid_worker_clear_observers (self);
+  fluid_lifecycle_clear (&priv->lifecycle);
 
   G_OBJECT_CLASS (fluid_worker_parent_class)->finalize (object);
 }
@@ -373,8 +543,6 @@ fluid_worker_class_init (FluidWorkerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  fluid_worker_direct_run_quark = g_quark_from_static_string ("fluid-worker-direct-run");
-  fluid_worker_idle_quark = g_quark_from_static_string ("fluid-worker-idle");
   fluid_worker_default_name_quark = g_quark_from_static_string ("fluid-worker-default-name");
   /* Made now, before any thread reads it: G_DEFINE_QUARK's lazy static is
    * a race ThreadSanitizer reports, benign or not. */
@@ -387,11 +555,11 @@ fluid_worker_class_init (FluidWorkerClass *klass)
   object_class->set_property = fluid_worker_set_property;
 
   klass->run_async = fluid_worker_real_run_async;
-  klass->run_finish = fluid_worker_real_boolean_finish;
+  klass->run_finish = fluid_worker_real_run_finish;
   klass->on_startup_async = fluid_worker_real_on_startup_async;
-  klass->on_startup_finish = fluid_worker_real_boolean_finish;
+  klass->on_startup_finish = fluid_worker_real_on_startup_finish;
   klass->on_shutdown_async = fluid_worker_real_on_shutdown_async;
-  klass->on_shutdown_finish = fluid_worker_real_boolean_finish;
+  klass->on_shutdown_finish = fluid_worker_real_on_shutdown_finish;
   klass->gracefully_stop = fluid_worker_real_gracefully_stop;
   klass->status_async = fluid_worker_real_status_async;
   klass->status_finish = fluid_worker_real_status_finish;
@@ -410,7 +578,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_NAME] =
+  properties[PROP_NAME] =
     g_param_spec_string ("name", "Name", "The name of the worker",
                          NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -430,7 +598,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD] =
+  properties[PROP_STOPPING_GRACE_PERIOD] =
     g_param_spec_double ("stopping-grace-period", "Stopping grace period",
                          "Seconds a graceful stop may take before it is forced",
                          -1.0, G_MAXDOUBLE, -1.0,
@@ -443,7 +611,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_properties[PROP_STATE] =
+  properties[PROP_STATE] =
     g_param_spec_enum ("state", "State", "The state of the worker",
                        FLUID_TYPE_WORKER_STATE, FLUID_WORKER_STATE_INIT,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -458,7 +626,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_EXIT_CODE] =
+  properties[PROP_EXIT_CODE] =
     g_param_spec_int ("exit-code", "Exit code", "How the worker ended, -1 until it stopped",
                       -1, G_MAXINT, -1,
                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -472,7 +640,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_STOP_REASON] =
+  properties[PROP_STOP_REASON] =
     g_param_spec_string ("stop-reason", "Stop reason", "Why the worker stopped",
                          NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -490,12 +658,12 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.2
    */
-  fluid_worker_properties[PROP_WATCHDOG] =
+  properties[PROP_WATCHDOG] =
     g_param_spec_double ("watchdog", "Watchdog", "Seconds a running worker may go unfed",
                          0.0, G_MAXDOUBLE, 0.0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_properties (object_class, FLUID_WORKER_N_PROPS, fluid_worker_properties);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * FluidWorker::started:
@@ -506,7 +674,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STARTED] =
+  signals[SIGNAL_STARTED] =
     g_signal_new ("started",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -524,7 +692,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STOPPING] =
+  signals[SIGNAL_STOPPING] =
     g_signal_new ("stopping",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -547,7 +715,7 @@ fluid_worker_class_init (FluidWorkerClass *klass)
    *
    * Since: 1.0
    */
-  fluid_worker_signals[SIGNAL_STOPPED] =
+  signals[SIGNAL_STOPPED] =
     g_signal_new ("stopped",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
@@ -556,7 +724,41 @@ fluid_worker_class_init (FluidWorkerClass *klass)
                   NULL,
                   G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
 
-  fluid_worker_class_init_dbus (klass);
+  /**
+   * FluidWorker::authorize-method:
+   * @self: the #FluidWorker that was exported with fluid_worker_export()
+   * @target: the worker whose method is called: @self, or a worker below
+   *   it when @self is a group
+   * @invocation: the #GDBusMethodInvocation of the call
+   * @caller_uid: the user id of the caller, as the bus tells it;
+   *   %G_MAXUINT when it is not known
+   *
+   * Emitted on the worker's context for each D-Bus method call to an
+   * exported worker (`Stop`, `Shutdown`, `GetStatus`), to decide whether
+   * the caller may make it, in the manner of
+   * #GDBusInterfaceSkeleton::g-authorize-method. A call that is refused
+   * gets the D-Bus error `org.freedesktop.DBus.Error.AccessDenied`.
+   *
+   * The default handler allows a caller that runs as the process's
+   * effective user or as root. The first handler connected decides
+   * instead, so that a program may let other users in (after asking
+   * polkit, for example) or keep everyone out; it may compare
+   * @caller_uid itself. It runs on the worker's context: a handler that
+   * must wait for an answer should not block it for long.
+   *
+   * Returns: %TRUE to let the call go on, %FALSE to refuse it
+   *
+   * Since: 1.2
+   */
+  signals[SIGNAL_AUTHORIZE_METHOD] =
+    g_signal_new_class_handler ("authorize-method",
+                                G_TYPE_FROM_CLASS (klass),
+                                G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (fluid_worker_real_authorize_method),
+                                g_signal_accumulator_first_wins, NULL,
+                                NULL,
+                                G_TYPE_BOOLEAN, 3,
+                                FLUID_TYPE_WORKER, G_TYPE_DBUS_METHOD_INVOCATION, G_TYPE_UINT);
 }
 
 static void
@@ -564,10 +766,8 @@ fluid_worker_init (FluidWorker *self)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
 
-  priv->state = FLUID_WORKER_STATE_INIT;
-  priv->exit_code = -1;
   priv->grace_period = fluid_default_grace_period ();
-  fluid_timer_init (&priv->timer, fluid_worker_timer_cb, self);
+  fluid_lifecycle_init (&priv->lifecycle, self);
 }
 
 /* Accessors */
@@ -613,7 +813,7 @@ fluid_worker_get_state (FluidWorker *self)
 
   priv = fluid_worker_get_instance_private (self);
 
-  return g_atomic_int_get (&priv->state);
+  return fluid_lifecycle_get_state (&priv->lifecycle);
 }
 
 /**
@@ -676,7 +876,7 @@ fluid_worker_set_name (FluidWorker *self,
       return;
     }
   if (fluid_worker_store_name (self, name))
-    g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_NAME]);
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
 /**
@@ -712,7 +912,7 @@ fluid_worker_set_stopping_grace_period (FluidWorker *self,
   if (priv->grace_period == seconds)
     return;
   priv->grace_period = seconds;
-  g_object_notify_by_pspec (G_OBJECT (self), fluid_worker_properties[PROP_STOPPING_GRACE_PERIOD]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING_GRACE_PERIOD]);
 }
 
 /* The name of @self is fixed from now on: it is in a group, or exported. */
@@ -743,6 +943,25 @@ fluid_worker_get_num_workers (FluidWorker *self)
   return FLUID_WORKER_GET_CLASS (self)->get_num_workers (self);
 }
 
+static void
+fluid_worker_cancel_own_sleepers (FluidWorker *self,
+                                  gpointer     data)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  fluid_lifecycle_cancel_own_sleepers (&priv->lifecycle);
+}
+
+/* The worker's own cancellable was cancelled (by a forced stop, or by the
+ * program): the sleeps given it end, on the worker's context. Any thread. */
+static void
+fluid_worker_own_cancellable_cancelled (GObject *worker)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (FLUID_WORKER (worker));
+
+  fluid_lifecycle_invoke (&priv->lifecycle, fluid_worker_cancel_own_sleepers, NULL, NULL);
+}
+
 /**
  * fluid_worker_get_cancellable:
  * @self: a #FluidWorker
@@ -767,10 +986,11 @@ fluid_worker_get_cancellable (FluidWorker *self)
    * a forced stop is cancelled already. */
   if (g_atomic_pointer_get (&priv->cancellable) == NULL)
     {
-      GCancellable *cancellable = fluid_worker_cancellable_new (self);
+      GCancellable *cancellable = fluid_worker_cancellable_new (G_OBJECT (self),
+                                                                fluid_worker_own_cancellable_cancelled);
 
-      if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED ||
-          (priv->outcome_told && priv->exit_code != FLUID_EXIT_CODE_NORMAL))
+      if (fluid_lifecycle_get_state (&priv->lifecycle) == FLUID_WORKER_STATE_FORCE_STOPPED ||
+          fluid_lifecycle_ended_abnormally (&priv->lifecycle))
         g_cancellable_cancel (cancellable);
       if (!g_atomic_pointer_compare_and_exchange (&priv->cancellable, NULL, cancellable))
         {
@@ -861,563 +1081,124 @@ fluid_worker_is_stopped (FluidWorker *self)
 
 /* Graceful stop */
 
-/**
- * fluid_worker_gracefully_stop:
- * @self: a #FluidWorker
- *
- * Asks a running worker to stop: its state becomes
- * %FLUID_WORKER_STATE_STOPPING, #FluidWorker::stopping is emitted and
- * fluid_worker_sleep_async() calls in progress complete at once. It does not
- * wait for the worker to stop: use fluid_worker_wait_for_shutdown_async() for
- * that. A worker that is not running is left as it is; in particular a
- * request made before fluid_worker_startup_async() is not remembered.
- *
- * This function is thread-safe: called from another thread, it wakes the
- * worker's main context and makes the request there, so that the change of
- * state and its signals always come on the worker's context.
- *
- * Since: 1.0
- */
+/* What a class attached to hear of a request to stop, on the requesting
+ * thread (a threaded worker whose body asks). */
 void
-fluid_worker_gracefully_stop (FluidWorker *self)
+fluid_worker_call_stop_hook (FluidWorker *self)
 {
-  g_return_if_fail (FLUID_IS_WORKER (self));
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (FLUID_WORKER_GET_CLASS (self));
 
-  /* From the body of a threaded worker: not called again meanwhile. */
-  fluid_worker_thread_stop_own (self);
-  fluid_worker_invoke (self, fluid_worker_gracefully_stop_in_context, NULL, NULL);
+  if (klass_priv->stop_hook != NULL)
+    klass_priv->stop_hook (self);
 }
 
-/* Startup, shutdown, waiting */
+/* Private API: fluid-worker-private.h */
 
-/**
- * fluid_worker_startup_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker is running
- * @user_data: (closure): data for @callback
- *
- * Starts the worker on the thread-default main context of the calling
- * thread: its state becomes %FLUID_WORKER_STATE_RUNNING,
- * #FluidWorker::started is emitted, then `on_startup` and `run` are called.
- * The operation completes once the worker runs; it fails with
- * %FLUID_WORKER_ERROR_ALREADY_STARTED when the worker has started before.
- *
- * Since: 1.0
- */
-void
-fluid_worker_startup_async (FluidWorker         *self,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+GMainContext *
+fluid_worker_get_context (FluidWorker *self)
 {
-  FluidWorkerPrivate *priv;
-  g_autoptr(GTask) task = NULL;
+  return fluid_lifecycle_get_context (fluid_worker_get_lifecycle (self));
+}
 
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+G_GNUC_PRINTF (3, 4)
+void
+fluid_worker_log (FluidWorker    *self,
+                  GLogLevelFlags  level,
+                  const char     *format,
+                  ...)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  g_autofree char *message = NULL;
+  va_list args;
 
-  priv = fluid_worker_get_instance_private (self);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_startup_async);
-  g_task_set_name (task, "[fluid] worker startup");
-
-  if (g_task_return_error_if_cancelled (task))
+  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
     return;
 
-  if (priv->state != FLUID_WORKER_STATE_INIT)
-    {
-      g_task_return_new_error (task, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_ALREADY_STARTED,
-                               "Worker %s has already started", priv->name);
-      return;
-    }
-
-  fluid_worker_start_running (self, task);
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fluid_log_worker (priv->name, level, "%s", message);
 }
 
-/**
- * fluid_worker_startup_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_startup_async().
- *
- * Returns: %TRUE if the worker was started
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_startup_finish (FluidWorker   *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_startup_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * fluid_worker_wait_for_shutdown_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker has stopped
- * @user_data: (closure): data for @callback
- *
- * Waits for the worker to stop, without asking it to. Completes at once for
- * a worker that never started or has stopped already.
- *
- * Since: 1.0
- */
 void
-fluid_worker_wait_for_shutdown_async (FluidWorker         *self,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+fluid_worker_class_set_direct_run (FluidWorkerClass     *klass,
+                                   FluidWorkerDirectRun  run)
 {
-  GTask *task;
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (klass);
 
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_wait_for_shutdown_async);
-  g_task_set_name (task, "[fluid] worker wait for shutdown");
-
-  fluid_worker_add_waiter (self, task, cancellable);
+  klass_priv->direct_run = run;
+  klass_priv->direct_run_replaces = klass->run_async;
 }
 
-/**
- * fluid_worker_wait_for_shutdown_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_wait_for_shutdown_async(). When `run` failed, this
- * fails with a copy of its error.
- *
- * Returns: %TRUE if the worker stopped without an error (or never started)
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_wait_for_shutdown_finish (FluidWorker   *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
+FluidWorkerDirectRun
+fluid_worker_get_direct_run (FluidWorker *self)
 {
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        fluid_worker_wait_for_shutdown_async, FALSE);
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
+  FluidWorkerClassPrivate *klass_priv = FLUID_WORKER_CLASS_GET_PRIVATE (klass);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  /* A subclass that overrides run_async runs through it. */
+  if (klass_priv->direct_run == NULL || (gpointer) klass->run_async != klass_priv->direct_run_replaces)
+    return NULL;
+  return klass_priv->direct_run;
 }
 
-/**
- * fluid_worker_shutdown_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the worker has stopped
- * @user_data: (closure): data for @callback
- *
- * Stops the worker: asks for a graceful stop, and when the worker has not
- * stopped after #FluidWorker:stopping-grace-period seconds, cancels it and
- * moves it to %FLUID_WORKER_STATE_FORCE_STOPPED. Completes when the worker
- * has stopped, at once for a worker that never started.
- *
- * Cancelling @cancellable abandons the wait, not the stop.
- *
- * Since: 1.0
- */
 void
-fluid_worker_shutdown_async (FluidWorker         *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+fluid_worker_run_done (FluidWorker *self,
+                       GError      *error)
 {
-  FluidWorkerPrivate *priv;
-  GTask *task;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  priv = fluid_worker_get_instance_private (self);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_worker_shutdown_async);
-  g_task_set_name (task, "[fluid] worker shutdown");
-
-  fluid_worker_add_waiter (self, task, cancellable);
-  if (priv->state != FLUID_WORKER_STATE_INIT)
-    fluid_worker_request_shutdown_in_context (self, NULL);
-}
-
-/**
- * fluid_worker_shutdown_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_shutdown_async(). A forced stop is a success; when
- * `run` failed, this fails with a copy of its error.
- *
- * Returns: %TRUE if the worker stopped without an error (or never started)
- *
- * Since: 1.0
- */
-gboolean
-fluid_worker_shutdown_finish (FluidWorker   *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_shutdown_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/**
- * fluid_worker_status_async:
- * @self: a #FluidWorker
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the status
- * @user_data: (closure): data for @callback
- *
- * Collects the status of the worker: a `a{sv}` dictionary with at least the
- * booleans `running` and `stopping`. Subclasses add their own keys; a group
- * maps each child's name to the child's status.
- *
- * Since: 1.0
- */
-void
-fluid_worker_status_async (FluidWorker         *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  FLUID_WORKER_GET_CLASS (self)->status_async (self, cancellable, callback, user_data);
-}
-
-/**
- * fluid_worker_status_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_status_async().
- *
- * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
- *   %NULL on error
- *
- * Since: 1.0
- */
-GVariant *
-fluid_worker_status_finish (FluidWorker   *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
-
-  return FLUID_WORKER_GET_CLASS (self)->status_finish (self, result, error);
-}
-
-typedef struct
-{
-  FluidWorkerClass *klass;
-  GTask            *task;
-} FluidStatusChain;
-
-static void
-fluid_worker_status_chain_cb (GObject      *source,
-                              GAsyncResult *result,
-                              gpointer      user_data)
-{
-  FluidStatusChain *chain = user_data;
-  g_autoptr(GTask) task = chain->task;
-  GError *error = NULL;
-  GVariant *status;
-
-  status = chain->klass->status_finish (FLUID_WORKER (source), result, &error);
-  g_free (chain);
-  if (status == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, status, (GDestroyNotify) g_variant_unref);
-}
-
-/**
- * fluid_worker_status_for_type_async:
- * @self: a #FluidWorker
- * @type: a type of @self's hierarchy, from #FLUID_TYPE_WORKER to @self's
- *   own
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called with the status
- * @user_data: (closure): data for @callback
- *
- * Collects the status of @self as the `status_async` implementation of
- * @type's class does, whatever its subclasses override: how a binding's
- * override of `status_async` chains up to the implementation of its parent
- * class when the binding cannot call an asynchronous virtual method of a
- * parent class itself (PyGObject 3.42 cannot: its `do_status_async` of a
- * parent class crashes when the callback runs).
- *
- * Since: 1.2
- */
-void
-fluid_worker_status_for_type_async (FluidWorker         *self,
-                                    GType                type,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  FluidStatusChain *chain;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (g_type_is_a (G_OBJECT_TYPE (self), type));
-  g_return_if_fail (g_type_is_a (type, FLUID_TYPE_WORKER));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  chain = g_new0 (FluidStatusChain, 1);
-  chain->klass = g_type_class_peek (type);
-  chain->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (chain->task, fluid_worker_status_for_type_async);
-  g_task_set_name (chain->task, "[fluid] status for type");
-  chain->klass->status_async (self, cancellable, fluid_worker_status_chain_cb, chain);
-}
-
-/**
- * fluid_worker_status_for_type_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_status_for_type_async().
- *
- * Returns: (transfer full) (nullable): the status, a `a{sv}` #GVariant, or
- *   %NULL on error
- *
- * Since: 1.2
- */
-GVariant *
-fluid_worker_status_for_type_finish (FluidWorker   *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
-{
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_status_for_type_async), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Sleep */
-
-/* A sleep of fluid_worker_sleep_async(): its pending's data holds a
- * reference on the worker, as a GTask's source object would. */
-typedef struct
-{
-  FluidPending         pending;
-  GAsyncReadyCallback  callback;
-  gpointer             user_data;
-} FluidWorkerAsyncSleep;
-
-static void
-fluid_worker_complete_async_sleep (FluidPending *pending,
-                                   gboolean      value,
-                                   GError       *error)
-{
-  FluidWorkerAsyncSleep *sleep = (FluidWorkerAsyncSleep *) pending;
-  FluidWorker *self = pending->data;
-  g_autoptr(FluidSleepResult) result = NULL;
-
-  if (error == NULL)
-    fluid_worker_feed (self);
-  result = fluid_sleep_result_new (G_OBJECT (self), fluid_worker_sleep_async,
-                                   sleep->user_data, value, error);
-
-  if (sleep->callback != NULL)
-    sleep->callback (G_OBJECT (self), G_ASYNC_RESULT (result), sleep->user_data);
+  fluid_lifecycle_phase_done (fluid_worker_get_lifecycle (self), error == NULL, error);
   g_object_unref (self);
 }
 
-/**
- * fluid_worker_sleep_async:
- * @self: a #FluidWorker
- * @seconds: how long to sleep, in seconds (not negative)
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the sleep is over
- * @user_data: (closure): data for @callback
- *
- * Sleeps for @seconds, or less when the worker is asked to stop: the sleep
- * completes at once when a graceful stop is requested or the worker is
- * already stopping, and fails with %G_IO_ERROR_CANCELLED when the worker is
- * forced to stop or @cancellable is cancelled. A worker that sleeps between
- * iterations of `run` with this function therefore stops at once.
- *
- * Since: 1.0
- */
 void
-fluid_worker_sleep_async (FluidWorker         *self,
-                          double               seconds,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+fluid_worker_class_set_idle_func (FluidWorkerClass    *klass,
+                                  FluidWorkerIdleFunc  is_idle)
 {
-  FluidWorkerPrivate *priv;
-  g_autoptr(GMainContext) context = NULL;
-  FluidWorkerAsyncSleep *sleep;
-  FluidClock *clock;
-  gboolean own;
-
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (!isnan (seconds) && seconds >= 0);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  priv = fluid_worker_get_instance_private (self);
-
-  /* Completed from a dispatch of the caller's thread-default context, as a
-   * GTask would be, with a lighter result (see fluid-sleep-result.c). The
-   * worker's own cancellable, which most sleeps of a run get, is watched
-   * once by the worker rather than with a GSource per sleep. */
-  context = g_main_context_ref_thread_default ();
-  own = cancellable != NULL && cancellable == priv->cancellable && context == priv->context;
-  clock = fluid_worker_get_clock (self, context);
-  sleep = (FluidWorkerAsyncSleep *) fluid_pending_add (&priv->sleepers, sizeof (FluidWorkerAsyncSleep),
-                                                       NULL, own ? NULL : cancellable, context,
-                                                       fluid_worker_complete_async_sleep,
-                                                       g_object_ref (self));
-  sleep->pending.on_owner_cancellable = own;
-  sleep->callback = callback;
-  sleep->user_data = user_data;
-
-  if (priv->state == FLUID_WORKER_STATE_FORCE_STOPPED)
-    fluid_pending_fail_soon (&sleep->pending, clock,
-                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  "The worker was forced to stop"));
-  else if (g_cancellable_is_cancelled (cancellable))
-    fluid_pending_fail_soon (&sleep->pending, clock,
-                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  "Operation was cancelled"));
-  else if (priv->state == FLUID_WORKER_STATE_STOPPING || priv->state == FLUID_WORKER_STATE_STOPPED)
-    fluid_pending_arm (&sleep->pending, clock, 0, FALSE);
-  else
-    fluid_pending_arm (&sleep->pending, clock, fluid_deadline_in (seconds), TRUE);
+  FLUID_WORKER_CLASS_GET_PRIVATE (klass)->is_idle = is_idle;
 }
 
-/**
- * fluid_worker_sleep_finish:
- * @self: a #FluidWorker
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_worker_sleep_async().
- *
- * Returns: %TRUE if the whole sleep elapsed, %FALSE if it was cut short by a
- *   graceful stop (with @error unset) or failed (with @error set)
- *
- * Since: 1.0
- */
 gboolean
-fluid_worker_sleep_finish (FluidWorker   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
+fluid_worker_is_idle (FluidWorker *self)
 {
-  g_return_val_if_fail (FLUID_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (FLUID_IS_SLEEP_RESULT (result), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_worker_sleep_async), FALSE);
+  FluidWorkerIdleFunc is_idle = FLUID_WORKER_CLASS_GET_PRIVATE (FLUID_WORKER_GET_CLASS (self))->is_idle;
 
-  return fluid_sleep_result_propagate (FLUID_SLEEP_RESULT (result), error);
+  return is_idle != NULL && is_idle (self);
 }
 
-/* Outcome and failure */
-
-/**
- * fluid_worker_get_exit_code:
- * @self: a #FluidWorker
- *
- * Gets how the worker ended: -1 while it has not stopped, then
- * %FLUID_EXIT_CODE_NORMAL, %FLUID_EXIT_CODE_FORCED or
- * %FLUID_EXIT_CODE_ERROR.
- *
- * Returns: the exit code, or -1
- *
- * Since: 1.2
- */
-int
-fluid_worker_get_exit_code (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv;
-
-  g_return_val_if_fail (FLUID_IS_WORKER (self), -1);
-
-  priv = fluid_worker_get_instance_private (self);
-
-  /* Set once, before the worker's last change of state is told. */
-  return priv->outcome_told ? priv->exit_code : -1;
-}
-
-/**
- * fluid_worker_get_stop_reason:
- * @self: a #FluidWorker
- *
- * Gets why the worker stopped, as #FluidWorker::stopped tells it.
- *
- * Returns: (nullable): the reason, or %NULL while the worker has not
- *   stopped
- *
- * Since: 1.2
- */
-const char *
-fluid_worker_get_stop_reason (FluidWorker *self)
-{
-  FluidWorkerPrivate *priv;
-
-  g_return_val_if_fail (FLUID_IS_WORKER (self), NULL);
-
-  priv = fluid_worker_get_instance_private (self);
-
-  return priv->outcome_told ? priv->stop_reason : NULL;
-}
-
-/**
- * fluid_worker_fail:
- * @self: a #FluidWorker
- * @error: the error the worker fails with
- *
- * Stops the worker as if `run` had failed with a copy of @error: its state
- * becomes %FLUID_WORKER_STATE_STOPPED, its exit code
- * %FLUID_EXIT_CODE_ERROR, fluid_worker_wait_for_shutdown_finish() and
- * fluid_worker_shutdown_finish() fail with that error, and its cancellable
- * is cancelled, so that the `run` in progress ends; whatever it returns is
- * dropped.
- *
- * This is how a callback that cannot return an error (a #FluidWorkerFunc,
- * code of a binding that raised an exception) fails its worker. It is
- * thread-safe: from another thread the failure is made on the worker's
- * context. A worker that has stopped already is left as it is; one that
- * has not started cannot fail (a critical).
- *
- * Since: 1.2
- */
 void
-fluid_worker_fail (FluidWorker  *self,
-                   const GError *error)
+fluid_worker_class_set_stop_hook (FluidWorkerClass    *klass,
+                                  FluidWorkerStopHook  hook)
 {
-  g_return_if_fail (FLUID_IS_WORKER (self));
-  g_return_if_fail (error != NULL);
-  g_return_if_fail (fluid_worker_has_started (self));
+  FLUID_WORKER_CLASS_GET_PRIVATE (klass)->stop_hook = hook;
+}
 
-  fluid_worker_thread_stop_own (self);
-  fluid_worker_invoke (self, fluid_worker_fail_in_context, g_error_copy (error),
-                       (GDestroyNotify) g_error_free);
+void
+fluid_worker_watch_progress (FluidWorker *self,
+                             int         *counter)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  g_atomic_pointer_set (&priv->progress, counter);
+}
+
+void
+fluid_worker_feed (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  int *progress = g_atomic_pointer_get (&priv->progress);
+
+  if (progress != NULL)
+    g_atomic_int_inc (progress);
+}
+
+gboolean
+fluid_worker_authorize (FluidWorker           *self,
+                        FluidWorker           *target,
+                        GDBusMethodInvocation *invocation,
+                        guint                  caller_uid)
+{
+  gboolean allowed = FALSE;
+
+  g_signal_emit (self, signals[SIGNAL_AUTHORIZE_METHOD], 0, target, invocation, caller_uid, &allowed);
+  return allowed;
 }

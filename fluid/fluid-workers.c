@@ -4,9 +4,21 @@
  */
 
 #include "fluid-workers.h"
+#include "fluid-supervisor-private.h"
 #include "fluid-workers-private.h"
 
-#include <math.h>
+/* A group keeps one slot per position of its list model
+ * (fluid-supervisor-private.h), in an array in the model's order and in a
+ * table child → slot: a child's slot, spec, key and position are found in
+ * constant time. A replacement takes the slot of the child it replaces; a
+ * slot leaves with its child. The group starts and watches its children,
+ * through one observer for all, and tells its supervisor of their stops;
+ * what a restart strategy does then is fluid-supervisor.c's, whose opening
+ * comment says how the two speak.
+ *
+ * Threads: every field belongs to the group's context (the thread that
+ * iterates it), or to the thread that owns the group before it runs; the
+ * observer brings the stops of children on other contexts to the group's. */
 
 /**
  * SECTION:fluid-workers
@@ -50,13 +62,19 @@
  * seconds, at most #FluidWorkers:restart-delay-max; a child that ran for
  * a whole #FluidWorkers:max-restarts-period starts again from the first.
  * Stopping the group never replaces anyone, and drops the replacements
- * waiting for their delay.
+ * waiting for their delay. Whatever a factory or a signal handler does to
+ * the group meanwhile, a %FLUID_RESTART_PERMANENT child is replaced, or the
+ * group stops.
  *
- * Its status maps the name of each child to the status of the child, with
+ * Its status maps a key for each child to the status of the child, with
  * the key `restarts` (u): how many times it was replaced. A replacement is
- * listed under the name of the first child of its position. When two
- * children share a name, the second is listed as "NAME#2", the third as
- * "NAME#3", and so on.
+ * listed under the key of the first child of its position. The key is the
+ * child's name; when two children share a name, the second is listed as
+ * "NAME#2", the third as "NAME#3", and so on, skipping the keys and the
+ * names of the other children: two children named `x` and one named `x#2`
+ * are `x`, `x#3` and `x#2`. A child keeps its key until it leaves the
+ * group; the same keys name the children on D-Bus (fluid_worker_export())
+ * and in fluidctl.
  *
  * |[<!-- language="C" -->
  * g_autoptr(FluidWorkers) group = fluid_workers_new_with_workers (reader, writer, NULL);
@@ -65,6 +83,50 @@
  * ]|
  */
 
+typedef struct
+{
+  /* The slots, in the list model's order, and by child. */
+  GPtrArray       *slots;
+  GHashTable      *slots_by_child;
+  /* The keys given, each to its slot; the slots without one are always
+   * the last @n_keyless, as keys are given to all at once and slots are
+   * added at the end. */
+  GHashTable      *keys;
+  guint            n_keyless;
+  /* The groups this group is a child of (not references: each holds one
+   * on this group, and forgets itself here when finalized). */
+  GPtrArray       *parents;
+
+  GTask           *run_task;
+  GTask           *wait_task;
+  gulong           cancelled_id;
+
+  /* The group's observer of its own state, and the one its children
+   * share. */
+  FluidObserver   *own_observer;
+  FluidObserver   *children_observer;
+
+  /* Children watched that have not stopped yet. */
+  guint            n_live;
+
+  FluidSupervisor *supervisor;
+
+  /* Set when run begins: children are started and watched from then on. */
+  guint            supervising : 1;
+  /* Set when wait_for_workers has been called. */
+  guint            waiting : 1;
+  /* Set when a child's stop stopped the group: its stop reason names it. */
+  guint            stopped_for_child : 1;
+} FluidWorkersPrivate;
+
+enum
+{
+  PROP_0,
+  PROP_ITEM_TYPE,
+  PROP_N_ITEMS,
+  /* Then the restart settings, the supervisor's. */
+  N_PROPS
+};
 
 static GParamSpec *properties[N_PROPS];
 
@@ -95,35 +157,170 @@ G_DEFINE_TYPE_WITH_CODE (FluidWorkers, fluid_workers, FLUID_TYPE_WORKER,
 
 static void fluid_workers_begin_wait (FluidWorkers *self);
 
-FluidWorkersPrivate *
-fluid_workers_get_priv (FluidWorkers *self)
+/* Slots */
+
+static FluidChildSlot *
+fluid_child_slot_new (FluidWorker    *child,
+                      FluidChildSpec *spec,
+                      guint           position)
 {
-  return fluid_workers_get_instance_private (self);
+  FluidChildSlot *slot = g_new0 (FluidChildSlot, 1);
+
+  slot->child = g_object_ref (child);
+  slot->spec = spec;
+  slot->position = position;
+  slot->ref_count = 1;
+  slot->in_group = TRUE;
+  return slot;
 }
 
-/* Gives the child at @position its spec (taken), making the array of
- * specs on the first. */
+FluidChildSlot *
+fluid_child_slot_ref (FluidChildSlot *slot)
+{
+  slot->ref_count++;
+  return slot;
+}
+
 void
-fluid_workers_set_spec (FluidWorkers   *self,
-                        guint           position,
-                        FluidChildSpec *spec)
+fluid_child_slot_unref (FluidChildSlot *slot)
+{
+  if (--slot->ref_count > 0)
+    return;
+  fluid_child_spec_free (slot->spec);
+  g_object_unref (slot->child);
+  g_free (slot);
+}
+
+FluidSupervisor *
+fluid_workers_get_supervisor (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  if (priv->specs == NULL)
-    {
-      priv->specs = g_ptr_array_new_full (priv->children->len, (GDestroyNotify) fluid_child_spec_free);
-      g_ptr_array_set_size (priv->specs, priv->children->len);
-    }
-  g_assert (g_ptr_array_index (priv->specs, position) == NULL);
-  priv->specs->pdata[position] = spec;
+  return priv->supervisor;
 }
 
-void
-fluid_workers_notify (FluidWorkers *self,
-                      guint         prop_id)
+FluidChildSlot *
+fluid_workers_get_slot (FluidWorkers *self,
+                        guint         position)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  return g_ptr_array_index (priv->slots, position);
+}
+
+FluidChildSlot *
+fluid_workers_find_slot (FluidWorkers *self,
+                         FluidWorker  *child)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  return g_hash_table_lookup (priv->slots_by_child, child);
+}
+
+/* Keys */
+
+/* What a slot's key is made from: the name of its first child. */
+static const char *
+fluid_child_slot_get_name (FluidChildSlot *slot)
+{
+  if (slot->spec != NULL && slot->spec->name != NULL)
+    return slot->spec->name;
+  return fluid_worker_get_name (slot->child);
+}
+
+/* The first "NAME#N", N from 2, that is neither a key given nor in
+ * @wanted. */
+static char *
+fluid_workers_free_key (GHashTable *keys,
+                        GHashTable *wanted,
+                        const char *name)
+{
+  char *key = NULL;
+
+  for (guint n = 2; key == NULL || g_hash_table_contains (keys, key) ||
+                    g_hash_table_contains (wanted, key); n++)
+    {
+      g_free (key);
+      key = g_strdup_printf ("%s#%u", name, n);
+    }
+  return key;
+}
+
+/* The names of the slots from @first on. */
+static GHashTable *
+fluid_workers_names_from (FluidWorkers *self,
+                          guint         first)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  GHashTable *names = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = first; i < priv->slots->len; i++)
+    g_hash_table_add (names, (gpointer) fluid_child_slot_get_name (g_ptr_array_index (priv->slots, i)));
+  return names;
+}
+
+/* Gives a key to each slot that has none, in order: its name, unless a
+ * slot has that key already, else the first free "NAME#N" that is not
+ * the name of a slot without a key either, which then gets its own. */
+static void
+fluid_workers_give_keys (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  g_autoptr(GHashTable) wanted = NULL;
+
+  if (priv->keys == NULL)
+    priv->keys = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = priv->slots->len - priv->n_keyless; i < priv->slots->len; i++)
+    {
+      FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
+      const char *name = fluid_child_slot_get_name (slot);
+      char *key;
+
+      if (!g_hash_table_contains (priv->keys, name))
+        key = g_strdup (name);
+      else
+        {
+          if (wanted == NULL)
+            wanted = fluid_workers_names_from (self, i);
+          key = fluid_workers_free_key (priv->keys, wanted, name);
+        }
+      fluid_child_slot_get_spec (slot)->key = key;
+      g_hash_table_insert (priv->keys, key, slot);
+    }
+  priv->n_keyless = 0;
+}
+
+const char *
+fluid_workers_get_slot_key (FluidWorkers   *self,
+                            FluidChildSlot *slot)
+{
+  if (slot->spec == NULL || slot->spec->key == NULL)
+    fluid_workers_give_keys (self);
+  return slot->spec->key;
+}
+
+const char *
+fluid_workers_get_child_key (FluidWorkers *self,
+                             guint         position)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  g_return_val_if_fail (position < priv->slots->len, NULL);
+
+  return fluid_workers_get_slot_key (self, g_ptr_array_index (priv->slots, position));
+}
+
+static void
+fluid_workers_forget_key (FluidWorkers   *self,
+                          FluidChildSlot *slot)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  if (slot->spec != NULL && slot->spec->key != NULL)
+    g_hash_table_remove (priv->keys, slot->spec->key);
+  else
+    priv->n_keyless--;
 }
 
 /* GListModel */
@@ -139,7 +336,7 @@ fluid_workers_get_n_items (GListModel *model)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (model));
 
-  return priv->children->len;
+  return priv->slots->len;
 }
 
 static gpointer
@@ -148,9 +345,9 @@ fluid_workers_get_item (GListModel *model,
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (model));
 
-  if (position >= priv->children->len)
+  if (position >= priv->slots->len)
     return NULL;
-  return g_object_ref (g_ptr_array_index (priv->children, position));
+  return g_object_ref (((FluidChildSlot *) g_ptr_array_index (priv->slots, position))->child);
 }
 
 static void
@@ -161,9 +358,20 @@ fluid_workers_list_model_init (GListModelInterface *iface)
   iface->get_item = fluid_workers_get_item;
 }
 
-/* Supervision */
+static void
+fluid_workers_items_changed (FluidWorkers *self,
+                             guint         position,
+                             guint         removed,
+                             guint         added)
+{
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  if (removed != added)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
 
-void
+/* Watching the children */
+
+static void
 fluid_workers_check_wait (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
@@ -177,7 +385,7 @@ fluid_workers_check_wait (FluidWorkers *self)
   g_object_unref (task);
 }
 
-/* Stops the group because of @child, unless it is stopping already. */
+/* Stops the group, which runs, because of @child. */
 static void
 fluid_workers_stop_for_child (FluidWorkers *self,
                               FluidWorker  *child,
@@ -186,9 +394,6 @@ fluid_workers_stop_for_child (FluidWorkers *self,
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   FluidWorker *worker = FLUID_WORKER (self);
   g_autofree char *why = NULL;
-
-  if (!fluid_worker_is_running (worker))
-    return;
 
   /* A group stopped by a group that a child of its own stopped takes up
    * that reason as it is: it names the worker that started it all, and
@@ -204,6 +409,25 @@ fluid_workers_stop_for_child (FluidWorkers *self,
   FLUID_WORKER_GET_CLASS (self)->gracefully_stop (worker);
 }
 
+/* The child of @slot stopped while the group runs, or had stopped when
+ * the group adopted it (@before_run). */
+static void
+fluid_workers_child_stopped (FluidWorkers   *self,
+                             FluidChildSlot *slot,
+                             gboolean        before_run)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+
+  if (!fluid_worker_is_running (FLUID_WORKER (self)))
+    return;
+  if (!fluid_supervisor_replaces (priv->supervisor))
+    fluid_workers_stop_for_child (self, slot->child,
+                                  before_run ? "it had stopped before the group ran"
+                                             : fluid_worker_get_stop_reason (slot->child));
+  else
+    fluid_supervisor_child_stopped (priv->supervisor, slot);
+}
+
 /* A child changed state: told on the group's context, whichever context
  * the child runs on. */
 static void
@@ -211,169 +435,177 @@ fluid_workers_child_state_cb (FluidWorker      *child,
                               FluidWorkerState  state,
                               gpointer          user_data)
 {
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (user_data);
+  FluidChildSlot *slot = g_hash_table_lookup (priv->slots_by_child, child);
   FluidWorkers *self;
-  FluidWorkersPrivate *priv;
 
-  if (state != FLUID_WORKER_STATE_STOPPED && state != FLUID_WORKER_STATE_FORCE_STOPPED)
-    return;
   /* Watched: not a child that left the group. */
-  if (!GPOINTER_TO_INT (g_hash_table_lookup (
-        ((FluidWorkersPrivate *) fluid_workers_get_instance_private (user_data))->members, child)))
+  if (slot == NULL || !slot->watched)
     return;
 
   /* Stopping the group may finish it: keep it until this returns. */
   self = g_object_ref (user_data);
-  priv = fluid_workers_get_instance_private (self);
-
   g_assert (priv->n_live > 0);
   priv->n_live--;
-
-  if (priv->strategy == FLUID_RESTART_STRATEGY_STOP_ALL)
-    fluid_workers_stop_for_child (self, child, fluid_worker_get_stop_reason (child));
-  else if (fluid_worker_is_running (FLUID_WORKER (self)))
-    fluid_supervisor_child_stopped (self, child);
+  fluid_workers_child_stopped (self, slot, FALSE);
   fluid_workers_check_wait (self);
   g_object_unref (self);
 }
 
-/* Starts the child at @position if it has not started, and watches it
- * from the group's context. Called on the group's context, which is the
- * thread-default. */
-void
-fluid_workers_adopt (FluidWorkers *self,
-                     guint         position)
+/* Starts the child of @slot if it has not started, and watches it from
+ * the group's context. Called while the group runs, on its context,
+ * which is the thread-default. */
+static void
+fluid_workers_adopt (FluidWorkers   *self,
+                     FluidChildSlot *slot)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
-  FluidWorker *child = g_ptr_array_index (priv->children, position);
-  FluidChildSpec *spec = fluid_workers_spec_at (priv, position);
+  FluidWorker *child = slot->child;
   FluidWorkerState state;
 
   /* One observer for every child: the group learns which from the event. */
   if (priv->children_observer == NULL)
-    priv->children_observer = fluid_observer_new (context,
+    priv->children_observer = fluid_observer_new (fluid_worker_get_context (FLUID_WORKER (self)),
                                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_STOPPED) |
                                                   FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_FORCE_STOPPED),
                                                   (FluidObserverFunc) fluid_workers_child_state_cb,
                                                   self);
 
-  if (spec != NULL)
-    spec->started_at = g_get_monotonic_time ();
   fluid_worker_add_observer (child, priv->children_observer, &state);
   if (state == FLUID_WORKER_STATE_STOPPED || state == FLUID_WORKER_STATE_FORCE_STOPPED)
     {
       fluid_worker_remove_observer (child, priv->children_observer);
-      if (priv->strategy == FLUID_RESTART_STRATEGY_STOP_ALL)
-        fluid_workers_stop_for_child (self, child, "it had stopped before the group ran");
-      else
-        fluid_supervisor_child_stopped (self, child);
+      fluid_workers_child_stopped (self, slot, TRUE);
       return;
     }
 
-  g_hash_table_insert (priv->members, child, GINT_TO_POINTER (TRUE));
+  slot->watched = TRUE;
   priv->n_live++;
-
   if (state == FLUID_WORKER_STATE_INIT)
     fluid_worker_start (child);
 }
 
-/* Stops watching @child, which leaves the group, and forgets it as a
- * parent. */
+/* Adopts @slot on the group's context, if the group runs: for a child
+ * that comes while it runs. FALSE when it does not. */
+static gboolean
+fluid_workers_adopt_in_context (FluidWorkers   *self,
+                                FluidChildSlot *slot)
+{
+  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
+
+  if (!fluid_worker_is_running (FLUID_WORKER (self)))
+    return FALSE;
+  g_main_context_push_thread_default (context);
+  fluid_workers_adopt (self, slot);
+  g_main_context_pop_thread_default (context);
+  return TRUE;
+}
+
+/* The child of @slot joins the group's table, and its parents. */
 static void
-fluid_workers_release (FluidWorkers *self,
-                       FluidWorker  *child)
+fluid_workers_hold (FluidWorkers   *self,
+                    FluidChildSlot *slot)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  if (GPOINTER_TO_INT (g_hash_table_lookup (priv->members, child)))
+  g_hash_table_insert (priv->slots_by_child, slot->child, slot);
+  /* The status and a supervisor's child spec know it by its name. */
+  fluid_worker_fix_name (slot->child);
+  if (FLUID_IS_WORKERS (slot->child))
+    {
+      FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (slot->child));
+
+      g_ptr_array_add (child_priv->parents, self);
+    }
+}
+
+/* The child of @slot leaves: no longer watched, nor a member, and it
+ * forgets the group as a parent. */
+static void
+fluid_workers_release (FluidWorkers   *self,
+                       FluidChildSlot *slot)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  FluidWorker *child = slot->child;
+
+  if (slot->watched)
     {
       fluid_worker_remove_observer (child, priv->children_observer);
       if (!fluid_worker_is_stopped (child))
         priv->n_live--;
+      slot->watched = FALSE;
     }
-  g_hash_table_remove (priv->members, child);
+  g_hash_table_remove (priv->slots_by_child, child);
   if (FLUID_IS_WORKERS (child))
-    g_ptr_array_remove_fast (fluid_workers_get_priv (FLUID_WORKERS (child))->parents, self);
+    {
+      FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (child));
+
+      g_ptr_array_remove_fast (child_priv->parents, self);
+    }
 }
 
-static void
-fluid_workers_hold (FluidWorkers *self,
-                    FluidWorker  *child)
-{
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-
-  g_hash_table_insert (priv->members, child, GINT_TO_POINTER (FALSE));
-  /* The status and a supervisor's child spec know it by its name. */
-  fluid_worker_fix_name (child);
-  if (FLUID_IS_WORKERS (child))
-    g_ptr_array_add (fluid_workers_get_priv (FLUID_WORKERS (child))->parents, self);
-}
-
-static void
-fluid_workers_items_changed (FluidWorkers *self,
-                             guint         position,
-                             guint         removed,
-                             guint         added)
-{
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  if (removed != added)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-}
-
-/* The child at @position leaves the group, with its spec. */
+/* @slot leaves the group, with its child and its spec; the positions
+ * after it move down. */
 void
-fluid_workers_remove_at (FluidWorkers *self,
-                         guint         position)
+fluid_workers_remove_slot (FluidWorkers   *self,
+                           FluidChildSlot *slot)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  g_autoptr(FluidWorker) child = g_ptr_array_steal_index (priv->children, position);
+  guint position = slot->position;
+  FluidChildSpec *spec;
 
-  fluid_workers_release (self, child);
-  if (priv->specs != NULL)
-    g_ptr_array_remove_index (priv->specs, position);
+  g_assert (slot->in_group && g_ptr_array_index (priv->slots, position) == slot);
+
+  g_ptr_array_steal_index (priv->slots, position);
+  for (guint i = position; i < priv->slots->len; i++)
+    ((FluidChildSlot *) g_ptr_array_index (priv->slots, i))->position = i;
+  fluid_workers_release (self, slot);
+  fluid_workers_forget_key (self, slot);
+  slot->in_group = FALSE;
+  spec = g_steal_pointer (&slot->spec);
+
   fluid_workers_items_changed (self, position, 1, 0);
+  /* The factory's data is freed once the group no longer needs it. */
+  fluid_child_spec_free (spec);
+  fluid_child_slot_unref (slot);
 }
 
-/* @child takes the place of the child at @position, with its spec, and is
- * started. */
+/* @child takes the place of the child of @slot, keeping its spec and
+ * key, and is started; then child-restarted. */
 void
-fluid_workers_replace_at (FluidWorkers *self,
-                          guint         position,
-                          FluidWorker  *child)
+fluid_workers_replace_child (FluidWorkers   *self,
+                             FluidChildSlot *slot,
+                             FluidWorker    *child)
 {
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
-  FluidWorker *old_child = g_ptr_array_index (priv->children, position);
+  g_autoptr(FluidWorker) old_child = NULL;
 
-  fluid_workers_release (self, old_child);
-  priv->children->pdata[position] = g_object_ref (child);
-  g_object_unref (old_child);
-  fluid_workers_hold (self, child);
-  fluid_workers_items_changed (self, position, 1, 1);
+  g_assert (slot->in_group);
 
-  g_main_context_push_thread_default (context);
-  fluid_workers_adopt (self, position);
-  g_main_context_pop_thread_default (context);
-}
+  fluid_workers_release (self, slot);
+  old_child = g_steal_pointer (&slot->child);
+  slot->child = g_object_ref (child);
+  fluid_workers_hold (self, slot);
+  fluid_workers_items_changed (self, slot->position, 1, 1);
 
-void
-fluid_workers_emit_child_restarted (FluidWorkers *self,
-                                    FluidWorker  *old_child,
-                                    FluidWorker  *new_child)
-{
-  g_signal_emit (self, signals[SIGNAL_CHILD_RESTARTED], 0, old_child, new_child);
+  /* The handlers of items-changed may have changed the group: the child
+   * is started, and announced, only if it is still there and the group
+   * still runs. */
+  if (slot->in_group && slot->child == child && !slot->watched &&
+      fluid_workers_adopt_in_context (self, slot))
+    g_signal_emit (self, signals[SIGNAL_CHILD_RESTARTED], 0, old_child, child);
 }
 
 /* Asks every child that runs to shut down; each is forced after its own
- * grace period. */
+ * grace period. The group has stopped running: its slots only grow
+ * meanwhile (a handler that adds a child), never move. */
 static void
 fluid_workers_shutdown_children (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  for (guint i = 0; i < priv->children->len; i++)
+  for (guint i = 0; i < priv->slots->len; i++)
     {
-      FluidWorker *child = g_ptr_array_index (priv->children, i);
+      FluidWorker *child = ((FluidChildSlot *) g_ptr_array_index (priv->slots, i))->child;
 
       /* On the child's own context: at once when it is the group's. */
       if (fluid_worker_has_started (child) && !fluid_worker_is_stopped (child))
@@ -388,19 +620,23 @@ fluid_workers_wait_cb (GObject      *source,
 {
   g_autoptr(FluidWorkers) self = user_data;
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  const GError *give_up_error = fluid_supervisor_get_error (priv->supervisor);
   GError *error = NULL;
   GTask *task;
 
-  if (!FLUID_WORKERS_GET_CLASS (self)->wait_for_workers_finish (self, result, &error))
-    g_assert (error != NULL);
+  /* A finisher that fails without saying why (one that refused a result
+   * not its own) fails all the same. */
+  if (!FLUID_WORKERS_GET_CLASS (self)->wait_for_workers_finish (self, result, &error) && error == NULL)
+    error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                         "%s: waiting for the workers failed", fluid_worker_get_name (FLUID_WORKER (self)));
 
   g_cancellable_disconnect (g_task_get_cancellable (priv->run_task), priv->cancelled_id);
   priv->cancelled_id = 0;
 
   task = g_steal_pointer (&priv->run_task);
   /* A group that gave up ends with why, after its children stopped. */
-  if (error == NULL && priv->give_up_error != NULL)
-    error = g_error_copy (priv->give_up_error);
+  if (error == NULL && give_up_error != NULL)
+    error = g_error_copy (give_up_error);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -436,6 +672,31 @@ fluid_workers_cancelled_cb (GCancellable *cancellable,
 
 /* FluidWorker */
 
+/* Adopts every child, in order. A child that had stopped may stop the
+ * group, or, under a restart strategy, leave or be replaced meanwhile:
+ * the slots are those of the start, each adopted once if still there. */
+static void
+fluid_workers_adopt_all (FluidWorkers *self)
+{
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
+  FluidWorker *worker = FLUID_WORKER (self);
+  GMainContext *context = fluid_worker_get_context (worker);
+  g_autoptr(GPtrArray) slots = g_ptr_array_new_full (priv->slots->len,
+                                                     (GDestroyNotify) fluid_child_slot_unref);
+
+  for (guint i = 0; i < priv->slots->len; i++)
+    g_ptr_array_add (slots, fluid_child_slot_ref (g_ptr_array_index (priv->slots, i)));
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < slots->len && fluid_worker_is_running (worker); i++)
+    {
+      FluidChildSlot *slot = g_ptr_array_index (slots, i);
+
+      if (slot->in_group && !slot->watched)
+        fluid_workers_adopt (self, slot);
+    }
+  g_main_context_pop_thread_default (context);
+}
+
 static void
 fluid_workers_run_async (FluidWorker         *worker,
                          GCancellable        *cancellable,
@@ -444,7 +705,6 @@ fluid_workers_run_async (FluidWorker         *worker,
 {
   FluidWorkers *self = FLUID_WORKERS (worker);
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  GMainContext *context = fluid_worker_get_context (worker);
   GTask *task;
 
   task = g_task_new (worker, cancellable, callback, user_data);
@@ -462,21 +722,7 @@ fluid_workers_run_async (FluidWorker         *worker,
 
   /* A child that stops at once stops the group, which then starts no more
    * children. The run task keeps @self alive meanwhile. */
-  /* Under a restart strategy, a child that had stopped may leave the
-   * group or be replaced meanwhile. */
-  g_main_context_push_thread_default (context);
-  for (guint i = 0; i < priv->children->len && fluid_worker_is_running (worker);)
-    {
-      FluidWorker *child = g_ptr_array_index (priv->children, i);
-
-      fluid_workers_adopt (self, i);
-      /* It left, and the next child took its place: not adopted yet. */
-      if (i < priv->children->len && g_ptr_array_index (priv->children, i) != child &&
-          !GPOINTER_TO_INT (g_hash_table_lookup (priv->members, g_ptr_array_index (priv->children, i))))
-        continue;
-      i++;
-    }
-  g_main_context_pop_thread_default (context);
+  fluid_workers_adopt_all (self);
 
   if (!fluid_worker_is_running (worker))
     fluid_workers_begin_wait (self);
@@ -487,6 +733,9 @@ fluid_workers_run_finish (FluidWorker   *worker,
                           GAsyncResult  *result,
                           GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_workers_run_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -503,7 +752,7 @@ fluid_workers_own_state_cb (FluidWorker      *worker,
 
   if (state != FLUID_WORKER_STATE_STOPPING)
     return;
-  fluid_supervisor_stop (self);
+  fluid_supervisor_stop (priv->supervisor);
   if (priv->run_task != NULL)
     fluid_workers_begin_wait (self);
 }
@@ -525,31 +774,39 @@ fluid_workers_get_num_workers (FluidWorker *worker)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
 
-  return priv->children->len;
+  return priv->slots->len;
 }
 
 /* Status: the children's, collected concurrently */
 
-/* The children's names and restarts are taken when asked: children may be
- * replaced or leave before every status came. */
+/* A child's part of the group's status: its key and restarts, taken when
+ * asked (children may be replaced or leave before every status came), and
+ * its status when it comes; @task is held until then. */
 typedef struct
 {
-  GVariant **statuses;
-  char     **names;
-  guint     *restarts;
-  guint      n_children;
-  guint      n_pending;
-  GError    *error;
+  GTask    *task;
+  char     *key;
+  guint     restarts;
+  GVariant *status;
+} ChildStatus;
+
+typedef struct
+{
+  ChildStatus *children;
+  guint        n_children;
+  guint        n_pending;
+  GError      *error;
 } StatusData;
 
 static void
 status_data_free (StatusData *data)
 {
   for (guint i = 0; i < data->n_children; i++)
-    g_clear_pointer (&data->statuses[i], g_variant_unref);
-  g_free (data->statuses);
-  g_strfreev (data->names);
-  g_free (data->restarts);
+    {
+      g_free (data->children[i].key);
+      g_clear_pointer (&data->children[i].status, g_variant_unref);
+    }
+  g_free (data->children);
   g_clear_error (&data->error);
   g_free (data);
 }
@@ -558,8 +815,6 @@ static void
 fluid_workers_status_complete (GTask *task)
 {
   StatusData *data = g_task_get_task_data (task);
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(GHashTable) firsts = g_hash_table_new (g_str_hash, g_str_equal);
   GVariantBuilder builder;
 
   if (data->error != NULL)
@@ -568,72 +823,38 @@ fluid_workers_status_complete (GTask *task)
       return;
     }
 
-  /* Keys are the children's names; a name that comes again gets the
-   * first free "NAME#N", free of every child's own name too: two `x` and an
-   * `x#2` give `x`, `x#3` and `x#2`. */
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < data->n_children; i++)
-    g_hash_table_add (seen, g_strdup (data->names[i]));
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < data->n_children; i++)
     {
-      const char *name = data->names[i];
-      g_autofree char *key = NULL;
-      g_auto(GVariantDict) child_status = G_VARIANT_DICT_INIT (data->statuses[i]);
+      ChildStatus *child = &data->children[i];
+      g_auto(GVariantDict) child_status = G_VARIANT_DICT_INIT (child->status);
 
-      g_variant_dict_insert (&child_status, "restarts", "u", data->restarts[i]);
-      g_clear_pointer (&data->statuses[i], g_variant_unref);
-      data->statuses[i] = g_variant_ref_sink (g_variant_dict_end (&child_status));
-
-      if (!g_hash_table_contains (firsts, name))
-        {
-          g_hash_table_add (firsts, (gpointer) name);
-          g_variant_builder_add (&builder, "{sv}", name, data->statuses[i]);
-          continue;
-        }
-      for (guint n = 2; key == NULL || g_hash_table_contains (seen, key); n++)
-        {
-          g_free (key);
-          key = g_strdup_printf ("%s#%u", name, n);
-        }
-      g_hash_table_add (seen, g_strdup (key));
-      g_variant_builder_add (&builder, "{sv}", key, data->statuses[i]);
+      g_variant_dict_insert (&child_status, "restarts", "u", child->restarts);
+      g_variant_builder_add (&builder, "{sv}", child->key, g_variant_dict_end (&child_status));
     }
-
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
                          (GDestroyNotify) g_variant_unref);
 }
-
-typedef struct
-{
-  GTask *task;
-  guint  position;
-} ChildStatus;
 
 static void
 fluid_workers_child_status_cb (GObject      *source,
                                GAsyncResult *result,
                                gpointer      user_data)
 {
-  ChildStatus *child_status = user_data;
-  g_autoptr(GTask) task = child_status->task;
+  ChildStatus *child = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&child->task);
   StatusData *data = g_task_get_task_data (task);
-  guint position = child_status->position;
   GError *error = NULL;
-  GVariant *status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
 
-  g_free (child_status);
-  g_assert (position < data->n_children);
-
-  if (status == NULL)
+  child->status = fluid_worker_status_finish (FLUID_WORKER (source), result, &error);
+  if (child->status == NULL)
     {
       if (data->error == NULL)
         data->error = error;
       else
         g_clear_error (&error);
-      status = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+      child->status = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
     }
-  data->statuses[position] = status;
 
   if (--data->n_pending == 0)
     fluid_workers_status_complete (task);
@@ -645,40 +866,34 @@ fluid_workers_status_async (FluidWorker         *worker,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (worker));
+  FluidWorkers *self = FLUID_WORKERS (worker);
+  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
+  g_autoptr(GPtrArray) workers = g_ptr_array_new_with_free_func (g_object_unref);
   StatusData *data = g_new0 (StatusData, 1);
 
   g_task_set_source_tag (task, fluid_workers_status_async);
   g_task_set_name (task, "[fluid] workers status");
   g_task_set_task_data (task, data, (GDestroyNotify) status_data_free);
 
-  data->n_children = priv->children->len;
-  data->statuses = g_new0 (GVariant *, data->n_children);
-  data->names = g_new0 (char *, data->n_children + 1);
-  data->restarts = g_new0 (guint, data->n_children);
+  data->n_children = priv->slots->len;
+  data->children = g_new0 (ChildStatus, data->n_children);
   for (guint i = 0; i < data->n_children; i++)
     {
-      FluidChildSpec *spec = fluid_workers_spec_at (priv, i);
+      FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
 
-      /* A plain worker has no spec: never replaced, it keeps its name. */
-      data->names[i] = g_strdup (spec != NULL ? spec->name
-                                              : fluid_worker_get_name (g_ptr_array_index (priv->children, i)));
-      data->restarts[i] = spec != NULL ? spec->restarts : 0;
+      data->children[i].task = g_object_ref (task);
+      data->children[i].key = g_strdup (fluid_workers_get_child_key (self, i));
+      data->children[i].restarts = slot->spec != NULL ? slot->spec->restarts : 0;
+      g_ptr_array_add (workers, g_object_ref (slot->child));
     }
   /* One more, released below, so that children answering at once do not
    * complete the task before every child was asked. */
   data->n_pending = data->n_children + 1;
 
   for (guint i = 0; i < data->n_children; i++)
-    {
-      ChildStatus *child_status = g_new (ChildStatus, 1);
-
-      child_status->task = g_object_ref (task);
-      child_status->position = i;
-      fluid_worker_status_async (g_ptr_array_index (priv->children, i), cancellable,
-                                 fluid_workers_child_status_cb, child_status);
-    }
+    fluid_worker_status_async (g_ptr_array_index (workers, i), cancellable,
+                               fluid_workers_child_status_cb, &data->children[i]);
 
   if (--data->n_pending == 0)
     fluid_workers_status_complete (task);
@@ -690,6 +905,7 @@ fluid_workers_status_finish (FluidWorker   *worker,
                              GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_workers_status_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -734,6 +950,10 @@ fluid_workers_real_wait_for_workers_finish (FluidWorkers  *self,
                                             GAsyncResult  *result,
                                             GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        fluid_workers_real_wait_for_workers_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -743,8 +963,6 @@ static void
 fluid_workers_dispose (GObject *object)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
-  GHashTableIter iter;
-  gpointer child, watched;
 
   if (priv->own_observer != NULL)
     {
@@ -756,18 +974,19 @@ fluid_workers_dispose (GObject *object)
   if (priv->children_observer != NULL)
     {
       fluid_observer_cancel (priv->children_observer);
-      g_hash_table_iter_init (&iter, priv->members);
-      while (g_hash_table_iter_next (&iter, &child, &watched))
-        if (GPOINTER_TO_INT (watched))
-          {
-            fluid_worker_remove_observer (child, priv->children_observer);
-            g_hash_table_iter_replace (&iter, GINT_TO_POINTER (FALSE));
-          }
+      for (guint i = 0; i < priv->slots->len; i++)
+        {
+          FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
+
+          if (slot->watched)
+            fluid_worker_remove_observer (slot->child, priv->children_observer);
+          slot->watched = FALSE;
+        }
       g_clear_pointer (&priv->children_observer, fluid_observer_unref);
     }
   priv->supervising = FALSE;
   /* No replacement waits for a group that is going away. */
-  fluid_supervisor_stop (FLUID_WORKERS (object));
+  fluid_supervisor_stop (priv->supervisor);
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->dispose (object);
 }
@@ -780,24 +999,23 @@ fluid_workers_finalize (GObject *object)
   g_assert (priv->run_task == NULL);
   g_assert (priv->wait_task == NULL);
 
-  for (guint i = 0; i < priv->children->len; i++)
+  for (guint i = 0; i < priv->slots->len; i++)
     {
-      FluidWorker *child = g_ptr_array_index (priv->children, i);
+      FluidChildSlot *slot = g_ptr_array_index (priv->slots, i);
 
-      if (FLUID_IS_WORKERS (child))
+      slot->in_group = FALSE;
+      if (FLUID_IS_WORKERS (slot->child))
         {
-          FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (child));
+          FluidWorkersPrivate *child_priv = fluid_workers_get_instance_private (FLUID_WORKERS (slot->child));
 
           g_ptr_array_remove_fast (child_priv->parents, object);
         }
     }
-  g_hash_table_unref (priv->members);
+  g_hash_table_unref (priv->slots_by_child);
+  g_clear_pointer (&priv->keys, g_hash_table_unref);
   g_ptr_array_unref (priv->parents);
-  g_ptr_array_unref (priv->children);
-  g_clear_pointer (&priv->specs, g_ptr_array_unref);
-  g_ptr_array_unref (priv->deferred_stops);
-  g_array_unref (priv->restart_times);
-  g_clear_error (&priv->give_up_error);
+  g_ptr_array_unref (priv->slots);
+  fluid_supervisor_free (priv->supervisor);
 
   G_OBJECT_CLASS (fluid_workers_parent_class)->finalize (object);
 }
@@ -808,7 +1026,7 @@ fluid_workers_get_property (GObject    *object,
                             GValue     *value,
                             GParamSpec *pspec)
 {
-  FluidWorkersPrivate *priv = fluid_workers_get_instance_private (FLUID_WORKERS (object));
+  FluidWorkers *self = FLUID_WORKERS (object);
 
   switch (prop_id)
     {
@@ -817,31 +1035,12 @@ fluid_workers_get_property (GObject    *object,
       break;
 
     case PROP_N_ITEMS:
-      g_value_set_uint (value, priv->children->len);
-      break;
-
-    case PROP_RESTART_STRATEGY:
-      g_value_set_enum (value, priv->strategy);
-      break;
-
-    case PROP_MAX_RESTARTS:
-      g_value_set_uint (value, priv->max_restarts);
-      break;
-
-    case PROP_MAX_RESTARTS_PERIOD:
-      g_value_set_double (value, priv->max_restarts_period);
-      break;
-
-    case PROP_RESTART_DELAY:
-      g_value_set_double (value, priv->restart_delay);
-      break;
-
-    case PROP_RESTART_DELAY_MAX:
-      g_value_set_double (value, priv->restart_delay_max);
+      g_value_set_uint (value, g_list_model_get_n_items (G_LIST_MODEL (self)));
       break;
 
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!fluid_supervisor_get_property (fluid_workers_get_supervisor (self), prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -853,31 +1052,8 @@ fluid_workers_set_property (GObject      *object,
 {
   FluidWorkers *self = FLUID_WORKERS (object);
 
-  switch (prop_id)
-    {
-    case PROP_RESTART_STRATEGY:
-      fluid_workers_set_restart_strategy (self, g_value_get_enum (value));
-      break;
-
-    case PROP_MAX_RESTARTS:
-      fluid_workers_set_max_restarts (self, g_value_get_uint (value));
-      break;
-
-    case PROP_MAX_RESTARTS_PERIOD:
-      fluid_workers_set_max_restarts_period (self, g_value_get_double (value));
-      break;
-
-    case PROP_RESTART_DELAY:
-      fluid_workers_set_restart_delay (self, g_value_get_double (value));
-      break;
-
-    case PROP_RESTART_DELAY_MAX:
-      fluid_workers_set_restart_delay_max (self, g_value_get_double (value));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (!fluid_supervisor_set_property (self, prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -926,77 +1102,8 @@ fluid_workers_class_init (FluidWorkersClass *klass)
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * FluidWorkers:restart-strategy:
-   *
-   * What the group does when a child stops while it runs: stop (the
-   * default, as 1.0 and aio-fluid) or replace children, as OTP's
-   * supervisors. Read when a child stops.
-   *
-   * Since: 1.2
-   */
-  properties[PROP_RESTART_STRATEGY] =
-    g_param_spec_enum ("restart-strategy", "Restart strategy", "What a child's stop does",
-                       FLUID_TYPE_RESTART_STRATEGY, FLUID_RESTART_STRATEGY_STOP_ALL,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * FluidWorkers:max-restarts:
-   *
-   * The most replacements the group makes within
-   * #FluidWorkers:max-restarts-period; one more and it gives up, as OTP's
-   * intensity.
-   *
-   * Since: 1.2
-   */
-  properties[PROP_MAX_RESTARTS] =
-    g_param_spec_uint ("max-restarts", "Maximum restarts", "Replacements allowed per period",
-                       0, G_MAXUINT, 3,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * FluidWorkers:max-restarts-period:
-   *
-   * The sliding window, in seconds, in which replacements are counted
-   * against #FluidWorkers:max-restarts; a child that runs that long is
-   * healthy again, and its backoff starts over.
-   *
-   * Since: 1.2
-   */
-  properties[PROP_MAX_RESTARTS_PERIOD] =
-    g_param_spec_double ("max-restarts-period", "Maximum restarts period",
-                         "The window of max-restarts, in seconds",
-                         0.0, G_MAXDOUBLE, 5.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * FluidWorkers:restart-delay:
-   *
-   * How long, in seconds, the first replacement of a child waits; the
-   * n-th consecutive one waits `restart-delay × 2^(n-1)`, at most
-   * #FluidWorkers:restart-delay-max. 0, the default, replaces at once.
-   *
-   * Since: 1.2
-   */
-  properties[PROP_RESTART_DELAY] =
-    g_param_spec_double ("restart-delay", "Restart delay", "Seconds before a first replacement",
-                         0.0, G_MAXDOUBLE, 0.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * FluidWorkers:restart-delay-max:
-   *
-   * The longest a replacement waits, in seconds.
-   *
-   * Since: 1.2
-   */
-  properties[PROP_RESTART_DELAY_MAX] =
-    g_param_spec_double ("restart-delay-max", "Maximum restart delay",
-                         "The longest a replacement waits, in seconds",
-                         0.0, G_MAXDOUBLE, 30.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  fluid_supervisor_install_properties (object_class, N_PROPS);
 
   /**
    * FluidWorkers::child-restarted:
@@ -1024,15 +1131,10 @@ fluid_workers_init (FluidWorkers *self)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
 
-  priv->children = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->members = g_hash_table_new (NULL, NULL);
+  priv->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_child_slot_unref);
+  priv->slots_by_child = g_hash_table_new (NULL, NULL);
   priv->parents = g_ptr_array_new ();
-  priv->deferred_stops = g_ptr_array_new_with_free_func (g_object_unref);
-  priv->restart_times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  priv->strategy = FLUID_RESTART_STRATEGY_STOP_ALL;
-  priv->max_restarts = 3;
-  priv->max_restarts_period = 5.0;
-  priv->restart_delay_max = 30.0;
+  priv->supervisor = fluid_supervisor_new (self);
 }
 
 /* Public API */
@@ -1085,7 +1187,7 @@ fluid_workers_new_with_workers (FluidWorker *first_worker,
 /* Whether @group is @ancestor or lies below it: a walk up the parents of
  * @group, so that adding a new group to a deep tree, or a deep tree to a
  * new group, costs nothing like the size of the tree. */
-static gboolean
+gboolean
 fluid_workers_is_below (FluidWorkers *group,
                         FluidWorkers *ancestor)
 {
@@ -1096,7 +1198,7 @@ fluid_workers_is_below (FluidWorkers *group,
   /* Without children, @ancestor is above nothing. */
   if (group == ancestor)
     return TRUE;
-  if (priv->children->len == 0)
+  if (priv->slots->len == 0)
     return FALSE;
 
   to_visit = g_ptr_array_new ();
@@ -1119,15 +1221,15 @@ fluid_workers_is_below (FluidWorkers *group,
 
 /* Adds @worker, made from @spec (taken; NULL for a plain worker), at the
  * end. */
-static void
-fluid_workers_add (FluidWorkers   *self,
-                   FluidWorker    *worker,
-                   FluidChildSpec *spec)
+void
+fluid_workers_add_with_spec (FluidWorkers   *self,
+                             FluidWorker    *worker,
+                             FluidChildSpec *spec)
 {
   FluidWorkersPrivate *priv = fluid_workers_get_instance_private (self);
-  guint position;
+  g_autoptr(FluidChildSlot) slot = NULL;
 
-  if (g_hash_table_contains (priv->members, worker))
+  if (g_hash_table_contains (priv->slots_by_child, worker))
     {
       fluid_child_spec_free (spec);
       return;
@@ -1142,23 +1244,17 @@ fluid_workers_add (FluidWorkers   *self,
       return;
     }
 
-  position = priv->children->len;
-  g_ptr_array_add (priv->children, g_object_ref (worker));
-  if (priv->specs != NULL)
-    g_ptr_array_add (priv->specs, NULL);
-  if (spec != NULL)
-    fluid_workers_set_spec (self, position, spec);
-  fluid_workers_hold (self, worker);
-  fluid_workers_items_changed (self, position, 0, 1);
+  /* One reference for the group, one while handlers of items-changed run. */
+  slot = fluid_child_slot_new (worker, spec, priv->slots->len);
+  g_ptr_array_add (priv->slots, fluid_child_slot_ref (slot));
+  priv->n_keyless++;
+  fluid_workers_hold (self, slot);
+  fluid_workers_items_changed (self, slot->position, 0, 1);
 
-  if (priv->supervising && fluid_worker_is_running (FLUID_WORKER (self)))
+  if (priv->supervising && slot->in_group)
     {
-      GMainContext *context = fluid_worker_get_context (FLUID_WORKER (self));
-
       g_object_ref (self);
-      g_main_context_push_thread_default (context);
-      fluid_workers_adopt (self, position);
-      g_main_context_pop_thread_default (context);
+      fluid_workers_adopt_in_context (self, slot);
       g_object_unref (self);
     }
 }
@@ -1189,64 +1285,7 @@ fluid_workers_add_worker (FluidWorkers *self,
   g_return_if_fail ((gpointer) worker != (gpointer) self);
 
   /* Temporary: its spec is made if the supervisor needs one. */
-  fluid_workers_add (self, worker, NULL);
-}
-
-/**
- * fluid_workers_add_child:
- * @self: a #FluidWorkers
- * @restart: when the child is replaced, under a restart strategy
- * @factory: (scope notified) (closure user_data) (destroy destroy): makes
- *   the child, now, and each replacement
- * @user_data: data for @factory
- * @destroy: (nullable): frees @user_data once the group no longer needs
- *   the factory: when the child leaves the group, or the group is finalized
- *
- * Adds a child made by @factory, called at once, at the end of the
- * group's children, as fluid_workers_add_worker() adds a worker. Under a
- * restart strategy (#FluidWorkers:restart-strategy), a child that stops
- * while the group runs is replaced by a new worker from @factory, as
- * @restart says, in the same position and under the same name in the
- * status; under %FLUID_RESTART_STRATEGY_STOP_ALL, it stops the group as
- * any child does.
- *
- * A factory that returns %NULL now adds nothing (a critical); later, it is
- * a failed replacement, counted toward #FluidWorkers:max-restarts and
- * tried again after the delay. A worker that has started already is a
- * programming error (a critical), and counts as %NULL.
- *
- * Call it from the group's main context.
- *
- * Since: 1.2
- */
-void
-fluid_workers_add_child (FluidWorkers       *self,
-                         FluidRestart        restart,
-                         FluidWorkerFactory  factory,
-                         gpointer            user_data,
-                         GDestroyNotify      destroy)
-{
-  g_autoptr(FluidWorker) worker = NULL;
-  FluidChildSpec *spec;
-
-  g_return_if_fail (FLUID_IS_WORKERS (self));
-  g_return_if_fail (restart <= FLUID_RESTART_TEMPORARY);
-  g_return_if_fail (factory != NULL);
-
-  worker = factory (self, user_data);
-  if (worker == NULL || fluid_worker_has_started (worker) || (gpointer) worker == (gpointer) self)
-    {
-      g_critical ("%s: the factory of a child of %s returned %s", G_STRFUNC,
-                  fluid_worker_get_name (FLUID_WORKER (self)),
-                  worker == NULL ? "NULL" : "a worker that has started");
-      if (destroy != NULL)
-        destroy (user_data);
-      return;
-    }
-
-  spec = fluid_child_spec_new (self, restart, factory, user_data, destroy,
-                               fluid_worker_get_name (worker));
-  fluid_workers_add (self, worker, spec);
+  fluid_workers_add_with_spec (self, worker, NULL);
 }
 
 /**

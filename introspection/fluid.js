@@ -6,12 +6,20 @@
 // the helper by its file URI (or by a relative path, when it ships a copy):
 //
 //     import Fluid from 'gi://Fluid?version=1.0';
-import System from 'system';
 //     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
 //
-// Importing it once changes the Fluid namespace for the whole process, as
-// a PyGObject override does, so that no JavaScript exception is printed
-// and ignored:
+// What importing it changes, once for the process: the Fluid namespace,
+// and nothing of any other library. GLib, Gio, GObject and their prototypes
+// stay as GJS made them (test-helper-isolation.js holds it to that). Fluid
+// is the library's own namespace, and the helper its binding, as a
+// PyGObject override is the binding of its namespace: it gives the
+// functions of the Fluid namespace the behaviour the library promises in
+// every language (an exception in JavaScript code the library calls fails
+// its worker or its message, visibly, never printed and ignored, never
+// leaving a task pending), and JavaScript's protocols (promises,
+// iteration, plain objects). The functions keep their names and the
+// reference's meaning; they differ from GJS's plain calls of C only where
+// those would print an exception and go on:
 //
 // - Fluid.WorkerFunction.new/new_named(…, func): func may return a promise,
 //   which the worker awaits before its heartbeat; a throw or a rejection
@@ -19,13 +27,15 @@ import System from 'system';
 // - Fluid.QueueConsumerWorker.new(func): the same for each message; a throw
 //   or a rejection fails the message (message-failed; stop-on-failure
 //   decides whether the worker ends).
-// - Fluid.WorkerFunction.new_async, Fluid.QueueConsumerWorker.new_async and
-//   Fluid.AsyncDispatcher handlers receive a task to complete: a throw, or
-//   a returned promise that rejects, fails the task; a returned promise
-//   that fulfils completes it (TRUE) unless the function already did.
-// - The return_error() of a task the library gives to JavaScript (a
-//   Fluid.TaskWorker's run_task, a callback's, a handler's) takes any
-//   thrown value, through toGError().
+// - Fluid.WorkerFunction.new_async and Fluid.QueueConsumerWorker.new_async
+//   (the C forms) give func the task, which it completes, now or later: a
+//   throw, or a returned promise that rejects, fails the task; a returned
+//   promise that fulfils completes it (TRUE) unless the function did.
+// - Fluid.AsyncDispatcher.prototype.register_handler(event, func): a
+//   handler of the message alone, func(message), is done when it returns,
+//   or when the promise it returns fulfils; a throw or a rejection fails
+//   the message. A handler that takes the task too, func(message, task)
+//   (two parameters declared), completes it as new_async's function does.
 // - Fluid.Dispatcher handlers: dispatch() throws, to its caller, what a
 //   handler threw (the handlers after it are not called, as in aio-fluid).
 // - Fluid.Dispatcher.new/Fluid.AsyncDispatcher.new(eventType): an event-type
@@ -41,8 +51,27 @@ import System from 'system';
 //   send_async(message, null) waits for room under max-queue-size);
 //   worker.status() resolves to a plain object; a Fluid.Workers group is
 //   iterable.
-// - A full garbage collection after every 10 000 tasks, against a GJS 1.74
-//   bug that stalls bursts of callbacks (see collectNow()).
+// - With a GJS older than 1.81.90, a full garbage collection after every
+//   10 000 tasks, against the bug that stalls bursts of callbacks there
+//   (see collectBeforeSweepStalls()).
+//
+// A task's return_error() is GJS's: it takes a GLib.Error, and throws a
+// TypeError for anything else. A function the helper calls may throw
+// anything; code that completes a task itself gives return_error() the
+// toGError() of what it caught.
+//
+// Why the namespace changes on import rather than the helper exporting
+// functions of its own: a program uses the names of the reference, and
+// GJS has no supported way for a library to ship an override that loads
+// with its namespace, as PyGObject has (GJS's overrides are for its own
+// modules; the legacy importer happens to find an overrides/Fluid.js in
+// the gjs-1.0 folder of the data folders too, but that is undocumented, a
+// legacy script rather than an ES module, and would make the behaviour
+// depend on XDG_DATA_DIRS). The cost: once any module imports the helper,
+// the Fluid namespace is changed for every module of the process, also
+// for those that use Fluid without it. For them, only what GJS's plain
+// calls got wrong changes: an exception printed and ignored, a promise not
+// awaited, a threaded constructor whose worker could only fail.
 //
 // It exports toGError(), completeTask() and Worker, a base class whose
 // async run() is the body of a worker.
@@ -52,6 +81,7 @@ import System from 'system';
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import GObject from 'gi://GObject';
+import System from 'system';
 import Fluid from 'gi://Fluid?version=1.0';
 
 // ---------------------------------------------------------------------------
@@ -108,6 +138,31 @@ export function toGError(value) {
 
 // ---------------------------------------------------------------------------
 // Tasks
+//
+// The helper completes the task of a function it calls in one of two ways.
+// A function that never sees its task (a consumer's func(worker, message),
+// a worker function's func(worker), Worker's run(), a handler of the
+// message alone) leaves it to the helper, which completes it once the
+// function returned or its promise settled: HELPER_COMPLETES. A function
+// that has its task (new_async's, a handler of (message, task), the body
+// given to completeTask()) may complete it itself, and the helper
+// completes it only if the function did not: FUNCTION_COMPLETES.
+//
+// Whether it did, GTask tells without anyone watching its return_*
+// methods: get_completed() is true once the task's callback has run, and
+// GTask runs the callback inside the return_* call, unless the task was
+// made in the main-context iteration that returns it (or its cancellable
+// was cancelled): then it runs it in a later iteration, from an idle
+// source of the task's priority attached to the task's context. So when
+// get_completed() is false, the helper asks again from an idle source of
+// its own, of the same priority on the same context, attached after any
+// such completion: GLib dispatches the sources of one priority in the
+// order they were attached, so false then means that nobody returned the
+// task. (A lower priority would be simpler to reason about, but a worker
+// whose function runs again at once, at the task's priority, would starve
+// it.) It costs an iteration only when the answer is not known at once: a
+// function that failed, or whose promise fulfilled in the iteration that
+// made its task.
 
 function isThenable(value) {
     return value !== null && (typeof value === 'object' || typeof value === 'function') &&
@@ -115,21 +170,11 @@ function isThenable(value) {
 }
 
 // What every copy of this file loaded in the process shares (two paths to
-// it make two modules): the overrides are installed once.
+// it make two modules): the namespace is changed once.
 const SHARED = Symbol.for('fluid-glib-1.0 GJS helper');
-if (Fluid[SHARED] === undefined) {
-    Object.defineProperty(Fluid, SHARED, {
-        value: {
-            // The tasks completed from JavaScript, by whatever code: the
-            // helper completes a task only if nobody did. Filled by the
-            // return_* methods of Gio.Task.prototype (overrideTaskReturns()).
-            returnedTasks: new WeakSet(),
-            Worker: null,
-        },
-    });
-}
+if (Fluid[SHARED] === undefined)
+    Object.defineProperty(Fluid, SHARED, {value: {Worker: null}});
 const shared = Fluid[SHARED];
-const {returnedTasks} = shared;
 
 // Where an exception comes from: a worker, or a description of the code.
 function whereName(where) {
@@ -145,11 +190,8 @@ function reportLateError(error, where) {
         logError(error, `${whereName(where)} threw after it had completed its task`);
 }
 
+// Fails task, which has not completed, with what was thrown.
 function failTask(task, error, where) {
-    if (returnedTasks.has(task)) {
-        reportLateError(error, where);
-        return;
-    }
     // The GError keeps the message, not the stack: the debug log has it
     // (G_MESSAGES_DEBUG=Gjs-Console).
     if (error instanceof Error)
@@ -157,24 +199,65 @@ function failTask(task, error, where) {
     task.return_error(toGError(error));
 }
 
-function succeedTask(task) {
-    if (!returnedTasks.has(task))
-        task.return_boolean(true);
+// Calls then(completed) once it is known whether task has completed: at
+// once if its callback has run, else from an idle source that runs after
+// the one GTask may have attached for it (see above).
+function whenCompletionKnown(task, then) {
+    if (task.get_completed()) {
+        then(true);
+        return;
+    }
+    const source = GLib.idle_source_new();
+    source.set_name('[fluid.js] has the function completed its task?');
+    source.set_priority(task.get_priority());
+    source.set_callback(() => {
+        then(task.get_completed());
+        return GLib.SOURCE_REMOVE;
+    });
+    source.attach(task.get_context());
 }
 
-// GJS 1.74 refuses every callback from C while an incremental garbage
-// collection is sweeping, JavaScript run between its slices included (fixed
-// in GJS 1.82): the task such a callback would have received is never
-// completed. A burst of tasks (a JS wrapper each) reached that state after
-// some 250 000 messages. A full collection, which ends any incremental one,
-// after every 10 000 tasks kept a burst of 1 000 000 from it (and made it
-// faster: the heap stays small); it spends at most a tenth of the time.
-const TASKS_BETWEEN_COLLECTIONS = 10000;
+function failUnlessCompleted(task, error, where) {
+    whenCompletionKnown(task, completed => {
+        if (completed)
+            reportLateError(error, where);
+        else
+            failTask(task, error, where);
+    });
+}
+
+function succeedUnlessCompleted(task) {
+    whenCompletionKnown(task, completed => {
+        if (!completed)
+            task.return_boolean(true);
+    });
+}
+
+// GJS from 1.49.1, where collections became incremental, to 1.81.2 counts
+// a collection as sweeping from its first sweep slice to its end,
+// JavaScript run between the slices included, and refuses every callback
+// from C in that time ("Attempting to run a JS callback during garbage
+// collection"): the callback is not called, and the task it would have
+// received is never completed. GJS 1.81.90, and so 1.82.0, asks
+// SpiderMonkey whether it is collecting instead (GNOME/gjs!950,
+// "callbacks: fix sweeping check for incremental GC"; not backported).
+// Each task reaches JavaScript as an object of its own (GJS wraps every
+// GObject it is given), so a burst of messages makes garbage fast: with
+// GJS 1.74.2 and no collections of the helper's, a consumer of 400 000
+// messages sent at once stalled for good after some 300 000
+// (test-helper-burst.js; some 250 000 when the helper also noted every
+// task in a WeakSet: less garbage only delays it). A full collection,
+// which ends any incremental one, after every 10 000 tasks keeps a burst
+// of 1 000 000 from it, and doubles the throughput (the heap stays small;
+// bench-helper.js); it spends at most a tenth of the time. A GJS with the
+// fix is left to collect as it will. System.version is major * 10000 +
+// minor * 100 + micro.
+const TASKS_BETWEEN_COLLECTIONS = System.version < 18190 ? 10000 : 0;
 let tasksSinceCollection = 0;
 let nextCollection = 0;
 
-function collectNow() {
-    if (++tasksSinceCollection < TASKS_BETWEEN_COLLECTIONS)
+function collectBeforeSweepStalls() {
+    if (TASKS_BETWEEN_COLLECTIONS === 0 || ++tasksSinceCollection < TASKS_BETWEEN_COLLECTIONS)
         return;
     const start = GLib.get_monotonic_time();
     if (start < nextCollection)
@@ -185,25 +268,44 @@ function collectNow() {
     nextCollection = end + 9 * (end - start);
 }
 
-// Calls func(...args) for task. A throw, or a returned promise that
-// rejects, fails the task; a returned promise that fulfils completes it
-// (TRUE). complete: a function that returns anything else has done its
-// work, and the task completes (TRUE); else the task is the function's to
-// complete. A task completed by the function is left as it is.
-function runForTask(task, complete, where, func, ...args) {
-    collectNow();
+// What becomes of a task, by what its function did: returned (anything
+// but a promise), fulfilled (the promise it returned), or failed (threw,
+// or its promise rejected); failed takes what was thrown and where.
+
+// A task its function never sees: the helper completes it.
+const HELPER_COMPLETES = {
+    returned: task => task.return_boolean(true),
+    fulfilled: task => task.return_boolean(true),
+    failed: failTask,
+};
+
+// A task its function has, which it completes now or later; the helper
+// only if it did not.
+const FUNCTION_COMPLETES = {
+    returned: null,
+    fulfilled: succeedUnlessCompleted,
+    failed: failUnlessCompleted,
+};
+
+// completeTask()'s: done once its body returns, unless it completed the
+// task itself.
+const BODY_COMPLETES = {...FUNCTION_COMPLETES, returned: succeedUnlessCompleted};
+
+// Calls func(...args) for task, and completes the task as outcomes says.
+function runForTask(task, where, outcomes, func, ...args) {
+    collectBeforeSweepStalls();
     let result;
     try {
         result = func(...args);
     } catch (error) {
-        failTask(task, error, where);
+        outcomes.failed(task, error, where);
         return;
     }
     if (isThenable(result)) {
-        Promise.resolve(result).then(() => succeedTask(task),
-            error => failTask(task, error, where));
-    } else if (complete) {
-        succeedTask(task);
+        Promise.resolve(result).then(() => outcomes.fulfilled(task),
+            error => outcomes.failed(task, error, where));
+    } else if (outcomes.returned !== null) {
+        outcomes.returned(task);
     }
 }
 
@@ -223,7 +325,7 @@ function runForTask(task, complete, where, func, ...args) {
  * @param {Function|Promise} body what to run, or what to wait for
  */
 export function completeTask(task, body) {
-    runForTask(task, true, 'the body given to completeTask()',
+    runForTask(task, 'the body given to completeTask()', BODY_COMPLETES,
         typeof body === 'function' ? body : () => body);
 }
 
@@ -250,7 +352,7 @@ function overrideWorkerFunction() {
         if (typeof func !== 'function')
             return newNamed(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => runForTask(task, true, worker, func, worker));
+            (worker, task) => runForTask(task, worker, HELPER_COMPLETES, func, worker));
     };
     Fluid.WorkerFunction.new = function (heartbeat, func) {
         return Fluid.WorkerFunction.new_named(null, heartbeat, func);
@@ -259,7 +361,7 @@ function overrideWorkerFunction() {
         if (typeof func !== 'function')
             return newAsync(name, heartbeat, func);
         return newAsync(name, heartbeat,
-            (worker, task) => runForTask(task, false, worker, func, worker, task));
+            (worker, task) => runForTask(task, worker, FUNCTION_COMPLETES, func, worker, task));
     };
 }
 
@@ -272,13 +374,13 @@ function overrideQueueConsumerWorker() {
         if (typeof func !== 'function')
             return newWorker(func);
         return newAsync((worker, message, task) =>
-            runForTask(task, true, where, func, worker, message));
+            runForTask(task, where, HELPER_COMPLETES, func, worker, message));
     };
     Fluid.QueueConsumerWorker.new_async = function (func) {
         if (typeof func !== 'function')
             return newAsync(func);
         return newAsync((worker, message, task) =>
-            runForTask(task, false, where, func, worker, message, task));
+            runForTask(task, where, FUNCTION_COMPLETES, func, worker, message, task));
     };
 }
 
@@ -392,8 +494,14 @@ function overrideDispatchers() {
         if (typeof func !== 'function')
             return asyncRegister.call(this, event, func);
         const where = `the handler of "${event}"`;
+        // A handler that declares the task completes it; one of the
+        // message alone cannot, and the helper does.
+        if (func.length >= 2) {
+            return asyncRegister.call(this, event, (message, task) =>
+                runForTask(task, where, FUNCTION_COMPLETES, func, message, task));
+        }
         return asyncRegister.call(this, event, (message, task) =>
-            runForTask(task, false, where, func, message, task));
+            runForTask(task, where, HELPER_COMPLETES, func, message));
     };
 
     Fluid.Dispatcher.new = function (func) {
@@ -450,44 +558,8 @@ function overrideWorkers() {
     };
 }
 
-// task.return_error(e), the idiom of a catch block, takes any thrown value
-// for the tasks the library gives to JavaScript (those of a worker or a
-// dispatcher); other tasks keep GJS's TypeError for what is not a
-// GLib.Error. Every return_* method notes the task in returnedTasks.
-function overrideTaskReturns() {
-    const returnError = Gio.Task.prototype.return_error;
-    Gio.Task.prototype.return_error = function (error) {
-        if (!(error instanceof GLib.Error)) {
-            const source = this.get_source_object();
-            if (source instanceof Fluid.Worker || source instanceof Fluid.BaseDispatcher)
-                error = toGError(error);
-        }
-        returnError.call(this, error);
-        returnedTasks.add(this);
-    };
-
-    for (const name of ['return_boolean', 'return_int', 'return_value', 'return_pointer']) {
-        const original = Gio.Task.prototype[name];
-        if (typeof original !== 'function')
-            continue;
-        Gio.Task.prototype[name] = function (...args) {
-            original.apply(this, args);
-            returnedTasks.add(this);
-        };
-    }
-
-    const returnErrorIfCancelled = Gio.Task.prototype.return_error_if_cancelled;
-    Gio.Task.prototype.return_error_if_cancelled = function () {
-        const returned = returnErrorIfCancelled.call(this);
-        if (returned)
-            returnedTasks.add(this);
-        return returned;
-    };
-}
-
 function install() {
     promisifyAll();
-    overrideTaskReturns();
     overrideWorkerFunction();
     overrideQueueConsumerWorker();
     overrideDispatchers();
@@ -510,7 +582,7 @@ function install() {
         GTypeFlags: GObject.TypeFlags.ABSTRACT,
     }, class Worker extends Fluid.TaskWorker {
         vfunc_run_task(task) {
-            runForTask(task, true, this, () => this.run(task.get_cancellable()));
+            runForTask(task, this, HELPER_COMPLETES, () => this.run(task.get_cancellable()));
         }
 
         run(cancellable) { // eslint-disable-line no-unused-vars

@@ -67,6 +67,14 @@ fluid_test_settle (GMainContext *context)
     g_main_context_iteration (context, FALSE);
 }
 
+void
+fluid_test_crash (FluidWorker *worker)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
+
+  fluid_worker_fail (worker, error);
+}
+
 gboolean
 fluid_test_shutdown (FluidWorker  *worker,
                      GError      **error)
@@ -621,6 +629,50 @@ fluid_test_bus_connect (FluidTestBus *bus)
   return connection;
 }
 
+static void
+fluid_test_name_acquired_cb (GDBusConnection *connection,
+                             const char      *name,
+                             gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+guint
+fluid_test_bus_own_name (GDBusConnection *connection,
+                         const char      *name)
+{
+  gboolean acquired = FALSE;
+  guint owner;
+
+  owner = g_bus_own_name_on_connection (connection, name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                        fluid_test_name_acquired_cb, NULL, &acquired, NULL);
+  fluid_test_wait_until (acquired);
+  return owner;
+}
+
+guint
+fluid_test_bus_export (GDBusConnection *connection,
+                       FluidWorker     *worker,
+                       const char      *path,
+                       const char      *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_worker_export (worker, connection, path, &error));
+  g_assert_no_error (error);
+  return fluid_test_bus_own_name (connection, name);
+}
+
+void
+fluid_test_bus_unexport (FluidWorker *worker,
+                         guint        owner)
+{
+  if (fluid_worker_has_started (worker))
+    g_assert_true (fluid_test_shutdown (worker, NULL));
+  fluid_worker_unexport (worker);
+  g_bus_unown_name (owner);
+}
+
 void
 fluid_test_bus_free (FluidTestBus *bus)
 {
@@ -676,6 +728,92 @@ fluid_test_bus_run_client (FluidTestBus       *bus,
   if (err != NULL)
     *err = g_steal_pointer (&client_err);
   return g_subprocess_get_exit_status (client);
+}
+
+/* run-main-helper */
+
+static void
+fluid_test_helper_exited_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  FluidTestHelper *helper = user_data;
+
+  g_assert_true (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL));
+  helper->exited = TRUE;
+}
+
+GSubprocessLauncher *
+fluid_test_helper_launcher_new (void)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
+  return launcher;
+}
+
+FluidTestHelper *
+fluid_test_helper_spawnv (GSubprocessLauncher *launcher,
+                          const char * const  *argv)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "run-main-helper", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  FluidTestHelper *helper = g_new0 (FluidTestHelper, 1);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, g_str_equal (argv[i], "helper") ? path : (char *) argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  helper->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata,
+                                                  &error);
+  g_assert_no_error (error);
+  helper->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper->process));
+  g_subprocess_wait_async (helper->process, NULL, fluid_test_helper_exited_cb, helper);
+  return helper;
+}
+
+FluidTestHelper *
+fluid_test_helper_spawn (GSubprocessLauncher *launcher,
+                         const char          *mode,
+                         const char          *grace_period)
+{
+  const char *argv[] = { "helper", mode, grace_period, NULL };
+
+  return fluid_test_helper_spawnv (launcher, argv);
+}
+
+void
+fluid_test_helper_expect_line (FluidTestHelper *helper,
+                               const char      *expected)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_data_input_stream_read_line_async (helper->out, G_PRIORITY_DEFAULT, NULL,
+                                       fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  line = g_data_input_stream_read_line_finish_utf8 (helper->out, result, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, expected);
+}
+
+int
+fluid_test_helper_wait (FluidTestHelper *helper)
+{
+  int status;
+
+  fluid_test_wait_until (helper->exited);
+  g_assert_true (g_subprocess_get_if_exited (helper->process));
+  status = g_subprocess_get_exit_status (helper->process);
+  g_clear_object (&helper->out);
+  g_clear_object (&helper->process);
+  g_free (helper);
+  return status;
 }
 
 /* FluidTestIdleConsumer */

@@ -55,6 +55,9 @@ gboolean      fluid_test_shutdown                (FluidWorker   *worker,
 gboolean      fluid_test_wait_for_shutdown       (FluidWorker   *worker,
                                                   GError       **error);
 GVariant     *fluid_test_status                  (FluidWorker   *worker);
+/* Fails @worker as a crash: fluid_worker_fail() with G_IO_ERROR_FAILED,
+ * "crashed". */
+void          fluid_test_crash                   (FluidWorker   *worker);
 /* A key of the worker's status, of type t: the test fails if it is not
  * there. */
 guint64       fluid_test_status_uint64           (FluidWorker   *worker,
@@ -132,6 +135,18 @@ const char      *fluid_test_bus_get_address      (FluidTestBus   *bus);
 /* A new connection to the bus, as a client of the bus would have. */
 GDBusConnection *fluid_test_bus_connect          (FluidTestBus   *bus);
 void             fluid_test_bus_free             (FluidTestBus   *bus);
+/* Owns @name on @connection, once the bus says so; for g_bus_unown_name(). */
+guint            fluid_test_bus_own_name         (GDBusConnection *connection,
+                                                  const char      *name);
+/* Exports @worker at @path and owns @name, as a daemon does; then
+ * fluid_test_bus_unexport() with what it returns shuts the worker down
+ * (if it started), unexports it and gives the name up. */
+guint            fluid_test_bus_export           (GDBusConnection *connection,
+                                                  FluidWorker     *worker,
+                                                  const char      *path,
+                                                  const char      *name);
+void             fluid_test_bus_unexport         (FluidWorker     *worker,
+                                                  guint            owner);
 /* Runs @argv as a client of @bus (DBUS_SESSION_BUS_ADDRESS set to its
  * address), iterating the default context until it exits, since the
  * process under test answers from there. Returns its exit status; its
@@ -140,5 +155,31 @@ int              fluid_test_bus_run_client       (FluidTestBus       *bus,
                                                   const char * const *argv,
                                                   char              **out,
                                                   char              **err);
+
+/* run-main-helper, the daemon that test-run-main and test-run-main-bus
+ * spawn, signal and read line by line. */
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+  gboolean          exited;
+} FluidTestHelper;
+
+/* A launcher whose children see no systemd of the test's own, their
+ * standard output piped. */
+GSubprocessLauncher *fluid_test_helper_launcher_new (void);
+/* Spawns @argv, NULL-terminated, whose elements "helper" are replaced by
+ * the helper's path. */
+FluidTestHelper     *fluid_test_helper_spawnv       (GSubprocessLauncher *launcher,
+                                                     const char * const  *argv);
+FluidTestHelper     *fluid_test_helper_spawn        (GSubprocessLauncher *launcher,
+                                                     const char          *mode,
+                                                     const char          *grace_period);
+/* Waits for the next line the helper prints, and checks it. */
+void                 fluid_test_helper_expect_line  (FluidTestHelper     *helper,
+                                                     const char          *expected);
+/* Waits for the helper to exit, frees @helper and returns its exit
+ * status; fails if a signal ended it. */
+int                  fluid_test_helper_wait         (FluidTestHelper     *helper);
 
 G_END_DECLS

@@ -28,14 +28,6 @@ typedef struct
   char            *err;
 } Fixture;
 
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  *(gboolean *) user_data = TRUE;
-}
-
 /* The group "tree": a worker "a", a consumer "reader", and a group
  * "sub group" holding "leaf"; exported at the bus name's default path. */
 static void
@@ -44,8 +36,6 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(FluidWorkers) nested = g_object_new (FLUID_TYPE_WORKERS, "name", "sub group", NULL);
   g_autoptr(FluidTestWorker) a = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean acquired = FALSE;
 
   fixture->bus = fluid_test_bus_new ();
   if (fixture->bus == NULL)
@@ -65,13 +55,8 @@ fixture_set_up (Fixture       *fixture,
   fluid_workers_add_worker (nested, fixture->leaf);
   fluid_workers_add_worker (fixture->group, FLUID_WORKER (nested));
 
-  g_assert_true (fluid_worker_export (FLUID_WORKER (fixture->group), fixture->service, TREE_PATH,
-                                      &error));
-  g_assert_no_error (error);
-  fixture->owner = g_bus_own_name_on_connection (fixture->service, BUS_NAME,
-                                                 G_BUS_NAME_OWNER_FLAGS_NONE,
-                                                 name_acquired_cb, NULL, &acquired, NULL);
-  fluid_test_wait_until (acquired);
+  fixture->owner = fluid_test_bus_export (fixture->service, FLUID_WORKER (fixture->group),
+                                          TREE_PATH, BUS_NAME);
 }
 
 static void
@@ -80,10 +65,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->bus == NULL)
     return;
-  if (fluid_worker_has_started (FLUID_WORKER (fixture->group)))
-    g_assert_true (fluid_test_shutdown (FLUID_WORKER (fixture->group), NULL));
-  fluid_worker_unexport (FLUID_WORKER (fixture->group));
-  g_bus_unown_name (fixture->owner);
+  fluid_test_bus_unexport (FLUID_WORKER (fixture->group), fixture->owner);
   g_dbus_connection_close_sync (fixture->service, NULL, NULL);
   g_clear_object (&fixture->service);
   g_clear_object (&fixture->leaf);

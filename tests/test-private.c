@@ -12,7 +12,7 @@
 #include "fluid-parse-private.h"
 #include "fluid-pending-private.h"
 #include "fluid-sd-notify-private.h"
-#include "fluid-workers-private.h"
+#include "fluid-supervisor-private.h"
 #include "fluid-worker-function.h"
 
 #include <glib/gstdio.h>
@@ -379,6 +379,36 @@ test_parse_names (void)
     }
 }
 
+/* A thread's name is the worker's cut to the 15 bytes Linux keeps, never
+ * in the middle of a character. */
+static void
+test_parse_thread_names (void)
+{
+  const struct { const char *worker; const char *thread; } cases[] = {
+    { "tick", "tick" },
+    { "fifteen-bytes-x", "fifteen-bytes-x" },
+    { "a-very-long-worker-name", "a-very-long-wor" },
+    /* "é" takes bytes 14 and 15: left out whole. */
+    { "fourteen-bytes\xc3\xa9", "fourteen-bytes" },
+    /* "€" takes bytes 13 to 15. */
+    { "thirteen-byte\xe2\x82\xac", "thirteen-byte" },
+    /* Ends on byte 15 exactly: kept. */
+    { "fourteen-byte\xc3\xa9x", "fourteen-byte\xc3\xa9" },
+    { "\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f",
+      "\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = fluid_thread_name (cases[i].worker);
+
+      g_assert_cmpstr (name, ==, cases[i].thread);
+      g_assert_true (g_utf8_validate (name, -1, NULL));
+      g_assert_cmpuint (strlen (name), <=, 15);
+    }
+}
+
 static void
 test_parse_grace_period (void)
 {
@@ -404,26 +434,27 @@ static void
 test_supervisor_window (void)
 {
   g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  FluidSupervisor *supervisor = fluid_workers_get_supervisor (group);
   gint64 s = G_USEC_PER_SEC;
 
   fluid_workers_set_max_restarts (group, 2);
   fluid_workers_set_max_restarts_period (group, 10);
 
-  g_assert_true (fluid_supervisor_count_restart (group, 100 * s));
-  g_assert_true (fluid_supervisor_count_restart (group, 105 * s));
+  g_assert_true (fluid_supervisor_count_restart (supervisor, 100 * s));
+  g_assert_true (fluid_supervisor_count_restart (supervisor, 105 * s));
   /* A third within 10 s of the first: more than 2. */
-  g_assert_false (fluid_supervisor_count_restart (group, 109 * s));
+  g_assert_false (fluid_supervisor_count_restart (supervisor, 109 * s));
 
   /* Later, the first two slid out of the window; the one at 109 and this
    * one remain. */
-  g_assert_true (fluid_supervisor_count_restart (group, 116 * s));
-  g_assert_false (fluid_supervisor_count_restart (group, 118 * s));
+  g_assert_true (fluid_supervisor_count_restart (supervisor, 116 * s));
+  g_assert_false (fluid_supervisor_count_restart (supervisor, 118 * s));
   /* Exactly a period after 109 and 116: both are out. */
-  g_assert_true (fluid_supervisor_count_restart (group, 126 * s + 1));
+  g_assert_true (fluid_supervisor_count_restart (supervisor, 126 * s + 1));
 
   /* max-restarts 0: the first restart is one too many, as in OTP. */
   fluid_workers_set_max_restarts (group, 0);
-  g_assert_false (fluid_supervisor_count_restart (group, 1000 * s));
+  g_assert_false (fluid_supervisor_count_restart (supervisor, 1000 * s));
 }
 
 /* Supervisor: restart-delay × 2^n, capped. */
@@ -431,21 +462,82 @@ static void
 test_supervisor_delays (void)
 {
   g_autoptr(FluidWorkers) group = fluid_workers_new ();
-  FluidChildSpec *spec = fluid_child_spec_new (group, FLUID_RESTART_PERMANENT, NULL, NULL, NULL, "x");
+  FluidSupervisor *supervisor = fluid_workers_get_supervisor (group);
+  FluidChildSpec *spec = fluid_child_spec_new (FLUID_RESTART_PERMANENT, NULL, NULL, NULL, "x");
   gint64 expected[] = { 250000, 500000, 1000000, 2000000, 3000000, 3000000 };
 
-  g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, 0);
+  g_assert_cmpint (fluid_supervisor_delay_for (supervisor, spec), ==, 0);
 
   fluid_workers_set_restart_delay (group, 0.25);
   fluid_workers_set_restart_delay_max (group, 3);
   for (guint n = 0; n < G_N_ELEMENTS (expected); n++)
     {
       spec->consecutive = n;
-      g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, expected[n]);
+      g_assert_cmpint (fluid_supervisor_delay_for (supervisor, spec), ==, expected[n]);
     }
   /* No overflow after many. */
   spec->consecutive = 5000;
-  g_assert_cmpint (fluid_supervisor_delay_for (group, spec), ==, 3000000);
+  g_assert_cmpint (fluid_supervisor_delay_for (supervisor, spec), ==, 3000000);
+  fluid_child_spec_free (spec);
+}
+
+/* Supervisor: the largest settings a setter takes are clamped to the
+ * clock's range, never cast out of range (undefined behaviour, which the
+ * UBSan build of CI catches); infinite ones are refused. */
+static void
+test_supervisor_huge_settings (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  FluidSupervisor *supervisor = fluid_workers_get_supervisor (group);
+  FluidChildSpec *spec = fluid_child_spec_new (FLUID_RESTART_PERMANENT, NULL, NULL, NULL, "x");
+  const double huge[] = { 9.3e12, 1e300, G_MAXDOUBLE };
+  const struct
+  {
+    void  (* set) (FluidWorkers *group,
+                   double        seconds);
+    double   seconds;
+  } refused[] = {
+    { fluid_workers_set_restart_delay, INFINITY },
+    { fluid_workers_set_restart_delay_max, INFINITY },
+    { fluid_workers_set_max_restarts_period, NAN },
+    { fluid_workers_set_restart_delay, -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (huge); i++)
+    {
+      g_autoptr(FluidWorkers) other = fluid_workers_new ();
+      FluidSupervisor *window = fluid_workers_get_supervisor (other);
+
+      fluid_workers_set_restart_delay (group, huge[i]);
+      fluid_workers_set_restart_delay_max (group, huge[i]);
+      for (guint n = 0; n < 70; n += 7)
+        {
+          spec->consecutive = n;
+          g_assert_cmpint (fluid_supervisor_delay_for (supervisor, spec), ==, G_MAXINT64);
+        }
+      /* A tiny first delay, doubled up to a huge maximum. */
+      fluid_workers_set_restart_delay (group, 1e-300);
+      spec->consecutive = 64;
+      g_assert_cmpint (fluid_supervisor_delay_for (supervisor, spec), ==, 1);
+
+      /* Every restart stays in a window that long. */
+      fluid_workers_set_max_restarts (other, 1);
+      fluid_workers_set_max_restarts_period (other, huge[i]);
+      g_assert_true (fluid_supervisor_count_restart (window, G_USEC_PER_SEC));
+      g_assert_false (fluid_supervisor_count_restart (window, G_MAXINT64 / 2));
+      fluid_workers_set_max_restarts_period (other, 0);
+      g_assert_true (fluid_supervisor_count_restart (window, G_MAXINT64 / 2 + 1));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*seconds_are_valid*");
+      refused[i].set (group, refused[i].seconds);
+      g_test_assert_expected_messages ();
+    }
+  g_assert_cmpfloat (fluid_workers_get_restart_delay (group), ==, 1e-300);
+  g_assert_cmpfloat (fluid_workers_get_restart_delay_max (group), ==, G_MAXDOUBLE);
+  g_assert_cmpfloat (fluid_workers_get_max_restarts_period (group), ==, 5);
   fluid_child_spec_free (spec);
 }
 
@@ -510,7 +602,7 @@ test_supervisor_healthy_reset (void)
 
     iterate_until_running (child);
   }
-  spec = fluid_workers_spec_at (fluid_workers_get_priv (group), 0);
+  spec = fluid_workers_get_slot (group, 0)->spec;
 
   /* Ten replacements ago, but it has run for longer than a period: the
    * backoff starts over (a delay of 1 ms, not 1 s). */
@@ -619,9 +711,11 @@ main (int   argc,
   g_test_add_func ("/observer/no-nesting", test_observer_no_nesting);
   g_test_add_func ("/observer/other-context", test_observer_other_context);
   g_test_add_func ("/parse/names", test_parse_names);
+  g_test_add_func ("/parse/thread-names", test_parse_thread_names);
   g_test_add_func ("/parse/grace-period", test_parse_grace_period);
   g_test_add_func ("/supervisor/window", test_supervisor_window);
   g_test_add_func ("/supervisor/delays", test_supervisor_delays);
+  g_test_add_func ("/supervisor/huge-settings", test_supervisor_huge_settings);
   g_test_add_func ("/supervisor/healthy-reset", test_supervisor_healthy_reset);
   g_test_add_func ("/sd-notify/environment", test_sd_notify_environment);
   g_test_add_func ("/sd-notify/nobody-listens", test_sd_notify_nobody);

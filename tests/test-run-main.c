@@ -14,119 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A running run-main-helper */
-
-typedef struct
-{
-  GSubprocess      *process;
-  GDataInputStream *out;
-  gboolean          exited;
-} Helper;
-
-static void
-helper_exited_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Helper *helper = user_data;
-
-  g_assert_true (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL));
-  helper->exited = TRUE;
-}
-
-/* A launcher whose children see no systemd of the test's own. */
-static GSubprocessLauncher *
-helper_launcher_new (void)
-{
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
-  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
-  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
-  return launcher;
-}
-
-/* Spawns @argv, whose first element is replaced by the helper's path when
- * it is "helper"; NULL-terminated. */
-static Helper *
-helper_spawnv (GSubprocessLauncher *launcher,
-               const char * const  *argv)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "run-main-helper", NULL);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Helper *helper = g_new0 (Helper, 1);
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, g_str_equal (argv[i], "helper") ? path : (char *) argv[i]);
-  g_ptr_array_add (args, NULL);
-
-  helper->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata,
-                                                  &error);
-  g_assert_no_error (error);
-  helper->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper->process));
-  g_subprocess_wait_async (helper->process, NULL, helper_exited_cb, helper);
-  return helper;
-}
-
-static Helper *
-helper_spawn (GSubprocessLauncher *launcher,
-              const char          *mode,
-              const char          *grace_period)
-{
-  const char *argv[] = { "helper", mode, grace_period, NULL };
-
-  return helper_spawnv (launcher, argv);
-}
-
-/* Waits for the next line the helper prints, and checks it. */
-static void
-helper_expect_line (Helper     *helper,
-                    const char *expected)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-
-  g_data_input_stream_read_line_async (helper->out, G_PRIORITY_DEFAULT, NULL,
-                                       fluid_test_store_result_cb, &result);
-  fluid_test_wait_until (result != NULL);
-  line = g_data_input_stream_read_line_finish_utf8 (helper->out, result, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpstr (line, ==, expected);
-}
-
-/* Waits for the helper to exit, and returns its exit status; fails if a
- * signal ended it. */
-static int
-helper_wait (Helper *helper)
-{
-  int status;
-
-  fluid_test_wait_until (helper->exited);
-  g_assert_true (g_subprocess_get_if_exited (helper->process));
-  status = g_subprocess_get_exit_status (helper->process);
-  g_clear_object (&helper->out);
-  g_clear_object (&helper->process);
-  g_free (helper);
-  return status;
-}
-
 /* Signals */
 
 static void
 test_run_main_signal_graceful (gconstpointer data)
 {
   int signum = GPOINTER_TO_INT (data);
-  g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
-  Helper *helper = helper_spawn (launcher, "graceful", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = fluid_test_helper_launcher_new ();
+  FluidTestHelper *helper = fluid_test_helper_spawn (launcher, "graceful", NULL);
 
-  helper_expect_line (helper, "started");
+  fluid_test_helper_expect_line (helper, "started");
   g_subprocess_send_signal (helper->process, signum);
-  helper_expect_line (helper, "stopping");
-  helper_expect_line (helper, "stopped 0 normal shutdown");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
+  fluid_test_helper_expect_line (helper, "stopping");
+  fluid_test_helper_expect_line (helper, "stopped 0 normal shutdown");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
 }
 
 /* A worker that ignores the graceful stop is forced by a second signal,
@@ -134,40 +35,40 @@ test_run_main_signal_graceful (gconstpointer data)
 static void
 test_run_main_signal_second_forces (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
-  Helper *helper = helper_spawn (launcher, "stuck", "3600");
+  g_autoptr(GSubprocessLauncher) launcher = fluid_test_helper_launcher_new ();
+  FluidTestHelper *helper = fluid_test_helper_spawn (launcher, "stuck", "3600");
 
-  helper_expect_line (helper, "started");
+  fluid_test_helper_expect_line (helper, "started");
   g_subprocess_send_signal (helper->process, SIGTERM);
-  helper_expect_line (helper, "stopping");
+  fluid_test_helper_expect_line (helper, "stopping");
   g_subprocess_send_signal (helper->process, SIGINT);
-  helper_expect_line (helper, "stopped 1 forced shutdown");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_FORCED);
+  fluid_test_helper_expect_line (helper, "stopped 1 forced shutdown");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_FORCED);
 }
 
 /* One signal, and the grace period forces the stop. */
 static void
 test_run_main_signal_grace_period (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
-  Helper *helper = helper_spawn (launcher, "stuck", "0.05");
+  g_autoptr(GSubprocessLauncher) launcher = fluid_test_helper_launcher_new ();
+  FluidTestHelper *helper = fluid_test_helper_spawn (launcher, "stuck", "0.05");
 
-  helper_expect_line (helper, "started");
+  fluid_test_helper_expect_line (helper, "started");
   g_subprocess_send_signal (helper->process, SIGTERM);
-  helper_expect_line (helper, "stopping");
-  helper_expect_line (helper, "stopped 1 forced shutdown");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_FORCED);
+  fluid_test_helper_expect_line (helper, "stopping");
+  fluid_test_helper_expect_line (helper, "stopped 1 forced shutdown");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_FORCED);
 }
 
 static void
 test_run_main_helper_fails (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = helper_launcher_new ();
-  Helper *helper = helper_spawn (launcher, "fail", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = fluid_test_helper_launcher_new ();
+  FluidTestHelper *helper = fluid_test_helper_spawn (launcher, "fail", NULL);
 
-  helper_expect_line (helper, "started");
-  helper_expect_line (helper, "stopped 2 run failed");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_ERROR);
+  fluid_test_helper_expect_line (helper, "started");
+  fluid_test_helper_expect_line (helper, "stopped 2 run failed");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_ERROR);
 }
 
 /* systemd's notifications, to a socket of the test's own */
@@ -193,7 +94,7 @@ notify_fixture_bind (NotifyFixture  *fixture,
   g_assert_no_error (error);
   g_socket_set_blocking (fixture->socket, FALSE);
 
-  fixture->launcher = helper_launcher_new ();
+  fixture->launcher = fluid_test_helper_launcher_new ();
   g_subprocess_launcher_setenv (fixture->launcher, "NOTIFY_SOCKET", fixture->path, TRUE);
 }
 
@@ -250,8 +151,8 @@ notify_fixture_tear_down (NotifyFixture *fixture,
 /* The next notification, waiting for it; NULL once the helper exited
  * without sending one more. */
 static char *
-notify_receive (NotifyFixture *fixture,
-                Helper        *helper)
+notify_receive (NotifyFixture   *fixture,
+                FluidTestHelper *helper)
 {
   g_autoptr(GSource) source = g_socket_create_source (fixture->socket, G_IO_IN, NULL);
   g_autoptr(GError) error = NULL;
@@ -274,9 +175,9 @@ notify_receive (NotifyFixture *fixture,
 }
 
 static void
-notify_expect (NotifyFixture *fixture,
-               Helper        *helper,
-               const char    *expected)
+notify_expect (NotifyFixture   *fixture,
+               FluidTestHelper *helper,
+               const char      *expected)
 {
   g_autofree char *notification = notify_receive (fixture, helper);
 
@@ -287,19 +188,19 @@ static void
 test_run_main_notify (NotifyFixture *fixture,
                       gconstpointer  data)
 {
-  Helper *helper;
+  FluidTestHelper *helper;
 
   if (fixture->socket == NULL)
     return;
 
-  helper = helper_spawn (fixture->launcher, "graceful", NULL);
+  helper = fluid_test_helper_spawn (fixture->launcher, "graceful", NULL);
   notify_expect (fixture, helper, "READY=1");
-  helper_expect_line (helper, "started");
+  fluid_test_helper_expect_line (helper, "started");
   g_subprocess_send_signal (helper->process, SIGTERM);
   notify_expect (fixture, helper, "STOPPING=1");
-  helper_expect_line (helper, "stopping");
-  helper_expect_line (helper, "stopped 0 normal shutdown");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
+  fluid_test_helper_expect_line (helper, "stopping");
+  fluid_test_helper_expect_line (helper, "stopped 0 normal shutdown");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
   /* Nothing more: one of each. */
   g_assert_false (g_socket_condition_check (fixture->socket, G_IO_IN));
 }
@@ -309,11 +210,11 @@ static void
 test_run_main_notify_failure (NotifyFixture *fixture,
                               gconstpointer  data)
 {
-  Helper *helper = helper_spawn (fixture->launcher, "fail", NULL);
+  FluidTestHelper *helper = fluid_test_helper_spawn (fixture->launcher, "fail", NULL);
 
   notify_expect (fixture, helper, "READY=1");
   notify_expect (fixture, helper, "STOPPING=1");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_ERROR);
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_ERROR);
   g_assert_false (g_socket_condition_check (fixture->socket, G_IO_IN));
 }
 
@@ -326,10 +227,10 @@ test_run_main_notify_watchdog (NotifyFixture *fixture,
   const char *argv[] = { "/bin/sh", "-c", "WATCHDOG_PID=$$ exec \"$0\" graceful", "helper", NULL };
   g_autofree char *notification = NULL;
   gboolean stopping = FALSE;
-  Helper *helper;
+  FluidTestHelper *helper;
 
   g_subprocess_launcher_setenv (fixture->launcher, "WATCHDOG_USEC", "20000", TRUE);
-  helper = helper_spawnv (fixture->launcher, argv);
+  helper = fluid_test_helper_spawnv (fixture->launcher, argv);
 
   notify_expect (fixture, helper, "READY=1");
   for (guint i = 0; i < 3; i++)
@@ -349,7 +250,7 @@ test_run_main_notify_watchdog (NotifyFixture *fixture,
       g_clear_pointer (&notification, g_free);
     }
   g_assert_true (stopping);
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
 }
 
 /* A NOTIFY_SOCKET nobody listens on: the daemon runs as without one. */
@@ -358,16 +259,16 @@ test_run_main_notify_nobody (NotifyFixture *fixture,
                              gconstpointer  data)
 {
   g_autofree char *missing = g_build_filename (fixture->dir, "missing", NULL);
-  Helper *helper;
+  FluidTestHelper *helper;
 
   g_subprocess_launcher_setenv (fixture->launcher, "NOTIFY_SOCKET", missing, TRUE);
   g_subprocess_launcher_setenv (fixture->launcher, "WATCHDOG_USEC", "2000", TRUE);
-  helper = helper_spawn (fixture->launcher, "graceful", NULL);
-  helper_expect_line (helper, "started");
+  helper = fluid_test_helper_spawn (fixture->launcher, "graceful", NULL);
+  fluid_test_helper_expect_line (helper, "started");
   g_subprocess_send_signal (helper->process, SIGTERM);
-  helper_expect_line (helper, "stopping");
-  helper_expect_line (helper, "stopped 0 normal shutdown");
-  g_assert_cmpint (helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
+  fluid_test_helper_expect_line (helper, "stopping");
+  fluid_test_helper_expect_line (helper, "stopped 0 normal shutdown");
+  g_assert_cmpint (fluid_test_helper_wait (helper), ==, FLUID_EXIT_CODE_NORMAL);
 }
 
 /* In this process */

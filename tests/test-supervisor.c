@@ -71,14 +71,6 @@ child_at (FluidWorkers *group,
   return child;
 }
 
-static void
-crash (FluidWorker *child)
-{
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "crashed");
-
-  fluid_worker_fail (child, error);
-}
-
 /* Records the list model's changes, as a GTK list widget sees them, and
  * checks each against the model's length. */
 typedef struct
@@ -226,7 +218,7 @@ test_permanent (Fixture       *fixture,
   g_assert_cmpstr (fluid_worker_get_name (new), ==, "p");
   g_assert_true (fixture->last_old == old && fixture->last_new == new);
 
-  crash (new);
+  fluid_test_crash (new);
   wait_replaced (fixture, 0, new);
 
   g_assert_cmpuint (fixture->restarted, ==, 2);
@@ -250,7 +242,7 @@ test_transient (Fixture       *fixture,
   start_group (fixture);
 
   old = child_at (fixture->group, 0);
-  crash (old);
+  fluid_test_crash (old);
   old = wait_replaced (fixture, 0, old);
   g_assert_cmpuint (fixture->restarted, ==, 1);
 
@@ -276,7 +268,7 @@ test_temporary (Fixture       *fixture,
   g_object_unref (child_at (fixture->group, 1));
   start_group (fixture);
 
-  crash (child_at (fixture->group, 0));
+  fluid_test_crash (child_at (fixture->group, 0));
   fluid_test_wait_until (g_list_model_get_n_items (G_LIST_MODEL (fixture->group)) == 1);
   (void) factory;
   fluid_worker_gracefully_stop (child_at (fixture->group, 0));
@@ -300,7 +292,7 @@ test_one_for_one (Fixture       *fixture,
   first = child_at (fixture->group, 0);
   second = child_at (fixture->group, 1);
 
-  crash (second);
+  fluid_test_crash (second);
   wait_replaced (fixture, 1, second);
   g_assert_true (child_at (fixture->group, 0) == first);
   g_assert_true (fluid_worker_is_running (first));
@@ -326,7 +318,7 @@ test_one_for_all (Fixture       *fixture,
   b = g_list_model_get_item (G_LIST_MODEL (fixture->group), 1);
   c = g_list_model_get_item (G_LIST_MODEL (fixture->group), 3);
 
-  crash (b);
+  fluid_test_crash (b);
   fluid_test_wait_until (fixture->restarted == 3);
   g_assert_true (fluid_worker_is_stopped (a) && fluid_worker_is_stopped (c));
   g_assert_cmpint (fluid_worker_get_exit_code (a), ==, 0);
@@ -355,7 +347,7 @@ test_rest_for_one (Fixture       *fixture,
   b = g_list_model_get_item (G_LIST_MODEL (fixture->group), 1);
   c = g_list_model_get_item (G_LIST_MODEL (fixture->group), 2);
 
-  crash (b);
+  fluid_test_crash (b);
   fluid_test_wait_until (fixture->restarted == 2);
   g_assert_true (child_at (fixture->group, 0) == a);
   g_assert_true (fluid_worker_is_running (a));
@@ -381,7 +373,7 @@ test_factory_fails (Fixture       *fixture,
 
   b->fail_next = 2;
   old = child_at (fixture->group, 0);
-  crash (old);
+  fluid_test_crash (old);
   fluid_test_wait_until (fixture->restarted == 2);
   g_assert_cmpuint (b->calls, ==, 1 + 3);
   g_assert_true (fluid_worker_is_running (child_at (fixture->group, 1)));
@@ -437,12 +429,12 @@ test_intensity (Fixture       *fixture,
   for (guint i = 0; i < 3; i++)
     {
       child = child_at (fixture->group, 0);
-      crash (child);
+      fluid_test_crash (child);
       wait_replaced (fixture, 0, child);
     }
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (fixture->group)));
 
-  crash (child_at (fixture->group, 0));
+  fluid_test_crash (child_at (fixture->group, 0));
   g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (fixture->group), &error));
   g_assert_error (error, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_RESTART_LIMIT);
   g_assert_nonnull (strstr (error->message, "flaky"));
@@ -520,9 +512,9 @@ crash_leaf_twice (FluidWorkers *subtree)
   /* A group starts its children when its run begins, a dispatch later. */
   fluid_test_wait_until (fluid_worker_is_running (child_at (subtree, 0)));
   leaf = child_at (subtree, 0);
-  crash (leaf);
+  fluid_test_crash (leaf);
   fluid_test_wait_until (child_at (subtree, 0) != leaf && fluid_worker_is_running (child_at (subtree, 0)));
-  crash (child_at (subtree, 0));
+  fluid_test_crash (child_at (subtree, 0));
 }
 
 static void
@@ -570,7 +562,7 @@ test_stop_during_backoff (Fixture       *fixture,
   start_group (fixture);
 
   old = child_at (fixture->group, 0);
-  crash (old);
+  fluid_test_crash (old);
   fluid_test_wait_until (fluid_worker_is_stopped (old));
   fluid_test_settle (NULL);
   g_assert_true (child_at (fixture->group, 0) == old);
@@ -616,7 +608,7 @@ test_backoff_delays (Fixture       *fixture,
     {
       child = child_at (fixture->group, 0);
       g_signal_connect (child, "stopped", G_CALLBACK (record_stop_time_cb), &stopped_at);
-      crash (child);
+      fluid_test_crash (child);
       fluid_test_wait_until (fluid_worker_is_stopped (child));
       wait_replaced (fixture, 0, child);
       waited[i] = fixture->restarted_at - stopped_at;
@@ -760,7 +752,7 @@ test_stop_all_unchanged (Fixture       *fixture,
   add_child (fixture, FLUID_RESTART_PERMANENT, "a");
   add_child (fixture, FLUID_RESTART_PERMANENT, "b");
   start_group (fixture);
-  crash (child_at (fixture->group, 0));
+  fluid_test_crash (child_at (fixture->group, 0));
   g_assert_true (fluid_test_wait_for_shutdown (FLUID_WORKER (fixture->group), &error));
   g_assert_cmpstr (fluid_worker_get_stop_reason (FLUID_WORKER (fixture->group)), ==, "child a stopped: crashed");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->group)), ==, 2);
@@ -780,7 +772,7 @@ test_factory_data_freed (void)
   fluid_workers_add_child (group, FLUID_RESTART_TEMPORARY, make_child, temporary, factory_destroyed);
   fluid_workers_add_child (group, FLUID_RESTART_PERMANENT, make_child, permanent, factory_destroyed);
   g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
-  crash (child_at (group, 0));
+  fluid_test_crash (child_at (group, 0));
   fluid_test_wait_until (temporary->destroyed);
   g_assert_false (permanent->destroyed);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));

@@ -1039,6 +1039,93 @@ test_workers_list_model_properties (void)
   g_assert_cmpuint (notified, ==, 1);
 }
 
+/* A group whose wait_for_workers_async makes a task of its own, but
+ * leaves the default wait_for_workers_finish: a mistake the default
+ * refuses (a critical) rather than reading a result that is not its own;
+ * the group's run then fails. */
+#define TEST_TYPE_OWN_WAIT (test_own_wait_get_type ())
+G_DECLARE_FINAL_TYPE (TestOwnWait, test_own_wait, TEST, OWN_WAIT, FluidWorkers)
+
+struct _TestOwnWait
+{
+  FluidWorkers parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestOwnWait, test_own_wait, FLUID_TYPE_WORKERS)
+
+static void
+test_own_wait_wait_for_workers_async (FluidWorkers        *workers,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (workers, cancellable, callback, user_data);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_own_wait_class_init (TestOwnWaitClass *klass)
+{
+  FLUID_WORKERS_CLASS (klass)->wait_for_workers_async = test_own_wait_wait_for_workers_async;
+}
+
+static void
+test_own_wait_init (TestOwnWait *self)
+{
+}
+
+/* A finished task of @source_object, tagged @tag. */
+static GTask *
+finished_task (gpointer source_object,
+               gpointer tag)
+{
+  GTask *task = g_task_new (source_object, NULL, NULL, NULL);
+
+  g_task_set_source_tag (task, tag);
+  g_task_return_boolean (task, TRUE);
+  return task;
+}
+
+/* The group's finishers take only the results of their own _async. */
+static void
+test_workers_finishers_check_results (void)
+{
+  g_autoptr(FluidWorkers) group = fluid_workers_new ();
+  g_autoptr(FluidWorkers) other = fluid_workers_new ();
+  g_autoptr(TestOwnWait) own_wait = g_object_new (TEST_TYPE_OWN_WAIT, NULL);
+  g_autoptr(GTask) untagged = finished_task (group, NULL);
+  g_autoptr(GTask) not_its_own = finished_task (other, NULL);
+  FluidWorkerClass *worker_class = FLUID_WORKER_GET_CLASS (group);
+  FluidWorkersClass *workers_class = FLUID_WORKERS_GET_CLASS (group);
+  g_autoptr(GError) error = NULL;
+
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*fluid_workers_run_finish*source_tag*");
+  g_assert_false (worker_class->run_finish (FLUID_WORKER (group), G_ASYNC_RESULT (untagged), &error));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*fluid_workers_run_finish*g_task_is_valid*");
+  g_assert_false (worker_class->run_finish (FLUID_WORKER (group), G_ASYNC_RESULT (not_its_own), &error));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*fluid_workers_status_finish*source_tag*");
+  g_assert_null (worker_class->status_finish (FLUID_WORKER (group), G_ASYNC_RESULT (untagged), &error));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*wait_for_workers_finish*source_tag*");
+  g_assert_false (workers_class->wait_for_workers_finish (group, G_ASYNC_RESULT (untagged), &error));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*wait_for_workers_finish*g_task_is_valid*");
+  g_assert_false (workers_class->wait_for_workers_finish (group, G_ASYNC_RESULT (not_its_own), &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+
+  /* The run of a group whose finisher refused the result fails. */
+  g_assert_true (fluid_test_startup (FLUID_WORKER (own_wait), NULL));
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*wait_for_workers_finish*source_tag*");
+  g_assert_false (fluid_test_shutdown (FLUID_WORKER (own_wait), &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED);
+  g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (own_wait)), ==, FLUID_EXIT_CODE_ERROR);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1074,6 +1161,7 @@ main (int   argc,
                    test_workers_children_forced_concurrently);
   g_test_add_func ("/workers/supervision-is-event-driven",
                    test_workers_supervision_is_event_driven);
+  g_test_add_func ("/workers/finishers-check-results", test_workers_finishers_check_results);
 
   return g_test_run ();
 }

@@ -107,7 +107,7 @@ void     fluid_redis_stream_consumer_kick          (FluidRedisStreamConsumer *se
  * their XACK not confirmed. What a consumer that dies leaves to others. */
 guint    fluid_redis_stream_consumer_held          (FluidRedisStreamConsumer *self);
 void     fluid_redis_stream_consumer_flush_acks    (FluidRedisStreamConsumer *self);
-void     fluid_redis_stream_consumer_maybe_finish  (FluidRedisStreamConsumer *self);
+void     fluid_redis_stream_consumer_end_run_if_done  (FluidRedisStreamConsumer *self);
 void     fluid_redis_stream_consumer_fail          (FluidRedisStreamConsumer *self,
                                                     GError                   *error);
 void     fluid_redis_stream_consumer_dispatch      (FluidRedisStreamConsumer *self,

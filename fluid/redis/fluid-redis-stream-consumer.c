@@ -182,7 +182,7 @@ fluid_redis_stream_consumer_done (FluidRedisStreamConsumer *self,
                  error != NULL ? error->message : "no error given");
     }
   if (priv->stopping)
-    fluid_redis_stream_consumer_maybe_finish (self);
+    fluid_redis_stream_consumer_end_run_if_done (self);
   else
     fluid_redis_stream_consumer_kick (self);
 }
@@ -236,7 +236,7 @@ fluid_redis_stream_consumer_dead_letter_cb (FluidRedisConnection *connection,
       g_debug ("Could not dead-letter %s: %s", id, error != NULL ? error->message : "aborted");
     }
   if (priv->stopping)
-    fluid_redis_stream_consumer_maybe_finish (self);
+    fluid_redis_stream_consumer_end_run_if_done (self);
   else
     fluid_redis_stream_consumer_kick (self);
 }
@@ -408,7 +408,7 @@ fluid_redis_stream_consumer_ack_cb (FluidRedisConnection *connection,
     }
   fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
-    fluid_redis_stream_consumer_maybe_finish (self);
+    fluid_redis_stream_consumer_end_run_if_done (self);
   else
     fluid_redis_stream_consumer_kick (self);
 }
@@ -583,14 +583,14 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
   if (ready)
     fluid_redis_stream_consumer_kick (self);
   if (priv->stopping)
-    fluid_redis_stream_consumer_maybe_finish (self);
+    fluid_redis_stream_consumer_end_run_if_done (self);
 }
 
 /* Ending run: always from an idle callback, never from inside a callback
  * of the connections that it frees. */
 
 static gboolean
-fluid_redis_stream_consumer_finish_cb (gpointer user_data)
+fluid_redis_stream_consumer_end_run_cb (gpointer user_data)
 {
   FluidRedisStreamConsumer *self = user_data;
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
@@ -632,7 +632,7 @@ fluid_redis_stream_consumer_finish_cb (gpointer user_data)
 }
 
 static void
-fluid_redis_stream_consumer_finish (FluidRedisStreamConsumer *self,
+fluid_redis_stream_consumer_end_run (FluidRedisStreamConsumer *self,
                                     GError                   *error)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
@@ -645,7 +645,7 @@ fluid_redis_stream_consumer_finish (FluidRedisStreamConsumer *self,
   priv->finish_error = error;
   priv->finish_source = g_idle_source_new ();
   g_source_set_priority (priv->finish_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (priv->finish_source, fluid_redis_stream_consumer_finish_cb, self, NULL);
+  g_source_set_callback (priv->finish_source, fluid_redis_stream_consumer_end_run_cb, self, NULL);
   g_source_set_name (priv->finish_source, "[fluid] redis consumer end of run");
   g_source_attach (priv->finish_source, g_task_get_context (priv->run_task));
 }
@@ -660,18 +660,18 @@ fluid_redis_stream_consumer_fail (FluidRedisStreamConsumer *self,
   /* Said once: an error after the one that ends the run is dropped. */
   if (priv->run_task != NULL && priv->finish_source == NULL)
     fluid_redis_log_failure (FLUID_WORKER (self), error);
-  fluid_redis_stream_consumer_finish (self, error);
+  fluid_redis_stream_consumer_end_run (self, error);
 }
 
 void
-fluid_redis_stream_consumer_maybe_finish (FluidRedisStreamConsumer *self)
+fluid_redis_stream_consumer_end_run_if_done (FluidRedisStreamConsumer *self)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
 
   if (priv->run_task == NULL || !priv->stopping)
     return;
   if (g_hash_table_size (priv->in_flight) == 0 && priv->acks->len == 0 && priv->acks_sent->len == 0)
-    fluid_redis_stream_consumer_finish (self, NULL);
+    fluid_redis_stream_consumer_end_run (self, NULL);
   else
     fluid_redis_stream_consumer_flush_acks (self);
 }
@@ -697,7 +697,7 @@ fluid_redis_stream_consumer_stopping_cb (FluidRedisStreamConsumer *self)
       g_source_destroy (priv->claim_timer);
       g_clear_pointer (&priv->claim_timer, g_source_unref);
     }
-  fluid_redis_stream_consumer_maybe_finish (self);
+  fluid_redis_stream_consumer_end_run_if_done (self);
 }
 
 static void
@@ -706,7 +706,7 @@ fluid_redis_stream_consumer_cancelled_cb (GCancellable *cancellable,
 {
   FluidRedisStreamConsumer *self = user_data;
 
-  fluid_redis_stream_consumer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+  fluid_redis_stream_consumer_end_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                                  "The consumer was cancelled"));
 }
 
@@ -797,6 +797,7 @@ fluid_redis_stream_consumer_run_finish (FluidWorker   *worker,
                                         GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_consumer_run_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -211,7 +211,7 @@ fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
 /* Run */
 
 static gboolean
-fluid_redis_stream_producer_finish_cb (gpointer user_data)
+fluid_redis_stream_producer_end_run_cb (gpointer user_data)
 {
   FluidRedisStreamProducer *self = user_data;
   g_autoptr(GTask) task = g_steal_pointer (&self->run_task);
@@ -241,7 +241,7 @@ fluid_redis_stream_producer_finish_cb (gpointer user_data)
 }
 
 static void
-fluid_redis_stream_producer_finish (FluidRedisStreamProducer *self,
+fluid_redis_stream_producer_end_run (FluidRedisStreamProducer *self,
                                     GError                   *error)
 {
   if (self->run_task == NULL || self->finish_source != NULL)
@@ -252,7 +252,7 @@ fluid_redis_stream_producer_finish (FluidRedisStreamProducer *self,
   self->finish_error = error;
   self->finish_source = g_idle_source_new ();
   g_source_set_priority (self->finish_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (self->finish_source, fluid_redis_stream_producer_finish_cb, self, NULL);
+  g_source_set_callback (self->finish_source, fluid_redis_stream_producer_end_run_cb, self, NULL);
   g_source_set_name (self->finish_source, "[fluid] redis producer end of run");
   g_source_attach (self->finish_source, g_task_get_context (self->run_task));
 }
@@ -273,15 +273,15 @@ fluid_redis_stream_producer_fail (FluidRedisStreamProducer *self,
   fluid_redis_stream_producer_set_last_error (self, error);
   if (self->run_task != NULL && self->finish_source == NULL)
     fluid_redis_log_failure (FLUID_WORKER (self), error);
-  fluid_redis_stream_producer_finish (self, error);
+  fluid_redis_stream_producer_end_run (self, error);
 }
 
 static void
-fluid_redis_stream_producer_maybe_finish (FluidRedisStreamProducer *self)
+fluid_redis_stream_producer_end_run_if_done (FluidRedisStreamProducer *self)
 {
   if (self->stopping && self->buffer.length == 0 && self->in_flight.length == 0 &&
       self->retry.length == 0)
-    fluid_redis_stream_producer_finish (self, NULL);
+    fluid_redis_stream_producer_end_run (self, NULL);
 }
 
 static void
@@ -321,7 +321,7 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
       fluid_redis_stream_producer_drop (self, item, bad);
     }
   fluid_redis_stream_producer_pump (self);
-  fluid_redis_stream_producer_maybe_finish (self);
+  fluid_redis_stream_producer_end_run_if_done (self);
 }
 
 static void
@@ -375,21 +375,21 @@ fluid_redis_stream_producer_state_cb (FluidRedisConnection *connection,
   self->was_connected = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   fluid_redis_stream_producer_pump (self);
-  fluid_redis_stream_producer_maybe_finish (self);
+  fluid_redis_stream_producer_end_run_if_done (self);
 }
 
 static void
 fluid_redis_stream_producer_stopping_cb (FluidRedisStreamProducer *self)
 {
   self->stopping = TRUE;
-  fluid_redis_stream_producer_maybe_finish (self);
+  fluid_redis_stream_producer_end_run_if_done (self);
 }
 
 static void
 fluid_redis_stream_producer_cancelled_cb (GCancellable *cancellable,
                                           gpointer      user_data)
 {
-  fluid_redis_stream_producer_finish (user_data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+  fluid_redis_stream_producer_end_run (user_data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                                       "The producer was cancelled"));
 }
 
@@ -435,6 +435,7 @@ fluid_redis_stream_producer_run_finish (FluidWorker   *worker,
                                         GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_run_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -59,6 +59,20 @@ function recordFailures(consumer) {
     return failures;
 }
 
+// Runs test() and fails if GIO logged a critical meanwhile, such as
+// "g_task_return_boolean: assertion '!task->ever_returned' failed".
+async function assertNoGioCritical(test) {
+    const criticals = [];
+    const handler = GLib.log_set_handler('GLib-GIO', GLib.LogLevelFlags.LEVEL_CRITICAL,
+        (domain, level, message) => criticals.push(message));
+    try {
+        await test();
+    } finally {
+        GLib.log_remove_handler('GLib-GIO', handler);
+    }
+    assertEqual(criticals, [], 'GIO criticals');
+}
+
 // Handles 'good', throws on 'bad' and rejects on 'later'.
 function pickyCallback(worker, message) {
     if (message === 'bad')
@@ -102,8 +116,9 @@ class CompletingWorker extends Fluid.TaskWorker {
     }
 });
 
-// A Fluid.TaskWorker written as the examples were before the helper: it
-// returns what it caught on its task, here a plain JS Error.
+// A Fluid.TaskWorker that completes its task itself, as the reference's
+// example does: it returns the toGError() of what it caught, here a plain
+// JS Error.
 const CatchingWorker = GObject.registerClass(
 class CatchingWorker extends Fluid.TaskWorker {
     async vfunc_run_task(task) {
@@ -111,7 +126,7 @@ class CatchingWorker extends Fluid.TaskWorker {
             await this.sleep_async(0.01, task.get_cancellable());
             throw new Error('caught');
         } catch (e) {
-            task.return_error(e);
+            task.return_error(FluidJs.toGError(e));
         }
     }
 });
@@ -202,17 +217,25 @@ run([
         assertEqual(failing.exit_code, Fluid.EXIT_CODE_ERROR, 'exit code');
     }],
 
-    ['WorkerFunction.new_async: a throw or a plain Error on the task fails the worker', async () => {
+    ['WorkerFunction.new_async: a throw or an error on the task fails the worker', async () => {
         const throwing = Fluid.WorkerFunction.new_async(null, 0, () => {
             throw new Error('thrown');
         });
         await assertFails(throwing, 'Error: thrown');
 
-        // Before the helper: "TypeError: Object 0x… is not a subclass of
-        // GLib_Error", and the task was never completed.
         const returning = Fluid.WorkerFunction.new_async('returning', 0,
-            (worker, task) => task.return_error(new Error('returned')));
+            (worker, task) => task.return_error(FluidJs.toGError(new Error('returned'))));
         await assertFails(returning, 'Error: returned');
+
+        // return_error() is GJS's: a plain Error makes it throw a TypeError,
+        // which fails the worker. Before the helper the task was never
+        // completed.
+        const plain = Fluid.WorkerFunction.new_async('plain', 0,
+            (worker, task) => task.return_error(new Error('returned')));
+        await plain.startup_async(null);
+        await assertRejects(plain.wait_for_shutdown_async(null), e => assert(
+            /^TypeError: .*not a subclass of GLib_Error/.test(e.message), `GJS's TypeError: ${e.message}`));
+        assertEqual(plain.exit_code, Fluid.EXIT_CODE_ERROR, 'exit code');
 
         // A task completed later, by the function's own means.
         let calls = 0;
@@ -255,6 +278,54 @@ run([
         assertEqual(thrower.stop_reason, 'Error: in a group', 'its reason');
         assertEqual(sleeper.exit_code, Fluid.EXIT_CODE_NORMAL, 'the other stopped normally');
     }],
+
+    // The helper cannot see a task completed by the function: it asks
+    // GTask, and asks again once GTask has delivered what was returned in
+    // the iteration that made the task.
+    ['a function that completed its task and then failed: not completed twice', () =>
+        assertNoGioCritical(async () => {
+            const now = Fluid.WorkerFunction.new_async('now', 0, (worker, task) => {
+                task.return_boolean(true);
+                throw new Error('after completing');
+            });
+            await assertFails(now, 'Error: after completing');
+
+            const rejecting = Fluid.WorkerFunction.new_async('rejecting', 0, async (worker, task) => {
+                task.return_boolean(true);
+                await nextIteration();
+                throw new RangeError('later');
+            });
+            await assertFails(rejecting, 'RangeError: later');
+        })],
+
+    ['a function given its task: completed once, by it or by the helper', () =>
+        assertNoGioCritical(async () => {
+            const consumer = Fluid.QueueConsumerWorker.new_async(async (worker, message, task) => {
+                // In the iteration that made the task, and after another.
+                if (message === 'later')
+                    await nextIteration();
+                if (message !== 'forgotten')
+                    task.return_boolean(true);
+            });
+            for (const message of ['now', 'later', 'forgotten'])
+                consumer.send(message);
+            await consumer.startup_async(null);
+            await waitUntil(() => consumer.get_queue_size() === 0, 'three messages');
+            await waitUntil(async () => (await counts(consumer)).processed === 3, 'processed');
+
+            const dispatcher = Fluid.AsyncDispatcher.new(null);
+            const calls = [];
+            dispatcher.register_handler('m', async (message, task) => {
+                calls.push('completes');
+                task.return_boolean(true);
+            });
+            dispatcher.register_handler('m.forgets', async (message, task) => { // eslint-disable-line no-unused-vars
+                calls.push('forgets');
+            });
+            assertEqual(await dispatcher.dispatch_async('m', null), 2, 'handlers');
+            assertEqual(calls, ['completes', 'forgets'], 'calls');
+            await consumer.shutdown_async(null);
+        })],
 
     // Before the helper: printed, and the message counted as processed.
     ['a QueueConsumerWorker callback that throws fails its message', async () => {
@@ -314,7 +385,7 @@ run([
             if (message === 'bad')
                 throw new Error('thrown');
             if (message === 'plain')
-                task.return_error(new Error('returned'));
+                task.return_error(FluidJs.toGError(new Error('returned')));
             else
                 task.return_boolean(true);
         });
@@ -373,6 +444,35 @@ run([
         stopping.send('bad');
         await assertFails(stopping, 'Error: handler threw');
     }],
+
+    ['a handler of the message alone is done when it returns', async () => {
+        const dispatcher = Fluid.AsyncDispatcher.new(null);
+        const handled = [];
+        dispatcher.register_handler('plain', message => handled.push(message));
+        dispatcher.register_handler('plain.throws', () => {
+            throw new TypeError('plain handler');
+        });
+        // Before: a function of one parameter was given the task all the
+        // same, and the dispatch waited for it forever.
+        await assertRejects(dispatcher.dispatch_async('plain', null), isFailed('TypeError: plain handler'));
+        assertEqual(handled, ['plain'], 'handled');
+        dispatcher.unregister_handler('plain.throws');
+        assertEqual(await dispatcher.dispatch_async('plain', null), 1, 'handlers');
+    }],
+
+    ['a handler that takes the task and throws fails its message', () =>
+        assertNoGioCritical(async () => {
+            const dispatcher = Fluid.AsyncDispatcher.new(null);
+            dispatcher.register_handler('sync', (message, task) => { // eslint-disable-line no-unused-vars
+                throw new Error('sync, with a task');
+            });
+            dispatcher.register_handler('async', async (message, task) => { // eslint-disable-line no-unused-vars
+                await nextIteration();
+                throw new Error('async, with a task');
+            });
+            await assertRejects(dispatcher.dispatch_async('sync', null), isFailed('Error: sync, with a task'));
+            await assertRejects(dispatcher.dispatch_async('async', null), isFailed('Error: async, with a task'));
+        })],
 
     ['an async handler completes its task when its promise settles', async () => {
         const dispatcher = Fluid.AsyncDispatcher.new((d, message) => message.event);
@@ -497,8 +597,7 @@ run([
         assertEqual(worker.exit_code, Fluid.EXIT_CODE_NORMAL, 'exit code');
     }],
 
-    // Before the helper: task.return_error(e) of a plain Error threw
-    // "TypeError: Object 0x… is not a subclass of GLib_Error", the task was
+    // Before the helper: an exception in run() was printed, the task was
     // never completed, and the worker was forced (exit code 1) on shutdown.
     ['a plain JS Error in a TaskWorker: exit code 2, not 1', async () => {
         await assertFails(new CatchingWorker({stopping_grace_period: 0.5}), 'Error: caught');
@@ -506,17 +605,25 @@ run([
         await assertFails(new CompletingWorker({stopping_grace_period: 0.5}), 'TypeError: not a number');
     }],
 
-    ['return_error() of other tasks still wants a GLib.Error', async () => {
-        const task = Gio.Task.new(null, null, null);
-        let refused = null;
-        try {
-            task.return_error(new Error('plain'));
-        } catch (e) {
-            refused = e;
-        }
-        assert(refused instanceof TypeError, `GJS refuses it: ${refused}`);
-        task.return_error(ioError('a GLib.Error'));
-        assert(task.had_error(), 'returned');
+    ['return_error() of every task is GJS\'s: it wants a GLib.Error', async () => {
+        const refuses = task => {
+            let refused = null;
+            try {
+                task.return_error(new Error('plain'));
+            } catch (e) {
+                refused = e;
+            }
+            assert(refused instanceof TypeError, `GJS refuses it: ${refused}`);
+            assert(!task.had_error(), 'not returned');
+            task.return_error(ioError('a GLib.Error'));
+            assert(task.had_error(), 'returned');
+        };
+        refuses(Gio.Task.new(null, null, null));
+        // A task the library gives to JavaScript, too.
+        const worker = Fluid.WorkerFunction.new_async('refusing', 0, (w, task) => refuses(task));
+        await worker.startup_async(null);
+        await assertRejects(worker.wait_for_shutdown_async(null),
+            e => assertEqual(e.message, 'a GLib.Error', 'message'));
     }],
 
     ['Worker is abstract and run() must be implemented', async () => {
