@@ -75,14 +75,18 @@ class _ReadySource(GLib.Source):
         self.set_name("[fluid] asyncio")
 
     def prepare(self):
-        return self.loop._fluid_due()
+        loop = self.loop
+        if loop._ready:
+            return True, -1
+        return loop._fluid_due()
 
     def check(self):
-        return self.loop._fluid_due()[0]
+        loop = self.loop
+        return bool(loop._ready) or loop._fluid_due()[0]
 
     def dispatch(self, callback, args):
         self.loop._fluid_run_ready()
-        return GLib.SOURCE_CONTINUE
+        return True  # GLib.SOURCE_CONTINUE, without a look-up
 
 
 def _gbulb_policy_class():
@@ -107,11 +111,10 @@ def _gbulb_policy_class():
             _keep_source(self)
 
         def _fluid_due(self):
-            """(whether a handle is ready, how many milliseconds until the
-            first timer is due, or -1), for the source's prepare and
-            check; drops the cancelled timers at the head of the heap."""
-            if self._ready:
-                return True, -1
+            """(whether the first timer is due, how many milliseconds until
+            it is, or -1), for the source's prepare and check once no
+            handle is ready; drops the cancelled timers at the head of the
+            heap."""
             scheduled = self._scheduled
             while scheduled and scheduled[0]._cancelled:
                 self._timer_cancelled_count -= 1
@@ -132,10 +135,12 @@ def _gbulb_policy_class():
                 return
             self._fluid_running_ready = True
             try:
-                self._fluid_drop_cancelled_timers()
                 scheduled = self._scheduled
                 ready = self._ready
                 if scheduled:
+                    if self._timer_cancelled_count:
+                        self._fluid_drop_cancelled_timers()
+                        scheduled = self._scheduled
                     end = self.time() + self._clock_resolution
                     while scheduled and scheduled[0]._when < end:
                         handle = heapq.heappop(scheduled)
@@ -288,11 +293,13 @@ def asyncio_ready():
     return False
 
 
-def run_ready(loop):
-    """Runs the handles ready on @loop now, if it is this module's and is
-    not running them already: from a callback of GLib that has just made a
-    task ready, so that it runs in this iteration of the context rather
-    than the next."""
-    run = getattr(loop, "_fluid_run_ready", None)
-    if run is not None:
-        run()
+def ready_runner(loop):
+    """A function that runs the handles ready on @loop now, if it is this
+    module's and does not run them already: for a callback of GLib that has
+    just made a task ready, so that it runs in this iteration of the
+    context rather than the next. Does nothing on another loop."""
+    return getattr(loop, "_fluid_run_ready", _nothing)
+
+
+def _nothing():
+    pass
