@@ -486,7 +486,10 @@ fluid_queue_consumer_worker_new_threaded_named (const char            *name,
  * the next pull only drops it.
  *
  * Call it on the worker's context, from the loop that `pull_ready` tells:
- * before the run begins, it returns %FLUID_PULL_WAIT.
+ * before the run begins, it returns %FLUID_PULL_WAIT. The loop may also
+ * pull before it is told, when it knows of a message some other way (a
+ * send from its own thread): a pull that takes a message ends the wait,
+ * and `pull_ready` is not called while it holds the message.
  *
  * Returns: a message, nothing now, or the end of the run
  *

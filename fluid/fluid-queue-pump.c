@@ -490,6 +490,11 @@ fluid_queue_pump_pull (FluidQueuePump  *self,
   switch (outcome)
     {
     case FLUID_QUEUE_PUMP_TAKEN:
+      /* A puller that takes a message waits no longer: woken before the
+       * dispatch that the message scheduled (its binding saw the send),
+       * it is not told again of what it holds. (A closed pump, which
+       * must tell, returned the end above.) */
+      self->waiting = FALSE;
       self->current = taken;
       *message = &taken->value;
       return FLUID_PULL_MESSAGE;

@@ -214,6 +214,38 @@ test_pull_share (void)
   assert_counts (self, 20001, 0, 0);
 }
 
+/* A puller that pulls before it is told (its binding saw the send) is not
+ * told of the message it holds: the dispatch that the message scheduled
+ * finds it waiting no longer. */
+static void
+test_pull_before_told (void)
+{
+  g_autoptr(TestPuller) self = puller_new (TRUE);
+  FluidWorker *worker = FLUID_WORKER (self);
+  const int values[] = { 7 };
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_test_wait_until (self->ready_calls == 1 && self->last == FLUID_PULL_WAIT);
+
+  send_ints (self, values, 1);
+  test_puller_pull (self);
+  g_assert_true (self->in_hand);
+  assert_seen (self, values, 1);
+  /* What is pending now, the consumer's source among it. */
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  g_assert_cmpuint (self->ready_calls, ==, 1);
+
+  /* Waiting again, it is told of the next. */
+  puller_release (self);
+  g_assert_cmpint (self->last, ==, FLUID_PULL_WAIT);
+  send_int (FLUID_QUEUE_CONSUMER (self), 8);
+  fluid_test_wait_until (self->ready_calls == 2 && self->in_hand);
+  puller_release (self);
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  assert_counts (self, 2, 0, 0);
+}
+
 /* A message in hand while a graceful stop comes: the run ends at the next
  * pull, and the queued messages are discarded, or handled with
  * drain-on-stop. The queue size counts the messages not yet pulled. */
@@ -518,6 +550,7 @@ main (int   argc,
 
   g_test_add_func ("/binding-runs/pull/order", test_pull_order);
   g_test_add_func ("/binding-runs/pull/share", test_pull_share);
+  g_test_add_func ("/binding-runs/pull/before-told", test_pull_before_told);
   g_test_add_func ("/binding-runs/pull/graceful-stop", test_pull_graceful_stop);
   g_test_add_func ("/binding-runs/pull/forced-stop", test_pull_forced_stop);
   g_test_add_func ("/binding-runs/pull/failed-from-elsewhere", test_pull_failed_from_elsewhere);
