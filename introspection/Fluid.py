@@ -110,6 +110,8 @@ func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 import contextvars
 import inspect
 
+from asyncio import _get_running_loop
+
 from gi.repository import GLib, Gio
 
 from _fluid_glib import callbacks, consumer, subclass, tasks
@@ -377,6 +379,8 @@ QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
 
 
+_queue_consumer_send = Fluid.QueueConsumer.send
+
 # The name of a FluidQueueConsumerWorker made in C, which those made with a
 # Python callback (of a Python subclass) take too.
 _C_CONSUMER_NAME = "fluid_queue_consumer_worker"
@@ -457,6 +461,25 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         (cut to 15 bytes) (1.2)."""
         return adopt(callbacks.threaded_consumer(n_threads, func, user_data, name),
                      None, stopping_grace_period)
+
+    def send(self, message):
+        """Queues @message, as ``Fluid.QueueConsumer.send()``: never
+        refuses (aio-fluid's ``send()``). Sent from the thread of the
+        asyncio loop in which the worker's handlers wait for a message,
+        that loop takes it at its next step, without waiting for the
+        library to tell it."""
+        _queue_consumer_send(self, message)
+        # A loop of this thread's asyncio loop that waits for a message
+        # goes on at that loop's next step and pulls it then, before C
+        # tells it (see _fluid_glib/consumer.py): no call from C into
+        # Python between the send and the handler. From another thread,
+        # C tells it, as always.
+        puller = self.__dict__.get("_fluid_puller")
+        if puller is not None:
+            waiter = puller.waiter
+            if waiter is not None and not waiter.done() \
+                    and _get_running_loop() is waiter.get_loop():
+                waiter.set_result(None)
 
     async def on_message(self, message):
         """Handles @message as the worker would; a coroutine. In a

@@ -23,7 +23,11 @@ two ways, per run:
   returns (at once for a coroutine function), which awaits each handler
   and, when nothing is left to pull, a future that :func:`pull_ready`
   completes; the tasks that future wakes run at once, within that
-  dispatch, rather than one iteration of the main context later.
+  dispatch, rather than one iteration of the main context later. A
+  message sent from Python on the loop's own thread completes that
+  future itself (``QueueConsumerWorker.send()``): the loop pulls it at
+  the next step of asyncio's loop, and C, which finds the loop no longer
+  waiting, does not tell it.
 
 A forced stop cancels the task while a handler runs, and the cancellation
 ends the loop; a ``CancelledError`` that the handler raises itself fails
