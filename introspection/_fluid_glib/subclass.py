@@ -40,11 +40,15 @@ def log_started(worker, *ignored):
 
 def log_stopped(worker, reason, exit_code, *ignored):
     tasks.ended(worker, exit_code)
+    level = logging.INFO if exit_code == 0 else logging.WARNING
+    # The name is not asked of C for a record that would be dropped: a
+    # group of 10 000 workers stops in one burst.
+    if not logger.isEnabledFor(level):
+        return
     name = worker.get_name()
     if exit_code == 1:
         logger.warning("%s forced shutdown", name)
-    logger.log(logging.INFO if exit_code == 0 else logging.WARNING,
-               "%s stopped running: %s", name, reason)
+    logger.log(level, "%s stopped running: %s", name, reason)
 
 
 def _logged_after_shutdown(method):
