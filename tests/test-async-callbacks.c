@@ -1,5 +1,7 @@
 /* test-async-callbacks.c: the asynchronous callbacks that bindings use to
- * fail a message or a worker (fluid_queue_consumer_worker_new_async())
+ * fail a message or a worker (fluid_queue_consumer_worker_new_async(), and
+ * fluid_queue_consumer_worker_new_deferred() with
+ * fluid_queue_consumer_worker_complete_message())
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -140,6 +142,195 @@ test_consumer_async_bad_input (void)
   g_test_trap_assert_stderr ("*CRITICAL*func != NULL*");
 }
 
+/* Deferred: a message whose text starts with "now" is completed within the
+ * function, any other from an idle; "bad" fails it. */
+
+typedef struct
+{
+  Handler                   handler;
+  FluidQueueConsumerWorker *worker;
+} Deferred;
+
+static void
+complete_deferred (Deferred *deferred)
+{
+  Handler *handler = &deferred->handler;
+  const char *text = g_ptr_array_index (handler->handled, handler->handled->len - 1);
+  g_autoptr(GError) error = NULL;
+
+  handler->in_call = FALSE;
+  if (strstr (text, "bad") != NULL)
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s refused", text);
+  fluid_queue_consumer_worker_complete_message (deferred->worker, error);
+}
+
+static gboolean
+complete_deferred_cb (gpointer user_data)
+{
+  complete_deferred (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_deferred (FluidQueueConsumerWorker *worker,
+                 const GValue             *message,
+                 gpointer                  user_data)
+{
+  Deferred *deferred = user_data;
+  Handler *handler = &deferred->handler;
+
+  /* One message at a time: the next waits for this one's completion. */
+  g_assert_false (handler->in_call);
+  g_assert_true (worker == deferred->worker);
+  handler->in_call = TRUE;
+  g_ptr_array_add (handler->handled, g_value_dup_string (message));
+  if (g_str_has_prefix (g_value_get_string (message), "now"))
+    complete_deferred (deferred);
+  else
+    g_idle_add (complete_deferred_cb, deferred);
+}
+
+static FluidWorker *
+deferred_new (Deferred *deferred)
+{
+  FluidWorker *worker = fluid_queue_consumer_worker_new_deferred (handle_deferred, deferred, NULL);
+
+  *deferred = (Deferred) { { g_ptr_array_new_with_free_func (g_free), FALSE, 0 },
+                           FLUID_QUEUE_CONSUMER_WORKER (worker) };
+  return worker;
+}
+
+/* Completed within the function or later, processed or failed: each
+ * message once, in order, and the counters say so. */
+static void
+test_deferred (void)
+{
+  Deferred deferred;
+  g_autoptr(FluidWorker) worker = deferred_new (&deferred);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  g_autoptr(GError) error = NULL;
+  const char *sent[] = { "now one", "two", "now bad three", "bad four", "now five", "six" };
+
+  fluid_queue_consumer_set_stop_on_failure (consumer, FALSE);
+  g_signal_connect (worker, "message-failed", G_CALLBACK (count_failed_cb), &deferred.handler);
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    fluid_queue_consumer_send_string (consumer, sent[i]);
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (deferred.handler.handled->len == G_N_ELEMENTS (sent) &&
+                         !deferred.handler.in_call);
+  g_assert_cmpuint (status_count (worker, "processed"), ==, 4);
+  g_assert_cmpuint (status_count (worker, "failed"), ==, 2);
+  g_assert_cmpuint (deferred.handler.failed_signals, ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (sent); i++)
+    g_assert_cmpstr (g_ptr_array_index (deferred.handler.handled, i), ==, sent[i]);
+
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_ptr_array_unref (deferred.handler.handled);
+}
+
+/* stop-on-failure: the first failed message ends the worker with its
+ * error, and every message sent is counted once. */
+static void
+test_deferred_stops (void)
+{
+  Deferred deferred;
+  g_autoptr(FluidWorker) worker = deferred_new (&deferred);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  g_autoptr(GError) error = NULL;
+
+  fluid_queue_consumer_send_string (consumer, "now one");
+  fluid_queue_consumer_send_string (consumer, "bad two");
+  fluid_queue_consumer_send_string (consumer, "three");
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_false (fluid_test_wait_for_shutdown (worker, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
+  g_assert_cmpuint (status_count (worker, "processed") + status_count (worker, "failed")
+                    + fluid_queue_consumer_get_discarded (consumer), ==, 3);
+  g_assert_cmpuint (status_count (worker, "failed"), ==, 1);
+  fluid_test_wait_until (!deferred.handler.in_call);
+  g_ptr_array_unref (deferred.handler.handled);
+}
+
+static void
+hold_deferred (FluidQueueConsumerWorker *worker,
+               const GValue             *message,
+               gpointer                  user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+}
+
+/* A message still in hand when the worker stops counts as discarded then;
+ * completing it later only frees it, and completing again is refused. */
+static void
+test_deferred_after_stop (void)
+{
+  guint calls = 0;
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new_deferred (hold_deferred, &calls, NULL);
+  FluidQueueConsumerWorker *consumer_worker = FLUID_QUEUE_CONSUMER_WORKER (worker);
+  FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
+  g_autoptr(GError) error = NULL;
+
+  fluid_worker_set_stopping_grace_period (worker, 0.01);
+  fluid_queue_consumer_send_string (consumer, "held");
+  fluid_queue_consumer_send_string (consumer, "queued");
+  g_assert_true (fluid_test_startup (worker, &error));
+  fluid_test_wait_until (calls == 1);
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 1);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 2);
+
+  fluid_queue_consumer_worker_complete_message (consumer_worker, NULL);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 2);
+  g_assert_cmpuint (status_count (worker, "processed"), ==, 0);
+  g_assert_cmpuint (calls, ==, 1);
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*complete_message*has_message*");
+  fluid_queue_consumer_worker_complete_message (consumer_worker, NULL);
+  g_test_assert_expected_messages ();
+}
+
+/* Only a deferred worker completes messages, only one in hand, and its
+ * on_message cannot be called outside its run: nothing would complete it. */
+static void
+test_deferred_bad_input (void)
+{
+  guint calls = 0;
+  g_autoptr(FluidWorker) deferred = fluid_queue_consumer_worker_new_deferred (hold_deferred, &calls, NULL);
+  g_autoptr(FluidWorker) plain = fluid_queue_consumer_worker_new (hold_deferred, &calls, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GValue) message = G_VALUE_INIT;
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (fluid_queue_consumer_worker_new_deferred (NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*deferred*");
+  fluid_queue_consumer_worker_complete_message (FLUID_QUEUE_CONSUMER_WORKER (plain), NULL);
+  g_test_assert_expected_messages ();
+
+  /* Not started: no message in hand. */
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*has_message*");
+  fluid_queue_consumer_worker_complete_message (FLUID_QUEUE_CONSUMER_WORKER (deferred), NULL);
+  g_test_assert_expected_messages ();
+
+  g_value_init (&message, G_TYPE_STRING);
+  g_value_set_static_string (&message, "direct");
+  fluid_queue_consumer_worker_on_message_async (FLUID_QUEUE_CONSUMER_WORKER (deferred), &message,
+                                                NULL, fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  g_assert_false (fluid_queue_consumer_worker_on_message_finish (FLUID_QUEUE_CONSUMER_WORKER (deferred),
+                                                                 result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_cmpuint (calls, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -149,6 +340,10 @@ main (int   argc,
   g_test_add_func ("/async-callbacks/consumer", test_consumer_async_func);
   g_test_add_func ("/async-callbacks/consumer-stops", test_consumer_async_func_stops);
   g_test_add_func ("/async-callbacks/consumer-bad-input", test_consumer_async_bad_input);
+  g_test_add_func ("/async-callbacks/deferred", test_deferred);
+  g_test_add_func ("/async-callbacks/deferred-stops", test_deferred_stops);
+  g_test_add_func ("/async-callbacks/deferred-after-stop", test_deferred_after_stop);
+  g_test_add_func ("/async-callbacks/deferred-bad-input", test_deferred_bad_input);
 
   return g_test_run ();
 }
