@@ -8,6 +8,13 @@
 //     import Fluid from 'gi://Fluid?version=1.0';
 //     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
 //
+// A build tree has it in the same place under _build/introspection/share:
+// a program that looks for gjs-1.0/fluid-glib-1.0/fluid.js in
+// GLib.get_system_data_dirs() and imports it with import() finds the
+// installed copy, or the build tree's under `meson devenv -C _build`
+// (which also sets GI_TYPELIB_PATH and LD_LIBRARY_PATH), as
+// examples/install/hello.js does.
+//
 // What importing it changes, once for the process: the Fluid namespace,
 // and nothing of any other library. GLib, Gio, GObject and their prototypes
 // stay as GJS made them (test-helper-isolation.js holds it to that). Fluid
@@ -26,7 +33,10 @@
 //   fails the worker (exit code 2) with toGError(exception).
 // - Fluid.QueueConsumerWorker.new(func): the same for each message; a throw
 //   or a rejection fails the message (message-failed; stop-on-failure
-//   decides whether the worker ends).
+//   decides whether the worker ends). The consumer is made with
+//   new_deferred(), and the helper completes each message with
+//   complete_message(): func never calls it. Like any worker, it is named
+//   before it starts or joins a group: consumer.name = 'inbox'.
 // - Fluid.WorkerFunction.new_async and Fluid.QueueConsumerWorker.new_async
 //   (the C forms) give func the task, which it completes, now or later: a
 //   throw, or a returned promise that rejects, fails the task; a returned
@@ -249,9 +259,12 @@ function succeedUnlessCompleted(task) {
 // task in a WeakSet: less garbage only delays it). A full collection,
 // which ends any incremental one, after every 10 000 tasks keeps a burst
 // of 1 000 000 from it, and doubles the throughput (the heap stays small;
-// bench-helper.js); it spends at most a tenth of the time. A GJS with the
-// fix is left to collect as it will. System.version is major * 10000 +
-// minor * 100 + micro.
+// bench-helper.js); it spends at most a tenth of the time. The messages
+// of a consumer made by Fluid.QueueConsumerWorker.new() come without a
+// task (see "Messages" below), but a refused call of its function would
+// leave its message in hand as surely: they count as tasks here. A GJS
+// with the fix is left to collect as it will. System.version is
+// major * 10000 + minor * 100 + micro.
 const TASKS_BETWEEN_COLLECTIONS = System.version < 18190 ? 10000 : 0;
 let tasksSinceCollection = 0;
 let nextCollection = 0;
@@ -365,22 +378,57 @@ function overrideWorkerFunction() {
     };
 }
 
+// Messages
+//
+// A consumer of Fluid.QueueConsumerWorker.new(func) is made with
+// new_deferred(): func gets no task, and the helper completes the message
+// in hand with complete_message() once func returned or its promise
+// settled. A task per message would cost a GObject wrapper each, and GJS
+// 1.74 looks for every new wrapper, and for every one it finalizes, in a
+// list of all of them (g_assert() and a linear search in
+// ObjectInstance::link() and unlink(), gone in GJS 1.85.1): a burst of
+// messages made garbage that cost more to make and to collect the more
+// of it there was.
+
+const MESSAGE_CALLBACK = 'a message callback';
+
+function failMessage(worker, error) {
+    if (error instanceof Error)
+        console.debug(`${MESSAGE_CALLBACK} of ${worker.name} failed: ${describe(error)}\n${error.stack}`);
+    worker.complete_message(toGError(error));
+}
+
+function handleMessage(worker, func, message) {
+    collectBeforeSweepStalls();
+    let result;
+    try {
+        result = func(worker, message);
+    } catch (error) {
+        failMessage(worker, error);
+        return;
+    }
+    if (isThenable(result)) {
+        Promise.resolve(result).then(() => worker.complete_message(null),
+            error => failMessage(worker, error));
+    } else {
+        worker.complete_message(null);
+    }
+}
+
 function overrideQueueConsumerWorker() {
-    const {new: newWorker, new_async: newAsync} = Fluid.QueueConsumerWorker;
-    const where = 'a message callback';
+    const {new: newWorker, new_async: newAsync, new_deferred: newDeferred} = Fluid.QueueConsumerWorker;
 
     // Without a function (null), messages go to the 'message' signal.
     Fluid.QueueConsumerWorker.new = function (func) {
         if (typeof func !== 'function')
             return newWorker(func);
-        return newAsync((worker, message, task) =>
-            runForTask(task, where, HELPER_COMPLETES, func, worker, message));
+        return newDeferred((worker, message) => handleMessage(worker, func, message));
     };
     Fluid.QueueConsumerWorker.new_async = function (func) {
         if (typeof func !== 'function')
             return newAsync(func);
         return newAsync((worker, message, task) =>
-            runForTask(task, where, FUNCTION_COMPLETES, func, worker, message, task));
+            runForTask(task, MESSAGE_CALLBACK, FUNCTION_COMPLETES, func, worker, message, task));
     };
 }
 
