@@ -87,6 +87,15 @@ void async_message_method (Fluid.QueueConsumerWorker worker, Value message, Task
     task.return_boolean (true);
 }
 
+/* Completes its message later, from an idle. */
+void deferred_method (Fluid.QueueConsumerWorker worker, Value message) {
+    calls.add ("deferred-method", message);
+    Idle.add (() => {
+        worker.complete_message (null);
+        return Source.REMOVE;
+    });
+}
+
 bool thread_message_method (Fluid.QueueConsumerWorker worker, Value message,
                             Cancellable? cancellable) throws Error {
     calls.add ("thread-method", message);
@@ -162,6 +171,13 @@ async void test_message_funcs () throws Error {
         new Fluid.QueueConsumerWorker.@async (async_message_method),
     });
     yield consume ({
+        new Fluid.QueueConsumerWorker.deferred ((w, m) => {
+            calls.add ("deferred", m);
+            w.complete_message (null);
+        }),
+        new Fluid.QueueConsumerWorker.deferred (deferred_method),
+    });
+    yield consume ({
         new Fluid.QueueConsumerWorker.threaded (1, (w, m, c) => {
             calls.add ("thread-lambda", m);
             return true;
@@ -170,6 +186,7 @@ async void test_message_funcs () throws Error {
     });
     assert_cmpstr (calls.joined (), CompareOperator.EQ,
                    "async-lambda:one async-lambda:two async-method:one async-method:two " +
+                   "deferred-method:one deferred-method:two deferred:one deferred:two " +
                    "lambda:one lambda:two method:one method:two " +
                    "thread-lambda:one thread-lambda:two thread-method:one thread-method:two");
 }
