@@ -107,9 +107,12 @@ yield self.receive()``), the blocking helpers (``startup_sync()``,
 func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 """
 
+import contextvars
+import inspect
+
 from gi.repository import GLib, Gio
 
-from _fluid_glib import callbacks, subclass, tasks
+from _fluid_glib import callbacks, consumer, subclass, tasks
 from _fluid_glib.loop import asyncio_ready, glib_loop, install_asyncio
 from _fluid_glib.failures import WorkerStartError, WorkerStoppedError
 from _fluid_glib.subclass import adopt, logger
@@ -489,6 +492,19 @@ class _CallbackConsumerWorker(QueueConsumerWorker):
             tasks.settle(task, lambda: func(self, message, *self._fluid_user_data))
         else:
             tasks.settle(task, lambda: func(message))
+
+    def do_pull_ready(self):
+        consumer.pull_ready(self, _callback_handler)
+
+
+def _callback_handler(worker):
+    """The handler of a _CallbackConsumerWorker's messages, for a run."""
+    func = worker._fluid_on_message
+    if worker._fluid_pass_worker:
+        user_data = worker._fluid_user_data
+        return (lambda message: func(worker, message, *user_data)), \
+            contextvars.copy_context(), False
+    return func, contextvars.copy_context(), inspect.iscoroutinefunction(func)
 
 
 class AsyncConsumer(Fluid.AsyncConsumer):
