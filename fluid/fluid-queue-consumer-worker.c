@@ -72,10 +72,7 @@
  * that error unless #FluidQueueConsumer:stop-on-failure is unset. A
  * #FluidMessageFunc cannot return an error: one that must fail calls
  * fluid_worker_fail(), which stops the worker with the error; its message,
- * in hand when the worker stopped, then counts as discarded. A worker made
- * with fluid_queue_consumer_worker_new_deferred() completes each message
- * itself, with or without an error, now or later, through
- * fluid_queue_consumer_worker_complete_message().
+ * in hand when the worker stopped, then counts as discarded.
  */
 
 typedef struct
@@ -85,14 +82,8 @@ typedef struct
   FluidAsyncMessageFunc  async_func;
   FluidThreadMessageFunc thread_func;
   guint                  n_threads;
-  /* @func leaves each message in hand: complete_message() ends it. */
-  gboolean               deferred;
   gpointer         user_data;
   GDestroyNotify   destroy;
-  /* The driver of the run of a deferred worker, from its first message
-   * (the run may hand it out before fluid_queue_pump_run() returns); it
-   * lives as long as the worker. */
-  FluidQueuePump  *pump;
   /* Pulled by a subclass (pull_ready): the driver of the run, once it
    * began; the consumer owns it. On the worker's context. */
   FluidQueuePump  *pulled;
@@ -139,16 +130,6 @@ fluid_queue_consumer_worker_real_on_message_async (FluidQueueConsumerWorker *sel
 
   g_task_set_source_tag (task, fluid_queue_consumer_worker_real_on_message_async);
   g_task_set_name (task, "[fluid] queue consumer worker on message");
-  /* Its completion is the run's, through complete_message(): nothing
-   * would complete this task. */
-  if (priv->deferred)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               "the messages of %s are handled by its run only, and completed "
-                               "with fluid_queue_consumer_worker_complete_message()",
-                               fluid_worker_get_name (FLUID_WORKER (self)));
-      return;
-    }
   if (priv->async_func != NULL)
     {
       priv->async_func (self, message, task, priv->user_data);
@@ -197,16 +178,6 @@ fluid_queue_consumer_worker_pump_cb (FluidQueuePump *pump,
   FluidQueueConsumerWorker *self = user_data;
   FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
   FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
-
-  /* Made by new_deferred(), never subclassed: the message stays in hand
-   * until complete_message(), which may come before func returns; the
-   * pump then goes on with the next one at once. */
-  if (priv->deferred)
-    {
-      priv->pump = pump;
-      priv->func (self, message, priv->user_data);
-      return FALSE;
-    }
 
   /* The default handler of a synchronous function needs no task. */
   if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
@@ -403,81 +374,6 @@ fluid_queue_consumer_worker_new_async (FluidAsyncMessageFunc func,
   priv->destroy = destroy;
 
   return FLUID_WORKER (self);
-}
-
-/**
- * fluid_queue_consumer_worker_new_deferred:
- * @func: (scope notified) (closure user_data) (destroy destroy): the
- *   function called for each message
- * @user_data: data for @func
- * @destroy: (nullable): frees @user_data when the worker is finalized
- *
- * Creates a worker that calls @func for each message sent to it, one at a
- * time and in order, while it runs, and leaves the message in hand when
- * @func returns: the message is done, and the next one handled, once
- * fluid_queue_consumer_worker_complete_message() is called, within @func
- * or later, with an error to fail it.
- *
- * It is fluid_queue_consumer_worker_new_async() without the task: what a
- * binding uses when a #GTask per message costs it more than the message
- * (GJS 1.74 makes an object of every #GObject it hands to JavaScript, and
- * finds it, and forgets it, in a list of them all). A message completed
- * before @func returns costs no main-loop iteration.
- *
- * Returns: (transfer full): a new #FluidQueueConsumerWorker
- *
- * Since: 1.2
- */
-FluidWorker *
-fluid_queue_consumer_worker_new_deferred (FluidMessageFunc func,
-                                          gpointer         user_data,
-                                          GDestroyNotify   destroy)
-{
-  FluidQueueConsumerWorker *self;
-  FluidQueueConsumerWorkerPrivate *priv;
-
-  g_return_val_if_fail (func != NULL, NULL);
-
-  self = g_object_new (FLUID_TYPE_QUEUE_CONSUMER_WORKER, NULL);
-  priv = fluid_queue_consumer_worker_get_instance_private (self);
-  priv->func = func;
-  priv->deferred = TRUE;
-  priv->user_data = user_data;
-  priv->destroy = destroy;
-
-  return FLUID_WORKER (self);
-}
-
-/**
- * fluid_queue_consumer_worker_complete_message:
- * @self: a #FluidQueueConsumerWorker made with
- *   fluid_queue_consumer_worker_new_deferred()
- * @error: (nullable): why the message failed, or %NULL when it was handled
- *
- * Completes the message in hand, which the worker's function was given:
- * it counts as processed, or, with @error (copied), as failed
- * (#FluidQueueConsumer::message-failed, and
- * #FluidQueueConsumer:stop-on-failure decides whether the worker stops),
- * and the next message is handled. A message completed after the worker
- * stopped was counted as discarded then; completing it only frees it.
- *
- * Call it once per message, on the worker's context.
- *
- * Since: 1.2
- */
-void
-fluid_queue_consumer_worker_complete_message (FluidQueueConsumerWorker *self,
-                                              const GError             *error)
-{
-  FluidQueueConsumerWorkerPrivate *priv;
-
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER_WORKER (self));
-
-  priv = fluid_queue_consumer_worker_get_instance_private (self);
-  g_return_if_fail (priv->deferred);
-  g_return_if_fail (priv->pump != NULL && fluid_queue_pump_has_message (priv->pump));
-
-  fluid_queue_pump_resume (priv->pump, error != NULL ? g_error_copy (error) : NULL);
 }
 
 /**

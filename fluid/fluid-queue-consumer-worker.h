@@ -46,10 +46,7 @@ G_DECLARE_DERIVABLE_TYPE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
  * It cannot return an error: to fail, it calls fluid_worker_fail() on
  * @worker, which stops the worker with that error (exit code
  * %FLUID_EXIT_CODE_ERROR); @message then counts as discarded. A function
- * that must fail its message alone takes a task (see
- * #FluidAsyncMessageFunc), or is given to
- * fluid_queue_consumer_worker_new_deferred(), whose messages are completed
- * with fluid_queue_consumer_worker_complete_message().
+ * that must fail its message alone takes a task: see #FluidAsyncMessageFunc.
  *
  * Since: 1.0
  */
@@ -201,13 +198,6 @@ FluidWorker *fluid_queue_consumer_worker_new_threaded_named (const char         
                                                             gpointer                   user_data,
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
 
-FLUID_AVAILABLE_IN_1_2
-FluidWorker *fluid_queue_consumer_worker_new_deferred      (FluidMessageFunc           func,
-                                                            gpointer                   user_data,
-                                                            GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
-FLUID_AVAILABLE_IN_1_2
-void         fluid_queue_consumer_worker_complete_message  (FluidQueueConsumerWorker  *self,
-                                                            const GError              *error);
 FLUID_AVAILABLE_IN_1_2
 FluidPull    fluid_queue_consumer_worker_pull              (FluidQueueConsumerWorker  *self,
                                                             const GValue             **message);

@@ -41,10 +41,6 @@ FluidQueuePump *fluid_queue_pump_run    (FluidQueueConsumer *consumer,
 void            fluid_queue_pump_resume (FluidQueuePump     *pump,
                                          GError             *error);
 
-/* Whether a message is in hand: handed to the handler, and not yet
- * resumed. On the consumer's context. */
-gboolean        fluid_queue_pump_has_message (FluidQueuePump *pump);
-
 /* A task for the handler of the message in hand: its source object is the
  * consumer, its cancellable the worker's, and completing it, with
  * g_task_return_boolean (TRUE) or g_task_return_error(), resumes the

@@ -342,13 +342,6 @@ fluid_queue_pump_ready (FluidQueueDriver *driver)
 }
 
 /* See fluid-queue-pump-private.h. */
-gboolean
-fluid_queue_pump_has_message (FluidQueuePump *self)
-{
-  return self->current != NULL;
-}
-
-/* See fluid-queue-pump-private.h. */
 void
 fluid_queue_pump_resume (FluidQueuePump *self,
                          GError         *error)
