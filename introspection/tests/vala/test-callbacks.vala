@@ -1,6 +1,7 @@
 /* test-callbacks.vala: every callback type of fluid-glib-1.0.vapi given a
  * lambda and a method, and the virtual methods no other Vala test
- * overrides, each called as its C side says
+ * overrides (run_task, begin_run, pull_ready, event_type...), each called
+ * as its C side says
  *
  * vala-c-check.py compiles this file (and the rest of the suite) with the
  * errors of GCC 14: the C that valac writes for each of them must match the
@@ -87,15 +88,6 @@ void async_message_method (Fluid.QueueConsumerWorker worker, Value message, Task
     task.return_boolean (true);
 }
 
-/* Completes its message later, from an idle. */
-void deferred_method (Fluid.QueueConsumerWorker worker, Value message) {
-    calls.add ("deferred-method", message);
-    Idle.add (() => {
-        worker.complete_message (null);
-        return Source.REMOVE;
-    });
-}
-
 bool thread_message_method (Fluid.QueueConsumerWorker worker, Value message,
                             Cancellable? cancellable) throws Error {
     calls.add ("thread-method", message);
@@ -141,6 +133,41 @@ Fluid.Worker? factory_method (Fluid.Workers group) {
     return new Fluid.WorkerFunction.named ("made", 3600, (w) => {});
 }
 
+/* Handles its messages in a loop of its own (pull_ready): each at once,
+ * or, with later, the next one pulled from an idle, as a binding's loop
+ * that awaits its handler does. */
+class Puller : Fluid.QueueConsumerWorker {
+    bool later;
+    bool awaiting = false;
+
+    public Puller (bool later) {
+        Object ();
+        this.later = later;
+    }
+
+    public override void pull_ready () {
+        if (!awaiting) {
+            pull_all ();
+        }
+    }
+
+    void pull_all () {
+        unowned Value? message;
+        while (pull (out message) == Fluid.Pull.MESSAGE) {
+            calls.add (later ? "pull-later" : "pull", message);
+            if (later) {
+                awaiting = true;
+                Idle.add (() => {
+                    awaiting = false;
+                    pull_all ();
+                    return Source.REMOVE;
+                });
+                return;
+            }
+        }
+    }
+}
+
 /* Sends "one" and "two" to each consumer, runs them until each handled
  * both, and stops them. */
 async void consume (Fluid.QueueConsumer[] consumers) throws Error {
@@ -170,13 +197,7 @@ async void test_message_funcs () throws Error {
         }),
         new Fluid.QueueConsumerWorker.@async (async_message_method),
     });
-    yield consume ({
-        new Fluid.QueueConsumerWorker.deferred ((w, m) => {
-            calls.add ("deferred", m);
-            w.complete_message (null);
-        }),
-        new Fluid.QueueConsumerWorker.deferred (deferred_method),
-    });
+    yield consume ({ new Puller (false), new Puller (true) });
     yield consume ({
         new Fluid.QueueConsumerWorker.threaded (1, (w, m, c) => {
             calls.add ("thread-lambda", m);
@@ -186,8 +207,8 @@ async void test_message_funcs () throws Error {
     });
     assert_cmpstr (calls.joined (), CompareOperator.EQ,
                    "async-lambda:one async-lambda:two async-method:one async-method:two " +
-                   "deferred-method:one deferred-method:two deferred:one deferred:two " +
                    "lambda:one lambda:two method:one method:two " +
+                   "pull-later:one pull-later:two pull:one pull:two " +
                    "thread-lambda:one thread-lambda:two thread-method:one thread-method:two");
 }
 
@@ -322,6 +343,45 @@ async void test_task_worker () throws Error {
     assert_cmpstr (counter.stop_reason, CompareOperator.EQ, "normal shutdown");
 }
 
+/* A run without a task (begin_run): ended from an idle, with an error
+ * when failing. */
+class Begun : Fluid.Worker {
+    bool failing;
+
+    public Begun (bool failing) {
+        Object ();
+        this.failing = failing;
+    }
+
+    public override void begin_run () {
+        Idle.add (() => {
+            if (failing) {
+                fail_run (new IOError.INVALID_DATA ("begun and failed"));
+            } else {
+                complete_run ();
+            }
+            return Source.REMOVE;
+        });
+    }
+}
+
+async void test_begin_run () throws Error {
+    var done = new Begun (false);
+    yield done.startup (null);
+    yield done.wait_for_shutdown (null);
+    assert_cmpint (done.exit_code, CompareOperator.EQ, 0);
+
+    var failed = new Begun (true);
+    yield failed.startup (null);
+    try {
+        yield failed.wait_for_shutdown (null);
+        assert_not_reached ();
+    } catch (IOError.INVALID_DATA e) {
+        assert_cmpstr (e.message, CompareOperator.EQ, "begun and failed");
+    }
+    assert_cmpint (failed.exit_code, CompareOperator.EQ, 2);
+}
+
 delegate void AsyncTest (AsyncReadyCallback callback);
 delegate void AsyncTestEnd (AsyncResult result) throws Error;
 
@@ -344,5 +404,6 @@ int main (string[] args) {
     GLib.Test.add_func ("/vala/callbacks/worker-funcs", () => run_async ((cb) => test_worker_funcs.begin (cb), (r) => test_worker_funcs.end (r)));
     GLib.Test.add_func ("/vala/callbacks/factories", () => run_async ((cb) => test_factories.begin (cb), (r) => test_factories.end (r)));
     GLib.Test.add_func ("/vala/callbacks/task-worker", () => run_async ((cb) => test_task_worker.begin (cb), (r) => test_task_worker.end (r)));
+    GLib.Test.add_func ("/vala/callbacks/begin-run", () => run_async ((cb) => test_begin_run.begin (cb), (r) => test_begin_run.end (r)));
     return GLib.Test.run ();
 }
