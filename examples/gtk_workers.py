@@ -35,6 +35,7 @@ import sys
 import gi
 
 gi.require_version("Fluid", "1.0")
+gi.require_version("Gio", "2.0")
 gi.require_version("Gtk", "4.0")
 from gi.repository import Fluid, Gio, GLib, Gtk  # noqa: E402
 
