@@ -439,6 +439,36 @@ run([
         assertEqual(consumer.exit_code, Fluid.EXIT_CODE_NORMAL, 'exit code');
     }],
 
+    // A forced stop while func's promise is pending: the message in hand
+    // counts as discarded with the queued one, the worker stops without
+    // waiting for the promise, and the promise settling later only ends
+    // the consumer's loop (its next pull drops the message).
+    ['a helper consumer forced to stop while func awaits', async () => {
+        let release;
+        const held = new Promise(resolve => {
+            release = resolve;
+        });
+        const handled = [];
+        const consumer = Fluid.QueueConsumerWorker.new(async (worker, message) => {
+            handled.push(message);
+            await held;
+        });
+        consumer.set_stopping_grace_period(0.01);
+        consumer.send('held');
+        consumer.send('queued');
+        await consumer.startup_async(null);
+        await waitUntil(() => handled.length === 1, 'the first message in hand');
+        await consumer.shutdown_async(null);
+        assertEqual(consumer.exit_code, Fluid.EXIT_CODE_FORCED, 'exit code');
+        assertEqual(await counts(consumer), {processed: 0, failed: 0, discarded: 2}, 'counts');
+        release();
+        await nextIteration();
+        await nextIteration();
+        assertEqual(handled, ['held'], 'no message after the stop');
+        assertEqual(await counts(consumer), {processed: 0, failed: 0, discarded: 2},
+            'counts once the promise settled');
+    }],
+
     ['the message signal still works', async () => {
         const received = [];
         const consumer = Fluid.QueueConsumerWorker.new(null);
