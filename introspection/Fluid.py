@@ -92,6 +92,16 @@ aio-fluid's names
     dispatchers defining ``event_type(self, message)`` and handlers taking
     the message alone.
 
+Properties as attributes
+    Every GObject property reads as an attribute, ``-`` spelt ``_``
+    (``worker.exit_code``, ``consumer.stop_on_failure``), and every
+    writable one sets as one: ``consumer.stop_on_failure = False`` is
+    ``consumer.props.stop_on_failure = False``. Setting a read-only
+    property, or a construct-only one once the object is made, raises
+    ``AttributeError``; it never leaves a Python attribute that the
+    library does not see. The same for the properties that a Python
+    subclass declares in ``__gproperties__``.
+
 Logging
     The workers that Python makes log through Python's :mod:`logging`,
     logger ``fluid``, as aio-fluid: "NAME started running", "NAME stopped
@@ -114,7 +124,7 @@ from asyncio import _get_running_loop
 
 from gi.repository import GLib, Gio
 
-from _fluid_glib import callbacks, consumer, subclass, tasks
+from _fluid_glib import callbacks, consumer, properties, subclass, tasks
 from _fluid_glib.loop import asyncio_ready, glib_loop, install_asyncio
 from _fluid_glib.failures import WorkerStartError, WorkerStoppedError
 from _fluid_glib.subclass import adopt, logger
@@ -170,6 +180,7 @@ class Worker(Fluid.Worker):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         subclass.hook_up(cls)
+        properties.install_declared(cls)
 
     def __class_getitem__(cls, item):
         return cls
@@ -597,6 +608,7 @@ class BaseDispatcher(Fluid.BaseDispatcher):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        properties.install_declared(cls)
         # aio-fluid's event_type(self, message) is the event_type virtual
         # method; set before GObjectMeta hooks up the do_* methods.
         if "event_type" in cls.__dict__ and "do_event_type" not in cls.__dict__:
@@ -747,3 +759,8 @@ class WorkerFunction(Fluid.WorkerFunction):
 
 WorkerFunction = override(WorkerFunction)
 __all__.append("WorkerFunction")
+
+
+# consumer.stop_on_failure = False, worker.exit_code: every property of
+# every class, and of a Python subclass's __gproperties__.
+properties.install("Fluid", Fluid)

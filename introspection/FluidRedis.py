@@ -29,7 +29,7 @@ printed and ignored.
 from gi.repository import Gio
 from gi.repository import Fluid  # noqa: F401: loads the Fluid override first
 
-from _fluid_glib import tasks
+from _fluid_glib import properties, tasks
 from _fluid_glib.subclass import adopt
 
 from ..module import get_introspection_module
@@ -166,3 +166,7 @@ class StreamProducer(FluidRedis.StreamProducer):
 
 StreamProducer = override(StreamProducer)
 __all__.append("StreamProducer")
+
+
+# Every property of the two classes as an attribute, as in Fluid.
+properties.install("FluidRedis", FluidRedis)
