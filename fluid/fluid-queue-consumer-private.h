@@ -83,6 +83,25 @@ void                fluid_queue_consumer_tell_failure   (FluidQueueConsumer     
                                                          GError                  *error,
                                                          GError                 **stop_error);
 
+/* For a subclass that counts its messages itself
+ * (fluid_message_queue_set_owner_counts()): tells that @message failed
+ * with @error (taken), as a handler's failure is told, but for the count:
+ * emits message-failed and, under stop-on-failure, ends the run with the
+ * first such error, the driver letting what it runs end first. On the
+ * consumer's context. */
+void                fluid_queue_consumer_message_failed (FluidQueueConsumer      *self,
+                                                         const GValue            *message,
+                                                         GError                  *error);
+
+/* Makes @pspec, a read-only guint or guint64 property of a subclass, a
+ * counter notified as the consumer's own are (at most ten times a second,
+ * on the context, while a handler is connected to it). From class_init;
+ * at most eight counters a class, the consumer's four included. */
+void                fluid_queue_consumer_class_add_counter (FluidQueueConsumerClass *klass,
+                                                            GParamSpec              *pspec);
+/* A counter of a subclass changed. Any thread. */
+void                fluid_queue_consumer_counters_changed  (FluidQueueConsumer      *self);
+
 /* Makes the status report the `processed` key: the messages whose
  * handler completed successfully. */
 void                fluid_queue_consumer_set_reports_processed (FluidQueueConsumer *self,
