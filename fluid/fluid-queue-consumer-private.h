@@ -99,6 +99,17 @@ void                fluid_queue_consumer_message_failed (FluidQueueConsumer     
  * at most eight counters a class, the consumer's four included. */
 void                fluid_queue_consumer_class_add_counter (FluidQueueConsumerClass *klass,
                                                             GParamSpec              *pspec);
+/* A subclass's own reason to be woken: fluid_queue_consumer_wake_subclass()
+ * (any thread) has @func called from the next dispatch of the consumer's
+ * source on its context, once for any number of wakes; before the worker
+ * runs, from the first dispatch once it does, and after it stopped too
+ * (until it is disposed). Set in class_init. */
+typedef void (* FluidQueueWakeFunc) (FluidQueueConsumer *self);
+
+void                fluid_queue_consumer_class_set_wake_func (FluidQueueConsumerClass *klass,
+                                                              FluidQueueWakeFunc       func);
+void                fluid_queue_consumer_wake_subclass     (FluidQueueConsumer      *self);
+
 /* A counter of a subclass changed. Any thread. */
 void                fluid_queue_consumer_counters_changed  (FluidQueueConsumer      *self);
 

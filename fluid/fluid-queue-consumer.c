@@ -124,6 +124,7 @@ enum
 {
   FLUID_QUEUE_WAKE_READY    = 1 << 0,
   FLUID_QUEUE_WAKE_COUNTERS = 1 << 1,
+  FLUID_QUEUE_WAKE_SUBCLASS = 1 << 2,
 };
 
 typedef struct
@@ -161,8 +162,9 @@ typedef struct
 /* Set in class_init, inherited (GType copies it to each subclass). */
 typedef struct
 {
-  GParamSpec *counters[FLUID_QUEUE_MAX_COUNTERS];
-  guint       n_counters;
+  GParamSpec          *counters[FLUID_QUEUE_MAX_COUNTERS];
+  guint                n_counters;
+  FluidQueueWakeFunc   wake_func;
 } FluidQueueConsumerClassPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER,
@@ -206,6 +208,8 @@ fluid_queue_source_dispatch (GSource     *source,
     priv->driver->funcs->ready (priv->driver);
   if (wake & FLUID_QUEUE_WAKE_COUNTERS)
     fluid_queue_consumer_tell_counters (self);
+  if (wake & FLUID_QUEUE_WAKE_SUBCLASS)
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->wake_func (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -518,6 +522,21 @@ fluid_queue_consumer_class_add_counter (FluidQueueConsumerClass *klass,
   g_return_if_fail (pspec->value_type == G_TYPE_UINT || pspec->value_type == G_TYPE_UINT64);
 
   klass_priv->counters[klass_priv->n_counters++] = pspec;
+}
+
+void
+fluid_queue_consumer_class_set_wake_func (FluidQueueConsumerClass *klass,
+                                          FluidQueueWakeFunc       func)
+{
+  FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (klass)->wake_func = func;
+}
+
+void
+fluid_queue_consumer_wake_subclass (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_SUBCLASS);
 }
 
 void
