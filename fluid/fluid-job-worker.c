@@ -238,25 +238,25 @@ static void
 fluid_job_worker_look_at_events (FluidQueueConsumer *consumer)
 {
   FluidJobWorker *self = FLUID_JOB_WORKER (consumer);
-  FluidJob *events;
+  g_autoptr(GPtrArray) events = NULL;
 
+  /* Out of the list under the lock: a job may be looked at again while it
+   * is published, which links it anew. */
   fluid_mutex_lock (&self->lock);
-  events = g_steal_pointer (&self->events);
-  self->events_tail = NULL;
-  for (FluidJob *job = events; job != NULL; job = job->next_event)
-    job->in_events = FALSE;
+  if (self->events != NULL)
+    {
+      events = g_ptr_array_new_with_free_func (g_object_unref);
+      for (FluidJob *job = self->events; job != NULL; job = job->next_event)
+        {
+          job->in_events = FALSE;
+          g_ptr_array_add (events, job);
+        }
+      self->events = self->events_tail = NULL;
+    }
   fluid_mutex_unlock (&self->lock);
 
-  while (events != NULL)
-    {
-      FluidJob *job = events;
-
-      /* Read before publishing: the job may be looked at again meanwhile,
-       * which links it anew. */
-      events = job->next_event;
-      fluid_job_worker_publish (self, job);
-      g_object_unref (job);
-    }
+  for (guint i = 0; events != NULL && i < events->len; i++)
+    fluid_job_worker_publish (self, g_ptr_array_index (events, i));
 }
 
 /* Reports of progress, at most every FLUID_JOB_REPORT_INTERVAL_US a job */
