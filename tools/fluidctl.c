@@ -24,8 +24,9 @@ static const char fluidctl_description[] =
   "  stop NAME       Stop one worker gracefully; returns at once\n"
   "  shutdown        Shut the exported worker down, forced after its\n"
   "                  grace period, and print its exit code\n"
-  "  jobs NAME       List the jobs of a job worker queued or running, in\n"
-  "                  the order they run, with their progress\n"
+  "  jobs [NAME]     List the jobs of a job worker queued or running, in\n"
+  "                  the order they run, with their progress (the\n"
+  "                  exported one without NAME)\n"
   "\n"
   "NAME is the name of a worker below the exported group, with the names of\n"
   "the groups between separated by slashes (\"consumers/reader\"), or its\n"
@@ -228,7 +229,7 @@ fluidctl_run (Fluidctl   *ctl,
   if (g_str_equal (command, "stop"))
     return fluidctl_stop (ctl, node);
   if (g_str_equal (command, "jobs"))
-    return fluidctl_jobs (ctl, node);
+    return fluidctl_jobs (ctl, node != NULL ? node : root);
   return fluidctl_shutdown (ctl, root);
 }
 
@@ -239,9 +240,9 @@ fluidctl_command_arity (const char *command)
 {
   if (g_str_equal (command, "list") || g_str_equal (command, "shutdown"))
     return -1;
-  if (g_str_equal (command, "status"))
+  if (g_str_equal (command, "status") || g_str_equal (command, "jobs"))
     return 0;
-  if (g_str_equal (command, "stop") || g_str_equal (command, "jobs"))
+  if (g_str_equal (command, "stop"))
     return 1;
   return -2;
 }
