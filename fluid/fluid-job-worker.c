@@ -79,7 +79,7 @@
  * handle) the worker stops with its error once the running jobs ended.
  *
  * fluid_job_worker_get_jobs() is a #GListModel of the jobs queued or
- * running, in the order they run: what a #GtkListView shows, one row a
+ * running, in the order they run: what a GtkListView shows, one row a
  * job with its progress bar.
  */
 
