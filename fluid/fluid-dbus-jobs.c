@@ -6,6 +6,7 @@
 
 #include "fluid-dbus.h"
 #include "fluid-dbus-jobs-private.h"
+#include "fluid-dbus-skeleton-private.h"
 #include "fluid-queue-consumer-private.h"
 
 /* The jobs of an exported FluidJobWorker: three counters read from the
@@ -56,18 +57,7 @@ fluid_dbus_jobs_get_interface_info (void)
 
   if (g_once_init_enter (&initialized))
     {
-      g_autoptr(GBytes) xml = NULL;
-      g_autoptr(GDBusNodeInfo) node = NULL;
-      g_autoptr(GError) error = NULL;
-
-      /* Resources are NUL-terminated. */
-      xml = g_resources_lookup_data ("/org/gnome/Fluid/dbus/dbus/" FLUID_DBUS_JOBS_INTERFACE ".xml",
-                                     G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-      g_assert_no_error (error);
-      node = g_dbus_node_info_new_for_xml (g_bytes_get_data (xml, NULL), &error);
-      g_assert_no_error (error);
-      info = g_dbus_interface_info_ref (node->interfaces[0]);
-      g_dbus_interface_info_cache_build (info);
+      info = fluid_dbus_load_interface_info ("/org/gnome/Fluid/dbus/dbus/" FLUID_DBUS_JOBS_INTERFACE ".xml");
       g_once_init_leave (&initialized, 1);
     }
   return info;
@@ -99,11 +89,8 @@ fluid_dbus_jobs_value (const FluidDBusJobsCounters *counters,
 static void
 fluid_dbus_jobs_emit (FluidDBusJobs *self)
 {
-  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (self);
   g_auto(GVariantBuilder) changed = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  g_autoptr(GVariant) parameters = NULL;
   FluidDBusJobsCounters counters;
-  GList *connections;
 
   self->last_emission = g_get_monotonic_time ();
   fluid_queue_consumer_counters_seen (FLUID_QUEUE_CONSUMER (self->worker));
@@ -118,15 +105,8 @@ fluid_dbus_jobs_emit (FluidDBusJobs *self)
   if (counters.cancelled != self->emitted.cancelled)
     g_variant_builder_add (&changed, "{sv}", "Cancelled", fluid_dbus_jobs_value (&counters, "Cancelled"));
   self->emitted = counters;
-
-  parameters = g_variant_ref_sink (g_variant_new ("(sa{sv}as)", FLUID_DBUS_JOBS_INTERFACE,
-                                                  &changed, NULL));
-  connections = g_dbus_interface_skeleton_get_connections (skeleton);
-  for (GList *l = connections; l != NULL; l = l->next)
-    g_dbus_connection_emit_signal (l->data, NULL, g_dbus_interface_skeleton_get_object_path (skeleton),
-                                   "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                   parameters, NULL);
-  g_list_free_full (connections, g_object_unref);
+  fluid_dbus_emit_properties_changed (G_DBUS_INTERFACE_SKELETON (self), FLUID_DBUS_JOBS_INTERFACE,
+                                      g_variant_builder_end (&changed));
 }
 
 static gboolean

@@ -692,57 +692,15 @@ fluid_job_worker_run_finish (FluidWorker   *worker,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The keys of the status a job worker adds to a consumer's. */
 static void
-fluid_job_worker_parent_status_cb (GObject      *source,
-                                   GAsyncResult *result,
-                                   gpointer      user_data)
+fluid_job_worker_add_status (FluidQueueConsumer *consumer,
+                             GVariantDict       *status)
 {
-  FluidJobWorker *self = FLUID_JOB_WORKER (source);
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GVariant) parent_status = NULL;
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-  GError *error = NULL;
+  FluidJobWorker *self = FLUID_JOB_WORKER (consumer);
 
-  parent_status = FLUID_WORKER_CLASS (fluid_job_worker_parent_class)->status_finish (FLUID_WORKER (self),
-                                                                                      result, &error);
-  if (parent_status == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_variant_dict_init (&dict, parent_status);
-  g_variant_dict_insert (&dict, "cancelled", "t", fluid_job_worker_get_cancelled (self));
-  g_variant_dict_insert (&dict, "running", "u", self->running);
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
-static void
-fluid_job_worker_status_async (FluidWorker         *worker,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  GTask *task = g_task_new (worker, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, fluid_job_worker_status_async);
-  g_task_set_name (task, "[fluid] job worker status");
-  FLUID_WORKER_CLASS (fluid_job_worker_parent_class)->status_async (worker, cancellable,
-                                                                    fluid_job_worker_parent_status_cb,
-                                                                    task);
-}
-
-static GVariant *
-fluid_job_worker_status_finish (FluidWorker   *worker,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  g_return_val_if_fail (fluid_default_result_is_valid (worker, result, fluid_job_worker_status_async,
-                                                      FLUID_WORKER_GET_CLASS (worker)->status_async),
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_variant_dict_insert (status, "cancelled", "t", fluid_job_worker_get_cancelled (self));
+  g_variant_dict_insert (status, "running", "u", self->running);
 }
 
 /* GObject */
@@ -845,10 +803,9 @@ fluid_job_worker_class_init (FluidJobWorkerClass *klass)
 
   worker_class->run_async = fluid_job_worker_run_async;
   worker_class->run_finish = fluid_job_worker_run_finish;
-  worker_class->status_async = fluid_job_worker_status_async;
-  worker_class->status_finish = fluid_job_worker_status_finish;
 
   fluid_queue_consumer_class_set_wake_func (consumer_class, fluid_job_worker_look_at_events);
+  fluid_queue_consumer_class_set_status_func (consumer_class, fluid_job_worker_add_status);
 
   /**
    * FluidJobWorker:n-threads:

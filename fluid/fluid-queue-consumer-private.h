@@ -110,6 +110,14 @@ void                fluid_queue_consumer_class_set_wake_func (FluidQueueConsumer
                                                               FluidQueueWakeFunc       func);
 void                fluid_queue_consumer_wake_subclass     (FluidQueueConsumer      *self);
 
+/* A subclass's keys of the status, added to the consumer's: on the
+ * consumer's context, from its status_async. Set in class_init. */
+typedef void (* FluidQueueStatusFunc) (FluidQueueConsumer *self,
+                                       GVariantDict       *status);
+
+void                fluid_queue_consumer_class_set_status_func (FluidQueueConsumerClass *klass,
+                                                                FluidQueueStatusFunc     func);
+
 /* A counter of a subclass changed. Any thread. */
 void                fluid_queue_consumer_counters_changed  (FluidQueueConsumer      *self);
 

@@ -165,6 +165,7 @@ typedef struct
   GParamSpec          *counters[FLUID_QUEUE_MAX_COUNTERS];
   guint                n_counters;
   FluidQueueWakeFunc   wake_func;
+  FluidQueueStatusFunc status_func;
 } FluidQueueConsumerClassPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER,
@@ -532,6 +533,13 @@ fluid_queue_consumer_class_set_wake_func (FluidQueueConsumerClass *klass,
 }
 
 void
+fluid_queue_consumer_class_set_status_func (FluidQueueConsumerClass *klass,
+                                            FluidQueueStatusFunc     func)
+{
+  FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (klass)->status_func = func;
+}
+
+void
 fluid_queue_consumer_wake_subclass (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
@@ -749,6 +757,8 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
   g_variant_dict_insert (&dict, "failed", "t", counters.failed);
   if (priv->reports_processed)
     g_variant_dict_insert (&dict, "processed", "t", counters.processed);
+  if (FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->status_func != NULL)
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->status_func (self, &dict);
 
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
                          (GDestroyNotify) g_variant_unref);
