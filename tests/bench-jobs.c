@@ -117,23 +117,38 @@ allocated (void)
   return (double) mallinfo2 ().uordblks;
 }
 
+/* What each of N_MEMORY objects that @make makes (kept alive until the
+ * end) takes, the first made aside. */
+static double
+bytes_each (gpointer (* make) (gpointer user_data),
+            gpointer    user_data)
+{
+  g_autoptr(GPtrArray) made = g_ptr_array_sized_new (N_MEMORY);
+  double before, after;
+
+  g_object_unref (make (user_data));
+  malloc_trim (0);
+  before = allocated ();
+  for (guint i = 0; i < N_MEMORY; i++)
+    g_ptr_array_add (made, make (user_data));
+  after = allocated ();
+  /* The array of the benchmark's own references is not theirs. */
+  g_ptr_array_set_free_func (made, g_object_unref);
+  return (after - before - N_MEMORY * sizeof (gpointer)) / N_MEMORY;
+}
+
+static gpointer
+make_job (gpointer worker)
+{
+  return fluid_job_worker_submit (worker, NULL, G_PRIORITY_DEFAULT, NULL);
+}
+
 static double
 bytes_per_queued_job (void)
 {
   g_autoptr(FluidJobWorker) worker = fluid_job_worker_new (0, no_op, NULL, NULL);
-  g_autoptr(GPtrArray) jobs = g_ptr_array_sized_new (N_MEMORY);
-  double before, after;
 
-  /* The first job makes what is made once. */
-  g_object_unref (fluid_job_worker_submit (worker, NULL, G_PRIORITY_DEFAULT, NULL));
-  malloc_trim (0);
-  before = allocated ();
-  for (guint i = 0; i < N_MEMORY; i++)
-    g_ptr_array_add (jobs, fluid_job_worker_submit (worker, NULL, G_PRIORITY_DEFAULT, NULL));
-  after = allocated ();
-  /* The array of the benchmark's own references is not the jobs'. */
-  g_ptr_array_set_free_func (jobs, g_object_unref);
-  return (after - before - N_MEMORY * sizeof (gpointer)) / N_MEMORY;
+  return bytes_each (make_job, worker);
 }
 
 /* GTask */
@@ -206,25 +221,13 @@ gtask_jobs_per_s (void)
   return N_JOBS / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
 }
 
-static double
-gtask_bytes_per_job (void)
+static gpointer
+make_gtask (gpointer user_data)
 {
-  g_autoptr(GPtrArray) tasks = g_ptr_array_sized_new (N_MEMORY);
-  double before, after;
+  GTask *task = g_task_new (NULL, NULL, gtask_count_cb, NULL);
 
-  g_object_unref (g_task_new (NULL, NULL, NULL, NULL));
-  malloc_trim (0);
-  before = allocated ();
-  for (guint i = 0; i < N_MEMORY; i++)
-    {
-      GTask *task = g_task_new (NULL, NULL, gtask_count_cb, NULL);
-
-      g_task_set_priority (task, G_PRIORITY_DEFAULT);
-      g_ptr_array_add (tasks, task);
-    }
-  after = allocated ();
-  g_ptr_array_set_free_func (tasks, g_object_unref);
-  return (after - before - N_MEMORY * sizeof (gpointer)) / N_MEMORY;
+  g_task_set_priority (task, G_PRIORITY_DEFAULT);
+  return task;
 }
 
 int
@@ -237,6 +240,6 @@ main (int   argc,
   g_print ("bytes_per_queued_job %.0f\n", bytes_per_queued_job ());
   gtask_round_trip ();
   g_print ("gtask_jobs_per_s %.0f\n", gtask_jobs_per_s ());
-  g_print ("gtask_bytes_per_job %.0f\n", gtask_bytes_per_job ());
+  g_print ("gtask_bytes_per_job %.0f\n", bytes_each (make_gtask, NULL));
   return 0;
 }

@@ -50,18 +50,6 @@ run_job (FluidJob      *job,
   return TRUE;
 }
 
-static FluidJob *
-submit_int (FluidJobWorker *worker,
-            int             n,
-            int             priority)
-{
-  g_auto(GValue) input = G_VALUE_INIT;
-
-  g_value_init (&input, G_TYPE_INT);
-  g_value_set_int (&input, n);
-  return fluid_job_worker_submit (worker, &input, priority, NULL);
-}
-
 /* Priorities hold on a thread too: one thread, the queue's order. */
 static void
 test_priorities_on_a_thread (void)
@@ -73,7 +61,7 @@ test_priorities_on_a_thread (void)
   int expected[] = { 2, 5, 1, 3, 0, 4 };
 
   for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
-    g_ptr_array_add (jobs, submit_int (worker, i, priorities[i]));
+    g_ptr_array_add (jobs, fluid_test_submit_int (worker, i, priorities[i]));
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
   for (guint i = 0; i < jobs->len; i++)
     fluid_test_wait_until (fluid_job_is_done (g_ptr_array_index (jobs, i)));
@@ -119,8 +107,8 @@ test_cancel_from_thread (void)
   g_autoptr(GError) error = NULL;
 
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
-  blocking = submit_int (worker, -2, G_PRIORITY_DEFAULT);
-  queued = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+  blocking = fluid_test_submit_int (worker, -2, G_PRIORITY_DEFAULT);
+  queued = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
   g_signal_connect (queued, "notify::state", G_CALLBACK (state_notify_cb), &watch);
   g_signal_connect (blocking, "notify::state", G_CALLBACK (state_notify_cb), &watch);
   fluid_test_wait_until (fluid_job_get_state (blocking) == FLUID_JOB_STATE_RUNNING);
@@ -156,7 +144,7 @@ submit_thread (gpointer user_data)
   Submitter *submitter = user_data;
 
   for (int i = 1; i <= N_PER_SUBMITTER; i++)
-    g_ptr_array_add (submitter->jobs, submit_int (submitter->worker, i, (i % 3) * 100));
+    g_ptr_array_add (submitter->jobs, fluid_test_submit_int (submitter->worker, i, (i % 3) * 100));
   return NULL;
 }
 
@@ -435,7 +423,7 @@ test_wait_from_thread (void)
   Waiter waiter = { NULL, NULL, FALSE, FALSE };
   GThread *thread;
 
-  job = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+  job = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
   waiter.job = job;
   thread = g_thread_new ("waiter", wait_thread, &waiter);
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));

@@ -60,18 +60,6 @@ fixture_clear (Fixture *fixture)
   g_array_unref (fixture->ran);
 }
 
-static FluidJob *
-submit_int (FluidJobWorker *worker,
-            int             n,
-            int             priority)
-{
-  g_auto(GValue) input = G_VALUE_INIT;
-
-  g_value_init (&input, G_TYPE_INT);
-  g_value_set_int (&input, n);
-  return fluid_job_worker_submit (worker, &input, priority, NULL);
-}
-
 static void
 waited_cb (GObject      *source,
            GAsyncResult *result,
@@ -112,7 +100,7 @@ test_priorities (void)
   /* Queued before it starts: all there when the first runs. */
   for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
     {
-      FluidJob *job = submit_int (worker, i, priorities[i]);
+      FluidJob *job = fluid_test_submit_int (worker, i, priorities[i]);
 
       g_assert_cmpuint (fluid_job_get_id (job), ==, i + 1);
       g_assert_cmpint (fluid_job_get_priority (job), ==, priorities[i]);
@@ -169,7 +157,7 @@ test_outcomes (void)
   g_signal_connect_swapped (worker, "message-failed", G_CALLBACK (g_atomic_int_inc), &failures);
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
 
-  ok = submit_int (worker, 4, G_PRIORITY_DEFAULT);
+  ok = fluid_test_submit_int (worker, 4, G_PRIORITY_DEFAULT);
   g_assert_true (wait_outcome (ok, &output, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_value_get_int (&output), ==, 40);
@@ -178,7 +166,7 @@ test_outcomes (void)
   g_assert_null (fluid_job_get_error (ok));
   g_assert_true (fluid_job_is_done (ok));
 
-  failed = submit_int (worker, -1, G_PRIORITY_DEFAULT);
+  failed = fluid_test_submit_int (worker, -1, G_PRIORITY_DEFAULT);
   g_assert_false (wait_outcome (failed, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -224,8 +212,8 @@ test_stop_on_failure (void)
   fixture_init (&fixture);
   worker = fluid_job_worker_new (0, run_job, &fixture, NULL);
   fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (worker), TRUE);
-  failed = submit_int (worker, -1, G_PRIORITY_HIGH);
-  queued = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+  failed = fluid_test_submit_int (worker, -1, G_PRIORITY_HIGH);
+  queued = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
   g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (worker), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
@@ -253,7 +241,7 @@ test_cancel (void)
   worker = fluid_job_worker_new (0, run_job, &fixture, NULL);
 
   /* Before the worker runs: it ends when the worker looks at it. */
-  before = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+  before = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
   fluid_job_cancel (before);
   fluid_job_cancel (before);
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
@@ -262,7 +250,7 @@ test_cancel (void)
   g_clear_error (&error);
 
   /* Queued, cancelled on the context: at once, and it never runs. */
-  queued = submit_int (worker, 2, G_PRIORITY_DEFAULT);
+  queued = fluid_test_submit_int (worker, 2, G_PRIORITY_DEFAULT);
   g_assert_cmpuint (fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (worker)), ==, 1);
   fluid_job_cancel (queued);
   g_assert_cmpint (fluid_job_get_state (queued), ==, FLUID_JOB_STATE_CANCELLED);
@@ -287,7 +275,7 @@ test_cancel (void)
   g_assert_cmpint (fluid_job_get_state (by_cancellable), ==, FLUID_JOB_STATE_CANCELLED);
 
   /* Done: left as it is. */
-  done = submit_int (worker, 5, G_PRIORITY_DEFAULT);
+  done = fluid_test_submit_int (worker, 5, G_PRIORITY_DEFAULT);
   g_assert_true (wait_outcome (done, NULL, &error));
   fluid_job_cancel (done);
   g_assert_cmpint (fluid_job_get_state (done), ==, FLUID_JOB_STATE_SUCCEEDED);
@@ -500,7 +488,7 @@ test_wait_callback (void)
   fixture_init (&fixture);
   worker = fluid_job_worker_new (0, run_job, &fixture, NULL);
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
-  job = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+  job = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
   wait_job (&fixture, job);
   g_assert_true (fluid_job_is_done (job));
   /* Ended: still never within the call. */
@@ -609,7 +597,7 @@ test_counter_properties (void)
   start = g_get_monotonic_time ();
   for (guint i = 0; i < 20000; i++)
     {
-      g_autoptr(FluidJob) job = submit_int (worker, 1, G_PRIORITY_DEFAULT);
+      g_autoptr(FluidJob) job = fluid_test_submit_int (worker, 1, G_PRIORITY_DEFAULT);
 
       if (i % 1000 == 0)
         fluid_test_wait_until (fluid_job_is_done (job));
