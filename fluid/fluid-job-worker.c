@@ -478,6 +478,19 @@ fluid_job_worker_cancel_cb (GCancellable *cancellable,
   fluid_job_cancel (user_data);
 }
 
+/* The job a message holds; NULL, with a critical, for a message sent to
+ * the worker as to any consumer: it is dropped, as nothing runs it. */
+static FluidJob *
+fluid_job_worker_job_of (FluidJobWorker *self,
+                         const GValue   *message)
+{
+  if (G_LIKELY (G_VALUE_HOLDS (message, FLUID_TYPE_JOB)))
+    return g_value_get_object (message);
+  g_critical ("%s: a %s sent to a job worker is dropped: submit jobs with fluid_job_worker_submit()",
+              fluid_worker_get_name (FLUID_WORKER (self)), G_VALUE_TYPE_NAME (message));
+  return NULL;
+}
+
 /* The task of an asynchronous function completed, on the context. */
 static void
 fluid_job_worker_async_done_cb (GObject      *source,
@@ -505,8 +518,8 @@ fluid_job_worker_pump_cb (FluidQueuePump *pump,
                           gpointer        user_data)
 {
   FluidJobWorker *self = user_data;
-  FluidJob *job = g_value_get_object (message);
-  g_autoptr(GCancellable) cancellable = fluid_job_begin (job);
+  FluidJob *job = fluid_job_worker_job_of (self, message);
+  g_autoptr(GCancellable) cancellable = job != NULL ? fluid_job_begin (job) : NULL;
   GError *error = NULL;
   gboolean succeeded;
 
@@ -544,8 +557,8 @@ fluid_job_worker_thread_cb (FluidQueueConsumerWorker  *consumer,
                             GError                   **error)
 {
   FluidJobWorker *self = user_data;
-  FluidJob *job = g_value_get_object (message);
-  g_autoptr(GCancellable) cancellable = fluid_job_begin (job);
+  FluidJob *job = fluid_job_worker_job_of (self, message);
+  g_autoptr(GCancellable) cancellable = job != NULL ? fluid_job_begin (job) : NULL;
   GError *job_error = NULL;
   gboolean succeeded;
 

@@ -524,8 +524,9 @@ test_wait_cancelled (void)
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (worker), NULL));
 }
 
-/* Bad input: NaN progress and a NULL worker are refused with a critical;
- * a worker dropped with jobs queued ends them, and their waits complete. */
+/* Bad input: NaN progress, a NULL worker and a message that is not a job
+ * are refused with a critical; a worker dropped with jobs queued ends
+ * them, and their waits complete; a job cancelled twice once. */
 static void
 test_bad_input (void)
 {
@@ -546,6 +547,12 @@ test_bad_input (void)
   g_assert_null (fluid_job_worker_submit (NULL, NULL, 0, NULL));
   g_test_assert_expected_messages ();
   release (&held, NULL);
+  /* A message that is not a job, sent as to any consumer: dropped. */
+  g_test_expect_message ("Fluid", G_LOG_LEVEL_CRITICAL, "*gchararray sent to a job worker is dropped*");
+  fluid_queue_consumer_send_string (FLUID_QUEUE_CONSUMER (worker), "not a job");
+  fluid_test_wait_until (fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (worker)) == 0);
+  g_test_assert_expected_messages ();
+  g_assert_true (fluid_worker_is_running (FLUID_WORKER (worker)));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (worker), NULL));
   g_assert_cmpfloat (fluid_job_get_progress (job), ==, 0.0);
   g_object_unref (worker);
