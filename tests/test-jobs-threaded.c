@@ -104,7 +104,6 @@ test_cancel_from_thread (void)
   g_autoptr(FluidJobWorker) worker = fluid_job_worker_new (1, run_job, NULL, NULL);
   g_autoptr(FluidJob) blocking = NULL, queued = NULL;
   StateWatch watch = { g_thread_self (), 0 };
-  g_autoptr(GError) error = NULL;
 
   g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
   blocking = fluid_test_submit_int (worker, -2, G_PRIORITY_DEFAULT);

@@ -231,7 +231,7 @@ test_cancel (void)
 {
   Fixture fixture;
   g_autoptr(FluidJobWorker) worker = NULL;
-  g_autoptr(FluidJob) before = NULL, queued = NULL, running = NULL, done = NULL, by_cancellable = NULL;
+  g_autoptr(FluidJob) before = NULL, queued = NULL, done = NULL, by_cancellable = NULL;
   g_autoptr(FluidJob) already = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
@@ -329,7 +329,6 @@ test_cancel_running (void)
   g_autoptr(FluidJobWorker) worker = fluid_job_worker_new_async (hold_job, &held, NULL);
   g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
   g_autoptr(GError) failed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "failed");
-  g_autoptr(GError) error = NULL;
   const GError *outcomes[] = { cancelled, NULL, failed };
   FluidJobState states[] = { FLUID_JOB_STATE_CANCELLED, FLUID_JOB_STATE_SUCCEEDED, FLUID_JOB_STATE_FAILED };
 
