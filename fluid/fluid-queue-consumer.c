@@ -604,6 +604,12 @@ fluid_queue_consumer_notify_counters (FluidQueueConsumer *self)
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+static void fluid_queue_consumer_counters_cb (FluidQueueConsumer *self,
+                                              gpointer            user_data);
+
+/* A timeout counts from its context's time, taken before the dispatch
+ * that armed it: it may come a little before the interval is over by the
+ * clock, and is then armed again for the rest. */
 static gboolean
 fluid_queue_consumer_counters_tick_cb (gpointer user_data)
 {
@@ -611,7 +617,7 @@ fluid_queue_consumer_counters_tick_cb (gpointer user_data)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
   g_clear_pointer (&priv->counters_tick, g_source_unref);
-  fluid_queue_consumer_notify_counters (self);
+  fluid_queue_consumer_counters_cb (self, NULL);
   return G_SOURCE_REMOVE;
 }
 

@@ -107,7 +107,7 @@ test_jobs_interface (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autoptr(FluidJob) first = NULL, second = NULL, third = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = NULL, jobs = NULL;
   g_autoptr(GError) error = NULL;
   const char *state, *text;
   const char *argv[] = { g_getenv ("FLUIDCTL"), BUS_NAME, "jobs", "jobs", NULL };
@@ -129,15 +129,14 @@ test_jobs_interface (Fixture       *fixture,
 
   /* The running first, then the queued in the order they run. */
   reply = call (fixture, FLUID_DBUS_JOBS_INTERFACE, "ListJobs", NULL, "(a(tsdsi))");
-  g_assert_cmpuint (g_variant_n_children (g_variant_get_child_value (reply, 0)), ==, 2);
-  g_variant_get_child (g_variant_get_child_value (reply, 0), 0, "(t&sd&si)", &id, &state, &progress,
-                       &text, &priority);
+  jobs = g_variant_get_child_value (reply, 0);
+  g_assert_cmpuint (g_variant_n_children (jobs), ==, 2);
+  g_variant_get_child (jobs, 0, "(t&sd&si)", &id, &state, &progress, &text, &priority);
   g_assert_cmpuint (id, ==, 1);
   g_assert_cmpstr (state, ==, "running");
   g_assert_cmpfloat (progress, ==, 0.25);
   g_assert_cmpstr (text, ==, "a quarter");
-  g_variant_get_child (g_variant_get_child_value (reply, 0), 1, "(t&sd&si)", &id, &state, &progress,
-                       &text, &priority);
+  g_variant_get_child (jobs, 1, "(t&sd&si)", &id, &state, &progress, &text, &priority);
   g_assert_cmpuint (id, ==, 3);
   g_assert_cmpstr (state, ==, "queued");
   g_assert_cmpint (priority, ==, G_PRIORITY_HIGH);
@@ -170,8 +169,10 @@ test_jobs_interface (Fixture       *fixture,
     }
   fluid_test_wait_until (fluid_job_is_done (third));
   g_clear_pointer (&reply, g_variant_unref);
+  g_clear_pointer (&jobs, g_variant_unref);
   reply = call (fixture, FLUID_DBUS_JOBS_INTERFACE, "ListJobs", NULL, "(a(tsdsi))");
-  g_assert_cmpuint (g_variant_n_children (g_variant_get_child_value (reply, 0)), ==, 0);
+  jobs = g_variant_get_child_value (reply, 0);
+  g_assert_cmpuint (g_variant_n_children (jobs), ==, 0);
 }
 
 int

@@ -199,6 +199,64 @@ test_outcomes (void)
   fixture_clear (&fixture);
 }
 
+/* try_submit: NULL when the queue is full, and then nothing is taken nor
+ * counted; submit goes past the limit; once the worker stopped, a job
+ * ended cancelled, not NULL. */
+static void
+test_try_submit (void)
+{
+  Fixture fixture;
+  g_autoptr(FluidJobWorker) worker = NULL;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(FluidJob) late = NULL;
+  g_auto(GValue) input = G_VALUE_INIT;
+  FluidQueueConsumer *consumer;
+
+  fixture_init (&fixture);
+  worker = fluid_job_worker_new (0, run_job, &fixture, NULL);
+  consumer = FLUID_QUEUE_CONSUMER (worker);
+  fluid_queue_consumer_set_max_queue_size (consumer, 2);
+  g_value_init (&input, G_TYPE_INT);
+
+  /* Not started: the jobs wait, and fill the queue. */
+  for (int i = 1; i <= 2; i++)
+    {
+      g_value_set_int (&input, i);
+      g_ptr_array_add (jobs, fluid_job_worker_try_submit (worker, &input, G_PRIORITY_DEFAULT, NULL));
+      g_assert_nonnull (g_ptr_array_index (jobs, i - 1));
+    }
+  g_value_set_int (&input, 3);
+  g_assert_null (fluid_job_worker_try_submit (worker, &input, G_PRIORITY_HIGH, NULL));
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 2);
+  g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 0);
+  /* submit never refuses. */
+  g_ptr_array_add (jobs, fluid_job_worker_submit (worker, &input, G_PRIORITY_HIGH, NULL));
+  g_assert_cmpuint (fluid_queue_consumer_get_queue_size (consumer), ==, 3);
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (worker), NULL));
+  for (guint i = 0; i < jobs->len; i++)
+    wait_job (&fixture, g_ptr_array_index (jobs, i));
+  g_assert_cmpuint (fixture.ran->len, ==, 3);
+  g_assert_cmpint (g_array_index (fixture.ran, int, 0), ==, 3);
+  /* Room again. */
+  {
+    g_autoptr(FluidJob) again = fluid_job_worker_try_submit (worker, &input, G_PRIORITY_DEFAULT, NULL);
+
+    g_assert_nonnull (again);
+    wait_job (&fixture, again);
+    g_assert_cmpint (fluid_job_get_state (again), ==, FLUID_JOB_STATE_SUCCEEDED);
+  }
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (worker), NULL));
+
+  late = fluid_job_worker_try_submit (worker, &input, G_PRIORITY_DEFAULT, NULL);
+  g_assert_nonnull (late);
+  g_assert_cmpint (fluid_job_get_state (late), ==, FLUID_JOB_STATE_CANCELLED);
+  g_assert_error ((GError *) fluid_job_get_error (late), FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_STOPPED);
+  g_assert_cmpuint (fluid_queue_consumer_get_processed (consumer), ==, 4);
+  g_assert_cmpuint (fluid_job_worker_get_cancelled (worker), ==, 1);
+  fixture_clear (&fixture);
+}
+
 /* With stop-on-failure, a failed job stops the worker with its error, and
  * the queued jobs end cancelled. */
 static void
@@ -624,6 +682,7 @@ main (int   argc,
 
   g_test_add_func ("/jobs/priorities", test_priorities);
   g_test_add_func ("/jobs/outcomes", test_outcomes);
+  g_test_add_func ("/jobs/try-submit", test_try_submit);
   g_test_add_func ("/jobs/stop-on-failure", test_stop_on_failure);
   g_test_add_func ("/jobs/cancel", test_cancel);
   g_test_add_func ("/jobs/cancel-running", test_cancel_running);
