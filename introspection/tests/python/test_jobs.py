@@ -169,6 +169,20 @@ class TestJobs(TestCase):
                 self.assertEqual(model.get_n_items(), 0)
         fluidtest.run_coroutine(body)
 
+    def test_try_submit(self):
+        async def body():
+            worker = Fluid.JobWorker(double)
+            worker.props.max_queue_size = 1
+            first = worker.try_submit(1)
+            self.assertIsNotNone(first)
+            self.assertIsNone(worker.try_submit(2))
+            async with worker:
+                self.assertEqual(await first, 2)
+                self.assertEqual(await worker.try_submit(3, priority=GLib.PRIORITY_HIGH), 6)
+            with self.assertRaises(Fluid.WorkerStoppedError):
+                await worker.try_submit(4)
+        fluidtest.run_coroutine(body)
+
     def test_bound_counters(self):
         seen = []
 
