@@ -274,6 +274,12 @@ test_invariant_context_drain (void)
 }
 
 static void
+test_invariant_context_forced (void)
+{
+  run_invariant (0, TRUE, TRUE);
+}
+
+static void
 test_invariant_threads (void)
 {
   run_invariant (4, FALSE, FALSE);
@@ -445,6 +451,7 @@ main (int   argc,
   g_test_add_func ("/jobs-threaded/cancel-from-thread", test_cancel_from_thread);
   g_test_add_func ("/jobs-threaded/invariant/context", test_invariant_context);
   g_test_add_func ("/jobs-threaded/invariant/context-drain", test_invariant_context_drain);
+  g_test_add_func ("/jobs-threaded/invariant/context-forced", test_invariant_context_forced);
   g_test_add_func ("/jobs-threaded/invariant/threads", test_invariant_threads);
   g_test_add_func ("/jobs-threaded/invariant/threads-drain", test_invariant_threads_drain);
   g_test_add_func ("/jobs-threaded/invariant/threads-forced", test_invariant_threads_forced);
