@@ -4,6 +4,9 @@
  * Prints one "metric_name value" line per figure:
  *   job_round_trip_p50_us, _p99_us  one job at a time on the context:
  *                                   submit, run, the wait's callback
+ *   job_round_trip_thread_p50_us, _p99_us  the same, the job run on a
+ *                                   thread of the worker's (as a GTask's
+ *                                   below runs on one of GLib's pool)
  *   jobs_per_s_context              1 000 000 no-op jobs on the context,
  *                                   from the first submit to the last end
  *   jobs_per_s_4_threads            the same on 4 threads
@@ -73,9 +76,10 @@ done_cb (GObject      *source,
 }
 
 static void
-job_round_trip (void)
+job_round_trip (guint       n_threads,
+                const char *name)
 {
-  g_autoptr(FluidJobWorker) worker = fluid_job_worker_new (0, no_op, NULL, NULL);
+  g_autoptr(FluidJobWorker) worker = fluid_job_worker_new (n_threads, no_op, NULL, NULL);
   g_autoptr(GArray) samples = g_array_sized_new (FALSE, FALSE, sizeof (double), N_LATENCY);
 
   fluid_test_startup (FLUID_WORKER (worker), NULL);
@@ -91,7 +95,7 @@ job_round_trip (void)
       sample = (double) (end - start);
       g_array_append_val (samples, sample);
     }
-  print_percentiles ("job_round_trip", samples);
+  print_percentiles (name, samples);
   fluid_test_shutdown (FLUID_WORKER (worker), NULL);
 }
 
@@ -250,7 +254,8 @@ main (int   argc,
       g_error ("Could not run again with G_SLICE=always-malloc: %s", g_strerror (errno));
     }
 
-  job_round_trip ();
+  job_round_trip (0, "job_round_trip");
+  job_round_trip (1, "job_round_trip_thread");
   g_print ("jobs_per_s_context %.0f\n", jobs_per_s (0));
   g_print ("jobs_per_s_4_threads %.0f\n", jobs_per_s (4));
   g_print ("bytes_per_queued_job %.0f\n", bytes_per_queued_job ());
