@@ -515,10 +515,12 @@ fluid_queue_pump_pull (FluidQueuePump  *self,
     case FLUID_QUEUE_PUMP_IN_FLIGHT:
     default:
       {
-        /* Ending the run may drop the last reference. */
-        g_autoptr(FluidQueueConsumer) consumer = g_object_ref (self->driver.consumer);
+        /* Ending the run may drop the last reference. (Not g_autoptr:
+         * clang calls a variable that is only cleaned up unused.) */
+        FluidQueueConsumer *consumer = g_object_ref (self->driver.consumer);
 
         fluid_queue_pump_end_run (self);
+        g_object_unref (consumer);
         return FLUID_PULL_END;
       }
     }
