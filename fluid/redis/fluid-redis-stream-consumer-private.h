@@ -64,6 +64,7 @@ typedef struct
   gboolean              stopping;
   gboolean              connected;
   gboolean              was_connected;
+  gboolean              outage;       /* said lost, not yet served again */
 
   GHashTable           *in_flight;    /* id → FluidRedisEntry, taken, not done */
   GPtrArray            *acks;         /* ids to acknowledge */
@@ -110,11 +111,9 @@ void     fluid_redis_stream_consumer_fail          (FluidRedisStreamConsumer *se
                                                     GError                   *error);
 void     fluid_redis_stream_consumer_dispatch      (FluidRedisStreamConsumer *self,
                                                     FluidRedisEntry          *entry);
-gboolean fluid_redis_stream_consumer_is_nogroup    (const GError             *error);
-void     fluid_redis_stream_consumer_ignore_cb     (FluidRedisConnection     *connection,
-                                                    redisReply               *reply,
-                                                    const GError             *error,
-                                                    gpointer                  user_data);
+void     fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
+                                                     const char               *what,
+                                                     const GError             *error);
 void     fluid_redis_stream_consumer_default_handle_async (FluidRedisStreamConsumer *self,
                                                            FluidRedisEntry          *entry,
                                                            GCancellable             *cancellable,

@@ -8,6 +8,7 @@
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
 #include "fluid-redis-reply-private.h"
+#include "fluid-redis-router-private.h"
 #include "fluid-redis-stream-consumer-private.h"
 
 #include <string.h>
@@ -106,11 +107,40 @@ fluid_redis_stream_consumer_set_last_error (FluidRedisStreamConsumer *self,
   priv->last_error = g_strdup (error->message);
 }
 
-gboolean
+static gboolean
 fluid_redis_stream_consumer_is_nogroup (const GError *error)
 {
-  return error != NULL && g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER) &&
+  return g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER) &&
          g_str_has_prefix (error->message, "NOGROUP");
+}
+
+/* What a command's failure means; the one place that decides. A lost
+ * connection (or a transient answer, which the connection turns into
+ * one): the work is done again once it is back. NOGROUP: the group is
+ * gone (a server that restarted without it, a failover that lost it, an
+ * XGROUP DESTROY), made again. Anything else (the key is no longer a
+ * stream, the server refuses the command, a reply that is not what the
+ * command returns) ends the worker with the error: never silent. */
+void
+fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
+                                            const char               *what,
+                                            const GError             *error)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
+  if (error == NULL || g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
+      g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
+    return;
+  if (fluid_redis_stream_consumer_is_nogroup (error))
+    {
+      g_debug ("%s: the group “%s” of “%s” is gone: made again",
+               fluid_worker_get_name (FLUID_WORKER (self)), priv->group, priv->stream);
+      priv->phase = PHASE_SETUP;
+      fluid_redis_stream_consumer_kick (self);
+      return;
+    }
+  fluid_redis_stream_consumer_fail (self, g_error_new (error->domain, error->code, "%s of “%s” failed: %s",
+                                                       what, priv->stream, error->message));
 }
 
 /* The id arrays (acks, acks_sent) own their strings but have no free
@@ -134,14 +164,6 @@ fluid_redis_set_str (char       **field,
   return TRUE;
 }
 
-/* A command's reply that is only checked (MULTI and QUEUED). */
-void
-fluid_redis_stream_consumer_ignore_cb (FluidRedisConnection *connection,
-                                       redisReply           *reply,
-                                       const GError         *error,
-                                       gpointer              user_data)
-{
-}
 
 /* Handling */
 
@@ -169,11 +191,13 @@ fluid_redis_stream_consumer_done (FluidRedisStreamConsumer *self,
     }
   else
     {
+      /* Reported by the status (failed) and, in the end, the dead-letter
+       * stream: a log line per failure would be noise under load. */
       priv->failed++;
-      g_message ("%s: entry %s of %s failed (delivery %u), left pending: %s",
-                 fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
-                 fluid_redis_entry_get_delivery_count (entry),
-                 error != NULL ? error->message : "no error given");
+      g_debug ("%s: entry %s of %s failed (delivery %u), left pending: %s",
+               fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
+               fluid_redis_entry_get_delivery_count (entry),
+               error != NULL ? error->message : "no error given");
     }
   if (priv->stopping)
     fluid_redis_stream_consumer_end_run_if_done (self);
@@ -215,43 +239,53 @@ fluid_redis_stream_consumer_dead_letter_cb (FluidRedisConnection *connection,
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
   g_autoptr(FluidRedisEntry) entry = g_queue_pop_head (&priv->dead_letters);
   const char *id = fluid_redis_entry_get_id (entry);
+  g_autoptr(GError) bad = NULL;
 
-  g_hash_table_remove (priv->in_flight, id);
-  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY)
+  if (reply != NULL && reply->type != REDIS_REPLY_STRING)
+    error = bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                                       "XADD did not return an id");
+  if (error == NULL)
     {
+      /* Acknowledged with the others: a consumer that dies before the
+       * XACK leaves it pending, and it is dead-lettered again. */
       priv->dead_lettered++;
-      g_message ("%s: entry %s of %s delivered %u times, moved to %s",
-                 fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
-                 fluid_redis_entry_get_delivery_count (entry), fluid_redis_stream_consumer_get_dead_letter_stream (self));
+      g_ptr_array_add (priv->acks, g_strdup (id));
+      g_debug ("%s: entry %s of %s delivered %u times, moved to %s",
+               fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
+               fluid_redis_entry_get_delivery_count (entry) - 1,
+               fluid_redis_stream_consumer_get_dead_letter_stream (self));
     }
-  else
-    {
-      /* It stays pending, to be claimed again. */
-      g_debug ("Could not dead-letter %s: %s", id, error != NULL ? error->message : "aborted");
-    }
+  /* Otherwise it stays pending, to be claimed again. */
+  g_hash_table_remove (priv->in_flight, id);
+  fluid_redis_stream_consumer_command_failed (self, "Adding to the dead-letter stream", error);
+  fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
     fluid_redis_stream_consumer_end_run_if_done (self);
   else
     fluid_redis_stream_consumer_kick (self);
 }
 
-/* XADD to the dead-letter stream and XACK, as one transaction. */
+/* An entry delivered max-deliveries times, and delivered again: added to
+ * the dead-letter stream with where it came from, then acknowledged
+ * (not in one transaction: a MULTI whose XADD fails, on a dead-letter key
+ * that is not a stream, would still run the XACK, and the entry would be
+ * lost). */
 static void
 fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
                                          FluidRedisEntry          *entry)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+  const char *dead_letter_stream = fluid_redis_stream_consumer_get_dead_letter_stream (self);
+  const char *id = fluid_redis_entry_get_id (entry);
   guint n = fluid_redis_entry_get_n_fields (entry);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GArray) lens = g_array_new (FALSE, FALSE, sizeof (size_t));
-  g_autofree char *deliveries = g_strdup_printf ("%u", fluid_redis_entry_get_delivery_count (entry));
-  const char *multi[] = { "MULTI" };
-  const char *exec[] = { "EXEC" };
-  const char *ack[] = { "XACK", priv->stream, priv->group, fluid_redis_entry_get_id (entry) };
+  /* The deliveries before this one: the times a handler had it. */
+  g_autofree char *deliveries = g_strdup_printf ("%u", fluid_redis_entry_get_delivery_count (entry) - 1);
 
 #define ADD(s, l) G_STMT_START { size_t _l = (l); g_ptr_array_add (argv, (gpointer) (s)); g_array_append_val (lens, _l); } G_STMT_END
   ADD ("XADD", 4);
-  ADD (fluid_redis_stream_consumer_get_dead_letter_stream (self), strlen (fluid_redis_stream_consumer_get_dead_letter_stream (self)));
+  ADD (dead_letter_stream, strlen (dead_letter_stream));
   ADD ("*", 1);
   for (guint i = 0; i < n; i++)
     {
@@ -262,7 +296,7 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
       ADD (g_bytes_get_data (value, NULL), g_bytes_get_size (value));
     }
   ADD ("fluid-id", 8);
-  ADD (fluid_redis_entry_get_id (entry), strlen (fluid_redis_entry_get_id (entry)));
+  ADD (id, strlen (id));
   ADD ("fluid-stream", 12);
   ADD (priv->stream, strlen (priv->stream));
   ADD ("fluid-group", 11);
@@ -271,23 +305,13 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
   ADD (deliveries, strlen (deliveries));
 #undef ADD
 
-  if (!fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                       NULL, 1, multi, NULL))
-    return;  /* Not connected: it stays pending, to be claimed again. */
-  /* Once MULTI is sent, EXEC is too (or the connection is lost, and the
-   * transaction with it), so that its callback always comes. */
-  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                  NULL, (int) argv->len, (const char **) argv->pdata,
-                                  (const size_t *) (gpointer) lens->data);
-  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                  NULL, 4, ack, NULL);
-  if (fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_dead_letter_cb,
-                                      self, 1, exec, NULL))
-    {
-      g_hash_table_insert (priv->in_flight, g_strdup (fluid_redis_entry_get_id (entry)),
-                           fluid_redis_entry_ref (entry));
-      g_queue_push_tail (&priv->dead_letters, fluid_redis_entry_ref (entry));
-    }
+  /* Not connected: it stays pending, to be claimed again. */
+  if (!fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_dead_letter_cb,
+                                       self, (int) argv->len, (const char **) argv->pdata,
+                                       (const size_t *) (gpointer) lens->data))
+    return;
+  g_hash_table_insert (priv->in_flight, g_strdup (id), fluid_redis_entry_ref (entry));
+  g_queue_push_tail (&priv->dead_letters, fluid_redis_entry_ref (entry));
 }
 
 void
@@ -397,8 +421,7 @@ fluid_redis_stream_consumer_ack_cb (FluidRedisConnection *connection,
       /* Sent again when the connection is back (XACK is idempotent). */
       g_ptr_array_extend_and_steal (priv->acks, g_steal_pointer (&priv->acks_sent));
       priv->acks_sent = g_ptr_array_new ();
-      if (fluid_redis_stream_consumer_is_nogroup (error))
-        priv->phase = PHASE_SETUP;
+      fluid_redis_stream_consumer_command_failed (self, "XACK", error);
     }
   fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
@@ -450,26 +473,29 @@ fluid_redis_stream_consumer_setup_cb (FluidRedisConnection *connection,
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
 
   priv->setup_sent = FALSE;
-  if (error != NULL && g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
+  /* Lost, or a transient answer (LOADING…): done again when the
+   * connection is back. BUSYGROUP: the group exists. */
+  if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
+      g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
+    return;
+  if (error != NULL && !g_str_has_prefix (error->message, "BUSYGROUP"))
     {
-      if (!g_str_has_prefix (error->message, "BUSYGROUP"))
-        {
-          if (strstr (error->message, "requires the key to exist") != NULL)
-            fluid_redis_stream_consumer_fail (self,
-                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NO_STREAM,
-                                                           "The stream “%s” does not exist (and "
-                                                           "create-stream is off)", priv->stream));
-          else
-            fluid_redis_stream_consumer_fail (self,
-                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER,
-                                                           "Cannot create the group “%s” of “%s”: %s",
-                                                           priv->group, priv->stream, error->message));
-          return;
-        }
+      if (strstr (error->message, "requires the key to exist") != NULL)
+        fluid_redis_stream_consumer_fail (self,
+                                          g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NO_STREAM,
+                                                       "The stream “%s” does not exist (and "
+                                                       "create-stream is off)", priv->stream));
+      else
+        fluid_redis_stream_consumer_fail (self,
+                                          g_error_new (error->domain, error->code,
+                                                       "Cannot create the group “%s” of “%s”: %s",
+                                                       priv->group, priv->stream, error->message));
+      return;
     }
-  else if (error != NULL)
+  if (priv->outage)
     {
-      return;  /* lost: done again when the connection is back */
+      priv->outage = FALSE;
+      g_message ("%s: connected to Redis again", fluid_worker_get_name (FLUID_WORKER (self)));
     }
   priv->phase = PHASE_PENDING;
   g_free (priv->pending_cursor);
@@ -565,12 +591,13 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
     {
       priv->connected = connected;
       if (connected && priv->was_connected)
+        priv->reconnects++;
+      /* One message an outage, for the operator: a server that answers
+       * CLUSTERDOWN or LOADING for a while lets us connect many times
+       * before it serves us (the outage ends at the group's setup). */
+      if (!connected && !priv->outage)
         {
-          priv->reconnects++;
-          g_message ("%s: connected to Redis again", fluid_worker_get_name (FLUID_WORKER (self)));
-        }
-      else if (!connected)
-        {
+          priv->outage = TRUE;
           g_message ("%s: lost its connection to Redis: %s",
                      fluid_worker_get_name (FLUID_WORKER (self)), error->message);
         }
@@ -705,6 +732,28 @@ fluid_redis_stream_consumer_cancelled_cb (GCancellable *cancellable,
 
 /* FluidWorker */
 
+/* In a Cluster, every command of a consumer goes to the node of its
+ * stream's slot, the dead letters included: two keys in two slots would
+ * need two nodes, and the move of an entry to the other could not be
+ * made safe. */
+static gboolean
+fluid_redis_stream_consumer_check_slots (FluidRedisStreamConsumer  *self,
+                                         const FluidRedisAddress   *address,
+                                         GError                   **error)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+  const char *dead = fluid_redis_stream_consumer_get_dead_letter_stream (self);
+
+  if (address->topology != FLUID_REDIS_TOPOLOGY_CLUSTER ||
+      fluid_redis_key_slot (priv->stream, strlen (priv->stream)) == fluid_redis_key_slot (dead, strlen (dead)))
+    return TRUE;
+  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
+               "In a Redis Cluster, the stream “%s” and its dead-letter stream “%s” must hash to "
+               "the same slot: put the part they share in braces, a hash tag, as “{jobs}” and "
+               "“{jobs}:dead” (the default dead-letter stream of “{jobs}”)", priv->stream, dead);
+  return FALSE;
+}
+
 static void
 fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
                                        GCancellable        *cancellable,
@@ -734,6 +783,13 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
                                "%s needs a stream and a group", fluid_worker_get_name (worker));
       return;
     }
+  if (!fluid_redis_stream_consumer_check_slots (self, &address, &error))
+    {
+      fluid_redis_address_clear (&address);
+      fluid_redis_stream_consumer_set_last_error (self, error);
+      g_task_return_error (task, error);
+      return;
+    }
 
   priv->run_task = g_steal_pointer (&task);
   priv->stopping = FALSE;
@@ -744,10 +800,13 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
   g_clear_pointer (&priv->claim_cursor, g_free);
   priv->claim_cursor = g_strdup ("0-0");
   priv->was_connected = FALSE;
+  priv->outage = FALSE;
   priv->last_refresh = g_get_monotonic_time ();
-  priv->reader = fluid_redis_connection_new (&address, "reader", priv->command_timeout,
+  priv->reader = fluid_redis_connection_new (&address, priv->stream, "reader", priv->command_timeout,
+                                             FLUID_REDIS_CONNECTION_NONE,
                                              fluid_redis_stream_consumer_state_cb, self);
-  priv->commands = fluid_redis_connection_new (&address, "commands", priv->command_timeout,
+  priv->commands = fluid_redis_connection_new (&address, priv->stream, "commands",
+                                               priv->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                                fluid_redis_stream_consumer_state_cb, self);
   fluid_redis_address_clear (&address);
 
