@@ -11,6 +11,10 @@
 
 #define N_NODES 6
 
+/* A replica's first synchronization at once: Redis waits 5 s by default
+ * for others to share the transfer. */
+#define FLUID_TEST_REPLICATION "repl-diskless-sync-delay 0\n"
+
 /* Polls @condition (a blocking check of the servers) until it holds,
  * with the tests' limit for a server that never gets there. */
 #define fluid_test_poll_until(condition) \
@@ -127,7 +131,8 @@ fluid_test_cluster_new (void)
   for (guint i = 0; i < N_NODES; i++)
     {
       /* The bus port given, not the port + 10 000 Redis would take. */
-      g_autofree char *config = g_strdup_printf ("cluster-enabled yes\n"
+      g_autofree char *config = g_strdup_printf (FLUID_TEST_REPLICATION
+                                                 "cluster-enabled yes\n"
                                                  "cluster-config-file nodes.conf\n"
                                                  "cluster-node-timeout 1000\n"
                                                  "cluster-port %d\n",
@@ -291,8 +296,9 @@ fluid_test_sentinel_new (void)
   if (g_find_program_in_path ("redis-server") == NULL)
     return NULL;
   sentinel = g_new0 (FluidTestSentinel, 1);
-  sentinel->servers[0] = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, NULL);
-  replica = g_strdup_printf ("replicaof 127.0.0.1 %d\n", fluid_test_redis_get_port (sentinel->servers[0]));
+  sentinel->servers[0] = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, FLUID_TEST_REPLICATION);
+  replica = g_strdup_printf (FLUID_TEST_REPLICATION "replicaof 127.0.0.1 %d\n",
+                             fluid_test_redis_get_port (sentinel->servers[0]));
   sentinel->servers[1] = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, replica);
   monitor = g_strdup_printf ("sentinel monitor fluid 127.0.0.1 %d 2\n"
                              "sentinel down-after-milliseconds fluid 1000\n"

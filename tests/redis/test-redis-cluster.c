@@ -332,8 +332,7 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  if (!g_test_subprocess ())
-    cluster = fluid_test_cluster_new ();
+  cluster = fluid_test_cluster_new ();
   g_test_add_func ("/redis/cluster/route", test_cluster_route);
   g_test_add_func ("/redis/cluster/dead-letter-slot", test_cluster_dead_letter_slot);
   g_test_add_func ("/redis/cluster/reshard", test_cluster_reshard);
