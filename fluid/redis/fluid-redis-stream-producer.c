@@ -1046,17 +1046,16 @@ fluid_redis_stream_producer_format_bytes (FluidRedisStreamProducer *self,
   return fluid_redis_stream_producer_format (self, n_fields, names, data, lens);
 }
 
-/* Both adds finish with fluid_redis_stream_producer_add_finish(), under
- * one source tag. */
 static void
 fluid_redis_stream_producer_queue_task (FluidRedisStreamProducer *self,
                                         Item                     *item,
+                                        gpointer                  source_tag,
                                         GCancellable             *cancellable,
                                         GAsyncReadyCallback       callback,
                                         gpointer                  user_data)
 {
   item->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (item->task, fluid_redis_stream_producer_add_async);
+  g_task_set_source_tag (item->task, source_tag);
   g_task_set_name (item->task, "[fluid] redis XADD");
   g_task_set_check_cancellable (item->task, TRUE);
   fluid_redis_stream_producer_queue (self, item);
@@ -1092,7 +1091,8 @@ fluid_redis_stream_producer_add_async (FluidRedisStreamProducer *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   item = fluid_redis_stream_producer_format_strv (self, fields);
-  fluid_redis_stream_producer_queue_task (self, item, cancellable, callback, user_data);
+  fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_async,
+                                          cancellable, callback, user_data);
 }
 
 /**
@@ -1108,7 +1108,7 @@ fluid_redis_stream_producer_add_async (FluidRedisStreamProducer *self,
  * @user_data: data for @callback
  *
  * As fluid_redis_stream_producer_add_async(), for values that are not
- * text; finished by fluid_redis_stream_producer_add_finish().
+ * text.
  *
  * Since: 1.2
  */
@@ -1128,7 +1128,8 @@ fluid_redis_stream_producer_add_bytes_async (FluidRedisStreamProducer *self,
 
   item = fluid_redis_stream_producer_format_bytes (self, names, values, n_fields);
   if (item != NULL)
-    fluid_redis_stream_producer_queue_task (self, item, cancellable, callback, user_data);
+    fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_bytes_async,
+                                            cancellable, callback, user_data);
 }
 
 /**
@@ -1138,8 +1139,6 @@ fluid_redis_stream_producer_add_bytes_async (FluidRedisStreamProducer *self,
  * @error: return location for an error
  *
  * Finishes fluid_redis_stream_producer_add_async().
- *
- * Finishes fluid_redis_stream_producer_add_bytes_async() too.
  *
  * Returns: (transfer full): the id the server gave the entry, or %NULL
  *   with @error set when it was not added (%FLUID_WORKER_ERROR_STOPPED: the
@@ -1162,6 +1161,33 @@ fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer  *self,
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_async), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * fluid_redis_stream_producer_add_bytes_finish:
+ * @self: a #FluidRedisStreamProducer
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for an error
+ *
+ * Finishes fluid_redis_stream_producer_add_bytes_async(), as
+ * fluid_redis_stream_producer_add_finish() does its text twin.
+ *
+ * Returns: (transfer full): the id the server gave the entry, or %NULL
+ *   with @error set when it was not added
+ *
+ * Since: 1.2
+ */
+char *
+fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer  *self,
+                                              GAsyncResult              *result,
+                                              GError                   **error)
+{
+  g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_bytes_async), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -57,6 +57,10 @@ char       *fluid_redis_stream_producer_add_finish       (FluidRedisStreamProduc
                                                           GAsyncResult              *result,
                                                           GError                   **error);
 FLUID_REDIS_AVAILABLE_IN_1_2
+char       *fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer  *self,
+                                                          GAsyncResult              *result,
+                                                          GError                   **error);
+FLUID_REDIS_AVAILABLE_IN_1_2
 gboolean    fluid_redis_stream_producer_send             (FluidRedisStreamProducer  *self,
                                                           const char * const        *fields);
 FLUID_REDIS_AVAILABLE_IN_1_2
