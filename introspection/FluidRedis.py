@@ -28,6 +28,7 @@ printed and ignored.
 
 import sys
 
+from gi.repository import GLib
 from gi.repository import Gio
 from gi.repository import Fluid  # noqa: F401: loads the Fluid override first
 
@@ -40,17 +41,34 @@ _fluid = sys.modules["gi.overrides.Fluid"]
 __all__ = []
 
 
+def _value_bytes(name, value):
+    """What Redis gets of a field's value: bytes as they are, text in UTF-8,
+    a number as its text; anything else is refused."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value).encode()
+    raise TypeError(f"field {name!r}: cannot send a {type(value).__name__} "
+                    "(str, bytes, int or float)")
+
+
 def _fields(fields):
-    """A dict (or pairs) of str → str as the flat NULL-terminated list the C
-    API takes."""
+    """A dict (or pairs) of str names and values as the names and the
+    GLib.Bytes values the C API takes."""
     items = fields.items() if hasattr(fields, "items") else fields
-    flat = []
+    names, values = [], []
     for name, value in items:
-        flat.append(str(name))
-        flat.append(value if isinstance(value, str) else str(value))
-    if not flat:
+        if not isinstance(name, str):
+            raise TypeError(f"a field name is a str, not {type(name).__name__}")
+        if "\0" in name:
+            raise ValueError(f"field name {name!r} holds a NUL character")
+        names.append(name)
+        values.append(GLib.Bytes.new(_value_bytes(name, value)))
+    if not names:
         raise ValueError("an entry needs at least one field")
-    return flat
+    return names, values
 
 
 def _props(kwargs):
@@ -173,7 +191,9 @@ class StreamProducer(FluidRedis.StreamProducer):
     ``FluidRedis.StreamProducer(uri, stream, max_len=, max_buffered=,
     name=, stopping_grace_period=)``;
     ``send(fields)`` never blocks (False: dropped), ``await add(fields)``
-    returns the entry's id. Fields are a dict of str to str.
+    returns the entry's id. Fields are a dict of str names to values: bytes
+    are sent as they are, str in UTF-8, int and float as their text;
+    anything else raises TypeError.
     """
 
     def __init__(self, uri=None, stream=None, *, name=None, stopping_grace_period=None,
@@ -193,11 +213,11 @@ class StreamProducer(FluidRedis.StreamProducer):
 
     def send(self, fields):
         """Adds an entry without waiting; False when it was dropped."""
-        return FluidRedis.StreamProducer.send(self, _fields(fields))
+        return FluidRedis.StreamProducer.send_bytes(self, *_fields(fields))
 
     async def add(self, fields):
         """Adds an entry; a coroutine, returns its id."""
-        return await _fluid._pair_future(self, "add", _fields(fields), None)
+        return await _fluid._pair_future(self, "add_bytes", *_fields(fields), None)
 
 
 StreamProducer = override(StreamProducer)
