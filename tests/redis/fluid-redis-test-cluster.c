@@ -120,11 +120,12 @@ FluidTestCluster *
 fluid_test_cluster_new (void)
 {
   g_autofree char *cli = g_find_program_in_path ("redis-cli");
+  g_autofree char *server = g_find_program_in_path ("redis-server");
   g_autoptr(GString) uri = g_string_new ("redis+cluster://");
   g_autoptr(GPtrArray) create = g_ptr_array_new_with_free_func (g_free);
   FluidTestCluster *cluster;
 
-  if (cli == NULL || g_find_program_in_path ("redis-server") == NULL)
+  if (cli == NULL || server == NULL)
     return NULL;
   cluster = g_new0 (FluidTestCluster, 1);
   g_ptr_array_add (create, g_strdup ("create"));
@@ -291,9 +292,10 @@ fluid_test_sentinel_new (void)
   g_autoptr(GString) uri = g_string_new ("redis+sentinel://");
   g_autofree char *replica = NULL;
   g_autofree char *monitor = NULL;
+  g_autofree char *program = g_find_program_in_path ("redis-server");
   FluidTestSentinel *sentinel;
 
-  if (g_find_program_in_path ("redis-server") == NULL)
+  if (program == NULL)
     return NULL;
   sentinel = g_new0 (FluidTestSentinel, 1);
   sentinel->servers[0] = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, FLUID_TEST_REPLICATION);

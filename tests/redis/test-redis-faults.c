@@ -380,6 +380,9 @@ test_min_replicas (void)
   g_autofree char *nowhere = g_strconcat ("unix://", dir, "/none.sock", NULL);
   const char *uris[] = { NULL, NULL, nowhere };
   const int expected[] = { -1, FLUID_REDIS_ERROR_NOT_REPLICATED, FLUID_REDIS_ERROR_CONNECTION };
+  /* Long enough for a replica on a loaded machine; short where it waits
+   * for nothing. */
+  const double timeouts[] = { 5, 0.3, 0.3 };
   const char *fields[] = { "data", "replicated", NULL };
 
   if (primary == NULL)
@@ -401,7 +404,7 @@ test_min_replicas (void)
       gint64 begin;
 
       fluid_redis_stream_producer_set_min_replicas (producer, 1);
-      g_object_set (producer, "command-timeout", 0.3, "stopping-grace-period", 0.1, NULL);
+      g_object_set (producer, "command-timeout", timeouts[i], "stopping-grace-period", 0.1, NULL);
       start (FLUID_WORKER (producer));
       begin = g_get_monotonic_time ();
       fluid_redis_stream_producer_add_async (producer, fields, NULL, add_done_cb, &error);
