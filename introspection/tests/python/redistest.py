@@ -82,3 +82,44 @@ class RedisServer:
             self.process.wait()
             self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port():
+    """A port of 127.0.0.1 nothing listened on a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisCluster:
+    """Six redis-servers with cluster-enabled on free ports of 127.0.0.1
+    (and unix sockets, for the checks), formed with redis-cli --cluster
+    create --cluster-replicas 1, waited for until every node says the
+    cluster is ok; the URI is redis+cluster://127.0.0.1:PORT,…"""
+
+    def __init__(self):
+        self.ports = [free_port() for _ in range(6)]
+        self.nodes = [RedisServer("--port", str(port), "--bind", "127.0.0.1",
+                                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                  "--cluster-node-timeout", "1000", "--cluster-port", str(free_port()),
+                                  "--appendonly", "no", "--repl-diskless-sync-delay", "0")
+                      for port in self.ports]
+        self.uri = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def start(self):
+        for node in self.nodes:
+            node.start()
+        subprocess.run([shutil.which("redis-cli"), "--cluster", "create"]
+                       + [f"127.0.0.1:{port}" for port in self.ports]
+                       + ["--cluster-replicas", "1", "--cluster-yes"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        deadline = time.monotonic() + 20
+        while not all(b"cluster_state:ok" in node.command("CLUSTER", "INFO") for node in self.nodes):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the cluster did not form")
+            time.sleep(0.02)
+        return self
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
