@@ -6,6 +6,7 @@
 #include "fluid-redis-stream-producer.h"
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
+#include "fluid-redis-outbox-private.h"
 
 #include <string.h>
 
@@ -65,16 +66,6 @@
 /* Sent at most at once, so that the confirmations pace the producer. */
 #define FLUID_REDIS_PRODUCER_WINDOW 1024
 
-typedef struct
-{
-  char    *command;   /* RESP, from redisFormatCommandArgv */
-  gsize    len;
-  GTask   *task;      /* nullable: send() has none */
-  char    *id;        /* the id XADD gave, while WAIT has not answered */
-  guint64  sequence;  /* the XADDs sent before it and it, for WAIT */
-  gint64   deadline;  /* monotonic µs; 0 for none (see min-replicas) */
-} Item;
-
 /* Every field belongs to the worker's context. */
 struct _FluidRedisStreamProducer
 {
@@ -87,16 +78,8 @@ struct _FluidRedisStreamProducer
   guint                 min_replicas;
   double                command_timeout;
 
-  GQueue                buffer;      /* Item, not sent yet */
-  GQueue                in_flight;   /* Item, sent, in order */
-  GQueue                retry;       /* Item, whose confirmation was lost */
-  GQueue                replicating; /* Item, added, WAIT not answered */
-
-  /* min-replicas: one WAIT follows the XADDs sent in one dispatch */
-  guint64               sequence;    /* XADDs sent on this connection */
-  guint64               waited;      /* the last sent covered by a WAIT */
-  GQueue                waits;       /* guint64 sequences, WAITs sent */
-  GSource              *wait_source; /* sends the next WAIT */
+  FluidRedisOutbox      outbox;      /* what it holds */
+  GSource              *wait_source; /* sends the next WAIT (min-replicas) */
   GSource              *deadlines;   /* fails adds without a primary */
 
   GTask                *run_task;
@@ -134,73 +117,26 @@ static GParamSpec *properties[N_PROPS];
 
 static void fluid_redis_stream_producer_pump (FluidRedisStreamProducer *self);
 
-static void
-item_free (Item *item)
-{
-  redisFreeCommand (item->command);
-  g_clear_object (&item->task);
-  g_free (item->id);
-  g_free (item);
-}
-
 /* An entry not delivered: counted, and its task told. */
 static void
 fluid_redis_stream_producer_drop (FluidRedisStreamProducer *self,
-                                  Item                     *item,
+                                  FluidRedisOutboxItem     *item,
                                   const GError             *error)
 {
   self->dropped++;
   if (item->task != NULL)
     g_task_return_error (item->task, g_error_copy (error));
-  item_free (item);
+  fluid_redis_outbox_item_free (item);
 }
 
 static void
 fluid_redis_stream_producer_drop_all (FluidRedisStreamProducer *self,
-                                      GQueue                   *queue,
+                                      GPtrArray                *items,
                                       const GError             *error)
 {
-  Item *item;
-
-  while ((item = g_queue_pop_head (queue)) != NULL)
-    fluid_redis_stream_producer_drop (self, item, error);
-}
-
-static Item *
-fluid_redis_stream_producer_format (FluidRedisStreamProducer *self,
-                                    guint                     n_fields,
-                                    const char * const       *names,
-                                    const char * const       *values,
-                                    const size_t             *value_lens)
-{
-  g_autofree const char **argv = g_new (const char *, 2 * n_fields + 6);
-  g_autofree size_t *lens = g_new (size_t, 2 * n_fields + 6);
-  g_autofree char *max_len = g_strdup_printf ("%u", self->max_len);
-  Item *item = g_new0 (Item, 1);
-  long long len;
-  int argc = 0;
-
-#define ADD(s, l) G_STMT_START { argv[argc] = (s); lens[argc] = (l); argc++; } G_STMT_END
-  ADD ("XADD", 4);
-  ADD (self->stream, strlen (self->stream));
-  if (self->max_len > 0)
-    {
-      ADD ("MAXLEN", 6);
-      ADD ("~", 1);
-      ADD (max_len, strlen (max_len));
-    }
-  ADD ("*", 1);
-  for (guint i = 0; i < n_fields; i++)
-    {
-      ADD (names[i], strlen (names[i]));
-      ADD (values[i], value_lens[i]);
-    }
-#undef ADD
-  len = redisFormatCommandArgv (&item->command, argc, argv, lens);
-  if (len < 0)
-    g_error ("Out of memory");
-  item->len = (gsize) len;
-  return item;
+  for (guint i = 0; i < items->len; i++)
+    fluid_redis_stream_producer_drop (self, g_ptr_array_index (items, i), error);
+  g_ptr_array_unref (items);
 }
 
 static void
@@ -216,7 +152,7 @@ fluid_redis_stream_producer_set_last_error (FluidRedisStreamProducer *self,
  * start, for one queued before). */
 static void
 fluid_redis_stream_producer_set_deadline (FluidRedisStreamProducer *self,
-                                          Item                     *item)
+                                          FluidRedisOutboxItem     *item)
 {
   item->deadline = 0;
   if (item->task != NULL && self->min_replicas > 0)
@@ -229,7 +165,7 @@ static void fluid_redis_stream_producer_watch_deadlines (FluidRedisStreamProduce
  * stopped: FALSE then. */
 static gboolean
 fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
-                                   Item                     *item)
+                                   FluidRedisOutboxItem     *item)
 {
   if (fluid_worker_is_stopped (FLUID_WORKER (self)))
     {
@@ -251,7 +187,7 @@ fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
       return FALSE;
     }
   fluid_redis_stream_producer_set_deadline (self, item);
-  g_queue_push_tail (&self->buffer, item);
+  fluid_redis_outbox_hold (&self->outbox, item);
   fluid_redis_stream_producer_pump (self);
   fluid_redis_stream_producer_watch_deadlines (self);
   return TRUE;
@@ -288,11 +224,7 @@ fluid_redis_stream_producer_end_run_cb (gpointer user_data)
   g_clear_pointer (&self->connection, fluid_redis_connection_free);
   fluid_redis_stream_producer_clear_source (&self->wait_source);
   fluid_redis_stream_producer_clear_source (&self->deadlines);
-  g_queue_clear (&self->waits);
-  fluid_redis_stream_producer_drop_all (self, &self->replicating, stopped);
-  fluid_redis_stream_producer_drop_all (self, &self->retry, stopped);
-  fluid_redis_stream_producer_drop_all (self, &self->in_flight, stopped);
-  fluid_redis_stream_producer_drop_all (self, &self->buffer, stopped);
+  fluid_redis_stream_producer_drop_all (self, fluid_redis_outbox_take_all (&self->outbox), stopped);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   if (error != NULL)
     g_task_return_error (task, error);
@@ -303,7 +235,7 @@ fluid_redis_stream_producer_end_run_cb (gpointer user_data)
 
 static void
 fluid_redis_stream_producer_end_run (FluidRedisStreamProducer *self,
-                                    GError                   *error)
+                                     GError                   *error)
 {
   if (self->run_task == NULL || self->finish_source != NULL)
     {
@@ -340,16 +272,30 @@ fluid_redis_stream_producer_refused (FluidRedisStreamProducer *self,
 
 static void
 fluid_redis_stream_producer_added (FluidRedisStreamProducer *self,
-                                   Item                     *item,
+                                   FluidRedisOutboxItem     *item,
                                    const char               *id)
 {
   self->sent++;
   if (item->task != NULL)
     g_task_return_pointer (item->task, g_strdup (id), g_free);
-  item_free (item);
+  fluid_redis_outbox_item_free (item);
 }
 
 /* Replication (min-replicas) */
+
+static void
+fluid_redis_stream_producer_not_replicated (FluidRedisStreamProducer *self,
+                                            FluidRedisOutboxItem     *item,
+                                            long long                 replicas)
+{
+  self->not_replicated++;
+  if (item->task != NULL)
+    g_task_return_new_error (item->task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NOT_REPLICATED,
+                             "Entry %s of “%s” is held by %lld replicas, not %u, after %g s",
+                             item->id, self->stream, replicas, self->min_replicas,
+                             self->command_timeout);
+  fluid_redis_outbox_item_free (item);
+}
 
 /* WAIT's answer: how many replicas hold every write of this connection
  * so far, which covers the XADDs sent before it. */
@@ -360,11 +306,11 @@ fluid_redis_stream_producer_wait_cb (FluidRedisConnection *connection,
                                      gpointer              user_data)
 {
   FluidRedisStreamProducer *self = user_data;
-  guint64 upto = *(guint64 *) g_queue_peek_head (&self->waits);
   long long replicas = reply != NULL && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
-  Item *item;
+  guint64 upto;
+  FluidRedisOutboxItem *item;
 
-  g_free (g_queue_pop_head (&self->waits));
+  fluid_redis_outbox_wait_answered (&self->outbox, &upto);
   if (reply != NULL && replicas < 0)
     {
       g_autoptr(GError) bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
@@ -373,31 +319,17 @@ fluid_redis_stream_producer_wait_cb (FluidRedisConnection *connection,
       fluid_redis_stream_producer_refused (self, bad);
       return;
     }
-  while ((item = g_queue_peek_head (&self->replicating)) != NULL && item->sequence <= upto)
+  while ((item = fluid_redis_outbox_pop_replicating (&self->outbox, upto)) != NULL)
     {
-      g_queue_pop_head (&self->replicating);
+      /* Lost with the connection (in a failover, maybe with the primary
+       * that had it): sent again, as an entry whose XADD was not
+       * answered. */
       if (error != NULL)
-        {
-          /* Lost with the connection (in a failover, maybe with the
-           * primary that had it): sent again, as an entry whose XADD
-           * was not answered. */
-          g_clear_pointer (&item->id, g_free);
-          g_queue_push_tail (&self->retry, item);
-        }
+        fluid_redis_outbox_retry (&self->outbox, item);
       else if (replicas >= self->min_replicas)
-        {
-          fluid_redis_stream_producer_added (self, item, item->id);
-        }
+        fluid_redis_stream_producer_added (self, item, item->id);
       else
-        {
-          self->not_replicated++;
-          if (item->task != NULL)
-            g_task_return_new_error (item->task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NOT_REPLICATED,
-                                     "Entry %s of “%s” is held by %lld replicas, not %u, after %g s",
-                                     item->id, self->stream, replicas, self->min_replicas,
-                                     self->command_timeout);
-          item_free (item);
-        }
+        fluid_redis_stream_producer_not_replicated (self, item, replicas);
     }
   if (error != NULL && !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) &&
       !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
@@ -415,17 +347,14 @@ fluid_redis_stream_producer_send_wait_cb (gpointer user_data)
   const char *wait[] = { "WAIT", replicas, timeout };
 
   g_clear_pointer (&self->wait_source, g_source_unref);
-  if (self->waited == self->sequence || self->connection == NULL)
+  if (!fluid_redis_outbox_wait_due (&self->outbox) || self->connection == NULL)
     return G_SOURCE_REMOVE;
   /* WAIT blocks for its timeout at most: the connection waits as long
    * again before it gives up on the server. */
   if (fluid_redis_connection_command (self->connection, timeout_ms,
                                       fluid_redis_stream_producer_wait_cb, self,
                                       G_N_ELEMENTS (wait), wait, NULL))
-    {
-      self->waited = self->sequence;
-      g_queue_push_tail (&self->waits, g_memdup2 (&self->waited, sizeof self->waited));
-    }
+    fluid_redis_outbox_wait_sent (&self->outbox);
   return G_SOURCE_REMOVE;
 }
 
@@ -444,41 +373,18 @@ fluid_redis_stream_producer_schedule_wait (FluidRedisStreamProducer *self)
   g_source_attach (self->wait_source, g_task_get_context (self->run_task));
 }
 
-static void
-fluid_redis_stream_producer_expire (FluidRedisStreamProducer *self,
-                                    GQueue                   *queue,
-                                    gint64                    now)
-{
-  GList *l = queue->head;
-
-  while (l != NULL)
-    {
-      GList *next = l->next;
-      Item *item = l->data;
-
-      if (item->deadline != 0 && item->deadline <= now)
-        {
-          g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
-                                                 "No Redis primary took the entry for “%s” within %g s%s%s",
-                                                 self->stream, self->command_timeout,
-                                                 self->last_error != NULL ? ": " : "",
-                                                 self->last_error != NULL ? self->last_error : "");
-
-          g_queue_delete_link (queue, l);
-          fluid_redis_stream_producer_drop (self, item, error);
-        }
-      l = next;
-    }
-}
-
 static gboolean
 fluid_redis_stream_producer_deadlines_cb (gpointer user_data)
 {
   FluidRedisStreamProducer *self = user_data;
-  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                         "No Redis primary took the entry for “%s” within %g s%s%s",
+                                         self->stream, self->command_timeout,
+                                         self->last_error != NULL ? ": " : "",
+                                         self->last_error != NULL ? self->last_error : "");
 
-  fluid_redis_stream_producer_expire (self, &self->retry, now);
-  fluid_redis_stream_producer_expire (self, &self->buffer, now);
+  fluid_redis_stream_producer_drop_all (self, fluid_redis_outbox_expire (&self->outbox, g_get_monotonic_time ()),
+                                        error);
   fluid_redis_stream_producer_end_run_if_done (self);
   return G_SOURCE_CONTINUE;
 }
@@ -513,19 +419,16 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
                                       gpointer              user_data)
 {
   FluidRedisStreamProducer *self = user_data;
-  Item *item = g_queue_pop_head (&self->in_flight);
+  FluidRedisOutboxItem *item = fluid_redis_outbox_answered (&self->outbox);
+  g_autofree char *id = reply != NULL && reply->type == REDIS_REPLY_STRING ? g_strndup (reply->str, reply->len)
+                                                                           : NULL;
 
-  g_assert (item != NULL);
-  if (reply != NULL && reply->type == REDIS_REPLY_STRING && self->min_replicas > 0 &&
-      item->sequence > 0)
+  if (id != NULL && item->sequence > 0)
     {
-      item->id = g_strndup (reply->str, reply->len);
-      g_queue_push_tail (&self->replicating, item);
+      fluid_redis_outbox_replicating (&self->outbox, item, id);
     }
-  else if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+  else if (id != NULL)
     {
-      g_autofree char *id = g_strndup (reply->str, reply->len);
-
       fluid_redis_stream_producer_added (self, item, id);
     }
   else if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
@@ -533,7 +436,7 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
     {
       /* Lost with the connection, or a transient answer: sent again once
        * it is back. */
-      g_queue_push_tail (&self->retry, item);
+      fluid_redis_outbox_retry (&self->outbox, item);
       return;
     }
   else
@@ -553,37 +456,19 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
 static void
 fluid_redis_stream_producer_pump (FluidRedisStreamProducer *self)
 {
-  guint64 sent = self->sequence;
+  FluidRedisOutboxItem *item;
 
   if (self->connection == NULL || !fluid_redis_connection_is_ready (self->connection) ||
       self->finish_source != NULL)
     return;
-  while (self->buffer.length > 0 && self->in_flight.length < FLUID_REDIS_PRODUCER_WINDOW)
-    {
-      Item *item = g_queue_peek_head (&self->buffer);
-
-      if (!fluid_redis_connection_command_formatted (self->connection,
-                                                     fluid_redis_stream_producer_reply_cb, self,
-                                                     item->command, item->len))
-        break;
-      g_queue_pop_head (&self->buffer);
-      /* 0: sent without min-replicas, done once added. */
-      item->sequence = self->min_replicas > 0 ? ++self->sequence : 0;
-      g_queue_push_tail (&self->in_flight, item);
-    }
-  if (self->sequence != sent)
+  while (self->outbox.in_flight.length < FLUID_REDIS_PRODUCER_WINDOW &&
+         (item = fluid_redis_outbox_peek (&self->outbox)) != NULL &&
+         fluid_redis_connection_command_formatted (self->connection,
+                                                   fluid_redis_stream_producer_reply_cb, self,
+                                                   item->command, item->len))
+    fluid_redis_outbox_sent (&self->outbox, self->min_replicas > 0);
+  if (fluid_redis_outbox_wait_due (&self->outbox))
     fluid_redis_stream_producer_schedule_wait (self);
-}
-
-static int
-fluid_redis_item_compare_sequence (gconstpointer a,
-                                   gconstpointer b,
-                                   gpointer      user_data)
-{
-  guint64 a_sequence = ((const Item *) a)->sequence;
-  guint64 b_sequence = ((const Item *) b)->sequence;
-
-  return a_sequence < b_sequence ? -1 : a_sequence > b_sequence;
 }
 
 static void
@@ -596,21 +481,8 @@ fluid_redis_stream_producer_state_cb (FluidRedisConnection *connection,
 
   if (!ready)
     {
-      Item *item;
-
       fluid_redis_stream_producer_set_last_error (self, error);
-      /* What was on the wire goes first again, in the order it was sent:
-       * the entries the server answered for and no WAIT covered yet are
-       * among them. The WAITs went with the connection. */
-      while ((item = g_queue_pop_head (&self->replicating)) != NULL)
-        {
-          g_clear_pointer (&item->id, g_free);
-          g_queue_push_tail (&self->retry, item);
-        }
-      g_queue_sort (&self->retry, fluid_redis_item_compare_sequence, NULL);
-      while ((item = g_queue_pop_tail (&self->retry)) != NULL)
-        g_queue_push_head (&self->buffer, item);
-      self->sequence = self->waited = 0;
+      fluid_redis_outbox_lost (&self->outbox);
       if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL) ||
           g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
         {
@@ -647,10 +519,10 @@ fluid_redis_stream_producer_cancelled_cb (GCancellable *cancellable,
 }
 
 static void
-fluid_redis_stream_producer_run_async (FluidWorker         *worker,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+fluid_redis_stream_producer_run_async (FluidWorker        *worker,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data)
 {
   FluidRedisStreamProducer *self = FLUID_REDIS_STREAM_PRODUCER (worker);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -667,9 +539,9 @@ fluid_redis_stream_producer_run_async (FluidWorker         *worker,
     }
   self->run_task = g_steal_pointer (&task);
   self->stopping = FALSE;
-  self->sequence = self->waited = 0;
-  for (GList *l = self->buffer.head; l != NULL; l = l->next)
-    fluid_redis_stream_producer_set_deadline (self, l->data);
+  if (self->min_replicas > 0)
+    fluid_redis_outbox_set_deadlines (&self->outbox, g_get_monotonic_time () +
+                                                     (gint64) (self->command_timeout * G_USEC_PER_SEC));
   self->connection = fluid_redis_connection_new (&address, self->stream, "producer",
                                                  self->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                                  fluid_redis_stream_producer_state_cb, self);
@@ -687,9 +559,9 @@ fluid_redis_stream_producer_run_async (FluidWorker         *worker,
 }
 
 static gboolean
-fluid_redis_stream_producer_run_finish (FluidWorker   *worker,
-                                        GAsyncResult  *result,
-                                        GError       **error)
+fluid_redis_stream_producer_run_finish (FluidWorker  *worker,
+                                        GAsyncResult *result,
+                                        GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_run_async), FALSE);
@@ -729,10 +601,10 @@ fluid_redis_stream_producer_parent_status_cb (GObject      *source,
 }
 
 static void
-fluid_redis_stream_producer_status_async (FluidWorker         *worker,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+fluid_redis_stream_producer_status_async (FluidWorker        *worker,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
   GTask *task = g_task_new (worker, cancellable, callback, user_data);
 
@@ -744,9 +616,9 @@ fluid_redis_stream_producer_status_async (FluidWorker         *worker,
 }
 
 static GVariant *
-fluid_redis_stream_producer_status_finish (FluidWorker   *worker,
-                                           GAsyncResult  *result,
-                                           GError       **error)
+fluid_redis_stream_producer_status_finish (FluidWorker  *worker,
+                                           GAsyncResult *result,
+                                           GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
 
@@ -759,10 +631,12 @@ static void
 fluid_redis_stream_producer_finalize (GObject *object)
 {
   FluidRedisStreamProducer *self = FLUID_REDIS_STREAM_PRODUCER (object);
+  GPtrArray *held = fluid_redis_outbox_take_all (&self->outbox);
 
   g_assert (self->run_task == NULL);
   /* Held by a producer that never started. */
-  g_queue_clear_full (&self->buffer, (GDestroyNotify) item_free);
+  g_ptr_array_set_free_func (held, (GDestroyNotify) fluid_redis_outbox_item_free);
+  g_ptr_array_unref (held);
   g_free (self->uri);
   g_free (self->stream);
   g_free (self->last_error);
@@ -968,11 +842,7 @@ fluid_redis_stream_producer_init (FluidRedisStreamProducer *self)
 {
   self->max_buffered = 100000;
   self->command_timeout = 10;
-  g_queue_init (&self->buffer);
-  g_queue_init (&self->in_flight);
-  g_queue_init (&self->retry);
-  g_queue_init (&self->replicating);
-  g_queue_init (&self->waits);
+  fluid_redis_outbox_init (&self->outbox);
 }
 
 /**
@@ -996,59 +866,9 @@ fluid_redis_stream_producer_new (const char *uri,
   return g_object_new (FLUID_REDIS_TYPE_STREAM_PRODUCER, "uri", uri, "stream", stream, NULL);
 }
 
-static gboolean
-fluid_redis_fields_valid (const char * const *fields)
-{
-  guint n = g_strv_length ((char **) fields);
-
-  return n > 0 && n % 2 == 0;
-}
-
-static Item *
-fluid_redis_stream_producer_format_strv (FluidRedisStreamProducer *self,
-                                         const char * const       *fields)
-{
-  guint n = g_strv_length ((char **) fields) / 2;
-  g_autofree const char **names = g_new (const char *, n);
-  g_autofree const char **values = g_new (const char *, n);
-  g_autofree size_t *lens = g_new (size_t, n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      names[i] = fields[2 * i];
-      values[i] = fields[2 * i + 1];
-      lens[i] = strlen (values[i]);
-    }
-  return fluid_redis_stream_producer_format (self, n, names, values, lens);
-}
-
-/* NULL (and a critical) when a name or a value is missing. */
-static Item *
-fluid_redis_stream_producer_format_bytes (FluidRedisStreamProducer *self,
-                                          const char * const       *names,
-                                          GBytes * const           *values,
-                                          guint                     n_fields)
-{
-  g_autofree const char **data = NULL;
-  g_autofree size_t *lens = NULL;
-
-  g_return_val_if_fail (names != NULL && values != NULL && n_fields > 0, NULL);
-
-  data = g_new (const char *, n_fields);
-  lens = g_new (size_t, n_fields);
-  for (guint i = 0; i < n_fields; i++)
-    {
-      g_return_val_if_fail (names[i] != NULL && values[i] != NULL, NULL);
-      data[i] = g_bytes_get_data (values[i], &lens[i]);
-      if (data[i] == NULL)
-        data[i] = "";
-    }
-  return fluid_redis_stream_producer_format (self, n_fields, names, data, lens);
-}
-
 static void
 fluid_redis_stream_producer_queue_task (FluidRedisStreamProducer *self,
-                                        Item                     *item,
+                                        FluidRedisOutboxItem     *item,
                                         gpointer                  source_tag,
                                         GCancellable             *cancellable,
                                         GAsyncReadyCallback       callback,
@@ -1084,13 +904,13 @@ fluid_redis_stream_producer_add_async (FluidRedisStreamProducer *self,
                                        GAsyncReadyCallback       callback,
                                        gpointer                  user_data)
 {
-  Item *item;
+  FluidRedisOutboxItem *item;
 
   g_return_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self));
-  g_return_if_fail (fields != NULL && fluid_redis_fields_valid (fields));
+  g_return_if_fail (fields != NULL && fluid_redis_outbox_fields_valid (fields));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  item = fluid_redis_stream_producer_format_strv (self, fields);
+  item = fluid_redis_outbox_item_new_strv (self->stream, self->max_len, fields);
   fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_async,
                                           cancellable, callback, user_data);
 }
@@ -1121,12 +941,12 @@ fluid_redis_stream_producer_add_bytes_async (FluidRedisStreamProducer *self,
                                              GAsyncReadyCallback       callback,
                                              gpointer                  user_data)
 {
-  Item *item;
+  FluidRedisOutboxItem *item;
 
   g_return_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  item = fluid_redis_stream_producer_format_bytes (self, names, values, n_fields);
+  item = fluid_redis_outbox_item_new_bytes (self->stream, self->max_len, names, values, n_fields);
   if (item != NULL)
     fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_bytes_async,
                                             cancellable, callback, user_data);
@@ -1154,9 +974,9 @@ fluid_redis_stream_producer_add_bytes_async (FluidRedisStreamProducer *self,
  * Since: 1.2
  */
 char *
-fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer  *self,
-                                        GAsyncResult              *result,
-                                        GError                   **error)
+fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer *self,
+                                        GAsyncResult             *result,
+                                        GError                  **error)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -1181,9 +1001,9 @@ fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer  *self,
  * Since: 1.2
  */
 char *
-fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer  *self,
-                                              GAsyncResult              *result,
-                                              GError                   **error)
+fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer *self,
+                                              GAsyncResult             *result,
+                                              GError                  **error)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -1214,9 +1034,9 @@ fluid_redis_stream_producer_send (FluidRedisStreamProducer *self,
                                   const char * const       *fields)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), FALSE);
-  g_return_val_if_fail (fields != NULL && fluid_redis_fields_valid (fields), FALSE);
+  g_return_val_if_fail (fields != NULL && fluid_redis_outbox_fields_valid (fields), FALSE);
 
-  return fluid_redis_stream_producer_queue (self, fluid_redis_stream_producer_format_strv (self, fields));
+  return fluid_redis_stream_producer_queue (self, fluid_redis_outbox_item_new_strv (self->stream, self->max_len, fields));
 }
 
 /**
@@ -1238,11 +1058,11 @@ fluid_redis_stream_producer_send_bytes (FluidRedisStreamProducer *self,
                                         GBytes * const           *values,
                                         guint                     n_fields)
 {
-  Item *item;
+  FluidRedisOutboxItem *item;
 
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), FALSE);
 
-  item = fluid_redis_stream_producer_format_bytes (self, names, values, n_fields);
+  item = fluid_redis_outbox_item_new_bytes (self->stream, self->max_len, names, values, n_fields);
   return item != NULL && fluid_redis_stream_producer_queue (self, item);
 }
 
@@ -1416,8 +1236,7 @@ fluid_redis_stream_producer_get_buffered (FluidRedisStreamProducer *self)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), 0);
 
-  return self->buffer.length + self->in_flight.length + self->retry.length +
-         self->replicating.length;
+  return fluid_redis_outbox_get_held (&self->outbox);
 }
 
 /**
