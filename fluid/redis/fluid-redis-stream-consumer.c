@@ -28,10 +28,18 @@
  * an entry that a consumer took and never acknowledged (it failed, it
  * crashed, it lost its connection) is claimed by a consumer of the group
  * (`XAUTOCLAIM`) once it was idle for #FluidRedisStreamConsumer:claim-idle
- * seconds, and handled again. An entry handled twice is therefore one whose
- * consumer died or lost its connection while handling it, and a consumer
- * never holds more than #FluidRedisStreamConsumer:batch-size entries, in
- * its handlers or handled and not yet acknowledged.
+ * seconds, and handled again.
+ *
+ * An entry is handled twice only when a consumer died or lost its
+ * connection while it held it, or when a failover brought back older group
+ * state (the acknowledgements and the group's last id reach the replicas
+ * asynchronously): at most #FluidRedisStreamConsumer:batch-size entries
+ * per consumer per such event, as a consumer never holds more, in its
+ * handlers or handled and not yet acknowledged. One case is wider: a group
+ * that is gone (destroyed with `XGROUP DESTROY`, or lost with a server that
+ * restarted without it) is made again from the stream's beginning, and
+ * every entry still in the stream is handled again, acknowledged or not;
+ * #FluidRedisStreamProducer:max-len bounds how many.
  *
  * Everything runs on the worker's context through hiredis's asynchronous
  * API: no thread, no blocking call. The consumer holds two connections:
@@ -47,25 +55,45 @@
  * does not lose it to other consumers: while it runs, the consumer resets
  * the entry's idle time (`XCLAIM … JUSTID`, which counts no delivery).
  *
- * An entry delivered more than #FluidRedisStreamConsumer:max-deliveries
- * times is not handled again: it is added to
- * #FluidRedisStreamConsumer:dead-letter-stream with its fields and the
- * fields `fluid-id`, `fluid-stream`, `fluid-group` and `fluid-deliveries`,
- * and acknowledged, in one transaction.
+ * An entry delivered #FluidRedisStreamConsumer:max-deliveries times
+ * without being acknowledged is not handed to a handler again: at its
+ * next delivery it is added to #FluidRedisStreamConsumer:dead-letter-stream
+ * with its fields and the fields `fluid-id`, `fluid-stream`, `fluid-group`
+ * and `fluid-deliveries` (the deliveries it had: max-deliveries), then
+ * acknowledged. A consumer that dies between the two leaves it pending,
+ * and it is dead-lettered again: at least once, there too.
  *
  * A lost connection (the server restarted, the network failed) is made
  * again with exponential backoff, from 50 ms to 5 s; meanwhile the worker
- * stays running and its status says `connected` false. Each command has a
- * timeout (#FluidRedisStreamConsumer:command-timeout, as hiredis has none):
- * a server that does not answer in time is a lost connection.
+ * stays running and its status says `connected` false. So is a server that
+ * answers that it cannot serve us now: `LOADING` (it loads its data after
+ * a restart), `BUSY` (a long script), `MASTERDOWN`, `READONLY` (a replica:
+ * after a failover, the old primary), `NOREPLICAS`, `TRYAGAIN`,
+ * `CLUSTERDOWN` and `UNBLOCKED` (a blocked read whose key went, or moved);
+ * `last_error` says why. Each command has a timeout
+ * (#FluidRedisStreamConsumer:command-timeout, as hiredis has none): a
+ * server that does not answer in time is a lost connection.
  *
- * Errors that retrying cannot mend stop the worker (exit code 2) with a
- * #FluidRedisError: an invalid #FluidRedisStreamConsumer:uri
- * (%FLUID_REDIS_ERROR_INVALID_URI), a server that does not speak Redis
- * (%FLUID_REDIS_ERROR_PROTOCOL), a missing stream when
- * #FluidRedisStreamConsumer:create-stream is %FALSE
- * (%FLUID_REDIS_ERROR_NO_STREAM), a key that is not a stream
- * (%FLUID_REDIS_ERROR_SERVER).
+ * With a `redis+sentinel://` URI, the primary is asked of the sentinels
+ * (and checked with `ROLE`) before each connection, so that a failover is
+ * followed; with `redis+cluster://`, the stream is read from the node
+ * that owns its hash slot, followed through `MOVED` and `ASK` when the
+ * slot moves or fails over. In a Cluster, the dead-letter stream must hash
+ * to the stream's slot (name them `{jobs}` and `{jobs}:dead`): a consumer
+ * whose streams would not is refused at startup.
+ *
+ * Every other error ends the worker (exit code 2) with a #FluidRedisError,
+ * at startup or while it runs: nothing is dropped silently. An invalid
+ * #FluidRedisStreamConsumer:uri (%FLUID_REDIS_ERROR_INVALID_URI), a server
+ * that does not speak Redis (%FLUID_REDIS_ERROR_PROTOCOL), a missing
+ * stream when #FluidRedisStreamConsumer:create-stream is %FALSE
+ * (%FLUID_REDIS_ERROR_NO_STREAM), a key that is not a stream, or a
+ * command the server refuses (%FLUID_REDIS_ERROR_SERVER, with the
+ * server's answer). A group that is gone (`NOGROUP`) is made again.
+ *
+ * The failures of handlers and the entries dead-lettered are counted in
+ * the status and logged at debug level only; a lost connection is a
+ * message, once an outage.
  *
  * A graceful stop stops reading at once, lets the handlers that run finish
  * (within the grace period), sends their acknowledgements, and leaves what
@@ -73,8 +101,8 @@
  *
  * The status adds `pending` (u: entries taken and not yet acknowledged),
  * `acked`, `claimed`, `dead_lettered` and `failed` (t), `connected` (b),
- * `reconnects` (u: connections made again after a loss) and, after an
- * error, `last_error` (s).
+ * `reconnects` (u: connections made again after a loss, to any node) and,
+ * after an error, `last_error` (s).
  *
  * The properties may be changed before the consumer starts; a change while
  * it runs applies to what it does next (the batch size, the claim idle
@@ -1050,12 +1078,19 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    *
    * Where the Redis server is: `redis://host[:port][/db]` (port 6379 and
    * database 0 by default) or `unix:///path/to/socket` (with `?db=N` for
-   * another database than 0).
+   * another database than 0). For a service that Redis Sentinel fails
+   * over, `redis+sentinel://host:port[,host:port…]/SERVICE[?db=N]`, the
+   * sentinels (port 26379 by default), asked without credentials, and the
+   * name they monitor the service by. For a Redis Cluster,
+   * `redis+cluster://host:port[,host:port…]`, some of its nodes: the
+   * others are learnt from them.
    *
    * A server that asks for a password gets it from the URI, with `AUTH`
    * before anything else: `redis://:password@host`, or
-   * `redis://user:password@host` for a user of Redis's ACLs;
-   * `unix:///path?password=P` or `?user=U&password=P` for a socket. A
+   * `redis://user:password@host` for a user of Redis's ACLs (the same
+   * for `redis+sentinel://`, whose primary it is for, and
+   * `redis+cluster://`); `unix:///path?password=P` or `?user=U&password=P`
+   * for a socket. A
    * password refused (or missing, when the server needs one) ends the
    * worker with %FLUID_REDIS_ERROR_SERVER.
    *
@@ -1133,9 +1168,9 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
   /**
    * FluidRedisStreamConsumer:max-deliveries:
    *
-   * How many times an entry is delivered at most; one delivered that
-   * many times and still pending goes to the dead-letter stream instead
-   * of a handler. 0: no limit.
+   * How many times an entry is delivered to a handler at most: one
+   * delivered that many times and still pending goes, at its next
+   * delivery, to the dead-letter stream instead of a handler. 0: no limit.
    *
    * Since: 1.2
    */
@@ -1149,7 +1184,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    *
    * The stream that receives the entries delivered
    * #FluidRedisStreamConsumer:max-deliveries times; by default the stream's
-   * name followed by `:dead`.
+   * name followed by `:dead`. In a Redis Cluster it must hash to the
+   * stream's slot: `{jobs}:dead` for `{jobs}`.
    *
    * Since: 1.2
    */
