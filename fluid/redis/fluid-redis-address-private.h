@@ -54,6 +54,9 @@ void      fluid_redis_node_copy     (const FluidRedisNode     *node,
 void      fluid_redis_node_clear    (FluidRedisNode           *node);
 gboolean  fluid_redis_node_equal    (const FluidRedisNode     *a,
                                      const FluidRedisNode     *b);
+/* A TCP port, 1 to 65535, all of @text. */
+gboolean  fluid_redis_parse_port    (const char               *text,
+                                     int                      *port);
 /* "host:port" or the socket's path, for messages. */
 char     *fluid_redis_node_to_string (const FluidRedisNode    *node);
 

@@ -168,15 +168,8 @@ fluid_redis_address_parse_host (const char      *text,
   if (*host == '\0' || strchr (host, '/') != NULL || strchr (host, '@') != NULL)
     return FALSE;
   node->port = default_port;
-  if (port != NULL)
-    {
-      char *end = NULL;
-      guint64 value = g_ascii_strtoull (port, &end, 10);
-
-      if (end == port || *end != '\0' || value == 0 || value > 65535)
-        return FALSE;
-      node->port = (int) value;
-    }
+  if (port != NULL && !fluid_redis_parse_port (port, &node->port))
+    return FALSE;
   node->host = g_steal_pointer (&host);
   return TRUE;
 }
@@ -378,6 +371,19 @@ fluid_redis_address_clear (FluidRedisAddress *address)
 }
 
 /* Nodes */
+
+gboolean
+fluid_redis_parse_port (const char *text,
+                        int        *port)
+{
+  char *end = NULL;
+  guint64 value = g_ascii_strtoull (text, &end, 10);
+
+  if (end == text || *end != '\0' || value == 0 || value > 65535 || !g_ascii_isdigit (*text))
+    return FALSE;
+  *port = (int) value;
+  return TRUE;
+}
 
 void
 fluid_redis_node_copy (const FluidRedisNode *node,

@@ -42,8 +42,7 @@ fluid_redis_resolver_answer (const FluidRedisNode  *sentinel,
 {
   FluidRedisResolver *self = user_data;
   g_autofree char *where = fluid_redis_node_to_string (sentinel);
-  char *end = NULL;
-  guint64 port;
+  int port;
 
   if (reply->type == REDIS_REPLY_NIL)
     {
@@ -58,8 +57,7 @@ fluid_redis_resolver_answer (const FluidRedisNode  *sentinel,
                    "%s did not answer SENTINEL GET-MASTER-ADDR-BY-NAME with [ip, port]", where);
       return FALSE;
     }
-  port = g_ascii_strtoull (reply->element[1]->str, &end, 10);
-  if (end == reply->element[1]->str || *end != '\0' || port == 0 || port > 65535)
+  if (!fluid_redis_parse_port (reply->element[1]->str, &port))
     {
       g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
                    "The sentinel at %s gave a bad port for “%s”", where, self->service);
@@ -67,7 +65,7 @@ fluid_redis_resolver_answer (const FluidRedisNode  *sentinel,
     }
   fluid_redis_node_clear (&self->primary);
   self->primary.host = g_strndup (reply->element[0]->str, reply->element[0]->len);
-  self->primary.port = (int) port;
+  self->primary.port = port;
   return TRUE;
 }
 

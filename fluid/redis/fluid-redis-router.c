@@ -276,8 +276,7 @@ fluid_redis_router_redirect (FluidRedisRouter     *self,
   gboolean asking = g_str_equal (words[0], "ASK");
   FluidRedisNode node = { NULL, 0, NULL };
   const char *colon;
-  char *end = NULL;
-  guint64 port;
+  int port;
 
   if (!asking && !g_str_equal (words[0], "MOVED"))
     return FALSE;
@@ -285,11 +284,10 @@ fluid_redis_router_redirect (FluidRedisRouter     *self,
   if (words[1] == NULL || words[2] == NULL || (colon = strrchr (words[2], ':')) == NULL ||
       g_ascii_strtoull (words[1], NULL, 10) != self->slot)
     return TRUE;
-  port = g_ascii_strtoull (colon + 1, &end, 10);
-  if (end == colon + 1 || *end != '\0' || port == 0 || port > 65535)
+  if (!fluid_redis_parse_port (colon + 1, &port))
     return TRUE;
   node.host = colon > words[2] ? g_strndup (words[2], colon - words[2]) : g_strdup (from->host);
-  node.port = (int) port;
+  node.port = port;
   if (node.host == NULL || g_str_equal (node.host, "?"))
     {
       fluid_redis_node_clear (&node);

@@ -7,6 +7,8 @@
 #include "fluid-redis-test-seen.h"
 #include "fluid-test-utils.h"
 
+#include <string.h>
+
 FluidTestSeen *
 fluid_test_seen_new (void)
 {
@@ -93,14 +95,26 @@ fluid_test_seen_max (FluidTestSeen *seen)
   return max;
 }
 
+/* @key of the worker's status, in @value as @format says; FALSE when
+ * the status has none. */
+static gboolean
+fluid_test_status_lookup (FluidWorker *worker,
+                          const char  *key,
+                          const char  *format,
+                          gpointer     value)
+{
+  g_autoptr(GVariant) status = fluid_test_status (worker);
+
+  return g_variant_lookup (status, key, format, value);
+}
+
 guint
 fluid_test_status_u (FluidWorker *worker,
                      const char  *key)
 {
-  g_autoptr(GVariant) status = fluid_test_status (worker);
   guint value = G_MAXUINT;
 
-  g_assert_true (g_variant_lookup (status, key, "u", &value));
+  g_assert_true (fluid_test_status_lookup (worker, key, "u", &value));
   return value;
 }
 
@@ -108,10 +122,9 @@ gboolean
 fluid_test_status_b (FluidWorker *worker,
                      const char  *key)
 {
-  g_autoptr(GVariant) status = fluid_test_status (worker);
   gboolean value = FALSE;
 
-  g_assert_true (g_variant_lookup (status, key, "b", &value));
+  g_assert_true (fluid_test_status_lookup (worker, key, "b", &value));
   return value;
 }
 
@@ -119,10 +132,9 @@ char *
 fluid_test_status_s (FluidWorker *worker,
                      const char  *key)
 {
-  g_autoptr(GVariant) status = fluid_test_status (worker);
   char *value = NULL;
 
-  g_variant_lookup (status, key, "s", &value);
+  fluid_test_status_lookup (worker, key, "s", &value);
   return value;
 }
 
@@ -133,6 +145,48 @@ fluid_test_has_status_s (FluidWorker *worker,
   g_autofree char *value = fluid_test_status_s (worker, key);
 
   return value != NULL;
+}
+
+gboolean
+fluid_test_last_error_has (FluidWorker *worker,
+                           const char  *text)
+{
+  g_autofree char *last_error = fluid_test_status_s (worker, "last_error");
+
+  return last_error != NULL && strstr (last_error, text) != NULL;
+}
+
+void
+fluid_test_start_worker (FluidWorker *worker)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_startup (worker, &error));
+  g_assert_no_error (error);
+}
+
+void
+fluid_test_stop_worker (FluidWorker *worker)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fluid_test_shutdown (worker, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
+}
+
+void
+fluid_test_send (FluidRedisStreamProducer *producer,
+                 const char               *prefix,
+                 guint                     n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("%s-%u", prefix, i);
+      const char *fields[] = { "data", data, NULL };
+
+      g_assert_true (fluid_redis_stream_producer_send (producer, fields));
+    }
 }
 
 void

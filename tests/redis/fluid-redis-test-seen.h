@@ -48,6 +48,18 @@ char          *fluid_test_status_s        (FluidWorker               *worker,
                                            const char                *key);
 gboolean       fluid_test_has_status_s    (FluidWorker               *worker,
                                            const char                *key);
+/* Whether the status's last_error holds @text. */
+gboolean       fluid_test_last_error_has  (FluidWorker               *worker,
+                                           const char                *text);
+
+/* Starts @worker, asserting it started; stops it, asserting it stopped
+ * well (exit code 0). */
+void           fluid_test_start_worker    (FluidWorker               *worker);
+void           fluid_test_stop_worker     (FluidWorker               *worker);
+/* Sends @n entries "data PREFIX-I", asserting each is taken. */
+void           fluid_test_send            (FluidRedisStreamProducer  *producer,
+                                           const char                *prefix,
+                                           guint                      n);
 
 /* Adds @n entries "data entry-I" to @stream, pipelined. */
 void           fluid_test_xadd            (FluidTestRedis            *redis,

@@ -254,19 +254,29 @@ fluid_test_redis_connect (FluidTestRedis *redis)
   return c;
 }
 
+static redisReply *
+fluid_test_redis_vcommand (FluidTestRedis *redis,
+                           const char     *format,
+                           va_list         args)
+{
+  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
+  redisReply *reply = redisvCommand (c, format, args);
+
+  g_assert_nonnull (reply);
+  return reply;
+}
+
 long long
 fluid_test_redis_integer (FluidTestRedis *redis,
                           const char     *format,
                           ...)
 {
-  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
   g_autoptr(redisReply) reply = NULL;
   va_list args;
 
   va_start (args, format);
-  reply = redisvCommand (c, format, args);
+  reply = fluid_test_redis_vcommand (redis, format, args);
   va_end (args);
-  g_assert_nonnull (reply);
   return reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
 }
 
@@ -275,14 +285,12 @@ fluid_test_redis_string (FluidTestRedis *redis,
                          const char     *format,
                          ...)
 {
-  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
   g_autoptr(redisReply) reply = NULL;
   va_list args;
 
   va_start (args, format);
-  reply = redisvCommand (c, format, args);
+  reply = fluid_test_redis_vcommand (redis, format, args);
   va_end (args);
-  g_assert_nonnull (reply);
   if (reply->type == REDIS_REPLY_INTEGER)
     return g_strdup_printf ("%lld", reply->integer);
   if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS ||

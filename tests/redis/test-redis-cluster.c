@@ -38,48 +38,6 @@ producer_new (const char *stream)
   return producer;
 }
 
-static void
-send_n (FluidRedisStreamProducer *producer,
-        const char               *prefix,
-        guint                     n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *data = g_strdup_printf ("%s-%u", prefix, i);
-      const char *fields[] = { "data", data, NULL };
-
-      g_assert_true (fluid_redis_stream_producer_send (producer, fields));
-    }
-}
-
-static void
-start (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_startup (worker, &error));
-  g_assert_no_error (error);
-}
-
-static void
-stop (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_shutdown (worker, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
-}
-
-static gboolean
-last_error_has (FluidWorker *worker,
-                const char  *text)
-{
-  g_autofree char *last_error = fluid_test_status_s (worker, "last_error");
-
-  return last_error != NULL && strstr (last_error, text) != NULL;
-}
-
 /* A stream is served by the node of its slot, wherever the URI starts. */
 static void
 test_cluster_route (void)
@@ -96,10 +54,10 @@ test_cluster_route (void)
     }
   consumer = consumer_new ("{route}", seen);
   producer = producer_new ("{route}");
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  send_n (producer, "route", 500);
+  fluid_test_send (producer, "route", 500);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 500);
   owner = fluid_test_cluster_owner (cluster, fluid_test_cluster_key_slot (cluster, "{route}"));
   g_assert_cmpint (fluid_test_redis_integer (fluid_test_cluster_get_node (cluster, owner),
@@ -107,8 +65,8 @@ test_cluster_route (void)
   fluid_test_wait_until (fluid_test_group_pending (fluid_test_cluster_get_node (cluster, owner),
                                                    "{route}", "workers") == 0);
   g_assert_cmpuint (fluid_test_seen_max (seen), ==, 1);
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* A dead-letter stream in another slot is refused at startup, with an
@@ -125,7 +83,7 @@ test_cluster_dead_letter_slot (void)
       return;
     }
   consumer = consumer_new ("jobs", NULL);
-  start (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
   g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "“{jobs}” and “{jobs}:dead”"));
@@ -185,10 +143,10 @@ test_cluster_reshard (void)
 
   consumer = consumer_new (stream, seen);
   producer = producer_new (stream);
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  send_n (producer, "before", 100);
+  fluid_test_send (producer, "before", 100);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 100);
 
   /* The stream goes to the target; the slot is still the source's. */
@@ -199,11 +157,11 @@ test_cluster_reshard (void)
                                      fluid_test_redis_get_port (fluid_test_cluster_get_node (cluster, target)),
                                      "", stream);
   g_assert_cmpstr (migrate, ==, "OK");
-  send_n (producer, "migrating", 100);
+  fluid_test_send (producer, "migrating", 100);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 200);
-  g_assert_true (last_error_has (FLUID_WORKER (producer), "ASK 0"));
-  g_assert_true (last_error_has (FLUID_WORKER (consumer), "ASK 0") ||
-                 last_error_has (FLUID_WORKER (consumer), "UNBLOCKED"));
+  g_assert_true (fluid_test_last_error_has (FLUID_WORKER (producer), "ASK 0"));
+  g_assert_true (fluid_test_last_error_has (FLUID_WORKER (consumer), "ASK 0") ||
+                 fluid_test_last_error_has (FLUID_WORKER (consumer), "UNBLOCKED"));
 
   /* The slot is the target's: the target says so first, then the
    * source, then the other primaries. */
@@ -214,7 +172,7 @@ test_cluster_reshard (void)
       if ((int) i != source && (int) i != target && is_primary (i))
         setslot (i, "NODE", target_id);
     }
-  send_n (producer, "moved", 100);
+  fluid_test_send (producer, "moved", 100);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 300);
   g_assert_cmpint (fluid_test_cluster_owner (cluster, 0), ==, target);
 
@@ -226,16 +184,16 @@ test_cluster_reshard (void)
     fluid_test_cluster_cli (cluster, reshard);
   }
   fluid_test_wait_until (fluid_test_cluster_owner (cluster, 0) == source);
-  send_n (producer, "back", 100);
+  fluid_test_send (producer, "back", 100);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 400);
-  g_assert_true (last_error_has (FLUID_WORKER (producer), "MOVED 0"));
+  g_assert_true (fluid_test_last_error_has (FLUID_WORKER (producer), "MOVED 0"));
   g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), >=, 2);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
   fluid_test_wait_until (fluid_test_group_pending (fluid_test_cluster_get_node (cluster, source),
                                                    stream, "workers") == 0);
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* A stream whose slot another primary than @avoid owns. */
@@ -286,10 +244,10 @@ test_cluster_failover (void)
   producer = producer_new (stream);
   fluid_redis_stream_producer_set_min_replicas (producer, 1);
   other_producer = producer_new (other_stream);
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (other));
-  start (FLUID_WORKER (producer));
-  start (FLUID_WORKER (other_producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (other));
+  fluid_test_start_worker (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (other_producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer) &&
                          fluid_redis_stream_consumer_is_connected (other));
 
@@ -315,14 +273,14 @@ test_cluster_failover (void)
   g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
 
   /* The other shard's consumer went on. */
-  send_n (other_producer, "other", 50);
+  fluid_test_send (other_producer, "other", 50);
   fluid_test_wait_until (g_hash_table_size (other_seen->data) == 50);
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (other)));
 
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (other_producer));
-  stop (FLUID_WORKER (consumer));
-  stop (FLUID_WORKER (other));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (other_producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (other));
 }
 
 int

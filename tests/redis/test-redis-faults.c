@@ -35,48 +35,6 @@ producer_new (const char *uri)
   return producer;
 }
 
-static void
-start (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_startup (worker, &error));
-  g_assert_no_error (error);
-}
-
-static void
-stop (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_shutdown (worker, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
-}
-
-static void
-send_n (FluidRedisStreamProducer *producer,
-        const char               *prefix,
-        guint                     n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *data = g_strdup_printf ("%s-%u", prefix, i);
-      const char *fields[] = { "data", data, NULL };
-
-      g_assert_true (fluid_redis_stream_producer_send (producer, fields));
-    }
-}
-
-static gboolean
-last_error_has (FluidWorker *worker,
-                const char  *text)
-{
-  g_autofree char *last_error = fluid_test_status_s (worker, "last_error");
-
-  return last_error != NULL && strstr (last_error, text) != NULL;
-}
-
 /* The worker ended by itself with a FLUID_REDIS_ERROR_SERVER that quotes
  * @text. */
 static void
@@ -122,10 +80,10 @@ test_loading (void)
     }
   consumer = consumer_new (fluid_test_redis_get_uri (redis), seen);
   producer = producer_new (fluid_test_redis_get_uri (redis));
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  send_n (producer, "before", 1);
+  fluid_test_send (producer, "before", 1);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 1);
 
   g_assert_cmpint (fluid_test_redis_integer (redis, "EXISTS jobs"), ==, 1);
@@ -133,18 +91,18 @@ test_loading (void)
   g_free (fluid_test_redis_string (redis, "SAVE"));
   fluid_test_redis_stop (redis);
   fluid_test_wait_until (!fluid_redis_stream_producer_is_connected (producer));
-  send_n (producer, "during", 100);
+  fluid_test_send (producer, "during", 100);
   fluid_test_redis_start_loading (redis);
-  fluid_test_wait_until (last_error_has (FLUID_WORKER (consumer), "LOADING") &&
-                         last_error_has (FLUID_WORKER (producer), "LOADING"));
+  fluid_test_wait_until (fluid_test_last_error_has (FLUID_WORKER (consumer), "LOADING") &&
+                         fluid_test_last_error_has (FLUID_WORKER (producer), "LOADING"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (producer)));
 
   fluid_test_wait_until (g_hash_table_size (seen->data) == 101);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs"), ==, 101);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* A script that runs for ever, until SCRIPT KILL. */
@@ -177,15 +135,15 @@ test_busy (void)
     }
   consumer = consumer_new (fluid_test_redis_get_uri (redis), seen);
   producer = producer_new (fluid_test_redis_get_uri (redis));
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer) &&
                          fluid_redis_stream_producer_is_connected (producer));
 
   script = g_thread_new ("long script", long_script_thread, redis);
-  fluid_test_wait_until (last_error_has (FLUID_WORKER (consumer), "BUSY"));
-  send_n (producer, "busy", 50);
-  fluid_test_wait_until (last_error_has (FLUID_WORKER (producer), "BUSY"));
+  fluid_test_wait_until (fluid_test_last_error_has (FLUID_WORKER (consumer), "BUSY"));
+  fluid_test_send (producer, "busy", 50);
+  fluid_test_wait_until (fluid_test_last_error_has (FLUID_WORKER (producer), "BUSY"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (producer)));
   killed = fluid_test_redis_string (redis, "SCRIPT KILL");
@@ -194,8 +152,8 @@ test_busy (void)
 
   fluid_test_wait_until (g_hash_table_size (seen->data) == 50);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* The stream's key becomes a string while the consumer waits on it: its
@@ -214,16 +172,16 @@ test_stream_becomes_string (void)
     return;
   consumer = consumer_new (fluid_test_redis_get_uri (redis), seen);
   producer = producer_new (fluid_test_redis_get_uri (redis));
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  send_n (producer, "stream", 10);
+  fluid_test_send (producer, "stream", 10);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 10);
 
   set = fluid_test_redis_string (redis, "SET jobs not-a-stream");
   g_assert_cmpstr (set, ==, "OK");
   assert_ended_with (FLUID_WORKER (consumer), "WRONGTYPE");
-  send_n (producer, "string", 1);
+  fluid_test_send (producer, "string", 1);
   assert_ended_with (FLUID_WORKER (producer), "WRONGTYPE");
 }
 
@@ -249,11 +207,11 @@ test_readonly (void)
   replica = fluid_test_redis_new_full (FLUID_TEST_REDIS_UNIX, config);
   consumer = consumer_new (fluid_test_redis_get_uri (replica), seen);
   producer = producer_new (fluid_test_redis_get_uri (replica));
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
-  send_n (producer, "readonly", 20);
-  fluid_test_wait_until (last_error_has (FLUID_WORKER (consumer), "READONLY") &&
-                         last_error_has (FLUID_WORKER (producer), "READONLY"));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
+  fluid_test_send (producer, "readonly", 20);
+  fluid_test_wait_until (fluid_test_last_error_has (FLUID_WORKER (consumer), "READONLY") &&
+                         fluid_test_last_error_has (FLUID_WORKER (producer), "READONLY"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (producer)));
 
@@ -261,8 +219,8 @@ test_readonly (void)
   g_assert_cmpstr (promoted, ==, "OK");
   fluid_test_wait_until (g_hash_table_size (seen->data) == 20);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* A replica whose primary is away, with replica-serve-stale-data off,
@@ -286,8 +244,8 @@ test_masterdown (void)
   g_assert_cmpstr (down, ==, "OK");
   g_free (fluid_test_redis_string (replica, "REPLICAOF 127.0.0.1 %d", fluid_test_free_port ()));
   consumer = consumer_new (fluid_test_redis_get_uri (replica), seen);
-  start (FLUID_WORKER (consumer));
-  fluid_test_wait_until (last_error_has (FLUID_WORKER (consumer), "MASTERDOWN"));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_wait_until (fluid_test_last_error_has (FLUID_WORKER (consumer), "MASTERDOWN"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
 
   promoted = fluid_test_redis_string (replica, "REPLICAOF NO ONE");
@@ -296,7 +254,7 @@ test_masterdown (void)
                          fluid_test_redis_integer (replica, "EXISTS jobs") == 1);
   fluid_test_xadd (replica, "jobs", 5);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 5);
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* The group destroyed under the consumer (its blocked read answers
@@ -313,7 +271,7 @@ test_group_destroyed (void)
   if (redis == NULL)
     return;
   consumer = consumer_new (fluid_test_redis_get_uri (redis), seen);
-  start (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer) &&
                          fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
   fluid_test_xadd (redis, "jobs", 50);
@@ -323,7 +281,7 @@ test_group_destroyed (void)
   g_assert_cmpuint (g_hash_table_size (seen->data), ==, 50);
   g_assert_cmpuint (fluid_test_seen_duplicates (seen), ==, 50);
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 /* A dead-letter key that is not a stream: the move fails, the consumer
@@ -343,7 +301,7 @@ test_dead_letter_not_a_stream (void)
   seen->fail = TRUE;
   consumer = consumer_new (fluid_test_redis_get_uri (redis), seen);
   fluid_redis_stream_consumer_set_max_deliveries (consumer, 1);
-  start (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer) &&
                          fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
   fluid_test_xadd (redis, "jobs", 1);
@@ -405,7 +363,7 @@ test_min_replicas (void)
 
       fluid_redis_stream_producer_set_min_replicas (producer, 1);
       g_object_set (producer, "command-timeout", timeouts[i], "stopping-grace-period", 0.1, NULL);
-      start (FLUID_WORKER (producer));
+      fluid_test_start_worker (FLUID_WORKER (producer));
       begin = g_get_monotonic_time ();
       fluid_redis_stream_producer_add_async (producer, fields, NULL, add_done_cb, &error);
       fluid_test_wait_until (error != NULL);

@@ -15,25 +15,6 @@
  * take seconds to find one another. NULL when redis-server is missing. */
 static FluidTestSentinel *sentinel;
 
-static void
-start (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_startup (worker, &error));
-  g_assert_no_error (error);
-}
-
-static void
-stop (FluidWorker *worker)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (fluid_test_shutdown (worker, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 0);
-}
-
 /* A service the sentinels do not know: retried, and said in the status. */
 static void
 test_sentinel_unknown_service (void)
@@ -50,7 +31,7 @@ test_sentinel_unknown_service (void)
     }
   uri = g_strconcat (fluid_test_sentinel_get_uri (sentinel), "-none", NULL);
   consumer = fluid_redis_stream_consumer_new (uri, "jobs", "workers", fluid_test_seen_handler, NULL, NULL);
-  start (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
   fluid_test_wait_until (fluid_test_has_status_s (FLUID_WORKER (consumer), "last_error"));
   last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error");
   g_assert_nonnull (strstr (last_error, "knows no service “fluid-none”"));
@@ -85,8 +66,8 @@ test_sentinel_failover (void)
   g_object_set (consumer, "batch-size", 20, "claim-idle", 1.0, "command-timeout", 2.0, NULL);
   producer = fluid_redis_stream_producer_new (fluid_test_sentinel_get_uri (sentinel), "jobs");
   g_object_set (producer, "min-replicas", 1, "command-timeout", 2.0, NULL);
-  start (FLUID_WORKER (consumer));
-  start (FLUID_WORKER (producer));
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
 
   feeder = fluid_test_feeder_new (producer, 2);
@@ -115,8 +96,8 @@ test_sentinel_failover (void)
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
   g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (producer), "reconnects"), >=, 1);
-  stop (FLUID_WORKER (producer));
-  stop (FLUID_WORKER (consumer));
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
 
 int
