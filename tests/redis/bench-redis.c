@@ -171,43 +171,16 @@ claim_latency_ms (FluidTestRedis *redis)
 
 /* Memory */
 
-static gboolean
-count_handler (FluidRedisStreamConsumer  *consumer,
-               FluidRedisEntry           *entry,
-               gpointer                   user_data,
-               GError                   **error)
-{
-  (*(guint *) user_data)++;
-  return TRUE;
-}
-
 static double
 c_rss_per_100k (FluidTestRedis *redis)
 {
   guint handled = 0;
   g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis),
                                                                                   "memory", "workers",
-                                                                                  count_handler, &handled, NULL);
-  g_autoptr(FluidRedisStreamProducer) producer = fluid_redis_stream_producer_new (fluid_test_redis_get_uri (redis),
-                                                                                  "memory");
-  g_autoptr(GError) error = NULL;
-  gsize warm = 0;
+                                                                                  fluid_test_count_handler,
+                                                                                  &handled, NULL);
 
-  fluid_redis_stream_producer_set_max_buffered (producer, 0);
-  fluid_redis_stream_producer_set_max_len (producer, 40000);
-  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
-  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
-  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  for (guint round = 0; round < 10; round++)
-    {
-      send_entries (producer, 20000);
-      fluid_test_wait_until (handled == 20000 * (round + 1));
-      if (round == 1)
-        warm = fluid_test_proc_status_bytes ("VmRSS");
-    }
-  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
-  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
-  return ((double) fluid_test_proc_status_bytes ("VmRSS") - (double) warm) * 100000 / 160000;
+  return fluid_test_run_rounds (consumer, &handled, 10, 20000) * 100000.0 / 160000;
 }
 
 /* What bench-redis-memory.py prints, or -1 without Python and FluidRedis. */

@@ -319,3 +319,50 @@ fluid_test_feeder_free (FluidTestFeeder *feeder)
   g_hash_table_unref (feeder->added);
   g_free (feeder);
 }
+
+/* Memory */
+
+gboolean
+fluid_test_count_handler (FluidRedisStreamConsumer  *consumer,
+                          FluidRedisEntry           *entry,
+                          gpointer                   user_data,
+                          GError                   **error)
+{
+  (*(guint *) user_data)++;
+  return TRUE;
+}
+
+gint64
+fluid_test_run_rounds (FluidRedisStreamConsumer *consumer,
+                       const guint              *handled,
+                       guint                     rounds,
+                       guint                     per_round)
+{
+  g_autoptr(FluidRedisStreamProducer) producer = NULL;
+  gsize warm = 0;
+
+  producer = fluid_redis_stream_producer_new (fluid_redis_stream_consumer_get_uri (consumer),
+                                              fluid_redis_stream_consumer_get_stream (consumer));
+  fluid_redis_stream_producer_set_max_buffered (producer, 0);
+  fluid_redis_stream_producer_set_max_len (producer, 2 * per_round);
+  fluid_test_start_worker (FLUID_WORKER (consumer));
+  fluid_test_start_worker (FLUID_WORKER (producer));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  for (guint round = 0; round < rounds; round++)
+    {
+      for (guint i = 0; i < per_round; i++)
+        {
+          const char *fields[] = { "data", "x", NULL };
+
+          fluid_redis_stream_producer_send (producer, fields);
+        }
+      fluid_test_wait_until (*handled == per_round * (round + 1));
+      if (round == 1)
+        warm = fluid_test_proc_status_bytes ("VmRSS");
+    }
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == rounds * per_round);
+  fluid_test_stop_worker (FLUID_WORKER (producer));
+  fluid_test_stop_worker (FLUID_WORKER (consumer));
+  /* The set may shrink too: signed. */
+  return (gint64) fluid_test_proc_status_bytes ("VmRSS") - (gint64) warm;
+}

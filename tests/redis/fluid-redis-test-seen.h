@@ -94,6 +94,20 @@ guint            fluid_test_feeder_lost (FluidTestFeeder          *feeder,
                                          FluidTestSeen            *seen);
 void             fluid_test_feeder_free (FluidTestFeeder          *feeder);
 
+/* A FluidRedisEntryFunc that counts the entries in @user_data, a guint. */
+gboolean         fluid_test_count_handler (FluidRedisStreamConsumer  *consumer,
+                                           FluidRedisEntry           *entry,
+                                           gpointer                   user_data,
+                                           GError                   **error);
+/* Starts @consumer and a producer of its stream, adds @rounds times
+ * @per_round entries, waits each time until @handled (what the handler
+ * counts) says so, then stops both; returns the growth of the resident
+ * set from the end of the second round to the end, in bytes. */
+gint64           fluid_test_run_rounds    (FluidRedisStreamConsumer  *consumer,
+                                           const guint               *handled,
+                                           guint                      rounds,
+                                           guint                      per_round);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FluidTestSeen, fluid_test_seen_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FluidTestFeeder, fluid_test_feeder_free)
 

@@ -6,10 +6,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "fluid-redis-test-seen.h"
 #include "fluid-redis-test-utils.h"
 #include "fluid-test-utils.h"
 
-#include <stdlib.h>
 
 #define N_ROUNDS 10
 
@@ -68,62 +68,24 @@ test_async_consumer_init (TestAsyncConsumer *self)
 {
 }
 
-static gboolean
-count_handler (FluidRedisStreamConsumer  *consumer,
-               FluidRedisEntry           *entry,
-               gpointer                   user_data,
-               GError                   **error)
-{
-  (*(guint *) user_data)++;
-  return TRUE;
-}
-
 /* 200 000 entries, 20 000 at a time; the resident set after the second
  * 20 000 and at the end differ by less than 5 MB. Under valgrind or the
  * sanitizers (FLUID_TEST_NO_RSS, where the resident set means nothing),
  * 100 000 for each handler: 200 000 in all, checked for leaks. */
 static void
 run_entries (FluidRedisStreamConsumer *consumer,
-             FluidTestRedis           *redis,
              const guint              *handled)
 {
-  g_autoptr(FluidRedisStreamProducer) producer = fluid_redis_stream_producer_new (fluid_test_redis_get_uri (redis),
-                                                                                  "jobs");
-  g_autoptr(GError) error = NULL;
   gboolean rss = g_getenv ("FLUID_TEST_NO_RSS") == NULL;
   guint per_round = rss ? 20000 : 10000;
-  gsize warm = 0;
+  gint64 growth = fluid_test_run_rounds (consumer, handled, N_ROUNDS, per_round);
 
-  fluid_redis_stream_producer_set_max_buffered (producer, 0);
-  fluid_redis_stream_producer_set_max_len (producer, 2 * per_round);
-  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
-  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
-  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
-  for (guint round = 0; round < N_ROUNDS; round++)
-    {
-      for (guint i = 0; i < per_round; i++)
-        {
-          const char *fields[] = { "data", "x", NULL };
-
-          fluid_redis_stream_producer_send (producer, fields);
-        }
-      fluid_test_wait_until (*handled == per_round * (round + 1));
-      if (round == 1)
-        warm = fluid_test_proc_status_bytes ("VmRSS");
-    }
   if (rss)
     {
-      /* The set may shrink too: signed. */
-      gint64 growth = (gint64) fluid_test_proc_status_bytes ("VmRSS") - (gint64) warm;
-
       g_test_message ("resident set growth over %u entries: %" G_GINT64_FORMAT " bytes",
                       (N_ROUNDS - 2) * per_round, growth);
       g_assert_cmpint (growth, <, 5 * 1024 * 1024);
     }
-  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == N_ROUNDS * per_round);
-  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
-  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -139,8 +101,8 @@ test_memory_function (void)
       return;
     }
   consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "jobs", "workers",
-                                              count_handler, &handled, NULL);
-  run_entries (consumer, redis, &handled);
+                                              fluid_test_count_handler, &handled, NULL);
+  run_entries (consumer, &handled);
 }
 
 static void
@@ -156,7 +118,7 @@ test_memory_async (void)
     }
   consumer = g_object_new (TEST_TYPE_ASYNC_CONSUMER, "uri", fluid_test_redis_get_uri (redis),
                            "stream", "jobs", "group", "workers", NULL);
-  run_entries (FLUID_REDIS_STREAM_CONSUMER (consumer), redis, &consumer->handled);
+  run_entries (FLUID_REDIS_STREAM_CONSUMER (consumer), &consumer->handled);
 }
 
 int
