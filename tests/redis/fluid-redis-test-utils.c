@@ -25,12 +25,14 @@ struct _FluidTestRedis
   GSubprocess *server;
 };
 
-/* The server goes with the test, even one that aborts. */
+/* The server goes with the test, even one that aborts: killed, as a
+ * server that runs a script past busy-reply-threshold does not stop on
+ * SIGTERM until the script ends. */
 static void
 fluid_test_redis_child_setup (gpointer user_data)
 {
 #ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 #endif
 }
 
@@ -111,10 +113,18 @@ fluid_test_redis_signal (FluidTestRedis *redis,
   g_clear_object (&redis->server);
 }
 
+/* SIGTERM, then SIGKILL if it is still there after 5 s (a server busy
+ * with a script). */
 void
 fluid_test_redis_stop (FluidTestRedis *redis)
 {
-  fluid_test_redis_signal (redis, SIGTERM);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (redis->server);
+  g_subprocess_send_signal (redis->server, SIGTERM);
+  while (g_subprocess_get_identifier (redis->server) != NULL && g_get_monotonic_time () < deadline)
+    g_usleep (5000);
+  fluid_test_redis_signal (redis, SIGKILL);
 }
 
 void

@@ -15,7 +15,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent():
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    # Killed: a server busy with a script ignores SIGTERM until it ends.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class RedisServer:
@@ -47,10 +48,19 @@ class RedisServer:
             time.sleep(0.005)
         return self
 
-    def restart(self, loading=False):
-        """Stops the server (SIGTERM) and starts it again on its data."""
+    def terminate(self):
+        """SIGTERM, then SIGKILL after 5 s (a server busy with a script)."""
         self.process.terminate()
-        self.process.wait()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self, loading=False):
+        """Stops the server and starts it again on its data."""
+        self.terminate()
         return self.start(loading)
 
     def command(self, *args):
@@ -78,9 +88,7 @@ class RedisServer:
 
     def stop(self):
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait()
-            self.process = None
+            self.terminate()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
