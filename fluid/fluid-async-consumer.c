@@ -4,7 +4,7 @@
  */
 
 #include "fluid-async-consumer.h"
-#include "fluid-queue-consumer-private.h"
+#include "fluid-queue-pump-private.h"
 
 /**
  * SECTION:fluid-async-consumer
@@ -31,6 +31,8 @@ struct _FluidAsyncConsumer
   FluidQueueConsumer    parent_instance;
 
   FluidAsyncDispatcher *dispatcher;
+  /* The run's, once it began; on the worker's context. */
+  FluidQueuePump       *pump;
 };
 
 enum
@@ -53,16 +55,17 @@ fluid_async_consumer_dispatched_cb (GObject      *source,
   GError *error = NULL;
 
   fluid_async_dispatcher_dispatch_finish (FLUID_ASYNC_DISPATCHER (source), result, &error);
-  fluid_queue_consumer_pump_resume (FLUID_QUEUE_CONSUMER (self), error);
+  fluid_queue_pump_resume (self->pump, error);
 }
 
 static gboolean
-fluid_async_consumer_pump_cb (FluidQueueConsumer *consumer,
-                              const GValue       *message,
-                              gpointer            user_data)
+fluid_async_consumer_pump_cb (FluidQueuePump *pump,
+                              const GValue   *message,
+                              gpointer        user_data)
 {
-  FluidAsyncConsumer *self = FLUID_ASYNC_CONSUMER (consumer);
+  FluidAsyncConsumer *self = user_data;
 
+  self->pump = pump;
   fluid_async_dispatcher_dispatch_async (self->dispatcher, message,
                                          fluid_worker_get_cancellable (FLUID_WORKER (self)),
                                          fluid_async_consumer_dispatched_cb,
@@ -80,8 +83,7 @@ fluid_async_consumer_run_async (FluidWorker         *worker,
 
   g_task_set_source_tag (task, fluid_async_consumer_run_async);
   g_task_set_name (task, "[fluid] async consumer run");
-  fluid_queue_consumer_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
-                                 fluid_async_consumer_pump_cb, NULL);
+  fluid_queue_pump_run (FLUID_QUEUE_CONSUMER (worker), task, fluid_async_consumer_pump_cb, worker);
 }
 
 static gboolean
@@ -89,6 +91,9 @@ fluid_async_consumer_run_finish (FluidWorker   *worker,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_async_consumer_run_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -13,8 +13,8 @@
  * applies them, fluid_lifecycle_dispatch(). FluidWorker (fluid-worker.c) is
  * the class and its public API; it raises the events below and gives the
  * engine four functions of its own (notify, ended, emit, and the start of
- * the run; see fluid-lifecycle-private.h). Everything else a change of state does is
- * here.
+ * the run; see fluid-lifecycle-private.h). Everything else a change of
+ * state does is here.
  *
  *   state \ event   START       STOP        SHUTDOWN     PHASE_DONE   FINISHED    FAIL        FORCE
  *   INIT            RUNNING     -           -            -            -           -           -
@@ -54,11 +54,14 @@
  * state, the waits for the end complete. What user code sees of a state is
  * complete before it sees the state.
  *
- * An event raised while a change is being told (a stop from a handler of
- * notify::state) waits until every handler has seen that change, then is
- * applied, in order: each handler sees every state once, in order. Only a
- * nested main loop run from a handler applies an event at once: that
- * handler is waiting, maybe for the very change it asks for.
+ * An event that would change the state, raised while a change is being
+ * told (a stop from a handler of notify::state), waits until every handler
+ * has seen that change, then is applied, in order: each handler sees every
+ * state once, in order. An event that changes nothing (a phase that
+ * completes, a shutdown's grace period) is applied at once, unless others
+ * wait already: they keep their order. Only a nested main loop run from a
+ * handler applies an event at once whatever it is: that handler is
+ * waiting, maybe for the very change it asks for.
  *
  * Threads: every event is raised on the worker's context (START on the
  * thread that starts it); fluid_lifecycle_invoke() brings a call there from

@@ -9,20 +9,33 @@
 
 G_BEGIN_DECLS
 
-/* A queued message: the GValue first, so that the block, allocated with
- * g_new(), is also what g_boxed_free (G_TYPE_VALUE, ...) frees when a
- * getter hands the value out. */
+/* A queued message: a GValue and its links, in one block from GLib's
+ * slice allocator, a message being made and freed on the hot path of
+ * every consumer. */
 typedef struct _FluidMessage FluidMessage;
 
 struct _FluidMessage
 {
   GValue        value;
+  /* The links of the one list the message is in; whoever holds the list
+   * owns them: a FluidMessageQueue's lock while the message is queued. */
   FluidMessage *next;
+  FluidMessage *prev;
+  /* Its lane: a G_PRIORITY_* value, the lower the sooner. Set before it
+   * is queued, then constant. */
+  int           priority;
+  /* The epoch of the lane it was queued in (see fluid-message-queue.c);
+   * under the queue's lock. */
+  guint64       epoch;
 };
 
 /* A FIFO of messages linked through their own blocks: one allocation per
- * message, and a whole list moves in O(1). A list has no lock: its owner
- * says which lock or thread protects it. */
+ * message, a whole list moves or joins another in O(1), and a message
+ * leaves from anywhere in O(1). The @prev of the head means nothing: a
+ * pop reads the message it takes and writes nothing to the next one, so
+ * that a reader walking a long batch of cold messages waits for one miss
+ * a message, not two in a row. A list has no lock: its owner says which
+ * lock or thread protects it. */
 typedef struct
 {
   FluidMessage *head;
@@ -30,9 +43,12 @@ typedef struct
   guint         length;
 } FluidMessageList;
 
+#define FLUID_MESSAGE_LIST_INIT { NULL, NULL, 0 }
+
 FluidMessage *fluid_message_new      (GType         type);
 FluidMessage *fluid_message_copy     (const GValue *value);
 void          fluid_message_free     (FluidMessage *message);
+GValue       *fluid_message_free_to_value (FluidMessage *message);
 
 void          fluid_message_list_free (FluidMessageList *list);
 
@@ -41,12 +57,44 @@ fluid_message_list_push (FluidMessageList *list,
                          FluidMessage     *message)
 {
   message->next = NULL;
+  message->prev = list->tail;
   if (list->tail != NULL)
     list->tail->next = message;
   else
     list->head = message;
   list->tail = message;
   list->length++;
+}
+
+static inline void
+fluid_message_list_push_head (FluidMessageList *list,
+                              FluidMessage     *message)
+{
+  message->next = list->head;
+  if (list->head != NULL)
+    list->head->prev = message;
+  else
+    list->tail = message;
+  list->head = message;
+  list->length++;
+}
+
+static inline void
+fluid_message_list_unlink (FluidMessageList *list,
+                           FluidMessage     *message)
+{
+  gboolean head = message == list->head;
+
+  if (head)
+    list->head = message->next;
+  else
+    message->prev->next = message->next;
+  if (message == list->tail)
+    list->tail = head ? NULL : message->prev;
+  else if (!head)
+    message->next->prev = message->prev;
+  message->next = NULL;
+  list->length--;
 }
 
 static inline FluidMessage *
@@ -59,24 +107,26 @@ fluid_message_list_pop (FluidMessageList *list)
   list->head = message->next;
   if (list->head == NULL)
     list->tail = NULL;
-  list->length--;
   message->next = NULL;
+  list->length--;
   return message;
 }
 
-/* Moves every message of @from, in order, in front of those of @to. */
+/* Moves every message of @from, in order, after those of @to. */
 static inline void
-fluid_message_list_prepend_list (FluidMessageList *to,
-                                 FluidMessageList *from)
+fluid_message_list_append_list (FluidMessageList *to,
+                                FluidMessageList *from)
 {
   if (from->head == NULL)
     return;
-  from->tail->next = to->head;
-  if (to->tail == NULL)
-    to->tail = from->tail;
-  to->head = from->head;
+  from->head->prev = to->tail;
+  if (to->tail != NULL)
+    to->tail->next = from->head;
+  else
+    to->head = from->head;
+  to->tail = from->tail;
   to->length += from->length;
-  *from = (FluidMessageList) { NULL, NULL, 0 };
+  *from = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
 }
 
 /* Takes the whole of @list, in O(1). */
@@ -85,7 +135,7 @@ fluid_message_list_steal (FluidMessageList *list)
 {
   FluidMessageList stolen = *list;
 
-  *list = (FluidMessageList) { NULL, NULL, 0 };
+  *list = (FluidMessageList) FLUID_MESSAGE_LIST_INIT;
   return stolen;
 }
 

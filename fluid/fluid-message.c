@@ -35,17 +35,19 @@ fluid_message_type_is_plain (GType type)
     }
 }
 
-/* A new message holding a value of @type, initialized to its default. */
+/* A new message holding a value of @type, initialized to its default, at
+ * G_PRIORITY_DEFAULT. */
 FluidMessage *
 fluid_message_new (GType type)
 {
-  FluidMessage *message = g_new0 (FluidMessage, 1);
+  FluidMessage *message = g_slice_new0 (FluidMessage);
 
   g_value_init (&message->value, type);
+  message->priority = G_PRIORITY_DEFAULT;
   return message;
 }
 
-/* A new message holding a copy of @value. */
+/* A new message holding a copy of @value, at G_PRIORITY_DEFAULT. */
 FluidMessage *
 fluid_message_copy (const GValue *value)
 {
@@ -56,11 +58,13 @@ fluid_message_copy (const GValue *value)
     {
       /* What g_value_init() then g_value_copy() leave: the type, data[0]
        * as the source has it, data[1] zero. */
-      copy = g_new (FluidMessage, 1);
+      copy = g_slice_new (FluidMessage);
       copy->value.g_type = type;
       copy->value.data[0] = value->data[0];
       copy->value.data[1].v_uint64 = 0;
-      copy->next = NULL;
+      copy->next = copy->prev = NULL;
+      copy->priority = G_PRIORITY_DEFAULT;
+      copy->epoch = 0;
       return copy;
     }
 
@@ -74,7 +78,19 @@ fluid_message_free (FluidMessage *message)
 {
   if (!fluid_message_type_is_plain (G_VALUE_TYPE (&message->value)))
     g_value_unset (&message->value);
-  g_free (message);
+  g_slice_free (FluidMessage, message);
+}
+
+/* Frees @message, whose value it moves to a block of its own, which
+ * g_boxed_free (G_TYPE_VALUE, ...) frees: what a getter hands out. */
+GValue *
+fluid_message_free_to_value (FluidMessage *message)
+{
+  GValue *value = g_new (GValue, 1);
+
+  *value = message->value;
+  g_slice_free (FluidMessage, message);
+  return value;
 }
 
 /* Frees every message of @list, in order; may run arbitrary code (the

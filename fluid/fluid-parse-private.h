@@ -17,5 +17,6 @@ gboolean  fluid_parse_grace_period          (const char *text,
                                              double     *out_seconds);
 double    fluid_default_grace_period        (void);
 char     *fluid_worker_name_from_type_name  (const char *type_name);
+char     *fluid_thread_name                 (const char *worker_name);
 
 G_END_DECLS

@@ -44,6 +44,30 @@ fluid_worker_name_from_type_name (const char *type_name)
   return g_string_free (name, FALSE);
 }
 
+/* fluid_thread_name:
+ * @worker_name: a worker's name, UTF-8
+ *
+ * The name of a thread of the worker: its name cut to the 15 bytes Linux
+ * keeps of a thread's name (16 with the NUL), on a character boundary, so
+ * that a debugger or `top -H` never shows half a character.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+fluid_thread_name (const char *worker_name)
+{
+  gsize cut = strlen (worker_name);
+
+  if (cut <= 15)
+    return g_strdup (worker_name);
+
+  /* Back to the first byte of the character that byte 15 is in. */
+  cut = 15;
+  while (cut > 0 && ((guchar) worker_name[cut] & 0xC0) == 0x80)
+    cut--;
+  return g_strndup (worker_name, cut);
+}
+
 /* Parses a grace period: a finite non-negative number of seconds written in
  * the C locale, with optional surrounding white space. */
 gboolean

@@ -4,7 +4,9 @@
  */
 
 #include "fluid-queue-consumer-worker.h"
-#include "fluid-queue-consumer-private.h"
+#include "fluid-queue-pump-private.h"
+#include "fluid-queue-threads-private.h"
+#include "fluid-worker-private.h"
 
 /**
  * SECTION:fluid-queue-consumer-worker
@@ -108,11 +110,15 @@ fluid_queue_consumer_worker_real_on_message_finish (FluidQueueConsumerWorker  *s
                                                     GAsyncResult              *result,
                                                     GError                   **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result,
+                                                      fluid_queue_consumer_worker_real_on_message_async,
+                                                      FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->on_message_async),
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The pump's @user_data: an override of on_message_async completed. */
 static void
 fluid_queue_consumer_worker_on_message_cb (GObject      *source,
                                            GAsyncResult *result,
@@ -127,37 +133,40 @@ fluid_queue_consumer_worker_on_message_cb (GObject      *source,
     error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
                          "on_message failed without an error");
 
-  fluid_queue_consumer_pump_resume (FLUID_QUEUE_CONSUMER (self), error);
-}
-
-static inline gboolean
-fluid_queue_consumer_worker_has_async_func (FluidQueueConsumerWorker *self)
-{
-  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
-
-  return priv->async_func != NULL;
+  fluid_queue_pump_resume (user_data, error);
 }
 
 static gboolean
-fluid_queue_consumer_worker_pump_cb (FluidQueueConsumer *consumer,
-                                     const GValue       *message,
-                                     gpointer            user_data)
+fluid_queue_consumer_worker_pump_cb (FluidQueuePump *pump,
+                                     const GValue   *message,
+                                     gpointer        user_data)
 {
-  /* Not a checked cast: this runs for every message. */
-  FluidQueueConsumerWorker *self = (FluidQueueConsumerWorker *) consumer;
+  FluidQueueConsumerWorker *self = user_data;
+  FluidQueueConsumerWorkerPrivate *priv = fluid_queue_consumer_worker_get_instance_private (self);
   FluidQueueConsumerWorkerClass *klass = FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self);
 
-  /* The fast path: the default handler of a synchronous function needs no
-   * task. */
+  /* The default handler of a synchronous function needs no task. */
   if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
-      !fluid_queue_consumer_worker_has_async_func (self))
+      priv->async_func == NULL)
     {
       fluid_queue_consumer_worker_handle (self, message);
       return TRUE;
     }
 
+  /* The default handlers of an asynchronous function: the pump's task,
+   * which costs no main-loop iteration when completed at once. */
+  if (klass->on_message_async == fluid_queue_consumer_worker_real_on_message_async &&
+      klass->on_message_finish == fluid_queue_consumer_worker_real_on_message_finish)
+    {
+      GTask *task = fluid_queue_pump_new_task (pump);
+
+      priv->async_func (self, message, task, priv->user_data);
+      g_object_unref (task);
+      return FALSE;
+    }
+
   klass->on_message_async (self, message, fluid_worker_get_cancellable (FLUID_WORKER (self)),
-                           fluid_queue_consumer_worker_on_message_cb, NULL);
+                           fluid_queue_consumer_worker_on_message_cb, pump);
   return FALSE;
 }
 
@@ -174,11 +183,11 @@ fluid_queue_consumer_worker_run_async (FluidWorker         *worker,
   g_task_set_source_tag (task, fluid_queue_consumer_worker_run_async);
   g_task_set_name (task, "[fluid] queue consumer worker run");
   if (priv->thread_func != NULL)
-    fluid_queue_consumer_threads_run (FLUID_QUEUE_CONSUMER (worker), task, priv->n_threads,
-                                      priv->thread_func, priv->user_data);
+    fluid_queue_threads_run (FLUID_QUEUE_CONSUMER (worker), task, priv->n_threads,
+                             priv->thread_func, priv->user_data);
   else
-    fluid_queue_consumer_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
-                                   fluid_queue_consumer_worker_pump_cb, NULL);
+    fluid_queue_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
+                          fluid_queue_consumer_worker_pump_cb, worker);
 }
 
 static gboolean
@@ -186,6 +195,10 @@ fluid_queue_consumer_worker_run_finish (FluidWorker   *worker,
                                         GAsyncResult  *result,
                                         GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        fluid_queue_consumer_worker_run_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -289,7 +302,8 @@ fluid_queue_consumer_worker_new (FluidMessageFunc func,
  * message, as an `on_message_async` override that fails does: this is how
  * a binding's coroutine or promise, or a callback that raised, fails its
  * message (aio-fluid's `QueueConsumerWorker` with an `async def`
- * callback).
+ * callback). A task completed before @func returns costs no main-loop
+ * iteration: the next message is handled within the same dispatch.
  *
  * Returns: (transfer full): a new #FluidQueueConsumerWorker
  *

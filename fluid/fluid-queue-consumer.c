@@ -4,11 +4,6 @@
  */
 
 #include "fluid-queue-consumer-private.h"
-#include "fluid-queue-threads-private.h"
-#include "fluid-clock-private.h"
-#include "fluid-message-private.h"
-#include "fluid-pending-private.h"
-#include "fluid-tsan-private.h"
 #include "fluid-worker-private.h"
 
 #include <math.h>
@@ -53,6 +48,30 @@
  * #FluidWorker; the concrete consumers add `processed` (`t`).
  */
 
+/* A consumer holds a FluidMessageQueue, which producers push to from any
+ * thread, and one driver (see fluid-queue-consumer-private.h), which
+ * takes the messages out: the getters until a run of the library's
+ * installs the pump or the threads. The consumer follows its own
+ * lifecycle: a graceful stop limits what may still be taken (all that is
+ * queued with drain-on-stop, else nothing but what the waiting getters
+ * get), the end closes the queue, then the driver.
+ *
+ * The context is woken through one source, whose @wake bits say why:
+ * READY for the driver (a message arrived for a reader that waited, the
+ * state changed, or the driver asked), COUNTERS for the watchers of the
+ * counters. A bit set from the context's own thread costs an atomic
+ * operation; from another, a wake-up of the context too, once until it is
+ * dispatched.
+ *
+ * Threads and locks. Everything in FluidQueueConsumerPrivate belongs to
+ * the consumer's context, but the queue and the source, which any thread
+ * may use. Two locks guard the consumer's data: the queue's, and the
+ * threaded driver's (fluid-queue-threads.c), each over its own object's
+ * fields only. The lock order is that there is none: neither is ever held
+ * while another lock is taken, GLib's included (a GMainContext's, taken to
+ * wake it, a GCancellable's, a GTask's): every callback, wake-up,
+ * completion and free happens after the lock is released. */
+
 enum
 {
   PROP_0,
@@ -71,285 +90,230 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* The source that wakes the consumer's context: its ready time is set to 0
- * by a sending thread when the consumer waits for messages. */
+/* Why the consumer's source is ready. */
+enum
+{
+  FLUID_QUEUE_WAKE_READY    = 1 << 0,
+  FLUID_QUEUE_WAKE_COUNTERS = 1 << 1,
+};
+
 typedef struct
 {
   GSource             source;
-  FluidQueueConsumer *consumer;
+  FluidQueueConsumer *consumer;   /* lives as long as the source: not a reference */
+  GMainContext       *context;    /* atomic: set once attached; a reference */
+  int                 wake;       /* atomic: FLUID_QUEUE_WAKE_* */
 } FluidQueueSource;
 
+typedef struct
+{
+  /* Made at init, freed at finalize; any thread may use them. */
+  FluidMessageQueue  *queue;
+  FluidQueueSource   *source;
 
+  /* On the consumer's context. */
+  FluidQueueDriver   *driver;      /* &getters until a run installs another */
+  FluidQueueDriver    getters;
+  FluidObserver      *observer;
+  GArray             *counters_watchers;   /* of FluidQueueCountersWatch, or NULL */
+  guint               drain_on_stop : 1;
+  guint               stop_on_failure : 1;
+  guint               reports_processed : 1;
+  guint               stop_drains : 1;     /* drain-on-stop, when the stop was asked */
+  guint               closed : 1;
+} FluidQueueConsumerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER)
 
-/* The most messages one dispatch handles beyond those that were queued
- * when it began: a producer faster than the consumer must not starve the
- * rest of the context. */
-#define FLUID_QUEUE_MIN_BATCH 4096
+static void fluid_queue_consumer_tell_counters (FluidQueueConsumer *self);
 
-static void fluid_queue_consumer_ready (FluidQueueConsumer *self);
+/* The source */
 
-FluidQueueConsumerPrivate *
-fluid_queue_consumer_get_priv (FluidQueueConsumer *self)
+static gboolean
+fluid_queue_source_prepare (GSource *source,
+                            gint    *timeout)
 {
-  return fluid_queue_consumer_get_instance_private (self);
+  *timeout = -1;
+  return g_atomic_int_get (&((FluidQueueSource *) source)->wake) != 0;
 }
 
-/* The threads' processed messages, counted; under the lock. */
-static void
-fluid_queue_consumer_count_threads_locked (FluidQueueConsumerPrivate *priv)
+static gboolean
+fluid_queue_source_check (GSource *source)
 {
-  if (priv->threads != NULL)
-    priv->processed += fluid_queue_threads_take_processed_locked (priv->threads);
+  return g_atomic_int_get (&((FluidQueueSource *) source)->wake) != 0;
 }
-
-/* Messages */
-
-/* Queues @message, which it takes, under the lock; returns whether the
- * consumer waits for one and must be woken, with
- * fluid_queue_consumer_wake() once the lock is released. */
-gboolean
-fluid_queue_consumer_enqueue_locked (FluidQueueConsumerPrivate *priv,
-                                     FluidMessage              *message)
-{
-  gboolean wake;
-
-  fluid_message_list_push (&priv->queue, message);
-  if (priv->threads != NULL)
-    fluid_queue_threads_wake_locked (priv->threads);
-  /* Both, whichever is TRUE. */
-  wake = fluid_queue_consumer_note_counters (priv) | priv->waiting;
-  priv->waiting = FALSE;
-  return wake;
-}
-
-/* Thread-safe; wakes the context the source is attached to. The source
- * and the context live as long as the consumer, which the caller holds. */
-void
-fluid_queue_consumer_wake (FluidQueueConsumerPrivate *priv)
-{
-  g_source_set_ready_time (priv->source, 0);
-}
-
-/* Queues @message, which it takes, and wakes the consumer if it waits for
- * one; a consumer that has stopped frees the message and counts it. */
-static void
-fluid_queue_consumer_push (FluidQueueConsumer *self,
-                           FluidMessage       *message)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  gboolean wake;
-
-  fluid_queue_consumer_lock (priv);
-  if (priv->closed)
-    {
-      priv->discarded++;
-      fluid_queue_consumer_unlock (priv);
-      fluid_queue_consumer_counters_changed (priv);
-      fluid_message_free (message);
-      return;
-    }
-  wake = fluid_queue_consumer_enqueue_locked (priv, message);
-  fluid_queue_consumer_unlock (priv);
-
-  if (wake)
-    fluid_queue_consumer_wake (priv);
-}
-
-static void fluid_queue_consumer_pump_finish (FluidQueueConsumer *self);
-
-/* The worker stopped: counts as discarded, under one lock, every message
- * queued, taken by the pump and not handled, and the one in hand if any;
- * from now on, sent messages are discarded at once. The lock is held for
- * O(1): the messages are freed outside it, so that a producer never waits
- * for a discard, however large. */
-static void
-fluid_queue_consumer_close (FluidQueueConsumer *self)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidMessageList dropped, batch;
-  FluidQueueThreads *threads;
-  GQueue failures = G_QUEUE_INIT;
-
-  if (priv->closed)
-    return;
-
-  batch = fluid_message_list_steal (&priv->batch);
-  fluid_queue_consumer_lock (priv);
-  priv->closed = TRUE;
-  priv->waiting = FALSE;
-  dropped = fluid_message_list_steal (&priv->queue);
-  priv->discarded += dropped.length + batch.length;
-  if (priv->busy && !priv->abandoned)
-    {
-      priv->abandoned = TRUE;
-      priv->discarded++;
-    }
-  g_atomic_int_set (&priv->batch_left, 0);
-  if (priv->threads != NULL)
-    {
-      fluid_queue_consumer_count_threads_locked (priv);
-      fluid_queue_threads_close_locked (priv->threads, priv, &failures);
-    }
-  threads = g_steal_pointer (&priv->threads);
-  fluid_queue_consumer_unlock (priv);
-  fluid_queue_consumer_counters_changed (priv);
-
-  if (threads != NULL)
-    {
-      g_autoptr(GError) ignored = NULL;
-
-      /* Failures reported before the stop are failures still. */
-      fluid_queue_threads_tell_failures (self, &failures, &ignored);
-      fluid_queue_threads_stop (threads);
-    }
-  /* Freeing a message may run arbitrary code. */
-  fluid_message_list_free (&batch);
-  fluid_message_list_free (&dropped);
-  fluid_queue_consumer_fail_senders (self);
-
-  /* The source stays until dispose, for the watchers of the counters
-   * alone: messages sent from now on are counted as discarded, and an
-   * exported consumer's Discarded still changes. */
-
-  /* A run waiting for a handler that may never complete ends now (a late
-   * completion is dropped); one on the stack ends as it returns. */
-  if (priv->run_task != NULL && !priv->pumping)
-    fluid_queue_consumer_pump_finish (self);
-}
-
-/* The queue source */
 
 static gboolean
 fluid_queue_source_dispatch (GSource     *source,
                              GSourceFunc  callback,
                              gpointer     user_data)
 {
-  FluidQueueConsumer *self = ((FluidQueueSource *) source)->consumer;
+  FluidQueueSource *queue_source = (FluidQueueSource *) source;
+  /* The driver may end the run, and the run drop the last reference. */
+  g_autoptr(FluidQueueConsumer) self = g_object_ref (queue_source->consumer);
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  int wake = g_atomic_int_exchange (&queue_source->wake, 0);
 
-  g_source_set_ready_time (source, -1);
-  if (!fluid_queue_consumer_get_priv (self)->closed)
-    fluid_queue_consumer_ready (self);
-  fluid_queue_consumer_tell_counters (self);
+  if ((wake & FLUID_QUEUE_WAKE_READY) && !priv->closed)
+    priv->driver->funcs->ready (priv->driver);
+  if (wake & FLUID_QUEUE_WAKE_COUNTERS)
+    fluid_queue_consumer_tell_counters (self);
 
   return G_SOURCE_CONTINUE;
 }
 
+static void
+fluid_queue_source_finalize (GSource *source)
+{
+  g_clear_pointer (&((FluidQueueSource *) source)->context, g_main_context_unref);
+}
+
 static GSourceFuncs fluid_queue_source_funcs = {
-  NULL, NULL, fluid_queue_source_dispatch, NULL, NULL, NULL,
+  fluid_queue_source_prepare,
+  fluid_queue_source_check,
+  fluid_queue_source_dispatch,
+  fluid_queue_source_finalize,
+  NULL, NULL,
 };
 
-/* The pump */
-
-/* Takes the next message for the pump: from the batch, else takes the
- * whole queue as the new batch under one lock. When there is none, arms
- * the wake-up if @arm. */
-static FluidMessage *
-fluid_queue_consumer_pump_take (FluidQueueConsumer *self,
-                                gboolean            arm)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidMessage *message;
-
-  if (priv->batch.head == NULL)
-    {
-      fluid_queue_consumer_lock (priv);
-      priv->batch = fluid_message_list_steal (&priv->queue);
-      if (priv->batch.length == 0 && arm && !priv->closed)
-        priv->waiting = TRUE;
-      /* Under the lock, so that the queue size never misses them. */
-      g_atomic_int_set (&priv->batch_left, (int) MIN (priv->batch.length, G_MAXINT));
-      fluid_queue_consumer_unlock (priv);
-
-      if (priv->batch.length == 0)
-        return NULL;
-    }
-
-  message = fluid_message_list_pop (&priv->batch);
-  g_atomic_int_add (&priv->batch_left, -1);
-  fluid_queue_consumer_admit_senders (self);
-
-  return message;
-}
-
-/* Puts the messages of the batch the pump did not handle back in front of
- * the queue, in order. */
+/* Makes the source ready for @bits. Any thread. */
 static void
-fluid_queue_consumer_pump_return_batch (FluidQueueConsumer *self)
+fluid_queue_source_wake (FluidQueueSource *source,
+                         int               bits)
 {
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GMainContext *context;
 
-  if (priv->batch.head == NULL)
+  /* Already ready: whoever made it so woke the context. */
+  if (g_atomic_int_or (&source->wake, bits) != 0)
     return;
 
-  /* A closed consumer has discarded its batch already. */
-  g_assert (!priv->closed);
-  fluid_queue_consumer_lock (priv);
-  fluid_message_list_prepend_list (&priv->queue, &priv->batch);
-  g_atomic_int_set (&priv->batch_left, 0);
-  fluid_queue_consumer_unlock (priv);
+  /* The thread that dispatches the context prepares it again before it
+   * polls: only another needs waking. */
+  context = g_atomic_pointer_get (&source->context);
+  if (context != NULL && !g_main_context_is_owner (context))
+    g_main_context_wakeup (context);
 }
 
-/* Ends `run`: cancelled once the worker stopped (the result is then
- * dropped), with the error of a failed message when stop-on-failure, else
- * successfully. */
 static void
-fluid_queue_consumer_pump_finish (FluidQueueConsumer *self)
+fluid_queue_source_attach (FluidQueueSource *source,
+                           GMainContext     *context)
 {
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  g_autoptr(GTask) task = g_steal_pointer (&priv->run_task);
+  g_source_attach (&source->source, context);
+  g_atomic_pointer_set (&source->context, g_main_context_ref (context));
+}
 
-  /* May finish the worker and drop its last reference: @self is not used
-   * after this, and @task keeps it until then. */
-  if (priv->closed)
+/* The queue's reader, until a driver sets another: a message arrived. */
+static void
+fluid_queue_consumer_message_arrived_cb (gpointer user_data)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (user_data);
+
+  fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_READY);
+}
+
+/* The queue's watcher: a counter changed. */
+static void
+fluid_queue_consumer_counters_changed_cb (gpointer user_data)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (user_data);
+
+  fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_COUNTERS);
+}
+
+/* Drivers */
+
+/* The getters: the driver of a consumer whose run is not the library's,
+ * which serves the calls waiting for a message; with NULL once none may
+ * be taken. */
+static void
+fluid_queue_getters_ready (FluidQueueDriver *driver)
+{
+  if (fluid_message_queue_serve_getters (driver->queue) > 0)
+    fluid_worker_feed (FLUID_WORKER (driver->consumer));
+}
+
+static const FluidQueueDriverFuncs fluid_queue_getters_funcs = {
+  NULL,
+  fluid_queue_getters_ready,
+  fluid_queue_getters_ready,
+  NULL,
+};
+
+void
+fluid_queue_driver_init (FluidQueueDriver            *driver,
+                         const FluidQueueDriverFuncs *funcs,
+                         FluidQueueConsumer          *consumer,
+                         GTask                       *run_task)
+{
+  driver->funcs = funcs;
+  driver->consumer = consumer;
+  driver->queue = fluid_queue_consumer_get_queue (consumer);
+  driver->run_task = run_task;
+}
+
+void
+fluid_queue_driver_end_run (FluidQueueDriver *driver)
+{
+  GTask *task = g_steal_pointer (&driver->run_task);
+
+  if (task == NULL)
+    return;
+  if (driver->closed)
     {
-      g_clear_error (&priv->pump_error);
+      g_clear_error (&driver->error);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                "The consumer stopped before its run ended");
     }
-  else if (priv->pump_error != NULL)
-    g_task_return_error (task, g_steal_pointer (&priv->pump_error));
+  else if (driver->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&driver->error));
   else
     g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
-/* The handler of the message in hand completed, with @error (taken) when
- * it failed: counts the message once, as processed or failed, unless the
- * worker stopped meanwhile and counted it as discarded. */
-static void
-fluid_queue_consumer_settle (FluidQueueConsumer *self,
-                             GError             *error)
+/* What a driver's free function frees of the base. */
+void
+fluid_queue_driver_clear (FluidQueueDriver *driver)
+{
+  g_clear_object (&driver->run_task);
+  g_clear_error (&driver->error);
+}
+
+FluidMessageQueue *
+fluid_queue_consumer_get_queue (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidMessage *message = g_steal_pointer (&priv->current);
 
-  priv->busy = FALSE;
-  fluid_worker_feed ((FluidWorker *) self);
-  if (priv->abandoned)
-    {
-      priv->abandoned = FALSE;
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
-                        "FLUID_WORKER", fluid_worker_get_name (FLUID_WORKER (self)),
-                        "MESSAGE", "%s handled a message after it stopped (%s); "
-                        "it was counted as discarded",
-                        fluid_worker_get_name (FLUID_WORKER (self)),
-                        error != NULL ? error->message : "no error");
-      g_clear_error (&error);
-      fluid_message_free (message);
-      return;
-    }
+  return priv->queue;
+}
 
-  if (error == NULL)
-    {
-      priv->processed++;
-      fluid_queue_consumer_counters_changed (priv);
-      fluid_message_free (message);
-      return;
-    }
+/* See fluid-queue-consumer-private.h. */
+void
+fluid_queue_consumer_drive (FluidQueueConsumer *self,
+                            FluidQueueDriver   *driver)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  fluid_queue_consumer_tell_failure (self, message, error, &priv->pump_error);
-  fluid_message_free (message);
+  g_return_if_fail (priv->driver == &priv->getters);
+
+  priv->driver = driver;
+  driver->funcs->start (driver);
+}
+
+void
+fluid_queue_consumer_wake (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_READY);
+}
+
+gboolean
+fluid_queue_consumer_stop_drains (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  return priv->stop_drains;
 }
 
 void
@@ -359,115 +323,14 @@ fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
                                    GError            **stop_error)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidMessageTally tally = { 0, 1, 0 };
 
-  priv->failed++;
-  fluid_queue_consumer_counters_changed (priv);
+  fluid_message_queue_tally (priv->queue, &tally);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, &message->value, error);
   if (priv->stop_on_failure && *stop_error == NULL)
     *stop_error = error;
   else
     g_error_free (error);
-}
-
-static void
-fluid_queue_consumer_pump (FluidQueueConsumer *self)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  guint budget;
-
-  if (priv->run_task == NULL || priv->pumping || priv->busy)
-    return;
-
-  priv->pumping = TRUE;
-  budget = MAX (fluid_queue_consumer_get_queue_size (self), FLUID_QUEUE_MIN_BATCH);
-
-  for (;;)
-    {
-      FluidWorkerState state = fluid_worker_get_state (FLUID_WORKER (self));
-      FluidMessage *message;
-
-      if (priv->pump_error != NULL || priv->closed)
-        break;
-
-      if (state != FLUID_WORKER_STATE_RUNNING &&
-          !(state == FLUID_WORKER_STATE_STOPPING && priv->drain_left > 0))
-        break;
-
-      if (budget == 0)
-        {
-          /* Yield to the rest of the context, and come back. */
-          g_source_set_ready_time (priv->source, 0);
-          priv->pumping = FALSE;
-          return;
-        }
-      budget--;
-
-      if (state == FLUID_WORKER_STATE_RUNNING)
-        {
-          message = fluid_queue_consumer_pump_take (self, TRUE);
-          if (message == NULL)
-            {
-              priv->pumping = FALSE;
-              return;
-            }
-        }
-      else
-        {
-          message = fluid_queue_consumer_pump_take (self, FALSE);
-          if (message == NULL)
-            break;
-          priv->drain_left--;
-        }
-
-      priv->current = message;
-      priv->busy = TRUE;
-      if (priv->pump_func (self, &message->value, priv->pump_data))
-        fluid_queue_consumer_settle (self, NULL);
-      else if (priv->busy && !priv->closed)
-        {
-          /* Handled asynchronously: fluid_queue_consumer_pump_resume() goes
-           * on. */
-          priv->pumping = FALSE;
-          return;
-        }
-    }
-
-  priv->pumping = FALSE;
-  if (!priv->closed)
-    fluid_queue_consumer_pump_return_batch (self);
-  fluid_queue_consumer_pump_finish (self);
-}
-
-/* fluid_queue_consumer_pump_run:
- * See fluid-queue-consumer-private.h. */
-void
-fluid_queue_consumer_pump_run (FluidQueueConsumer *self,
-                               GTask              *run_task,
-                               FluidQueuePumpFunc  func,
-                               gpointer            user_data)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-
-  g_return_if_fail (priv->run_task == NULL);
-
-  priv->run_task = run_task;
-  priv->pump_func = func;
-  priv->pump_data = user_data;
-  fluid_queue_consumer_pump (self);
-}
-
-void
-fluid_queue_consumer_pump_resume (FluidQueueConsumer *self,
-                                  GError             *error)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-
-  g_return_if_fail (priv->busy);
-
-  g_object_ref (self);
-  fluid_queue_consumer_settle (self, error);
-  fluid_queue_consumer_pump (self);
-  g_object_unref (self);
 }
 
 void
@@ -479,83 +342,134 @@ fluid_queue_consumer_set_reports_processed (FluidQueueConsumer *self,
   priv->reports_processed = !!reports;
 }
 
-guint64
-fluid_queue_consumer_get_processed (FluidQueueConsumer *self)
+/* Queues @message, which it takes; a consumer that has stopped frees it
+ * and counts it as discarded. Any thread. */
+static void
+fluid_queue_consumer_push (FluidQueueConsumer *self,
+                           FluidMessage       *message)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  return priv->processed;
+  fluid_message_queue_push (priv->queue, message);
 }
 
-/* A threaded consumer: tells its failures, and ends `run` once its threads
- * are done. */
-static void
-fluid_queue_consumer_threads_ready (FluidQueueConsumer *self)
+/* Counters */
+
+void
+fluid_queue_consumer_read_counters (FluidQueueConsumer *self,
+                                    FluidQueueCounters *counters)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidQueueThreads *threads = priv->threads;
+  FluidMessageCounters read;
 
-  if (priv->run_task == NULL || threads == NULL)
-    return;
-  if (!fluid_queue_threads_ready (threads, priv->stop_on_failure, &priv->pump_error) ||
-      priv->run_task == NULL)
-    return;
-
-  fluid_queue_consumer_lock (priv);
-  fluid_queue_consumer_count_threads_locked (priv);
-  priv->threads = NULL;
-  fluid_queue_consumer_unlock (priv);
-  fluid_queue_threads_stop (threads);
-  fluid_queue_consumer_pump_finish (self);
+  fluid_message_queue_read_counters (priv->queue, &read);
+  counters->queue_size = read.size;
+  counters->processed = priv->reports_processed ? read.processed : 0;
+  counters->failed = read.failed;
+  counters->discarded = read.discarded;
 }
 
 void
-fluid_queue_consumer_threads_run (FluidQueueConsumer     *self,
-                                  GTask                  *run_task,
-                                  guint                   n_threads,
-                                  FluidThreadMessageFunc  func,
-                                  gpointer                user_data)
+fluid_queue_consumer_counters_seen (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidQueueThreads *threads;
 
-  g_return_if_fail (priv->run_task == NULL);
-
-  priv->run_task = run_task;
-  threads = fluid_queue_threads_new (self, n_threads, func, user_data);
-  fluid_queue_consumer_lock (priv);
-  priv->threads = threads;
-  fluid_queue_consumer_unlock (priv);
-  fluid_queue_threads_start (threads);
+  fluid_message_queue_counters_seen (priv->queue);
 }
 
-/* Called when messages may be ready or the state changed. */
-static void
-fluid_queue_consumer_ready (FluidQueueConsumer *self)
+typedef struct
+{
+  FluidQueueCountersFunc  func;
+  gpointer                user_data;
+} FluidQueueCountersWatch;
+
+void
+fluid_queue_consumer_watch_counters (FluidQueueConsumer     *self,
+                                     FluidQueueCountersFunc  func,
+                                     gpointer                user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidQueueCountersWatch watch = { func, user_data };
 
-  if (priv->threads != NULL)
-    fluid_queue_consumer_threads_ready (self);
-  else if (priv->run_task != NULL)
-    fluid_queue_consumer_pump (self);
-  else
-    fluid_queue_consumer_serve_getters (self);
+  if (priv->counters_watchers == NULL)
+    priv->counters_watchers = g_array_new (FALSE, FALSE, sizeof (FluidQueueCountersWatch));
+  g_array_append_val (priv->counters_watchers, watch);
+  fluid_message_queue_watch (priv->queue, TRUE);
 }
 
-/* As fluid_queue_consumer_ready(), from the next dispatch of the queue
- * source: a change of state is told while the worker's own code may be on
- * the stack (a handler that stops the worker), and run must not end there. */
-static void
-fluid_queue_consumer_ready_soon (FluidQueueConsumer *self)
+void
+fluid_queue_consumer_unwatch_counters (FluidQueueConsumer     *self,
+                                       FluidQueueCountersFunc  func,
+                                       gpointer                user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GArray *watchers = priv->counters_watchers;
 
-  g_source_set_ready_time (priv->source, 0);
+  for (guint i = 0; watchers != NULL && i < watchers->len; i++)
+    {
+      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
+
+      if (watch->func == func && watch->user_data == user_data)
+        {
+          g_array_remove_index (watchers, i);
+          break;
+        }
+    }
+  if (watchers != NULL && watchers->len == 0)
+    {
+      fluid_message_queue_watch (priv->queue, FALSE);
+      g_clear_pointer (&priv->counters_watchers, g_array_unref);
+    }
+}
+
+/* Every watcher is told: each reads the counters at its own pace. */
+static void
+fluid_queue_consumer_tell_counters (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GArray *watchers = priv->counters_watchers;
+
+  for (guint i = 0; watchers != NULL && i < watchers->len; i++)
+    {
+      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
+
+      watch->func (self, watch->user_data);
+    }
+}
+
+/* The lifecycle */
+
+/* The worker stopped: the queue closes (what is queued counts as
+ * discarded, and from now on what is sent), then the driver (what it
+ * holds counts as discarded, and the run ends), then the waiting getters
+ * get NULL. The source stays until dispose, for the watchers of the
+ * counters alone: an exported consumer's Discarded still changes. */
+static void
+fluid_queue_consumer_close (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+  FluidMessageList dropped;
+
+  if (priv->closed)
+    return;
+
+  priv->closed = TRUE;
+  error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_STOPPED,
+                       "%s stopped before it took the message",
+                       fluid_worker_get_name (FLUID_WORKER (self)));
+  dropped = fluid_message_queue_close (priv->queue, error);
+  priv->driver->funcs->close (priv->driver);
+  /* Freeing a message may run arbitrary code. */
+  fluid_message_list_free (&dropped);
+  fluid_message_queue_serve_getters (priv->queue);
 }
 
 /* Follows the lifecycle, on the worker's context, after the handlers of
- * the state's notification and signal. */
+ * the state's notification and signal. What the driver makes of a change
+ * is left to the next dispatch of the source: the worker's own code may
+ * be on the stack (a handler that stops the worker), and the run must not
+ * end there. */
 static void
 fluid_queue_consumer_state_changed (FluidWorker      *worker,
                                     FluidWorkerState  state,
@@ -567,29 +481,21 @@ fluid_queue_consumer_state_changed (FluidWorker      *worker,
   switch (state)
     {
     case FLUID_WORKER_STATE_RUNNING:
-      if (g_source_get_context (priv->source) == NULL && !priv->closed)
-        g_source_attach (priv->source, fluid_worker_get_context (worker));
-      fluid_queue_consumer_ready_soon (self);
+      if (g_source_get_context (&priv->source->source) == NULL && !priv->closed)
+        fluid_queue_source_attach (priv->source, fluid_worker_get_context (worker));
+      fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_READY);
       break;
 
     case FLUID_WORKER_STATE_STOPPING:
-      if (priv->drain_on_stop)
-        {
-          /* Under the lock: a threaded consumer's threads count it down. */
-          fluid_queue_consumer_lock (priv);
-          priv->drain_left = fluid_queue_consumer_size_locked (priv);
-          fluid_queue_consumer_unlock (priv);
-        }
-      else
-        fluid_queue_consumer_hand_to_getters (self);
-      fluid_queue_consumer_ready_soon (self);
+      priv->stop_drains = priv->drain_on_stop;
+      fluid_message_queue_stop_taking (priv->queue, priv->stop_drains);
+      fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_READY);
       break;
 
     case FLUID_WORKER_STATE_STOPPED:
     case FLUID_WORKER_STATE_FORCE_STOPPED:
       g_object_ref (self);
       fluid_queue_consumer_close (self);
-      fluid_queue_consumer_serve_getters (self);
       g_object_unref (self);
       break;
 
@@ -611,6 +517,7 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GVariant) parent_status = NULL;
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  FluidMessageCounters counters;
   GError *error = NULL;
 
   parent_status = FLUID_WORKER_CLASS (fluid_queue_consumer_parent_class)->status_finish (FLUID_WORKER (self),
@@ -621,15 +528,13 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
       return;
     }
 
+  fluid_message_queue_read_counters (priv->queue, &counters);
   g_variant_dict_init (&dict, parent_status);
-  g_variant_dict_insert (&dict, "queue_size", "u", fluid_queue_consumer_get_queue_size (self));
-  g_variant_dict_insert (&dict, "discarded", "t", fluid_queue_consumer_get_discarded (self));
-  g_variant_dict_insert (&dict, "failed", "t", priv->failed);
-  fluid_queue_consumer_lock (priv);
-  fluid_queue_consumer_count_threads_locked (priv);
-  fluid_queue_consumer_unlock (priv);
+  g_variant_dict_insert (&dict, "queue_size", "u", counters.size);
+  g_variant_dict_insert (&dict, "discarded", "t", counters.discarded);
+  g_variant_dict_insert (&dict, "failed", "t", counters.failed);
   if (priv->reports_processed)
-    g_variant_dict_insert (&dict, "processed", "t", priv->processed);
+    g_variant_dict_insert (&dict, "processed", "t", counters.processed);
 
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
                          (GDestroyNotify) g_variant_unref);
@@ -656,9 +561,21 @@ fluid_queue_consumer_status_finish (FluidWorker   *worker,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
+  g_return_val_if_fail (fluid_default_result_is_valid (worker, result, fluid_queue_consumer_status_async,
+                                                      FLUID_WORKER_GET_CLASS (worker)->status_async),
+                        NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* For the watchdog: a consumer with nothing to handle is waiting, not
+ * starved. */
+static gboolean
+fluid_queue_consumer_is_idle (FluidWorker *worker)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (FLUID_QUEUE_CONSUMER (worker));
+
+  return fluid_message_queue_is_idle (priv->queue);
 }
 
 /* GObject */
@@ -684,14 +601,14 @@ fluid_queue_consumer_dispose (GObject *object)
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
   /* Each getter's task holds a reference on @self: none is left here. */
-  g_assert (priv->getters.length == 0);
+  g_assert (!fluid_message_queue_has_getters (priv->queue));
 
   if (priv->observer != NULL)
     {
       fluid_worker_unobserve (FLUID_WORKER (self), priv->observer);
       priv->observer = NULL;
     }
-  g_source_destroy (priv->source);
+  g_source_destroy (&priv->source->source);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->dispose (object);
 }
@@ -702,13 +619,11 @@ fluid_queue_consumer_finalize (GObject *object)
   FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (object);
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
 
-  g_clear_pointer (&priv->source, g_source_unref);
-  fluid_message_list_free (&priv->queue);
-  fluid_message_list_free (&priv->batch);
-  g_clear_pointer (&priv->current, fluid_message_free);
-  g_clear_error (&priv->pump_error);
+  if (priv->driver->funcs->free != NULL)
+    priv->driver->funcs->free (priv->driver);
+  fluid_message_queue_free (priv->queue);
+  g_source_unref (&priv->source->source);
   g_clear_pointer (&priv->counters_watchers, g_array_unref);
-  g_mutex_clear (&priv->lock);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);
 }
@@ -765,22 +680,6 @@ fluid_queue_consumer_set_property (GObject      *object,
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-/* For the watchdog: a consumer with nothing to handle is waiting, not
- * starved. */
-static gboolean
-fluid_queue_consumer_is_idle (FluidWorker *worker)
-{
-  FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (worker);
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  gboolean idle;
-
-  fluid_queue_consumer_lock (priv);
-  idle = !priv->busy && fluid_queue_consumer_size_locked (priv) == 0 &&
-         (priv->threads == NULL || fluid_queue_threads_is_idle_locked (priv->threads));
-  fluid_queue_consumer_unlock (priv);
-  return idle;
 }
 
 static void
@@ -892,13 +791,19 @@ static void
 fluid_queue_consumer_init (FluidQueueConsumer *self)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GSource *source;
 
-  g_mutex_init (&priv->lock);
   priv->stop_on_failure = TRUE;
-  priv->source = g_source_new (&fluid_queue_source_funcs, sizeof (FluidQueueSource));
-  ((FluidQueueSource *) priv->source)->consumer = self;
-  g_source_set_static_name (priv->source, "[fluid] queue consumer");
-  g_source_set_priority (priv->source, G_PRIORITY_DEFAULT);
+  priv->queue = fluid_message_queue_new (fluid_queue_consumer_counters_changed_cb, self);
+  fluid_message_queue_set_reader (priv->queue, fluid_queue_consumer_message_arrived_cb, self);
+  fluid_queue_driver_init (&priv->getters, &fluid_queue_getters_funcs, self, NULL);
+  priv->driver = &priv->getters;
+
+  source = g_source_new (&fluid_queue_source_funcs, sizeof (FluidQueueSource));
+  g_source_set_static_name (source, "[fluid] queue consumer");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  priv->source = (FluidQueueSource *) source;
+  priv->source->consumer = self;
 }
 
 /* Public API */
@@ -1007,6 +912,141 @@ fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
 }
 
 /**
+ * fluid_queue_consumer_get_max_queue_size:
+ * @self: a #FluidQueueConsumer
+ *
+ * Gets #FluidQueueConsumer:max-queue-size.
+ *
+ * Returns: the most messages the queue holds for bounded producers, 0 for
+ *   no bound
+ *
+ * Since: 1.2
+ */
+guint
+fluid_queue_consumer_get_max_queue_size (FluidQueueConsumer *self)
+{
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
+
+  return fluid_message_queue_get_max_size (fluid_queue_consumer_get_queue (self));
+}
+
+/**
+ * fluid_queue_consumer_set_max_queue_size:
+ * @self: a #FluidQueueConsumer
+ * @max_queue_size: the most messages the queue holds for bounded
+ *   producers, 0 for no bound
+ *
+ * Sets #FluidQueueConsumer:max-queue-size. A larger bound lets waiting
+ * senders in at once. Thread-safe, but notifies the property on the
+ * calling thread.
+ *
+ * Since: 1.2
+ */
+void
+fluid_queue_consumer_set_max_queue_size (FluidQueueConsumer *self,
+                                         guint               max_queue_size)
+{
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
+
+  if (fluid_message_queue_set_max_size (fluid_queue_consumer_get_queue (self), max_queue_size))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUE_SIZE]);
+}
+
+/**
+ * fluid_queue_consumer_try_send:
+ * @self: a #FluidQueueConsumer
+ * @message: the message, which is copied if it is taken
+ *
+ * Queues a copy of @message unless the queue is full
+ * (#FluidQueueConsumer:max-queue-size, senders of
+ * fluid_queue_consumer_send_async() waiting before it included) or the
+ * consumer has stopped. A message refused is neither taken nor counted.
+ * Thread-safe.
+ *
+ * Returns: %TRUE if the message was queued
+ *
+ * Since: 1.2
+ */
+gboolean
+fluid_queue_consumer_try_send (FluidQueueConsumer *self,
+                               const GValue       *message)
+{
+  FluidMessage *copy;
+
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (message), FALSE);
+
+  copy = fluid_message_copy (message);
+  if (fluid_message_queue_try_push (fluid_queue_consumer_get_queue (self), copy))
+    return TRUE;
+  fluid_message_free (copy);
+  return FALSE;
+}
+
+/**
+ * fluid_queue_consumer_send_async:
+ * @self: a #FluidQueueConsumer
+ * @message: the message, copied
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once the message was queued, or was
+ *   not
+ * @user_data: (closure): data for @callback
+ *
+ * Queues a copy of @message as soon as the queue has room
+ * (#FluidQueueConsumer:max-queue-size), after the senders that waited
+ * before it: a producer that uses it never runs ahead of the consumer by
+ * more than the bound. It fails with %FLUID_WORKER_ERROR_STOPPED when the
+ * consumer stops first, and with %G_IO_ERROR_CANCELLED when @cancellable
+ * is cancelled first; the message was then not taken, and is not counted.
+ *
+ * Any thread with a thread-default main context: @callback runs there.
+ *
+ * Since: 1.2
+ */
+void
+fluid_queue_consumer_send_async (FluidQueueConsumer  *self,
+                                 const GValue        *message,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
+  g_return_if_fail (G_IS_VALUE (message));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_queue_consumer_send_async);
+  g_task_set_name (task, "[fluid] queue consumer send");
+  fluid_message_queue_send (fluid_queue_consumer_get_queue (self), fluid_message_copy (message), task);
+}
+
+/**
+ * fluid_queue_consumer_send_finish:
+ * @self: a #FluidQueueConsumer
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_queue_consumer_send_async().
+ *
+ * Returns: %TRUE if the message was queued
+ *
+ * Since: 1.2
+ */
+gboolean
+fluid_queue_consumer_send_finish (FluidQueueConsumer  *self,
+                                  GAsyncResult        *result,
+                                  GError             **error)
+{
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_queue_consumer_send_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
  * fluid_queue_consumer_get_queue_size:
  * @self: a #FluidQueueConsumer
  *
@@ -1019,19 +1059,9 @@ fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
 guint
 fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 {
-  FluidQueueConsumerPrivate *priv;
-  guint length;
-
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-
-  /* The messages the pump took and has not handled yet count too. */
-  fluid_queue_consumer_lock (priv);
-  length = priv->queue.length;
-  fluid_queue_consumer_unlock (priv);
-  length += (guint) MAX (g_atomic_int_get (&priv->batch_left), 0);
-  return length;
+  return fluid_message_queue_get_size (fluid_queue_consumer_get_queue (self));
 }
 
 /**
@@ -1049,18 +1079,9 @@ fluid_queue_consumer_get_queue_size (FluidQueueConsumer *self)
 guint64
 fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
 {
-  FluidQueueConsumerPrivate *priv;
-  guint64 discarded;
-
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
-  priv = fluid_queue_consumer_get_instance_private (self);
-
-  fluid_queue_consumer_lock (priv);
-  discarded = priv->discarded;
-  fluid_queue_consumer_unlock (priv);
-
-  return discarded;
+  return fluid_message_queue_get_discarded (fluid_queue_consumer_get_queue (self));
 }
 
 /**
@@ -1162,3 +1183,70 @@ fluid_queue_consumer_set_stop_on_failure (FluidQueueConsumer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOP_ON_FAILURE]);
 }
 
+/**
+ * fluid_queue_consumer_get_message_async:
+ * @self: a #FluidQueueConsumer
+ * @timeout: how long to wait for a message, in seconds; negative to wait
+ *   without limit (not NaN)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the message
+ * @user_data: (closure): data for @callback
+ *
+ * Takes the next message of the queue, waiting up to @timeout seconds for
+ * one. The operation returns %NULL, without an error, when the wait timed
+ * out and when the worker is stopping or has stopped (as aio-fluid returns
+ * `None`); while it stops with #FluidQueueConsumer:drain-on-stop set, it
+ * returns the messages still queued, then %NULL. Without it, the calls
+ * that were waiting when the stop was requested still get the messages
+ * queued by then, one each, as aio-fluid's receiver that was waiting has
+ * them already; later calls get %NULL.
+ *
+ * Concurrent calls are served in the order they were made.
+ *
+ * Since: 1.0
+ */
+void
+fluid_queue_consumer_get_message_async (FluidQueueConsumer  *self,
+                                        double               timeout,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
+  g_return_if_fail (!isnan (timeout));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fluid_queue_consumer_get_message_async);
+  g_task_set_name (task, "[fluid] queue consumer get message");
+  fluid_message_queue_get (fluid_queue_consumer_get_queue (self), task, timeout);
+}
+
+/**
+ * fluid_queue_consumer_get_message_finish:
+ * @self: a #FluidQueueConsumer
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes fluid_queue_consumer_get_message_async(). Free the message with
+ * `g_boxed_free (G_TYPE_VALUE, message)`.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL on timeout,
+ *   when the worker stops, or on error (with @error set)
+ *
+ * Since: 1.0
+ */
+GValue *
+fluid_queue_consumer_get_message_finish (FluidQueueConsumer  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        fluid_queue_consumer_get_message_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -11,25 +11,15 @@
 
 G_BEGIN_DECLS
 
-typedef struct _FluidQueueThreads FluidQueueThreads;
-
-FluidQueueThreads *fluid_queue_threads_new            (FluidQueueConsumer        *consumer,
-                                                       guint                      n_threads,
-                                                       FluidThreadMessageFunc     func,
-                                                       gpointer                   user_data);
-void               fluid_queue_threads_start          (FluidQueueThreads         *threads);
-gboolean           fluid_queue_threads_ready          (FluidQueueThreads         *threads,
-                                                       gboolean                   stop_on_failure,
-                                                       GError                   **error);
-guint64            fluid_queue_threads_take_processed_locked (FluidQueueThreads  *threads);
-void               fluid_queue_threads_wake_locked    (FluidQueueThreads         *threads);
-gboolean           fluid_queue_threads_is_idle_locked (FluidQueueThreads         *threads);
-void               fluid_queue_threads_close_locked   (FluidQueueThreads         *threads,
-                                                       FluidQueueConsumerPrivate *priv,
-                                                       GQueue                    *failures);
-void               fluid_queue_threads_tell_failures  (FluidQueueConsumer        *consumer,
-                                                       GQueue                    *failures,
-                                                       GError                   **error);
-void               fluid_queue_threads_stop           (FluidQueueThreads         *threads);
+/* Runs @n_threads threads, named after the worker, as the body of `run`:
+ * each calls @func for the messages it takes, until the worker stops
+ * (after the messages queued at the stop, with drain-on-stop, and the
+ * handlers running), a failure under stop-on-failure, or the close.
+ * Completes @run_task, which it takes, then. On the consumer's context. */
+void fluid_queue_threads_run (FluidQueueConsumer     *consumer,
+                              GTask                  *run_task,
+                              guint                   n_threads,
+                              FluidThreadMessageFunc  func,
+                              gpointer                user_data);
 
 G_END_DECLS

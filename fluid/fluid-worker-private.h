@@ -138,4 +138,19 @@ gboolean       fluid_worker_authorize        (FluidWorker           *self,
                                               GDBusMethodInvocation *invocation,
                                               guint                  caller_uid);
 
+/* What a default _finish virtual method checks of @result: a GTask of
+ * @self and, when the class kept the default's _async half (@real_async
+ * is @class_async), one that half made. A class that overrides only the
+ * _async half (a PyGObject or Vala subclass may) may hand it any GTask of
+ * @self. */
+static inline gboolean
+fluid_default_result_is_valid (gpointer      self,
+                               GAsyncResult *result,
+                               gpointer      real_async,
+                               gpointer      class_async)
+{
+  return g_task_is_valid (result, self) &&
+         (class_async != real_async || g_async_result_is_tagged (result, real_async));
+}
+
 G_END_DECLS

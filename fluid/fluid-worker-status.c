@@ -3,42 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * FluidWorker's status API (fluid_worker_status_async() and
- * fluid_worker_status_for_type_async(), declared in fluid-worker.h) and the
- * default of its status_async virtual method. Nothing here touches the
- * worker's private data: a status is built from the public API, on the
- * caller's context.
+ * fluid_worker_status_for_type_async(), declared in fluid-worker.h); the
+ * default of the status_async virtual method is fluid-worker.c's. Nothing
+ * here touches the worker's private data.
  */
 
-#include "fluid-worker-status-private.h"
-
-/* The default status_async: `running` and `stopping`. */
-void
-fluid_worker_real_status_async (FluidWorker         *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-
-  g_task_set_source_tag (task, fluid_worker_real_status_async);
-  g_task_set_name (task, "[fluid] worker status");
-  g_variant_dict_insert (&dict, "running", "b", fluid_worker_is_running (self));
-  g_variant_dict_insert (&dict, "stopping", "b", fluid_worker_is_stopping (self));
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
-                         (GDestroyNotify) g_variant_unref);
-}
-
-GVariant *
-fluid_worker_real_status_finish (FluidWorker   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fluid_worker_real_status_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
+#include "fluid-worker.h"
 
 /**
  * fluid_worker_status_async:

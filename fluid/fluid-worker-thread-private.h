@@ -40,8 +40,4 @@ void               fluid_worker_thread_release (FluidWorkerThread      *self);
  * thread. */
 void               fluid_worker_thread_stop_own (FluidWorker           *worker);
 
-/* The name of @worker's threads: its name cut to the 15 bytes Linux keeps
- * (16 with the NUL), on a character boundary. */
-char              *fluid_worker_thread_name    (const char             *worker_name);
-
 G_END_DECLS

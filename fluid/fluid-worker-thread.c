@@ -6,6 +6,7 @@
 #include "fluid-worker-thread-private.h"
 #include "fluid-worker-private.h"
 #include "fluid-clock-private.h"
+#include "fluid-parse-private.h"
 #include "fluid-tsan-private.h"
 
 #include <string.h>
@@ -205,21 +206,6 @@ fluid_worker_thread_main (gpointer data)
   return NULL;
 }
 
-char *
-fluid_worker_thread_name (const char *worker_name)
-{
-  gsize cut = strlen (worker_name);
-
-  if (cut <= 15)
-    return g_strdup (worker_name);
-
-  /* Back to the first byte of the character byte 15 is in. */
-  cut = 15;
-  while (cut > 0 && ((guchar) worker_name[cut] & 0xC0) == 0x80)
-    cut--;
-  return g_strndup (worker_name, cut);
-}
-
 FluidWorkerThread *
 fluid_worker_thread_start (FluidWorker            *worker,
                            double                  heartbeat,
@@ -229,7 +215,7 @@ fluid_worker_thread_start (FluidWorker            *worker,
                            GError                **error)
 {
   FluidWorkerThread *self = g_new0 (FluidWorkerThread, 1);
-  g_autofree char *name = fluid_worker_thread_name (fluid_worker_get_name (worker));
+  g_autofree char *name = fluid_thread_name (fluid_worker_get_name (worker));
 
   self->ref_count = 1;
   self->heartbeat = heartbeat;

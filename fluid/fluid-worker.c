@@ -7,7 +7,6 @@
 #include "fluid-worker-private.h"
 #include "fluid-log-private.h"
 #include "fluid-worker-cancellable-private.h"
-#include "fluid-worker-status-private.h"
 #include "fluid-enums.h"
 #include "fluid-clock-private.h"
 #include "fluid-observer-private.h"
@@ -205,9 +204,7 @@ fluid_worker_real_hook_finish (FluidWorker   *self,
                                gpointer       class_async,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (class_async != real_async ||
-                        g_async_result_is_tagged (result, real_async), FALSE);
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, real_async, class_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -271,6 +268,36 @@ fluid_worker_real_authorize_method (FluidWorker           *self,
                                     guint                  caller_uid)
 {
   return caller_uid == 0 || caller_uid == (guint) geteuid ();
+}
+
+/* The default status_async: `running` and `stopping`. */
+static void
+fluid_worker_real_status_async (FluidWorker         *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+
+  g_task_set_source_tag (task, fluid_worker_real_status_async);
+  g_task_set_name (task, "[fluid] worker status");
+  g_variant_dict_insert (&dict, "running", "b", fluid_worker_is_running (self));
+  g_variant_dict_insert (&dict, "stopping", "b", fluid_worker_is_stopping (self));
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
+static GVariant *
+fluid_worker_real_status_finish (FluidWorker   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (fluid_default_result_is_valid (self, result, fluid_worker_real_status_async,
+                                                      FLUID_WORKER_GET_CLASS (self)->status_async),
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static guint

@@ -24,5 +24,6 @@
 #include <fluid/fluid-task-worker.h>
 #include <fluid/fluid-run-main.h>
 #include <fluid/fluid-dbus.h>
+#include <fluid/fluid-binding-error.h>
 
 #undef __FLUID_H_INSIDE__

@@ -26,17 +26,17 @@ and the exception is kept as ``consumer.last_exception``. Nothing is
 printed and ignored.
 """
 
-import sys
-
 from gi.repository import GLib
 from gi.repository import Gio
 from gi.repository import Fluid  # noqa: F401: loads the Fluid override first
+
+from _fluid_glib import tasks
+from _fluid_glib.subclass import adopt
 
 from ..module import get_introspection_module
 from ..overrides import override
 
 FluidRedis = get_introspection_module("FluidRedis")
-_fluid = sys.modules["gi.overrides.Fluid"]
 
 __all__ = []
 
@@ -108,40 +108,22 @@ class StreamConsumer(FluidRedis.StreamConsumer):
         """The C constructor: ``func(consumer, entry, *user_data)`` handles
         each entry and returns ``True`` to acknowledge it."""
         consumer = FluidRedis.StreamConsumer.new(uri, stream, group, func, *user_data)
-        return _fluid._configure(consumer, name, stopping_grace_period)
+        return adopt(consumer, name, stopping_grace_period)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "handle" in cls.__dict__ and "do_handle_async" not in cls.__dict__:
             cls.do_handle_async = _handle_async
-            cls.do_handle_finish = _handle_finish
+
+    def _settle_entry(self, task, handle):
+        """Completes @task with what handle() does; an exception (raised, or
+        by its coroutine) is kept as last_exception and fails the entry."""
+        tasks.settle(task, handle, self,
+                     on_exception=lambda exception: setattr(self, "last_exception", exception))
 
     def is_connected(self):
         """Whether both connections of the running consumer are up."""
         return FluidRedis.StreamConsumer.is_connected(self)
-
-
-def _settle_entry(self, task, call):
-    def remember(exception):
-        self.last_exception = exception
-
-    def guarded():
-        try:
-            result = call()
-        except BaseException as exception:  # noqa: B036: kept, then fails the entry
-            remember(exception)
-            raise
-        if hasattr(result, "__await__"):
-            async def awaited():
-                try:
-                    return await result
-                except BaseException as exception:  # noqa: B036
-                    remember(exception)
-                    raise
-            return awaited()
-        return result
-
-    _fluid._settle(task, guarded)
 
 
 def _entry_task(consumer, cancellable, callback):
@@ -154,13 +136,10 @@ def _entry_task(consumer, cancellable, callback):
     return task
 
 
+# The handle virtual method of a subclass that defines handle(); its
+# _finish half stays C's, which passes the error on as it is.
 def _handle_async(self, entry, cancellable, callback, user_data=None):
-    task = _entry_task(self, cancellable, callback)
-    _settle_entry(self, task, lambda: self.handle(entry))
-
-
-def _handle_finish(self, result):
-    return result.propagate_boolean()
+    self._settle_entry(_entry_task(self, cancellable, callback), lambda: self.handle(entry))
 
 
 StreamConsumer = override(StreamConsumer)
@@ -177,12 +156,8 @@ class _CallbackStreamConsumer(StreamConsumer):
     __module__ = "fluid_redis_python_types"
 
     def do_handle_async(self, entry, cancellable, callback, user_data=None):
-        task = _entry_task(self, cancellable, callback)
         handler = self._fluid_handler
-        _settle_entry(self, task, lambda: handler(entry))
-
-    def do_handle_finish(self, result):
-        return result.propagate_boolean()
+        self._settle_entry(_entry_task(self, cancellable, callback), lambda: handler(entry))
 
 
 class StreamProducer(FluidRedis.StreamProducer):
@@ -208,8 +183,7 @@ class StreamProducer(FluidRedis.StreamProducer):
     @staticmethod
     def new(uri, stream, *, name=None, stopping_grace_period=None):
         """The C constructor, with aio-fluid's keywords."""
-        return _fluid._configure(FluidRedis.StreamProducer.new(uri, stream), name,
-                                 stopping_grace_period)
+        return adopt(FluidRedis.StreamProducer.new(uri, stream), name, stopping_grace_period)
 
     def send(self, fields):
         """Adds an entry without waiting; False when it was dropped."""
@@ -217,7 +191,7 @@ class StreamProducer(FluidRedis.StreamProducer):
 
     async def add(self, fields):
         """Adds an entry; a coroutine, returns its id."""
-        return await _fluid._pair_future(self, "add_bytes", *_fields(fields), None)
+        return await tasks.pair_future(self, "add_bytes", *_fields(fields), None, raiser=self)
 
 
 StreamProducer = override(StreamProducer)

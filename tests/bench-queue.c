@@ -13,6 +13,18 @@
  *                                  many pointers on one thread, the limit
  *                                  to compare the first figure against
  *   queue_throughput_vs_raw_percent  the first figure over the last
+ *   async_queue_msgs_per_s         the first figure through
+ *                                  fluid_queue_consumer_worker_new_async(),
+ *                                  the handler completing its task at once
+ *                                  (how Python and GJS handlers run)
+ *   gtask_floor_per_s              a bare g_task_new (),
+ *                                  g_task_return_boolean (),
+ *                                  g_task_propagate_boolean (), unref loop
+ *                                  of as many tasks on one thread: the
+ *                                  limit of the figure above
+ *   async_vs_gtask_floor_percent   the one over the other
+ *   gtask_floor_warm_per_s         the same loop in rounds of 65 536 that
+ *   async_vs_gtask_floor_warm_percent  reuse warm memory, and the ratio
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -22,6 +34,9 @@
 #define N_MESSAGES 1000000
 #define N_PRODUCERS 4
 #define N_LATENCY 20000
+/* Tasks per round of the warm GTask floor: small enough that the loop
+ * reuses memory, large enough that the rounds cost nothing. */
+#define GTASK_WARM_ROUND 65536
 
 static void
 count_message (FluidQueueConsumerWorker *worker,
@@ -31,6 +46,18 @@ count_message (FluidQueueConsumerWorker *worker,
   guint *count = user_data;
 
   (*count)++;
+}
+
+static void
+complete_at_once (FluidQueueConsumerWorker *worker,
+                  const GValue             *message,
+                  GTask                    *task,
+                  gpointer                  user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -54,11 +81,12 @@ start_settled (FluidWorker *worker)
     g_main_context_iteration (NULL, FALSE);
 }
 
+/* Messages per second through @worker, whose handler counts in @count:
+ * all sent on the consumer's thread, then handled. */
 static double
-bench_same_thread (void)
+bench_same_thread_with (FluidWorker *worker,
+                        guint       *count)
 {
-  guint count = 0;
-  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (count_message, &count, NULL);
   FluidQueueConsumer *consumer = FLUID_QUEUE_CONSUMER (worker);
   gint64 start;
   double elapsed;
@@ -68,12 +96,67 @@ bench_same_thread (void)
   start = g_get_monotonic_time ();
   for (int i = 0; i < N_MESSAGES; i++)
     send_int (consumer, i);
-  while (count < N_MESSAGES)
+  while (*count < N_MESSAGES)
     g_main_context_iteration (NULL, TRUE);
   elapsed = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
 
   fluid_test_shutdown (worker, NULL);
   return N_MESSAGES / elapsed;
+}
+
+static double
+bench_same_thread (void)
+{
+  guint count = 0;
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new (count_message, &count, NULL);
+
+  return bench_same_thread_with (worker, &count);
+}
+
+static double
+bench_async (void)
+{
+  guint count = 0;
+  g_autoptr(FluidWorker) worker = fluid_queue_consumer_worker_new_async (complete_at_once, &count, NULL);
+
+  return bench_same_thread_with (worker, &count);
+}
+
+/* GTask alone: what one asynchronous operation completed at once costs,
+ * the floor of bench_async(): the loop as written, g_task_new (),
+ * g_task_return_boolean (), g_task_propagate_boolean (), unref, outside
+ * any dispatch. Each return leaves an idle (GTask completes a task
+ * returned in the iteration that made it from an idle) holding the task
+ * on the thread-default context; they are dispatched after the clock
+ * stops, @round at a time. With @round as large as the run, the loop
+ * keeps every task and idle until it ends, and pays for fresh memory as
+ * it goes; with a small one, it reuses warm memory and leaves the tasks'
+ * finalization out of the clock. */
+static double
+bench_gtask_floor (guint round)
+{
+  g_autoptr(GObject) source = g_object_new (G_TYPE_OBJECT, NULL);
+  gint64 elapsed = 0;
+  guint done;
+
+  for (done = 0; done < N_MESSAGES; done += round)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      for (guint i = 0; i < round; i++)
+        {
+          GTask *task = g_task_new (source, NULL, NULL, NULL);
+
+          g_task_return_boolean (task, TRUE);
+          g_assert_true (g_task_propagate_boolean (task, NULL));
+          g_object_unref (task);
+        }
+      elapsed += g_get_monotonic_time () - start;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  return done / (elapsed / (double) G_USEC_PER_SEC);
 }
 
 typedef struct
@@ -323,17 +406,26 @@ main (int   argc,
 {
   double same = 0, cross = 0, raw = 0, p50 = G_MAXDOUBLE, p99 = G_MAXDOUBLE;
   double wake_p50 = G_MAXDOUBLE, wake_p99 = G_MAXDOUBLE;
+  double async = 0, gtask = 0, gtask_warm = 0;
 
   /* Quiet: the benchmark's own output only. */
   g_log_set_writer_func (g_log_writer_default, NULL, NULL);
 
-  /* One figure alone, to profile it: bench-queue same|cross|latency. */
+  /* One figure alone, to profile it: bench-queue
+   * same|cross|latency|raw|async|gtask. */
   if (argc > 1)
     {
       if (g_str_equal (argv[1], "same"))
         g_print ("queue_throughput_msgs_per_s %.0f\n", bench_same_thread ());
       else if (g_str_equal (argv[1], "cross"))
         g_print ("queue_cross_thread_msgs_per_s %.0f\n", bench_cross_thread ());
+      else if (g_str_equal (argv[1], "raw"))
+        g_print ("raw_gasyncqueue_msgs_per_s %.0f\n", bench_raw ());
+      else if (g_str_equal (argv[1], "async"))
+        g_print ("async_queue_msgs_per_s %.0f\n", bench_async ());
+      else if (g_str_equal (argv[1], "gtask"))
+        g_print ("gtask_floor_per_s %.0f\ngtask_floor_warm_per_s %.0f\n",
+                 bench_gtask_floor (N_MESSAGES), bench_gtask_floor (GTASK_WARM_ROUND));
       else if (g_str_equal (argv[1], "latency"))
         {
           bench_latency (&p50, &p99);
@@ -350,9 +442,17 @@ main (int   argc,
     {
       double run_p50, run_p99;
 
+      /* The order spares each figure the heap the others leave: the
+       * asynchronous path, whose GTasks come from the slice allocator,
+       * before the consumers whose messages four threads allocate, the
+       * floors last. */
       raw = MAX (raw, bench_raw ());
+      async = MAX (async, bench_async ());
       same = MAX (same, bench_same_thread ());
       cross = MAX (cross, bench_cross_thread ());
+      gtask_warm = MAX (gtask_warm, bench_gtask_floor (GTASK_WARM_ROUND));
+      /* It holds a million tasks and idles at once. */
+      gtask = MAX (gtask, bench_gtask_floor (N_MESSAGES));
       bench_latency (&run_p50, &run_p99);
       if (run_p99 < p99)
         {
@@ -375,6 +475,11 @@ main (int   argc,
   g_print ("context_wakeup_p99_us %.1f\n", wake_p99);
   g_print ("raw_gasyncqueue_msgs_per_s %.0f\n", raw);
   g_print ("queue_throughput_vs_raw_percent %.1f\n", 100.0 * same / raw);
+  g_print ("async_queue_msgs_per_s %.0f\n", async);
+  g_print ("gtask_floor_per_s %.0f\n", gtask);
+  g_print ("async_vs_gtask_floor_percent %.1f\n", 100.0 * async / gtask);
+  g_print ("gtask_floor_warm_per_s %.0f\n", gtask_warm);
+  g_print ("async_vs_gtask_floor_warm_percent %.1f\n", 100.0 * async / gtask_warm);
 
   return 0;
 }

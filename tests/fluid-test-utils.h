@@ -32,8 +32,12 @@ void          fluid_test_iterate_once            (GMainContext  *context);
 void          fluid_test_settle                  (GMainContext  *context);
 
 void          fluid_test_log_capture_init        (void);
+void          fluid_test_log_capture_expect_worker_warnings (void);
 void          fluid_test_log_capture_reset       (void);
 gboolean      fluid_test_log_captured            (GLogLevelFlags  level,
+                                                  const char     *worker,
+                                                  const char     *pattern);
+guint         fluid_test_log_count               (GLogLevelFlags  level,
                                                   const char     *worker,
                                                   const char     *pattern);
 

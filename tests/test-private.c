@@ -379,6 +379,36 @@ test_parse_names (void)
     }
 }
 
+/* A thread's name is the worker's cut to the 15 bytes Linux keeps, never
+ * in the middle of a character. */
+static void
+test_parse_thread_names (void)
+{
+  const struct { const char *worker; const char *thread; } cases[] = {
+    { "tick", "tick" },
+    { "fifteen-bytes-x", "fifteen-bytes-x" },
+    { "a-very-long-worker-name", "a-very-long-wor" },
+    /* "é" takes bytes 14 and 15: left out whole. */
+    { "fourteen-bytes\xc3\xa9", "fourteen-bytes" },
+    /* "€" takes bytes 13 to 15. */
+    { "thirteen-byte\xe2\x82\xac", "thirteen-byte" },
+    /* Ends on byte 15 exactly: kept. */
+    { "fourteen-byte\xc3\xa9x", "fourteen-byte\xc3\xa9" },
+    { "\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f",
+      "\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f\xf0\x9f\x90\x9f" },
+    { "", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = fluid_thread_name (cases[i].worker);
+
+      g_assert_cmpstr (name, ==, cases[i].thread);
+      g_assert_true (g_utf8_validate (name, -1, NULL));
+      g_assert_cmpuint (strlen (name), <=, 15);
+    }
+}
+
 static void
 test_parse_grace_period (void)
 {
@@ -681,6 +711,7 @@ main (int   argc,
   g_test_add_func ("/observer/no-nesting", test_observer_no_nesting);
   g_test_add_func ("/observer/other-context", test_observer_other_context);
   g_test_add_func ("/parse/names", test_parse_names);
+  g_test_add_func ("/parse/thread-names", test_parse_thread_names);
   g_test_add_func ("/parse/grace-period", test_parse_grace_period);
   g_test_add_func ("/supervisor/window", test_supervisor_window);
   g_test_add_func ("/supervisor/delays", test_supervisor_delays);

@@ -1,5 +1,5 @@
-/* test-queue-consumer-common.c: helpers shared by test-queue-consumer and
- * test-queue-consumer-faults
+/* test-queue-consumer-common.c: helpers shared by the tests of queue
+ * consumers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -175,6 +175,56 @@ test_threaded_named (void)
   probe_clear (&probe);
 }
 
+/* Bug: the threads' names were cut at 15 bytes whatever was there, here
+ * in the middle of the "é" that takes bytes 14 and 15, which left a stray
+ * byte that no debugger shows. Cut on a character boundary, the name is
+ * "fourteen-bytes", as the kernel tells it in /proc/self/task/TID/comm
+ * (which /proc/thread-self is, for the thread that reads it). */
+typedef struct
+{
+  gint  done;                  /* atomic */
+  char *comm;                  /* set before @done */
+} CommProbe;
+
+static gboolean
+read_own_comm (FluidQueueConsumerWorker  *worker,
+               const GValue              *message,
+               GCancellable              *cancellable,
+               gpointer                   user_data,
+               GError                   **error)
+{
+  CommProbe *probe = user_data;
+  char *comm = NULL;
+
+  if (g_file_get_contents ("/proc/thread-self/comm", &comm, NULL, NULL))
+    g_strchomp (comm);
+  probe->comm = comm;
+  g_atomic_int_set (&probe->done, TRUE);
+  return TRUE;
+}
+
+static void
+test_threaded_name_cut_on_a_character (void)
+{
+  CommProbe probe = { FALSE, NULL };
+  g_autoptr(FluidWorker) worker = NULL;
+
+  if (!g_file_test ("/proc/thread-self/comm", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /proc/thread-self here");
+      return;
+    }
+  worker = fluid_queue_consumer_worker_new_threaded_named ("fourteen-bytes\xc3\xa9", 1,
+                                                           read_own_comm, &probe, NULL);
+  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_test_wait_until (g_atomic_int_get (&probe.done));
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+
+  g_assert_cmpstr (probe.comm, ==, "fourteen-bytes");
+  g_free (probe.comm);
+}
+
 /* Failures are told on the worker's context; stop-on-failure decides. */
 static void
 failed_cb (FluidQueueConsumer *consumer,
@@ -275,9 +325,8 @@ test_threaded_forced (void)
 
   probe_init (&probe);
   probe.hold = TRUE;
-  g_setenv ("FLUID_STOPPING_GRACE_PERIOD", "0.05", TRUE);
   worker = fluid_queue_consumer_worker_new_threaded (2, probe_handle, &probe, NULL);
-  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  fluid_worker_set_stopping_grace_period (worker, 0.05);
   send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.held) == 2);
@@ -555,6 +604,7 @@ main (int   argc,
 
   g_test_add_func ("/queue-threads/basic", test_threaded_basic);
   g_test_add_func ("/queue-threads/named", test_threaded_named);
+  g_test_add_func ("/queue-threads/name-cut-on-a-character", test_threaded_name_cut_on_a_character);
   g_test_add_data_func ("/queue-threads/failures/go-on", GINT_TO_POINTER (FALSE), test_threaded_failures);
   g_test_add_data_func ("/queue-threads/failures/stop", GINT_TO_POINTER (TRUE), test_threaded_failures);
   g_test_add_func ("/queue-threads/drain", test_threaded_drain);

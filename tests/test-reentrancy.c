@@ -136,9 +136,8 @@ test_worker_function_drops_last_reference (void)
   FluidWorker *worker;
   GWeakRef weak;
 
-  g_setenv ("FLUID_STOPPING_GRACE_PERIOD", "0.01", TRUE);
   worker = fluid_worker_function_new (0.001, shutdown_and_wait_func, &calls, NULL);
-  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  fluid_worker_set_stopping_grace_period (worker, 0.01);
   g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (worker), ==, 0.01);
   g_weak_ref_init (&weak, worker);
 

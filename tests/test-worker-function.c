@@ -297,10 +297,8 @@ test_worker_function_async_forced (void)
   g_autoptr(FluidWorker) worker = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* The grace period of a function worker comes from the environment. */
-  g_setenv ("FLUID_STOPPING_GRACE_PERIOD", "0.05", TRUE);
   worker = fluid_worker_function_new_async (NULL, 0.0, never_complete, held, NULL);
-  g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+  fluid_worker_set_stopping_grace_period (worker, 0.05);
   g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (worker), ==, 0.05);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (held->len == 1);

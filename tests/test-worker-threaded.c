@@ -187,15 +187,9 @@ body_worker_new (Body       *body,
   FluidWorker *worker;
 
   /* The grace period of a function worker comes from the environment. */
-  if (grace_period > 0)
-    {
-      g_autofree char *grace = g_strdup_printf ("%g", grace_period);
-
-      g_setenv ("FLUID_STOPPING_GRACE_PERIOD", grace, TRUE);
-    }
   worker = fluid_worker_function_new_threaded_named (name, heartbeat, body_func, body, body_destroy);
   if (grace_period > 0)
-    g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
+    fluid_worker_set_stopping_grace_period (worker, grace_period);
   else
     g_assert_cmpfloat (fluid_worker_get_stopping_grace_period (worker), ==, 10.0);
 

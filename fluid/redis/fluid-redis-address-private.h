@@ -57,6 +57,11 @@ gboolean  fluid_redis_node_equal    (const FluidRedisNode     *a,
 /* A TCP port, 1 to 65535, all of @text. */
 gboolean  fluid_redis_parse_port    (const char               *text,
                                      int                      *port);
+/* @uri as messages and logs may quote it: without its password, nor its
+ * query (where a unix:// URI carries one). Of a URI that does not parse,
+ * what stands between "//" and the last '@' is left out. */
+char     *fluid_redis_uri_without_password (const char *uri);
+
 /* "host:port" or the socket's path, for messages. */
 char     *fluid_redis_node_to_string (const FluidRedisNode    *node);
 

@@ -264,27 +264,101 @@ fluid_redis_address_parse_service (FluidRedisAddress  *address,
          fluid_redis_address_parse_query (address, shown, query + 1, FALSE, error);
 }
 
+/* The parts of a redis+sentinel:// or redis+cluster:// URI: its
+ * authority's userinfo (NULL without an '@') and hosts, and what follows
+ * them (the path and the query). */
+typedef struct
+{
+  char       *userinfo;
+  const char *hosts;    /* in userinfo's block, or all of it */
+  char       *all;      /* the authority */
+  const char *rest;     /* in the URI */
+} FluidRedisMultiUri;
+
+static void
+fluid_redis_multi_uri_split (const char         *uri,
+                             const char         *scheme,
+                             FluidRedisMultiUri *parts)
+{
+  const char *authority = uri + strlen (scheme) + 3;
+  char *at;
+
+  parts->rest = authority + strcspn (authority, "/?");
+  parts->all = g_strndup (authority, parts->rest - authority);
+  at = strrchr (parts->all, '@');
+  parts->userinfo = NULL;
+  parts->hosts = parts->all;
+  if (at != NULL)
+    {
+      *at = '\0';
+      parts->userinfo = parts->all;
+      parts->hosts = at + 1;
+    }
+}
+
+static gboolean
+fluid_redis_scheme_is_multi (const char *uri,
+                             const char *scheme)
+{
+  return scheme != NULL &&
+         (g_ascii_strcasecmp (scheme, "redis+sentinel") == 0 ||
+          g_ascii_strcasecmp (scheme, "redis+cluster") == 0) &&
+         g_str_has_prefix (uri + strlen (scheme), "://");
+}
+
+char *
+fluid_redis_uri_without_password (const char *uri)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (uri);
+  g_autoptr(GUri) parsed = NULL;
+  g_autofree char *before_query = NULL;
+  const char *authority;
+  const char *at;
+
+  if (fluid_redis_scheme_is_multi (uri, scheme))
+    {
+      FluidRedisMultiUri parts;
+      g_autofree char *path = NULL;
+      char *shown;
+
+      fluid_redis_multi_uri_split (uri, scheme, &parts);
+      path = g_strndup (parts.rest, strcspn (parts.rest, "?"));
+      shown = fluid_redis_address_shown (scheme, parts.userinfo, parts.hosts, path);
+      g_free (parts.all);
+      return shown;
+    }
+  parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (parsed != NULL)
+    return g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
+  /* Not a URI GLib understands: where the password would be is guessed,
+   * and left out with what surrounds it. */
+  before_query = g_strndup (uri, strcspn (uri, "?"));
+  at = strrchr (before_query, '@');
+  if (at == NULL)
+    return g_steal_pointer (&before_query);
+  authority = strstr (before_query, "//");
+  if (authority == NULL || authority > at)
+    return g_strconcat ("…", at, NULL);
+  return g_strdup_printf ("%.*s…%s", (int) (authority + 2 - before_query), before_query, at);
+}
+
 static gboolean
 fluid_redis_address_parse_multi (const char         *uri,
                                  const char         *scheme,
                                  FluidRedisAddress  *address,
                                  GError            **error)
 {
-  const char *authority = uri + strlen (scheme) + 3;
-  const char *rest = authority + strcspn (authority, "/?");
-  g_autofree char *all = g_strndup (authority, rest - authority);
-  char *at = strrchr (all, '@');
-  const char *hosts = at != NULL ? at + 1 : all;
-  g_autofree char *path = g_strndup (rest, strcspn (rest, "?"));
-  g_autofree char *shown = NULL;
+  FluidRedisMultiUri parts;
+  g_autofree char *shown = fluid_redis_uri_without_password (uri);
+  gboolean ok;
 
-  if (at != NULL)
-    *at = '\0';
-  shown = fluid_redis_address_shown (scheme, at != NULL ? all : NULL, hosts, path);
-  if (at != NULL && !fluid_redis_address_parse_userinfo (address, all, shown, error))
-    return FALSE;
-  return fluid_redis_address_parse_seeds (address, hosts, shown, error) &&
-         fluid_redis_address_parse_service (address, rest, shown, error);
+  fluid_redis_multi_uri_split (uri, scheme, &parts);
+  ok = (parts.userinfo == NULL ||
+        fluid_redis_address_parse_userinfo (address, parts.userinfo, shown, error)) &&
+       fluid_redis_address_parse_seeds (address, parts.hosts, shown, error) &&
+       fluid_redis_address_parse_service (address, parts.rest, shown, error);
+  g_free (parts.all);
+  return ok;
 }
 
 gboolean
@@ -306,9 +380,9 @@ fluid_redis_address_parse (const char         *uri,
       return FALSE;
     }
   scheme = g_uri_parse_scheme (uri);
-  if (scheme != NULL && (g_ascii_strcasecmp (scheme, "redis+sentinel") == 0 ||
-                         g_ascii_strcasecmp (scheme, "redis+cluster") == 0) &&
-      g_str_has_prefix (uri + strlen (scheme), "://"))
+  /* Error messages quote the URI without its password. */
+  shown = fluid_redis_uri_without_password (uri);
+  if (fluid_redis_scheme_is_multi (uri, scheme))
     {
       address->topology = g_ascii_strcasecmp (scheme, "redis+cluster") == 0 ? FLUID_REDIS_TOPOLOGY_CLUSTER
                                                                             : FLUID_REDIS_TOPOLOGY_SENTINEL;
@@ -317,11 +391,10 @@ fluid_redis_address_parse (const char         *uri,
   else if ((parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, &local_error)) == NULL)
     {
       g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                   "Invalid Redis URI “%s”: %s", uri, local_error->message);
+                   "Invalid Redis URI “%s”: %s", shown, local_error->message);
     }
   else
     {
-      shown = g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
       if (g_ascii_strcasecmp (g_uri_get_scheme (parsed), "unix") == 0)
         ok = fluid_redis_address_parse_unix (parsed, shown, address, error);
       else if (g_ascii_strcasecmp (g_uri_get_scheme (parsed), "redis") == 0)

@@ -30,8 +30,9 @@ G_BEGIN_DECLS
  * @FLUID_REDIS_ERROR_CONNECTION: the server cannot be reached, the
  *   connection was lost, or the server answered that it cannot serve the
  *   command now (`LOADING`, `BUSY`, `READONLY` after a failover…); such
- *   errors are retried, and only shown in the `last_error` key of the
- *   status (an add with #FluidRedisStreamProducer:min-replicas fails with
+ *   errors are retried, never end a worker, and are shown in the
+ *   `last_error` key of the status and in the one warning logged per
+ *   outage (an add with #FluidRedisStreamProducer:min-replicas fails with
  *   it when no primary took the entry in time)
  * @FLUID_REDIS_ERROR_TIMEOUT: the server did not answer a command in time
  *   (#FluidRedisStreamConsumer:command-timeout); the connection is dropped

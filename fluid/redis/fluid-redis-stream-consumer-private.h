@@ -9,6 +9,7 @@
 #include "fluid-redis-stream-consumer.h"
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-entry-private.h"
+#include "fluid-redis-log-private.h"
 
 G_BEGIN_DECLS
 
@@ -64,7 +65,7 @@ typedef struct
   gboolean              stopping;
   gboolean              connected;
   gboolean              was_connected;
-  gboolean              outage;       /* said lost, not yet served again */
+  FluidRedisOutage      outage;       /* ends once the group is set up */
 
   GHashTable           *in_flight;    /* id → FluidRedisEntry, taken, not done */
   GPtrArray            *acks;         /* ids to acknowledge */

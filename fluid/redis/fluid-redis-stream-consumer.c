@@ -91,9 +91,15 @@
  * command the server refuses (%FLUID_REDIS_ERROR_SERVER, with the
  * server's answer). A group that is gone (`NOGROUP`) is made again.
  *
- * The failures of handlers and the entries dead-lettered are counted in
- * the status and logged at debug level only; a lost connection is a
- * message, once an outage.
+ * Each outage is logged once, as a warning that names the URI (without
+ * its password) and the error, whether the server was lost, could not be
+ * reached at the start or answered that it cannot serve us, and its end
+ * once, as a message (%G_LOG_LEVEL_MESSAGE) when the consumer is served
+ * again; the attempts between are logged at debug level only. An error
+ * that ends the worker is logged as a warning, and given by
+ * fluid_worker_wait_for_shutdown_finish(). The failures of handlers and
+ * the entries dead-lettered are counted in the status and logged at debug
+ * level only.
  *
  * A graceful stop stops reading at once, lets the handlers that run finish
  * (within the grace period), sends their acknowledgements, and leaves what
@@ -520,12 +526,12 @@ fluid_redis_stream_consumer_setup_cb (FluidRedisConnection *connection,
                                                        priv->group, priv->stream, error->message));
       return;
     }
-  if (priv->outage)
-    {
-      priv->outage = FALSE;
-      g_message ("%s: connected to Redis again", fluid_worker_get_name (FLUID_WORKER (self)));
-    }
+  /* Served: the outage, if any, is over once both connections are up. A
+   * server that answers CLUSTERDOWN or LOADING for a while lets us connect
+   * many times before it serves us, and that is one outage. */
   priv->phase = PHASE_PENDING;
+  if (priv->connected)
+    fluid_redis_outage_up (&priv->outage);
   g_free (priv->pending_cursor);
   priv->pending_cursor = g_strdup ("0");
   fluid_redis_stream_consumer_kick (self);
@@ -610,25 +616,21 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
       /* Back from a loss: the group again (the server may have restarted
        * without it), and what was delivered to us and lost on the way. */
       priv->phase = PHASE_SETUP;
+      fluid_redis_outage_down (&priv->outage, error);
     }
 
   /* The reader is gone once the consumer stops reading. */
   connected = priv->reader != NULL && fluid_redis_connection_is_ready (priv->reader) &&
               priv->commands != NULL && fluid_redis_connection_is_ready (priv->commands);
+  if (connected)
+    fluid_redis_outage_reached (&priv->outage);
+  if (connected && priv->phase != PHASE_SETUP)
+    fluid_redis_outage_up (&priv->outage);
   if (connected != priv->connected)
     {
       priv->connected = connected;
       if (connected && priv->was_connected)
         priv->reconnects++;
-      /* One message an outage, for the operator: a server that answers
-       * CLUSTERDOWN or LOADING for a while lets us connect many times
-       * before it serves us (the outage ends at the group's setup). */
-      if (!connected && !priv->outage)
-        {
-          priv->outage = TRUE;
-          g_message ("%s: lost its connection to Redis: %s",
-                     fluid_worker_get_name (FLUID_WORKER (self)), error->message);
-        }
       priv->was_connected |= connected;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
     }
@@ -666,6 +668,7 @@ fluid_redis_stream_consumer_end_run_cb (gpointer user_data)
     }
   g_clear_pointer (&priv->reader, fluid_redis_connection_free);
   g_clear_pointer (&priv->commands, fluid_redis_connection_free);
+  fluid_redis_outage_clear (&priv->outage);
   g_clear_pointer (&priv->pending_batch, fluid_redis_pending_batch_free);
   g_clear_pointer (&priv->claim_batch, fluid_redis_claim_batch_free);
   g_queue_clear_full (&priv->dead_letters, (GDestroyNotify) fluid_redis_entry_unref);
@@ -707,7 +710,12 @@ void
 fluid_redis_stream_consumer_fail (FluidRedisStreamConsumer *self,
                                   GError                   *error)
 {
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
   fluid_redis_stream_consumer_set_last_error (self, error);
+  /* Said once: an error after the one that ends the run is dropped. */
+  if (priv->run_task != NULL && priv->finish_source == NULL)
+    fluid_redis_log_failure (FLUID_WORKER (self), error);
   fluid_redis_stream_consumer_end_run (self, error);
 }
 
@@ -782,6 +790,17 @@ fluid_redis_stream_consumer_check_slots (FluidRedisStreamConsumer  *self,
   return FALSE;
 }
 
+/* A run that cannot begin ends with @error (taken), said as any failure. */
+static void
+fluid_redis_stream_consumer_refuse_run (FluidRedisStreamConsumer *self,
+                                        GTask                    *task,
+                                        GError                   *error)
+{
+  fluid_redis_stream_consumer_set_last_error (self, error);
+  fluid_redis_log_failure (FLUID_WORKER (self), error);
+  g_task_return_error (task, error);
+}
+
 static void
 fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
                                        GCancellable        *cancellable,
@@ -800,22 +819,22 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
 
   if (!fluid_redis_address_parse (priv->uri, &address, &error))
     {
-      fluid_redis_stream_consumer_set_last_error (self, error);
-      g_task_return_error (task, error);
+      fluid_redis_stream_consumer_refuse_run (self, task, error);
       return;
     }
   if (priv->stream == NULL || *priv->stream == '\0' || priv->group == NULL || *priv->group == '\0')
     {
       fluid_redis_address_clear (&address);
-      g_task_return_new_error (task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
-                               "%s needs a stream and a group", fluid_worker_get_name (worker));
+      fluid_redis_stream_consumer_refuse_run (self, task,
+                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
+                                                           "%s needs a stream and a group",
+                                                           fluid_worker_get_name (worker)));
       return;
     }
   if (!fluid_redis_stream_consumer_check_slots (self, &address, &error))
     {
       fluid_redis_address_clear (&address);
-      fluid_redis_stream_consumer_set_last_error (self, error);
-      g_task_return_error (task, error);
+      fluid_redis_stream_consumer_refuse_run (self, task, error);
       return;
     }
 
@@ -828,7 +847,7 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
   g_clear_pointer (&priv->claim_cursor, g_free);
   priv->claim_cursor = g_strdup ("0-0");
   priv->was_connected = FALSE;
-  priv->outage = FALSE;
+  fluid_redis_outage_init (&priv->outage, worker, priv->uri);
   priv->last_refresh = g_get_monotonic_time ();
   priv->reader = fluid_redis_connection_new (&address, priv->stream, "reader", priv->command_timeout,
                                              FLUID_REDIS_CONNECTION_NONE,

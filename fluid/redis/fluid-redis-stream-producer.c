@@ -6,6 +6,7 @@
 #include "fluid-redis-stream-producer.h"
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
+#include "fluid-redis-log-private.h"
 #include "fluid-redis-outbox-private.h"
 
 #include <string.h>
@@ -56,6 +57,13 @@
  * promise even then is said in the chapter "Sharing work between
  * processes and machines".
  *
+ * As #FluidRedisStreamConsumer does, the producer logs each outage of its
+ * server once, as a warning naming the URI without its password, and its
+ * end once, as a message, when the server takes an entry again (or
+ * answers, when there is none to send); an error that ends it (a URI that does not
+ * parse, a server that is not Redis or refuses it) ends it with exit code
+ * 2 and is logged as a warning.
+ *
  * The status adds `connected` (b), `reconnects` (u), `buffered` (u),
  * `sent`, `dropped` and `not_replicated` (t), and `last_error` (s) after
  * an error.
@@ -90,6 +98,7 @@ struct _FluidRedisStreamProducer
   gulong                cancelled_id;
   gboolean              stopping;
   gboolean              was_connected;
+  FluidRedisOutage      outage;
 
   guint64               sent;
   guint64               dropped;
@@ -224,6 +233,7 @@ fluid_redis_stream_producer_end_run_cb (gpointer user_data)
   g_clear_pointer (&self->connection, fluid_redis_connection_free);
   fluid_redis_stream_producer_clear_source (&self->wait_source);
   fluid_redis_stream_producer_clear_source (&self->deadlines);
+  fluid_redis_outage_clear (&self->outage);
   fluid_redis_stream_producer_drop_all (self, fluid_redis_outbox_take_all (&self->outbox), stopped);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   if (error != NULL)
@@ -250,6 +260,17 @@ fluid_redis_stream_producer_end_run (FluidRedisStreamProducer *self,
   g_source_attach (self->finish_source, g_task_get_context (self->run_task));
 }
 
+/* Ends the run with @error (taken), said once as a warning. */
+static void
+fluid_redis_stream_producer_fail (FluidRedisStreamProducer *self,
+                                  GError                   *error)
+{
+  fluid_redis_stream_producer_set_last_error (self, error);
+  if (self->run_task != NULL && self->finish_source == NULL)
+    fluid_redis_log_failure (FLUID_WORKER (self), error);
+  fluid_redis_stream_producer_end_run (self, error);
+}
+
 static void
 fluid_redis_stream_producer_end_run_if_done (FluidRedisStreamProducer *self)
 {
@@ -266,8 +287,7 @@ fluid_redis_stream_producer_refused (FluidRedisStreamProducer *self,
   GError *failed = g_error_new (error->domain, error->code, "Adding to “%s” failed: %s",
                                 self->stream, error->message);
 
-  fluid_redis_stream_producer_set_last_error (self, failed);
-  fluid_redis_stream_producer_end_run (self, failed);
+  fluid_redis_stream_producer_fail (self, failed);
 }
 
 static void
@@ -423,6 +443,8 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
   g_autofree char *id = reply != NULL && reply->type == REDIS_REPLY_STRING ? g_strndup (reply->str, reply->len)
                                                                            : NULL;
 
+  if (id != NULL)
+    fluid_redis_outage_up (&self->outage);
   if (id != NULL && item->sequence > 0)
     {
       fluid_redis_outbox_replicating (&self->outbox, item, id);
@@ -486,14 +508,21 @@ fluid_redis_stream_producer_state_cb (FluidRedisConnection *connection,
       if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL) ||
           g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
         {
-          fluid_redis_stream_producer_end_run (self, g_error_copy (error));
+          fluid_redis_stream_producer_fail (self, g_error_copy (error));
           return;
         }
       fluid_redis_stream_producer_watch_deadlines (self);
+      fluid_redis_outage_down (&self->outage, error);
       if (self->was_connected)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
       return;
     }
+  /* With entries to send, the outage ends at the first one added: a
+   * server that answers CLUSTERDOWN or LOADING for a while lets us connect
+   * many times before it serves us, and that is one outage. */
+  fluid_redis_outage_reached (&self->outage);
+  if (fluid_redis_outbox_get_held (&self->outbox) == 0)
+    fluid_redis_outage_up (&self->outage);
   if (self->was_connected)
     self->reconnects++;
   self->was_connected = TRUE;
@@ -534,6 +563,7 @@ fluid_redis_stream_producer_run_async (FluidWorker        *worker,
   if (!fluid_redis_address_parse (self->uri, &address, &error))
     {
       fluid_redis_stream_producer_set_last_error (self, error);
+      fluid_redis_log_failure (worker, error);
       g_task_return_error (task, error);
       return;
     }
@@ -542,6 +572,7 @@ fluid_redis_stream_producer_run_async (FluidWorker        *worker,
   if (self->min_replicas > 0)
     fluid_redis_outbox_set_deadlines (&self->outbox, g_get_monotonic_time () +
                                                      (gint64) (self->command_timeout * G_USEC_PER_SEC));
+  fluid_redis_outage_init (&self->outage, worker, self->uri);
   self->connection = fluid_redis_connection_new (&address, self->stream, "producer",
                                                  self->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                                  fluid_redis_stream_producer_state_cb, self);

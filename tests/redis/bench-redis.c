@@ -371,6 +371,10 @@ main (int   argc,
   guint cluster_lost = 0, sentinel_lost = 0;
 
   g_test_init (&argc, &argv, NULL);
+  /* The workers' warnings (the outages of the failovers measured) are
+   * expected. */
+  fluid_test_log_capture_init ();
+  fluid_test_log_capture_expect_worker_warnings ();
   /* AOF on, fsync every second (Redis's default with AOF): with "always",
    * each write waits for the disk, and the disk is what is measured. */
   redis = fluid_test_redis_new_with_fsync ("everysec");

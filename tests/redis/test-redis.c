@@ -435,6 +435,96 @@ test_server_restart (void)
   g_assert_no_error (error);
 }
 
+/* Log lines */
+
+/* Attempts of the connection @connection ("reader", "commands",
+ * "producer") that found no server, as the connection logs them (debug). */
+static guint
+failed_attempts (const char *connection)
+{
+  g_autofree char *pattern = g_strdup_printf ("Cannot connect to * (%s): *", connection);
+
+  return fluid_test_log_count (G_LOG_LEVEL_DEBUG, "", pattern);
+}
+
+static guint
+lines_of (const char     *worker,
+          GLogLevelFlags  level)
+{
+  return fluid_test_log_count (level, worker, "*");
+}
+
+static gboolean
+both_connected (FluidRedisStreamConsumer *consumer,
+                FluidRedisStreamProducer *producer)
+{
+  return fluid_redis_stream_consumer_is_connected (consumer) &&
+         fluid_redis_stream_producer_is_connected (producer);
+}
+
+/* The server stops, twice, and comes back each time: each worker logs one
+ * warning per outage, naming the URI, however many attempts it made
+ * meanwhile, and one message once it is connected again. */
+static void
+test_outage_logged (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autoptr(FluidRedisStreamProducer) producer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lost = NULL;
+  g_autofree char *back = NULL;
+  const char *uri;
+
+  if (redis == NULL)
+    return;
+  uri = fluid_test_redis_get_uri (redis);
+  lost = g_strdup_printf ("*: lost Redis at %s, retrying until it is back: *", uri);
+  back = g_strdup_printf ("*: connected to Redis at %s again", uri);
+  consumer = g_object_new (FLUID_REDIS_TYPE_STREAM_CONSUMER, "name", "outage-consumer",
+                           "uri", uri, "stream", "jobs", "group", "workers", NULL);
+  producer = g_object_new (FLUID_REDIS_TYPE_STREAM_PRODUCER, "name", "outage-producer",
+                           "uri", uri, "stream", "jobs", NULL);
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+  g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
+  g_assert_no_error (error);
+  fluid_test_wait_until (both_connected (consumer, producer));
+
+  for (guint outage = 0; outage < 2; outage++)
+    {
+      fluid_test_log_capture_reset ();
+      fluid_test_redis_stop (redis);
+      fluid_test_wait_until (!fluid_redis_stream_consumer_is_connected (consumer) &&
+                             !fluid_redis_stream_producer_is_connected (producer));
+      /* Several attempts on each connection, still one warning each. */
+      fluid_test_wait_until (failed_attempts ("reader") >= 3 && failed_attempts ("commands") >= 3 &&
+                             failed_attempts ("producer") >= 3);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "outage-consumer", lost), ==, 1);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "outage-producer", lost), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_WARNING), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_WARNING), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_MESSAGE), ==, 0);
+      g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_MESSAGE), ==, 0);
+
+      fluid_test_redis_start (redis);
+      /* The consumer's outage ends once it is served (its group made
+       * again), just after it connected. */
+      fluid_test_wait_until (both_connected (consumer, producer) &&
+                             fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer", back) > 0);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer", back), ==, 1);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-producer", back), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_MESSAGE), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_MESSAGE), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_WARNING), ==, 1);
+      g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_WARNING), ==, 1);
+    }
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), ==, 2);
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (producer), "reconnects"), ==, 2);
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
+  g_assert_no_error (error);
+}
+
 /* Bad input */
 
 static void
@@ -450,12 +540,14 @@ assert_fails_with (FluidWorker *worker,
   g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, 2);
 }
 
+/* A URI that does not parse ends the worker, with a warning. */
 static void
 test_bad_uri (void)
 {
   const char *uris[] = { "http://localhost/", "redis://", "unix:relative", "redis://host/x",
                          "unix:///tmp/s?db=no", "", "not a uri", "redis://user@host",
-                         "unix:///tmp/s?user=u", "unix:///tmp/s?colour=red" };
+                         "unix:///tmp/s?user=u", "unix:///tmp/s?colour=red", "redis:/127.0.0.1" };
+  const char *warning = "*: stops on an error: *Redis URI*";
 
   for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
     {
@@ -463,8 +555,11 @@ test_bad_uri (void)
                                                                                       NULL, NULL, NULL);
       g_autoptr(FluidRedisStreamProducer) producer = fluid_redis_stream_producer_new (uris[i], "s");
 
+      fluid_test_log_capture_reset ();
       assert_fails_with (FLUID_WORKER (consumer), FLUID_REDIS_ERROR_INVALID_URI);
       assert_fails_with (FLUID_WORKER (producer), FLUID_REDIS_ERROR_INVALID_URI);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "fluid_redis_stream_consumer", warning), ==, 1);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "fluid_redis_stream_producer", warning), ==, 1);
     }
 }
 
@@ -523,19 +618,30 @@ test_password (void)
   assert_fails_with (FLUID_WORKER (wrong), FLUID_REDIS_ERROR_SERVER);
 }
 
-/* An invalid URI's message names it, without its password. */
+/* An invalid URI's message, and its warning, name it without its
+ * password; also a URI that GLib cannot parse at all. */
 static void
 test_password_not_shown (void)
 {
-  g_autoptr(FluidRedisStreamConsumer) consumer =
-    fluid_redis_stream_consumer_new ("redis://user:hunter2@host/x", "s", "g", NULL, NULL, NULL);
-  g_autoptr(GError) error = NULL;
+  const char *uris[] = { "redis://user:hunter2@host/x", "redis://user:hunter2%zz@host/x" };
+  const char *shown[] = { "redis://user@host/x", "redis://…@host/x" };
 
-  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
-  g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (consumer), &error));
-  g_assert_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI);
-  g_assert_nonnull (strstr (error->message, "redis://user@host/x"));
-  g_assert_null (strstr (error->message, "hunter2"));
+  for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autoptr(FluidRedisStreamConsumer) consumer =
+        fluid_redis_stream_consumer_new (uris[i], "s", "g", NULL, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *warning = g_strdup_printf ("*“%s”*", shown[i]);
+
+      fluid_test_log_capture_reset ();
+      g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
+      g_assert_false (fluid_test_wait_for_shutdown (FLUID_WORKER (consumer), &error));
+      g_assert_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI);
+      g_assert_nonnull (strstr (error->message, shown[i]));
+      g_assert_null (strstr (error->message, "hunter2"));
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", warning), ==, 1);
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*hunter2*"), ==, 0);
+    }
 }
 
 static void
@@ -648,10 +754,15 @@ test_silent_server (void)
   g_autofree char *last_error = NULL;
 
   fluid_redis_stream_consumer_set_command_timeout (consumer, 0.1);
+  fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until (fake->connections->len >= 4);
   fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "did not answer"));
+  /* One warning for the attempts so far. */
+  g_assert_cmpuint (lines_of ("*", G_LOG_LEVEL_WARNING), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*: cannot reach Redis at *did not answer*"),
+                    ==, 1);
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_false (fluid_test_status_b (FLUID_WORKER (consumer), "connected"));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
@@ -659,22 +770,29 @@ test_silent_server (void)
 }
 
 /* Nothing listens: the producer holds up to max-buffered, drops and
- * counts the rest; stays running. */
+ * counts the rest; both stay running, and say so once each, without the
+ * URI's password, however many attempts they make. */
 static void
 test_no_server (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("fluid-test-none-XXXXXX", NULL);
-  g_autofree char *uri = g_strconcat ("unix://", dir, "/none.sock", NULL);
+  g_autofree char *uri = g_strconcat ("unix://", dir, "/none.sock?password=hunter2", NULL);
+  g_autofree char *warning = g_strdup_printf ("*: cannot reach Redis at unix://%s/none.sock, "
+                                              "retrying until it answers: *", dir);
   g_autoptr(FluidRedisStreamProducer) producer = g_object_new (FLUID_REDIS_TYPE_STREAM_PRODUCER,
+                                                               "name", "lonely-producer",
                                                                "uri", uri, "stream", "s",
                                                                "stopping-grace-period", 0.2, NULL);
-  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (uri, "s", "g",
-                                                                                  NULL, NULL, NULL);
+  g_autoptr(FluidRedisStreamConsumer) consumer = g_object_new (FLUID_REDIS_TYPE_STREAM_CONSUMER,
+                                                               "name", "lonely-consumer",
+                                                               "uri", uri, "stream", "s",
+                                                               "group", "g", NULL);
   g_autoptr(GError) error = NULL;
   const char *fields[] = { "k", "v", NULL };
   guint taken = 0;
 
   fluid_redis_stream_producer_set_max_buffered (producer, 10);
+  fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (producer), &error));
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   for (guint i = 0; i < 15; i++)
@@ -685,6 +803,12 @@ test_no_server (void)
   fluid_test_wait_until (fluid_test_has_status_s (FLUID_WORKER (consumer), "last_error"));
   g_assert_false (fluid_test_status_b (FLUID_WORKER (consumer), "connected"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
+  fluid_test_wait_until (failed_attempts ("reader") >= 3 && failed_attempts ("commands") >= 3 &&
+                         failed_attempts ("producer") >= 3);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "lonely-consumer", warning), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "lonely-producer", warning), ==, 1);
+  g_assert_cmpuint (lines_of ("lonely-*", G_LOG_LEVEL_WARNING), ==, 2);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*hunter2*"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
   /* A graceful stop waits for a connection to deliver; forced after its
@@ -810,6 +934,10 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* The workers' warnings (outages, failures) are counted by the tests
+   * that cause them, and abort none. */
+  fluid_test_log_capture_init ();
+  fluid_test_log_capture_expect_worker_warnings ();
 
   g_test_add_func ("/redis/properties", test_properties);
   g_test_add_func ("/redis/consume", test_consume);
@@ -820,6 +948,7 @@ main (int   argc,
   g_test_add_func ("/redis/graceful-stop", test_graceful_stop);
   g_test_add_func ("/redis/stop-from-handler", test_stop_from_handler);
   g_test_add_func ("/redis/server-restart", test_server_restart);
+  g_test_add_func ("/redis/outage-logged", test_outage_logged);
   g_test_add_func ("/redis/bad/uri", test_bad_uri);
   g_test_add_func ("/redis/password", test_password);
   g_test_add_func ("/redis/bad/password-not-shown", test_password_not_shown);

@@ -1,0 +1,369 @@
+/* fluid-queue-pump.c: a consumer's messages handled on its context, in
+ * order, every ready one in one dispatch
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "fluid-queue-pump-private.h"
+#include "fluid-worker-private.h"
+
+/* The pump is the driver of the consumers that handle their messages on
+ * their own context, one at a time and in order: FluidQueueConsumerWorker
+ * (but the threaded one) and FluidAsyncConsumer.
+ *
+ * Cost model. The pump takes the whole queue under one lock, telling back
+ * under it how the previous batch ended, then handles the batch without
+ * the lock: each message costs an atomic decrement (the queue's size) and
+ * atomic reads (a watcher of the counters, a waiting sender, a message of
+ * a higher priority queued since, which makes the pump put the batch back
+ * and take again). One dispatch of the context handles every message
+ * queued when it began, or 4096 if more: a producer faster than the
+ * consumer does not starve the rest of the context.
+ *
+ * Asynchronous handlers get their task from fluid_queue_pump_new_task().
+ * GTask calls back from an idle when a task is completed in the
+ * main-loop iteration that made it, and at once otherwise; a task made
+ * and completed within one handler would cost an iteration per message.
+ * So the pump makes the tasks of the messages queued behind the one in
+ * hand ahead, in the iteration before the one that hands them out, and a
+ * handler that completes its task at once resumes the pump from within
+ * g_task_return_boolean(): the resume only settles the message, and the
+ * loop on the stack goes on with the next one. A handler that completes
+ * later, from any thread, resumes it from its context as any GTask does.
+ *
+ * Re-entrancy. A handler may stop the worker, send to it, run a nested
+ * main loop, or drop the last reference to it: @pumping keeps a second
+ * loop from starting under the first, every entry point holds a
+ * reference while it runs, and ending the run is the last thing done.
+ *
+ * Threads. Everything here is on the consumer's context; the queue is
+ * the only thing shared with other threads. */
+
+/* The most messages one dispatch handles beyond those queued when it
+ * began. */
+#define FLUID_QUEUE_PUMP_MIN_BATCH 4096
+
+/* The most tasks made ahead. */
+#define FLUID_QUEUE_PUMP_SPARE_TASKS 256
+
+struct _FluidQueuePump
+{
+  FluidQueueDriver    driver;
+  FluidQueuePumpFunc  func;
+  gpointer            user_data;
+  FluidMessageList    batch;        /* taken, not started */
+  FluidMessage       *current;      /* in hand, until its handler completes */
+  FluidMessageTally   tally;        /* told with the next steal */
+  GPtrArray          *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
+  GCancellable       *cancellable;  /* the worker's */
+  guint               pumping : 1;
+  /* @current was counted as discarded at the close: its late completion
+   * is dropped. */
+  guint               abandoned : 1;
+};
+
+typedef enum
+{
+  FLUID_QUEUE_PUMP_WAIT,       /* nothing to take: woken by the next message */
+  FLUID_QUEUE_PUMP_YIELD,      /* the dispatch did its share: back at the next */
+  FLUID_QUEUE_PUMP_IN_FLIGHT,  /* a handler goes on: fluid_queue_pump_resume() */
+  FLUID_QUEUE_PUMP_END,        /* the run is over */
+} FluidQueuePumpOutcome;
+
+static void fluid_queue_pump_ready (FluidQueueDriver *driver);
+
+/* Tasks */
+
+static void
+fluid_queue_pump_task_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  FluidQueuePump *self = user_data;
+  /* Unchecked: g_task_is_valid() checks it, for every message. */
+  GTask *task = (GTask *) result;
+  GError *error = NULL;
+
+  g_return_if_fail (g_task_is_valid (result, self->driver.consumer));
+  g_return_if_fail (g_task_get_source_tag (task) == fluid_queue_pump_new_task);
+  if (!g_task_propagate_boolean (task, &error) && error == NULL)
+    error = g_error_new (FLUID_WORKER_ERROR, FLUID_WORKER_ERROR_FAILED,
+                         "the handler of %s failed without an error",
+                         fluid_worker_get_name (FLUID_WORKER (self->driver.consumer)));
+  fluid_queue_pump_resume (self, error);
+}
+
+/* Without a name: g_task_set_name() copies it, a fifth of what the task
+ * costs here; the source tag says whose it is. The function itself, not
+ * GLib's macro of the same name, which names the task after the tag. */
+static GTask *
+fluid_queue_pump_make_task (FluidQueuePump *self)
+{
+  GTask *task = g_task_new (self->driver.consumer, self->cancellable,
+                            fluid_queue_pump_task_cb, self);
+
+  (g_task_set_source_tag) (task, fluid_queue_pump_new_task);
+  return task;
+}
+
+/* See fluid-queue-pump-private.h and the top of this file. */
+GTask *
+fluid_queue_pump_new_task (FluidQueuePump *self)
+{
+  GTask *task;
+
+  if (self->spare_tasks->len > 0)
+    task = g_ptr_array_steal_index_fast (self->spare_tasks, self->spare_tasks->len - 1);
+  else
+    {
+      /* Made in this iteration, it is delivered from an idle; the
+       * messages queued behind it get tasks for the next ones. */
+      guint ahead = MIN (fluid_message_queue_get_size (self->driver.queue),
+                         FLUID_QUEUE_PUMP_SPARE_TASKS);
+
+      for (guint i = 0; i < ahead; i++)
+        g_ptr_array_add (self->spare_tasks, fluid_queue_pump_make_task (self));
+      task = fluid_queue_pump_make_task (self);
+    }
+  return task;
+}
+
+/* The run ended: the spares go unused. Not returned: a returned task
+ * would hold the consumer, its source object, until an idle delivered
+ * it, and GLib 2.74 says nothing of a task finalized unreturned. */
+static void
+fluid_queue_pump_drop_spare_tasks (FluidQueuePump *self)
+{
+  g_ptr_array_set_size (self->spare_tasks, 0);
+}
+
+/* The loop */
+
+/* The message in hand completed, with @error (taken) when it failed: it
+ * counts once, as processed or failed, unless the worker stopped
+ * meanwhile and counted it as discarded. */
+static void
+fluid_queue_pump_settle (FluidQueuePump *self,
+                         GError         *error)
+{
+  FluidQueueConsumer *consumer = self->driver.consumer;
+  FluidMessage *message = g_steal_pointer (&self->current);
+
+  fluid_worker_feed ((FluidWorker *) consumer);
+  if (self->abandoned)
+    {
+      self->abandoned = FALSE;
+      fluid_worker_log (FLUID_WORKER (consumer), G_LOG_LEVEL_DEBUG,
+                        "handled a message after it stopped (%s); it was counted as discarded",
+                        error != NULL ? error->message : "no error");
+      g_clear_error (&error);
+    }
+  else if (error == NULL)
+    self->tally.processed++;
+  else
+    fluid_queue_consumer_tell_failure (consumer, message, error, &self->driver.error);
+  fluid_message_free (message);
+}
+
+/* The next message, started: from the batch, else from a new one, taken
+ * with the tally of the last. NULL when there is none; @arm: then the
+ * next message to arrive wakes the pump. */
+static FluidMessage *
+fluid_queue_pump_next (FluidQueuePump *self,
+                       gboolean        arm,
+                       guint          *budget)
+{
+  FluidMessageQueue *queue = self->driver.queue;
+  FluidMessage *message;
+
+  if (self->batch.head != NULL && fluid_message_queue_preempts (queue, self->batch.head->priority))
+    fluid_message_queue_put_back (queue, &self->batch, FALSE, &self->tally);
+  if (self->batch.head == NULL)
+    {
+      guint taken = fluid_message_queue_steal (queue, G_MAXUINT, 1,
+                                               arm ? FLUID_MESSAGE_QUEUE_ARM_IF_NONE
+                                                   : FLUID_MESSAGE_QUEUE_ARM_NEVER,
+                                               &self->tally, &self->batch, NULL);
+
+      if (taken == 0)
+        return NULL;
+      *budget = MAX (*budget, taken);
+    }
+  message = fluid_message_list_pop (&self->batch);
+  fluid_message_queue_start (queue, 1);
+  return message;
+}
+
+/* Hands @message to the handler; TRUE when it was settled meanwhile. */
+static gboolean
+fluid_queue_pump_handle (FluidQueuePump *self,
+                         FluidMessage   *message)
+{
+  self->current = message;
+  if (self->func (self, &message->value, self->user_data))
+    fluid_queue_pump_settle (self, NULL);
+  return self->current == NULL;
+}
+
+static FluidQueuePumpOutcome
+fluid_queue_pump_loop (FluidQueuePump *self)
+{
+  FluidWorker *worker = (FluidWorker *) self->driver.consumer;
+  guint budget = MAX (self->batch.length, FLUID_QUEUE_PUMP_MIN_BATCH);
+
+  for (;;)
+    {
+      FluidWorkerState state = fluid_worker_get_state (worker);
+      gboolean running = state == FLUID_WORKER_STATE_RUNNING;
+      FluidMessage *message;
+
+      if (self->driver.error != NULL || self->driver.closed)
+        return FLUID_QUEUE_PUMP_END;
+      if (!running && !(state == FLUID_WORKER_STATE_STOPPING &&
+                        fluid_queue_consumer_stop_drains (self->driver.consumer)))
+        return FLUID_QUEUE_PUMP_END;
+      if (budget == 0)
+        return FLUID_QUEUE_PUMP_YIELD;
+
+      message = fluid_queue_pump_next (self, running, &budget);
+      if (message == NULL)
+        return running ? FLUID_QUEUE_PUMP_WAIT : FLUID_QUEUE_PUMP_END;
+      budget--;
+      if (!fluid_queue_pump_handle (self, message))
+        return FLUID_QUEUE_PUMP_IN_FLIGHT;
+    }
+}
+
+/* Ends `run`, the batch put back: see fluid_queue_driver_end_run(). */
+static void
+fluid_queue_pump_end_run (FluidQueuePump *self)
+{
+  if (self->driver.run_task == NULL)
+    return;
+  fluid_queue_pump_drop_spare_tasks (self);
+  if (self->batch.head != NULL)
+    fluid_message_queue_put_back (self->driver.queue, &self->batch, FALSE, &self->tally);
+  fluid_message_queue_tally (self->driver.queue, &self->tally);
+  fluid_queue_driver_end_run (&self->driver);
+}
+
+/* Handles the messages ready, until there is none, the dispatch did its
+ * share, a handler goes on asynchronously, or the run is over. From a
+ * dispatch of the consumer's source, or from a resume, either holding a
+ * reference on the consumer. */
+static void
+fluid_queue_pump_ready (FluidQueueDriver *driver)
+{
+  FluidQueuePump *self = (FluidQueuePump *) driver;
+  FluidQueuePumpOutcome outcome;
+
+  if (self->driver.run_task == NULL || self->pumping || self->current != NULL)
+    return;
+
+  self->pumping = TRUE;
+  outcome = fluid_queue_pump_loop (self);
+  self->pumping = FALSE;
+
+  switch (outcome)
+    {
+    case FLUID_QUEUE_PUMP_YIELD:
+      fluid_queue_consumer_wake (driver->consumer);
+      G_GNUC_FALLTHROUGH;
+    case FLUID_QUEUE_PUMP_WAIT:
+    case FLUID_QUEUE_PUMP_IN_FLIGHT:
+      /* What the counters read between two dispatches is exact. */
+      fluid_message_queue_tally (driver->queue, &self->tally);
+      break;
+
+    case FLUID_QUEUE_PUMP_END:
+    default:
+      fluid_queue_pump_end_run (self);
+      break;
+    }
+}
+
+/* See fluid-queue-pump-private.h. */
+void
+fluid_queue_pump_resume (FluidQueuePump *self,
+                         GError         *error)
+{
+  g_autoptr(FluidQueueConsumer) consumer = NULL;
+
+  g_return_if_fail (self->current != NULL);
+
+  /* Within the handler: the loop on the stack goes on. */
+  if (self->pumping)
+    {
+      fluid_queue_pump_settle (self, error);
+      return;
+    }
+
+  /* Going on may end the run, which may drop the last reference. */
+  consumer = g_object_ref (self->driver.consumer);
+  fluid_queue_pump_settle (self, error);
+  fluid_queue_pump_ready (&self->driver);
+}
+
+/* The worker stopped: the batch and the message in hand count as
+ * discarded, and a run waiting for a handler that may never complete ends
+ * now; one on the stack ends as it returns. */
+static void
+fluid_queue_pump_close (FluidQueueDriver *driver)
+{
+  FluidQueuePump *self = (FluidQueuePump *) driver;
+
+  self->driver.closed = TRUE;
+  if (self->current != NULL && !self->abandoned)
+    {
+      self->abandoned = TRUE;
+      self->tally.discarded++;
+    }
+  /* The queue is closed: put back, they count as discarded. */
+  fluid_message_queue_put_back (driver->queue, &self->batch, FALSE, &self->tally);
+  if (!self->pumping)
+    fluid_queue_pump_end_run (self);
+}
+
+static void
+fluid_queue_pump_free (FluidQueueDriver *driver)
+{
+  FluidQueuePump *self = (FluidQueuePump *) driver;
+
+  fluid_queue_driver_clear (driver);
+  fluid_message_list_free (&self->batch);
+  g_clear_pointer (&self->current, fluid_message_free);
+  g_ptr_array_unref (self->spare_tasks);
+  g_clear_object (&self->cancellable);
+  g_free (self);
+}
+
+static void
+fluid_queue_pump_start (FluidQueueDriver *driver)
+{
+  fluid_queue_pump_ready (driver);
+}
+
+static const FluidQueueDriverFuncs fluid_queue_pump_funcs = {
+  fluid_queue_pump_start,
+  fluid_queue_pump_ready,
+  fluid_queue_pump_close,
+  fluid_queue_pump_free,
+};
+
+/* See fluid-queue-pump-private.h. */
+FluidQueuePump *
+fluid_queue_pump_run (FluidQueueConsumer *consumer,
+                      GTask              *run_task,
+                      FluidQueuePumpFunc  func,
+                      gpointer            user_data)
+{
+  FluidQueuePump *self = g_new0 (FluidQueuePump, 1);
+
+  fluid_queue_driver_init (&self->driver, &fluid_queue_pump_funcs, consumer, run_task);
+  self->func = func;
+  self->user_data = user_data;
+  self->spare_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
+  fluid_queue_consumer_drive (consumer, &self->driver);
+  return self;
+}

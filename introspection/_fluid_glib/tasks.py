@@ -1,0 +1,295 @@
+# tasks.py: Python code completing the library's GTasks, and coroutines of
+# the C API's _async/_finish pairs
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""Python code completing the library's GTasks, and coroutines of the C
+API's ``_async``/``_finish`` pairs.
+
+The library calls Python code with a ``Gio.Task`` to complete: a virtual
+method (``run``, a hook, ``on_message``, ``status``) or a callback (a
+WorkerFunction's function, a dispatcher's handler). :func:`settle` calls
+the code and completes the task with what it returns: at once for a
+value, once awaited on the GLib loop for a coroutine (a forced stop,
+which cancels the task's cancellable, cancels it), step by step for a
+generator (:class:`_Driver`). An exception fails the task
+(:func:`fail_task`).
+
+:func:`pair_future` goes the other way: it calls a C ``_async`` method
+and gives its outcome as an asyncio future, its error as the exception it
+carries."""
+
+import asyncio
+import contextvars
+import inspect
+
+from gi.repository import GLib, Gio, GObject
+
+from . import failures
+from .loop import glib_loop
+
+
+def fail_task(task, exception, raised_for=None, on_exception=None):
+    """Fails @task with @exception, raised by code run for @raised_for (by
+    default, @task's source object), which keeps it; on_exception(exception)
+    first, if given."""
+    if on_exception is not None:
+        on_exception(exception)
+    if raised_for is None:
+        raised_for = task.get_source_object()
+    task.return_error(failures.to_gerror(exception, raised_for))
+
+
+def _return_result(task, value, convert):
+    if convert is None:
+        task.return_boolean(True)
+        return
+    task.return_value(convert(value))
+
+
+def _cancelled_error():
+    return GLib.Error.new_literal(Gio.io_error_quark(), "Operation was cancelled",
+                                  Gio.IOErrorEnum.CANCELLED)
+
+
+def _detached_frame(function, args):
+    try:
+        return function(*args)
+    except StopIteration as stop:
+        # Raised out of a generator, it would become a RuntimeError.
+        yield stop
+
+
+def call_detached(function, *args):
+    """function(*args) from a frame that forgets its callers when it ends, a
+    generator's (CPython drops the link of a finished generator's frame to
+    its caller): a traceback kept of an exception raised there holds the
+    frames of @function and below, not the library's above, which hold its
+    tasks and, through them, a C reference to the worker. (Its arguments are
+    the frame's variables, which failures.py clears, not a closure's.)"""
+    try:
+        stop = next(_detached_frame(function, args))
+    except StopIteration as returned:
+        return returned.value
+    raise stop
+
+
+def _await_into_task(task, awaitable, raised_for=None, convert=None, context=None,
+                     on_exception=None):
+    """Awaits @awaitable on the GLib loop and completes @task with its
+    outcome (see settle()). The cancellation of @task's cancellable (a
+    forced stop) cancels it; a CancelledError it raises itself is an error
+    like any other, as in aio-fluid."""
+    try:
+        loop = glib_loop()
+    except RuntimeError as exception:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()
+        fail_task(task, exception, raised_for, on_exception)
+        return
+
+    if inspect.iscoroutine(awaitable):
+        future = loop.create_task(awaitable, context=context or contextvars.copy_context())
+    else:
+        future = asyncio.ensure_future(awaitable, loop=loop)
+    cancellable = task.get_cancellable()
+    forced = []
+    handler = 0
+
+    def on_cancelled(*args):
+        forced.append(True)
+        loop.call_soon_threadsafe(future.cancel)
+
+    def done(future):
+        if handler:
+            cancellable.disconnect(handler)
+        if forced and future.cancelled():
+            task.return_error(_cancelled_error())
+            return
+        try:
+            _return_result(task, future.result(), convert)
+        except BaseException as exception:  # noqa: B036: every exception fails the task
+            fail_task(task, exception, raised_for, on_exception)
+
+    if cancellable is not None:
+        if cancellable.is_cancelled():
+            on_cancelled()
+        else:
+            handler = GObject.Object.connect(cancellable, "cancelled", on_cancelled)
+    future.add_done_callback(done)
+
+
+def settle(task, call, raised_for=None, convert=None, context=None, on_exception=None):
+    """Calls @call in @context (a copy of the current one by default) and
+    completes @task with what it returns (through @convert, to a GValue; by
+    default, TRUE), awaiting it on the GLib loop, in that context, if it is
+    awaitable. An exception, raised or by the awaitable, fails @task, as
+    the failure of code run for @raised_for (fail_task())."""
+    context = context or contextvars.copy_context()
+    try:
+        result = call_detached(context.run, call)
+        if not inspect.isawaitable(result):
+            _return_result(task, result, convert)
+            return
+    except BaseException as exception:  # noqa: B036
+        fail_task(task, exception, raised_for, on_exception)
+        return
+    _await_into_task(task, result, raised_for, convert, context, on_exception)
+
+
+def _for_future(exception):
+    """@exception, which a future may hold: asyncio refuses a StopIteration,
+    which a coroutine turns into a RuntimeError caused by it (PEP 479)."""
+    if not isinstance(exception, StopIteration):
+        return exception
+    runtime_error = RuntimeError("coroutine raised StopIteration")
+    runtime_error.__cause__ = exception
+    return runtime_error
+
+
+def pair_future(obj, name, *args, convert=None, raiser=None):
+    """Calls the _async/_finish pair @name of @obj now; an asyncio future
+    of the GLib loop for its value (through @convert), or its error as the
+    exception it carries (failures.exception_for(), raised from @raiser).
+    Cancelling the future leaves the C call to complete on its own."""
+    loop = glib_loop()
+    future = loop.create_future()
+
+    def done(source, result, *user_data):
+        held = failures.held(obj)
+        try:
+            value = getattr(source, f"{name}_finish")(result)
+        except GLib.Error as error:
+            if not future.done():
+                future.set_exception(_for_future(failures.exception_for(error, raiser, held)))
+            return
+        if not future.done():
+            future.set_result(convert(value) if convert is not None else value)
+
+    getattr(obj, f"{name}_async")(*args, done)
+    return future
+
+
+# Generator and plain-method runs (1.0)
+
+class Receive:
+    """What QueueConsumer.receive() returns: yielded from a generator run,
+    it takes the next message."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+
+def _is_seconds(value):
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+class _Driver:
+    """Drives a generator on the worker's main context and completes task
+    when it ends: yield a number sleeps that many seconds, yield None lets
+    the main context iterate once, yield receive() takes a message."""
+
+    def __init__(self, worker, generator, task, what):
+        self.worker = worker
+        self.generator = generator
+        self.task = task
+        self.what = what
+
+    def start(self):
+        self.step(None, None)
+
+    def fail(self, exception):
+        fail_task(self.task, exception, self.worker)
+
+    def step(self, value, error):
+        try:
+            if error is not None:
+                request = self.generator.throw(error)
+            else:
+                request = self.generator.send(value)
+        except StopIteration:
+            self.task.return_boolean(True)
+            return
+        except BaseException as exception:  # noqa: B036: reported as the run's error
+            self.fail(exception)
+            return
+
+        cancellable = self.task.get_cancellable()
+        if isinstance(request, Receive):
+            self.worker.get_message_async(request.timeout, cancellable, self._received)
+            return
+        if not _is_seconds(request):
+            self.generator.close()
+            self.fail(TypeError(f"{self.what} yielded {request!r}: a number of seconds, "
+                                f"None or receive() expected"))
+            return
+        seconds = 0.0 if request is None else float(request)
+        self.worker.sleep_async(seconds, cancellable, self._slept)
+
+    def _resume(self, finish, result):
+        try:
+            value = finish(result)
+        except GLib.Error as error:
+            self.step(None, error)
+            return
+        self.step(value, None)
+
+    def _received(self, worker, result, *user_data):
+        self._resume(worker.get_message_finish, result)
+
+    def _slept(self, worker, result, *user_data):
+        self._resume(worker.sleep_finish, result)
+
+
+def _plain_loop(worker, method, first):
+    seconds = first
+    while True:
+        yield getattr(worker, "heartbeat", 0.0) if seconds is None else seconds
+        if not worker.is_running():
+            return
+        seconds = method()
+        if not _is_seconds(seconds):
+            raise TypeError(f"run() returned {seconds!r}: a number of seconds or None expected")
+
+
+def start_hook(worker, task, name, loop):
+    """Runs the hook @name of @worker (run, on_startup, on_shutdown) and
+    completes @task when it ends: a coroutine is awaited on the GLib loop,
+    a generator is driven, a plain method is called (in a loop for run)."""
+    method = getattr(worker, name)
+    try:
+        result = call_detached(method)
+    except BaseException as exception:  # noqa: B036
+        fail_task(task, exception, worker)
+        return
+    if inspect.isgenerator(result) and inspect.isgeneratorfunction(method):
+        _Driver(worker, result, task, f"{name}()").start()
+        return
+    if inspect.isawaitable(result):
+        _await_into_task(task, result, worker)
+        return
+    if not loop:
+        task.return_boolean(True)
+        return
+    if not _is_seconds(result):
+        fail_task(task, TypeError(f"{name}() returned {result!r}: a number of seconds, "
+                                  f"None or a coroutine expected"), worker)
+        return
+    _Driver(worker, _plain_loop(worker, method, result), task, f"{name}()").start()
+
+
+def wait_pair(start, finish, context, raiser=None):
+    """Calls start(callback), the _async half of a pair of @raiser, iterates
+    @context until the callback ran, and returns finish(result); its error
+    is raised as the exception it carries (failures.raise_for()). No frame
+    keeps the result, a GTask, which holds its source in C."""
+    results = []
+    start(lambda source, result, *user_data: results.append(result))
+    while not results:
+        context.iteration(True)
+    held = failures.held(raiser)
+    try:
+        return finish(results.pop())
+    except GLib.Error as error:
+        failed = error
+    failures.raise_for(failed, raiser, held)
