@@ -150,6 +150,7 @@ test_poison (void)
   seen->fail = TRUE;
   fluid_redis_stream_consumer_set_claim_idle (consumer, 0.1);
   fluid_redis_stream_consumer_set_max_deliveries (consumer, 3);
+  fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
@@ -157,6 +158,12 @@ test_poison (void)
   fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "dead_lettered") == 1);
   g_assert_cmpuint (seen->calls, ==, 3);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "failed"), ==, 3);
+  /* What the status and the dead-letter stream report is logged at debug
+   * level only: a line per failure would bury the operator's warnings. */
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "", "*: entry * of jobs failed (delivery *"), ==, 3);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "", "*: entry * of jobs delivered 3 times, moved to jobs:dead"), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "*", "*"), ==, 0);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*"), ==, 0);
   g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs:dead"), ==, 1);
 
