@@ -22,9 +22,8 @@ main loop as the Fluid override does for message handlers::
 A handler that raises (or whose coroutine raises) fails its entry: the
 entry stays pending for the group, to be retried after ``claim_idle``,
 the consumer counts it in the ``failed`` key of its status and logs it at
-debug level,
-and the exception is kept as ``consumer.last_exception``. Nothing is
-printed and ignored.
+debug level, and the exception is kept as ``consumer.last_exception``.
+Nothing is printed and ignored.
 """
 
 from gi.repository import GLib
