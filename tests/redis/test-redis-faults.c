@@ -89,6 +89,7 @@ test_loading (void)
   g_assert_cmpint (fluid_test_redis_integer (redis, "EXISTS jobs"), ==, 1);
   g_clear_pointer (&c, redisFree);
   g_free (fluid_test_redis_string (redis, "SAVE"));
+  fluid_test_log_capture_reset ();
   fluid_test_redis_stop (redis);
   fluid_test_wait_until (!fluid_redis_stream_producer_is_connected (producer));
   fluid_test_send (producer, "during", 100);
@@ -101,6 +102,17 @@ test_loading (void)
   fluid_test_wait_until (g_hash_table_size (seen->data) == 101);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs"), ==, 101);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
+  /* Connections refused, then made and answered LOADING, many times: one
+   * outage each, one warning and one message. */
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "fluid_redis_stream_consumer",
+                                          "*: lost Redis at *"), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "fluid_redis_stream_producer",
+                                          "*: lost Redis at *"), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*"), ==, 2);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "fluid_redis_stream_consumer",
+                                          "*: connected to Redis at * again"), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "fluid_redis_stream_producer",
+                                          "*: connected to Redis at * again"), ==, 1);
   fluid_test_stop_worker (FLUID_WORKER (producer));
   fluid_test_stop_worker (FLUID_WORKER (consumer));
 }
