@@ -24,9 +24,12 @@ G_BEGIN_DECLS
 
 /**
  * FluidRedisError:
- * @FLUID_REDIS_ERROR_FAILED: a generic failure
+ * @FLUID_REDIS_ERROR_FAILED: a generic failure: a consumer without a
+ *   stream or a group, or whose dead-letter stream hashes to another slot
+ *   of a Redis Cluster than its stream
  * @FLUID_REDIS_ERROR_INVALID_URI: the `uri` property is not a Redis address
- *   this library understands (`redis://host:port/db` or `unix:///path`)
+ *   this library understands (`redis://host:port/db`, `unix:///path`,
+ *   `redis+sentinel://host:port,…/SERVICE` or `redis+cluster://host:port,…`)
  * @FLUID_REDIS_ERROR_CONNECTION: the server cannot be reached, the
  *   connection was lost, or the server answered that it cannot serve the
  *   command now (`LOADING`, `BUSY`, `READONLY` after a failover…); such
