@@ -370,11 +370,7 @@ main (int   argc,
   double cluster_msgs = 0, cluster_gap = 0, sentinel_gap = 0;
   guint cluster_lost = 0, sentinel_lost = 0;
 
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (the outages of the failovers measured) are
-   * expected. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
   /* AOF on, fsync every second (Redis's default with AOF): with "always",
    * each write waits for the disk, and the disk is what is measured. */
   redis = fluid_test_redis_new_with_fsync ("everysec");

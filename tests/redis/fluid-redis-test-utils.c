@@ -157,6 +157,15 @@ fluid_test_free_port (void)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+void
+fluid_test_redis_init (int    *argc,
+                       char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  fluid_test_log_capture_init ();
+  fluid_test_log_capture_expect_worker_warnings ();
+}
+
 FluidTestRedis *
 fluid_test_redis_new (void)
 {

@@ -25,6 +25,12 @@ typedef enum
   FLUID_TEST_REDIS_SENTINEL = 1 << 1,  /* redis-server --sentinel (TCP) */
 } FluidTestRedisFlags;
 
+/* g_test_init(), then the log captured, the workers' warnings (the
+ * outages the tests cause, the errors they end with) counted by the tests
+ * that look for them and fatal to none. */
+void            fluid_test_redis_init        (int    *argc,
+                                              char ***argv);
+
 /* AOF on, appendfsync always. */
 FluidTestRedis *fluid_test_redis_new         (void);
 /* The same with another appendfsync policy ("everysec", Redis's default

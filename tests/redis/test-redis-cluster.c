@@ -289,11 +289,7 @@ main (int   argc,
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (the outages these tests cause, the errors
-   * they end with) abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
   cluster = fluid_test_cluster_new ();
   g_test_add_func ("/redis/cluster/route", test_cluster_route);
   g_test_add_func ("/redis/cluster/dead-letter-slot", test_cluster_dead_letter_slot);

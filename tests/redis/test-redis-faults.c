@@ -398,11 +398,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (the outages these tests cause, the errors
-   * they end with) abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
   g_test_add_func ("/redis/faults/loading", test_loading);
   g_test_add_func ("/redis/faults/busy", test_busy);
   g_test_add_func ("/redis/faults/stream-becomes-string", test_stream_becomes_string);

@@ -125,11 +125,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (the outages these tests cause, the errors
-   * they end with) abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
   g_test_add_func ("/redis/memory/function", test_memory_function);
   g_test_add_func ("/redis/memory/async", test_memory_async);
   return g_test_run ();

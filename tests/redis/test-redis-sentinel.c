@@ -106,11 +106,7 @@ main (int   argc,
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (the outages these tests cause, the errors
-   * they end with) abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
   sentinel = fluid_test_sentinel_new ();
   g_test_add_func ("/redis/sentinel/unknown-service", test_sentinel_unknown_service);
   g_test_add_func ("/redis/sentinel/failover", test_sentinel_failover);

@@ -940,11 +940,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (outages, failures) are counted by the tests
-   * that cause them, and abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
 
   g_test_add_func ("/redis/properties", test_properties);
   g_test_add_func ("/redis/consume", test_consume);
