@@ -91,6 +91,30 @@ test_address_bad (void)
     }
 }
 
+/* What logs and messages quote of a URI: all but its password and its
+ * query, for every form; of one that does not parse, what stands between
+ * the authority's start and the last '@'. */
+static void
+test_uri_without_password (void)
+{
+  const char *uris[][2] = {
+    { "redis://:secret@host:6380/2", "redis://@host:6380/2" },
+    { "redis://user:secret@host", "redis://user@host" },
+    { "unix:///run/redis.sock?db=1&user=u&password=secret", "unix:///run/redis.sock" },
+    { "redis+sentinel://u:secret@h1:1,h2:2/svc?db=1", "redis+sentinel://u@h1:1,h2:2/svc" },
+    { "redis+sentinel://:secret@h1/svc", "redis+sentinel://h1/svc" },
+    { "redis+cluster://u:secret@h1:1,[::1]:2", "redis+cluster://u@h1:1,[::1]:2" },
+    { "redis://u:secret@h:99999999", "redis://…@h:99999999" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autofree char *shown = fluid_redis_uri_without_password (uris[i][0]);
+
+      g_assert_cmpstr (shown, ==, uris[i][1]);
+    }
+}
+
 /* As Redis computes them (CLUSTER KEYSLOT), hash tags included. */
 static void
 test_key_slot (void)
@@ -200,6 +224,7 @@ main (int   argc,
   g_test_add_func ("/redis/private/address/sentinel", test_address_sentinel);
   g_test_add_func ("/redis/private/address/cluster", test_address_cluster);
   g_test_add_func ("/redis/private/address/bad", test_address_bad);
+  g_test_add_func ("/redis/private/uri-without-password", test_uri_without_password);
   g_test_add_func ("/redis/private/key-slot", test_key_slot);
   g_test_add_func ("/redis/private/transient", test_transient);
   g_test_add_func ("/redis/private/redirect", test_redirect);
