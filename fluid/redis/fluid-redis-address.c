@@ -384,8 +384,9 @@ fluid_redis_address_parse (const char         *uri,
   shown = fluid_redis_uri_without_password (uri);
   if (fluid_redis_scheme_is_multi (uri, scheme))
     {
-      address->topology = g_ascii_strcasecmp (scheme, "redis+cluster") == 0 ? FLUID_REDIS_TOPOLOGY_CLUSTER
-                                                                            : FLUID_REDIS_TOPOLOGY_SENTINEL;
+      gboolean cluster = g_ascii_strcasecmp (scheme, "redis+cluster") == 0;
+
+      address->topology = cluster ? FLUID_REDIS_TOPOLOGY_CLUSTER : FLUID_REDIS_TOPOLOGY_SENTINEL;
       ok = fluid_redis_address_parse_multi (uri, scheme, address, error);
     }
   else if ((parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, &local_error)) == NULL)

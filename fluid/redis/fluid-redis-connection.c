@@ -646,7 +646,8 @@ fluid_redis_connection_resolved_cb (GObject      *source,
   if (addresses == NULL)
     {
       fluid_redis_connection_attempt_failed (self,
-                                             g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                             g_error_new (FLUID_REDIS_ERROR,
+                                                          FLUID_REDIS_ERROR_CONNECTION,
                                                           "Cannot resolve %s: %s", self->name,
                                                           error->message));
       return;

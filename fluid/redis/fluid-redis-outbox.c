@@ -10,10 +10,10 @@
 #include <string.h>
 
 /* An entry is its XADD, formatted once when it is given (RESP, sent as
- * it is as many times as needed). It goes buffer → in_flight (XADD sent) → done, or → replicating
- * (XADD answered, with min-replicas) → done once a WAIT answered, or back
- * to the front of the buffer when the connection is lost before the
- * answer it waited for. Answers come in the order the commands went, so
+ * it is as many times as needed). It goes buffer → in_flight (XADD sent)
+ * → done, or → replicating (XADD answered, with min-replicas) → done once
+ * a WAIT answered, or back to the front of the buffer when the connection
+ * is lost before the answer it waited for. Answers come in the order the commands went, so
  * each queue is in that order, and one WAIT covers every XADD sent on
  * its connection before it: an entry's sequence (its rank among them)
  * says which WAIT covers it. WAITs are sent after the XADDs of a

@@ -51,7 +51,8 @@ fluid_redis_resolver_answer (const FluidRedisNode  *sentinel,
       return FALSE;
     }
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-      reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING)
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[1]->type != REDIS_REPLY_STRING)
     {
       g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
                    "%s did not answer SENTINEL GET-MASTER-ADDR-BY-NAME with [ip, port]", where);

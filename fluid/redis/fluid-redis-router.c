@@ -105,8 +105,10 @@ fluid_redis_router_read_node (const redisReply     *reply,
       reply->element[1]->integer <= 0 || reply->element[1]->integer > 65535 ||
       strcmp (reply->element[0]->str, "?") == 0)
     return FALSE;
-  node->host = reply->element[0]->len > 0 ? g_strndup (reply->element[0]->str, reply->element[0]->len)
-                                          : g_strdup (asked->host);
+  if (reply->element[0]->len > 0)
+    node->host = g_strndup (reply->element[0]->str, reply->element[0]->len);
+  else
+    node->host = g_strdup (asked->host);
   node->port = (int) reply->element[1]->integer;
   node->path = NULL;
   return node->host != NULL;

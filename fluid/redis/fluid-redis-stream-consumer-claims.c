@@ -87,7 +87,8 @@ fluid_redis_stream_consumer_pending_counts_cb (FluidRedisConnection *connection,
     fluid_redis_reply_parse_pending (reply, batch->counts, &batch->error);
   if (batch->error != NULL)
     {
-      fluid_redis_stream_consumer_command_failed (self, "Reading the pending entries", batch->error);
+      fluid_redis_stream_consumer_command_failed (self, "Reading the pending entries",
+                                                  batch->error);
       fluid_redis_pending_batch_free (batch);
       fluid_redis_stream_consumer_kick (self);
       return;
@@ -178,7 +179,8 @@ fluid_redis_stream_consumer_read_cb (FluidRedisConnection *connection,
       !fluid_redis_reply_parse_read (reply, priv->stream, entries, deleted, &parse_error))
     {
       priv->reading = FALSE;
-      fluid_redis_stream_consumer_command_failed (self, "XREADGROUP", error != NULL ? error : parse_error);
+      fluid_redis_stream_consumer_command_failed (self, "XREADGROUP",
+                                                  error != NULL ? error : parse_error);
       return;
     }
   /* Still reading while the batch is dispatched: a handler that completes
@@ -243,7 +245,8 @@ fluid_redis_stream_consumer_claim_count_cb (FluidRedisConnection *connection,
   if (error != NULL || !fluid_redis_reply_parse_pending (reply, batch->counts, &parse_error))
     {
       batch->failed = TRUE;
-      fluid_redis_stream_consumer_command_failed (self, "XPENDING", error != NULL ? error : parse_error);
+      fluid_redis_stream_consumer_command_failed (self, "XPENDING",
+                                                  error != NULL ? error : parse_error);
     }
   if (--batch->waiting > 0)
     return;
@@ -289,9 +292,11 @@ fluid_redis_stream_consumer_claim_cb (FluidRedisConnection *connection,
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_redis_entry_unref);
   deleted = g_ptr_array_new_with_free_func (g_free);
   if (error != NULL ||
-      !fluid_redis_reply_parse_autoclaim (reply, priv->stream, &cursor, entries, deleted, &parse_error))
+      !fluid_redis_reply_parse_autoclaim (reply, priv->stream, &cursor, entries, deleted,
+                                          &parse_error))
     {
-      fluid_redis_stream_consumer_command_failed (self, "XAUTOCLAIM", error != NULL ? error : parse_error);
+      fluid_redis_stream_consumer_command_failed (self, "XAUTOCLAIM",
+                                                  error != NULL ? error : parse_error);
       return;
     }
   g_free (priv->claim_cursor);

@@ -173,7 +173,8 @@ fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
       fluid_redis_stream_consumer_kick (self);
       return;
     }
-  fluid_redis_stream_consumer_fail (self, g_error_new (error->domain, error->code, "%s of “%s” failed: %s",
+  fluid_redis_stream_consumer_fail (self, g_error_new (error->domain, error->code,
+                                                       "%s of “%s” failed: %s",
                                                        what, priv->stream, error->message));
 }
 
@@ -315,7 +316,8 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GArray) lens = g_array_new (FALSE, FALSE, sizeof (size_t));
   /* The deliveries before this one: the times a handler had it. */
-  g_autofree char *deliveries = g_strdup_printf ("%u", fluid_redis_entry_get_delivery_count (entry) - 1);
+  g_autofree char *deliveries = g_strdup_printf ("%u",
+                                                 fluid_redis_entry_get_delivery_count (entry) - 1);
 
 #define ADD(s, l) G_STMT_START { size_t _l = (l); g_ptr_array_add (argv, (gpointer) (s)); g_array_append_val (lens, _l); } G_STMT_END
   ADD ("XADD", 4);
@@ -340,7 +342,8 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
 #undef ADD
 
   /* Not connected: it stays pending, to be claimed again. */
-  if (!fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_dead_letter_cb,
+  if (!fluid_redis_connection_command (priv->commands, 0,
+                                       fluid_redis_stream_consumer_dead_letter_cb,
                                        self, (int) argv->len, (const char **) argv->pdata,
                                        (const size_t *) (gpointer) lens->data))
     return;
@@ -516,7 +519,8 @@ fluid_redis_stream_consumer_setup_cb (FluidRedisConnection *connection,
     {
       if (strstr (error->message, "requires the key to exist") != NULL)
         fluid_redis_stream_consumer_fail (self,
-                                          g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NO_STREAM,
+                                          g_error_new (FLUID_REDIS_ERROR,
+                                                       FLUID_REDIS_ERROR_NO_STREAM,
                                                        "The stream “%s” does not exist (and "
                                                        "create-stream is off)", priv->stream));
       else
@@ -781,7 +785,8 @@ fluid_redis_stream_consumer_check_slots (FluidRedisStreamConsumer  *self,
   const char *dead = fluid_redis_stream_consumer_get_dead_letter_stream (self);
 
   if (address->topology != FLUID_REDIS_TOPOLOGY_CLUSTER ||
-      fluid_redis_key_slot (priv->stream, strlen (priv->stream)) == fluid_redis_key_slot (dead, strlen (dead)))
+      fluid_redis_key_slot (priv->stream, strlen (priv->stream)) ==
+      fluid_redis_key_slot (dead, strlen (dead)))
     return TRUE;
   g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
                "In a Redis Cluster, the stream “%s” and its dead-letter stream “%s” must hash to "
@@ -849,8 +854,8 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
   priv->was_connected = FALSE;
   fluid_redis_outage_init (&priv->outage, worker, priv->uri);
   priv->last_refresh = g_get_monotonic_time ();
-  priv->reader = fluid_redis_connection_new (&address, priv->stream, "reader", priv->command_timeout,
-                                             FLUID_REDIS_CONNECTION_NONE,
+  priv->reader = fluid_redis_connection_new (&address, priv->stream, "reader",
+                                             priv->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                              fluid_redis_stream_consumer_state_cb, self);
   priv->commands = fluid_redis_connection_new (&address, priv->stream, "commands",
                                                priv->command_timeout, FLUID_REDIS_CONNECTION_NONE,

@@ -403,7 +403,9 @@ fluid_redis_stream_producer_deadlines_cb (gpointer user_data)
                                          self->last_error != NULL ? ": " : "",
                                          self->last_error != NULL ? self->last_error : "");
 
-  fluid_redis_stream_producer_drop_all (self, fluid_redis_outbox_expire (&self->outbox, g_get_monotonic_time ()),
+  fluid_redis_stream_producer_drop_all (self,
+                                        fluid_redis_outbox_expire (&self->outbox,
+                                                                   g_get_monotonic_time ()),
                                         error);
   fluid_redis_stream_producer_end_run_if_done (self);
   return G_SOURCE_CONTINUE;
@@ -440,8 +442,8 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
 {
   FluidRedisStreamProducer *self = user_data;
   FluidRedisOutboxItem *item = fluid_redis_outbox_answered (&self->outbox);
-  g_autofree char *id = reply != NULL && reply->type == REDIS_REPLY_STRING ? g_strndup (reply->str, reply->len)
-                                                                           : NULL;
+  g_autofree char *id = reply != NULL && reply->type == REDIS_REPLY_STRING
+                          ? g_strndup (reply->str, reply->len) : NULL;
 
   if (id != NULL)
     fluid_redis_outage_up (&self->outage);
@@ -463,9 +465,11 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
     }
   else
     {
-      g_autoptr(GError) bad = error == NULL ? g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
-                                                                  "XADD did not return an id")
-                                            : NULL;
+      g_autoptr(GError) bad = NULL;
+
+      if (error == NULL)
+        bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                                   "XADD did not return an id");
 
       fluid_redis_stream_producer_drop (self, item, error != NULL ? error : bad);
       fluid_redis_stream_producer_refused (self, error != NULL ? error : bad);
@@ -570,8 +574,9 @@ fluid_redis_stream_producer_run_async (FluidWorker        *worker,
   self->run_task = g_steal_pointer (&task);
   self->stopping = FALSE;
   if (self->min_replicas > 0)
-    fluid_redis_outbox_set_deadlines (&self->outbox, g_get_monotonic_time () +
-                                                     (gint64) (self->command_timeout * G_USEC_PER_SEC));
+    fluid_redis_outbox_set_deadlines (&self->outbox,
+                                      g_get_monotonic_time () +
+                                      (gint64) (self->command_timeout * G_USEC_PER_SEC));
   fluid_redis_outage_init (&self->outage, worker, self->uri);
   self->connection = fluid_redis_connection_new (&address, self->stream, "producer",
                                                  self->command_timeout, FLUID_REDIS_CONNECTION_NONE,
@@ -1011,7 +1016,8 @@ fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer *self,
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_async), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_async),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1038,7 +1044,9 @@ fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer *self,
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_bytes_async), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result,
+                                                  fluid_redis_stream_producer_add_bytes_async),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1067,7 +1075,9 @@ fluid_redis_stream_producer_send (FluidRedisStreamProducer *self,
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), FALSE);
   g_return_val_if_fail (fields != NULL && fluid_redis_outbox_fields_valid (fields), FALSE);
 
-  return fluid_redis_stream_producer_queue (self, fluid_redis_outbox_item_new_strv (self->stream, self->max_len, fields));
+  return fluid_redis_stream_producer_queue (self, fluid_redis_outbox_item_new_strv (self->stream,
+                                                                                    self->max_len,
+                                                                                    fields));
 }
 
 /**
