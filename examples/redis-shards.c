@@ -91,7 +91,8 @@ main (int   argc,
 
       shards[i].totals = &totals;
       shards[i].shard = i;
-      consumer = fluid_redis_stream_consumer_new (argv[1], stream, "workers", handle_job, &shards[i], NULL);
+      consumer = fluid_redis_stream_consumer_new (argv[1], stream, "workers", handle_job,
+                                                  &shards[i], NULL);
       fluid_worker_set_name (FLUID_WORKER (consumer), stream);
       fluid_workers_add_worker (totals.group, FLUID_WORKER (consumer));
       producers[i] = fluid_redis_stream_producer_new (argv[1], stream);

@@ -121,7 +121,8 @@ stream_msgs_per_s (const char      *uri,
       g_assert_true (fluid_test_startup (FLUID_WORKER (producers[i]), &error));
     }
   for (guint i = 0; i < n_streams; i++)
-    fluid_test_wait_until (consumers[i]->ready && fluid_redis_stream_producer_is_connected (producers[i]));
+    fluid_test_wait_until (consumers[i]->ready &&
+                           fluid_redis_stream_producer_is_connected (producers[i]));
 
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n_streams; i++)
@@ -175,10 +176,11 @@ static double
 c_rss_per_100k (FluidTestRedis *redis)
 {
   guint handled = 0;
-  g_autoptr(FluidRedisStreamConsumer) consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis),
-                                                                                  "memory", "workers",
-                                                                                  fluid_test_count_handler,
-                                                                                  &handled, NULL);
+  const char *uri = fluid_test_redis_get_uri (redis);
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+
+  consumer = fluid_redis_stream_consumer_new (uri, "memory", "workers", fluid_test_count_handler,
+                                              &handled, NULL);
 
   return fluid_test_run_rounds (consumer, &handled, 10, 20000) * 100000.0 / 160000;
 }
@@ -246,7 +248,8 @@ failover_start (Failover   *failover,
   failover->resume.seen = fluid_test_seen_new ();
   failover->consumer = fluid_redis_stream_consumer_new (uri, stream, "workers", resume_handler,
                                                         &failover->resume, NULL);
-  g_object_set (failover->consumer, "batch-size", 20, "claim-idle", 1.0, "command-timeout", 2.0, NULL);
+  g_object_set (failover->consumer, "batch-size", 20, "claim-idle", 1.0, "command-timeout", 2.0,
+                NULL);
   failover->producer = fluid_redis_stream_producer_new (uri, stream);
   g_object_set (failover->producer, "min-replicas", 1, "command-timeout", 2.0, NULL);
   g_assert_true (fluid_test_startup (FLUID_WORKER (failover->consumer), &error));
@@ -277,7 +280,8 @@ failover_end (Failover *failover,
   fluid_test_feeder_stop (failover->feeder);
   /* Handled by now, or never: claim-idle is 1 s. */
   fluid_test_wait_until (fluid_test_feeder_lost (failover->feeder, failover->resume.seen) == 0 ||
-                         g_get_monotonic_time () - failover->resume.seen->last_time > 5 * G_USEC_PER_SEC);
+                         g_get_monotonic_time () - failover->resume.seen->last_time >
+                         5 * G_USEC_PER_SEC);
   *lost = fluid_test_feeder_lost (failover->feeder, failover->resume.seen);
   gap = (failover->resume.resumed - failover->killed) / 1000.0;
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (failover->producer), &error));
@@ -300,9 +304,9 @@ pick_streams (FluidTestCluster *cluster,
   for (guint i = 0; n < N_SHARDS; i++)
     {
       g_autofree char *stream = g_strdup_printf ("{bench-%u}", i);
-      FluidTestRedis *owner = fluid_test_cluster_get_node (cluster,
-                                                           fluid_test_cluster_owner (cluster,
-                                                                                     fluid_test_cluster_key_slot (cluster, stream)));
+      guint slot = fluid_test_cluster_key_slot (cluster, stream);
+      guint node = fluid_test_cluster_owner (cluster, slot);
+      FluidTestRedis *owner = fluid_test_cluster_get_node (cluster, node);
       gboolean taken = FALSE;
 
       for (guint j = 0; j < n; j++)
@@ -323,18 +327,21 @@ cluster_figures (double *msgs,
   char *streams[N_SHARDS];
   FluidTestRedis *owners[N_SHARDS];
   Failover failover = { 0, };
+  guint slot;
   int owner;
 
   pick_streams (cluster, streams, owners);
-  *msgs = stream_msgs_per_s (fluid_test_cluster_get_uri (cluster), (const char **) streams, owners, N_SHARDS);
+  *msgs = stream_msgs_per_s (fluid_test_cluster_get_uri (cluster), (const char **) streams, owners,
+                             N_SHARDS);
   for (guint i = 0; i < N_SHARDS; i++)
     g_free (streams[i]);
 
   failover_start (&failover, fluid_test_cluster_get_uri (cluster), "{failover}");
-  owner = fluid_test_cluster_owner (cluster, fluid_test_cluster_key_slot (cluster, "{failover}"));
+  slot = fluid_test_cluster_key_slot (cluster, "{failover}");
+  owner = fluid_test_cluster_owner (cluster, slot);
   fluid_test_redis_kill (fluid_test_cluster_get_node (cluster, owner));
   failover_killed (&failover);
-  fluid_test_wait_until (fluid_test_cluster_owner (cluster, fluid_test_cluster_key_slot (cluster, "{failover}")) != owner);
+  fluid_test_wait_until (fluid_test_cluster_owner (cluster, slot) != owner);
   /* Back as a replica: min-replicas 1 can be met again. */
   fluid_test_redis_start (fluid_test_cluster_get_node (cluster, owner));
   *gap = failover_end (&failover, lost);
@@ -352,9 +359,11 @@ sentinel_figures (double *gap,
   failover_start (&failover, fluid_test_sentinel_get_uri (sentinel), "jobs");
   fluid_test_redis_kill (old);
   failover_killed (&failover);
-  fluid_test_wait_until (fluid_test_sentinel_primary_port (sentinel) == fluid_test_redis_get_port (promoted));
+  fluid_test_wait_until (fluid_test_sentinel_primary_port (sentinel) ==
+                         fluid_test_redis_get_port (promoted));
   fluid_test_redis_start (old);
-  g_free (fluid_test_redis_string (old, "REPLICAOF 127.0.0.1 %d", fluid_test_redis_get_port (promoted)));
+  g_free (fluid_test_redis_string (old, "REPLICAOF 127.0.0.1 %d",
+                                   fluid_test_redis_get_port (promoted)));
   *gap = failover_end (&failover, lost);
 }
 

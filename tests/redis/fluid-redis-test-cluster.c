@@ -37,7 +37,8 @@ fluid_test_reply_field (const redisReply *reply,
     return NULL;
   for (size_t i = 0; i + 1 < reply->elements; i += 2)
     {
-      if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
+      if (reply->element[i]->type == REDIS_REPLY_STRING &&
+          g_str_equal (reply->element[i]->str, name))
         return g_strndup (reply->element[i + 1]->str, reply->element[i + 1]->len);
     }
   return NULL;

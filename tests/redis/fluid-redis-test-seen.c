@@ -30,6 +30,14 @@ fluid_test_seen_free (FluidTestSeen *seen)
   g_free (seen);
 }
 
+/* How many times @key was counted in @counts. */
+static guint
+fluid_test_seen_times (GHashTable *counts,
+                       const char *key)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (counts, key));
+}
+
 void
 fluid_test_seen_record (FluidTestSeen   *seen,
                         FluidRedisEntry *entry)
@@ -39,14 +47,17 @@ fluid_test_seen_record (FluidTestSeen   *seen,
 
   seen->calls++;
   g_hash_table_insert (seen->counts, g_strdup (id),
-                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (seen->counts, id)) + 1));
+                       GUINT_TO_POINTER (fluid_test_seen_times (seen->counts, id) + 1));
   g_hash_table_insert (seen->deliveries, g_strdup (id),
                        GUINT_TO_POINTER (fluid_redis_entry_get_delivery_count (entry)));
   g_free (seen->last_text);
   seen->last_text = g_strdup (fluid_redis_entry_get_string (entry, "data"));
   if (seen->last_text != NULL)
-    g_hash_table_insert (seen->data, g_strdup (seen->last_text),
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (seen->data, seen->last_text)) + 1));
+    {
+      guint times = fluid_test_seen_times (seen->data, seen->last_text);
+
+      g_hash_table_insert (seen->data, g_strdup (seen->last_text), GUINT_TO_POINTER (times + 1));
+    }
   seen->last_time = g_get_monotonic_time ();
   seen->text_was_null = seen->last_text == NULL;
   seen->data_size = data != NULL ? g_bytes_get_size (data) : 0;
@@ -237,8 +248,8 @@ fluid_test_feeder_added_cb (GObject      *source,
 {
   FeederAdd *add = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = fluid_redis_stream_producer_add_finish (FLUID_REDIS_STREAM_PRODUCER (source),
-                                                                result, &error);
+  FluidRedisStreamProducer *producer = FLUID_REDIS_STREAM_PRODUCER (source);
+  g_autofree char *id = fluid_redis_stream_producer_add_finish (producer, result, &error);
 
   add->feeder->waiting--;
   if (id != NULL)
@@ -360,7 +371,8 @@ fluid_test_run_rounds (FluidRedisStreamConsumer *consumer,
       if (round == 1)
         warm = fluid_test_proc_status_bytes ("VmRSS");
     }
-  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == rounds * per_round);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") ==
+                         rounds * per_round);
   fluid_test_stop_worker (FLUID_WORKER (producer));
   fluid_test_stop_worker (FLUID_WORKER (consumer));
   /* The set may shrink too: signed. */

@@ -19,8 +19,8 @@ static FluidRedisStreamConsumer *
 consumer_new (const char    *stream,
               FluidTestSeen *seen)
 {
-  FluidRedisStreamConsumer *consumer = fluid_redis_stream_consumer_new (fluid_test_cluster_get_uri (cluster),
-                                                                        stream, "workers",
+  const char *uri = fluid_test_cluster_get_uri (cluster);
+  FluidRedisStreamConsumer *consumer = fluid_redis_stream_consumer_new (uri, stream, "workers",
                                                                         fluid_test_seen_handler,
                                                                         seen, NULL);
 
@@ -31,8 +31,8 @@ consumer_new (const char    *stream,
 static FluidRedisStreamProducer *
 producer_new (const char *stream)
 {
-  FluidRedisStreamProducer *producer = fluid_redis_stream_producer_new (fluid_test_cluster_get_uri (cluster),
-                                                                        stream);
+  const char *uri = fluid_test_cluster_get_uri (cluster);
+  FluidRedisStreamProducer *producer = fluid_redis_stream_producer_new (uri, stream);
 
   g_object_set (producer, "command-timeout", 2.0, NULL);
   return producer;
@@ -93,7 +93,8 @@ test_cluster_dead_letter_slot (void)
 static gboolean
 is_primary (guint node)
 {
-  g_autoptr(redisContext) c = fluid_test_redis_connect (fluid_test_cluster_get_node (cluster, node));
+  FluidTestRedis *server = fluid_test_cluster_get_node (cluster, node);
+  g_autoptr(redisContext) c = fluid_test_redis_connect (server);
   g_autoptr(redisReply) reply = redisCommand (c, "ROLE");
 
   return reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
@@ -125,6 +126,7 @@ test_cluster_reshard (void)
   g_autoptr(FluidRedisStreamProducer) producer = NULL;
   g_autofree char *source_id = NULL;
   g_autofree char *target_id = NULL;
+  int target_port;
   g_autofree char *migrate = NULL;
   int source;
   int target;
@@ -152,10 +154,10 @@ test_cluster_reshard (void)
   /* The stream goes to the target; the slot is still the source's. */
   setslot (target, "IMPORTING", source_id);
   setslot (source, "MIGRATING", target_id);
+  target_port = fluid_test_redis_get_port (fluid_test_cluster_get_node (cluster, target));
   migrate = fluid_test_redis_string (fluid_test_cluster_get_node (cluster, source),
                                      "MIGRATE 127.0.0.1 %d %s 0 5000 KEYS %s",
-                                     fluid_test_redis_get_port (fluid_test_cluster_get_node (cluster, target)),
-                                     "", stream);
+                                     target_port, "", stream);
   g_assert_cmpstr (migrate, ==, "OK");
   fluid_test_send (producer, "migrating", 100);
   fluid_test_wait_until (g_hash_table_size (seen->data) == 200);
@@ -204,7 +206,9 @@ stream_away_from (int avoid)
     {
       g_autofree char *stream = g_strdup_printf ("{other-%u}", i);
 
-      if (fluid_test_cluster_owner (cluster, fluid_test_cluster_key_slot (cluster, stream)) != avoid)
+      guint slot = fluid_test_cluster_key_slot (cluster, stream);
+
+      if (fluid_test_cluster_owner (cluster, slot) != avoid)
         return g_steal_pointer (&stream);
     }
 }
@@ -252,7 +256,8 @@ test_cluster_failover (void)
                          fluid_redis_stream_consumer_is_connected (other));
 
   feeder = fluid_test_feeder_new (producer, 2);
-  fluid_test_wait_until (g_hash_table_size (feeder->added) >= 300 && g_hash_table_size (seen->data) >= 300);
+  fluid_test_wait_until (g_hash_table_size (feeder->added) >= 300 &&
+                         g_hash_table_size (seen->data) >= 300);
   fluid_test_redis_kill (fluid_test_cluster_get_node (cluster, owner));
   added = g_hash_table_size (feeder->added);
   fluid_test_wait_until (fluid_test_cluster_owner (cluster, slot) != owner &&

@@ -55,9 +55,9 @@ assert_ended_with (FluidWorker *worker,
 static void
 test_loading (void)
 {
-  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_full (FLUID_TEST_REDIS_UNIX,
-                                                               "key-load-delay 50\n"
-                                                               "loading-process-events-interval-bytes 1024\n");
+  const char *config = "key-load-delay 50\n"
+                       "loading-process-events-interval-bytes 1024\n";
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_full (FLUID_TEST_REDIS_UNIX, config);
   g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(FluidRedisStreamProducer) producer = NULL;
@@ -329,8 +329,8 @@ add_done_cb (GObject      *source,
              gpointer      user_data)
 {
   GError **error = user_data;
-  g_autofree char *id = fluid_redis_stream_producer_add_finish (FLUID_REDIS_STREAM_PRODUCER (source),
-                                                                result, error);
+  FluidRedisStreamProducer *producer = FLUID_REDIS_STREAM_PRODUCER (source);
+  g_autofree char *id = fluid_redis_stream_producer_add_finish (producer, result, error);
 
   if (id != NULL)
     *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, id);
@@ -342,7 +342,8 @@ add_done_cb (GObject      *source,
 static void
 test_min_replicas (void)
 {
-  g_autoptr(FluidTestRedis) primary = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, "repl-diskless-sync-delay 0\n");
+  g_autoptr(FluidTestRedis) primary = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP,
+                                                                 "repl-diskless-sync-delay 0\n");
   g_autoptr(FluidTestRedis) replica = NULL;
   g_autoptr(FluidTestRedis) alone = NULL;
   g_autofree char *config = NULL;

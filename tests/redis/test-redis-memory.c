@@ -16,7 +16,8 @@
 /* A consumer whose handler completes a GTask from an idle: the path of
  * the bindings' handlers. */
 #define TEST_TYPE_ASYNC_CONSUMER (test_async_consumer_get_type ())
-G_DECLARE_FINAL_TYPE (TestAsyncConsumer, test_async_consumer, TEST, ASYNC_CONSUMER, FluidRedisStreamConsumer)
+G_DECLARE_FINAL_TYPE (TestAsyncConsumer, test_async_consumer, TEST, ASYNC_CONSUMER,
+                      FluidRedisStreamConsumer)
 
 struct _TestAsyncConsumer
 {

@@ -19,8 +19,8 @@ test_address_sentinel (void)
   FluidRedisAddress address;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (fluid_redis_address_parse ("redis+sentinel://u:p%40ss@h1:26380,[::1]:5,h3/my%20service?db=3",
-                                            &address, &error));
+  g_assert_true (fluid_redis_address_parse ("redis+sentinel://u:p%40ss@h1:26380,[::1]:5,h3/"
+                                            "my%20service?db=3", &address, &error));
   g_assert_no_error (error);
   g_assert_cmpint (address.topology, ==, FLUID_REDIS_TOPOLOGY_SENTINEL);
   g_assert_cmpuint (address.seeds->len, ==, 3);
@@ -44,7 +44,8 @@ test_address_cluster (void)
   FluidRedisAddress copy;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (fluid_redis_address_parse ("redis+cluster://10.0.0.1:7000,10.0.0.2", &address, &error));
+  g_assert_true (fluid_redis_address_parse ("redis+cluster://10.0.0.1:7000,10.0.0.2", &address,
+                                            &error));
   g_assert_no_error (error);
   g_assert_cmpint (address.topology, ==, FLUID_REDIS_TOPOLOGY_CLUSTER);
   g_assert_cmpuint (address.seeds->len, ==, 2);
@@ -133,8 +134,10 @@ test_key_slot (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_assert_cmpuint (fluid_redis_key_slot (keys[i].key, strlen (keys[i].key)), ==, keys[i].slot);
-  g_assert_cmpuint (fluid_redis_key_slot ("foo{{bar}}zap", 13), ==, fluid_redis_key_slot ("{bar", 4));
-  g_assert_cmpuint (fluid_redis_key_slot ("bar", 3), ==, fluid_redis_key_slot ("foo{bar}{zap}", 13));
+  g_assert_cmpuint (fluid_redis_key_slot ("foo{{bar}}zap", 13), ==,
+                    fluid_redis_key_slot ("{bar", 4));
+  g_assert_cmpuint (fluid_redis_key_slot ("bar", 3), ==,
+                    fluid_redis_key_slot ("foo{bar}{zap}", 13));
 }
 
 static void
@@ -143,7 +146,8 @@ test_transient (void)
   const char *transient[] = {
     "LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script.",
     "MASTERDOWN Link with MASTER is down", "READONLY You can't write against a read only replica.",
-    "NOREPLICAS Not enough good replicas to write.", "TRYAGAIN Multiple keys request during rehashing",
+    "NOREPLICAS Not enough good replicas to write.",
+    "TRYAGAIN Multiple keys request during rehashing",
     "CLUSTERDOWN The cluster is down", "UNBLOCKED the stream key no longer exists", "BUSY",
   };
   const char *refusals[] = {

@@ -30,7 +30,8 @@ test_sentinel_unknown_service (void)
       return;
     }
   uri = g_strconcat (fluid_test_sentinel_get_uri (sentinel), "-none", NULL);
-  consumer = fluid_redis_stream_consumer_new (uri, "jobs", "workers", fluid_test_seen_handler, NULL, NULL);
+  consumer = fluid_redis_stream_consumer_new (uri, "jobs", "workers", fluid_test_seen_handler, NULL,
+                                              NULL);
   fluid_test_start_worker (FLUID_WORKER (consumer));
   fluid_test_wait_until (fluid_test_has_status_s (FLUID_WORKER (consumer), "last_error"));
   last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error");
@@ -53,6 +54,8 @@ test_sentinel_failover (void)
   g_autoptr(FluidRedisStreamProducer) producer = NULL;
   g_autoptr(FluidTestFeeder) feeder = NULL;
   g_autofree char *replicaof = NULL;
+  FluidTestRedis *old = NULL;
+  FluidTestRedis *promoted = NULL;
   int primary;
   guint added;
 
@@ -61,8 +64,8 @@ test_sentinel_failover (void)
       g_test_skip ("redis-server is not installed");
       return;
     }
-  consumer = fluid_redis_stream_consumer_new (fluid_test_sentinel_get_uri (sentinel), "jobs", "workers",
-                                              fluid_test_seen_handler, seen, NULL);
+  consumer = fluid_redis_stream_consumer_new (fluid_test_sentinel_get_uri (sentinel), "jobs",
+                                              "workers", fluid_test_seen_handler, seen, NULL);
   g_object_set (consumer, "batch-size", 20, "claim-idle", 1.0, "command-timeout", 2.0, NULL);
   producer = fluid_redis_stream_producer_new (fluid_test_sentinel_get_uri (sentinel), "jobs");
   g_object_set (producer, "min-replicas", 1, "command-timeout", 2.0, NULL);
@@ -71,19 +74,22 @@ test_sentinel_failover (void)
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
 
   feeder = fluid_test_feeder_new (producer, 2);
-  fluid_test_wait_until (g_hash_table_size (feeder->added) >= 300 && g_hash_table_size (seen->data) >= 300);
+  fluid_test_wait_until (g_hash_table_size (feeder->added) >= 300 &&
+                         g_hash_table_size (seen->data) >= 300);
+  old = fluid_test_sentinel_get_server (sentinel, 0);
+  promoted = fluid_test_sentinel_get_server (sentinel, 1);
   primary = fluid_test_sentinel_primary_port (sentinel);
-  g_assert_cmpint (primary, ==, fluid_test_redis_get_port (fluid_test_sentinel_get_server (sentinel, 0)));
-  fluid_test_redis_kill (fluid_test_sentinel_get_server (sentinel, 0));
+  g_assert_cmpint (primary, ==, fluid_test_redis_get_port (old));
+  fluid_test_redis_kill (old);
   added = g_hash_table_size (feeder->added);
   fluid_test_wait_until (fluid_test_sentinel_primary_port (sentinel) ==
-                         fluid_test_redis_get_port (fluid_test_sentinel_get_server (sentinel, 1)));
+                         fluid_test_redis_get_port (promoted));
   /* Back as a replica of the new primary, so that min-replicas 1 can be
    * met again: made one at once (the sentinels would wait 8 s to see that
    * it stays up before they convert it). */
-  fluid_test_redis_start (fluid_test_sentinel_get_server (sentinel, 0));
-  replicaof = fluid_test_redis_string (fluid_test_sentinel_get_server (sentinel, 0), "REPLICAOF 127.0.0.1 %d",
-                                       fluid_test_redis_get_port (fluid_test_sentinel_get_server (sentinel, 1)));
+  fluid_test_redis_start (old);
+  replicaof = fluid_test_redis_string (old, "REPLICAOF 127.0.0.1 %d",
+                                       fluid_test_redis_get_port (promoted));
   g_assert_cmpstr (replicaof, ==, "OK");
   fluid_test_wait_until (g_hash_table_size (feeder->added) >= added + 300);
   fluid_test_feeder_stop (feeder);

@@ -21,9 +21,11 @@ consumer_new (FluidTestRedis *redis,
               const char     *name,
               FluidTestSeen           *seen)
 {
-  FluidRedisStreamConsumer *consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis),
-                                                                        stream, "workers",
-                                                                        fluid_test_seen_handler, seen, NULL);
+  const char *uri = fluid_test_redis_get_uri (redis);
+  FluidRedisStreamConsumer *consumer = NULL;
+
+  consumer = fluid_redis_stream_consumer_new (uri, stream, "workers", fluid_test_seen_handler, seen,
+                                              NULL);
 
   fluid_redis_stream_consumer_set_consumer (consumer, name);
   return consumer;
@@ -160,8 +162,11 @@ test_poison (void)
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "failed"), ==, 3);
   /* What the status and the dead-letter stream report is logged at debug
    * level only: a line per failure would bury the operator's warnings. */
-  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "", "*: entry * of jobs failed (delivery *"), ==, 3);
-  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "", "*: entry * of jobs delivered 3 times, moved to jobs:dead"), ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "",
+                                          "*: entry * of jobs failed (delivery *"), ==, 3);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "",
+                                          "*: entry * of jobs delivered 3 times, moved to *"),
+                    ==, 1);
   g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "*", "*"), ==, 0);
   g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*"), ==, 0);
   g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
@@ -517,7 +522,8 @@ test_outage_logged (void)
       /* The consumer's outage ends once it is served (its group made
        * again), just after it connected. */
       fluid_test_wait_until (both_connected (consumer, producer) &&
-                             fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer", back) > 0);
+                             fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer",
+                                                   back) > 0);
       g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer", back), ==, 1);
       g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-producer", back), ==, 1);
       g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_MESSAGE), ==, 1);
@@ -764,7 +770,8 @@ test_silent_server (void)
   fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until (fake->connections->len >= 4);
-  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer),
+                                                            "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "did not answer"));
   /* One warning for the attempts so far. */
   g_assert_cmpuint (lines_of ("*", G_LOG_LEVEL_WARNING), ==, 1);
@@ -903,7 +910,8 @@ test_unknown_host (void)
 
   g_resolver_set_default (no_resolver);
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
-  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer),
+                                                            "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "resolve"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));

@@ -109,7 +109,8 @@ class RedisCluster:
         self.ports = [free_port() for _ in range(6)]
         self.nodes = [RedisServer("--port", str(port), "--bind", "127.0.0.1",
                                   "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                                  "--cluster-node-timeout", "1000", "--cluster-port", str(free_port()),
+                                  "--cluster-node-timeout", "1000",
+                                  "--cluster-port", str(free_port()),
                                   "--appendonly", "no", "--repl-diskless-sync-delay", "0")
                       for port in self.ports]
         self.uri = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
@@ -122,7 +123,8 @@ class RedisCluster:
                        + ["--cluster-replicas", "1", "--cluster-yes"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         deadline = time.monotonic() + 20
-        while not all(b"cluster_state:ok" in node.command("CLUSTER", "INFO") for node in self.nodes):
+        while not all(b"cluster_state:ok" in node.command("CLUSTER", "INFO")
+                      for node in self.nodes):
             if time.monotonic() > deadline:
                 raise RuntimeError("the cluster did not form")
             time.sleep(0.02)

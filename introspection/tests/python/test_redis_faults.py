@@ -90,7 +90,8 @@ class TestRedisFaults(unittest.TestCase):
         """A script past busy-reply-threshold: BUSY, waited for."""
         Fluid.install_asyncio()
         self.start("--busy-reply-threshold", "100")
-        script = threading.Thread(target=self.server.command, args=("EVAL", "while true do end", "0"))
+        script = threading.Thread(target=self.server.command,
+                                  args=("EVAL", "while true do end", "0"))
         script.start()
         iterate_until(lambda: last_error_has(self.consumer, "BUSY"), "BUSY")
         self.send("busy", 50)
