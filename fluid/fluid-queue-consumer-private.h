@@ -24,8 +24,9 @@ typedef struct
   /* The run begins: from the subclass's run_async(). */
   void (* start) (FluidQueueDriver *driver);
   /* Messages may be ready, the worker's state changed (RUNNING,
-   * STOPPING), or the driver asked (fluid_queue_consumer_wake()): from a
-   * dispatch of the consumer's source, which holds a reference on it. */
+   * STOPPING), or the driver asked (fluid_queue_consumer_wake(), which
+   * reaches it after the close too): from a dispatch of the consumer's
+   * source, which holds a reference on it. */
   void (* ready) (FluidQueueDriver *driver);
   /* The worker stopped and the queue is closed: the messages the driver
    * took and did not finish count as discarded now, whatever their

@@ -154,7 +154,9 @@ fluid_queue_source_dispatch (GSource     *source,
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   int wake = g_atomic_int_exchange (&queue_source->wake, 0);
 
-  if ((wake & FLUID_QUEUE_WAKE_READY) && !priv->closed)
+  /* Once closed, only a driver wakes the source: it has something to say
+   * of the end (the pump, to its puller). */
+  if (wake & FLUID_QUEUE_WAKE_READY)
     priv->driver->funcs->ready (priv->driver);
   if (wake & FLUID_QUEUE_WAKE_COUNTERS)
     fluid_queue_consumer_tell_counters (self);

@@ -135,6 +135,13 @@ G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
  *   subclasses chain up and add keys
  * @status_finish: finishes @status_async
  * @get_num_workers: the number of workers this worker stands for; 1 by default
+ * @begin_run: %NULL by default. A subclass that implements it runs its body
+ *   without a task: `run` begins with a call to it instead of @run_async,
+ *   and ends when the subclass calls fluid_worker_complete_run() or
+ *   fluid_worker_fail_run(), once.
+ *   It is how a binding runs a body that its own event loop drives (a
+ *   Python coroutine in an asyncio task), at the cost of nothing but that
+ *   body while it runs. On the worker's context. Since: 1.2
  *
  * The class structure of #FluidWorker.
  *
@@ -184,8 +191,10 @@ struct _FluidWorkerClass
 
   guint     (* get_num_workers)    (FluidWorker          *self);
 
+  void      (* begin_run)          (FluidWorker          *self);
+
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 FLUID_AVAILABLE_IN_1_0
@@ -284,6 +293,11 @@ FLUID_AVAILABLE_IN_1_2
 const char       *fluid_worker_get_stop_reason           (FluidWorker          *self);
 FLUID_AVAILABLE_IN_1_2
 void              fluid_worker_fail                      (FluidWorker          *self,
+                                                          const GError         *error);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_complete_run              (FluidWorker          *self);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_fail_run                  (FluidWorker          *self,
                                                           const GError         *error);
 
 FLUID_AVAILABLE_IN_1_2

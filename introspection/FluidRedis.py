@@ -30,7 +30,7 @@ from gi.repository import GLib
 from gi.repository import Gio
 from gi.repository import Fluid  # noqa: F401: loads the Fluid override first
 
-from _fluid_glib import tasks
+from _fluid_glib import properties, tasks
 from _fluid_glib.subclass import adopt
 
 from ..module import get_introspection_module
@@ -196,3 +196,7 @@ class StreamProducer(FluidRedis.StreamProducer):
 
 StreamProducer = override(StreamProducer)
 __all__.append("StreamProducer")
+
+
+# Every property of the two classes as an attribute, as in Fluid.
+properties.install("FluidRedis", FluidRedis)
