@@ -1,5 +1,5 @@
 #!/bin/sh
-# screenshot-gtk-workers.sh BUILDDIR: takes doc/gtk-workers.png, the
+# screenshot-gtk-workers.sh BUILDDIR: takes doc/images/gtk-workers.png, the
 # window of examples/gtk-workers.c as the book shows it, under Xvfb: the
 # example runs for a few seconds (some children have been restarted by
 # then), and ImageMagick's import takes the screen where the window is.
@@ -16,5 +16,5 @@ export GTK_A11Y=none NO_AT_BRIDGE=1 LD_LIBRARY_PATH="$builddir/fluid"
 example=$!
 sleep 5
 # The window is at the top left, at its default size.
-import -window root -crop 360x220+0+0 +repage "$here/gtk-workers.png"
+import -window root -crop 360x220+0+0 +repage "$here/images/gtk-workers.png"
 kill "$example"

@@ -1175,6 +1175,16 @@ fluid_worker_get_context (FluidWorker *self)
   return fluid_lifecycle_get_context (fluid_worker_get_lifecycle (self));
 }
 
+gboolean
+fluid_worker_is_on_context (FluidWorker *self)
+{
+  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
+  GMainContext *context = fluid_lifecycle_get_context (lifecycle);
+
+  return context != NULL &&
+         (g_main_context_is_owner (context) || g_atomic_pointer_get (&lifecycle->thread) == g_thread_self ());
+}
+
 G_GNUC_PRINTF (3, 4)
 void
 fluid_worker_log (FluidWorker    *self,

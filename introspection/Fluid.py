@@ -124,7 +124,7 @@ from asyncio import _get_running_loop
 
 from gi.repository import GLib, Gio
 
-from _fluid_glib import callbacks, consumer, properties, subclass, tasks
+from _fluid_glib import callbacks, consumer, jobs, properties, subclass, tasks
 from _fluid_glib.loop import asyncio_ready, glib_loop, install_asyncio
 from _fluid_glib.failures import WorkerStartError, WorkerStoppedError
 from _fluid_glib.subclass import adopt, logger
@@ -558,6 +558,83 @@ class AsyncConsumer(Fluid.AsyncConsumer):
 
 AsyncConsumer = override(AsyncConsumer)
 __all__.append("AsyncConsumer")
+
+
+# Jobs (1.2)
+
+class JobWorker(Fluid.JobWorker):
+    """A queue consumer whose messages are jobs: work with a priority, a
+    result, progress and cancellation.
+
+    ``Fluid.JobWorker(func, n_threads=0, name=None,
+    stopping_grace_period=None)``: ``func(job)`` returns the job's output
+    (``job.input`` is what it was submitted with); it runs on @n_threads
+    threads of the worker, or on its context when 0, where it may be an
+    ``async def``. What it raises fails the job. ``worker.submit(value,
+    priority=GLib.PRIORITY_DEFAULT)`` returns a :class:`Fluid.Job`, which
+    ``await job`` waits for. ``Fluid.JobWorker.new(n_threads, func)`` is
+    the C-style constructor.
+    """
+
+    def __new__(cls, func=None, n_threads=0, *, name=None, stopping_grace_period=None):
+        return adopt(jobs.job_worker(n_threads, func), name, stopping_grace_period)
+
+    def __init__(self, func=None, n_threads=0, *, name=None, stopping_grace_period=None):
+        # Built by __new__ through the C constructor.
+        pass
+
+    @staticmethod
+    def new(n_threads, func, *, name=None, stopping_grace_period=None):
+        """``func(job)`` for each job, on @n_threads threads (0: on the
+        worker's context)."""
+        return adopt(jobs.job_worker(n_threads, func), name, stopping_grace_period)
+
+    def submit(self, value=None, priority=GLib.PRIORITY_DEFAULT, cancellable=None):
+        """Submits a job with the input @value (thread-safe); returns the
+        :class:`Fluid.Job`, cancelled at once when the worker stopped."""
+        return Fluid.JobWorker.submit(self, jobs.to_value(value), priority, cancellable)
+
+    def try_submit(self, value=None, priority=GLib.PRIORITY_DEFAULT, cancellable=None):
+        """As submit(), or None when the queue is full (max-queue-size)."""
+        return Fluid.JobWorker.try_submit(self, jobs.to_value(value), priority, cancellable)
+
+    def jobs(self):
+        """The jobs queued or running, a ``Gio.ListModel``, in the order
+        they run."""
+        return self.get_jobs()
+
+
+JobWorker = override(JobWorker)
+__all__.append("JobWorker")
+
+
+class Job(Fluid.Job):
+    """A job of a :class:`Fluid.JobWorker`: ``await job`` returns its
+    output or raises: the exception its function raised,
+    ``asyncio.CancelledError`` for a job cancelled, or
+    :class:`WorkerStoppedError` for one whose worker stopped first."""
+
+    def __await__(self):
+        return jobs.wait(self).__await__()
+
+    async def wait(self, cancellable=None):
+        """The output of the job once it ended; a coroutine."""
+        return await jobs.wait(self, cancellable)
+
+    @property
+    def input(self):
+        return self.get_input()
+
+    @property
+    def output(self):
+        return self.get_output()
+
+    def done(self):
+        return self.is_done()
+
+
+Job = override(Job)
+__all__.append("Job")
 
 
 class Workers(Fluid.Workers):

@@ -498,6 +498,46 @@ function overrideThreaded() {
         'Fluid.WorkerFunction.new_threaded_named()', `Fluid.WorkerFunction.${instead}`);
 }
 
+// Jobs (1.2): `await job.wait()` gives the job's output (null when it had
+// none) or rejects with its error; it reads the job rather than the out
+// GValue of wait_finish(), which GJS cannot give when it stays unset. A job
+// worker runs a JavaScript function on the main thread only (n_threads 0);
+// what the function throws fails its job.
+function overrideJobs() {
+    Fluid.Job.prototype.wait = function (cancellable = null) {
+        return new Promise((resolve, reject) => {
+            this.wait_async(cancellable, job => {
+                const state = job.get_state();
+                if (state === Fluid.JobState.SUCCEEDED)
+                    resolve(job.get_output());
+                else if (state === Fluid.JobState.QUEUED || state === Fluid.JobState.RUNNING)
+                    reject(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED,
+                        'The wait was cancelled'));
+                else
+                    reject(job.get_error());
+            });
+        });
+    };
+    const newJobWorker = Fluid.JobWorker.new;
+    const refused = threadsRefused('Fluid.JobWorker.new() with threads',
+        'Fluid.JobWorker.new(0, func) or Fluid.JobWorker.new_async() with asynchronous ' +
+        'GIO calls, whose blocking part runs on GIO\'s own threads');
+    Fluid.JobWorker.new = function (nThreads, func) {
+        if (nThreads > 0)
+            refused();
+        return newJobWorker(0, (job, cancellable) => {
+            try {
+                const output = func(job, cancellable);
+                if (output !== undefined && output !== null)
+                    job.set_output(output);
+            } catch (error) {
+                throw toGError(error);
+            }
+            return true;
+        });
+    };
+}
+
 // The calls of Fluid.Dispatcher.prototype.dispatch() under way, innermost
 // last: what their handlers threw.
 const dispatchFrames = [];
@@ -655,6 +695,7 @@ function install() {
     overrideDispatchers();
     overrideWorkers();
     overrideThreaded();
+    overrideJobs();
 
     /**
      * The base of a JavaScript worker whose body is an async method,

@@ -24,6 +24,9 @@ static const char fluidctl_description[] =
   "  stop NAME       Stop one worker gracefully; returns at once\n"
   "  shutdown        Shut the exported worker down, forced after its\n"
   "                  grace period, and print its exit code\n"
+  "  jobs [NAME]     List the jobs of a job worker queued or running, in\n"
+  "                  the order they run, with their progress (the\n"
+  "                  exported one without NAME)\n"
   "\n"
   "NAME is the name of a worker below the exported group, with the names of\n"
   "the groups between separated by slashes (\"consumers/reader\"), or its\n"
@@ -96,6 +99,7 @@ fluidctl_print (char *text)
 static GVariant *
 fluidctl_call (Fluidctl           *ctl,
                const char         *path,
+               const char         *interface,
                const char         *method,
                const GVariantType *reply_type,
                int                 timeout_msec,
@@ -105,7 +109,7 @@ fluidctl_call (Fluidctl           *ctl,
   GVariant *reply;
 
   reply = g_dbus_connection_call_sync (ctl->connection, ctl->bus_name, path,
-                                       FLUID_DBUS_WORKER_INTERFACE, method, NULL, reply_type,
+                                       interface, method, NULL, reply_type,
                                        G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout_msec, NULL, &error);
   if (reply != NULL)
     return reply;
@@ -136,7 +140,7 @@ fluidctl_status (Fluidctl     *ctl,
   int print_status;
 
   /* The properties are anyone's; the status is asked for. */
-  reply = fluidctl_call (ctl, node->path, "GetStatus", G_VARIANT_TYPE ("(a{sv})"), -1,
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "GetStatus", G_VARIANT_TYPE ("(a{sv})"), -1,
                          &exit_status);
   if (reply != NULL)
     status = g_variant_get_child_value (reply, 0);
@@ -152,7 +156,7 @@ fluidctl_stop (Fluidctl     *ctl,
   g_autoptr(GVariant) reply = NULL;
   FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
 
-  reply = fluidctl_call (ctl, node->path, "Stop", G_VARIANT_TYPE_UNIT, -1, &exit_status);
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "Stop", G_VARIANT_TYPE_UNIT, -1, &exit_status);
   return exit_status;
 }
 
@@ -165,7 +169,7 @@ fluidctl_shutdown (Fluidctl     *ctl,
   gint32 exit_code;
 
   /* As long as the grace period takes. */
-  reply = fluidctl_call (ctl, root->path, "Shutdown", G_VARIANT_TYPE ("(i)"), G_MAXINT,
+  reply = fluidctl_call (ctl, root->path, FLUID_DBUS_WORKER_INTERFACE, "Shutdown", G_VARIANT_TYPE ("(i)"), G_MAXINT,
                          &exit_status);
   if (reply == NULL)
     return exit_status;
@@ -175,6 +179,23 @@ fluidctl_shutdown (Fluidctl     *ctl,
                                             root->path, exit_code));
   return fluidctl_print (g_strdup_printf ("%s stopped with exit code %d\n",
                                           fluidctl_node_get_name (root), exit_code));
+}
+
+static int
+fluidctl_jobs (Fluidctl     *ctl,
+               FluidctlNode *node)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) jobs = NULL;
+  FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
+
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_JOBS_INTERFACE, "ListJobs",
+                         G_VARIANT_TYPE ("(a(tsdsi))"), -1, &exit_status);
+  if (reply == NULL)
+    return exit_status;
+  jobs = g_variant_get_child_value (reply, 0);
+  return fluidctl_print (ctl->json ? fluidctl_format_json_jobs (node, jobs)
+                                   : fluidctl_format_jobs (node, jobs));
 }
 
 /* Runs @command (with @name, or NULL) on the tree at ctl->path. */
@@ -207,6 +228,8 @@ fluidctl_run (Fluidctl   *ctl,
     return fluidctl_status (ctl, node != NULL ? node : root);
   if (g_str_equal (command, "stop"))
     return fluidctl_stop (ctl, node);
+  if (g_str_equal (command, "jobs"))
+    return fluidctl_jobs (ctl, node != NULL ? node : root);
   return fluidctl_shutdown (ctl, root);
 }
 
@@ -217,7 +240,7 @@ fluidctl_command_arity (const char *command)
 {
   if (g_str_equal (command, "list") || g_str_equal (command, "shutdown"))
     return -1;
-  if (g_str_equal (command, "status"))
+  if (g_str_equal (command, "status") || g_str_equal (command, "jobs"))
     return 0;
   if (g_str_equal (command, "stop"))
     return 1;

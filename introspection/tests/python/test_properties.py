@@ -6,6 +6,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import inspect
 import unittest
 
 import gi
@@ -100,6 +101,15 @@ class Labelled(Fluid.Worker):
         pass
 
 
+def is_method(cls, attribute):
+    """Whether @attribute of @cls is a method of the override, which
+    properties.install() leaves alone."""
+    for klass in cls.__mro__:
+        if attribute in vars(klass):
+            return inspect.isfunction(vars(klass)[attribute])
+    return False
+
+
 class TestProperties(unittest.TestCase):
     def walk(self, obj):
         """Reads, sets or is refused every property of @obj; returns the
@@ -110,6 +120,12 @@ class TestProperties(unittest.TestCase):
             where = f"{type(obj).__name__}.{attribute}"
             with self.subTest(where):
                 value = obj.get_property(pspec.name)
+                if is_method(type(obj), attribute):
+                    # aio-fluid's method of that name (queue_size()) keeps
+                    # the name; it reads the property.
+                    self.assertEqual(getattr(obj, attribute)(), value, where)
+                    walked.append(attribute)
+                    continue
                 if pspec.value_type.fundamental == GObject.TYPE_OBJECT:
                     self.assertIs(getattr(obj, attribute), value, where)
                 else:
