@@ -132,15 +132,9 @@ fluid_test_cluster_new (void)
   g_ptr_array_add (create, g_strdup ("create"));
   for (guint i = 0; i < N_NODES; i++)
     {
-      /* The bus port given, not the port + 10 000 Redis would take. */
-      g_autofree char *config = g_strdup_printf (FLUID_TEST_REPLICATION
-                                                 "cluster-enabled yes\n"
-                                                 "cluster-config-file nodes.conf\n"
-                                                 "cluster-node-timeout 1000\n"
-                                                 "cluster-port %d\n",
-                                                 fluid_test_free_port ());
-
-      cluster->nodes[i] = fluid_test_redis_new_full (FLUID_TEST_REDIS_TCP, config);
+      cluster->nodes[i] = fluid_test_redis_new_full (FLUID_TEST_REDIS_CLUSTER,
+                                                     FLUID_TEST_REPLICATION
+                                                     "cluster-node-timeout 1000\n");
       g_string_append_printf (uri, "%s127.0.0.1:%d", i > 0 ? "," : "",
                               fluid_test_redis_get_port (cluster->nodes[i]));
       if (i > 0)

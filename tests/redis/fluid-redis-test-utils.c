@@ -58,8 +58,9 @@ fluid_test_redis_ping (FluidTestRedis *redis)
 }
 
 /* Polled, with a limit that only catches a server that never comes (a
- * slow machine only waits longer). */
-static void
+ * slow machine only waits longer). FALSE when the server exited first
+ * (its port was taken: fluid_test_redis_new_full() tries others). */
+static gboolean
 fluid_test_redis_spawn (FluidTestRedis *redis,
                         gboolean        loading)
 {
@@ -84,8 +85,13 @@ fluid_test_redis_spawn (FluidTestRedis *redis,
       g_autofree char *answer = fluid_test_redis_ping (redis);
 
       if (g_strcmp0 (answer, "PONG") == 0 || (loading && answer != NULL))
-        break;
-      if (g_subprocess_get_identifier (redis->server) == NULL || g_get_monotonic_time () > deadline)
+        return TRUE;
+      if (g_subprocess_get_identifier (redis->server) == NULL)
+        {
+          g_clear_object (&redis->server);
+          return FALSE;
+        }
+      if (g_get_monotonic_time () > deadline)
         g_error ("redis-server did not start (see %s/redis.log)", redis->dir);
       g_usleep (5000);
     }
@@ -94,13 +100,15 @@ fluid_test_redis_spawn (FluidTestRedis *redis,
 void
 fluid_test_redis_start (FluidTestRedis *redis)
 {
-  fluid_test_redis_spawn (redis, FALSE);
+  if (!fluid_test_redis_spawn (redis, FALSE))
+    g_error ("redis-server exited at its start (see %s/redis.log)", redis->dir);
 }
 
 void
 fluid_test_redis_start_loading (FluidTestRedis *redis)
 {
-  fluid_test_redis_spawn (redis, TRUE);
+  if (!fluid_test_redis_spawn (redis, TRUE))
+    g_error ("redis-server exited at its start (see %s/redis.log)", redis->dir);
 }
 
 static void
@@ -180,14 +188,56 @@ fluid_test_redis_new_with_fsync (const char *appendfsync)
   return fluid_test_redis_new_full (FLUID_TEST_REDIS_UNIX, config);
 }
 
+/* Writes the configuration with new ports: those of a TCP server, which
+ * another process may take between fluid_test_free_port() and the
+ * server's bind, are chosen again at each attempt. */
+static void
+fluid_test_redis_configure (FluidTestRedis      *redis,
+                            FluidTestRedisFlags  flags,
+                            const char          *config)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if ((flags & (FLUID_TEST_REDIS_TCP | FLUID_TEST_REDIS_SENTINEL | FLUID_TEST_REDIS_CLUSTER)) != 0)
+    {
+      redis->port = fluid_test_free_port ();
+      g_free (redis->tcp_uri);
+      redis->tcp_uri = g_strdup_printf ("redis://127.0.0.1:%d", redis->port);
+    }
+  /* The bus port given, not the port + 10 000 Redis would take. */
+  if ((flags & FLUID_TEST_REDIS_CLUSTER) != 0)
+    bus = g_strdup_printf ("cluster-enabled yes\n"
+                           "cluster-config-file nodes.conf\n"
+                           "cluster-port %d\n", fluid_test_free_port ());
+  /* A sentinel writes what it learns into its configuration file. */
+  contents = g_strdup_printf ("port %d\n"
+                              "bind 127.0.0.1\n"
+                              "unixsocket %s\n"
+                              "unixsocketperm 700\n"
+                              "dir %s\n"
+                              "logfile %s/redis.log\n"
+                              "daemonize no\n"
+                              "%s"
+                              "%s"
+                              "%s",
+                              redis->port, redis->socket, redis->dir, redis->dir,
+                              redis->sentinel ? "" : "save \"\"\n",
+                              bus != NULL ? bus : "",
+                              config != NULL ? config : "");
+  g_file_set_contents (redis->config, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
 FluidTestRedis *
 fluid_test_redis_new_full (FluidTestRedisFlags  flags,
                            const char          *config)
 {
   g_autofree char *program = g_find_program_in_path ("redis-server");
-  g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
   FluidTestRedis *redis;
+  guint attempts = 0;
 
   if (program == NULL)
     return NULL;
@@ -198,27 +248,15 @@ fluid_test_redis_new_full (FluidTestRedisFlags  flags,
   redis->socket = g_build_filename (redis->dir, "redis.sock", NULL);
   redis->uri = g_strconcat ("unix://", redis->socket, NULL);
   redis->sentinel = (flags & FLUID_TEST_REDIS_SENTINEL) != 0;
-  if ((flags & (FLUID_TEST_REDIS_TCP | FLUID_TEST_REDIS_SENTINEL)) != 0)
+  do
     {
-      redis->port = fluid_test_free_port ();
-      redis->tcp_uri = g_strdup_printf ("redis://127.0.0.1:%d", redis->port);
+      /* A server on a unix socket of its own has nothing to lose to
+       * another process: its exit is an error at once. */
+      if (attempts++ > 0 && (redis->port == 0 || attempts > 5))
+        g_error ("redis-server exited at its start (see %s/redis.log)", redis->dir);
+      fluid_test_redis_configure (redis, flags, config);
     }
-  /* A sentinel writes what it learns into its configuration file. */
-  contents = g_strdup_printf ("port %d\n"
-                              "bind 127.0.0.1\n"
-                              "unixsocket %s\n"
-                              "unixsocketperm 700\n"
-                              "dir %s\n"
-                              "logfile %s/redis.log\n"
-                              "daemonize no\n"
-                              "%s"
-                              "%s",
-                              redis->port, redis->socket, redis->dir, redis->dir,
-                              redis->sentinel ? "" : "save \"\"\n",
-                              config != NULL ? config : "");
-  g_file_set_contents (redis->config, contents, -1, &error);
-  g_assert_no_error (error);
-  fluid_test_redis_start (redis);
+  while (!fluid_test_redis_spawn (redis, FALSE));
   return redis;
 }
 

@@ -23,6 +23,7 @@ typedef enum
   FLUID_TEST_REDIS_UNIX     = 0,
   FLUID_TEST_REDIS_TCP      = 1 << 0,
   FLUID_TEST_REDIS_SENTINEL = 1 << 1,  /* redis-server --sentinel (TCP) */
+  FLUID_TEST_REDIS_CLUSTER  = 1 << 2,  /* cluster-enabled, a bus port of its own (TCP) */
 } FluidTestRedisFlags;
 
 /* g_test_init(), then the log captured, the workers' warnings (the

@@ -107,17 +107,34 @@ class RedisCluster:
 
     def __init__(self):
         self.ports = [free_port() for _ in range(6)]
-        self.nodes = [RedisServer("--port", str(port), "--bind", "127.0.0.1",
-                                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                                  "--cluster-node-timeout", "1000",
-                                  "--cluster-port", str(free_port()),
-                                  "--appendonly", "no", "--repl-diskless-sync-delay", "0")
-                      for port in self.ports]
-        self.uri = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
+        self.nodes = [self._node(port) for port in self.ports]
+
+    @staticmethod
+    def _node(port):
+        return RedisServer("--port", str(port), "--bind", "127.0.0.1",
+                           "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                           "--cluster-node-timeout", "1000",
+                           "--cluster-port", str(free_port()),
+                           "--appendonly", "no", "--repl-diskless-sync-delay", "0")
+
+    @property
+    def uri(self):
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in self.ports)
 
     def start(self):
-        for node in self.nodes:
-            node.start()
+        for i in range(len(self.nodes)):
+            for attempt in range(5):
+                try:
+                    self.nodes[i].start()
+                    break
+                except RuntimeError:
+                    # Another process took a port between free_port() and
+                    # the server's bind: others.
+                    self.nodes[i].stop()
+                    if attempt == 4:
+                        raise
+                    self.ports[i] = free_port()
+                    self.nodes[i] = self._node(self.ports[i])
         subprocess.run([shutil.which("redis-cli"), "--cluster", "create"]
                        + [f"127.0.0.1:{port}" for port in self.ports]
                        + ["--cluster-replicas", "1", "--cluster-yes"],
