@@ -13,6 +13,9 @@ namespace FluidRedis {
 		[CCode (cname = "fluid_redis_stream_producer_add_async", finish_name = "fluid_redis_stream_producer_add_finish")]
 		[Version (since = "1.2")]
 		public async string add ([CCode (array_length = false, array_null_terminated = true, type = "const char* const*")] string[] fields, GLib.Cancellable? cancellable) throws GLib.Error;
+		[CCode (cname = "fluid_redis_stream_producer_add_bytes_async", finish_name = "fluid_redis_stream_producer_add_bytes_finish")]
+		[Version (since = "1.2")]
+		public async string add_bytes ([CCode (array_length_cname = "n_fields", array_length_pos = 2.1, array_length_type = "guint", type = "const char* const*")] string[] names, [CCode (array_length_cname = "n_fields", array_length_pos = 2.1, array_length_type = "guint")] GLib.Bytes[] values, GLib.Cancellable? cancellable) throws GLib.Error;
 		[Version (since = "1.2")]
 		public bool send ([CCode (array_length = false, array_null_terminated = true, type = "const char* const*")] string[] fields);
 		[Version (since = "1.2")]

@@ -1,5 +1,5 @@
 /* test-redis.vala: FluidRedis from Vala: a consumer subclass with an async
- * handle, the producer's add, a bad URI. The server is started by
+ * handle, the producer's add and add_bytes, a bad URI. The server is started by
  * with-redis.py (FLUID_TEST_REDIS_URI).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -7,12 +7,15 @@
 
 class Jobs : FluidRedis.StreamConsumer {
   public int handled = 0;
+  public size_t last_size = 0;
 
   public override async bool handle (FluidRedis.Entry entry, GLib.Cancellable? cancellable) throws GLib.Error {
     Idle.add (handle.callback);
     yield;
-    if (entry.get_string ("data") == null)
+    var data = entry.get_field ("data");
+    if (data == null)
       throw new IOError.FAILED ("no data");
+    last_size = data.get_size ();
     handled++;
     return true;
   }
@@ -82,6 +85,18 @@ void test_consume () {
   });
   wait_until (() => id != null && jobs.handled == 1);
   assert (id.contains ("-"));
+  /* Bytes as they are, a NUL among them. */
+  id = null;
+  uint8[] raw = { 'a', 0, 'b' };
+  producer.add_bytes.begin ({ "data" }, { new Bytes (raw) }, null, (o, r) => {
+    try {
+      id = producer.add_bytes.end (r);
+    } catch (Error e) {
+      error ("%s", e.message);
+    }
+  });
+  wait_until (() => id != null && jobs.handled == 2);
+  assert (jobs.last_size == 3);
   done = false;
   jobs.shutdown.begin (null, (o, r) => { done = true; });
   wait_until (() => done);
