@@ -25,5 +25,6 @@
 #include <fluid/fluid-run-main.h>
 #include <fluid/fluid-dbus.h>
 #include <fluid/fluid-binding-error.h>
+#include <fluid/fluid-metrics.h>
 
 #undef __FLUID_H_INSIDE__
