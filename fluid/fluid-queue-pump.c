@@ -56,6 +56,7 @@ struct _FluidQueuePump
   FluidMessageTally   tally;        /* told with the next steal */
   GPtrArray          *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
   GCancellable       *cancellable;  /* the worker's */
+  guint64             started_ns;   /* when @current was handed, while timed; else 0 */
   guint               pumping : 1;
   /* @current was counted as discarded at the close: its late completion
    * is dropped. */
@@ -150,6 +151,13 @@ fluid_queue_pump_settle (FluidQueuePump *self,
   FluidMessage *message = g_steal_pointer (&self->current);
 
   fluid_worker_feed ((FluidWorker *) consumer);
+  if (G_UNLIKELY (self->started_ns != 0))
+    {
+      if (!self->abandoned)
+        fluid_durations_add (fluid_queue_consumer_get_durations (consumer),
+                             fluid_metrics_now_ns () - self->started_ns);
+      self->started_ns = 0;
+    }
   if (self->abandoned)
     {
       self->abandoned = FALSE;
@@ -200,6 +208,8 @@ fluid_queue_pump_handle (FluidQueuePump *self,
                          FluidMessage   *message)
 {
   self->current = message;
+  if (fluid_metrics_timing ())
+    self->started_ns = fluid_metrics_now_ns ();
   if (self->func (self, &message->value, self->user_data))
     fluid_queue_pump_settle (self, NULL);
   return self->current == NULL;
