@@ -24,6 +24,9 @@ static const char fluidctl_description[] =
   "  stop NAME       Stop one worker gracefully; returns at once\n"
   "  shutdown        Shut the exported worker down, forced after its\n"
   "                  grace period, and print its exit code\n"
+  "  metrics [NAME]  Print the metrics of one worker and of every worker\n"
+  "                  below it in Prometheus' text format (for a textfile\n"
+  "                  collector); --json does not change it\n"
   "\n"
   "NAME is the name of a worker below the exported group, with the names of\n"
   "the groups between separated by slashes (\"consumers/reader\"), or its\n"
@@ -45,7 +48,8 @@ static const char fluidctl_description[] =
   "\n"
   "Examples:\n"
   "  fluidctl org.gnome.Fluid.Example list\n"
-  "  fluidctl --system --json org.example.Daemon status consumers/reader\n";
+  "  fluidctl --system --json org.example.Daemon status consumers/reader\n"
+  "  fluidctl org.gnome.Fluid.Example metrics > /var/lib/node_exporter/fluid.prom\n";
 
 typedef struct
 {
@@ -177,6 +181,21 @@ fluidctl_shutdown (Fluidctl     *ctl,
                                           fluidctl_node_get_name (root), exit_code));
 }
 
+static int
+fluidctl_metrics (Fluidctl     *ctl,
+                  FluidctlNode *node)
+{
+  g_autoptr(GVariant) reply = NULL;
+  FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
+  char *metrics;
+
+  reply = fluidctl_call (ctl, node->path, "GetMetrics", G_VARIANT_TYPE ("(s)"), -1, &exit_status);
+  if (reply == NULL)
+    return exit_status;
+  g_variant_get (reply, "(s)", &metrics);
+  return fluidctl_print (metrics);
+}
+
 /* Runs @command (with @name, or NULL) on the tree at ctl->path. */
 static int
 fluidctl_run (Fluidctl   *ctl,
@@ -207,6 +226,8 @@ fluidctl_run (Fluidctl   *ctl,
     return fluidctl_status (ctl, node != NULL ? node : root);
   if (g_str_equal (command, "stop"))
     return fluidctl_stop (ctl, node);
+  if (g_str_equal (command, "metrics"))
+    return fluidctl_metrics (ctl, node != NULL ? node : root);
   return fluidctl_shutdown (ctl, root);
 }
 
@@ -217,7 +238,7 @@ fluidctl_command_arity (const char *command)
 {
   if (g_str_equal (command, "list") || g_str_equal (command, "shutdown"))
     return -1;
-  if (g_str_equal (command, "status"))
+  if (g_str_equal (command, "status") || g_str_equal (command, "metrics"))
     return 0;
   if (g_str_equal (command, "stop"))
     return 1;
