@@ -883,3 +883,70 @@ static void
 fluid_test_idle_consumer_init (FluidTestIdleConsumer *self)
 {
 }
+
+/* HTTP */
+
+char *
+fluid_test_http_get (const char  *address,
+                     const char  *target,
+                     const char  *accept,
+                     char       **content_type,
+                     GError     **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autofree char *request = NULL;
+  g_autoptr(GString) response = g_string_new (NULL);
+  const char *body, *header;
+  char buffer[4096];
+  gssize n;
+
+  connection = g_socket_client_connect_to_host (client, address, 0, NULL, error);
+  if (connection == NULL)
+    return NULL;
+  request = g_strdup_printf ("GET %s HTTP/1.0\r\nHost: %s\r\nAccept: %s\r\n\r\n",
+                             target, address, accept != NULL ? accept : "*/*");
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                  request, strlen (request), NULL, NULL, error))
+    return NULL;
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                   buffer, sizeof buffer, NULL, error)) > 0)
+    g_string_append_len (response, buffer, n);
+  if (n < 0)
+    return NULL;
+
+  body = strstr (response->str, "\r\n\r\n");
+  if (body == NULL || !(g_str_has_prefix (response->str, "HTTP/1.0 200 ") ||
+                        g_str_has_prefix (response->str, "HTTP/1.1 200 ")))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET http://%s%s: %.*s", address, target,
+                   (int) strcspn (response->str, "\r\n"), response->str);
+      return NULL;
+    }
+  if (content_type != NULL)
+    {
+      header = g_strstr_len (response->str, body - response->str, "\r\nContent-Type: ");
+      if (header != NULL)
+        header += strlen ("\r\nContent-Type: ");
+      *content_type = header != NULL ? g_strndup (header, strcspn (header, "\r")) : NULL;
+    }
+  return g_strdup (body + 4);
+}
+
+guint16
+fluid_test_free_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}

@@ -128,6 +128,17 @@ double           fluid_test_percentile           (GArray         *samples,
 gsize            fluid_test_proc_status_bytes    (const char     *field);
 gboolean         fluid_test_reset_peak_rss       (void);
 
+/* GET http://@address@target with HTTP/1.0 and @accept (or any), on the
+ * calling thread, blocking: the body of a 200 reply, else NULL with
+ * @error set. For the metrics' tests. */
+char            *fluid_test_http_get             (const char     *address,
+                                                  const char     *target,
+                                                  const char     *accept,
+                                                  char          **content_type,
+                                                  GError        **error);
+/* A TCP port of the loopback that nothing listens on now. */
+guint16          fluid_test_free_port            (void);
+
 /* A private D-Bus daemon, started by dbus-daemon --config-file on a socket
  * in a temporary folder that any user may reach, and stopped by
  * fluid_test_bus_free(), or when the test process dies. NULL when

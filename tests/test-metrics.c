@@ -202,37 +202,22 @@ every_tenth_fails (FluidQueueConsumerWorker *worker,
 
 typedef struct
 {
-  char    *address;
-  gboolean openmetrics;
-  char    *response;   /* headers and body */
-  gboolean done;
+  char     *address;
+  gboolean  openmetrics;
+  char     *body;
+  char     *content_type;
+  GError   *error;
+  gboolean  done;
 } Scrape;
 
-/* GET /metrics with HTTP/1.0, the body read to the end. */
 static gpointer
 scrape_thread (gpointer data)
 {
   Scrape *scrape = data;
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-  GString *response = g_string_new (NULL);
-  char buffer[4096];
-  gssize n;
 
-  connection = g_socket_client_connect_to_host (client, scrape->address, 0, NULL, &error);
-  g_assert_no_error (error);
-  request = g_strdup_printf ("GET /metrics HTTP/1.0\r\nHost: %s\r\nAccept: %s\r\n\r\n", scrape->address,
-                             scrape->openmetrics ? "application/openmetrics-text; version=1.0.0" : "*/*");
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                             request, strlen (request), NULL, NULL, &error);
-  g_assert_no_error (error);
-  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                   buffer, sizeof buffer, NULL, &error)) > 0)
-    g_string_append_len (response, buffer, n);
-  g_assert_no_error (error);
-  scrape->response = g_string_free (response, FALSE);
+  scrape->body = fluid_test_http_get (scrape->address, "/metrics",
+                                      scrape->openmetrics ? "application/openmetrics-text; version=1.0.0" : NULL,
+                                      &scrape->content_type, &scrape->error);
   g_atomic_int_set (&scrape->done, TRUE);
   return NULL;
 }
@@ -242,25 +227,19 @@ static char *
 scrape (FluidWorker *worker,
         gboolean     openmetrics)
 {
-  Scrape data = { fluid_worker_get_metrics_address (worker), openmetrics, NULL, FALSE };
+  Scrape data = { fluid_worker_get_metrics_address (worker), openmetrics, NULL, NULL, NULL, FALSE };
   GThread *thread;
-  const char *body;
-  char *result;
 
   g_assert_nonnull (data.address);
   thread = g_thread_new ("scrape", scrape_thread, &data);
   fluid_test_wait_until (g_atomic_int_get (&data.done));
   g_thread_join (thread);
-  g_assert_true (g_str_has_prefix (data.response, "HTTP/1.0 200") ||
-                 g_str_has_prefix (data.response, "HTTP/1.1 200"));
-  g_assert_nonnull (strstr (data.response, openmetrics ? "application/openmetrics-text"
-                                                       : "text/plain; version=0.0.4"));
-  body = strstr (data.response, "\r\n\r\n");
-  g_assert_nonnull (body);
-  result = g_strdup (body + 4);
-  g_free (data.response);
+  g_assert_no_error (data.error);
+  g_assert_true (g_str_has_prefix (data.content_type, openmetrics ? "application/openmetrics-text; version=1.0.0"
+                                                                  : "text/plain; version=0.0.4"));
+  g_free (data.content_type);
   g_free (data.address);
-  return result;
+  return data.body;
 }
 
 static gboolean
