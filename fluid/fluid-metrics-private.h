@@ -84,6 +84,43 @@ void          fluid_durations_add              (FluidDurations     *self,
  * thread. */
 void          fluid_durations_merge            (FluidDurations     *self,
                                                 const FluidDurations *local);
+/* Times handlers in runs: a clock read per handler would cost a third of
+ * the throughput of a consumer whose handler does little (see
+ * fluid-metrics.c). A run holds the handlers completed one after the
+ * other since fluid_run_timer_begin(), up to @limit; fluid_run_timer_close()
+ * puts them in @durations. One thread. */
+typedef struct
+{
+  guint64 started_ns;  /* 0: no run */
+  guint   length;      /* handlers completed in the run */
+  guint   limit;       /* the most a run holds: from 1, doubled while runs stay short */
+} FluidRunTimer;
+
+void          fluid_run_timer_close            (FluidRunTimer      *self,
+                                                FluidDurations     *durations,
+                                                gboolean            keep_open);
+
+/* A handler begins: the run begins with it if none is open. */
+static inline void
+fluid_run_timer_begin (FluidRunTimer *self)
+{
+  if (self->started_ns == 0)
+    {
+      self->started_ns = fluid_metrics_now_ns ();
+      self->length = 0;
+      self->limit = MAX (self->limit, 1);
+    }
+}
+
+/* A handler of the open run completed. */
+static inline void
+fluid_run_timer_done (FluidRunTimer  *self,
+                      FluidDurations *durations)
+{
+  if (++self->length >= self->limit)
+    fluid_run_timer_close (self, durations, FALSE);
+}
+
 void          fluid_metrics_add_durations      (FluidMetrics       *self,
                                                 const char         *path,
                                                 const FluidDurations *durations);

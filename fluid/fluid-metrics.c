@@ -19,6 +19,18 @@
  *
  * Handler time (FluidDurations) is measured by the consumers' drivers
  * only while fluid_metrics_n_served is not 0: a load a message otherwise.
+ * Even served, it must cost at most a tenth of the throughput of a
+ * consumer whose handler does nothing (13 M messages a second on the pump,
+ * 75 ns each, when a clock read costs 22 ns). So the drivers time runs of
+ * handlers, not each one (FluidRunTimer): two clock reads for the whole
+ * run. A run that took no longer than the first bucket's bound (10 µs)
+ * puts each of its handlers in that bucket, exactly, since none took
+ * longer than the run; the runs then grow, doubling up to 1024 handlers.
+ * A run that took longer is spread evenly over its handlers (the one
+ * approximation, at most once each time handlers slow down) and the next
+ * runs hold one handler each, timed exactly, until they are fast again.
+ * The time a driver spends between two handlers of a run counts as the
+ * handlers' (tens of nanoseconds).
  */
 
 #include "fluid-metrics-private.h"
@@ -292,6 +304,43 @@ fluid_durations_merge (FluidDurations       *self,
       __atomic_fetch_add (&self->buckets[i], local->buckets[i], __ATOMIC_RELAXED);
   __atomic_fetch_add (&self->sum_ns, local->sum_ns, __ATOMIC_RELAXED);
   __atomic_fetch_add (&self->count, local->count, __ATOMIC_RELAXED);
+}
+
+#define FLUID_RUN_TIMER_MAX_LIMIT 1024
+
+void
+fluid_run_timer_close (FluidRunTimer  *self,
+                       FluidDurations *durations,
+                       gboolean        keep_open)
+{
+  guint64 now, total;
+
+  if (self->started_ns == 0 || (keep_open && self->length == 0))
+    return;
+  now = fluid_metrics_now_ns ();
+  total = now - self->started_ns;
+  if (self->length > 0)
+    {
+      if (total <= (guint64) (fluid_duration_bounds[0] * 1e9))
+        {
+          fluid_counter_bump (&durations->buckets[0], self->length);
+          fluid_counter_bump (&durations->sum_ns, total);
+          fluid_counter_bump (&durations->count, self->length);
+          self->limit = MIN (self->limit * 2, FLUID_RUN_TIMER_MAX_LIMIT);
+        }
+      else
+        {
+          guint64 each = total / self->length;
+
+          fluid_counter_bump (&durations->buckets[fluid_durations_bucket (each)], self->length);
+          fluid_counter_bump (&durations->sum_ns, total);
+          fluid_counter_bump (&durations->count, self->length);
+          self->limit = 1;
+        }
+    }
+  /* The handler still going on began now, as far as the next run knows. */
+  self->started_ns = keep_open ? now : 0;
+  self->length = 0;
 }
 
 void

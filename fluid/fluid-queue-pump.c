@@ -56,7 +56,7 @@ struct _FluidQueuePump
   FluidMessageTally   tally;        /* told with the next steal */
   GPtrArray          *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
   GCancellable       *cancellable;  /* the worker's */
-  guint64             started_ns;   /* when @current was handed, while timed; else 0 */
+  FluidRunTimer       timer;        /* while metrics are served */
   guint               pumping : 1;
   /* @current was counted as discarded at the close: its late completion
    * is dropped. */
@@ -151,13 +151,8 @@ fluid_queue_pump_settle (FluidQueuePump *self,
   FluidMessage *message = g_steal_pointer (&self->current);
 
   fluid_worker_feed ((FluidWorker *) consumer);
-  if (G_UNLIKELY (self->started_ns != 0))
-    {
-      if (!self->abandoned)
-        fluid_durations_add (fluid_queue_consumer_get_durations (consumer),
-                             fluid_metrics_now_ns () - self->started_ns);
-      self->started_ns = 0;
-    }
+  if (G_UNLIKELY (self->timer.started_ns != 0) && !self->abandoned)
+    fluid_run_timer_done (&self->timer, fluid_queue_consumer_get_durations (consumer));
   if (self->abandoned)
     {
       self->abandoned = FALSE;
@@ -209,7 +204,7 @@ fluid_queue_pump_handle (FluidQueuePump *self,
 {
   self->current = message;
   if (fluid_metrics_timing ())
-    self->started_ns = fluid_metrics_now_ns ();
+    fluid_run_timer_begin (&self->timer);
   if (self->func (self, &message->value, self->user_data))
     fluid_queue_pump_settle (self, NULL);
   return self->current == NULL;
@@ -273,6 +268,11 @@ fluid_queue_pump_ready (FluidQueueDriver *driver)
   self->pumping = TRUE;
   outcome = fluid_queue_pump_loop (self);
   self->pumping = FALSE;
+  /* The run ends with the loop; a handler still going on opens the
+   * next. */
+  if (G_UNLIKELY (self->timer.started_ns != 0))
+    fluid_run_timer_close (&self->timer, fluid_queue_consumer_get_durations (driver->consumer),
+                           outcome == FLUID_QUEUE_PUMP_IN_FLIGHT);
 
   switch (outcome)
     {

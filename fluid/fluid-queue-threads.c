@@ -240,13 +240,13 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
   guint n_taken = batch->length, n_ok = 0, n_dropped = 0;
   /* Measured by this thread alone, merged once for the batch. */
   FluidDurations durations = { { 0 }, 0, 0 };
+  FluidRunTimer timer = { 0, 0, 0 };
   gboolean timed = fluid_metrics_timing ();
 
   while (batch->head != NULL)
     {
       FluidMessage *message;
       GError *error = NULL;
-      guint64 started_ns;
       gboolean handled;
 
       /* A forced stop: the rest is not run, and counts as discarded. */
@@ -268,11 +268,12 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
         }
 
       message = fluid_message_list_pop (batch);
-      started_ns = timed ? fluid_metrics_now_ns () : 0;
+      if (G_UNLIKELY (timed))
+        fluid_run_timer_begin (&timer);
       handled = self->func ((FluidQueueConsumerWorker *) self->driver.consumer, &message->value,
                             self->cancellable, self->user_data, &error);
       if (G_UNLIKELY (timed))
-        fluid_durations_add (&durations, fluid_metrics_now_ns () - started_ns);
+        fluid_run_timer_done (&timer, &durations);
       if (handled)
         {
           if (G_UNLIKELY (error != NULL))
@@ -289,7 +290,10 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
     }
 
   if (G_UNLIKELY (timed))
-    fluid_durations_merge (fluid_queue_consumer_get_durations (self->driver.consumer), &durations);
+    {
+      fluid_run_timer_close (&timer, &durations, FALSE);
+      fluid_durations_merge (fluid_queue_consumer_get_durations (self->driver.consumer), &durations);
+    }
   fluid_queue_threads_report (self, n_taken, n_ok, n_dropped, &failures);
 }
 
