@@ -950,3 +950,28 @@ fluid_test_free_port (void)
   g_assert_no_error (error);
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
+
+void
+fluid_test_assert_promtool_accepts (const char *text)
+{
+  const char *promtool = g_getenv ("PROMTOOL");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  if (promtool == NULL || promtool[0] == '\0')
+    {
+      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
+        g_error ("PROMTOOL is not set: CI needs the prometheus package (.ci/deps)");
+      g_test_skip ("promtool is not installed (Debian's prometheus package)");
+      return;
+    }
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                              promtool, "check", "metrics", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, text, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process) || out[0] != '\0')
+    g_error ("promtool check metrics refused:\n%s\nin:\n%s", out, text);
+}

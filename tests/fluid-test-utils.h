@@ -136,6 +136,10 @@ char            *fluid_test_http_get             (const char     *address,
                                                   const char     *accept,
                                                   char          **content_type,
                                                   GError        **error);
+/* `promtool check metrics` (PROMTOOL, from Meson) accepts @text, with
+ * no lint; a test without promtool is skipped, except under CI=true,
+ * where it fails. */
+void             fluid_test_assert_promtool_accepts (const char  *text);
 /* A TCP port of the loopback that nothing listens on now. */
 guint16          fluid_test_free_port            (void);
 

@@ -20,43 +20,6 @@
 /* A name with every character the format escapes or keeps as it is. */
 #define ODD_NAME "in box \"quoted\" / slash \\ back ünïcødé ☃"
 
-/* promtool */
-
-/* Whether a tool the test needs is there; under CI it must be. */
-static const char *
-require_tool (const char *variable)
-{
-  const char *path = g_getenv (variable);
-
-  if (path != NULL && path[0] != '\0')
-    return path;
-  if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
-    g_error ("%s is not set: CI needs the prometheus package (.ci/deps)", variable);
-  g_test_skip ("promtool is not installed (Debian's prometheus package)");
-  return NULL;
-}
-
-/* `promtool check metrics` accepts @text: no error, no lint. */
-static void
-assert_promtool_accepts (const char *text)
-{
-  const char *promtool = require_tool ("PROMTOOL");
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  if (promtool == NULL)
-    return;
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
-                              promtool, "check", "metrics", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, text, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process) || out[0] != '\0')
-    g_error ("promtool check metrics refused:\n%s\nin:\n%s", out, text);
-}
-
 /* The value of the sample @name{@labels} (the labels as written), or -1. */
 static double
 sample_value (const char *text,
@@ -142,7 +105,7 @@ test_every_kind (void)
   g_autofree char *stopped = NULL;
 
   before = fluid_worker_collect_metrics (w);
-  assert_promtool_accepts (before);
+  fluid_test_assert_promtool_accepts (before);
   /* Every family, declared once, even those no worker here has. */
   g_assert_nonnull (strstr (before, "# TYPE fluid_jobs_total counter\n"));
   g_assert_nonnull (strstr (before, "# TYPE fluid_redis_connected gauge\n"));
@@ -160,7 +123,7 @@ test_every_kind (void)
 
   g_assert_true (fluid_test_startup (w, NULL));
   running = fluid_worker_collect_metrics (w);
-  assert_promtool_accepts (running);
+  fluid_test_assert_promtool_accepts (running);
   g_assert_nonnull (strstr (running, "state=\"running\"} 1\n"));
 
   /* OpenMetrics: the counters' families without _total, and # EOF. */
@@ -171,7 +134,7 @@ test_every_kind (void)
 
   g_assert_true (fluid_test_shutdown (w, NULL));
   stopped = fluid_worker_collect_metrics (w);
-  assert_promtool_accepts (stopped);
+  fluid_test_assert_promtool_accepts (stopped);
   g_assert_null (strstr (stopped, "state=\"running\"} 1\n"));
 }
 
@@ -305,7 +268,7 @@ test_workload (void)
   g_assert_cmpuint (failed, ==, 100);
 
   text = fluid_worker_collect_metrics (consumer);
-  assert_promtool_accepts (text);
+  fluid_test_assert_promtool_accepts (text);
   g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"processed\""), ==, 900);
   g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
   g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"discarded\""), ==, 0);
@@ -317,7 +280,7 @@ test_workload (void)
 
   /* The same over HTTP, in both formats. */
   served = scrape (consumer, FALSE);
-  assert_promtool_accepts (served);
+  fluid_test_assert_promtool_accepts (served);
   g_assert_cmpfloat (sample_value (served, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
   served_openmetrics = scrape (consumer, TRUE);
   g_assert_true (g_str_has_suffix (served_openmetrics, "# EOF\n"));
@@ -334,7 +297,7 @@ test_workload (void)
       g_autofree char *err = NULL;
 
       g_assert_cmpint (fluid_test_bus_run_client (bus, argv, &over_dbus, &err), ==, 0);
-      assert_promtool_accepts (over_dbus);
+      fluid_test_assert_promtool_accepts (over_dbus);
       g_assert_cmpfloat (sample_value (over_dbus, "fluid_messages_total",
                                        "worker=\"inbox\",outcome=\"processed\""), ==, 900);
       g_assert_cmpfloat (sample_value (over_dbus, "fluid_messages_total",

@@ -48,8 +48,7 @@ static const char fluidctl_description[] =
   "\n"
   "Examples:\n"
   "  fluidctl org.gnome.Fluid.Example list\n"
-  "  fluidctl --system --json org.example.Daemon status consumers/reader\n"
-  "  fluidctl org.gnome.Fluid.Example metrics > /var/lib/node_exporter/fluid.prom\n";
+  "  fluidctl --system --json org.example.Daemon status consumers/reader\n";
 
 typedef struct
 {
