@@ -145,7 +145,7 @@ fluid_metrics_server_start (FluidWorker  *worker,
   g_autoptr(SoupServer) server = NULL;
   g_autoptr(GError) local_error = NULL;
   FluidMetricsServer *self;
-  GSList *uris;
+  GSList *listeners;
 
   if (g_object_get_data (G_OBJECT (worker), FLUID_METRICS_SERVER_KEY) != NULL)
     {
@@ -169,17 +169,23 @@ fluid_metrics_server_start (FluidWorker  *worker,
   self = g_new0 (FluidMetricsServer, 1);
   self->server = g_steal_pointer (&server);
   self->worker = worker;
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
+  /* The port the system picked, from the socket: libsoup 3.2's
+   * soup_server_get_uris() leaks the address it reads. */
+  listeners = soup_server_get_listeners (self->server);
+  if (listeners != NULL)
     {
-      GUri *uri = uris->data;
-      const char *host = g_uri_get_host (uri);
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
 
-      self->address = strchr (host, ':') != NULL
-                    ? g_strdup_printf ("[%s]:%d", host, g_uri_get_port (uri))
-                    : g_strdup_printf ("%s:%d", host, g_uri_get_port (uri));
+      if (local != NULL)
+        {
+          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+          guint port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+
+          self->address = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                                     : g_strdup_printf ("%s:%u", host, port);
+        }
     }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_slist_free (listeners);
   soup_server_add_handler (self->server, NULL, fluid_metrics_server_handle, self, NULL);
   g_atomic_int_inc (&fluid_metrics_n_served);
   g_object_set_data_full (G_OBJECT (worker), FLUID_METRICS_SERVER_KEY, self,
