@@ -975,3 +975,14 @@ fluid_test_assert_promtool_accepts (const char *text)
   if (!g_subprocess_get_successful (process) || out[0] != '\0')
     g_error ("promtool check metrics refused:\n%s\nin:\n%s", out, text);
 }
+
+double
+fluid_test_sample_value (const char *text,
+                         const char *name,
+                         const char *labels)
+{
+  g_autofree char *prefix = g_strdup_printf ("\n%s{%s} ", name, labels);
+  const char *line = strstr (text, prefix);
+
+  return line != NULL ? g_ascii_strtod (line + strlen (prefix), NULL) : -1;
+}

@@ -140,6 +140,11 @@ char            *fluid_test_http_get             (const char     *address,
  * no lint; a test without promtool is skipped, except under CI=true,
  * where it fails. */
 void             fluid_test_assert_promtool_accepts (const char  *text);
+/* The value of the sample `@name{@labels} value` of an exposition (the
+ * labels as written there), or -1 when it has none. */
+double           fluid_test_sample_value         (const char     *text,
+                                                  const char     *name,
+                                                  const char     *labels);
 /* A TCP port of the loopback that nothing listens on now. */
 guint16          fluid_test_free_port            (void);
 

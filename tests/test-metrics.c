@@ -20,21 +20,6 @@
 /* A name with every character the format escapes or keeps as it is. */
 #define ODD_NAME "in box \"quoted\" / slash \\ back ünïcødé ☃"
 
-/* The value of the sample @name{@labels} (the labels as written), or -1. */
-static double
-sample_value (const char *text,
-              const char *name,
-              const char *labels)
-{
-  g_autofree char *prefix = g_strdup_printf ("%s{%s} ", name, labels);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (g_str_has_prefix (lines[i], prefix))
-      return g_ascii_strtod (lines[i] + strlen (prefix), NULL);
-  return -1;
-}
-
 /* The expositions of every kind of worker */
 
 static void
@@ -112,10 +97,10 @@ test_every_kind (void)
   g_assert_nonnull (strstr (before, "# TYPE fluid_message_duration_seconds histogram\n"));
   /* The paths, escaped; the second child of one name as its group tells
    * it apart. */
-  g_assert_cmpfloat (sample_value (before, "fluid_worker_state",
+  g_assert_cmpfloat (fluid_test_sample_value (before, "fluid_worker_state",
                                    "worker=\"root in box \\\"quoted\\\" / slash \\\\ back ünïcødé ☃\","
                                    "state=\"init\""), ==, 1);
-  g_assert_cmpfloat (sample_value (before, "fluid_worker_restarts_total",
+  g_assert_cmpfloat (fluid_test_sample_value (before, "fluid_worker_restarts_total",
                                    "worker=\"root in box \\\"quoted\\\" / slash \\\\ back ünïcødé ☃/"
                                    "in box \\\"quoted\\\" / slash \\\\ back ünïcødé ☃\""), ==, 0);
   g_assert_nonnull (strstr (before, "ünïcødé ☃#2\""));
@@ -269,22 +254,22 @@ test_workload (void)
 
   text = fluid_worker_collect_metrics (consumer);
   fluid_test_assert_promtool_accepts (text);
-  g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"processed\""), ==, 900);
-  g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
-  g_assert_cmpfloat (sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"discarded\""), ==, 0);
-  g_assert_cmpfloat (sample_value (text, "fluid_queue_size", "worker=\"inbox\""), ==, 0);
-  g_assert_cmpfloat (sample_value (text, "fluid_message_duration_seconds_count", "worker=\"inbox\""), ==,
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"processed\""), ==, 900);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"inbox\",outcome=\"discarded\""), ==, 0);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_queue_size", "worker=\"inbox\""), ==, 0);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_message_duration_seconds_count", "worker=\"inbox\""), ==,
                      processed + failed);
-  g_assert_cmpfloat (sample_value (text, "fluid_message_duration_seconds_bucket", "worker=\"inbox\",le=\"+Inf\""),
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_message_duration_seconds_bucket", "worker=\"inbox\",le=\"+Inf\""),
                      ==, processed + failed);
 
   /* The same over HTTP, in both formats. */
   served = scrape (consumer, FALSE);
   fluid_test_assert_promtool_accepts (served);
-  g_assert_cmpfloat (sample_value (served, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
+  g_assert_cmpfloat (fluid_test_sample_value (served, "fluid_messages_total", "worker=\"inbox\",outcome=\"failed\""), ==, 100);
   served_openmetrics = scrape (consumer, TRUE);
   g_assert_true (g_str_has_suffix (served_openmetrics, "# EOF\n"));
-  g_assert_cmpfloat (sample_value (served_openmetrics, "fluid_messages_total",
+  g_assert_cmpfloat (fluid_test_sample_value (served_openmetrics, "fluid_messages_total",
                                    "worker=\"inbox\",outcome=\"processed\""), ==, 900);
 
   /* And over D-Bus, through fluidctl. */
@@ -298,9 +283,9 @@ test_workload (void)
 
       g_assert_cmpint (fluid_test_bus_run_client (bus, argv, &over_dbus, &err), ==, 0);
       fluid_test_assert_promtool_accepts (over_dbus);
-      g_assert_cmpfloat (sample_value (over_dbus, "fluid_messages_total",
+      g_assert_cmpfloat (fluid_test_sample_value (over_dbus, "fluid_messages_total",
                                        "worker=\"inbox\",outcome=\"processed\""), ==, 900);
-      g_assert_cmpfloat (sample_value (over_dbus, "fluid_messages_total",
+      g_assert_cmpfloat (fluid_test_sample_value (over_dbus, "fluid_messages_total",
                                        "worker=\"inbox\",outcome=\"failed\""), ==, 100);
       fluid_test_bus_unexport (consumer, owner);
       fluid_test_bus_free (bus);
@@ -332,7 +317,7 @@ test_not_served_not_timed (void)
     }
   fluid_test_wait_until (workload.handled == 10);
   text = fluid_worker_collect_metrics (consumer);
-  g_assert_cmpfloat (sample_value (text, "fluid_message_duration_seconds_count", "worker=\"quiet\""), ==, 0);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_message_duration_seconds_count", "worker=\"quiet\""), ==, 0);
   fluid_test_shutdown (consumer, NULL);
 }
 

@@ -95,18 +95,6 @@ vector_value (const char *json)
   return g_ascii_strtod (quote + 1, NULL);
 }
 
-/* The value of the sample @name{@labels} in an exposition, or -1. */
-static double
-sample_value (const char *text,
-              const char *name,
-              const char *labels)
-{
-  g_autofree char *prefix = g_strdup_printf ("%s{%s} ", name, labels);
-  const char *line = strstr (text, prefix);
-
-  return line != NULL ? g_ascii_strtod (line + strlen (prefix), NULL) : -1;
-}
-
 static char *
 query (GSubprocess *prometheus,
        const char  *address,
@@ -216,7 +204,7 @@ test_scraped (void)
   /* What the daemon reports now, over HTTP and D-Bus: the scrape was
    * earlier, and the reader only counts up. */
   served = get_until_ok (daemon, metrics_address, "/metrics");
-  now = sample_value (served, "fluid_messages_total", "worker=\"" READER "\",outcome=\"processed\"");
+  now = fluid_test_sample_value (served, "fluid_messages_total", "worker=\"" READER "\",outcome=\"processed\"");
   g_assert_cmpfloat (scraped, >=, 1);
   g_assert_cmpfloat (scraped, <=, now);
   {
@@ -224,7 +212,7 @@ test_scraped (void)
 
     g_assert_cmpint (fluid_test_bus_run_client (bus, argv, &over_dbus, NULL), ==, 0);
   }
-  over_dbus_processed = sample_value (over_dbus, "fluid_messages_total",
+  over_dbus_processed = fluid_test_sample_value (over_dbus, "fluid_messages_total",
                                       "worker=\"" READER "\",outcome=\"processed\"");
   g_assert_cmpfloat (over_dbus_processed, >=, now);
 
@@ -232,7 +220,7 @@ test_scraped (void)
   failed_json = query (prometheus, prometheus_address,
                        "fluid_messages_total{worker=\"" READER "\",outcome=\"failed\"}");
   g_assert_cmpfloat (vector_value (failed_json), ==,
-                     sample_value (served, "fluid_messages_total", "worker=\"" READER "\",outcome=\"failed\""));
+                     fluid_test_sample_value (served, "fluid_messages_total", "worker=\"" READER "\",outcome=\"failed\""));
   state_json = query (prometheus, prometheus_address,
                       "fluid_worker_state{worker=\"example\",state=\"running\"}");
   g_assert_cmpfloat (vector_value (state_json), ==, 1);
