@@ -105,6 +105,10 @@ static const FluidMetricFamily fluid_metric_families[FLUID_N_METRICS] = {
     "fluid_message_duration_seconds", FLUID_METRIC_TYPE_HISTOGRAM,
     "Time a consumer's handler took on a message, measured while metrics are served.",
   },
+  /* Declared here, written by the job workers: their class's add_metrics
+   * chains up to its parent's (a consumer's counters) and adds one
+   * fluid_metrics_add (metrics, "fluid_jobs_total", path, "outcome", …)
+   * for each outcome it counts, at 0 too. */
   [FLUID_METRIC_JOBS] = {
     "fluid_jobs_total", FLUID_METRIC_TYPE_COUNTER,
     "Jobs a job worker finished, by outcome.",

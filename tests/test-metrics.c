@@ -297,6 +297,71 @@ test_workload (void)
   fluid_worker_stop_serving_metrics (consumer);
 }
 
+static gboolean
+every_tenth_fails_in_thread (FluidQueueConsumerWorker  *worker,
+                             const GValue              *message,
+                             GCancellable              *cancellable,
+                             gpointer                   user_data,
+                             GError                   **error)
+{
+  Workload *workload = user_data;
+
+  g_atomic_int_inc (&workload->handled);
+  if (g_value_get_int (message) % 10 == 9)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "message %d fails", g_value_get_int (message));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static double
+collected_value (FluidWorker *worker,
+                 const char  *name,
+                 const char  *labels)
+{
+  g_autofree char *text = fluid_worker_collect_metrics (worker);
+
+  return fluid_test_sample_value (text, name, labels);
+}
+
+/* The same workload on threads of the consumer's own: the histogram
+ * merged from each thread's runs. */
+static void
+test_workload_threads (void)
+{
+  Workload workload = { 0 };
+  g_autoptr(FluidWorker) consumer = NULL;
+  g_autofree char *text = NULL;
+
+  consumer = fluid_queue_consumer_worker_new_threaded_named ("threads", 3, every_tenth_fails_in_thread,
+                                                             &workload, NULL);
+  g_object_set (consumer, "stop-on-failure", FALSE, NULL);
+  if (!serve_or_skip (consumer, "127.0.0.1:0"))
+    return;
+  g_assert_true (fluid_test_startup (consumer, NULL));
+  for (int i = 0; i < N_MESSAGES; i++)
+    {
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, G_TYPE_INT);
+      g_value_set_int (&value, i);
+      fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &value);
+    }
+  fluid_test_wait_until (g_atomic_int_get (&workload.handled) == N_MESSAGES);
+  /* The threads' failures are counted on the consumer's context. */
+  fluid_test_wait_until (collected_value (consumer, "fluid_messages_total",
+                                          "worker=\"threads\",outcome=\"failed\"") == 100);
+  text = fluid_worker_collect_metrics (consumer);
+  fluid_test_assert_promtool_accepts (text);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"threads\",outcome=\"processed\""),
+                     ==, 900);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_message_duration_seconds_count", "worker=\"threads\""),
+                     ==, N_MESSAGES);
+  fluid_test_shutdown (consumer, NULL);
+  fluid_worker_stop_serving_metrics (consumer);
+}
+
 /* Not served, nothing is measured. */
 static void
 test_not_served_not_timed (void)
@@ -495,6 +560,7 @@ main (int   argc,
 
   g_test_add_func ("/metrics/every-kind", test_every_kind);
   g_test_add_func ("/metrics/workload", test_workload);
+  g_test_add_func ("/metrics/workload-threads", test_workload_threads);
   g_test_add_func ("/metrics/not-served-not-timed", test_not_served_not_timed);
   g_test_add_func ("/metrics/bad-addresses", test_bad_addresses);
   g_test_add_func ("/metrics/finalized-while-served", test_finalized_while_served);

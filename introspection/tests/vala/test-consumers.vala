@@ -310,6 +310,10 @@ void add_async (string path, owned AsyncTest begin, owned AsyncTestEnd end) {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
     add_async ("/vala/consumers/callback", (cb) => test_callback.begin (cb), (r) => test_callback.end (r));
     add_async ("/vala/consumers/signal", (cb) => test_signal.begin (cb), (r) => test_signal.end (r));
     add_async ("/vala/consumers/get-message", (cb) => test_get_message.begin (cb), (r) => test_get_message.end (r));

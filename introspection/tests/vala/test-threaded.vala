@@ -247,6 +247,10 @@ void add_async (string path, owned AsyncTest begin, owned AsyncTestEnd end) {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
     add_async ("/vala/threaded/consumer", (cb) => test_threaded_consumer.begin (cb), (r) => test_threaded_consumer.end (r));
     add_async ("/vala/threaded/consumer-failure", (cb) => test_failure_stops_the_worker.begin (cb), (r) => test_failure_stops_the_worker.end (r));
     add_async ("/vala/threaded/backpressure", (cb) => test_backpressure.begin (cb), (r) => test_backpressure.end (r));
