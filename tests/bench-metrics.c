@@ -115,6 +115,7 @@ scraper_thread (gpointer data)
       double ms = (g_get_monotonic_time () - start) / 1000.0;
 
       g_assert_no_error (error);
+      g_assert_nonnull (body);
       g_array_append_val (scraper->latencies_ms, ms);
     }
   g_atomic_int_set (&scraper->done, TRUE);
