@@ -5,6 +5,7 @@
 
 #include "fluid-dbus.h"
 #include "fluid-dbus-node-private.h"
+#include "fluid-dbus-jobs-private.h"
 #include "fluid-queue-consumer.h"
 #include "fluid-worker-private.h"
 #include "fluid-workers-private.h"
@@ -34,6 +35,7 @@ struct _FluidDBusNode
   char                     *path;
   GMainContext             *context;
   FluidDBusSkeleton        *skeletons[FLUID_DBUS_N_KINDS];
+  GDBusInterfaceSkeleton   *jobs;       /* a job worker's Jobs1 (fluid-dbus-jobs.c) */
   FluidObserver            *observer;
 
   /* Below the root: the node's object in the manager. */
@@ -134,6 +136,8 @@ fluid_dbus_node_new (FluidWorker   *worker,
   if (FLUID_IS_QUEUE_CONSUMER (worker))
     self->skeletons[FLUID_DBUS_CONSUMER] = fluid_dbus_skeleton_new (FLUID_DBUS_CONSUMER, worker,
                                                                     self->root, self);
+  if (FLUID_IS_JOB_WORKER (worker))
+    self->jobs = fluid_dbus_jobs_new (FLUID_JOB_WORKER (worker));
   if (FLUID_IS_WORKERS (worker))
     {
       self->skeletons[FLUID_DBUS_WORKERS] = fluid_dbus_skeleton_new (FLUID_DBUS_WORKERS, worker,
@@ -178,6 +182,8 @@ fluid_dbus_node_new_child (FluidDBusNode *self,
     if (child->skeletons[i] != NULL)
       g_dbus_object_skeleton_add_interface (child->object,
                                             G_DBUS_INTERFACE_SKELETON (child->skeletons[i]));
+  if (child->jobs != NULL)
+    g_dbus_object_skeleton_add_interface (child->object, child->jobs);
   g_dbus_object_manager_server_export (child->manager, child->object);
   if (child->children != NULL)
     fluid_dbus_node_add_children (child);
@@ -241,6 +247,11 @@ fluid_dbus_node_export (FluidWorker      *worker,
           return NULL;
         }
     }
+  if (self->jobs != NULL && !g_dbus_interface_skeleton_export (self->jobs, connection, path, error))
+    {
+      fluid_dbus_node_free (self);
+      return NULL;
+    }
   if (self->children != NULL)
     {
       /* Connected first: each child exported is then announced with
@@ -280,6 +291,13 @@ fluid_dbus_node_free (FluidDBusNode *self)
       if (self->object == NULL && g_dbus_interface_skeleton_get_connection (skeleton) != NULL)
         g_dbus_interface_skeleton_unexport (skeleton);
       g_object_unref (skeleton);
+    }
+  if (self->jobs != NULL)
+    {
+      fluid_dbus_jobs_unwatch (self->jobs);
+      if (self->object == NULL && g_dbus_interface_skeleton_get_connection (self->jobs) != NULL)
+        g_dbus_interface_skeleton_unexport (self->jobs);
+      g_clear_object (&self->jobs);
     }
   g_clear_object (&self->object);
   if (self->parent == NULL)

@@ -53,6 +53,16 @@ void               fluid_dbus_skeleton_unwatch_counters (FluidDBusSkeleton *self
  * thread. */
 gboolean           fluid_dbus_skeleton_owes_replies     (GMainContext      *context);
 
+/* The interface described by the introspection file compiled in at
+ * @resource: for this file's skeletons and the other interfaces of an
+ * export (fluid-dbus-jobs.c). A reference. */
+GDBusInterfaceInfo *fluid_dbus_load_interface_info    (const char             *resource);
+/* Emits PropertiesChanged of @interface_name with @changed (a{sv},
+ * floating or not) on every connection @skeleton is exported on. */
+void               fluid_dbus_emit_properties_changed (GDBusInterfaceSkeleton *skeleton,
+                                                       const char             *interface_name,
+                                                       GVariant               *changed);
+
 /* From fluid-dbus-node.c: the Restarts property of a group's node. */
 GVariant          *fluid_dbus_node_get_restarts         (FluidDBusNode     *node);
 

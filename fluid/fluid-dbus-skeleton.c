@@ -21,6 +21,26 @@ static const char * const fluid_dbus_interface_resources[FLUID_DBUS_N_KINDS] = {
   "/org/gnome/Fluid/dbus/dbus/" FLUID_DBUS_WORKERS_INTERFACE ".xml",
 };
 
+/* See fluid-dbus-skeleton-private.h. */
+GDBusInterfaceInfo *
+fluid_dbus_load_interface_info (const char *resource)
+{
+  g_autoptr(GBytes) xml = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GError) error = NULL;
+  GDBusInterfaceInfo *info;
+
+  /* Resources are NUL-terminated. */
+  xml = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (g_bytes_get_data (xml, NULL), &error);
+  g_assert_no_error (error);
+  g_assert (node->interfaces != NULL && node->interfaces[0] != NULL);
+  info = g_dbus_interface_info_ref (node->interfaces[0]);
+  g_dbus_interface_info_cache_build (info);
+  return info;
+}
+
 static GDBusInterfaceInfo *
 fluid_dbus_get_interface_info (FluidDBusKind kind)
 {
@@ -30,21 +50,7 @@ fluid_dbus_get_interface_info (FluidDBusKind kind)
   if (g_once_init_enter (&initialized))
     {
       for (guint i = 0; i < FLUID_DBUS_N_KINDS; i++)
-        {
-          g_autoptr(GBytes) xml = NULL;
-          g_autoptr(GDBusNodeInfo) node = NULL;
-          g_autoptr(GError) error = NULL;
-
-          /* Resources are NUL-terminated. */
-          xml = g_resources_lookup_data (fluid_dbus_interface_resources[i],
-                                         G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
-          g_assert_no_error (error);
-          node = g_dbus_node_info_new_for_xml (g_bytes_get_data (xml, NULL), &error);
-          g_assert_no_error (error);
-          g_assert (node->interfaces != NULL && node->interfaces[0] != NULL);
-          infos[i] = g_dbus_interface_info_ref (node->interfaces[0]);
-          g_dbus_interface_info_cache_build (infos[i]);
-        }
+        infos[i] = fluid_dbus_load_interface_info (fluid_dbus_interface_resources[i]);
       g_once_init_leave (&initialized, 1);
     }
   return infos[kind];
@@ -151,16 +157,16 @@ fluid_dbus_skeleton_read_counters (FluidDBusSkeleton  *self,
 }
 
 /* On every connection the skeleton is exported on. */
+/* See fluid-dbus-skeleton-private.h. */
 void
-fluid_dbus_skeleton_emit_changed (FluidDBusSkeleton *self,
-                                  GVariant          *changed)
+fluid_dbus_emit_properties_changed (GDBusInterfaceSkeleton *skeleton,
+                                    const char             *interface_name,
+                                    GVariant               *changed)
 {
-  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (self);
-  GDBusInterfaceInfo *info = fluid_dbus_get_interface_info (self->kind);
   g_autoptr(GVariant) parameters = NULL;
   GList *connections;
 
-  parameters = g_variant_ref_sink (g_variant_new ("(s@a{sv}@as)", info->name, changed,
+  parameters = g_variant_ref_sink (g_variant_new ("(s@a{sv}@as)", interface_name, changed,
                                                   g_variant_new_strv (NULL, 0)));
   connections = g_dbus_interface_skeleton_get_connections (skeleton);
   for (GList *l = connections; l != NULL; l = l->next)
@@ -171,10 +177,18 @@ fluid_dbus_skeleton_emit_changed (FluidDBusSkeleton *self,
                                           g_dbus_interface_skeleton_get_object_path (skeleton),
                                           "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                           parameters, &error))
-        g_debug ("PropertiesChanged of %s not emitted: %s",
-                 fluid_worker_get_name (self->worker), error->message);
+        g_debug ("PropertiesChanged of %s at %s not emitted: %s", interface_name,
+                 g_dbus_interface_skeleton_get_object_path (skeleton), error->message);
     }
   g_list_free_full (connections, g_object_unref);
+}
+
+void
+fluid_dbus_skeleton_emit_changed (FluidDBusSkeleton *self,
+                                  GVariant          *changed)
+{
+  fluid_dbus_emit_properties_changed (G_DBUS_INTERFACE_SKELETON (self),
+                                      fluid_dbus_get_interface_info (self->kind)->name, changed);
 }
 
 void

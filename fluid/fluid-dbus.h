@@ -43,6 +43,17 @@ G_BEGIN_DECLS
  */
 #define FLUID_DBUS_WORKERS_INTERFACE "org.gnome.Fluid.Workers1"
 
+/**
+ * FLUID_DBUS_JOBS_INTERFACE:
+ *
+ * The name of the D-Bus interface of an exported #FluidJobWorker, beside
+ * %FLUID_DBUS_WORKER_INTERFACE and %FLUID_DBUS_CONSUMER_INTERFACE: its
+ * jobs, queued, running and cancelled, and ListJobs().
+ *
+ * Since: 1.2
+ */
+#define FLUID_DBUS_JOBS_INTERFACE "org.gnome.Fluid.Jobs1"
+
 FLUID_AVAILABLE_IN_1_2
 gboolean  fluid_worker_export   (FluidWorker      *self,
                                  GDBusConnection  *connection,

@@ -17,12 +17,15 @@ G_BEGIN_DECLS
 typedef struct _FluidMessageQueue FluidMessageQueue;
 
 /* How the messages a taker took ended, told back in one go:
- * fluid_message_queue_tally() adds them to the counters and zeroes them. */
+ * fluid_message_queue_tally() adds them to the counters and zeroes them.
+ * @cancelled is for an owner that counts its messages itself (see
+ * fluid_message_queue_set_owner_counts()): a job worker's jobs. */
 typedef struct
 {
   guint64 processed;
   guint64 failed;
   guint64 discarded;
+  guint64 cancelled;
 } FluidMessageTally;
 
 /* The counters, read together under the lock. A closed queue reports a
@@ -33,6 +36,7 @@ typedef struct
   guint64 processed;
   guint64 failed;
   guint64 discarded;
+  guint64 cancelled;
 } FluidMessageCounters;
 
 /* When fluid_message_queue_steal() arms the reader's wake-up. */
@@ -108,6 +112,10 @@ void              fluid_message_queue_read_counters (FluidMessageQueue          
 void              fluid_message_queue_watch         (FluidMessageQueue            *self,
                                                      gboolean                      watched);
 void              fluid_message_queue_counters_seen (FluidMessageQueue            *self);
+void              fluid_message_queue_changed       (FluidMessageQueue            *self);
+void              fluid_message_queue_set_owner_counts (FluidMessageQueue         *self);
+void              fluid_message_queue_count         (FluidMessageQueue            *self,
+                                                     const FluidMessageTally      *outcomes);
 void              fluid_message_queue_stop_taking   (FluidMessageQueue            *self,
                                                      gboolean                      drain);
 FluidMessageList  fluid_message_queue_close         (FluidMessageQueue            *self,

@@ -53,6 +53,14 @@
  * same way, once until it has read them; nobody watching, a change costs
  * an atomic read.
  *
+ * Counting. By default the reader's tallies are the counters, and what a
+ * close or a push to a closed queue drops is discarded. An owner that
+ * decides how each message ended by itself (a job worker, whose jobs end
+ * exactly once whoever ends them: their function, a cancellation, a stop)
+ * sets @owner_counts: the reader's tallies and the drops then only settle
+ * what the reader holds (@out), and the owner counts each outcome with
+ * fluid_message_queue_count().
+ *
  * Threads and locks. @lock guards the fields so marked. It is a leaf: no
  * callback is called, no message freed, no task completed and no other
  * lock taken while it is held; the functions that take messages out
@@ -83,6 +91,8 @@ struct _FluidMessageQueue
   guint64                processed;
   guint64                failed;
   guint64                discarded;
+  guint64                cancelled;
+  gboolean               owner_counts;   /* set before any push, then constant */
   gboolean               closed;
   GError                *close_error;    /* what senders get once closed */
   gboolean               reader_armed;
@@ -281,8 +291,8 @@ fluid_message_queue_disarm_locked (FluidMessageQueue *self,
 /* Counters */
 
 /* A counter changed: tells the watcher, once until it reads them again.
- * Without the lock. */
-static void
+ * Without the lock; any thread (an owner whose own counters changed). */
+void
 fluid_message_queue_changed (FluidMessageQueue *self)
 {
   if (G_LIKELY (!g_atomic_int_get (&self->watched)) || g_atomic_int_get (&self->changed))
@@ -301,15 +311,19 @@ fluid_message_queue_tally_locked (FluidMessageQueue *self,
 
   if (tally == NULL)
     return FALSE;
-  told = tally->processed + tally->failed + tally->discarded;
+  told = tally->processed + tally->failed + tally->discarded + tally->cancelled;
   if (told == 0)
     return FALSE;
-  self->processed += tally->processed;
-  self->failed += tally->failed;
-  self->discarded += tally->discarded;
+  if (!self->owner_counts)
+    {
+      self->processed += tally->processed;
+      self->failed += tally->failed;
+      self->discarded += tally->discarded;
+      self->cancelled += tally->cancelled;
+    }
   self->out -= (guint) MIN (told, self->out);
-  *tally = (FluidMessageTally) { 0, 0, 0 };
-  return TRUE;
+  *tally = (FluidMessageTally) { 0, 0, 0, 0 };
+  return !self->owner_counts;
 }
 
 /* Senders: waiting for room */
@@ -484,7 +498,7 @@ fluid_message_queue_push (FluidMessageQueue *self,
 
   fluid_mutex_lock (&self->lock);
   closed = self->closed;
-  if (closed)
+  if (closed && !self->owner_counts)
     self->discarded++;
   else
     {
@@ -680,8 +694,10 @@ fluid_message_queue_start (FluidMessageQueue *self,
                            guint              n)
 {
   g_atomic_int_add (&self->lent, -(int) n);
-  /* What the size going down wakes: rarely anything. */
-  if (G_UNLIKELY (g_atomic_int_get (&self->watched) || g_atomic_int_get (&self->n_senders)))
+  /* What the size going down wakes: rarely anything; a watcher already
+   * told of a change is not told again before it reads the counters. */
+  if (G_UNLIKELY ((g_atomic_int_get (&self->watched) && !g_atomic_int_get (&self->changed)) ||
+                  g_atomic_int_get (&self->n_senders)))
     fluid_message_queue_size_changed (self);
 }
 
@@ -724,7 +740,8 @@ fluid_message_queue_put_back (FluidMessageQueue *self,
   self->out -= MIN (n, self->out);
   if (self->closed)
     {
-      self->discarded += n;
+      if (!self->owner_counts)
+        self->discarded += n;
       dropped = fluid_message_list_steal (batch);
     }
   else
@@ -761,7 +778,7 @@ fluid_message_queue_tally (FluidMessageQueue *self,
 {
   gboolean told;
 
-  if (tally->processed + tally->failed + tally->discarded == 0)
+  if (tally->processed + tally->failed + tally->discarded + tally->cancelled == 0)
     return;
 
   fluid_mutex_lock (&self->lock);
@@ -887,7 +904,34 @@ fluid_message_queue_read_counters (FluidMessageQueue    *self,
   counters->processed = self->processed;
   counters->failed = self->failed;
   counters->discarded = self->discarded;
+  counters->cancelled = self->cancelled;
   fluid_mutex_unlock (&self->lock);
+}
+
+/* The owner counts the outcome of every message itself from now on (see
+ * the top of this file). Before any message is queued. */
+void
+fluid_message_queue_set_owner_counts (FluidMessageQueue *self)
+{
+  fluid_mutex_lock (&self->lock);
+  self->owner_counts = TRUE;
+  fluid_mutex_unlock (&self->lock);
+}
+
+/* The owner tells how messages ended: added to the counters, and the
+ * watcher told. Any thread. */
+void
+fluid_message_queue_count (FluidMessageQueue       *self,
+                           const FluidMessageTally *outcomes)
+{
+  fluid_mutex_lock (&self->lock);
+  self->processed += outcomes->processed;
+  self->failed += outcomes->failed;
+  self->discarded += outcomes->discarded;
+  self->cancelled += outcomes->cancelled;
+  fluid_mutex_unlock (&self->lock);
+
+  fluid_message_queue_changed (self);
 }
 
 /* Whether the counters are watched; the next change tells the watcher. */
@@ -984,7 +1028,8 @@ fluid_message_queue_close (FluidMessageQueue *self,
   fluid_message_queue_tidy_locked (self);
   self->closed = TRUE;
   self->close_error = g_error_copy (error);
-  self->discarded += dropped.length;
+  if (!self->owner_counts)
+    self->discarded += dropped.length;
   self->length = 0;
   self->out = 0;
   self->limit = 0;
@@ -1036,7 +1081,7 @@ fluid_getter_complete (FluidPending *pending,
       /* A cancelled call drops the message it was handed. */
       if (getter->message != NULL)
         {
-          FluidMessageTally tally = { 0, 0, 1 };
+          FluidMessageTally tally = { 0, 0, 1, 0 };
 
           fluid_message_queue_tally (self, &tally);
           fluid_message_free (g_steal_pointer (&getter->message));

@@ -25,8 +25,9 @@ typedef struct
   /* The run begins: from the subclass's run_async(). */
   void (* start) (FluidQueueDriver *driver);
   /* Messages may be ready, the worker's state changed (RUNNING,
-   * STOPPING), or the driver asked (fluid_queue_consumer_wake()): from a
-   * dispatch of the consumer's source, which holds a reference on it. */
+   * STOPPING), or the driver asked (fluid_queue_consumer_wake(), which
+   * reaches it after the close too): from a dispatch of the consumer's
+   * source, which holds a reference on it. */
   void (* ready) (FluidQueueDriver *driver);
   /* The worker stopped and the queue is closed: the messages the driver
    * took and did not finish count as discarded now, whatever their
@@ -88,6 +89,44 @@ void                fluid_queue_consumer_tell_failure   (FluidQueueConsumer     
  * are served (fluid_metrics_timing()): the pump with
  * fluid_durations_add(), threads with fluid_durations_merge(). */
 FluidDurations     *fluid_queue_consumer_get_durations  (FluidQueueConsumer      *self);
+
+/* For a subclass that counts its messages itself
+ * (fluid_message_queue_set_owner_counts()): tells that @message failed
+ * with @error (taken), as a handler's failure is told, but for the count:
+ * emits message-failed and, under stop-on-failure, ends the run with the
+ * first such error, the driver letting what it runs end first. On the
+ * consumer's context. */
+void                fluid_queue_consumer_message_failed (FluidQueueConsumer      *self,
+                                                         const GValue            *message,
+                                                         GError                  *error);
+
+/* Makes @pspec, a read-only guint or guint64 property of a subclass, a
+ * counter notified as the consumer's own are (at most ten times a second,
+ * on the context, while a handler is connected to it). From class_init;
+ * at most eight counters a class, the consumer's four included. */
+void                fluid_queue_consumer_class_add_counter (FluidQueueConsumerClass *klass,
+                                                            GParamSpec              *pspec);
+/* A subclass's own reason to be woken: fluid_queue_consumer_wake_subclass()
+ * (any thread) has @func called from the next dispatch of the consumer's
+ * source on its context, once for any number of wakes; before the worker
+ * runs, from the first dispatch once it does, and after it stopped too
+ * (until it is disposed). Set in class_init. */
+typedef void (* FluidQueueWakeFunc) (FluidQueueConsumer *self);
+
+void                fluid_queue_consumer_class_set_wake_func (FluidQueueConsumerClass *klass,
+                                                              FluidQueueWakeFunc       func);
+void                fluid_queue_consumer_wake_subclass     (FluidQueueConsumer      *self);
+
+/* A subclass's keys of the status, added to the consumer's: on the
+ * consumer's context, from its status_async. Set in class_init. */
+typedef void (* FluidQueueStatusFunc) (FluidQueueConsumer *self,
+                                       GVariantDict       *status);
+
+void                fluid_queue_consumer_class_set_status_func (FluidQueueConsumerClass *klass,
+                                                                FluidQueueStatusFunc     func);
+
+/* A counter of a subclass changed. Any thread. */
+void                fluid_queue_consumer_counters_changed  (FluidQueueConsumer      *self);
 
 /* Makes the status report the `processed` key: the messages whose
  * handler completed successfully. */

@@ -40,6 +40,32 @@
  * Its status adds the key `processed` (`t`), the number of messages
  * handled successfully.
  *
+ * A subclass may handle its messages in a loop of its own instead, the
+ * loop of a language binding's event loop: it implements the `pull_ready`
+ * virtual method, and pulls each message with
+ * fluid_queue_consumer_worker_pull(). Nothing is made or completed per
+ * message then, neither a task nor a source:
+ *
+ * |[<!-- language="C" -->
+ * static void
+ * my_consumer_pull_ready (FluidQueueConsumerWorker *worker)
+ * {
+ *   const GValue *message;
+ *
+ *   while (fluid_queue_consumer_worker_pull (worker, &message) == FLUID_PULL_MESSAGE)
+ *     {
+ *       g_autoptr(GError) error = NULL;
+ *
+ *       if (!my_handle (message, &error))
+ *         fluid_queue_consumer_worker_fail_pulled (worker, error);
+ *     }
+ *   // FLUID_PULL_WAIT: pull_ready is called again; FLUID_PULL_END: done
+ * }
+ * ]|
+ *
+ * A loop that awaits its handlers returns from `pull_ready` while one runs,
+ * and goes on pulling when it completes.
+ *
  * A subclass whose `on_message_async` completes with an error fails its
  * message: the message counts in the `failed` key of the status,
  * #FluidQueueConsumer::message-failed is emitted, and the worker stops with
@@ -58,6 +84,9 @@ typedef struct
   guint                  n_threads;
   gpointer         user_data;
   GDestroyNotify   destroy;
+  /* Pulled by a subclass (pull_ready): the driver of the run, once it
+   * began; the consumer owns it. On the worker's context. */
+  FluidQueuePump  *pulled;
 } FluidQueueConsumerWorkerPrivate;
 
 enum
@@ -70,6 +99,11 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE_WITH_PRIVATE (FluidQueueConsumerWorker, fluid_queue_consumer_worker,
                             FLUID_TYPE_QUEUE_CONSUMER)
+
+G_DEFINE_ENUM_TYPE (FluidPull, fluid_pull,
+  G_DEFINE_ENUM_VALUE (FLUID_PULL_MESSAGE, "message"),
+  G_DEFINE_ENUM_VALUE (FLUID_PULL_WAIT, "wait"),
+  G_DEFINE_ENUM_VALUE (FLUID_PULL_END, "end"))
 
 /* What the default on_message does, without a task. */
 static void
@@ -170,6 +204,16 @@ fluid_queue_consumer_worker_pump_cb (FluidQueuePump *pump,
   return FALSE;
 }
 
+/* The pump's @ready, pulled. */
+static void
+fluid_queue_consumer_worker_pull_ready_cb (FluidQueuePump *pump,
+                                           gpointer        user_data)
+{
+  FluidQueueConsumerWorker *self = user_data;
+
+  FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->pull_ready (self);
+}
+
 static void
 fluid_queue_consumer_worker_run_async (FluidWorker         *worker,
                                        GCancellable        *cancellable,
@@ -185,6 +229,10 @@ fluid_queue_consumer_worker_run_async (FluidWorker         *worker,
   if (priv->thread_func != NULL)
     fluid_queue_threads_run (FLUID_QUEUE_CONSUMER (worker), task, priv->n_threads,
                              priv->thread_func, priv->user_data);
+  else if (FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (worker)->pull_ready != NULL)
+    priv->pulled = fluid_queue_pump_run_pulled (FLUID_QUEUE_CONSUMER (worker), task,
+                                                fluid_queue_consumer_worker_pull_ready_cb,
+                                                worker);
   else
     fluid_queue_pump_run (FLUID_QUEUE_CONSUMER (worker), task,
                           fluid_queue_consumer_worker_pump_cb, worker);
@@ -411,6 +459,91 @@ fluid_queue_consumer_worker_new_threaded_named (const char            *name,
   priv->destroy = destroy;
 
   return FLUID_WORKER (self);
+}
+
+/**
+ * fluid_queue_consumer_worker_pull:
+ * @self: a #FluidQueueConsumerWorker whose class implements `pull_ready`
+ * @message: (out) (transfer none) (nullable): the message, with
+ *   %FLUID_PULL_MESSAGE; valid until the next pull
+ *
+ * Settles the message of the previous pull (processed, unless
+ * fluid_queue_consumer_worker_fail_pulled() failed it), and takes the next
+ * one for the loop of a subclass that handles its messages itself (see
+ * the `pull_ready` virtual method): in order, one at a time, as the worker
+ * would hand them to `on_message_async`, with
+ * #FluidQueueConsumer:drain-on-stop and the priorities of the queue
+ * honoured and the counters exact. It returns %FLUID_PULL_WAIT when there
+ * is nothing to take now, or when the messages of one dispatch's share
+ * were taken (the loop lets the context run, and `pull_ready` tells it to
+ * pull again), and %FLUID_PULL_END once the run is over: after a graceful
+ * stop (once the messages it drains were pulled), after a failure under
+ * #FluidQueueConsumer:stop-on-failure, and once the worker stopped; the
+ * run ends as a pull returns it first, which may stop the worker there.
+ *
+ * Once the worker stopped (forced, or failed from elsewhere with
+ * fluid_worker_fail()), the message in hand was counted as discarded, and
+ * the next pull only drops it.
+ *
+ * Call it on the worker's context, from the loop that `pull_ready` tells:
+ * before the run begins, it returns %FLUID_PULL_WAIT. The loop may also
+ * pull before it is told, when it knows of a message some other way (a
+ * send from its own thread): a pull that takes a message ends the wait,
+ * and `pull_ready` is not called while it holds the message.
+ *
+ * Returns: a message, nothing now, or the end of the run
+ *
+ * Since: 1.2
+ */
+FluidPull
+fluid_queue_consumer_worker_pull (FluidQueueConsumerWorker  *self,
+                                  const GValue             **message)
+{
+  FluidQueueConsumerWorkerPrivate *priv;
+
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER_WORKER (self), FLUID_PULL_END);
+  g_return_val_if_fail (message != NULL, FLUID_PULL_END);
+  g_return_val_if_fail (FLUID_QUEUE_CONSUMER_WORKER_GET_CLASS (self)->pull_ready != NULL,
+                        FLUID_PULL_END);
+
+  priv = fluid_queue_consumer_worker_get_instance_private (self);
+  if (priv->pulled == NULL)
+    {
+      *message = NULL;
+      return FLUID_PULL_WAIT;
+    }
+  return fluid_queue_pump_pull (priv->pulled, message);
+}
+
+/**
+ * fluid_queue_consumer_worker_fail_pulled:
+ * @self: a #FluidQueueConsumerWorker
+ * @error: why the message failed; copied
+ *
+ * Fails the message of the last fluid_queue_consumer_worker_pull(), which
+ * returned %FLUID_PULL_MESSAGE, as an `on_message_async` that completes
+ * with @error does: the message counts in the `failed` key of the status,
+ * #FluidQueueConsumer::message-failed is emitted now, and with
+ * #FluidQueueConsumer:stop-on-failure the next pull ends the run with
+ * @error. Once the worker stopped, it was counted as discarded, and this
+ * only drops it. Call it once per message, before the next pull, on the
+ * worker's context.
+ *
+ * Since: 1.2
+ */
+void
+fluid_queue_consumer_worker_fail_pulled (FluidQueueConsumerWorker *self,
+                                         const GError             *error)
+{
+  FluidQueueConsumerWorkerPrivate *priv;
+
+  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER_WORKER (self));
+  g_return_if_fail (error != NULL);
+
+  priv = fluid_queue_consumer_worker_get_instance_private (self);
+  g_return_if_fail (priv->pulled != NULL);
+
+  fluid_queue_pump_fail (priv->pulled, g_error_copy (error));
 }
 
 /**

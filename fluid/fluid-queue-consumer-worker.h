@@ -102,6 +102,40 @@ typedef gboolean (* FluidThreadMessageFunc) (FluidQueueConsumerWorker  *worker,
                                              GError                   **error);
 
 /**
+ * FluidPull:
+ * @FLUID_PULL_MESSAGE: a message is in hand: handle it, then pull again.
+ *   It stays valid until the next pull, which counts it as processed
+ *   unless fluid_queue_consumer_worker_fail_pulled() failed it.
+ * @FLUID_PULL_WAIT: nothing to pull now: pull again once
+ *   the `pull_ready` virtual method is called. The worker's context runs
+ *   meanwhile: a pull returns it too once the messages of one dispatch's
+ *   share were pulled, as the worker's own loop lets the context run.
+ * @FLUID_PULL_END: the run is over (the worker stops, or a failure stopped
+ *   it): pull no more.
+ *
+ * What fluid_queue_consumer_worker_pull() gives.
+ *
+ * Since: 1.2
+ */
+typedef enum
+{
+  FLUID_PULL_MESSAGE,
+  FLUID_PULL_WAIT,
+  FLUID_PULL_END,
+} FluidPull;
+
+/**
+ * FLUID_TYPE_PULL:
+ *
+ * The #GType of #FluidPull.
+ *
+ * Since: 1.2
+ */
+#define FLUID_TYPE_PULL (fluid_pull_get_type ())
+FLUID_AVAILABLE_IN_1_2
+GType fluid_pull_get_type (void) G_GNUC_CONST;
+
+/**
  * FluidQueueConsumerWorkerClass:
  * @parent_class: the parent class
  * @on_message_async: handles one message; the next is not handled before
@@ -111,6 +145,16 @@ typedef gboolean (* FluidThreadMessageFunc) (FluidQueueConsumerWorker  *worker,
  * @on_message_finish: finishes @on_message_async; an error fails the
  *   message (see #FluidQueueConsumer::message-failed and
  *   #FluidQueueConsumer:stop-on-failure)
+ * @pull_ready: %NULL by default. A subclass that implements it handles its
+ *   messages in a loop of its own, pulling each with
+ *   fluid_queue_consumer_worker_pull() (the loop of a binding's event loop,
+ *   which awaits its handlers), and @on_message_async is not called. It is
+ *   called, on the worker's context, when the loop may pull: once when the
+ *   run begins; after a pull returned %FLUID_PULL_WAIT, once there is
+ *   something to pull (a message, or the end of the run); and once the
+ *   worker stopped while the loop held a message, to tell it of the end.
+ *   It is called from a dispatch of the worker's context with nothing of
+ *   the library's under way: the loop may run from it. Since: 1.2
  *
  * The class structure of #FluidQueueConsumerWorker.
  *
@@ -128,9 +172,10 @@ struct _FluidQueueConsumerWorkerClass
   gboolean (* on_message_finish) (FluidQueueConsumerWorker  *self,
                                   GAsyncResult              *result,
                                   GError                   **error);
+  void     (* pull_ready)        (FluidQueueConsumerWorker  *self);
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 FLUID_AVAILABLE_IN_1_0
@@ -152,6 +197,13 @@ FluidWorker *fluid_queue_consumer_worker_new_threaded_named (const char         
                                                             FluidThreadMessageFunc     func,
                                                             gpointer                   user_data,
                                                             GDestroyNotify             destroy) G_GNUC_WARN_UNUSED_RESULT;
+
+FLUID_AVAILABLE_IN_1_2
+FluidPull    fluid_queue_consumer_worker_pull              (FluidQueueConsumerWorker  *self,
+                                                            const GValue             **message);
+FLUID_AVAILABLE_IN_1_2
+void         fluid_queue_consumer_worker_fail_pulled       (FluidQueueConsumerWorker  *self,
+                                                            const GError              *error);
 
 FLUID_AVAILABLE_IN_1_0
 void         fluid_queue_consumer_worker_on_message_async  (FluidQueueConsumerWorker  *self,

@@ -46,6 +46,21 @@
  * The status of a queue consumer adds the keys `queue_size` (`u`),
  * `discarded` (`t`) and, since 1.2, `failed` (`t`) to those of
  * #FluidWorker; the concrete consumers add `processed` (`t`).
+ *
+ * Since 1.2 the same counters are read-only properties,
+ * #FluidQueueConsumer:processed, #FluidQueueConsumer:failed,
+ * #FluidQueueConsumer:discarded and #FluidQueueConsumer:queue-size, that a
+ * user interface binds to rather than polling the status:
+ *
+ * |[<!-- language="C" -->
+ * g_object_bind_property (consumer, "processed", label, "label", G_BINDING_SYNC_CREATE);
+ * ]|
+ *
+ * They are notified on the worker's context, at most ten times a second
+ * however fast messages flow, and only those a handler is connected to:
+ * nobody listening, the consumer looks for listeners at most once a second
+ * while its counters change, and its messages pay nothing more than an
+ * atomic read.
  */
 
 /* A consumer holds a FluidMessageQueue, which producers push to from any
@@ -78,8 +93,22 @@ enum
   PROP_DRAIN_ON_STOP,
   PROP_STOP_ON_FAILURE,
   PROP_MAX_QUEUE_SIZE,
+  PROP_PROCESSED,
+  PROP_FAILED,
+  PROP_DISCARDED,
+  PROP_QUEUE_SIZE,
   N_PROPS
 };
+
+/* How often the counter properties may be notified, and how often a
+ * consumer nobody listens to looks for listeners while its counters
+ * change. */
+#define FLUID_QUEUE_COUNTERS_INTERVAL_MS      100
+#define FLUID_QUEUE_COUNTERS_IDLE_INTERVAL_MS 1000
+
+/* The counter properties of a class: the consumer's four, then those of
+ * its subclasses (fluid_queue_consumer_class_add_counter()). */
+#define FLUID_QUEUE_MAX_COUNTERS 8
 
 enum
 {
@@ -95,6 +124,7 @@ enum
 {
   FLUID_QUEUE_WAKE_READY    = 1 << 0,
   FLUID_QUEUE_WAKE_COUNTERS = 1 << 1,
+  FLUID_QUEUE_WAKE_SUBCLASS = 1 << 2,
 };
 
 typedef struct
@@ -116,6 +146,12 @@ typedef struct
   FluidQueueDriver    getters;
   FluidObserver      *observer;
   GArray             *counters_watchers;   /* of FluidQueueCountersWatch, or NULL */
+  /* The counter properties: their values as last notified, the tick that
+   * notifies them, when it last ran, and whether it heard nobody then. */
+  guint64             counter_values[FLUID_QUEUE_MAX_COUNTERS];
+  GSource            *counters_tick;
+  gint64              counters_ticked;
+  guint               counters_unheard : 1;
   /* Written by the driver while metrics are served (see
    * fluid-metrics-private.h). */
   FluidDurations      durations;
@@ -126,7 +162,22 @@ typedef struct
   guint               closed : 1;
 } FluidQueueConsumerPrivate;
 
-G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER)
+/* Set in class_init, inherited (GType copies it to each subclass). */
+typedef struct
+{
+  GParamSpec          *counters[FLUID_QUEUE_MAX_COUNTERS];
+  guint                n_counters;
+  FluidQueueWakeFunc   wake_func;
+  FluidQueueStatusFunc status_func;
+} FluidQueueConsumerClassPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidQueueConsumer, fluid_queue_consumer, FLUID_TYPE_WORKER,
+                                  G_ADD_PRIVATE (FluidQueueConsumer)
+                                  g_type_add_class_private (g_define_type_id,
+                                                            sizeof (FluidQueueConsumerClassPrivate)))
+
+#define FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE(klass) \
+  G_TYPE_CLASS_GET_PRIVATE ((klass), FLUID_TYPE_QUEUE_CONSUMER, FluidQueueConsumerClassPrivate)
 
 static void fluid_queue_consumer_tell_counters (FluidQueueConsumer *self);
 
@@ -157,10 +208,14 @@ fluid_queue_source_dispatch (GSource     *source,
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
   int wake = g_atomic_int_exchange (&queue_source->wake, 0);
 
-  if ((wake & FLUID_QUEUE_WAKE_READY) && !priv->closed)
+  /* Once closed, only a driver wakes the source: it has something to say
+   * of the end (the pump, to its puller). */
+  if (wake & FLUID_QUEUE_WAKE_READY)
     priv->driver->funcs->ready (priv->driver);
   if (wake & FLUID_QUEUE_WAKE_COUNTERS)
     fluid_queue_consumer_tell_counters (self);
+  if (wake & FLUID_QUEUE_WAKE_SUBCLASS)
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->wake_func (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -319,6 +374,26 @@ fluid_queue_consumer_stop_drains (FluidQueueConsumer *self)
   return priv->stop_drains;
 }
 
+/* Emits message-failed; under stop-on-failure, keeps the first error in
+ * @stop_error, else frees it. Returns whether it kept it. */
+static gboolean
+fluid_queue_consumer_emit_failure (FluidQueueConsumer  *self,
+                                   const GValue        *message,
+                                   GError              *error,
+                                   GError             **stop_error)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, message, error);
+  if (priv->stop_on_failure && *stop_error == NULL)
+    {
+      *stop_error = error;
+      return TRUE;
+    }
+  g_error_free (error);
+  return FALSE;
+}
+
 void
 fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
                                    FluidMessage       *message,
@@ -326,14 +401,30 @@ fluid_queue_consumer_tell_failure (FluidQueueConsumer *self,
                                    GError            **stop_error)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidMessageTally tally = { 0, 1, 0 };
+  FluidMessageTally tally = { 0, 1, 0, 0 };
 
   fluid_message_queue_tally (priv->queue, &tally);
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, &message->value, error);
-  if (priv->stop_on_failure && *stop_error == NULL)
-    *stop_error = error;
-  else
-    g_error_free (error);
+  fluid_queue_consumer_emit_failure (self, &message->value, error, stop_error);
+}
+
+void
+fluid_queue_consumer_message_failed (FluidQueueConsumer *self,
+                                     const GValue       *message,
+                                     GError             *error)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  GError *ignored = NULL;
+
+  /* Without a run of the library's there is nothing to end: the error
+   * only reaches the signal. */
+  if (priv->driver == &priv->getters || priv->closed)
+    {
+      fluid_queue_consumer_emit_failure (self, message, error, &ignored);
+      g_clear_error (&ignored);
+      return;
+    }
+  if (fluid_queue_consumer_emit_failure (self, message, error, &priv->driver->error))
+    fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_READY);
 }
 
 void
@@ -451,6 +542,145 @@ fluid_queue_consumer_unwatch_counters (FluidQueueConsumer     *self,
     }
 }
 
+/* The counter properties */
+
+void
+fluid_queue_consumer_class_add_counter (FluidQueueConsumerClass *klass,
+                                        GParamSpec              *pspec)
+{
+  FluidQueueConsumerClassPrivate *klass_priv = FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (klass);
+
+  g_return_if_fail (klass_priv->n_counters < FLUID_QUEUE_MAX_COUNTERS);
+  g_return_if_fail (pspec->value_type == G_TYPE_UINT || pspec->value_type == G_TYPE_UINT64);
+
+  klass_priv->counters[klass_priv->n_counters++] = pspec;
+}
+
+void
+fluid_queue_consumer_class_set_wake_func (FluidQueueConsumerClass *klass,
+                                          FluidQueueWakeFunc       func)
+{
+  FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (klass)->wake_func = func;
+}
+
+void
+fluid_queue_consumer_class_set_status_func (FluidQueueConsumerClass *klass,
+                                            FluidQueueStatusFunc     func)
+{
+  FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (klass)->status_func = func;
+}
+
+void
+fluid_queue_consumer_wake_subclass (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  fluid_queue_source_wake (priv->source, FLUID_QUEUE_WAKE_SUBCLASS);
+}
+
+void
+fluid_queue_consumer_counters_changed (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  fluid_message_queue_changed (priv->queue);
+}
+
+static guint64
+fluid_queue_consumer_read_counter (FluidQueueConsumer *self,
+                                   GParamSpec         *pspec)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (G_OBJECT (self), pspec->name, &value);
+  return pspec->value_type == G_TYPE_UINT ? g_value_get_uint (&value) : g_value_get_uint64 (&value);
+}
+
+/* Notifies the counter properties that changed and that someone listens
+ * to; when nobody does, looks again no sooner than a second later. On the
+ * consumer's context. */
+static void
+fluid_queue_consumer_notify_counters (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidQueueConsumerClassPrivate *klass_priv =
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self));
+  static guint notify_id;
+  gboolean heard = FALSE;
+
+  if (notify_id == 0)
+    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+
+  priv->counters_ticked = g_get_monotonic_time ();
+  /* Before reading: a change made meanwhile tells the consumer again. */
+  fluid_message_queue_counters_seen (priv->queue);
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = 0; i < klass_priv->n_counters; i++)
+    {
+      GParamSpec *pspec = klass_priv->counters[i];
+      guint64 value;
+
+      if (!g_signal_has_handler_pending (self, notify_id, g_param_spec_get_name_quark (pspec), FALSE))
+        continue;
+      heard = TRUE;
+      value = fluid_queue_consumer_read_counter (self, pspec);
+      if (value != priv->counter_values[i])
+        {
+          priv->counter_values[i] = value;
+          g_object_notify_by_pspec (G_OBJECT (self), pspec);
+        }
+    }
+  priv->counters_unheard = !heard;
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void fluid_queue_consumer_counters_cb (FluidQueueConsumer *self,
+                                              gpointer            user_data);
+
+/* A timeout counts from its context's time, taken before the dispatch
+ * that armed it: it may come a little before the interval is over by the
+ * clock, and is then armed again for the rest. */
+static gboolean
+fluid_queue_consumer_counters_tick_cb (gpointer user_data)
+{
+  FluidQueueConsumer *self = user_data;
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  g_clear_pointer (&priv->counters_tick, g_source_unref);
+  fluid_queue_consumer_counters_cb (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The counters changed: the tick notifies them now, or when the interval
+ * since the last is over. The watcher of the counters that the consumer
+ * itself is, on its context. */
+static void
+fluid_queue_consumer_counters_cb (FluidQueueConsumer *self,
+                                  gpointer            user_data)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  gint64 interval, elapsed;
+  GMainContext *context;
+
+  if (priv->counters_tick != NULL)
+    return;
+  interval = 1000 * (priv->counters_unheard ? FLUID_QUEUE_COUNTERS_IDLE_INTERVAL_MS
+                                            : FLUID_QUEUE_COUNTERS_INTERVAL_MS);
+  elapsed = g_get_monotonic_time () - priv->counters_ticked;
+  if (elapsed >= interval)
+    {
+      fluid_queue_consumer_notify_counters (self);
+      return;
+    }
+  context = g_atomic_pointer_get (&priv->source->context);
+  priv->counters_tick = g_timeout_source_new ((guint) ((interval - elapsed + 999) / 1000));
+  g_source_set_static_name (priv->counters_tick, "[fluid] queue consumer counters");
+  /* Destroyed in dispose: no reference. */
+  g_source_set_callback (priv->counters_tick, fluid_queue_consumer_counters_tick_cb, self, NULL);
+  g_source_attach (priv->counters_tick, context);
+}
+
 /* Every watcher is told: each reads the counters at its own pace. */
 static void
 fluid_queue_consumer_tell_counters (FluidQueueConsumer *self)
@@ -564,6 +794,8 @@ fluid_queue_consumer_parent_status_cb (GObject      *source,
   g_variant_dict_insert (&dict, "failed", "t", counters.failed);
   if (priv->reports_processed)
     g_variant_dict_insert (&dict, "processed", "t", counters.processed);
+  if (FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->status_func != NULL)
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->status_func (self, &dict);
 
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
                          (GDestroyNotify) g_variant_unref);
@@ -621,6 +853,9 @@ fluid_queue_consumer_constructed (GObject *object)
    * come while the worker runs: it holds itself alive. */
   priv->observer = fluid_worker_observe (FLUID_WORKER (self), NULL, FLUID_OBSERVER_ALL_EVENTS,
                                          fluid_queue_consumer_state_changed, self, NULL);
+  /* The counter properties: the consumer watches its own counters, told
+   * once until it reads them again. */
+  fluid_queue_consumer_watch_counters (self, fluid_queue_consumer_counters_cb, NULL);
 }
 
 static void
@@ -638,6 +873,11 @@ fluid_queue_consumer_dispose (GObject *object)
       priv->observer = NULL;
     }
   g_source_destroy (&priv->source->source);
+  if (priv->counters_tick != NULL)
+    {
+      g_source_destroy (priv->counters_tick);
+      g_clear_pointer (&priv->counters_tick, g_source_unref);
+    }
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->dispose (object);
 }
@@ -677,6 +917,22 @@ fluid_queue_consumer_get_property (GObject    *object,
 
     case PROP_MAX_QUEUE_SIZE:
       g_value_set_uint (value, fluid_queue_consumer_get_max_queue_size (self));
+      break;
+
+    case PROP_PROCESSED:
+      g_value_set_uint64 (value, fluid_queue_consumer_get_processed (self));
+      break;
+
+    case PROP_FAILED:
+      g_value_set_uint64 (value, fluid_queue_consumer_get_failed (self));
+      break;
+
+    case PROP_DISCARDED:
+      g_value_set_uint64 (value, fluid_queue_consumer_get_discarded (self));
+      break;
+
+    case PROP_QUEUE_SIZE:
+      g_value_set_uint (value, fluid_queue_consumer_get_queue_size (self));
       break;
 
     default:
@@ -784,7 +1040,67 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
                        0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * FluidQueueConsumer:processed:
+   *
+   * The messages whose handler completed successfully: the `processed`
+   * key of the status (0 for a consumer whose status does not report it).
+   * Notified on the worker's context, at most ten times a second, while a
+   * handler is connected to it (see the description of the class).
+   *
+   * Since: 1.2
+   */
+  properties[PROP_PROCESSED] =
+    g_param_spec_uint64 ("processed", "Processed", "The messages handled successfully",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidQueueConsumer:failed:
+   *
+   * The messages whose handler failed: the `failed` key of the status.
+   * Notified as #FluidQueueConsumer:processed is.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_FAILED] =
+    g_param_spec_uint64 ("failed", "Failed", "The messages whose handler failed",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidQueueConsumer:discarded:
+   *
+   * The messages freed without being handled to their end: the
+   * `discarded` key of the status. Notified as
+   * #FluidQueueConsumer:processed is.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_DISCARDED] =
+    g_param_spec_uint64 ("discarded", "Discarded", "The messages freed without being handled",
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FluidQueueConsumer:queue-size:
+   *
+   * The messages waiting in the queue: the `queue_size` key of the status.
+   * Notified as #FluidQueueConsumer:processed is.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_QUEUE_SIZE] =
+    g_param_spec_uint ("queue-size", "Queue size", "The messages waiting in the queue",
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  fluid_queue_consumer_class_add_counter (klass, properties[PROP_PROCESSED]);
+  fluid_queue_consumer_class_add_counter (klass, properties[PROP_FAILED]);
+  fluid_queue_consumer_class_add_counter (klass, properties[PROP_DISCARDED]);
+  fluid_queue_consumer_class_add_counter (klass, properties[PROP_QUEUE_SIZE]);
 
   /**
    * FluidQueueConsumer::message-failed:
@@ -1112,6 +1428,51 @@ fluid_queue_consumer_get_discarded (FluidQueueConsumer *self)
   g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
 
   return fluid_message_queue_get_discarded (fluid_queue_consumer_get_queue (self));
+}
+
+/**
+ * fluid_queue_consumer_get_processed:
+ * @self: a #FluidQueueConsumer
+ *
+ * Gets #FluidQueueConsumer:processed: the messages whose handler completed
+ * successfully, as the `processed` key of the status says (0 for a
+ * consumer that does not report it). Thread-safe.
+ *
+ * Returns: the number of messages handled successfully
+ *
+ * Since: 1.2
+ */
+guint64
+fluid_queue_consumer_get_processed (FluidQueueConsumer *self)
+{
+  FluidQueueCounters counters;
+
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
+
+  fluid_queue_consumer_read_counters (self, &counters);
+  return counters.processed;
+}
+
+/**
+ * fluid_queue_consumer_get_failed:
+ * @self: a #FluidQueueConsumer
+ *
+ * Gets #FluidQueueConsumer:failed: the messages whose handler failed, the
+ * `failed` key of the status. Thread-safe.
+ *
+ * Returns: the number of failed messages
+ *
+ * Since: 1.2
+ */
+guint64
+fluid_queue_consumer_get_failed (FluidQueueConsumer *self)
+{
+  FluidQueueCounters counters;
+
+  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), 0);
+
+  fluid_queue_consumer_read_counters (self, &counters);
+  return counters.failed;
 }
 
 /**

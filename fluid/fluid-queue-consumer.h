@@ -86,6 +86,10 @@ FLUID_AVAILABLE_IN_1_0
 guint     fluid_queue_consumer_get_queue_size     (FluidQueueConsumer   *self);
 FLUID_AVAILABLE_IN_1_0
 guint64   fluid_queue_consumer_get_discarded      (FluidQueueConsumer   *self);
+FLUID_AVAILABLE_IN_1_2
+guint64   fluid_queue_consumer_get_processed      (FluidQueueConsumer   *self);
+FLUID_AVAILABLE_IN_1_2
+guint64   fluid_queue_consumer_get_failed         (FluidQueueConsumer   *self);
 
 FLUID_AVAILABLE_IN_1_0
 gboolean  fluid_queue_consumer_get_drain_on_stop  (FluidQueueConsumer   *self);

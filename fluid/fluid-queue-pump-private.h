@@ -7,6 +7,7 @@
 #pragma once
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-queue-consumer-worker.h"
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,35 @@ void            fluid_queue_pump_resume (FluidQueuePump     *pump,
  * pump. Completed within the handler, it calls back at once, without a
  * main-loop iteration of its own. Transfer full. */
 GTask          *fluid_queue_pump_new_task (FluidQueuePump   *pump);
+
+/* Pulled: the puller may pull (see fluid_queue_pump_pull()). From a
+ * dispatch of the consumer's source, with nothing of the library's under
+ * way. */
+typedef void (* FluidQueuePumpReadyFunc) (FluidQueuePump *pump,
+                                          gpointer        user_data);
+
+/* Runs the pump as the body of `run`, pulled: the messages are taken by
+ * the puller, which calls fluid_queue_pump_pull() until it returns
+ * FLUID_PULL_END, pulling again after FLUID_PULL_WAIT once @ready told it
+ * to. @ready is called first when the run begins. Completes @run_task,
+ * which it takes, as fluid_queue_pump_run() does. On the consumer's
+ * context. */
+FluidQueuePump *fluid_queue_pump_run_pulled (FluidQueueConsumer      *consumer,
+                                             GTask                   *run_task,
+                                             FluidQueuePumpReadyFunc  ready,
+                                             gpointer                 user_data);
+
+/* Settles the message of the previous pull, processed unless failed, and
+ * takes the next one, which stays valid until the next pull: see
+ * #FluidPull. Ends `run` as it returns FLUID_PULL_END for the first time;
+ * that may drop the last reference to the consumer but the caller's. On
+ * the consumer's context. */
+FluidPull       fluid_queue_pump_pull       (FluidQueuePump          *pump,
+                                             const GValue           **message);
+
+/* Fails the message of the previous pull with @error (taken), as
+ * fluid_queue_pump_resume() does. */
+void            fluid_queue_pump_fail       (FluidQueuePump          *pump,
+                                             GError                  *error);
 
 G_END_DECLS

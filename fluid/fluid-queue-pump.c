@@ -31,6 +31,22 @@
  * loop on the stack goes on with the next one. A handler that completes
  * later, from any thread, resumes it from its context as any GTask does.
  *
+ * Pulled. A binding whose own loop runs the handlers (a coroutine of
+ * Python's asyncio awaiting each) pulls the messages instead of being
+ * handed them: fluid_queue_pump_pull() takes the next one as the loop
+ * above does and gives it out, the pull after it settles it (processed,
+ * unless fluid_queue_pump_fail() failed it first), and nothing is made or
+ * completed per message: no task, no source, no call back. When a pull
+ * finds nothing to take, or the messages of one dispatch's share were
+ * given out, it returns WAIT, and the pump tells the puller to pull again
+ * (@ready) from a later dispatch of the consumer's source: once a message
+ * arrives or the worker's state changes, or at once for a share. It is
+ * told the same way when the run begins, and when the worker stops while
+ * it holds a message or waits, so that it learns of the end whatever it
+ * was doing; the pump holds the consumer until then. Every call to
+ * @ready comes from that dispatch, with nothing of the library's under
+ * way: the puller may run its loop from it.
+ *
  * Re-entrancy. A handler may stop the worker, send to it, run a nested
  * main loop, or drop the last reference to it: @pumping keeps a second
  * loop from starting under the first, every entry point holds a
@@ -48,23 +64,29 @@
 
 struct _FluidQueuePump
 {
-  FluidQueueDriver    driver;
-  FluidQueuePumpFunc  func;
-  gpointer            user_data;
-  FluidMessageList    batch;        /* taken, not started */
-  FluidMessage       *current;      /* in hand, until its handler completes */
-  FluidMessageTally   tally;        /* told with the next steal */
-  GPtrArray          *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
-  GCancellable       *cancellable;  /* the worker's */
-  FluidRunTimer       timer;        /* while metrics are served */
-  guint               pumping : 1;
+  FluidQueueDriver         driver;
+  FluidQueuePumpFunc       func;         /* pushed: the handler */
+  FluidQueuePumpReadyFunc  ready;        /* pulled: tells the puller to pull */
+  gpointer                 user_data;
+  FluidMessageList         batch;        /* taken, not started */
+  FluidMessage            *current;      /* in hand, until its handler completes */
+  FluidMessageTally        tally;        /* told with the next steal */
+  GPtrArray               *spare_tasks;  /* made ahead for fluid_queue_pump_new_task() */
+  GCancellable            *cancellable;  /* the worker's */
+  guint                    budget;       /* pulled: what the pulls may still take */
+  FluidQueueConsumer      *held;         /* pulled: the consumer, until the puller is told */
+  FluidRunTimer            timer;        /* while metrics are served */
+  guint                    pumping : 1;
   /* @current was counted as discarded at the close: its late completion
    * is dropped. */
-  guint               abandoned : 1;
+  guint                    abandoned : 1;
+  guint                    waiting : 1;  /* pulled: the puller waits to be told */
+  guint                    fresh : 1;    /* pulled: the next pull begins a share */
 };
 
 typedef enum
 {
+  FLUID_QUEUE_PUMP_TAKEN,      /* a message to handle */
   FLUID_QUEUE_PUMP_WAIT,       /* nothing to take: woken by the next message */
   FLUID_QUEUE_PUMP_YIELD,      /* the dispatch did its share: back at the next */
   FLUID_QUEUE_PUMP_IN_FLIGHT,  /* a handler goes on: fluid_queue_pump_resume() */
@@ -210,33 +232,42 @@ fluid_queue_pump_handle (FluidQueuePump *self,
   return self->current == NULL;
 }
 
+/* The next message to handle, in @message, started: TAKEN; or why there
+ * is none. @budget: how many more this dispatch may take. */
+static FluidQueuePumpOutcome
+fluid_queue_pump_take (FluidQueuePump  *self,
+                       guint           *budget,
+                       FluidMessage   **message)
+{
+  FluidWorkerState state = fluid_worker_get_state ((FluidWorker *) self->driver.consumer);
+  gboolean running = state == FLUID_WORKER_STATE_RUNNING;
+
+  if (self->driver.error != NULL || self->driver.closed)
+    return FLUID_QUEUE_PUMP_END;
+  if (!running && !(state == FLUID_WORKER_STATE_STOPPING &&
+                    fluid_queue_consumer_stop_drains (self->driver.consumer)))
+    return FLUID_QUEUE_PUMP_END;
+  if (*budget == 0)
+    return FLUID_QUEUE_PUMP_YIELD;
+
+  *message = fluid_queue_pump_next (self, running, budget);
+  if (*message == NULL)
+    return running ? FLUID_QUEUE_PUMP_WAIT : FLUID_QUEUE_PUMP_END;
+  (*budget)--;
+  return FLUID_QUEUE_PUMP_TAKEN;
+}
+
 static FluidQueuePumpOutcome
 fluid_queue_pump_loop (FluidQueuePump *self)
 {
-  FluidWorker *worker = (FluidWorker *) self->driver.consumer;
   guint budget = MAX (self->batch.length, FLUID_QUEUE_PUMP_MIN_BATCH);
+  FluidQueuePumpOutcome outcome;
+  FluidMessage *message = NULL;
 
-  for (;;)
-    {
-      FluidWorkerState state = fluid_worker_get_state (worker);
-      gboolean running = state == FLUID_WORKER_STATE_RUNNING;
-      FluidMessage *message;
-
-      if (self->driver.error != NULL || self->driver.closed)
-        return FLUID_QUEUE_PUMP_END;
-      if (!running && !(state == FLUID_WORKER_STATE_STOPPING &&
-                        fluid_queue_consumer_stop_drains (self->driver.consumer)))
-        return FLUID_QUEUE_PUMP_END;
-      if (budget == 0)
-        return FLUID_QUEUE_PUMP_YIELD;
-
-      message = fluid_queue_pump_next (self, running, &budget);
-      if (message == NULL)
-        return running ? FLUID_QUEUE_PUMP_WAIT : FLUID_QUEUE_PUMP_END;
-      budget--;
-      if (!fluid_queue_pump_handle (self, message))
-        return FLUID_QUEUE_PUMP_IN_FLIGHT;
-    }
+  while ((outcome = fluid_queue_pump_take (self, &budget, &message)) == FLUID_QUEUE_PUMP_TAKEN)
+    if (!fluid_queue_pump_handle (self, message))
+      return FLUID_QUEUE_PUMP_IN_FLIGHT;
+  return outcome;
 }
 
 /* Ends `run`, the batch put back: see fluid_queue_driver_end_run(). */
@@ -252,16 +283,44 @@ fluid_queue_pump_end_run (FluidQueuePump *self)
   fluid_queue_driver_end_run (&self->driver);
 }
 
+/* Pulled: the puller waits; it is told from the next dispatch of the
+ * consumer's source. */
+static void
+fluid_queue_pump_wait (FluidQueuePump *self)
+{
+  self->waiting = TRUE;
+  fluid_queue_consumer_wake (self->driver.consumer);
+}
+
+/* Pulled: tells the puller to pull, if it waits. From a dispatch of the
+ * consumer's source, which holds a reference on it. */
+static void
+fluid_queue_pump_tell_puller (FluidQueuePump *self)
+{
+  g_autoptr(FluidQueueConsumer) held = NULL;
+
+  if (!self->waiting)
+    return;
+  self->waiting = FALSE;
+  held = g_steal_pointer (&self->held);
+  self->ready (self, self->user_data);
+}
+
 /* Handles the messages ready, until there is none, the dispatch did its
- * share, a handler goes on asynchronously, or the run is over. From a
- * dispatch of the consumer's source, or from a resume, either holding a
- * reference on the consumer. */
+ * share, a handler goes on asynchronously, or the run is over; pulled,
+ * tells the puller. From a dispatch of the consumer's source, or from a
+ * resume, either holding a reference on the consumer. */
 static void
 fluid_queue_pump_ready (FluidQueueDriver *driver)
 {
   FluidQueuePump *self = (FluidQueuePump *) driver;
   FluidQueuePumpOutcome outcome;
 
+  if (self->ready != NULL)
+    {
+      fluid_queue_pump_tell_puller (self);
+      return;
+    }
   if (self->driver.run_task == NULL || self->pumping || self->current != NULL)
     return;
 
@@ -332,6 +391,15 @@ fluid_queue_pump_close (FluidQueueDriver *driver)
   fluid_message_queue_put_back (driver->queue, &self->batch, FALSE, &self->tally);
   if (!self->pumping)
     fluid_queue_pump_end_run (self);
+
+  /* Pulled: a puller that holds a message or waits learns of the end
+   * from a dispatch of its own, the consumer held until then. */
+  if (self->ready != NULL && (self->current != NULL || self->waiting))
+    {
+      if (self->held == NULL)
+        self->held = g_object_ref (driver->consumer);
+      fluid_queue_pump_wait (self);
+    }
 }
 
 static void
@@ -347,10 +415,17 @@ fluid_queue_pump_free (FluidQueueDriver *driver)
   g_free (self);
 }
 
+/* Pushed, the run begins at once; pulled, the puller is told to begin
+ * from the next dispatch. */
 static void
 fluid_queue_pump_start (FluidQueueDriver *driver)
 {
-  fluid_queue_pump_ready (driver);
+  FluidQueuePump *self = (FluidQueuePump *) driver;
+
+  if (self->ready != NULL)
+    fluid_queue_pump_wait (self);
+  else
+    fluid_queue_pump_ready (driver);
 }
 
 static const FluidQueueDriverFuncs fluid_queue_pump_funcs = {
@@ -360,6 +435,26 @@ static const FluidQueueDriverFuncs fluid_queue_pump_funcs = {
   fluid_queue_pump_free,
 };
 
+static FluidQueuePump *
+fluid_queue_pump_new (FluidQueueConsumer      *consumer,
+                      GTask                   *run_task,
+                      FluidQueuePumpFunc       func,
+                      FluidQueuePumpReadyFunc  ready,
+                      gpointer                 user_data)
+{
+  FluidQueuePump *self = g_new0 (FluidQueuePump, 1);
+
+  fluid_queue_driver_init (&self->driver, &fluid_queue_pump_funcs, consumer, run_task);
+  self->func = func;
+  self->ready = ready;
+  self->user_data = user_data;
+  self->fresh = TRUE;
+  self->spare_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
+  fluid_queue_consumer_drive (consumer, &self->driver);
+  return self;
+}
+
 /* See fluid-queue-pump-private.h. */
 FluidQueuePump *
 fluid_queue_pump_run (FluidQueueConsumer *consumer,
@@ -367,13 +462,86 @@ fluid_queue_pump_run (FluidQueueConsumer *consumer,
                       FluidQueuePumpFunc  func,
                       gpointer            user_data)
 {
-  FluidQueuePump *self = g_new0 (FluidQueuePump, 1);
+  return fluid_queue_pump_new (consumer, run_task, func, NULL, user_data);
+}
 
-  fluid_queue_driver_init (&self->driver, &fluid_queue_pump_funcs, consumer, run_task);
-  self->func = func;
-  self->user_data = user_data;
-  self->spare_tasks = g_ptr_array_new_with_free_func (g_object_unref);
-  self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
-  fluid_queue_consumer_drive (consumer, &self->driver);
-  return self;
+/* Pulled */
+
+/* See fluid-queue-pump-private.h. */
+FluidQueuePump *
+fluid_queue_pump_run_pulled (FluidQueueConsumer      *consumer,
+                             GTask                   *run_task,
+                             FluidQueuePumpReadyFunc  ready,
+                             gpointer                 user_data)
+{
+  return fluid_queue_pump_new (consumer, run_task, NULL, ready, user_data);
+}
+
+/* See fluid-queue-pump-private.h. */
+FluidPull
+fluid_queue_pump_pull (FluidQueuePump  *self,
+                       const GValue   **message)
+{
+  FluidQueuePumpOutcome outcome;
+  FluidMessage *taken = NULL;
+
+  *message = NULL;
+  if (self->current != NULL)
+    fluid_queue_pump_settle (self, NULL);
+  if (self->driver.run_task == NULL)
+    return FLUID_PULL_END;
+
+  if (self->fresh)
+    {
+      self->budget = MAX (self->batch.length, FLUID_QUEUE_PUMP_MIN_BATCH);
+      self->fresh = FALSE;
+    }
+  outcome = fluid_queue_pump_take (self, &self->budget, &taken);
+  switch (outcome)
+    {
+    case FLUID_QUEUE_PUMP_TAKEN:
+      /* A puller that takes a message waits no longer: woken before the
+       * dispatch that the message scheduled (its binding saw the send),
+       * it is not told again of what it holds. (A closed pump, which
+       * must tell, returned the end above.) */
+      self->waiting = FALSE;
+      self->current = taken;
+      *message = &taken->value;
+      return FLUID_PULL_MESSAGE;
+
+    case FLUID_QUEUE_PUMP_YIELD:
+      /* Told at once, from the next dispatch. */
+      fluid_queue_pump_wait (self);
+      G_GNUC_FALLTHROUGH;
+    case FLUID_QUEUE_PUMP_WAIT:
+      /* Told when a message arrives or the state changes: the steal
+       * armed the wake-up. What the counters read meanwhile is exact. */
+      self->waiting = TRUE;
+      self->fresh = TRUE;
+      fluid_message_queue_tally (self->driver.queue, &self->tally);
+      return FLUID_PULL_WAIT;
+
+    case FLUID_QUEUE_PUMP_END:
+    case FLUID_QUEUE_PUMP_IN_FLIGHT:
+    default:
+      {
+        /* Ending the run may drop the last reference. (Not g_autoptr:
+         * clang calls a variable that is only cleaned up unused.) */
+        FluidQueueConsumer *consumer = g_object_ref (self->driver.consumer);
+
+        fluid_queue_pump_end_run (self);
+        g_object_unref (consumer);
+        return FLUID_PULL_END;
+      }
+    }
+}
+
+/* See fluid-queue-pump-private.h. */
+void
+fluid_queue_pump_fail (FluidQueuePump *self,
+                       GError         *error)
+{
+  g_return_if_fail (self->current != NULL);
+
+  fluid_queue_pump_settle (self, error);
 }

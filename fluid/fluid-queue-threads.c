@@ -206,7 +206,7 @@ fluid_queue_threads_report (FluidQueueThreads *self,
   /* Told before the thread stops counting as running. */
   if (mine)
     {
-      FluidMessageTally tally = { n_ok, 0, n_dropped };
+      FluidMessageTally tally = { n_ok, 0, n_dropped, 0 };
 
       fluid_message_queue_tally (self->driver.queue, &tally);
     }
@@ -331,7 +331,7 @@ fluid_queue_threads_take (FluidQueueThreads *self,
     {
       /* Taken as the consumer closed, after it counted what was in
        * flight: discarded here. */
-      FluidMessageTally tally = { 0, 0, n };
+      FluidMessageTally tally = { 0, 0, n, 0 };
 
       fluid_message_queue_tally (self->driver.queue, &tally);
       fluid_message_list_free (batch);
@@ -504,7 +504,7 @@ static void
 fluid_queue_threads_close (FluidQueueDriver *driver)
 {
   FluidQueueThreads *self = (FluidQueueThreads *) driver;
-  FluidMessageTally tally = { 0, 0, 0 };
+  FluidMessageTally tally = { 0, 0, 0, 0 };
 
   driver->closed = TRUE;
   fluid_mutex_lock (&self->lock);

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 /* The context the worker runs on, or NULL before startup. Any thread. */
 GMainContext  *fluid_worker_get_context      (FluidWorker *self);
+/* Whether the calling thread is the worker's context's: the one that
+ * iterates it now, or the one that started the worker. FALSE before
+ * startup. Any thread. */
+gboolean       fluid_worker_is_on_context    (FluidWorker *self);
 
 /* Logs "NAME message" in the Fluid domain, structured, with the field
  * FLUID_WORKER; not even formatted when the default writer would drop it. */

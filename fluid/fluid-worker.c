@@ -103,6 +103,8 @@ typedef struct
    * field of its own, not a bit beside others. */
   gboolean        name_fixed;
   guint           name_is_interned : 1;
+  /* A run begun with the class's begin_run, not yet completed. */
+  guint           run_begun : 1;
   /* Created on first use, atomically: most workers never need one. */
   GCancellable   *cancellable;
   /* Incremented on every sleep and message when someone watches the
@@ -367,12 +369,85 @@ void
 fluid_worker_begin_run (FluidWorker         *self,
                         GAsyncReadyCallback  done)
 {
-  FluidWorkerDirectRun direct_run = fluid_worker_get_direct_run (self);
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
+  FluidWorkerDirectRun direct_run;
 
+  if (klass->begin_run != NULL)
+    {
+      priv->run_begun = TRUE;
+      klass->begin_run (self);
+      return;
+    }
+  direct_run = fluid_worker_get_direct_run (self);
   if (direct_run != NULL)
     direct_run (self);
   else
-    FLUID_WORKER_GET_CLASS (self)->run_async (self, fluid_worker_get_cancellable (self), done, self);
+    klass->run_async (self, fluid_worker_get_cancellable (self), done, self);
+}
+
+/* Whether a run begun with begin_run awaits its end. */
+static gboolean
+fluid_worker_run_is_begun (FluidWorker *self)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  return priv->run_begun;
+}
+
+/* Ends the run begun with begin_run, with @error (taken) if it failed. */
+static void
+fluid_worker_end_begun_run (FluidWorker *self,
+                            GError      *error)
+{
+  FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+
+  priv->run_begun = FALSE;
+  fluid_worker_run_done (self, error);
+}
+
+/**
+ * fluid_worker_complete_run:
+ * @self: a #FluidWorker whose class implements `begin_run`
+ *
+ * Ends the run that the `begin_run` virtual method began, successfully,
+ * as @run_async completing would. Once the worker stopped (forced, or
+ * failed from elsewhere), the run's end is logged and dropped, as a late
+ * completion of @run_async is. Call it, or fluid_worker_fail_run(), once
+ * per run, on the worker's context.
+ *
+ * Since: 1.2
+ */
+void
+fluid_worker_complete_run (FluidWorker *self)
+{
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (fluid_worker_run_is_begun (self));
+
+  fluid_worker_end_begun_run (self, NULL);
+}
+
+/**
+ * fluid_worker_fail_run:
+ * @self: a #FluidWorker whose class implements `begin_run`
+ * @error: why the run failed; copied
+ *
+ * Ends the run that the `begin_run` virtual method began with a copy of
+ * @error, as @run_async failing would: the worker stops with exit code
+ * %FLUID_EXIT_CODE_ERROR, and fluid_worker_wait_for_shutdown_finish()
+ * fails with that error. See fluid_worker_complete_run().
+ *
+ * Since: 1.2
+ */
+void
+fluid_worker_fail_run (FluidWorker  *self,
+                       const GError *error)
+{
+  g_return_if_fail (FLUID_IS_WORKER (self));
+  g_return_if_fail (error != NULL);
+  g_return_if_fail (fluid_worker_run_is_begun (self));
+
+  fluid_worker_end_begun_run (self, g_error_copy (error));
 }
 
 
@@ -1098,6 +1173,16 @@ GMainContext *
 fluid_worker_get_context (FluidWorker *self)
 {
   return fluid_lifecycle_get_context (fluid_worker_get_lifecycle (self));
+}
+
+gboolean
+fluid_worker_is_on_context (FluidWorker *self)
+{
+  FluidLifecycle *lifecycle = fluid_worker_get_lifecycle (self);
+  GMainContext *context = fluid_lifecycle_get_context (lifecycle);
+
+  return context != NULL &&
+         (g_main_context_is_owner (context) || g_atomic_pointer_get (&lifecycle->thread) == g_thread_self ());
 }
 
 G_GNUC_PRINTF (3, 4)

@@ -146,6 +146,13 @@ typedef struct _FluidMetrics FluidMetrics;
  *   subclasses chain up and add keys
  * @status_finish: finishes @status_async
  * @get_num_workers: the number of workers this worker stands for; 1 by default
+ * @begin_run: %NULL by default. A subclass that implements it runs its body
+ *   without a task: `run` begins with a call to it instead of @run_async,
+ *   and ends when the subclass calls fluid_worker_complete_run() or
+ *   fluid_worker_fail_run(), once.
+ *   It is how a binding runs a body that its own event loop drives (a
+ *   Python coroutine in an asyncio task), at the cost of nothing but that
+ *   body while it runs. On the worker's context. Since: 1.2
  * @add_metrics: adds the samples of the worker's class to @metrics
  *   (fluid_metrics_add()), @path being the worker's `worker` label, and
  *   those of the workers below it (fluid_metrics_add_worker()); the base
@@ -201,12 +208,14 @@ struct _FluidWorkerClass
 
   guint     (* get_num_workers)    (FluidWorker          *self);
 
+  void      (* begin_run)          (FluidWorker          *self);
+
   void      (* add_metrics)        (FluidWorker          *self,
                                     FluidMetrics         *metrics,
                                     const char           *path);
 
   /*< private >*/
-  gpointer padding[11];
+  gpointer padding[10];
 };
 
 FLUID_AVAILABLE_IN_1_0
@@ -305,6 +314,11 @@ FLUID_AVAILABLE_IN_1_2
 const char       *fluid_worker_get_stop_reason           (FluidWorker          *self);
 FLUID_AVAILABLE_IN_1_2
 void              fluid_worker_fail                      (FluidWorker          *self,
+                                                          const GError         *error);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_complete_run              (FluidWorker          *self);
+FLUID_AVAILABLE_IN_1_2
+void              fluid_worker_fail_run                  (FluidWorker          *self,
                                                           const GError         *error);
 
 FLUID_AVAILABLE_IN_1_2

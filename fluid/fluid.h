@@ -26,5 +26,7 @@
 #include <fluid/fluid-dbus.h>
 #include <fluid/fluid-binding-error.h>
 #include <fluid/fluid-metrics.h>
+#include <fluid/fluid-job.h>
+#include <fluid/fluid-job-worker.h>
 
 #undef __FLUID_H_INSIDE__

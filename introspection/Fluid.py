@@ -92,6 +92,16 @@ aio-fluid's names
     dispatchers defining ``event_type(self, message)`` and handlers taking
     the message alone.
 
+Properties as attributes
+    Every GObject property reads as an attribute, ``-`` spelt ``_``
+    (``worker.exit_code``, ``consumer.stop_on_failure``), and every
+    writable one sets as one: ``consumer.stop_on_failure = False`` is
+    ``consumer.props.stop_on_failure = False``. Setting a read-only
+    property, or a construct-only one once the object is made, raises
+    ``AttributeError``; it never leaves a Python attribute that the
+    library does not see. The same for the properties that a Python
+    subclass declares in ``__gproperties__``.
+
 Logging
     The workers that Python makes log through Python's :mod:`logging`,
     logger ``fluid``, as aio-fluid: "NAME started running", "NAME stopped
@@ -107,9 +117,14 @@ yield self.receive()``), the blocking helpers (``startup_sync()``,
 func)``, ``QueueConsumerWorker.new(func)`` with ``func(worker, message)``.
 """
 
+import contextvars
+import inspect
+
+from asyncio import _get_running_loop
+
 from gi.repository import GLib, Gio
 
-from _fluid_glib import callbacks, subclass, tasks
+from _fluid_glib import callbacks, consumer, jobs, properties, subclass, tasks
 from _fluid_glib.loop import asyncio_ready, glib_loop, install_asyncio
 from _fluid_glib.failures import WorkerStartError, WorkerStoppedError
 from _fluid_glib.subclass import adopt, logger
@@ -165,6 +180,7 @@ class Worker(Fluid.Worker):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         subclass.hook_up(cls)
+        properties.install_declared(cls)
 
     def __class_getitem__(cls, item):
         return cls
@@ -391,6 +407,8 @@ QueueConsumer = override(QueueConsumer)
 __all__.append("QueueConsumer")
 
 
+_queue_consumer_send = Fluid.QueueConsumer.send
+
 # The name of a FluidQueueConsumerWorker made in C, which those made with a
 # Python callback (of a Python subclass) take too.
 _C_CONSUMER_NAME = "fluid_queue_consumer_worker"
@@ -472,6 +490,25 @@ class QueueConsumerWorker(Fluid.QueueConsumerWorker):
         return adopt(callbacks.threaded_consumer(n_threads, func, user_data, name),
                      None, stopping_grace_period)
 
+    def send(self, message):
+        """Queues @message, as ``Fluid.QueueConsumer.send()``: never
+        refuses (aio-fluid's ``send()``). Sent from the thread of the
+        asyncio loop in which the worker's handlers wait for a message,
+        that loop takes it at its next step, without waiting for the
+        library to tell it."""
+        _queue_consumer_send(self, message)
+        # A loop of this thread's asyncio loop that waits for a message
+        # goes on at that loop's next step and pulls it then, before C
+        # tells it (see _fluid_glib/consumer.py): no call from C into
+        # Python between the send and the handler. From another thread,
+        # C tells it, as always.
+        puller = self.__dict__.get("_fluid_puller")
+        if puller is not None:
+            waiter = puller.waiter
+            if waiter is not None and not waiter.done() \
+                    and _get_running_loop() is waiter.get_loop():
+                waiter.set_result(None)
+
     async def on_message(self, message):
         """Handles @message as the worker would; a coroutine. In a
         subclass's ``on_message``, ``await super().on_message(message)``
@@ -507,6 +544,19 @@ class _CallbackConsumerWorker(QueueConsumerWorker):
         else:
             tasks.settle(task, lambda: func(message))
 
+    def do_pull_ready(self):
+        consumer.pull_ready(self, _callback_handler)
+
+
+def _callback_handler(worker):
+    """The handler of a _CallbackConsumerWorker's messages, for a run."""
+    func = worker._fluid_on_message
+    if worker._fluid_pass_worker:
+        user_data = worker._fluid_user_data
+        return (lambda message: func(worker, message, *user_data)), \
+            contextvars.copy_context(), False
+    return func, contextvars.copy_context(), inspect.iscoroutinefunction(func)
+
 
 class AsyncConsumer(Fluid.AsyncConsumer):
     """``Fluid.AsyncConsumer(dispatcher, name=, stopping_grace_period=)``, as
@@ -525,6 +575,83 @@ class AsyncConsumer(Fluid.AsyncConsumer):
 
 AsyncConsumer = override(AsyncConsumer)
 __all__.append("AsyncConsumer")
+
+
+# Jobs (1.2)
+
+class JobWorker(Fluid.JobWorker):
+    """A queue consumer whose messages are jobs: work with a priority, a
+    result, progress and cancellation.
+
+    ``Fluid.JobWorker(func, n_threads=0, name=None,
+    stopping_grace_period=None)``: ``func(job)`` returns the job's output
+    (``job.input`` is what it was submitted with); it runs on @n_threads
+    threads of the worker, or on its context when 0, where it may be an
+    ``async def``. What it raises fails the job. ``worker.submit(value,
+    priority=GLib.PRIORITY_DEFAULT)`` returns a :class:`Fluid.Job`, which
+    ``await job`` waits for. ``Fluid.JobWorker.new(n_threads, func)`` is
+    the C-style constructor.
+    """
+
+    def __new__(cls, func=None, n_threads=0, *, name=None, stopping_grace_period=None):
+        return adopt(jobs.job_worker(n_threads, func), name, stopping_grace_period)
+
+    def __init__(self, func=None, n_threads=0, *, name=None, stopping_grace_period=None):
+        # Built by __new__ through the C constructor.
+        pass
+
+    @staticmethod
+    def new(n_threads, func, *, name=None, stopping_grace_period=None):
+        """``func(job)`` for each job, on @n_threads threads (0: on the
+        worker's context)."""
+        return adopt(jobs.job_worker(n_threads, func), name, stopping_grace_period)
+
+    def submit(self, value=None, priority=GLib.PRIORITY_DEFAULT, cancellable=None):
+        """Submits a job with the input @value (thread-safe); returns the
+        :class:`Fluid.Job`, cancelled at once when the worker stopped."""
+        return Fluid.JobWorker.submit(self, jobs.to_value(value), priority, cancellable)
+
+    def try_submit(self, value=None, priority=GLib.PRIORITY_DEFAULT, cancellable=None):
+        """As submit(), or None when the queue is full (max-queue-size)."""
+        return Fluid.JobWorker.try_submit(self, jobs.to_value(value), priority, cancellable)
+
+    def jobs(self):
+        """The jobs queued or running, a ``Gio.ListModel``, in the order
+        they run."""
+        return self.get_jobs()
+
+
+JobWorker = override(JobWorker)
+__all__.append("JobWorker")
+
+
+class Job(Fluid.Job):
+    """A job of a :class:`Fluid.JobWorker`: ``await job`` returns its
+    output or raises: the exception its function raised,
+    ``asyncio.CancelledError`` for a job cancelled, or
+    :class:`WorkerStoppedError` for one whose worker stopped first."""
+
+    def __await__(self):
+        return jobs.wait(self).__await__()
+
+    async def wait(self, cancellable=None):
+        """The output of the job once it ended; a coroutine."""
+        return await jobs.wait(self, cancellable)
+
+    @property
+    def input(self):
+        return self.get_input()
+
+    @property
+    def output(self):
+        return self.get_output()
+
+    def done(self):
+        return self.is_done()
+
+
+Job = override(Job)
+__all__.append("Job")
 
 
 class Workers(Fluid.Workers):
@@ -575,6 +702,7 @@ class BaseDispatcher(Fluid.BaseDispatcher):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        properties.install_declared(cls)
         # aio-fluid's event_type(self, message) is the event_type virtual
         # method; set before GObjectMeta hooks up the do_* methods.
         if "event_type" in cls.__dict__ and "do_event_type" not in cls.__dict__:
@@ -725,3 +853,8 @@ class WorkerFunction(Fluid.WorkerFunction):
 
 WorkerFunction = override(WorkerFunction)
 __all__.append("WorkerFunction")
+
+
+# consumer.stop_on_failure = False, worker.exit_code: every property of
+# every class, and of a Python subclass's __gproperties__.
+properties.install("Fluid", Fluid)

@@ -8,6 +8,13 @@
 //     import Fluid from 'gi://Fluid?version=1.0';
 //     import * as FluidJs from 'file:///usr/share/gjs-1.0/fluid-glib-1.0/fluid.js';
 //
+// A build tree has it in the same place under _build/introspection/share:
+// a program that looks for gjs-1.0/fluid-glib-1.0/fluid.js in
+// GLib.get_system_data_dirs() and imports it with import() finds the
+// installed copy, or the build tree's under `meson devenv -C _build`
+// (which also sets GI_TYPELIB_PATH and LD_LIBRARY_PATH), as
+// examples/install/hello.js does.
+//
 // What importing it changes, once for the process: the Fluid namespace,
 // and nothing of any other library. GLib, Gio, GObject and their prototypes
 // stay as GJS made them (test-helper-isolation.js holds it to that). Fluid
@@ -26,7 +33,11 @@
 //   fails the worker (exit code 2) with toGError(exception).
 // - Fluid.QueueConsumerWorker.new(func): the same for each message; a throw
 //   or a rejection fails the message (message-failed; stop-on-failure
-//   decides whether the worker ends).
+//   decides whether the worker ends). The consumer is a subclass of the
+//   helper's whose loop pulls each message (pull_ready, pull()) and awaits
+//   func's promise before the next: func completes nothing. Like any
+//   worker, it is named before it starts or joins a group:
+//   consumer.name = 'inbox'.
 // - Fluid.WorkerFunction.new_async and Fluid.QueueConsumerWorker.new_async
 //   (the C forms) give func the task, which it completes, now or later: a
 //   throw, or a returned promise that rejects, fails the task; a returned
@@ -249,9 +260,12 @@ function succeedUnlessCompleted(task) {
 // task in a WeakSet: less garbage only delays it). A full collection,
 // which ends any incremental one, after every 10 000 tasks keeps a burst
 // of 1 000 000 from it, and doubles the throughput (the heap stays small;
-// bench-helper.js); it spends at most a tenth of the time. A GJS with the
-// fix is left to collect as it will. System.version is major * 10000 +
-// minor * 100 + micro.
+// bench-helper.js); it spends at most a tenth of the time. The messages
+// of a consumer made by Fluid.QueueConsumerWorker.new() come without a
+// task (see "Messages" below), but a refused call into JavaScript would
+// stall its loop as surely: they count as tasks here. A GJS
+// with the fix is left to collect as it will. System.version is
+// major * 10000 + minor * 100 + micro.
 const TASKS_BETWEEN_COLLECTIONS = System.version < 18190 ? 10000 : 0;
 let tasksSinceCollection = 0;
 let nextCollection = 0;
@@ -365,22 +379,98 @@ function overrideWorkerFunction() {
     };
 }
 
+// Messages
+//
+// A consumer of Fluid.QueueConsumerWorker.new(func) is a FluidGjsConsumer,
+// which handles its messages in a loop of its own on the library's pull
+// API: pull_ready tells it that it may pull; it pulls each message with
+// pull(), calls func, and, when func returned a promise, pulls the next one
+// once the promise settled. The next pull counts a message as processed;
+// a throw or a rejection fails it with fail_pulled() first. Nothing is
+// made per message: a Gio.Task per message would cost a GObject wrapper
+// each, and GJS 1.74 looks for every new wrapper, and for every one it
+// finalizes, in a list of all of them (g_assert() and a linear search in
+// ObjectInstance::link() and unlink(), gone in GJS 1.85.1). A promise that
+// fulfils at once is followed by the next pull in the same run of GJS's
+// job queue, without an iteration of the main context between them.
+
+const MESSAGE_CALLBACK = 'a message callback';
+
+function makeConsumerClass() {
+    return GObject.registerClass({
+        GTypeName: 'FluidGjsConsumer',
+    }, class FluidGjsConsumer extends Fluid.QueueConsumerWorker {
+        // func(worker, message): set once, by Fluid.QueueConsumerWorker.new().
+        setHandler(func) {
+            this._func = func;
+            // A handler's promise is pending: the loop goes on when it settles.
+            this._awaiting = false;
+        }
+
+        vfunc_pull_ready() {
+            if (!this._awaiting)
+                this._pullAll();
+        }
+
+        _fail(error) {
+            if (error instanceof Error)
+                console.debug(`${MESSAGE_CALLBACK} of ${this.name} failed: ${describe(error)}\n${error.stack}`);
+            this.fail_pulled(toGError(error));
+        }
+
+        // Pulls and handles until nothing is left now (pull_ready will
+        // call again), the run ends, or func returns a promise.
+        _pullAll() {
+            const func = this._func;
+            for (;;) {
+                const [status, message] = this.pull();
+                if (status !== Fluid.Pull.MESSAGE)
+                    return;
+                collectBeforeSweepStalls();
+                let result;
+                try {
+                    result = func(this, message);
+                } catch (error) {
+                    this._fail(error);
+                    continue;
+                }
+                if (isThenable(result)) {
+                    this._awaiting = true;
+                    Promise.resolve(result).then(() => {
+                        this._awaiting = false;
+                        this._pullAll();
+                    }, error => {
+                        this._awaiting = false;
+                        this._fail(error);
+                        this._pullAll();
+                    });
+                    return;
+                }
+            }
+        }
+    });
+}
+
 function overrideQueueConsumerWorker() {
     const {new: newWorker, new_async: newAsync} = Fluid.QueueConsumerWorker;
-    const where = 'a message callback';
+    const Consumer = makeConsumerClass();
+    const DEFAULT_CONSUMER_NAME = newWorker(null).name;
 
     // Without a function (null), messages go to the 'message' signal.
     Fluid.QueueConsumerWorker.new = function (func) {
         if (typeof func !== 'function')
             return newWorker(func);
-        return newAsync((worker, message, task) =>
-            runForTask(task, where, HELPER_COMPLETES, func, worker, message));
+        // Named as the C consumer's workers are by default, not after the
+        // helper's class.
+        const consumer = new Consumer({name: DEFAULT_CONSUMER_NAME});
+        consumer.setHandler(func);
+        return consumer;
     };
     Fluid.QueueConsumerWorker.new_async = function (func) {
         if (typeof func !== 'function')
             return newAsync(func);
         return newAsync((worker, message, task) =>
-            runForTask(task, where, FUNCTION_COMPLETES, func, worker, message, task));
+            runForTask(task, MESSAGE_CALLBACK, FUNCTION_COMPLETES, func, worker, message, task));
     };
 }
 
@@ -406,6 +496,46 @@ function overrideThreaded() {
         'Fluid.WorkerFunction.new_threaded()', `Fluid.WorkerFunction.${instead}`);
     Fluid.WorkerFunction.new_threaded_named = threadsRefused(
         'Fluid.WorkerFunction.new_threaded_named()', `Fluid.WorkerFunction.${instead}`);
+}
+
+// Jobs (1.2): `await job.wait()` gives the job's output (null when it had
+// none) or rejects with its error; it reads the job rather than the out
+// GValue of wait_finish(), which GJS cannot give when it stays unset. A job
+// worker runs a JavaScript function on the main thread only (n_threads 0);
+// what the function throws fails its job.
+function overrideJobs() {
+    Fluid.Job.prototype.wait = function (cancellable = null) {
+        return new Promise((resolve, reject) => {
+            this.wait_async(cancellable, job => {
+                const state = job.get_state();
+                if (state === Fluid.JobState.SUCCEEDED)
+                    resolve(job.get_output());
+                else if (state === Fluid.JobState.QUEUED || state === Fluid.JobState.RUNNING)
+                    reject(new GLib.Error(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED,
+                        'The wait was cancelled'));
+                else
+                    reject(job.get_error());
+            });
+        });
+    };
+    const newJobWorker = Fluid.JobWorker.new;
+    const refused = threadsRefused('Fluid.JobWorker.new() with threads',
+        'Fluid.JobWorker.new(0, func) or Fluid.JobWorker.new_async() with asynchronous ' +
+        'GIO calls, whose blocking part runs on GIO\'s own threads');
+    Fluid.JobWorker.new = function (nThreads, func) {
+        if (nThreads > 0)
+            refused();
+        return newJobWorker(0, (job, cancellable) => {
+            try {
+                const output = func(job, cancellable);
+                if (output !== undefined && output !== null)
+                    job.set_output(output);
+            } catch (error) {
+                throw toGError(error);
+            }
+            return true;
+        });
+    };
 }
 
 // The calls of Fluid.Dispatcher.prototype.dispatch() under way, innermost
@@ -565,6 +695,7 @@ function install() {
     overrideDispatchers();
     overrideWorkers();
     overrideThreaded();
+    overrideJobs();
 
     /**
      * The base of a JavaScript worker whose body is an async method,

@@ -45,6 +45,40 @@ fluid_test_store_result_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
+GVariant *
+fluid_test_bus_call (GDBusConnection *client,
+                     const char      *name,
+                     const char      *path,
+                     const char      *interface,
+                     const char      *method,
+                     GVariant        *parameters,
+                     const char      *reply_type)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  g_dbus_connection_call (client, name, path, interface, method, parameters,
+                          G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          fluid_test_store_result_cb, &result);
+  fluid_test_wait_until (result != NULL);
+  reply = g_dbus_connection_call_finish (client, result, &error);
+  g_assert_no_error (error);
+  return reply;
+}
+
+FluidJob *
+fluid_test_submit_int (FluidJobWorker *worker,
+                       int             n,
+                       int             priority)
+{
+  g_auto(GValue) input = G_VALUE_INIT;
+
+  g_value_init (&input, G_TYPE_INT);
+  g_value_set_int (&input, n);
+  return fluid_job_worker_submit (worker, &input, priority, NULL);
+}
+
 gboolean
 fluid_test_startup (FluidWorker  *worker,
                     GError      **error)
@@ -933,7 +967,7 @@ fluid_test_http_get (const char  *address,
   return g_strdup (body + 4);
 }
 
-guint16
+int
 fluid_test_free_port (void)
 {
   g_autoptr(GSocket) socket = NULL;

@@ -52,6 +52,21 @@ void          fluid_test_store_result_cb         (GObject       *source,
                                                   gpointer       user_data);
 
 /* Blocking (main-loop iterating) versions of the worker's async calls. */
+/* A D-Bus call from @client, answered while the thread-default context
+ * iterates (the process under test answers from there); its error fails
+ * the test. */
+GVariant     *fluid_test_bus_call                (GDBusConnection *client,
+                                                  const char      *name,
+                                                  const char      *path,
+                                                  const char      *interface,
+                                                  const char      *method,
+                                                  GVariant        *parameters,
+                                                  const char      *reply_type);
+/* A job of @worker whose input is the int @n. */
+FluidJob     *fluid_test_submit_int              (FluidJobWorker *worker,
+                                                  int             n,
+                                                  int             priority);
+
 gboolean      fluid_test_startup                 (FluidWorker   *worker,
                                                   GError       **error);
 gboolean      fluid_test_shutdown                (FluidWorker   *worker,
@@ -146,7 +161,7 @@ double           fluid_test_sample_value         (const char     *text,
                                                   const char     *name,
                                                   const char     *labels);
 /* A TCP port of the loopback that nothing listens on now. */
-guint16          fluid_test_free_port            (void);
+int              fluid_test_free_port            (void);
 
 /* A private D-Bus daemon, started by dbus-daemon --config-file on a socket
  * in a temporary folder that any user may reach, and stopped by

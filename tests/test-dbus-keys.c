@@ -87,17 +87,8 @@ call (Fixture    *fixture,
       GVariant   *parameters,
       const char *reply_type)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariant *reply;
-
-  g_dbus_connection_call (fixture->client, BUS_NAME, TREE_PATH, interface, method, parameters,
-                          G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          fluid_test_store_result_cb, &result);
-  fluid_test_wait_until (result != NULL);
-  reply = g_dbus_connection_call_finish (fixture->client, result, &error);
-  g_assert_no_error (error);
-  return reply;
+  return fluid_test_bus_call (fixture->client, BUS_NAME, TREE_PATH, interface, method, parameters,
+                              reply_type);
 }
 
 static GVariant *

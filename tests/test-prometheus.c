@@ -151,7 +151,7 @@ test_scraped (void)
     }
 
   /* The daemon, serving its metrics. */
-  metrics_address = g_strdup_printf ("127.0.0.1:%u", fluid_test_free_port ());
+  metrics_address = g_strdup_printf ("127.0.0.1:%d", fluid_test_free_port ());
   daemon_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                                G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_setenv (daemon_launcher, "DBUS_SESSION_BUS_ADDRESS",
@@ -174,7 +174,7 @@ test_scraped (void)
                             "      - targets: ['%s']\n", metrics_address);
   g_file_set_contents (config_path, config, -1, &error);
   g_assert_no_error (error);
-  prometheus_address = g_strdup_printf ("127.0.0.1:%u", fluid_test_free_port ());
+  prometheus_address = g_strdup_printf ("127.0.0.1:%d", fluid_test_free_port ());
   config_flag = g_strconcat ("--config.file=", config_path, NULL);
   storage_flag = g_strconcat ("--storage.tsdb.path=", storage, NULL);
   prometheus_flag = g_strconcat ("--web.listen-address=", prometheus_address, NULL);

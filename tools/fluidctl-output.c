@@ -581,3 +581,64 @@ fluidctl_format_status (FluidctlNode *node,
     append_entry (out, "Status", status, 6);
   return g_string_free (out, FALSE);
 }
+
+/* Jobs */
+
+char *
+fluidctl_format_jobs (FluidctlNode *node,
+                      GVariant     *jobs)
+{
+  GString *out = g_string_new (NULL);
+  GVariantIter iter;
+  const char *state, *text;
+  guint64 id;
+  double progress;
+  gint32 priority;
+
+  if (g_variant_n_children (jobs) == 0)
+    {
+      g_string_append_printf (out, "%s: no job queued or running\n", fluidctl_node_get_name (node));
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_printf (out, "%-8s %-9s %8s %9s  %s\n", "ID", "STATE", "PROGRESS", "PRIORITY", "DOING");
+  g_variant_iter_init (&iter, jobs);
+  while (g_variant_iter_next (&iter, "(t&sd&si)", &id, &state, &progress, &text, &priority))
+    {
+      g_autofree char *percent = progress < 0 ? g_strdup ("?") : g_strdup_printf ("%.0f%%", 100 * progress);
+
+      g_string_append_printf (out, "%-8" G_GUINT64_FORMAT " %-9s %8s %9d", id, state, percent, priority);
+      if (*text != '\0')
+        g_string_append_printf (out, "  %s", text);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+fluidctl_format_json_jobs (FluidctlNode *node,
+                           GVariant     *jobs)
+{
+  GString *out = g_string_new ("[");
+  GVariantIter iter;
+  const char *state, *text;
+  guint64 id;
+  double progress;
+  gint32 priority;
+  gboolean first = TRUE;
+
+  g_variant_iter_init (&iter, jobs);
+  while (g_variant_iter_next (&iter, "(t&sd&si)", &id, &state, &progress, &text, &priority))
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_string_append_printf (out, "%s{\"id\": %" G_GUINT64_FORMAT ", \"state\": ", first ? "" : ", ", id);
+      json_append_string (out, state);
+      g_string_append_printf (out, ", \"progress\": %s, \"text\": ",
+                              g_ascii_dtostr (number, sizeof number, progress));
+      json_append_string (out, text);
+      g_string_append_printf (out, ", \"priority\": %d}", priority);
+      first = FALSE;
+    }
+  g_string_append (out, "]\n");
+  return g_string_free (out, FALSE);
+}

@@ -21,5 +21,11 @@ char *fluidctl_format_status      (FluidctlNode *node,
                                    GVariant     *status);
 char *fluidctl_format_json_status (FluidctlNode *node,
                                    GVariant     *status);
+/* A job worker's jobs, ListJobs()'s a(tsdsi), as a table, or as a JSON
+ * array. */
+char *fluidctl_format_jobs        (FluidctlNode *node,
+                                   GVariant     *jobs);
+char *fluidctl_format_json_jobs   (FluidctlNode *node,
+                                   GVariant     *jobs);
 
 G_END_DECLS

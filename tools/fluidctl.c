@@ -24,6 +24,9 @@ static const char fluidctl_description[] =
   "  stop NAME       Stop one worker gracefully; returns at once\n"
   "  shutdown        Shut the exported worker down, forced after its\n"
   "                  grace period, and print its exit code\n"
+  "  jobs [NAME]     List the jobs of a job worker queued or running, in\n"
+  "                  the order they run, with their progress (the\n"
+  "                  exported one without NAME)\n"
   "  metrics [NAME]  Print the metrics of one worker and of every worker\n"
   "                  below it in Prometheus' text format (for a textfile\n"
   "                  collector); --json does not change it\n"
@@ -99,6 +102,7 @@ fluidctl_print (char *text)
 static GVariant *
 fluidctl_call (Fluidctl           *ctl,
                const char         *path,
+               const char         *interface,
                const char         *method,
                const GVariantType *reply_type,
                int                 timeout_msec,
@@ -108,7 +112,7 @@ fluidctl_call (Fluidctl           *ctl,
   GVariant *reply;
 
   reply = g_dbus_connection_call_sync (ctl->connection, ctl->bus_name, path,
-                                       FLUID_DBUS_WORKER_INTERFACE, method, NULL, reply_type,
+                                       interface, method, NULL, reply_type,
                                        G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout_msec, NULL, &error);
   if (reply != NULL)
     return reply;
@@ -139,7 +143,7 @@ fluidctl_status (Fluidctl     *ctl,
   int print_status;
 
   /* The properties are anyone's; the status is asked for. */
-  reply = fluidctl_call (ctl, node->path, "GetStatus", G_VARIANT_TYPE ("(a{sv})"), -1,
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "GetStatus", G_VARIANT_TYPE ("(a{sv})"), -1,
                          &exit_status);
   if (reply != NULL)
     status = g_variant_get_child_value (reply, 0);
@@ -155,7 +159,7 @@ fluidctl_stop (Fluidctl     *ctl,
   g_autoptr(GVariant) reply = NULL;
   FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
 
-  reply = fluidctl_call (ctl, node->path, "Stop", G_VARIANT_TYPE_UNIT, -1, &exit_status);
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "Stop", G_VARIANT_TYPE_UNIT, -1, &exit_status);
   return exit_status;
 }
 
@@ -168,7 +172,7 @@ fluidctl_shutdown (Fluidctl     *ctl,
   gint32 exit_code;
 
   /* As long as the grace period takes. */
-  reply = fluidctl_call (ctl, root->path, "Shutdown", G_VARIANT_TYPE ("(i)"), G_MAXINT,
+  reply = fluidctl_call (ctl, root->path, FLUID_DBUS_WORKER_INTERFACE, "Shutdown", G_VARIANT_TYPE ("(i)"), G_MAXINT,
                          &exit_status);
   if (reply == NULL)
     return exit_status;
@@ -181,6 +185,23 @@ fluidctl_shutdown (Fluidctl     *ctl,
 }
 
 static int
+fluidctl_jobs (Fluidctl     *ctl,
+               FluidctlNode *node)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) jobs = NULL;
+  FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
+
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_JOBS_INTERFACE, "ListJobs",
+                         G_VARIANT_TYPE ("(a(tsdsi))"), -1, &exit_status);
+  if (reply == NULL)
+    return exit_status;
+  jobs = g_variant_get_child_value (reply, 0);
+  return fluidctl_print (ctl->json ? fluidctl_format_json_jobs (node, jobs)
+                                   : fluidctl_format_jobs (node, jobs));
+}
+
+static int
 fluidctl_metrics (Fluidctl     *ctl,
                   FluidctlNode *node)
 {
@@ -188,7 +209,8 @@ fluidctl_metrics (Fluidctl     *ctl,
   FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
   char *metrics;
 
-  reply = fluidctl_call (ctl, node->path, "GetMetrics", G_VARIANT_TYPE ("(s)"), -1, &exit_status);
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "GetMetrics",
+                         G_VARIANT_TYPE ("(s)"), -1, &exit_status);
   if (reply == NULL)
     return exit_status;
   g_variant_get (reply, "(s)", &metrics);
@@ -225,6 +247,8 @@ fluidctl_run (Fluidctl   *ctl,
     return fluidctl_status (ctl, node != NULL ? node : root);
   if (g_str_equal (command, "stop"))
     return fluidctl_stop (ctl, node);
+  if (g_str_equal (command, "jobs"))
+    return fluidctl_jobs (ctl, node != NULL ? node : root);
   if (g_str_equal (command, "metrics"))
     return fluidctl_metrics (ctl, node != NULL ? node : root);
   return fluidctl_shutdown (ctl, root);
@@ -237,7 +261,8 @@ fluidctl_command_arity (const char *command)
 {
   if (g_str_equal (command, "list") || g_str_equal (command, "shutdown"))
     return -1;
-  if (g_str_equal (command, "status") || g_str_equal (command, "metrics"))
+  if (g_str_equal (command, "status") || g_str_equal (command, "jobs") ||
+      g_str_equal (command, "metrics"))
     return 0;
   if (g_str_equal (command, "stop"))
     return 1;

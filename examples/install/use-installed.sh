@@ -58,4 +58,10 @@ grep "^Hello 3 from hello$" js.out
 valac --pkg fluid-glib-1.0 "$here/hello.vala" -o hello-vala
 dbus-run-session -- ./hello-vala >vala.out
 grep " three$" vala.out
+# The C that valac writes against the installed VAPI, with the errors of
+# GCC 14 (valac's own build prints no warning): hello.vala and a program
+# that gives every callback type a lambda and a method.
+/usr/bin/python3 "$here/../../introspection/tests/vala-c-check.py" \
+  --vapidir "$prefix/share/vala/vapi" --pkg fluid-glib-1.0 --cc cc -- \
+  "$here/hello.vala" "$here/../../introspection/tests/vala/test-callbacks.vala"
 echo "use-installed: C, Python, a virtualenv, GJS and Vala work under $prefix"

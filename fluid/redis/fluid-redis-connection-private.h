@@ -9,64 +9,67 @@
 #include <gio/gio.h>
 #include <hiredis/hiredis.h>
 
+#include "fluid-redis-address-private.h"
+
 G_BEGIN_DECLS
-
-/* Where the server is, and who we are to it: parsed from
- * redis://[[user]:password@]host[:port][/db] or
- * unix:///path[?db=N][&user=U][&password=P]. */
-typedef struct
-{
-  char *host;       /* NULL for a unix socket */
-  int   port;
-  char *path;       /* the unix socket, or NULL */
-  int   db;
-  char *user;       /* NULL: the default user */
-  char *password;   /* NULL: no AUTH */
-} FluidRedisAddress;
-
-gboolean  fluid_redis_address_parse (const char         *uri,
-                                     FluidRedisAddress  *address,
-                                     GError            **error);
-void      fluid_redis_address_clear (FluidRedisAddress  *address);
-
-/* @uri as messages and logs may quote it: without its password, nor its
- * query (where a unix:// URI carries one). Of a URI that does not parse,
- * what stands between "//" and the last '@' is left out. */
-char     *fluid_redis_uri_without_password (const char *uri);
 
 typedef struct _FluidRedisConnection FluidRedisConnection;
 
-/* Called with the reply of a command, or with @error (and @reply NULL)
- * when the server answered with an error, or the connection was lost or
- * timed out before it answered. Never called from inside
- * fluid_redis_connection_command(), nor after fluid_redis_connection_free(). */
+/* Called with the reply of a command, or with @error (and @reply NULL):
+ * FLUID_REDIS_ERROR_SERVER with the server's message when it refused the
+ * command; FLUID_REDIS_ERROR_CONNECTION or _TIMEOUT when the connection
+ * went before the answer. A transient answer (LOADING, BUSY, READONLY…:
+ * fluid_redis_reply_error_is_transient()) or a Cluster redirection (MOVED,
+ * ASK) is not a refusal: the connection goes, to be made again where and
+ * when it can be served, and its commands fail with
+ * FLUID_REDIS_ERROR_CONNECTION, the message saying why. Never called from
+ * inside fluid_redis_connection_command(), nor after
+ * fluid_redis_connection_free(). */
 typedef void (* FluidRedisReplyFunc) (FluidRedisConnection *connection,
                                       redisReply           *reply,
                                       const GError         *error,
                                       gpointer              user_data);
 
-/* Called when the connection becomes ready (@ready TRUE: it answered PING
- * and SELECT) or is lost (@ready FALSE, @error says why; a reconnection is
- * then scheduled, with backoff). A lost connection has already failed its
- * commands when this is called. */
+/* Called when the connection becomes ready (@ready TRUE: it answered the
+ * handshake) or is lost (@ready FALSE, @error says why; a reconnection is
+ * then scheduled, with backoff, unless the connection was made with
+ * FLUID_REDIS_CONNECTION_ONCE). A lost connection has already failed its
+ * commands when this is called. @error is FLUID_REDIS_ERROR_CONNECTION or
+ * _TIMEOUT for what waiting mends, _PROTOCOL (not Redis) or _SERVER (the
+ * server refused the handshake: a password, a Cluster URI for a server
+ * without Cluster) for what it does not. */
 typedef void (* FluidRedisStateFunc) (FluidRedisConnection *connection,
                                       gboolean              ready,
                                       const GError         *error,
                                       gpointer              user_data);
 
-/* Everything runs on @context, the thread-default context of the caller:
- * the connection and its commands belong to that context's thread. */
-FluidRedisConnection *fluid_redis_connection_new      (const FluidRedisAddress *address,
-                                                       const char              *name,
-                                                       double                   command_timeout,
-                                                       FluidRedisStateFunc      state_func,
-                                                       gpointer                 user_data);
+typedef enum
+{
+  FLUID_REDIS_CONNECTION_NONE = 0,
+  /* Connect once: a failure or a loss is final (for short questions). */
+  FLUID_REDIS_CONNECTION_ONCE = 1 << 0,
+} FluidRedisConnectionFlags;
+
+/* Everything runs on the thread-default context of the caller: the
+ * connection and its commands belong to that context's thread.
+ *
+ * Where it connects follows @address's topology: its one server; the
+ * primary of its service, asked of its sentinels before each connection
+ * and checked with ROLE; the Cluster node of @key's hash slot (@key: the
+ * key every command of the connection names; NULL for other topologies),
+ * found with CLUSTER SLOTS and followed through MOVED and ASK. */
+FluidRedisConnection *fluid_redis_connection_new      (const FluidRedisAddress  *address,
+                                                       const char               *key,
+                                                       const char               *name,
+                                                       double                    command_timeout,
+                                                       FluidRedisConnectionFlags flags,
+                                                       FluidRedisStateFunc       state_func,
+                                                       gpointer                  user_data);
 /* Starts connecting; after a loss, reconnects on its own until freed. */
 void      fluid_redis_connection_start     (FluidRedisConnection *connection);
 gboolean  fluid_redis_connection_is_ready  (FluidRedisConnection *connection);
-guint     fluid_redis_connection_get_n_pending (FluidRedisConnection *connection);
 /* Sends a command; FALSE (and @func is never called) when the connection
- * is not ready. @extra_ms adds to the command timeout (for BLOCK). */
+ * is not ready. @extra_ms adds to the command timeout (for BLOCK, WAIT). */
 gboolean  fluid_redis_connection_command   (FluidRedisConnection *connection,
                                             guint                 extra_ms,
                                             FluidRedisReplyFunc   func,
@@ -80,11 +83,8 @@ gboolean  fluid_redis_connection_command_formatted (FluidRedisConnection *connec
                                                     gpointer              user_data,
                                                     const char           *command,
                                                     gsize                 len);
-/* Drops the connection now (its commands fail with @error) and reconnects
- * after the backoff. */
-void      fluid_redis_connection_drop      (FluidRedisConnection *connection,
-                                            const GError         *error);
-/* Closes the connection; no callback is called any more. */
+/* Closes the connection; no callback is called any more. Not from inside
+ * one of the connection's own callbacks. */
 void      fluid_redis_connection_free      (FluidRedisConnection *connection);
 
 /* The backoff before the @attempt-th reconnection (0: the first), in

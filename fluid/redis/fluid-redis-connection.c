@@ -6,9 +6,10 @@
 
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
+#include "fluid-redis-reply-private.h"
+#include "fluid-redis-resolver-private.h"
+#include "fluid-redis-router-private.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/async.h>
@@ -20,21 +21,45 @@
  * connection). When it passes, the connection is dropped, its commands fail
  * with FLUID_REDIS_ERROR_TIMEOUT, and it is made again after the backoff.
  *
- * A connection is ready once the server accepted AUTH (when the URI has
- * a password), answered PING with PONG (and SELECT, for a database other
- * than 0): what answers something else, or
- * garbage, is not Redis (FLUID_REDIS_ERROR_PROTOCOL).
+ * Before each connection, the server is located: the URI's for one
+ * server; for a Sentinel service, the primary its sentinels name (the
+ * resolver), checked with ROLE; for a Cluster, the node of the key's slot
+ * (the router). A connection is ready once the server accepted AUTH (when
+ * the URI has a password), answered PING with PONG, SELECT (for a
+ * database other than 0) and ROLE (Sentinel): what answers something
+ * else, or garbage, is not Redis (FLUID_REDIS_ERROR_PROTOCOL).
+ *
+ * An answer that says the server cannot serve us now (LOADING, BUSY,
+ * READONLY…), to the handshake or to any command, and a Cluster
+ * redirection (MOVED, ASK) are handled as a lost connection: the
+ * connection goes, its commands fail with FLUID_REDIS_ERROR_CONNECTION,
+ * and it is made again after the backoff (at once after a redirection),
+ * located again. So the owners have one case to handle, a loss, and a
+ * transient answer is never taken for a refusal. After an ASK, the node
+ * that imports the slot serves the key only to a client that says ASKING
+ * before each command: the connection does, until it is next made.
  *
  * hiredis frees its context itself when the server goes away, and calls
  * the callbacks of the commands still waiting with a NULL reply. Commands
  * are "detached" (their connection pointer cleared) when this file tears a
  * connection down itself, so that such late calls only free them. */
 
+typedef enum
+{
+  STEP_NONE,    /* a command of the owner */
+  STEP_AUTH,
+  STEP_PING,
+  STEP_SELECT,
+  STEP_ROLE,    /* Sentinel: is it the primary? */
+  STEP_ASKING,  /* before each command, after an ASK */
+} Step;
+
 typedef struct
 {
-  GList                 link;      /* in FluidRedisConnection.pending */
+  GList                 link;       /* in FluidRedisConnection.pending */
   FluidRedisConnection *connection; /* NULL once detached */
-  FluidRedisReplyFunc   func;       /* NULL for the internal PING/SELECT */
+  Step                  step;
+  FluidRedisReplyFunc   func;       /* NULL for the steps */
   gpointer              user_data;
   gint64                deadline;   /* monotonic µs */
 } FluidRedisCommand;
@@ -43,215 +68,35 @@ typedef struct
  * (context), as do the sources and the hiredis context. */
 struct _FluidRedisConnection
 {
-  FluidRedisAddress    address;
-  char                *name;
-  GMainContext        *context;
-  double               command_timeout;
-  FluidRedisStateFunc  state_func;
-  gpointer             user_data;
+  FluidRedisAddress          address;
+  char                      *role;        /* "reader", …: for messages */
+  char                      *name;        /* where, and the role */
+  GMainContext              *context;
+  double                     command_timeout;
+  FluidRedisConnectionFlags  flags;
+  FluidRedisStateFunc        state_func;
+  gpointer                   user_data;
 
-  redisAsyncContext   *ac;          /* NULL while disconnected */
-  GSource             *source;      /* hiredis's GSource for ac */
-  gboolean             ready;       /* PING (and SELECT) answered */
-  guint                handshake;   /* handshake replies still awaited */
-  GQueue               pending;     /* FluidRedisCommand, in order sent */
-  GSource             *timer;       /* the oldest command's deadline */
-  GSource             *reconnect;   /* the backoff before reconnecting */
-  GCancellable        *resolving;   /* a host name lookup under way */
-  guint                attempt;     /* failed attempts since last ready */
-  gboolean             started;
+  FluidRedisResolver        *resolver;    /* Sentinel */
+  FluidRedisRouter          *router;      /* Cluster */
+  FluidRedisNode             node;        /* where it connects */
+  gboolean                   asking;      /* ASKING before each command */
+
+  redisAsyncContext         *ac;          /* NULL while disconnected */
+  GSource                   *source;      /* hiredis's GSource for ac */
+  gboolean                   ready;       /* the handshake answered */
+  guint                      handshake;   /* handshake replies still awaited */
+  GQueue                     pending;     /* FluidRedisCommand, in order sent */
+  GSource                   *timer;       /* the oldest command's deadline */
+  GSource                   *reconnect;   /* the backoff before reconnecting */
+  GCancellable              *resolving;   /* a host name lookup under way */
+  guint                      attempt;     /* attempts since a command was served */
+  gboolean                   started;
 };
 
 static void fluid_redis_connection_lost (FluidRedisConnection *self,
                                          gboolean              free_context,
                                          GError               *error);
-
-/* Addresses */
-
-/* unix:///path?db=N&user=U&password=P */
-static gboolean
-fluid_redis_address_parse_query (FluidRedisAddress  *address,
-                                 const char         *shown,
-                                 const char         *query,
-                                 GError            **error)
-{
-  g_autoptr(GHashTable) params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
-  GHashTableIter iter;
-  const char *name;
-  const char *value;
-
-  if (params == NULL)
-    goto bad_query;
-  g_hash_table_iter_init (&iter, params);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
-    {
-      if (g_str_equal (name, "db"))
-        {
-          char *end = NULL;
-
-          address->db = (int) g_ascii_strtoll (value, &end, 10);
-          if (end == value || *end != '\0' || address->db < 0)
-            {
-              g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                           "Invalid Redis URI “%s”: bad database number", shown);
-              return FALSE;
-            }
-        }
-      else if (g_str_equal (name, "user"))
-        {
-          g_free (address->user);
-          address->user = *value != '\0' ? g_strdup (value) : NULL;
-        }
-      else if (g_str_equal (name, "password"))
-        {
-          g_free (address->password);
-          address->password = g_strdup (value);
-        }
-      else
-        goto bad_query;
-    }
-  if (address->user != NULL && address->password == NULL)
-    {
-      g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                   "Invalid Redis URI “%s”: a user needs a password", shown);
-      return FALSE;
-    }
-  return TRUE;
-
-bad_query:
-  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-               "Invalid Redis URI “%s”: the query takes db, user and password", shown);
-  return FALSE;
-}
-
-char *
-fluid_redis_uri_without_password (const char *uri)
-{
-  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, NULL);
-  g_autofree char *before_query = NULL;
-  const char *authority;
-  const char *at;
-
-  if (parsed != NULL)
-    return g_uri_to_string_partial (parsed, G_URI_HIDE_PASSWORD | G_URI_HIDE_QUERY);
-  /* Not a URI GLib understands: where the password would be is guessed,
-   * and left out with what surrounds it. */
-  before_query = g_strndup (uri, strcspn (uri, "?"));
-  at = strrchr (before_query, '@');
-  if (at == NULL)
-    return g_steal_pointer (&before_query);
-  authority = strstr (before_query, "//");
-  if (authority == NULL || authority > at)
-    return g_strconcat ("…", at, NULL);
-  return g_strdup_printf ("%.*s…%s", (int) (authority + 2 - before_query), before_query, at);
-}
-
-gboolean
-fluid_redis_address_parse (const char         *uri,
-                           FluidRedisAddress  *address,
-                           GError            **error)
-{
-  g_autoptr(GUri) parsed = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *shown = NULL;
-  const char *scheme;
-  const char *path;
-
-  memset (address, 0, sizeof *address);
-  if (uri == NULL || *uri == '\0')
-    {
-      g_set_error_literal (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                           "No Redis URI given");
-      return FALSE;
-    }
-  /* Error messages quote the URI without its password. */
-  shown = fluid_redis_uri_without_password (uri);
-  parsed = g_uri_parse (uri, G_URI_FLAGS_HAS_PASSWORD, &local_error);
-  if (parsed == NULL)
-    {
-      g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                   "Invalid Redis URI “%s”: %s", shown, local_error->message);
-      return FALSE;
-    }
-  scheme = g_uri_get_scheme (parsed);
-  path = g_uri_get_path (parsed);
-  if (g_ascii_strcasecmp (scheme, "unix") == 0)
-    {
-      const char *query = g_uri_get_query (parsed);
-
-      if (path == NULL || path[0] != '/')
-        {
-          g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                       "Invalid Redis URI “%s”: unix:///absolute/path expected", shown);
-          return FALSE;
-        }
-      if (query != NULL && !fluid_redis_address_parse_query (address, shown, query, error))
-        {
-          fluid_redis_address_clear (address);
-          return FALSE;
-        }
-      address->path = g_strdup (path);
-      return TRUE;
-    }
-  if (g_ascii_strcasecmp (scheme, "redis") == 0)
-    {
-      const char *host = g_uri_get_host (parsed);
-
-      if (host == NULL || *host == '\0')
-        {
-          g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                       "Invalid Redis URI “%s”: no host", shown);
-          return FALSE;
-        }
-      address->port = g_uri_get_port (parsed) > 0 ? g_uri_get_port (parsed) : 6379;
-      /* redis://:password@host, or redis://user:password@host (an ACL
-       * user); a user alone names nobody Redis could check. */
-      if (g_uri_get_password (parsed) != NULL)
-        {
-          const char *user = g_uri_get_user (parsed);
-
-          address->user = user != NULL && *user != '\0' ? g_strdup (user) : NULL;
-          address->password = g_strdup (g_uri_get_password (parsed));
-        }
-      else if (g_uri_get_user (parsed) != NULL)
-        {
-          g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-                       "Invalid Redis URI “%s”: a user needs a password (user:password@)", shown);
-          return FALSE;
-        }
-      if (path != NULL && *path != '\0' && strcmp (path, "/") != 0)
-        {
-          char *end = NULL;
-
-          address->db = (int) g_ascii_strtoll (path + 1, &end, 10);
-          if (end == path + 1 || *end != '\0' || address->db < 0)
-            goto bad_db;
-        }
-      address->host = g_strdup (host);
-      return TRUE;
-    }
-  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-               "Invalid Redis URI “%s”: the scheme must be redis:// or unix://", shown);
-  return FALSE;
-
-bad_db:
-  fluid_redis_address_clear (address);
-  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI,
-               "Invalid Redis URI “%s”: bad database number", shown);
-  return FALSE;
-}
-
-void
-fluid_redis_address_clear (FluidRedisAddress *address)
-{
-  g_clear_pointer (&address->host, g_free);
-  g_clear_pointer (&address->path, g_free);
-  g_clear_pointer (&address->user, g_free);
-  /* Not left in freed memory. */
-  if (address->password != NULL)
-    memset (address->password, 0, strlen (address->password));
-  g_clear_pointer (&address->password, g_free);
-}
 
 double
 fluid_redis_backoff_delay (guint attempt)
@@ -260,6 +105,21 @@ fluid_redis_backoff_delay (guint attempt)
 
   delay = MIN (delay, 5.0);
   return delay * g_random_double_range (0.8, 1.2);
+}
+
+static void
+fluid_redis_connection_set_name (FluidRedisConnection *self)
+{
+  g_autofree char *where = NULL;
+
+  if (self->node.host != NULL || self->node.path != NULL)
+    where = fluid_redis_node_to_string (&self->node);
+  else if (self->address.topology == FLUID_REDIS_TOPOLOGY_SENTINEL)
+    where = g_strdup_printf ("the primary of “%s”", self->address.service);
+  else
+    where = g_strdup ("the Redis Cluster");
+  g_free (self->name);
+  self->name = g_strdup_printf ("%s (%s)", where, self->role);
 }
 
 /* The timer */
@@ -313,45 +173,95 @@ fluid_redis_connection_context_error (FluidRedisConnection    *self,
                       "Lost the connection to %s", self->name);
 }
 
-/* AUTH when there is a password, PING, SELECT for a database other
- * than 0. */
-static guint
-fluid_redis_connection_handshake_steps (FluidRedisConnection *self)
+/* ROLE: ["master", …], ["slave", …], ["sentinel", …] */
+static GError *
+fluid_redis_connection_check_role (FluidRedisConnection *self,
+                                   const redisReply     *reply)
 {
-  return (self->address.password != NULL ? 1 : 0) + 1 + (self->address.db != 0 ? 1 : 0);
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+      reply->element[0]->type != REDIS_REPLY_STRING)
+    return g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                        "%s is not a Redis server: it did not answer ROLE", self->name);
+  if (strcmp (reply->element[0]->str, "master") == 0)
+    return NULL;
+  /* A sentinel that has not seen the failover yet: asked again. */
+  return g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                      "%s is a %s, not the primary of “%s”", self->name,
+                      reply->element[0]->str, self->address.service);
+}
+
+/* NULL when @reply is what @step expects. */
+static GError *
+fluid_redis_connection_check_step (FluidRedisConnection *self,
+                                   Step                  step,
+                                   const redisReply     *reply)
+{
+  if (reply->type == REDIS_REPLY_ERROR && fluid_redis_reply_error_is_transient (reply->str))
+    return g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                        "%s cannot serve us now: %s", self->name, reply->str);
+  if (reply->type == REDIS_REPLY_ERROR)
+    return g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER,
+                        "%s refused the connection: %s", self->name, reply->str);
+  if (step == STEP_ROLE)
+    return fluid_redis_connection_check_role (self, reply);
+  if (reply->type != REDIS_REPLY_STATUS ||
+      g_ascii_strcasecmp (reply->str, step == STEP_PING ? "PONG" : "OK") != 0)
+    return g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                        "%s is not a Redis server: it did not answer %s", self->name,
+                        step == STEP_PING ? "PING" : step == STEP_AUTH ? "AUTH" :
+                        step == STEP_SELECT ? "SELECT" : "ASKING");
+  return NULL;
 }
 
 static void
-fluid_redis_connection_handshake_reply (FluidRedisConnection *self,
-                                        redisReply           *reply)
+fluid_redis_connection_step_reply (FluidRedisConnection *self,
+                                   Step                  step,
+                                   const redisReply     *reply)
 {
-  gboolean pong = reply->type == REDIS_REPLY_STATUS && g_ascii_strcasecmp (reply->str, "PONG") == 0;
-  gboolean ok = reply->type == REDIS_REPLY_STATUS && strcmp (reply->str, "OK") == 0;
-  guint steps = fluid_redis_connection_handshake_steps (self);
-  guint step = steps - self->handshake;
-  gboolean auth = self->address.password != NULL;
+  GError *error = fluid_redis_connection_check_step (self, step, reply);
 
-  /* The answers come in order: AUTH's (OK), PING's (PONG), SELECT's (OK). */
-  if (!((auth && step == 0) ? ok : (step == (guint) auth) ? pong : ok))
+  if (error != NULL)
     {
-      if (reply->type == REDIS_REPLY_ERROR)
-        fluid_redis_connection_lost (self, TRUE,
-                                     g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER,
-                                                  "%s refused the connection: %s",
-                                                  self->name, reply->str));
-      else
-        fluid_redis_connection_lost (self, TRUE,
-                                     g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
-                                                  "%s is not a Redis server: it did not answer PING",
-                                                  self->name));
+      fluid_redis_connection_lost (self, TRUE, error);
       return;
     }
-  if (--self->handshake > 0)
+  if (step == STEP_ASKING || --self->handshake > 0)
     return;
   self->ready = TRUE;
-  self->attempt = 0;
   g_debug ("Connected to Redis at %s", self->name);
   self->state_func (self, TRUE, NULL, self->user_data);
+}
+
+/* An error answer that is a state of the server, or a redirection: the
+ * connection goes, @command first among the commands that fail, to be
+ * made again, at once where a redirection points. FALSE for a refusal,
+ * which is @command's alone. */
+static gboolean
+fluid_redis_connection_leave (FluidRedisConnection *self,
+                              FluidRedisCommand    *command,
+                              const char           *message)
+{
+  GError *error;
+
+  if (self->router != NULL && fluid_redis_router_redirect (self->router, &self->node, message))
+    {
+      self->attempt = 0;
+      error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                           "%s redirected us: %s", self->name, message);
+    }
+  else if (fluid_redis_reply_error_is_transient (message))
+    {
+      error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                           "%s cannot serve us now: %s", self->name, message);
+    }
+  else
+    {
+      return FALSE;
+    }
+  /* Taken from hiredis's queue already: freed by the caller. */
+  g_queue_push_head_link (&self->pending, &command->link);
+  fluid_redis_connection_lost (self, TRUE, error);
+  return TRUE;
 }
 
 static void
@@ -380,17 +290,24 @@ fluid_redis_connection_reply_cb (redisAsyncContext *ac,
       if (command->func != NULL)
         command->func (self, NULL, error, command->user_data);
     }
-  else if (command->func == NULL)
+  else if (command->step != STEP_NONE)
     {
-      fluid_redis_connection_handshake_reply (self, reply);
+      fluid_redis_connection_step_reply (self, command->step, reply);
     }
   else if (reply->type == REDIS_REPLY_ERROR)
     {
-      error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER, "%s", reply->str);
-      command->func (self, NULL, error, command->user_data);
+      if (!fluid_redis_connection_leave (self, command, reply->str))
+        {
+          error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER, "%s", reply->str);
+          command->func (self, NULL, error, command->user_data);
+        }
     }
   else
     {
+      /* Served: the backoff starts again from its shortest. Not at the
+       * handshake, which a server that answers every command with
+       * CLUSTERDOWN or LOADING still passes. */
+      self->attempt = 0;
       command->func (self, reply, NULL, command->user_data);
     }
   g_free (command);
@@ -398,6 +315,7 @@ fluid_redis_connection_reply_cb (redisAsyncContext *ac,
 
 static FluidRedisCommand *
 fluid_redis_connection_push (FluidRedisConnection *self,
+                             Step                  step,
                              guint                 extra_ms,
                              FluidRedisReplyFunc   func,
                              gpointer              user_data)
@@ -406,6 +324,7 @@ fluid_redis_connection_push (FluidRedisConnection *self,
 
   command->link.data = command;
   command->connection = self;
+  command->step = step;
   command->func = func;
   command->user_data = user_data;
   command->deadline = g_get_monotonic_time () +
@@ -428,6 +347,7 @@ fluid_redis_connection_pop (FluidRedisConnection *self,
 
 static gboolean
 fluid_redis_connection_send_argv (FluidRedisConnection *self,
+                                  Step                  step,
                                   guint                 extra_ms,
                                   FluidRedisReplyFunc   func,
                                   gpointer              user_data,
@@ -435,7 +355,7 @@ fluid_redis_connection_send_argv (FluidRedisConnection *self,
                                   const char          **argv,
                                   const size_t         *argv_len)
 {
-  FluidRedisCommand *command = fluid_redis_connection_push (self, extra_ms, func, user_data);
+  FluidRedisCommand *command = fluid_redis_connection_push (self, step, extra_ms, func, user_data);
 
   if (redisAsyncCommandArgv (self->ac, fluid_redis_connection_reply_cb, command,
                              argc, argv, argv_len) != REDIS_OK)
@@ -444,6 +364,16 @@ fluid_redis_connection_send_argv (FluidRedisConnection *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* After an ASK, each command goes with an ASKING before it. */
+static gboolean
+fluid_redis_connection_send_asking (FluidRedisConnection *self)
+{
+  const char *asking[] = { "ASKING" };
+
+  return !self->asking ||
+         fluid_redis_connection_send_argv (self, STEP_ASKING, 0, NULL, NULL, 1, asking, NULL);
 }
 
 /* Connecting and losing */
@@ -465,7 +395,7 @@ fluid_redis_connection_schedule (FluidRedisConnection *self)
 {
   double delay = fluid_redis_backoff_delay (self->attempt++);
 
-  if (self->reconnect != NULL)
+  if (self->reconnect != NULL || (self->flags & FLUID_REDIS_CONNECTION_ONCE) != 0)
     return;
   self->reconnect = g_timeout_source_new ((guint) (delay * 1000));
   g_source_set_callback (self->reconnect, fluid_redis_connection_reconnect_cb, self, NULL);
@@ -473,10 +403,18 @@ fluid_redis_connection_schedule (FluidRedisConnection *self)
   g_source_attach (self->reconnect, self->context);
 }
 
-/* The single way a connection goes: by hiredis (free_context FALSE: hiredis
- * frees its context after this returns) or by this file (TRUE). The
- * commands waiting fail with @error, then the owner is told, then a
- * reconnection is scheduled. Takes @error. */
+/* An attempt that failed before hiredis had a context: no command to
+ * fail. Takes @error. */
+static void
+fluid_redis_connection_attempt_failed (FluidRedisConnection *self,
+                                       GError               *error)
+{
+  g_debug ("%s", error->message);
+  fluid_redis_connection_schedule (self);
+  self->state_func (self, FALSE, error, self->user_data);
+  g_error_free (error);
+}
+
 /* hiredis's GLib adapter dispatches a write, then a read, from the same
  * revents: when the write lost the connection, hiredis has freed the
  * context and the read would use it. Clearing revents (and the adapter's
@@ -536,6 +474,10 @@ typedef struct
   gpointer            user_data;
 } FluidRedisFailed;
 
+/* The single way a connection goes: by hiredis (free_context FALSE: hiredis
+ * frees its context after this returns) or by this file (TRUE). The
+ * commands waiting fail with @error, then the owner is told, then a
+ * reconnection is scheduled. Takes @error. */
 static void
 fluid_redis_connection_lost (FluidRedisConnection *self,
                              gboolean              free_context,
@@ -605,8 +547,85 @@ fluid_redis_connection_disconnect_cb (const redisAsyncContext *ac,
   fluid_redis_connection_lost (self, FALSE, fluid_redis_connection_context_error (self, ac));
 }
 
-static void fluid_redis_connection_connect_to (FluidRedisConnection *self,
-                                               const char           *ip);
+/* AUTH when there is a password, PING, SELECT for a database other than
+ * 0, ROLE for the primary of a Sentinel service. */
+static gboolean
+fluid_redis_connection_send_handshake (FluidRedisConnection *self)
+{
+  const FluidRedisAddress *address = &self->address;
+  const char *auth[] = { "AUTH", address->user != NULL ? address->user : address->password,
+                         address->password };
+  const char *ping[] = { "PING" };
+  g_autofree char *db = g_strdup_printf ("%d", address->db);
+  const char *select[] = { "SELECT", db };
+  const char *role[] = { "ROLE" };
+
+  self->handshake = 0;
+  if (address->password != NULL)
+    {
+      self->handshake++;
+      if (!fluid_redis_connection_send_argv (self, STEP_AUTH, 0, NULL, NULL,
+                                             address->user != NULL ? 3 : 2, auth, NULL))
+        return FALSE;
+    }
+  self->handshake++;
+  if (!fluid_redis_connection_send_argv (self, STEP_PING, 0, NULL, NULL, 1, ping, NULL))
+    return FALSE;
+  if (address->db != 0)
+    {
+      self->handshake++;
+      if (!fluid_redis_connection_send_argv (self, STEP_SELECT, 0, NULL, NULL, 2, select, NULL))
+        return FALSE;
+    }
+  if (address->topology == FLUID_REDIS_TOPOLOGY_SENTINEL)
+    {
+      self->handshake++;
+      if (!fluid_redis_connection_send_argv (self, STEP_ROLE, 0, NULL, NULL, 1, role, NULL))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+fluid_redis_connection_connect_to (FluidRedisConnection *self,
+                                   const char           *ip)
+{
+  redisAsyncContext *ac;
+
+  if (self->node.path != NULL)
+    ac = redisAsyncConnectUnix (self->node.path);
+  else
+    ac = redisAsyncConnect (ip, self->node.port);
+  if (ac == NULL)
+    g_error ("Out of memory");
+  if (ac->err != 0)
+    {
+      GError *error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                   "Cannot connect to %s: %s", self->name, ac->errstr);
+
+      redisAsyncFree (ac);
+      fluid_redis_connection_attempt_failed (self, error);
+      return;
+    }
+  if (self->node.path == NULL)
+    redisEnableKeepAlive (&ac->c);
+  self->ac = ac;
+  ac->data = self;
+  self->source = redis_source_new (ac);
+  ac->ev.addRead = fluid_redis_source_add_read;
+  ac->ev.delRead = fluid_redis_source_del_read;
+  ac->ev.addWrite = fluid_redis_source_add_write;
+  ac->ev.delWrite = fluid_redis_source_del_write;
+  g_source_set_name (self->source, "[fluid] redis connection");
+  g_source_attach (self->source, self->context);
+  redisAsyncSetConnectCallback (ac, fluid_redis_connection_connect_cb);
+  redisAsyncSetDisconnectCallback (ac, fluid_redis_connection_disconnect_cb);
+
+  if (!fluid_redis_connection_send_handshake (self))
+    fluid_redis_connection_lost (self, TRUE,
+                                 g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                              "Cannot send to %s", self->name));
+}
 
 /* hiredis would resolve a host name with getaddrinfo(), blocking the
  * context: GResolver does it asynchronously, then hiredis gets an address. */
@@ -626,11 +645,11 @@ fluid_redis_connection_resolved_cb (GObject      *source,
   g_clear_object (&self->resolving);
   if (addresses == NULL)
     {
-      g_autoptr(GError) lost = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
-                                            "Cannot resolve %s: %s", self->name, error->message);
-
-      fluid_redis_connection_schedule (self);
-      self->state_func (self, FALSE, lost, self->user_data);
+      fluid_redis_connection_attempt_failed (self,
+                                             g_error_new (FLUID_REDIS_ERROR,
+                                                          FLUID_REDIS_ERROR_CONNECTION,
+                                                          "Cannot resolve %s: %s", self->name,
+                                                          error->message));
       return;
     }
   ip = g_inet_address_to_string (addresses->data);
@@ -639,78 +658,59 @@ fluid_redis_connection_resolved_cb (GObject      *source,
 }
 
 static void
-fluid_redis_connection_connect (FluidRedisConnection *self)
+fluid_redis_connection_connect_node (FluidRedisConnection *self)
 {
   g_autoptr(GResolver) resolver = NULL;
 
-  g_assert (self->ac == NULL);
-  if (self->address.path != NULL || g_hostname_is_ip_address (self->address.host))
+  fluid_redis_connection_set_name (self);
+  if (self->node.path != NULL || g_hostname_is_ip_address (self->node.host))
     {
-      fluid_redis_connection_connect_to (self, self->address.host);
+      fluid_redis_connection_connect_to (self, self->node.host);
       return;
     }
   resolver = g_resolver_get_default ();
   self->resolving = g_cancellable_new ();
-  g_resolver_lookup_by_name_async (resolver, self->address.host, self->resolving,
+  g_resolver_lookup_by_name_async (resolver, self->node.host, self->resolving,
                                    fluid_redis_connection_resolved_cb, self);
 }
 
 static void
-fluid_redis_connection_connect_to (FluidRedisConnection *self,
-                                   const char           *ip)
+fluid_redis_connection_located_cb (const FluidRedisNode *node,
+                                   gboolean              asking,
+                                   const GError         *error,
+                                   gpointer              user_data)
 {
-  redisAsyncContext *ac;
+  FluidRedisConnection *self = user_data;
 
-  if (self->address.path != NULL)
-    ac = redisAsyncConnectUnix (self->address.path);
-  else
-    ac = redisAsyncConnect (ip, self->address.port);
-  if (ac == NULL)
-    g_error ("Out of memory");
-  if (ac->err != 0)
+  if (error != NULL)
     {
-      g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
-                                             "Cannot connect to %s: %s", self->name, ac->errstr);
-
-      redisAsyncFree (ac);
-      g_debug ("%s", error->message);
-      fluid_redis_connection_schedule (self);
-      self->state_func (self, FALSE, error, self->user_data);
+      fluid_redis_connection_attempt_failed (self, g_error_copy (error));
       return;
     }
-  if (self->address.path == NULL)
-    redisEnableKeepAlive (&ac->c);
-  self->ac = ac;
-  ac->data = self;
-  self->source = redis_source_new (ac);
-  ac->ev.addRead = fluid_redis_source_add_read;
-  ac->ev.delRead = fluid_redis_source_del_read;
-  ac->ev.addWrite = fluid_redis_source_add_write;
-  ac->ev.delWrite = fluid_redis_source_del_write;
-  g_source_set_name (self->source, "[fluid] redis connection");
-  g_source_attach (self->source, self->context);
-  redisAsyncSetConnectCallback (ac, fluid_redis_connection_connect_cb);
-  redisAsyncSetDisconnectCallback (ac, fluid_redis_connection_disconnect_cb);
+  fluid_redis_node_clear (&self->node);
+  fluid_redis_node_copy (node, &self->node);
+  self->asking = asking;
+  fluid_redis_connection_connect_node (self);
+}
 
-  self->handshake = fluid_redis_connection_handshake_steps (self);
-  {
-    const char *auth[] = { "AUTH", self->address.user != NULL ? self->address.user
-                                                              : self->address.password,
-                           self->address.password };
-    const char *ping[] = { "PING" };
-    g_autofree char *db = g_strdup_printf ("%d", self->address.db);
-    const char *select[] = { "SELECT", db };
-
-    if ((self->address.password != NULL &&
-         !fluid_redis_connection_send_argv (self, 0, NULL, NULL,
-                                            self->address.user != NULL ? 3 : 2, auth, NULL)) ||
-        !fluid_redis_connection_send_argv (self, 0, NULL, NULL, 1, ping, NULL) ||
-        (self->address.db != 0 &&
-         !fluid_redis_connection_send_argv (self, 0, NULL, NULL, 2, select, NULL)))
-      fluid_redis_connection_lost (self, TRUE,
-                                   g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
-                                                "Cannot send to %s", self->name));
-  }
+static void
+fluid_redis_connection_connect (FluidRedisConnection *self)
+{
+  g_assert (self->ac == NULL);
+  switch (self->address.topology)
+    {
+    case FLUID_REDIS_TOPOLOGY_SERVER:
+      fluid_redis_connection_connect_node (self);
+      break;
+    case FLUID_REDIS_TOPOLOGY_SENTINEL:
+      fluid_redis_resolver_lookup (self->resolver, fluid_redis_connection_located_cb, self);
+      break;
+    case FLUID_REDIS_TOPOLOGY_CLUSTER:
+      fluid_redis_router_lookup (self->router, fluid_redis_connection_located_cb, self);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 /* Public (to the library) */
@@ -728,26 +728,28 @@ static GSourceFuncs fluid_redis_timer_funcs = {
 };
 
 FluidRedisConnection *
-fluid_redis_connection_new (const FluidRedisAddress *address,
-                            const char              *name,
-                            double                   command_timeout,
-                            FluidRedisStateFunc      state_func,
-                            gpointer                 user_data)
+fluid_redis_connection_new (const FluidRedisAddress   *address,
+                            const char                *key,
+                            const char                *name,
+                            double                     command_timeout,
+                            FluidRedisConnectionFlags  flags,
+                            FluidRedisStateFunc        state_func,
+                            gpointer                   user_data)
 {
   FluidRedisConnection *self = g_new0 (FluidRedisConnection, 1);
 
-  self->address.host = g_strdup (address->host);
-  self->address.path = g_strdup (address->path);
-  self->address.port = address->port;
-  self->address.db = address->db;
-  self->address.user = g_strdup (address->user);
-  self->address.password = g_strdup (address->password);
-  if (address->path != NULL)
-    self->name = g_strdup_printf ("%s (%s)", address->path, name);
+  fluid_redis_address_copy (address, &self->address);
+  if (address->topology == FLUID_REDIS_TOPOLOGY_SERVER)
+    fluid_redis_node_copy (&address->node, &self->node);
+  else if (address->topology == FLUID_REDIS_TOPOLOGY_SENTINEL)
+    self->resolver = fluid_redis_resolver_new (address, command_timeout);
   else
-    self->name = g_strdup_printf ("%s:%d (%s)", address->host, address->port, name);
+    self->router = fluid_redis_router_new (address, key, command_timeout);
+  self->role = g_strdup (name);
+  fluid_redis_connection_set_name (self);
   self->context = g_main_context_ref_thread_default ();
   self->command_timeout = command_timeout;
+  self->flags = flags;
   self->state_func = state_func;
   self->user_data = user_data;
   g_queue_init (&self->pending);
@@ -774,12 +776,6 @@ fluid_redis_connection_is_ready (FluidRedisConnection *self)
   return self->ready;
 }
 
-guint
-fluid_redis_connection_get_n_pending (FluidRedisConnection *self)
-{
-  return self->pending.length;
-}
-
 gboolean
 fluid_redis_connection_command (FluidRedisConnection *self,
                                 guint                 extra_ms,
@@ -791,9 +787,10 @@ fluid_redis_connection_command (FluidRedisConnection *self,
 {
   g_return_val_if_fail (func != NULL, FALSE);
 
-  if (!self->ready || self->ac == NULL)
+  if (!self->ready || self->ac == NULL || !fluid_redis_connection_send_asking (self))
     return FALSE;
-  return fluid_redis_connection_send_argv (self, extra_ms, func, user_data, argc, argv, argv_len);
+  return fluid_redis_connection_send_argv (self, STEP_NONE, extra_ms, func, user_data,
+                                           argc, argv, argv_len);
 }
 
 gboolean
@@ -807,9 +804,9 @@ fluid_redis_connection_command_formatted (FluidRedisConnection *self,
 
   g_return_val_if_fail (func != NULL, FALSE);
 
-  if (!self->ready || self->ac == NULL)
+  if (!self->ready || self->ac == NULL || !fluid_redis_connection_send_asking (self))
     return FALSE;
-  command = fluid_redis_connection_push (self, 0, func, user_data);
+  command = fluid_redis_connection_push (self, STEP_NONE, 0, func, user_data);
   if (redisAsyncFormattedCommand (self->ac, fluid_redis_connection_reply_cb, command,
                                   formatted, len) != REDIS_OK)
     {
@@ -817,13 +814,6 @@ fluid_redis_connection_command_formatted (FluidRedisConnection *self,
       return FALSE;
     }
   return TRUE;
-}
-
-void
-fluid_redis_connection_drop (FluidRedisConnection *self,
-                             const GError         *error)
-{
-  fluid_redis_connection_lost (self, TRUE, g_error_copy (error));
 }
 
 void
@@ -854,10 +844,14 @@ fluid_redis_connection_free (FluidRedisConnection *self)
       g_cancellable_cancel (self->resolving);
       g_clear_object (&self->resolving);
     }
+  g_clear_pointer (&self->resolver, fluid_redis_resolver_free);
+  g_clear_pointer (&self->router, fluid_redis_router_free);
   g_source_destroy (self->timer);
   g_source_unref (self->timer);
   g_main_context_unref (self->context);
   fluid_redis_address_clear (&self->address);
+  fluid_redis_node_clear (&self->node);
+  g_free (self->role);
   g_free (self->name);
   g_free (self);
 }

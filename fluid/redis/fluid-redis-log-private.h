@@ -21,7 +21,9 @@ typedef struct
   FluidWorker *worker;  /* the owner: not a reference */
   char        *uri;     /* as logged: without its password */
   gboolean     down;    /* warned, and not connected since */
-  gboolean     was_up;  /* connected once since the run began */
+  gboolean     was_up;  /* served once since the run began, or
+                         * connected before an outage */
+  gboolean     reached; /* connected once since the run began */
 } FluidRedisOutage;
 
 void fluid_redis_outage_init  (FluidRedisOutage *self,
@@ -32,7 +34,12 @@ void fluid_redis_outage_clear (FluidRedisOutage *self);
  * the first time since the server was last up. */
 void fluid_redis_outage_down  (FluidRedisOutage *self,
                                const GError     *error);
-/* Every connection of the worker is up: the message, if it was down. */
+/* A connection of the worker is made, which may not serve it yet (a
+ * server that answers LOADING or CLUSTERDOWN): its next loss is a server
+ * lost, not one never reached. */
+void fluid_redis_outage_reached (FluidRedisOutage *self);
+/* Every connection of the worker is up and served it: the message, if it
+ * was down. */
 void fluid_redis_outage_up    (FluidRedisOutage *self);
 
 /* The error that ends @worker's run, as a warning. */

@@ -47,6 +47,7 @@ fluid_redis_outage_init (FluidRedisOutage *self,
   self->uri = fluid_redis_uri_without_password (uri);
   self->down = FALSE;
   self->was_up = FALSE;
+  self->reached = FALSE;
 }
 
 void
@@ -63,6 +64,8 @@ fluid_redis_outage_down (FluidRedisOutage *self,
   if (self->down)
     return;
   self->down = TRUE;
+  /* Connected, if never served: a server lost all the same. */
+  self->was_up |= self->reached;
   if (self->was_up)
     fluid_redis_log (self->worker, G_LOG_LEVEL_WARNING,
                      "lost Redis at %s, retrying until it is back: %s",
@@ -74,6 +77,12 @@ fluid_redis_outage_down (FluidRedisOutage *self,
 }
 
 void
+fluid_redis_outage_reached (FluidRedisOutage *self)
+{
+  self->reached = TRUE;
+}
+
+void
 fluid_redis_outage_up (FluidRedisOutage *self)
 {
   gboolean was_down = self->down;
@@ -81,6 +90,7 @@ fluid_redis_outage_up (FluidRedisOutage *self)
 
   self->down = FALSE;
   self->was_up = TRUE;
+  self->reached = TRUE;
   if (!was_down)
     return;
   if (was_up)

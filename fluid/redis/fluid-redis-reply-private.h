@@ -38,4 +38,9 @@ gboolean fluid_redis_reply_parse_pending   (const redisReply  *reply,
                                             GHashTable        *counts,
                                             GError           **error);
 
+/* Whether an error answer says that the server cannot serve the command
+ * now but it, or another server, will: the connection is then handled as
+ * lost (made again, after the backoff), not the command as refused. */
+gboolean fluid_redis_reply_error_is_transient (const char *message);
+
 G_END_DECLS

@@ -6,6 +6,8 @@
 #include "fluid-redis-reply-private.h"
 #include "fluid-redis-error.h"
 
+#include <string.h>
+
 static gboolean
 fluid_redis_reply_bad (GError     **error,
                        const char  *what)
@@ -139,4 +141,34 @@ fluid_redis_reply_parse_pending (const redisReply  *reply,
                            GUINT_TO_POINTER ((guint) CLAMP (item->element[3]->integer, 0, G_MAXUINT)));
     }
   return TRUE;
+}
+
+/* The first word of an error answer is its code. Transient:
+ *
+ * - LOADING: a server that restarted is loading its data;
+ * - BUSY: a script or a function runs past busy-reply-threshold;
+ * - MASTERDOWN: a replica that lost its primary, with
+ *   replica-serve-stale-data off;
+ * - READONLY: a replica, such as a primary demoted by a failover;
+ * - NOREPLICAS: a primary with min-replicas-to-write that has too few;
+ * - TRYAGAIN, CLUSTERDOWN: a Cluster slot being moved, or without a node;
+ * - UNBLOCKED: a blocked read whose key went (deleted, moved to another
+ *   node) or whose server became a replica.
+ *
+ * BUSYGROUP, BUSYKEY and every other code are answers, not states. */
+gboolean
+fluid_redis_reply_error_is_transient (const char *message)
+{
+  static const char * const codes[] = {
+    "LOADING", "BUSY", "MASTERDOWN", "READONLY", "NOREPLICAS", "TRYAGAIN", "CLUSTERDOWN",
+    "UNBLOCKED",
+  };
+  gsize len = strcspn (message, " ");
+
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      if (strlen (codes[i]) == len && strncmp (message, codes[i], len) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -87,10 +87,8 @@ fluid_redis_stream_consumer_pending_counts_cb (FluidRedisConnection *connection,
     fluid_redis_reply_parse_pending (reply, batch->counts, &batch->error);
   if (batch->error != NULL)
     {
-      if (fluid_redis_stream_consumer_is_nogroup (batch->error))
-        priv->phase = PHASE_SETUP;
-      else if (g_error_matches (batch->error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL))
-        fluid_redis_stream_consumer_fail (self, g_error_copy (batch->error));
+      fluid_redis_stream_consumer_command_failed (self, "Reading the pending entries",
+                                                  batch->error);
       fluid_redis_pending_batch_free (batch);
       fluid_redis_stream_consumer_kick (self);
       return;
@@ -161,22 +159,6 @@ fluid_redis_stream_consumer_read_pending (FluidRedisStreamConsumer *self)
     }
 }
 
-/* A read or a claim failed. The group is gone (NOGROUP: a server that
- * restarted without it, or someone destroyed it): it is made again. A
- * lost connection: the command is made again once it is back. */
-static void
-fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
-                                            const GError             *error)
-{
-  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
-
-  if (fluid_redis_stream_consumer_is_nogroup (error))
-    {
-      priv->phase = PHASE_SETUP;
-      fluid_redis_stream_consumer_kick (self);
-    }
-}
-
 /* Reading new entries, on the reader connection. */
 
 static void
@@ -191,18 +173,14 @@ fluid_redis_stream_consumer_read_cb (FluidRedisConnection *connection,
   g_autoptr(GPtrArray) deleted = NULL;
   g_autoptr(GError) parse_error = NULL;
 
-  if (error != NULL)
-    {
-      priv->reading = FALSE;
-      fluid_redis_stream_consumer_command_failed (self, error);
-      return;
-    }
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_redis_entry_unref);
   deleted = g_ptr_array_new_with_free_func (g_free);
-  if (!fluid_redis_reply_parse_read (reply, priv->stream, entries, deleted, &parse_error))
+  if (error != NULL ||
+      !fluid_redis_reply_parse_read (reply, priv->stream, entries, deleted, &parse_error))
     {
       priv->reading = FALSE;
-      fluid_redis_stream_consumer_fail (self, g_steal_pointer (&parse_error));
+      fluid_redis_stream_consumer_command_failed (self, "XREADGROUP",
+                                                  error != NULL ? error : parse_error);
       return;
     }
   /* Still reading while the batch is dispatched: a handler that completes
@@ -261,10 +239,15 @@ fluid_redis_stream_consumer_claim_count_cb (FluidRedisConnection *connection,
   FluidRedisStreamConsumer *self = user_data;
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
   ClaimBatch *batch = priv->claim_batch;
+  g_autoptr(GError) parse_error = NULL;
   gboolean more;
 
-  if (error != NULL || !fluid_redis_reply_parse_pending (reply, batch->counts, NULL))
-    batch->failed = TRUE;
+  if (error != NULL || !fluid_redis_reply_parse_pending (reply, batch->counts, &parse_error))
+    {
+      batch->failed = TRUE;
+      fluid_redis_stream_consumer_command_failed (self, "XPENDING",
+                                                  error != NULL ? error : parse_error);
+    }
   if (--batch->waiting > 0)
     return;
 
@@ -302,18 +285,20 @@ fluid_redis_stream_consumer_claim_cb (FluidRedisConnection *connection,
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GPtrArray) deleted = NULL;
   g_autofree char *cursor = NULL;
+  g_autoptr(GError) parse_error = NULL;
   ClaimBatch *batch;
 
   priv->claiming = FALSE;
-  if (error != NULL)
-    {
-      fluid_redis_stream_consumer_command_failed (self, error);
-      return;
-    }
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) fluid_redis_entry_unref);
   deleted = g_ptr_array_new_with_free_func (g_free);
-  if (!fluid_redis_reply_parse_autoclaim (reply, priv->stream, &cursor, entries, deleted, NULL))
-    return;
+  if (error != NULL ||
+      !fluid_redis_reply_parse_autoclaim (reply, priv->stream, &cursor, entries, deleted,
+                                          &parse_error))
+    {
+      fluid_redis_stream_consumer_command_failed (self, "XAUTOCLAIM",
+                                                  error != NULL ? error : parse_error);
+      return;
+    }
   g_free (priv->claim_cursor);
   priv->claim_cursor = g_steal_pointer (&cursor);
 
@@ -363,6 +348,15 @@ fluid_redis_stream_consumer_claim (FluidRedisStreamConsumer *self)
     priv->claiming = TRUE;
 }
 
+static void
+fluid_redis_stream_consumer_refresh_cb (FluidRedisConnection *connection,
+                                        redisReply           *reply,
+                                        const GError         *error,
+                                        gpointer              user_data)
+{
+  fluid_redis_stream_consumer_command_failed (user_data, "XCLAIM", error);
+}
+
 /* The entries being handled keep their idle time low, so that no one
  * claims them from a handler that is only slow. JUSTID counts no
  * delivery. */
@@ -387,7 +381,7 @@ fluid_redis_stream_consumer_refresh (FluidRedisStreamConsumer *self)
   while (g_hash_table_iter_next (&iter, &id, NULL))
     g_ptr_array_add (argv, id);
   g_ptr_array_add (argv, (gpointer) "JUSTID");
-  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb, NULL,
+  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_refresh_cb, self,
                                   (int) argv->len, (const char **) argv->pdata, NULL);
 }
 

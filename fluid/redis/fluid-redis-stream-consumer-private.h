@@ -65,7 +65,7 @@ typedef struct
   gboolean              stopping;
   gboolean              connected;
   gboolean              was_connected;
-  FluidRedisOutage      outage;
+  FluidRedisOutage      outage;       /* ends once the group is set up */
 
   GHashTable           *in_flight;    /* id → FluidRedisEntry, taken, not done */
   GPtrArray            *acks;         /* ids to acknowledge */
@@ -112,11 +112,9 @@ void     fluid_redis_stream_consumer_fail          (FluidRedisStreamConsumer *se
                                                     GError                   *error);
 void     fluid_redis_stream_consumer_dispatch      (FluidRedisStreamConsumer *self,
                                                     FluidRedisEntry          *entry);
-gboolean fluid_redis_stream_consumer_is_nogroup    (const GError             *error);
-void     fluid_redis_stream_consumer_ignore_cb     (FluidRedisConnection     *connection,
-                                                    redisReply               *reply,
-                                                    const GError             *error,
-                                                    gpointer                  user_data);
+void     fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
+                                                     const char               *what,
+                                                     const GError             *error);
 void     fluid_redis_stream_consumer_default_handle_async (FluidRedisStreamConsumer *self,
                                                            FluidRedisEntry          *entry,
                                                            GCancellable             *cancellable,

@@ -8,6 +8,7 @@
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
 #include "fluid-redis-reply-private.h"
+#include "fluid-redis-router-private.h"
 #include "fluid-redis-stream-consumer-private.h"
 
 #include <string.h>
@@ -27,10 +28,18 @@
  * an entry that a consumer took and never acknowledged (it failed, it
  * crashed, it lost its connection) is claimed by a consumer of the group
  * (`XAUTOCLAIM`) once it was idle for #FluidRedisStreamConsumer:claim-idle
- * seconds, and handled again. An entry handled twice is therefore one whose
- * consumer died or lost its connection while handling it, and a consumer
- * never holds more than #FluidRedisStreamConsumer:batch-size entries, in
- * its handlers or handled and not yet acknowledged.
+ * seconds, and handled again.
+ *
+ * An entry is handled twice only when a consumer died or lost its
+ * connection while it held it, or when a failover brought back older group
+ * state (the acknowledgements and the group's last id reach the replicas
+ * asynchronously): at most #FluidRedisStreamConsumer:batch-size entries
+ * per consumer per such event, as a consumer never holds more, in its
+ * handlers or handled and not yet acknowledged. One case is wider: a group
+ * that is gone (destroyed with `XGROUP DESTROY`, or lost with a server that
+ * restarted without it) is made again from the stream's beginning, and
+ * every entry still in the stream is handled again, acknowledged or not;
+ * #FluidRedisStreamProducer:max-len bounds how many.
  *
  * Everything runs on the worker's context through hiredis's asynchronous
  * API: no thread, no blocking call. The consumer holds two connections:
@@ -46,31 +55,51 @@
  * does not lose it to other consumers: while it runs, the consumer resets
  * the entry's idle time (`XCLAIM … JUSTID`, which counts no delivery).
  *
- * An entry delivered more than #FluidRedisStreamConsumer:max-deliveries
- * times is not handled again: it is added to
- * #FluidRedisStreamConsumer:dead-letter-stream with its fields and the
- * fields `fluid-id`, `fluid-stream`, `fluid-group` and `fluid-deliveries`,
- * and acknowledged, in one transaction.
+ * An entry delivered #FluidRedisStreamConsumer:max-deliveries times
+ * without being acknowledged is not handed to a handler again: at its
+ * next delivery it is added to #FluidRedisStreamConsumer:dead-letter-stream
+ * with its fields and the fields `fluid-id`, `fluid-stream`, `fluid-group`
+ * and `fluid-deliveries` (the deliveries it had: max-deliveries), then
+ * acknowledged. A consumer that dies between the two leaves it pending,
+ * and it is dead-lettered again: at least once, there too.
  *
  * A lost connection (the server restarted, the network failed) is made
  * again with exponential backoff, from 50 ms to 5 s; meanwhile the worker
- * stays running and its status says `connected` false. Each command has a
- * timeout (#FluidRedisStreamConsumer:command-timeout, as hiredis has none):
- * a server that does not answer in time is a lost connection. Each outage
- * is logged once, as a warning that names the URI (without its password)
- * and the error, whether the server was lost or could not be reached at
- * the start, and its end once, as a message (%G_LOG_LEVEL_MESSAGE) when the
- * consumer is connected again; the attempts between are logged at debug
- * level only.
+ * stays running and its status says `connected` false. So is a server that
+ * answers that it cannot serve us now: `LOADING` (it loads its data after
+ * a restart), `BUSY` (a long script), `MASTERDOWN`, `READONLY` (a replica:
+ * after a failover, the old primary), `NOREPLICAS`, `TRYAGAIN`,
+ * `CLUSTERDOWN` and `UNBLOCKED` (a blocked read whose key went, or moved);
+ * `last_error` says why. Each command has a timeout
+ * (#FluidRedisStreamConsumer:command-timeout, as hiredis has none): a
+ * server that does not answer in time is a lost connection.
  *
- * Errors that retrying cannot mend stop the worker (exit code 2, the error
- * in fluid_worker_wait_for_shutdown_finish(), logged as a warning) with a
- * #FluidRedisError: an invalid #FluidRedisStreamConsumer:uri
- * (%FLUID_REDIS_ERROR_INVALID_URI), a server that does not speak Redis
- * (%FLUID_REDIS_ERROR_PROTOCOL), a missing stream when
- * #FluidRedisStreamConsumer:create-stream is %FALSE
- * (%FLUID_REDIS_ERROR_NO_STREAM), a key that is not a stream
- * (%FLUID_REDIS_ERROR_SERVER).
+ * With a `redis+sentinel://` URI, the primary is asked of the sentinels
+ * (and checked with `ROLE`) before each connection, so that a failover is
+ * followed; with `redis+cluster://`, the stream is read from the node
+ * that owns its hash slot, followed through `MOVED` and `ASK` when the
+ * slot moves or fails over. In a Cluster, the dead-letter stream must hash
+ * to the stream's slot (name them `{jobs}` and `{jobs}:dead`): a consumer
+ * whose streams would not is refused at startup.
+ *
+ * Every other error ends the worker (exit code 2) with a #FluidRedisError,
+ * at startup or while it runs: nothing is dropped silently. An invalid
+ * #FluidRedisStreamConsumer:uri (%FLUID_REDIS_ERROR_INVALID_URI), a server
+ * that does not speak Redis (%FLUID_REDIS_ERROR_PROTOCOL), a missing
+ * stream when #FluidRedisStreamConsumer:create-stream is %FALSE
+ * (%FLUID_REDIS_ERROR_NO_STREAM), a key that is not a stream, or a
+ * command the server refuses (%FLUID_REDIS_ERROR_SERVER, with the
+ * server's answer). A group that is gone (`NOGROUP`) is made again.
+ *
+ * Each outage is logged once, as a warning that names the URI (without
+ * its password) and the error, whether the server was lost, could not be
+ * reached at the start or answered that it cannot serve us, and its end
+ * once, as a message (%G_LOG_LEVEL_MESSAGE) when the consumer is served
+ * again; the attempts between are logged at debug level only. An error
+ * that ends the worker is logged as a warning, and given by
+ * fluid_worker_wait_for_shutdown_finish(). The failures of handlers and
+ * the entries dead-lettered are counted in the status and logged at debug
+ * level only.
  *
  * A graceful stop stops reading at once, lets the handlers that run finish
  * (within the grace period), sends their acknowledgements, and leaves what
@@ -78,8 +107,8 @@
  *
  * The status adds `pending` (u: entries taken and not yet acknowledged),
  * `acked`, `claimed`, `dead_lettered` and `failed` (t), `connected` (b),
- * `reconnects` (u: connections made again after a loss) and, after an
- * error, `last_error` (s).
+ * `reconnects` (u: connections made again after a loss, to any node) and,
+ * after an error, `last_error` (s).
  *
  * The properties may be changed before the consumer starts; a change while
  * it runs applies to what it does next (the batch size, the claim idle
@@ -112,11 +141,41 @@ fluid_redis_stream_consumer_set_last_error (FluidRedisStreamConsumer *self,
   priv->last_error = g_strdup (error->message);
 }
 
-gboolean
+static gboolean
 fluid_redis_stream_consumer_is_nogroup (const GError *error)
 {
-  return error != NULL && g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER) &&
+  return g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER) &&
          g_str_has_prefix (error->message, "NOGROUP");
+}
+
+/* What a command's failure means; the one place that decides. A lost
+ * connection (or a transient answer, which the connection turns into
+ * one): the work is done again once it is back. NOGROUP: the group is
+ * gone (a server that restarted without it, a failover that lost it, an
+ * XGROUP DESTROY), made again. Anything else (the key is no longer a
+ * stream, the server refuses the command, a reply that is not what the
+ * command returns) ends the worker with the error: never silent. */
+void
+fluid_redis_stream_consumer_command_failed (FluidRedisStreamConsumer *self,
+                                            const char               *what,
+                                            const GError             *error)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+
+  if (error == NULL || g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
+      g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
+    return;
+  if (fluid_redis_stream_consumer_is_nogroup (error))
+    {
+      g_debug ("%s: the group “%s” of “%s” is gone: made again",
+               fluid_worker_get_name (FLUID_WORKER (self)), priv->group, priv->stream);
+      priv->phase = PHASE_SETUP;
+      fluid_redis_stream_consumer_kick (self);
+      return;
+    }
+  fluid_redis_stream_consumer_fail (self, g_error_new (error->domain, error->code,
+                                                       "%s of “%s” failed: %s",
+                                                       what, priv->stream, error->message));
 }
 
 /* The id arrays (acks, acks_sent) own their strings but have no free
@@ -140,14 +199,6 @@ fluid_redis_set_str (char       **field,
   return TRUE;
 }
 
-/* A command's reply that is only checked (MULTI and QUEUED). */
-void
-fluid_redis_stream_consumer_ignore_cb (FluidRedisConnection *connection,
-                                       redisReply           *reply,
-                                       const GError         *error,
-                                       gpointer              user_data)
-{
-}
 
 /* Handling */
 
@@ -175,11 +226,13 @@ fluid_redis_stream_consumer_done (FluidRedisStreamConsumer *self,
     }
   else
     {
+      /* Reported by the status (failed) and, in the end, the dead-letter
+       * stream: a log line per failure would be noise under load. */
       priv->failed++;
-      g_message ("%s: entry %s of %s failed (delivery %u), left pending: %s",
-                 fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
-                 fluid_redis_entry_get_delivery_count (entry),
-                 error != NULL ? error->message : "no error given");
+      g_debug ("%s: entry %s of %s failed (delivery %u), left pending: %s",
+               fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
+               fluid_redis_entry_get_delivery_count (entry),
+               error != NULL ? error->message : "no error given");
     }
   if (priv->stopping)
     fluid_redis_stream_consumer_end_run_if_done (self);
@@ -221,43 +274,54 @@ fluid_redis_stream_consumer_dead_letter_cb (FluidRedisConnection *connection,
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
   g_autoptr(FluidRedisEntry) entry = g_queue_pop_head (&priv->dead_letters);
   const char *id = fluid_redis_entry_get_id (entry);
+  g_autoptr(GError) bad = NULL;
 
-  g_hash_table_remove (priv->in_flight, id);
-  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY)
+  if (reply != NULL && reply->type != REDIS_REPLY_STRING)
+    error = bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                                       "XADD did not return an id");
+  if (error == NULL)
     {
+      /* Acknowledged with the others: a consumer that dies before the
+       * XACK leaves it pending, and it is dead-lettered again. */
       priv->dead_lettered++;
-      g_message ("%s: entry %s of %s delivered %u times, moved to %s",
-                 fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
-                 fluid_redis_entry_get_delivery_count (entry), fluid_redis_stream_consumer_get_dead_letter_stream (self));
+      g_ptr_array_add (priv->acks, g_strdup (id));
+      g_debug ("%s: entry %s of %s delivered %u times, moved to %s",
+               fluid_worker_get_name (FLUID_WORKER (self)), id, priv->stream,
+               fluid_redis_entry_get_delivery_count (entry) - 1,
+               fluid_redis_stream_consumer_get_dead_letter_stream (self));
     }
-  else
-    {
-      /* It stays pending, to be claimed again. */
-      g_debug ("Could not dead-letter %s: %s", id, error != NULL ? error->message : "aborted");
-    }
+  /* Otherwise it stays pending, to be claimed again. */
+  g_hash_table_remove (priv->in_flight, id);
+  fluid_redis_stream_consumer_command_failed (self, "Adding to the dead-letter stream", error);
+  fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
     fluid_redis_stream_consumer_end_run_if_done (self);
   else
     fluid_redis_stream_consumer_kick (self);
 }
 
-/* XADD to the dead-letter stream and XACK, as one transaction. */
+/* An entry delivered max-deliveries times, and delivered again: added to
+ * the dead-letter stream with where it came from, then acknowledged
+ * (not in one transaction: a MULTI whose XADD fails, on a dead-letter key
+ * that is not a stream, would still run the XACK, and the entry would be
+ * lost). */
 static void
 fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
                                          FluidRedisEntry          *entry)
 {
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+  const char *dead_letter_stream = fluid_redis_stream_consumer_get_dead_letter_stream (self);
+  const char *id = fluid_redis_entry_get_id (entry);
   guint n = fluid_redis_entry_get_n_fields (entry);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GArray) lens = g_array_new (FALSE, FALSE, sizeof (size_t));
-  g_autofree char *deliveries = g_strdup_printf ("%u", fluid_redis_entry_get_delivery_count (entry));
-  const char *multi[] = { "MULTI" };
-  const char *exec[] = { "EXEC" };
-  const char *ack[] = { "XACK", priv->stream, priv->group, fluid_redis_entry_get_id (entry) };
+  /* The deliveries before this one: the times a handler had it. */
+  g_autofree char *deliveries = g_strdup_printf ("%u",
+                                                 fluid_redis_entry_get_delivery_count (entry) - 1);
 
 #define ADD(s, l) G_STMT_START { size_t _l = (l); g_ptr_array_add (argv, (gpointer) (s)); g_array_append_val (lens, _l); } G_STMT_END
   ADD ("XADD", 4);
-  ADD (fluid_redis_stream_consumer_get_dead_letter_stream (self), strlen (fluid_redis_stream_consumer_get_dead_letter_stream (self)));
+  ADD (dead_letter_stream, strlen (dead_letter_stream));
   ADD ("*", 1);
   for (guint i = 0; i < n; i++)
     {
@@ -268,7 +332,7 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
       ADD (g_bytes_get_data (value, NULL), g_bytes_get_size (value));
     }
   ADD ("fluid-id", 8);
-  ADD (fluid_redis_entry_get_id (entry), strlen (fluid_redis_entry_get_id (entry)));
+  ADD (id, strlen (id));
   ADD ("fluid-stream", 12);
   ADD (priv->stream, strlen (priv->stream));
   ADD ("fluid-group", 11);
@@ -277,23 +341,14 @@ fluid_redis_stream_consumer_dead_letter (FluidRedisStreamConsumer *self,
   ADD (deliveries, strlen (deliveries));
 #undef ADD
 
-  if (!fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                       NULL, 1, multi, NULL))
-    return;  /* Not connected: it stays pending, to be claimed again. */
-  /* Once MULTI is sent, EXEC is too (or the connection is lost, and the
-   * transaction with it), so that its callback always comes. */
-  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                  NULL, (int) argv->len, (const char **) argv->pdata,
-                                  (const size_t *) (gpointer) lens->data);
-  fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_ignore_cb,
-                                  NULL, 4, ack, NULL);
-  if (fluid_redis_connection_command (priv->commands, 0, fluid_redis_stream_consumer_dead_letter_cb,
-                                      self, 1, exec, NULL))
-    {
-      g_hash_table_insert (priv->in_flight, g_strdup (fluid_redis_entry_get_id (entry)),
-                           fluid_redis_entry_ref (entry));
-      g_queue_push_tail (&priv->dead_letters, fluid_redis_entry_ref (entry));
-    }
+  /* Not connected: it stays pending, to be claimed again. */
+  if (!fluid_redis_connection_command (priv->commands, 0,
+                                       fluid_redis_stream_consumer_dead_letter_cb,
+                                       self, (int) argv->len, (const char **) argv->pdata,
+                                       (const size_t *) (gpointer) lens->data))
+    return;
+  g_hash_table_insert (priv->in_flight, g_strdup (id), fluid_redis_entry_ref (entry));
+  g_queue_push_tail (&priv->dead_letters, fluid_redis_entry_ref (entry));
 }
 
 void
@@ -403,8 +458,7 @@ fluid_redis_stream_consumer_ack_cb (FluidRedisConnection *connection,
       /* Sent again when the connection is back (XACK is idempotent). */
       g_ptr_array_extend_and_steal (priv->acks, g_steal_pointer (&priv->acks_sent));
       priv->acks_sent = g_ptr_array_new ();
-      if (fluid_redis_stream_consumer_is_nogroup (error))
-        priv->phase = PHASE_SETUP;
+      fluid_redis_stream_consumer_command_failed (self, "XACK", error);
     }
   fluid_redis_stream_consumer_flush_acks (self);
   if (priv->stopping)
@@ -456,28 +510,32 @@ fluid_redis_stream_consumer_setup_cb (FluidRedisConnection *connection,
   FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
 
   priv->setup_sent = FALSE;
-  if (error != NULL && g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
+  /* Lost, or a transient answer (LOADING…): done again when the
+   * connection is back. BUSYGROUP: the group exists. */
+  if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
+      g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
+    return;
+  if (error != NULL && !g_str_has_prefix (error->message, "BUSYGROUP"))
     {
-      if (!g_str_has_prefix (error->message, "BUSYGROUP"))
-        {
-          if (strstr (error->message, "requires the key to exist") != NULL)
-            fluid_redis_stream_consumer_fail (self,
-                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NO_STREAM,
-                                                           "The stream “%s” does not exist (and "
-                                                           "create-stream is off)", priv->stream));
-          else
-            fluid_redis_stream_consumer_fail (self,
-                                              g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER,
-                                                           "Cannot create the group “%s” of “%s”: %s",
-                                                           priv->group, priv->stream, error->message));
-          return;
-        }
+      if (strstr (error->message, "requires the key to exist") != NULL)
+        fluid_redis_stream_consumer_fail (self,
+                                          g_error_new (FLUID_REDIS_ERROR,
+                                                       FLUID_REDIS_ERROR_NO_STREAM,
+                                                       "The stream “%s” does not exist (and "
+                                                       "create-stream is off)", priv->stream));
+      else
+        fluid_redis_stream_consumer_fail (self,
+                                          g_error_new (error->domain, error->code,
+                                                       "Cannot create the group “%s” of “%s”: %s",
+                                                       priv->group, priv->stream, error->message));
+      return;
     }
-  else if (error != NULL)
-    {
-      return;  /* lost: done again when the connection is back */
-    }
+  /* Served: the outage, if any, is over once both connections are up. A
+   * server that answers CLUSTERDOWN or LOADING for a while lets us connect
+   * many times before it serves us, and that is one outage. */
   priv->phase = PHASE_PENDING;
+  if (priv->connected)
+    fluid_redis_outage_up (&priv->outage);
   g_free (priv->pending_cursor);
   priv->pending_cursor = g_strdup ("0");
   fluid_redis_stream_consumer_kick (self);
@@ -569,6 +627,8 @@ fluid_redis_stream_consumer_state_cb (FluidRedisConnection *connection,
   connected = priv->reader != NULL && fluid_redis_connection_is_ready (priv->reader) &&
               priv->commands != NULL && fluid_redis_connection_is_ready (priv->commands);
   if (connected)
+    fluid_redis_outage_reached (&priv->outage);
+  if (connected && priv->phase != PHASE_SETUP)
     fluid_redis_outage_up (&priv->outage);
   if (connected != priv->connected)
     {
@@ -712,6 +772,29 @@ fluid_redis_stream_consumer_cancelled_cb (GCancellable *cancellable,
 
 /* FluidWorker */
 
+/* In a Cluster, every command of a consumer goes to the node of its
+ * stream's slot, the dead letters included: two keys in two slots would
+ * need two nodes, and the move of an entry to the other could not be
+ * made safe. */
+static gboolean
+fluid_redis_stream_consumer_check_slots (FluidRedisStreamConsumer  *self,
+                                         const FluidRedisAddress   *address,
+                                         GError                   **error)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (self);
+  const char *dead = fluid_redis_stream_consumer_get_dead_letter_stream (self);
+
+  if (address->topology != FLUID_REDIS_TOPOLOGY_CLUSTER ||
+      fluid_redis_key_slot (priv->stream, strlen (priv->stream)) ==
+      fluid_redis_key_slot (dead, strlen (dead)))
+    return TRUE;
+  g_set_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
+               "In a Redis Cluster, the stream “%s” and its dead-letter stream “%s” must hash to "
+               "the same slot: put the part they share in braces, a hash tag, as “{jobs}” and "
+               "“{jobs}:dead” (the default dead-letter stream of “{jobs}”)", priv->stream, dead);
+  return FALSE;
+}
+
 /* A run that cannot begin ends with @error (taken), said as any failure. */
 static void
 fluid_redis_stream_consumer_refuse_run (FluidRedisStreamConsumer *self,
@@ -753,6 +836,12 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
                                                            fluid_worker_get_name (worker)));
       return;
     }
+  if (!fluid_redis_stream_consumer_check_slots (self, &address, &error))
+    {
+      fluid_redis_address_clear (&address);
+      fluid_redis_stream_consumer_refuse_run (self, task, error);
+      return;
+    }
 
   priv->run_task = g_steal_pointer (&task);
   priv->stopping = FALSE;
@@ -765,9 +854,11 @@ fluid_redis_stream_consumer_run_async (FluidWorker         *worker,
   priv->was_connected = FALSE;
   fluid_redis_outage_init (&priv->outage, worker, priv->uri);
   priv->last_refresh = g_get_monotonic_time ();
-  priv->reader = fluid_redis_connection_new (&address, "reader", priv->command_timeout,
+  priv->reader = fluid_redis_connection_new (&address, priv->stream, "reader",
+                                             priv->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                              fluid_redis_stream_consumer_state_cb, self);
-  priv->commands = fluid_redis_connection_new (&address, "commands", priv->command_timeout,
+  priv->commands = fluid_redis_connection_new (&address, priv->stream, "commands",
+                                               priv->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                                fluid_redis_stream_consumer_state_cb, self);
   fluid_redis_address_clear (&address);
 
@@ -1027,12 +1118,19 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    *
    * Where the Redis server is: `redis://host[:port][/db]` (port 6379 and
    * database 0 by default) or `unix:///path/to/socket` (with `?db=N` for
-   * another database than 0).
+   * another database than 0). For a service that Redis Sentinel fails
+   * over, `redis+sentinel://host:port[,host:port…]/SERVICE[?db=N]`, the
+   * sentinels (port 26379 by default), asked without credentials, and the
+   * name they monitor the service by. For a Redis Cluster,
+   * `redis+cluster://host:port[,host:port…]`, some of its nodes: the
+   * others are learnt from them.
    *
    * A server that asks for a password gets it from the URI, with `AUTH`
    * before anything else: `redis://:password@host`, or
-   * `redis://user:password@host` for a user of Redis's ACLs;
-   * `unix:///path?password=P` or `?user=U&password=P` for a socket. A
+   * `redis://user:password@host` for a user of Redis's ACLs (the same
+   * for `redis+sentinel://`, whose primary it is for, and
+   * `redis+cluster://`); `unix:///path?password=P` or `?user=U&password=P`
+   * for a socket. A
    * password refused (or missing, when the server needs one) ends the
    * worker with %FLUID_REDIS_ERROR_SERVER.
    *
@@ -1110,9 +1208,9 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
   /**
    * FluidRedisStreamConsumer:max-deliveries:
    *
-   * How many times an entry is delivered at most; one delivered that
-   * many times and still pending goes to the dead-letter stream instead
-   * of a handler. 0: no limit.
+   * How many times an entry is delivered to a handler at most: one
+   * delivered that many times and still pending goes, at its next
+   * delivery, to the dead-letter stream instead of a handler. 0: no limit.
    *
    * Since: 1.2
    */
@@ -1126,7 +1224,8 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
    *
    * The stream that receives the entries delivered
    * #FluidRedisStreamConsumer:max-deliveries times; by default the stream's
-   * name followed by `:dead`.
+   * name followed by `:dead`. In a Redis Cluster it must hash to the
+   * stream's slot: `{jobs}:dead` for `{jobs}`.
    *
    * Since: 1.2
    */

@@ -7,6 +7,7 @@
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
 #include "fluid-redis-log-private.h"
+#include "fluid-redis-outbox-private.h"
 
 #include <string.h>
 
@@ -37,29 +38,41 @@
  *
  * Entries added before the producer starts are held until it connects.
  * An entry whose confirmation was lost with the connection is sent again
- * (so an entry may be added twice, never lost silently).
+ * (so an entry may be added twice, never lost silently). A transient
+ * answer of the server (`LOADING`, `BUSY`, `READONLY` after a failover…)
+ * is a lost connection too: the entry is sent again, not dropped. The
+ * server's refusal of an entry (the key is not a stream, the server is
+ * out of memory) ends the producer with the error (exit code 2): what it
+ * refuses once it refuses for every entry.
+ *
+ * With #FluidRedisStreamProducer:min-replicas set, an entry counts as
+ * added only once that many replicas hold it (`WAIT`, one for the entries
+ * sent together): fluid_redis_stream_producer_add_async() completes then,
+ * or fails with %FLUID_REDIS_ERROR_NOT_REPLICATED (the entry may be on
+ * the primary only: the caller decides whether to add it again), and an
+ * entry given to fluid_redis_stream_producer_send() is counted in
+ * `not_replicated`. While there is no primary (a failover under way), an
+ * add waits for one at most #FluidRedisStreamProducer:command-timeout,
+ * then fails with %FLUID_REDIS_ERROR_CONNECTION. What replication cannot
+ * promise even then is said in the chapter "Sharing work between
+ * processes and machines".
  *
  * As #FluidRedisStreamConsumer does, the producer logs each outage of its
  * server once, as a warning naming the URI without its password, and its
- * end once, as a message; an error that ends it (a URI that does not
+ * end once, as a message, when the server takes an entry again (or
+ * answers, when there is none to send); an error that ends it (a URI that does not
  * parse, a server that is not Redis or refuses it) ends it with exit code
  * 2 and is logged as a warning.
  *
  * The status adds `connected` (b), `reconnects` (u), `buffered` (u),
- * `sent` and `dropped` (t), and `last_error` (s) after an error.
+ * `sent`, `dropped` and `not_replicated` (t), and `last_error` (s) after
+ * an error.
  *
  * Since: 1.2
  */
 
 /* Sent at most at once, so that the confirmations pace the producer. */
 #define FLUID_REDIS_PRODUCER_WINDOW 1024
-
-typedef struct
-{
-  char  *command;  /* RESP, from redisFormatCommandArgv */
-  gsize  len;
-  GTask *task;     /* nullable: send() has none */
-} Item;
 
 /* Every field belongs to the worker's context. */
 struct _FluidRedisStreamProducer
@@ -70,11 +83,12 @@ struct _FluidRedisStreamProducer
   char                 *stream;
   guint                 max_len;
   guint                 max_buffered;
+  guint                 min_replicas;
   double                command_timeout;
 
-  GQueue                buffer;     /* Item, not sent yet */
-  GQueue                in_flight;  /* Item, sent, in order */
-  GQueue                retry;      /* Item, whose confirmation was lost */
+  FluidRedisOutbox      outbox;      /* what it holds */
+  GSource              *wait_source; /* sends the next WAIT (min-replicas) */
+  GSource              *deadlines;   /* fails adds without a primary */
 
   GTask                *run_task;
   FluidRedisConnection *connection;
@@ -88,6 +102,7 @@ struct _FluidRedisStreamProducer
 
   guint64               sent;
   guint64               dropped;
+  guint64               not_replicated;
   guint                 reconnects;
   char                 *last_error;
 };
@@ -101,6 +116,7 @@ enum
   PROP_STREAM,
   PROP_MAX_LEN,
   PROP_MAX_BUFFERED,
+  PROP_MIN_REPLICAS,
   PROP_COMMAND_TIMEOUT,
   PROP_CONNECTED,
   N_PROPS
@@ -110,79 +126,55 @@ static GParamSpec *properties[N_PROPS];
 
 static void fluid_redis_stream_producer_pump (FluidRedisStreamProducer *self);
 
-static void
-item_free (Item *item)
-{
-  redisFreeCommand (item->command);
-  g_clear_object (&item->task);
-  g_free (item);
-}
-
 /* An entry not delivered: counted, and its task told. */
 static void
 fluid_redis_stream_producer_drop (FluidRedisStreamProducer *self,
-                                  Item                     *item,
+                                  FluidRedisOutboxItem     *item,
                                   const GError             *error)
 {
   self->dropped++;
   if (item->task != NULL)
     g_task_return_error (item->task, g_error_copy (error));
-  item_free (item);
+  fluid_redis_outbox_item_free (item);
 }
 
 static void
 fluid_redis_stream_producer_drop_all (FluidRedisStreamProducer *self,
-                                      GQueue                   *queue,
+                                      GPtrArray                *items,
                                       const GError             *error)
 {
-  Item *item;
-
-  while ((item = g_queue_pop_head (queue)) != NULL)
-    fluid_redis_stream_producer_drop (self, item, error);
+  for (guint i = 0; i < items->len; i++)
+    fluid_redis_stream_producer_drop (self, g_ptr_array_index (items, i), error);
+  g_ptr_array_unref (items);
 }
 
-static Item *
-fluid_redis_stream_producer_format (FluidRedisStreamProducer *self,
-                                    guint                     n_fields,
-                                    const char * const       *names,
-                                    const char * const       *values,
-                                    const size_t             *value_lens)
+static void
+fluid_redis_stream_producer_set_last_error (FluidRedisStreamProducer *self,
+                                            const GError             *error)
 {
-  g_autofree const char **argv = g_new (const char *, 2 * n_fields + 6);
-  g_autofree size_t *lens = g_new (size_t, 2 * n_fields + 6);
-  g_autofree char *max_len = g_strdup_printf ("%u", self->max_len);
-  Item *item = g_new0 (Item, 1);
-  long long len;
-  int argc = 0;
-
-#define ADD(s, l) G_STMT_START { argv[argc] = (s); lens[argc] = (l); argc++; } G_STMT_END
-  ADD ("XADD", 4);
-  ADD (self->stream, strlen (self->stream));
-  if (self->max_len > 0)
-    {
-      ADD ("MAXLEN", 6);
-      ADD ("~", 1);
-      ADD (max_len, strlen (max_len));
-    }
-  ADD ("*", 1);
-  for (guint i = 0; i < n_fields; i++)
-    {
-      ADD (names[i], strlen (names[i]));
-      ADD (values[i], value_lens[i]);
-    }
-#undef ADD
-  len = redisFormatCommandArgv (&item->command, argc, argv, lens);
-  if (len < 0)
-    g_error ("Out of memory");
-  item->len = (gsize) len;
-  return item;
+  g_free (self->last_error);
+  self->last_error = g_strdup (error->message);
 }
+
+/* An add with min-replicas waits for a primary command-timeout at most,
+ * counted from when it was queued by a running producer (or from the
+ * start, for one queued before). */
+static void
+fluid_redis_stream_producer_set_deadline (FluidRedisStreamProducer *self,
+                                          FluidRedisOutboxItem     *item)
+{
+  item->deadline = 0;
+  if (item->task != NULL && self->min_replicas > 0)
+    item->deadline = g_get_monotonic_time () + (gint64) (self->command_timeout * G_USEC_PER_SEC);
+}
+
+static void fluid_redis_stream_producer_watch_deadlines (FluidRedisStreamProducer *self);
 
 /* Queues @item, or drops it when the bound is reached or the producer has
  * stopped: FALSE then. */
 static gboolean
 fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
-                                   Item                     *item)
+                                   FluidRedisOutboxItem     *item)
 {
   if (fluid_worker_is_stopped (FLUID_WORKER (self)))
     {
@@ -193,7 +185,7 @@ fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
       return FALSE;
     }
   if (self->max_buffered > 0 &&
-      self->buffer.length + self->in_flight.length + self->retry.length >= self->max_buffered)
+      fluid_redis_stream_producer_get_buffered (self) >= self->max_buffered)
     {
       g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_FAILED,
                                              "%s holds %u entries already (max-buffered)",
@@ -203,12 +195,23 @@ fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
       fluid_redis_stream_producer_drop (self, item, error);
       return FALSE;
     }
-  g_queue_push_tail (&self->buffer, item);
+  fluid_redis_stream_producer_set_deadline (self, item);
+  fluid_redis_outbox_hold (&self->outbox, item);
   fluid_redis_stream_producer_pump (self);
+  fluid_redis_stream_producer_watch_deadlines (self);
   return TRUE;
 }
 
 /* Run */
+
+static void
+fluid_redis_stream_producer_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
 
 static gboolean
 fluid_redis_stream_producer_end_run_cb (gpointer user_data)
@@ -228,10 +231,10 @@ fluid_redis_stream_producer_end_run_cb (gpointer user_data)
       self->cancelled_id = 0;
     }
   g_clear_pointer (&self->connection, fluid_redis_connection_free);
+  fluid_redis_stream_producer_clear_source (&self->wait_source);
+  fluid_redis_stream_producer_clear_source (&self->deadlines);
   fluid_redis_outage_clear (&self->outage);
-  fluid_redis_stream_producer_drop_all (self, &self->retry, stopped);
-  fluid_redis_stream_producer_drop_all (self, &self->in_flight, stopped);
-  fluid_redis_stream_producer_drop_all (self, &self->buffer, stopped);
+  fluid_redis_stream_producer_drop_all (self, fluid_redis_outbox_take_all (&self->outbox), stopped);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   if (error != NULL)
     g_task_return_error (task, error);
@@ -242,7 +245,7 @@ fluid_redis_stream_producer_end_run_cb (gpointer user_data)
 
 static void
 fluid_redis_stream_producer_end_run (FluidRedisStreamProducer *self,
-                                    GError                   *error)
+                                     GError                   *error)
 {
   if (self->run_task == NULL || self->finish_source != NULL)
     {
@@ -255,14 +258,6 @@ fluid_redis_stream_producer_end_run (FluidRedisStreamProducer *self,
   g_source_set_callback (self->finish_source, fluid_redis_stream_producer_end_run_cb, self, NULL);
   g_source_set_name (self->finish_source, "[fluid] redis producer end of run");
   g_source_attach (self->finish_source, g_task_get_context (self->run_task));
-}
-
-static void
-fluid_redis_stream_producer_set_last_error (FluidRedisStreamProducer *self,
-                                            const GError             *error)
-{
-  g_free (self->last_error);
-  self->last_error = g_strdup (error->message);
 }
 
 /* Ends the run with @error (taken), said once as a warning. */
@@ -279,10 +274,165 @@ fluid_redis_stream_producer_fail (FluidRedisStreamProducer *self,
 static void
 fluid_redis_stream_producer_end_run_if_done (FluidRedisStreamProducer *self)
 {
-  if (self->stopping && self->buffer.length == 0 && self->in_flight.length == 0 &&
-      self->retry.length == 0)
+  if (self->stopping && fluid_redis_stream_producer_get_buffered (self) == 0)
     fluid_redis_stream_producer_end_run (self, NULL);
 }
+
+/* The server refused a command: what it refuses for one entry (the key
+ * is not a stream, it is out of memory, an ACL) it refuses for all. */
+static void
+fluid_redis_stream_producer_refused (FluidRedisStreamProducer *self,
+                                     const GError             *error)
+{
+  GError *failed = g_error_new (error->domain, error->code, "Adding to “%s” failed: %s",
+                                self->stream, error->message);
+
+  fluid_redis_stream_producer_fail (self, failed);
+}
+
+static void
+fluid_redis_stream_producer_added (FluidRedisStreamProducer *self,
+                                   FluidRedisOutboxItem     *item,
+                                   const char               *id)
+{
+  self->sent++;
+  if (item->task != NULL)
+    g_task_return_pointer (item->task, g_strdup (id), g_free);
+  fluid_redis_outbox_item_free (item);
+}
+
+/* Replication (min-replicas) */
+
+static void
+fluid_redis_stream_producer_not_replicated (FluidRedisStreamProducer *self,
+                                            FluidRedisOutboxItem     *item,
+                                            long long                 replicas)
+{
+  self->not_replicated++;
+  if (item->task != NULL)
+    g_task_return_new_error (item->task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NOT_REPLICATED,
+                             "Entry %s of “%s” is held by %lld replicas, not %u, after %g s",
+                             item->id, self->stream, replicas, self->min_replicas,
+                             self->command_timeout);
+  fluid_redis_outbox_item_free (item);
+}
+
+/* WAIT's answer: how many replicas hold every write of this connection
+ * so far, which covers the XADDs sent before it. */
+static void
+fluid_redis_stream_producer_wait_cb (FluidRedisConnection *connection,
+                                     redisReply           *reply,
+                                     const GError         *error,
+                                     gpointer              user_data)
+{
+  FluidRedisStreamProducer *self = user_data;
+  long long replicas = reply != NULL && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+  guint64 upto;
+  FluidRedisOutboxItem *item;
+
+  fluid_redis_outbox_wait_answered (&self->outbox, &upto);
+  if (reply != NULL && replicas < 0)
+    {
+      g_autoptr(GError) bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                                                   "WAIT did not return a number");
+
+      fluid_redis_stream_producer_refused (self, bad);
+      return;
+    }
+  while ((item = fluid_redis_outbox_pop_replicating (&self->outbox, upto)) != NULL)
+    {
+      /* Lost with the connection (in a failover, maybe with the primary
+       * that had it): sent again, as an entry whose XADD was not
+       * answered. */
+      if (error != NULL)
+        fluid_redis_outbox_retry (&self->outbox, item);
+      else if (replicas >= self->min_replicas)
+        fluid_redis_stream_producer_added (self, item, item->id);
+      else
+        fluid_redis_stream_producer_not_replicated (self, item, replicas);
+    }
+  if (error != NULL && !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) &&
+      !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
+    fluid_redis_stream_producer_refused (self, error);
+  fluid_redis_stream_producer_end_run_if_done (self);
+}
+
+static gboolean
+fluid_redis_stream_producer_send_wait_cb (gpointer user_data)
+{
+  FluidRedisStreamProducer *self = user_data;
+  g_autofree char *replicas = g_strdup_printf ("%u", self->min_replicas);
+  guint timeout_ms = (guint) MIN (self->command_timeout * 1000, G_MAXINT);
+  g_autofree char *timeout = g_strdup_printf ("%u", MAX (timeout_ms, 1));
+  const char *wait[] = { "WAIT", replicas, timeout };
+
+  g_clear_pointer (&self->wait_source, g_source_unref);
+  if (!fluid_redis_outbox_wait_due (&self->outbox) || self->connection == NULL)
+    return G_SOURCE_REMOVE;
+  /* WAIT blocks for its timeout at most: the connection waits as long
+   * again before it gives up on the server. */
+  if (fluid_redis_connection_command (self->connection, timeout_ms,
+                                      fluid_redis_stream_producer_wait_cb, self,
+                                      G_N_ELEMENTS (wait), wait, NULL))
+    fluid_redis_outbox_wait_sent (&self->outbox);
+  return G_SOURCE_REMOVE;
+}
+
+/* After the XADDs of this dispatch: an idle, so that the entries sent
+ * together share one WAIT (a WAIT per entry would wait for the replicas
+ * once per entry: the client's commands queue behind a blocked WAIT). */
+static void
+fluid_redis_stream_producer_schedule_wait (FluidRedisStreamProducer *self)
+{
+  if (self->wait_source != NULL)
+    return;
+  self->wait_source = g_idle_source_new ();
+  g_source_set_priority (self->wait_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->wait_source, fluid_redis_stream_producer_send_wait_cb, self, NULL);
+  g_source_set_name (self->wait_source, "[fluid] redis WAIT");
+  g_source_attach (self->wait_source, g_task_get_context (self->run_task));
+}
+
+static gboolean
+fluid_redis_stream_producer_deadlines_cb (gpointer user_data)
+{
+  FluidRedisStreamProducer *self = user_data;
+  g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
+                                         "No Redis primary took the entry for “%s” within %g s%s%s",
+                                         self->stream, self->command_timeout,
+                                         self->last_error != NULL ? ": " : "",
+                                         self->last_error != NULL ? self->last_error : "");
+
+  fluid_redis_stream_producer_drop_all (self,
+                                        fluid_redis_outbox_expire (&self->outbox,
+                                                                   g_get_monotonic_time ()),
+                                        error);
+  fluid_redis_stream_producer_end_run_if_done (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* While there is no connection (no primary), the adds with min-replicas
+ * are watched, ten times a second, for their deadline. */
+static void
+fluid_redis_stream_producer_watch_deadlines (FluidRedisStreamProducer *self)
+{
+  gboolean watch = self->run_task != NULL && self->min_replicas > 0 &&
+                   !fluid_redis_stream_producer_is_connected (self);
+
+  if (!watch)
+    {
+      fluid_redis_stream_producer_clear_source (&self->deadlines);
+      return;
+    }
+  if (self->deadlines != NULL)
+    return;
+  self->deadlines = g_timeout_source_new (100);
+  g_source_set_callback (self->deadlines, fluid_redis_stream_producer_deadlines_cb, self, NULL);
+  g_source_set_name (self->deadlines, "[fluid] redis add deadlines");
+  g_source_attach (self->deadlines, g_task_get_context (self->run_task));
+}
+
+/* Sending */
 
 static void
 fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
@@ -291,34 +441,39 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
                                       gpointer              user_data)
 {
   FluidRedisStreamProducer *self = user_data;
-  Item *item = g_queue_pop_head (&self->in_flight);
+  FluidRedisOutboxItem *item = fluid_redis_outbox_answered (&self->outbox);
+  g_autofree char *id = reply != NULL && reply->type == REDIS_REPLY_STRING
+                          ? g_strndup (reply->str, reply->len) : NULL;
 
-  g_assert (item != NULL);
-  if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+  if (id != NULL)
+    fluid_redis_outage_up (&self->outage);
+  if (id != NULL && item->sequence > 0)
     {
-      self->sent++;
-      if (item->task != NULL)
-        g_task_return_pointer (item->task, g_strndup (reply->str, reply->len), g_free);
-      item_free (item);
+      fluid_redis_outbox_replicating (&self->outbox, item, id);
     }
-  else if (error != NULL && g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
+  else if (id != NULL)
     {
-      g_message ("%s: the server refused an entry: %s",
-                 fluid_worker_get_name (FLUID_WORKER (self)), error->message);
-      fluid_redis_stream_producer_drop (self, item, error);
+      fluid_redis_stream_producer_added (self, item, id);
     }
-  else if (error != NULL)
+  else if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) ||
+           g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
     {
-      /* Lost with the connection: sent again once it is back. */
-      g_queue_push_tail (&self->retry, item);
+      /* Lost with the connection, or a transient answer: sent again once
+       * it is back. */
+      fluid_redis_outbox_retry (&self->outbox, item);
       return;
     }
   else
     {
-      g_autoptr(GError) bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
-                                                   "XADD did not return an id");
+      g_autoptr(GError) bad = NULL;
 
-      fluid_redis_stream_producer_drop (self, item, bad);
+      if (error == NULL)
+        bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
+                                   "XADD did not return an id");
+
+      fluid_redis_stream_producer_drop (self, item, error != NULL ? error : bad);
+      fluid_redis_stream_producer_refused (self, error != NULL ? error : bad);
+      return;
     }
   fluid_redis_stream_producer_pump (self);
   fluid_redis_stream_producer_end_run_if_done (self);
@@ -327,19 +482,19 @@ fluid_redis_stream_producer_reply_cb (FluidRedisConnection *connection,
 static void
 fluid_redis_stream_producer_pump (FluidRedisStreamProducer *self)
 {
-  if (self->connection == NULL || !fluid_redis_connection_is_ready (self->connection))
-    return;
-  while (self->buffer.length > 0 && self->in_flight.length < FLUID_REDIS_PRODUCER_WINDOW)
-    {
-      Item *item = g_queue_peek_head (&self->buffer);
+  FluidRedisOutboxItem *item;
 
-      if (!fluid_redis_connection_command_formatted (self->connection,
-                                                     fluid_redis_stream_producer_reply_cb, self,
-                                                     item->command, item->len))
-        return;
-      g_queue_pop_head (&self->buffer);
-      g_queue_push_tail (&self->in_flight, item);
-    }
+  if (self->connection == NULL || !fluid_redis_connection_is_ready (self->connection) ||
+      self->finish_source != NULL)
+    return;
+  while (self->outbox.in_flight.length < FLUID_REDIS_PRODUCER_WINDOW &&
+         (item = fluid_redis_outbox_peek (&self->outbox)) != NULL &&
+         fluid_redis_connection_command_formatted (self->connection,
+                                                   fluid_redis_stream_producer_reply_cb, self,
+                                                   item->command, item->len))
+    fluid_redis_outbox_sent (&self->outbox, self->min_replicas > 0);
+  if (fluid_redis_outbox_wait_due (&self->outbox))
+    fluid_redis_stream_producer_schedule_wait (self);
 }
 
 static void
@@ -352,28 +507,31 @@ fluid_redis_stream_producer_state_cb (FluidRedisConnection *connection,
 
   if (!ready)
     {
-      Item *item;
-
-      /* What was on the wire goes first again, in order. */
-      while ((item = g_queue_pop_tail (&self->retry)) != NULL)
-        g_queue_push_head (&self->buffer, item);
+      fluid_redis_stream_producer_set_last_error (self, error);
+      fluid_redis_outbox_lost (&self->outbox);
       if (g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL) ||
           g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_SERVER))
         {
           fluid_redis_stream_producer_fail (self, g_error_copy (error));
           return;
         }
-      fluid_redis_stream_producer_set_last_error (self, error);
+      fluid_redis_stream_producer_watch_deadlines (self);
       fluid_redis_outage_down (&self->outage, error);
       if (self->was_connected)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
       return;
     }
-  fluid_redis_outage_up (&self->outage);
+  /* With entries to send, the outage ends at the first one added: a
+   * server that answers CLUSTERDOWN or LOADING for a while lets us connect
+   * many times before it serves us, and that is one outage. */
+  fluid_redis_outage_reached (&self->outage);
+  if (fluid_redis_outbox_get_held (&self->outbox) == 0)
+    fluid_redis_outage_up (&self->outage);
   if (self->was_connected)
     self->reconnects++;
   self->was_connected = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  fluid_redis_stream_producer_watch_deadlines (self);
   fluid_redis_stream_producer_pump (self);
   fluid_redis_stream_producer_end_run_if_done (self);
 }
@@ -394,10 +552,10 @@ fluid_redis_stream_producer_cancelled_cb (GCancellable *cancellable,
 }
 
 static void
-fluid_redis_stream_producer_run_async (FluidWorker         *worker,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+fluid_redis_stream_producer_run_async (FluidWorker        *worker,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data)
 {
   FluidRedisStreamProducer *self = FLUID_REDIS_STREAM_PRODUCER (worker);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -414,8 +572,14 @@ fluid_redis_stream_producer_run_async (FluidWorker         *worker,
       return;
     }
   self->run_task = g_steal_pointer (&task);
+  self->stopping = FALSE;
+  if (self->min_replicas > 0)
+    fluid_redis_outbox_set_deadlines (&self->outbox,
+                                      g_get_monotonic_time () +
+                                      (gint64) (self->command_timeout * G_USEC_PER_SEC));
   fluid_redis_outage_init (&self->outage, worker, self->uri);
-  self->connection = fluid_redis_connection_new (&address, "producer", self->command_timeout,
+  self->connection = fluid_redis_connection_new (&address, self->stream, "producer",
+                                                 self->command_timeout, FLUID_REDIS_CONNECTION_NONE,
                                                  fluid_redis_stream_producer_state_cb, self);
   fluid_redis_address_clear (&address);
   self->stopping_id = g_signal_connect (self, "stopping",
@@ -425,14 +589,15 @@ fluid_redis_stream_producer_run_async (FluidWorker         *worker,
                                                 G_CALLBACK (fluid_redis_stream_producer_cancelled_cb),
                                                 self, NULL);
   fluid_redis_connection_start (self->connection);
+  fluid_redis_stream_producer_watch_deadlines (self);
   if (!fluid_worker_is_running (worker))
     fluid_redis_stream_producer_stopping_cb (self);
 }
 
 static gboolean
-fluid_redis_stream_producer_run_finish (FluidWorker   *worker,
-                                        GAsyncResult  *result,
-                                        GError       **error)
+fluid_redis_stream_producer_run_finish (FluidWorker  *worker,
+                                        GAsyncResult *result,
+                                        GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_run_async), FALSE);
@@ -477,6 +642,7 @@ fluid_redis_stream_producer_parent_status_cb (GObject      *source,
   g_variant_dict_insert (&dict, "buffered", "u", fluid_redis_stream_producer_get_buffered (self));
   g_variant_dict_insert (&dict, "sent", "t", self->sent);
   g_variant_dict_insert (&dict, "dropped", "t", self->dropped);
+  g_variant_dict_insert (&dict, "not_replicated", "t", self->not_replicated);
   if (self->last_error != NULL)
     g_variant_dict_insert (&dict, "last_error", "s", self->last_error);
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (&dict)),
@@ -484,10 +650,10 @@ fluid_redis_stream_producer_parent_status_cb (GObject      *source,
 }
 
 static void
-fluid_redis_stream_producer_status_async (FluidWorker         *worker,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+fluid_redis_stream_producer_status_async (FluidWorker        *worker,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
   GTask *task = g_task_new (worker, cancellable, callback, user_data);
 
@@ -499,9 +665,9 @@ fluid_redis_stream_producer_status_async (FluidWorker         *worker,
 }
 
 static GVariant *
-fluid_redis_stream_producer_status_finish (FluidWorker   *worker,
-                                           GAsyncResult  *result,
-                                           GError       **error)
+fluid_redis_stream_producer_status_finish (FluidWorker  *worker,
+                                           GAsyncResult *result,
+                                           GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, worker), NULL);
 
@@ -514,10 +680,12 @@ static void
 fluid_redis_stream_producer_finalize (GObject *object)
 {
   FluidRedisStreamProducer *self = FLUID_REDIS_STREAM_PRODUCER (object);
+  GPtrArray *held = fluid_redis_outbox_take_all (&self->outbox);
 
   g_assert (self->run_task == NULL);
   /* Held by a producer that never started. */
-  g_queue_clear_full (&self->buffer, (GDestroyNotify) item_free);
+  g_ptr_array_set_free_func (held, (GDestroyNotify) fluid_redis_outbox_item_free);
+  g_ptr_array_unref (held);
   g_free (self->uri);
   g_free (self->stream);
   g_free (self->last_error);
@@ -546,6 +714,9 @@ fluid_redis_stream_producer_get_property (GObject    *object,
       break;
     case PROP_MAX_BUFFERED:
       g_value_set_uint (value, self->max_buffered);
+      break;
+    case PROP_MIN_REPLICAS:
+      g_value_set_uint (value, self->min_replicas);
       break;
     case PROP_COMMAND_TIMEOUT:
       g_value_set_double (value, self->command_timeout);
@@ -579,6 +750,9 @@ fluid_redis_stream_producer_set_property (GObject      *object,
       break;
     case PROP_MAX_BUFFERED:
       fluid_redis_stream_producer_set_max_buffered (self, g_value_get_uint (value));
+      break;
+    case PROP_MIN_REPLICAS:
+      fluid_redis_stream_producer_set_min_replicas (self, g_value_get_uint (value));
       break;
     case PROP_COMMAND_TIMEOUT:
       self->command_timeout = g_value_get_double (value);
@@ -662,10 +836,34 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * FluidRedisStreamProducer:min-replicas:
+   *
+   * How many replicas must hold an entry before it counts as added: after
+   * the entries sent together, the producer asks the primary to `WAIT` for
+   * that many replicas, #FluidRedisStreamProducer:command-timeout at most.
+   * An entry they do not all confirm in time is not replicated
+   * (%FLUID_REDIS_ERROR_NOT_REPLICATED for an add, `not_replicated` in the
+   * status for a send): it may still be on the primary. 0, the default:
+   * the primary's answer is enough.
+   *
+   * Replication stays asynchronous: `WAIT` makes a loss unlikely in a
+   * failover, not impossible (see the chapter "Sharing work between
+   * processes and machines").
+   *
+   * Since: 1.2
+   */
+  properties[PROP_MIN_REPLICAS] =
+    g_param_spec_uint ("min-replicas", "Min replicas",
+                       "Replicas that must hold an entry before it counts as added", 0, G_MAXINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * FluidRedisStreamProducer:command-timeout:
    *
    * How long, in seconds, the server may take to answer before the
-   * connection is taken for lost and made again.
+   * connection is taken for lost and made again; with
+   * #FluidRedisStreamProducer:min-replicas, also how long the replicas may
+   * take to confirm an entry, and how long an add waits for a primary.
    *
    * Since: 1.2
    */
@@ -694,9 +892,7 @@ fluid_redis_stream_producer_init (FluidRedisStreamProducer *self)
 {
   self->max_buffered = 100000;
   self->command_timeout = 10;
-  g_queue_init (&self->buffer);
-  g_queue_init (&self->in_flight);
-  g_queue_init (&self->retry);
+  fluid_redis_outbox_init (&self->outbox);
 }
 
 /**
@@ -720,30 +916,19 @@ fluid_redis_stream_producer_new (const char *uri,
   return g_object_new (FLUID_REDIS_TYPE_STREAM_PRODUCER, "uri", uri, "stream", stream, NULL);
 }
 
-static gboolean
-fluid_redis_fields_valid (const char * const *fields)
+static void
+fluid_redis_stream_producer_queue_task (FluidRedisStreamProducer *self,
+                                        FluidRedisOutboxItem     *item,
+                                        gpointer                  source_tag,
+                                        GCancellable             *cancellable,
+                                        GAsyncReadyCallback       callback,
+                                        gpointer                  user_data)
 {
-  guint n = g_strv_length ((char **) fields);
-
-  return n > 0 && n % 2 == 0;
-}
-
-static Item *
-fluid_redis_stream_producer_format_strv (FluidRedisStreamProducer *self,
-                                         const char * const       *fields)
-{
-  guint n = g_strv_length ((char **) fields) / 2;
-  g_autofree const char **names = g_new (const char *, n);
-  g_autofree const char **values = g_new (const char *, n);
-  g_autofree size_t *lens = g_new (size_t, n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      names[i] = fields[2 * i];
-      values[i] = fields[2 * i + 1];
-      lens[i] = strlen (values[i]);
-    }
-  return fluid_redis_stream_producer_format (self, n, names, values, lens);
+  item->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (item->task, source_tag);
+  g_task_set_name (item->task, "[fluid] redis XADD");
+  g_task_set_check_cancellable (item->task, TRUE);
+  fluid_redis_stream_producer_queue (self, item);
 }
 
 /**
@@ -769,20 +954,52 @@ fluid_redis_stream_producer_add_async (FluidRedisStreamProducer *self,
                                        GAsyncReadyCallback       callback,
                                        gpointer                  user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  Item *item;
+  FluidRedisOutboxItem *item;
 
   g_return_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self));
-  g_return_if_fail (fields != NULL && fluid_redis_fields_valid (fields));
+  g_return_if_fail (fields != NULL && fluid_redis_outbox_fields_valid (fields));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_redis_stream_producer_add_async);
-  g_task_set_name (task, "[fluid] redis XADD");
-  g_task_set_check_cancellable (task, TRUE);
-  item = fluid_redis_stream_producer_format_strv (self, fields);
-  item->task = g_steal_pointer (&task);
-  fluid_redis_stream_producer_queue (self, item);
+  item = fluid_redis_outbox_item_new_strv (self->stream, self->max_len, fields);
+  fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_async,
+                                          cancellable, callback, user_data);
+}
+
+/**
+ * fluid_redis_stream_producer_add_bytes_async:
+ * @self: a #FluidRedisStreamProducer
+ * @names: (array length=n_fields): the names of the fields
+ * @values: (array length=n_fields): their values, any bytes
+ * @n_fields: the number of fields, at least 1
+ * @cancellable: (nullable): a #GCancellable (the entry may still be added
+ *   after a cancellation: only the wait is cancelled)
+ * @callback: (scope async) (closure user_data): called once the server added
+ *   the entry, or it was dropped
+ * @user_data: data for @callback
+ *
+ * As fluid_redis_stream_producer_add_async(), for values that are not
+ * text.
+ *
+ * Since: 1.2
+ */
+void
+fluid_redis_stream_producer_add_bytes_async (FluidRedisStreamProducer *self,
+                                             const char * const       *names,
+                                             GBytes * const           *values,
+                                             guint                     n_fields,
+                                             GCancellable             *cancellable,
+                                             GAsyncReadyCallback       callback,
+                                             gpointer                  user_data)
+{
+  FluidRedisOutboxItem *item;
+
+  g_return_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  item = fluid_redis_outbox_item_new_bytes (self->stream, self->max_len, names, values, n_fields);
+  if (item != NULL)
+    fluid_redis_stream_producer_queue_task (self, item, fluid_redis_stream_producer_add_bytes_async,
+                                            cancellable, callback, user_data);
 }
 
 /**
@@ -797,17 +1014,53 @@ fluid_redis_stream_producer_add_async (FluidRedisStreamProducer *self,
  *   with @error set when it was not added (%FLUID_WORKER_ERROR_STOPPED: the
  *   producer stopped first; %FLUID_REDIS_ERROR_FAILED: the producer held
  *   #FluidRedisStreamProducer:max-buffered entries already;
- *   %FLUID_REDIS_ERROR_SERVER: the server refused it)
+ *   %FLUID_REDIS_ERROR_SERVER: the server refused it, and the producer
+ *   stops; %FLUID_REDIS_ERROR_NOT_REPLICATED: fewer than
+ *   #FluidRedisStreamProducer:min-replicas replicas confirmed it in time,
+ *   though the primary may hold it; %FLUID_REDIS_ERROR_CONNECTION: with
+ *   #FluidRedisStreamProducer:min-replicas, no primary took it within
+ *   #FluidRedisStreamProducer:command-timeout)
  *
  * Since: 1.2
  */
 char *
-fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer  *self,
-                                        GAsyncResult              *result,
-                                        GError                   **error)
+fluid_redis_stream_producer_add_finish (FluidRedisStreamProducer *self,
+                                        GAsyncResult             *result,
+                                        GError                  **error)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_redis_stream_producer_add_async),
+                        NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * fluid_redis_stream_producer_add_bytes_finish:
+ * @self: a #FluidRedisStreamProducer
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for an error
+ *
+ * Finishes fluid_redis_stream_producer_add_bytes_async(), as
+ * fluid_redis_stream_producer_add_finish() does its text twin.
+ *
+ * Returns: (transfer full): the id the server gave the entry, or %NULL
+ *   with @error set when it was not added
+ *
+ * Since: 1.2
+ */
+char *
+fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer *self,
+                                              GAsyncResult             *result,
+                                              GError                  **error)
+{
+  g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result,
+                                                  fluid_redis_stream_producer_add_bytes_async),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -834,9 +1087,11 @@ fluid_redis_stream_producer_send (FluidRedisStreamProducer *self,
                                   const char * const       *fields)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), FALSE);
-  g_return_val_if_fail (fields != NULL && fluid_redis_fields_valid (fields), FALSE);
+  g_return_val_if_fail (fields != NULL && fluid_redis_outbox_fields_valid (fields), FALSE);
 
-  return fluid_redis_stream_producer_queue (self, fluid_redis_stream_producer_format_strv (self, fields));
+  return fluid_redis_stream_producer_queue (self, fluid_redis_outbox_item_new_strv (self->stream,
+                                                                                    self->max_len,
+                                                                                    fields));
 }
 
 /**
@@ -858,24 +1113,12 @@ fluid_redis_stream_producer_send_bytes (FluidRedisStreamProducer *self,
                                         GBytes * const           *values,
                                         guint                     n_fields)
 {
-  g_autofree const char **data = NULL;
-  g_autofree size_t *lens = NULL;
+  FluidRedisOutboxItem *item;
 
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), FALSE);
-  g_return_val_if_fail (names != NULL && values != NULL && n_fields > 0, FALSE);
 
-  data = g_new (const char *, n_fields);
-  lens = g_new (size_t, n_fields);
-  for (guint i = 0; i < n_fields; i++)
-    {
-      g_return_val_if_fail (names[i] != NULL && values[i] != NULL, FALSE);
-      data[i] = g_bytes_get_data (values[i], &lens[i]);
-      if (data[i] == NULL)
-        data[i] = "";
-    }
-  return fluid_redis_stream_producer_queue (self,
-                                            fluid_redis_stream_producer_format (self, n_fields, names,
-                                                                                data, lens));
+  item = fluid_redis_outbox_item_new_bytes (self->stream, self->max_len, names, values, n_fields);
+  return item != NULL && fluid_redis_stream_producer_queue (self, item);
 }
 
 /**
@@ -993,6 +1236,46 @@ fluid_redis_stream_producer_set_max_buffered (FluidRedisStreamProducer *self,
 }
 
 /**
+ * fluid_redis_stream_producer_get_min_replicas:
+ * @self: a #FluidRedisStreamProducer
+ *
+ * Gets #FluidRedisStreamProducer:min-replicas.
+ *
+ * Returns: the replicas that must hold an entry, 0 for none
+ *
+ * Since: 1.2
+ */
+guint
+fluid_redis_stream_producer_get_min_replicas (FluidRedisStreamProducer *self)
+{
+  g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), 0);
+
+  return self->min_replicas;
+}
+
+/**
+ * fluid_redis_stream_producer_set_min_replicas:
+ * @self: a #FluidRedisStreamProducer
+ * @min_replicas: the replicas that must hold an entry, 0 for none
+ *
+ * Sets #FluidRedisStreamProducer:min-replicas, for the entries sent next.
+ *
+ * Since: 1.2
+ */
+void
+fluid_redis_stream_producer_set_min_replicas (FluidRedisStreamProducer *self,
+                                              guint                     min_replicas)
+{
+  g_return_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self));
+  g_return_if_fail (min_replicas <= G_MAXINT);
+
+  if (self->min_replicas == min_replicas)
+    return;
+  self->min_replicas = min_replicas;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIN_REPLICAS]);
+}
+
+/**
  * fluid_redis_stream_producer_get_buffered:
  * @self: a #FluidRedisStreamProducer
  *
@@ -1008,7 +1291,7 @@ fluid_redis_stream_producer_get_buffered (FluidRedisStreamProducer *self)
 {
   g_return_val_if_fail (FLUID_REDIS_IS_STREAM_PRODUCER (self), 0);
 
-  return self->buffer.length + self->in_flight.length + self->retry.length;
+  return fluid_redis_outbox_get_held (&self->outbox);
 }
 
 /**

@@ -45,7 +45,19 @@ void        fluid_redis_stream_producer_add_async        (FluidRedisStreamProduc
                                                           GAsyncReadyCallback        callback,
                                                           gpointer                   user_data);
 FLUID_REDIS_AVAILABLE_IN_1_2
+void        fluid_redis_stream_producer_add_bytes_async  (FluidRedisStreamProducer  *self,
+                                                          const char * const        *names,
+                                                          GBytes * const            *values,
+                                                          guint                      n_fields,
+                                                          GCancellable              *cancellable,
+                                                          GAsyncReadyCallback        callback,
+                                                          gpointer                   user_data);
+FLUID_REDIS_AVAILABLE_IN_1_2
 char       *fluid_redis_stream_producer_add_finish       (FluidRedisStreamProducer  *self,
+                                                          GAsyncResult              *result,
+                                                          GError                   **error);
+FLUID_REDIS_AVAILABLE_IN_1_2
+char       *fluid_redis_stream_producer_add_bytes_finish (FluidRedisStreamProducer  *self,
                                                           GAsyncResult              *result,
                                                           GError                   **error);
 FLUID_REDIS_AVAILABLE_IN_1_2
@@ -71,6 +83,11 @@ guint       fluid_redis_stream_producer_get_max_buffered (FluidRedisStreamProduc
 FLUID_REDIS_AVAILABLE_IN_1_2
 void        fluid_redis_stream_producer_set_max_buffered (FluidRedisStreamProducer  *self,
                                                           guint                      max_buffered);
+FLUID_REDIS_AVAILABLE_IN_1_2
+guint       fluid_redis_stream_producer_get_min_replicas (FluidRedisStreamProducer  *self);
+FLUID_REDIS_AVAILABLE_IN_1_2
+void        fluid_redis_stream_producer_set_min_replicas (FluidRedisStreamProducer  *self,
+                                                          guint                      min_replicas);
 FLUID_REDIS_AVAILABLE_IN_1_2
 guint       fluid_redis_stream_producer_get_buffered     (FluidRedisStreamProducer  *self);
 FLUID_REDIS_AVAILABLE_IN_1_2

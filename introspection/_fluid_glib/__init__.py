@@ -14,6 +14,7 @@ on; private, and no API: import ``gi.repository.Fluid``.
 - :mod:`.subclass`: Python spellings of a subclass as virtual methods, and
   the ``fluid`` logger for the workers Python makes.
 - :mod:`.callbacks`: Python callables as the C API's callbacks.
+- :mod:`.properties`: GObject properties as attributes.
 
 Importing it changes nothing outside it: no hook, no environment, no other
 library touched. Only :func:`.loop.install_asyncio` sets something for the

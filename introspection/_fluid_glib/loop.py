@@ -5,39 +5,203 @@
 """asyncio on the GLib main context: the policy that install_asyncio()
 installs, and the loop on which the library's coroutines run.
 
-On PyGObject 3.50 and later the policy is ``gi.events``'; before, gbulb's,
-amended so that every loop of the main thread runs the default main
-context. Only install_asyncio() sets anything for the process (the
-policy); gbulb.install()'s patching of asyncio.SafeChildWatcher is not
-done: the policy gives asyncio GLib's child watcher itself."""
+On PyGObject 3.50 and later the policy is ``gi.events``'. Before, it is
+gbulb's, with a loop of gbulb's that schedules as asyncio's own does:
+
+- gbulb makes a GLib source for every ``call_soon()`` and every timer,
+  attaches it, and destroys it once it ran: a task step costs a GSource, a
+  wrapper and a trip through the main context's source list, and 10 000
+  workers asleep in ``asyncio.sleep()`` are 10 000 timeout sources that
+  every iteration of the context prepares and checks. Here ``call_soon()``
+  appends a handle to the loop's ready deque and a timer joins its heap,
+  as asyncio's own loop has them (``asyncio.BaseEventLoop``'s methods, not
+  gbulb's), and one GLib source per loop (:class:`_ReadySource`) is ready
+  when the deque holds a handle or the first timer is due, and wakes the
+  context for that timer otherwise: each of its dispatches runs the
+  handles ready when it begins and the timers due, as one iteration of
+  asyncio's loop does; those they schedule wait for the next iteration of
+  the context, after GLib's other sources.
+- Everything else stays gbulb's: the main loop or ``Gio.Application``
+  that runs it (``loop.run_forever(application=app)``), file descriptors,
+  sockets and pipes as GLib watches, signals as GLib's Unix signal
+  sources, subprocesses through GLib's child watch.
+- Every loop of the main thread runs the default main context, where
+  workers, GIO and GTK live; a loop of another thread runs that thread's
+  default context (a new one if it pushed none).
+
+Only install_asyncio() sets anything for the process (the policy);
+gbulb.install()'s patching of asyncio.SafeChildWatcher is not done: the
+policy gives asyncio GLib's child watcher itself."""
 
 import asyncio
 import atexit
+import heapq
+import math
 import threading
+import weakref
 
 from gi.repository import GLib
 
 # The policy classes install_asyncio() may have installed, once chosen.
 _policy_classes = ()
 
+# The loops whose source is attached: closed or not, none keeps it past the
+# exit of the interpreter, when PyGObject could no longer free it.
+_loops_with_sources = weakref.WeakSet()
+_dropping_at_exit = False
+
+
+def _drop_sources():
+    for loop in list(_loops_with_sources):
+        loop._fluid_drop_source()
+
+
+def _keep_source(loop):
+    global _dropping_at_exit
+    if not _dropping_at_exit:
+        atexit.register(_drop_sources)
+        _dropping_at_exit = True
+    _loops_with_sources.add(loop)
+
+
+class _ReadySource(GLib.Source):
+    """The one GLib source of a loop: ready when a handle is, and the timer
+    of its first timer otherwise. It holds its loop, which holds it, until
+    the loop closes, destroys it and drops it."""
+
+    def __init__(self, loop):
+        super().__init__()
+        self.loop = loop
+        self.set_name("[fluid] asyncio")
+
+    def prepare(self):
+        loop = self.loop
+        if loop._ready:
+            return True, -1
+        return loop._fluid_due()
+
+    def check(self):
+        loop = self.loop
+        return bool(loop._ready) or loop._fluid_due()[0]
+
+    def dispatch(self, callback, args):
+        self.loop._fluid_run_ready()
+        return True  # GLib.SOURCE_CONTINUE, without a look-up
+
 
 def _gbulb_policy_class():
     from gbulb.glib_events import GLibEventLoop, GLibEventLoopPolicy
 
+    class ReadyLoop(GLibEventLoop):
+        """gbulb's loop with asyncio's scheduling: see the top of this
+        module."""
+
+        call_soon = asyncio.BaseEventLoop.call_soon
+        call_soon_threadsafe = asyncio.BaseEventLoop.call_soon_threadsafe
+        call_later = asyncio.BaseEventLoop.call_later
+        call_at = asyncio.BaseEventLoop.call_at
+        time = asyncio.BaseEventLoop.time
+
+        def __init__(self, context, application):
+            super().__init__(context=context, application=application)
+            self._fluid_running_ready = False
+            self._fluid_exit = None
+            self._fluid_source = _ReadySource(self)
+            self._fluid_source.attach(self._context)
+            _keep_source(self)
+
+        def _fluid_due(self):
+            """(whether the first timer is due, how many milliseconds until
+            it is, or -1), for the source's prepare and check once no
+            handle is ready; drops the cancelled timers at the head of the
+            heap."""
+            scheduled = self._scheduled
+            while scheduled and scheduled[0]._cancelled:
+                self._timer_cancelled_count -= 1
+                heapq.heappop(scheduled)._scheduled = False
+            if not scheduled:
+                return False, -1
+            delay = scheduled[0]._when - self.time()
+            if delay <= self._clock_resolution:
+                return True, -1
+            return False, min(math.ceil(delay * 1000), GLib.MAXINT32)
+
+        def _fluid_run_ready(self):
+            """One iteration of asyncio's loop, without its poll: the due
+            timers join the ready handles, and the handles ready now run,
+            in order. Not within itself: what a handle makes ready runs at
+            the next iteration."""
+            if self._fluid_running_ready:
+                return
+            self._fluid_running_ready = True
+            try:
+                scheduled = self._scheduled
+                ready = self._ready
+                if scheduled:
+                    if self._timer_cancelled_count:
+                        self._fluid_drop_cancelled_timers()
+                        scheduled = self._scheduled
+                    end = self.time() + self._clock_resolution
+                    while scheduled and scheduled[0]._when < end:
+                        handle = heapq.heappop(scheduled)
+                        handle._scheduled = False
+                        ready.append(handle)
+                for _ in range(len(ready)):
+                    handle = ready.popleft()
+                    if not handle._cancelled:
+                        handle._run()
+            except (SystemExit, KeyboardInterrupt) as exception:
+                # Out of the loop, as asyncio's own loop lets them out.
+                self._fluid_exit = exception
+                self.stop()
+            finally:
+                handle = None
+                self._fluid_running_ready = False
+
+        def _fluid_drop_cancelled_timers(self):
+            """Rebuilds the heap without its cancelled timers once they
+            are more than half of it, as asyncio does."""
+            scheduled = self._scheduled
+            if len(scheduled) > 100 and self._timer_cancelled_count * 2 > len(scheduled):
+                kept = []
+                for timer in scheduled:
+                    if timer._cancelled:
+                        timer._scheduled = False
+                    else:
+                        kept.append(timer)
+                heapq.heapify(kept)
+                self._scheduled = kept
+                self._timer_cancelled_count = 0
+
+        def run(self):
+            super().run()
+            exception, self._fluid_exit = self._fluid_exit, None
+            if exception is not None:
+                raise exception
+
+        def _fluid_drop_source(self):
+            # The wrapper freed now, and the source with it.
+            if self._fluid_source is not None:
+                self._fluid_source.destroy()
+                self._fluid_source = None
+                _loops_with_sources.discard(self)
+
+        def close(self):
+            self._fluid_drop_source()
+            super().close()
+
     class DefaultContextPolicy(GLibEventLoopPolicy):
-        """gbulb's policy gives the default GMainContext to the first loop
-        of the main thread only: a second asyncio.run() would get a loop on
-        a new context, where nothing of the default one runs. Every loop of
-        the main thread runs the default context here; a loop of another
-        thread runs that thread's default context (a new one if it pushed
-        none)."""
+        """gbulb's policy, making ReadyLoops. gbulb's gives the default
+        GMainContext to the first loop of the main thread only: a second
+        asyncio.run() would get a loop on a new context, where nothing of
+        the default one runs."""
 
         def new_event_loop(self):
             if threading.current_thread() is threading.main_thread():
                 context = GLib.MainContext.default()
             else:
                 context = GLib.MainContext.get_thread_default() or GLib.MainContext()
-            loop = GLibEventLoop(context=context, application=self._application)
+            loop = ReadyLoop(context, self._application)
             loop._policy = self
             return loop
 
@@ -63,8 +227,9 @@ def install_asyncio():
     """Installs the asyncio event loop policy that runs on the GLib main
     context, so that ``asyncio.run()`` drives workers, GIO and GTK: the
     policy of ``gi.events`` on PyGObject 3.50 and later, else gbulb's
-    (Debian's ``python3-gbulb``), amended so that every ``asyncio.run()``
-    of the main thread runs the default main context. Call it once, before
+    (Debian's ``python3-gbulb``) with a loop that schedules as asyncio's
+    own, and where every ``asyncio.run()`` of the main thread runs the
+    default main context. Call it once, before
     the first ``asyncio.run()``; a second call does nothing. Returns the
     policy."""
     global _policy_classes
@@ -126,3 +291,15 @@ def asyncio_ready():
     except RuntimeError:
         return threading.current_thread() is threading.main_thread()
     return False
+
+
+def ready_runner(loop):
+    """A function that runs the handles ready on @loop now, if it is this
+    module's and does not run them already: for a callback of GLib that has
+    just made a task ready, so that it runs in this iteration of the
+    context rather than the next. Does nothing on another loop."""
+    return getattr(loop, "_fluid_run_ready", _nothing)
+
+
+def _nothing():
+    pass

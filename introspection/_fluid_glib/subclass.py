@@ -18,13 +18,14 @@ worker of a C class that the overrides construct (``WorkerFunction.new()``,
 (:func:`adopt`)."""
 
 import contextvars
+import inspect
 import logging
 import math
 
 from gi.module import get_introspection_module
 from gi.repository import GLib, GObject, Gio
 
-from . import tasks
+from . import consumer, tasks
 
 Fluid = get_introspection_module("Fluid")
 
@@ -38,11 +39,16 @@ def log_started(worker, *ignored):
 
 
 def log_stopped(worker, reason, exit_code, *ignored):
+    tasks.ended(worker, exit_code)
+    level = logging.INFO if exit_code == 0 else logging.WARNING
+    # The name is not asked of C for a record that would be dropped: a
+    # group of 10 000 workers stops in one burst.
+    if not logger.isEnabledFor(level):
+        return
     name = worker.get_name()
     if exit_code == 1:
         logger.warning("%s forced shutdown", name)
-    logger.log(logging.INFO if exit_code == 0 else logging.WARNING,
-               "%s stopped running: %s", name, reason)
+    logger.log(level, "%s stopped running: %s", name, reason)
 
 
 def _logged_after_shutdown(method):
@@ -186,7 +192,26 @@ def _hook_vfunc(name, loop):
     return do_async
 
 
-_HOOKS = {"run": True, "on_startup": False, "on_shutdown": False}
+_HOOKS = {"on_startup": False, "on_shutdown": False}
+
+
+def _do_begin_run(self):
+    # The run without a Gio.Task: Fluid.Worker.complete_run() ends it.
+    tasks.start_hook(self, tasks.RunTask(self), "run", True)
+
+
+def _begin_run_by_run_async(self):
+    """The run of a class that defines do_run_async below one that defines
+    run: its do_run_async, completing the run that begin_run began."""
+    def done(source, result, *ignored):
+        try:
+            self.do_run_finish(result)
+        except GLib.Error as error:
+            Fluid.Worker.fail_run(self, error)
+            return
+        Fluid.Worker.complete_run(self)
+
+    self.do_run_async(self.get_cancellable(), done, None)
 
 
 def _do_status_async(self, cancellable, callback, user_data=None):
@@ -213,6 +238,17 @@ def _do_on_message_async(self, message, cancellable, callback, user_data=None):
                  context=enter_vfunc(self, "on_message"))
 
 
+def _on_message_handler(worker):
+    """The handler of the messages of a subclass that defines on_message,
+    for a run: it runs where in_vfunc(@worker, "on_message") holds."""
+    method = worker.on_message
+    return method, enter_vfunc(worker, "on_message"), inspect.iscoroutinefunction(method)
+
+
+def _do_pull_ready(self):
+    consumer.pull_ready(self, _on_message_handler)
+
+
 def hook_up(cls):
     """Turns the Python spellings that @cls, a Worker subclass being made,
     defines into virtual methods, and has the first class of a hierarchy
@@ -225,6 +261,10 @@ def hook_up(cls):
     for name, loop in _HOOKS.items():
         if name in attrs and f"do_{name}_async" not in attrs:
             setattr(cls, f"do_{name}_async", _hook_vfunc(name, loop))
+    if "run" in attrs and "do_run_async" not in attrs:
+        cls.do_begin_run = _do_begin_run
+    elif "do_run_async" in attrs and getattr(cls, "do_begin_run", None) is not None:
+        cls.do_begin_run = _begin_run_by_run_async
     if "status" in attrs and "do_status_async" not in attrs:
         cls.do_status_async = _do_status_async
         cls.do_status_finish = _do_status_finish
@@ -232,7 +272,10 @@ def hook_up(cls):
         cls.do_gracefully_stop = _gracefully_stop_vfunc(attrs["gracefully_stop"])
     if "on_message" in attrs and "do_on_message_async" not in attrs and \
             issubclass(cls, Fluid.QueueConsumerWorker):
+        # Its messages are pulled and handled in a loop (consumer.py);
+        # on_message_async() stays for who calls it.
         cls.do_on_message_async = _do_on_message_async
+        cls.do_pull_ready = _do_pull_ready
 
     first = not _logs_by_class(cls)
     if "after_shutdown" in attrs and "do_after_shutdown" not in attrs:

@@ -23,10 +23,13 @@ import asyncio
 import contextvars
 import inspect
 
+from gi.module import get_introspection_module
 from gi.repository import GLib, Gio, GObject
 
 from . import failures
 from .loop import glib_loop
+
+Fluid = get_introspection_module("Fluid")
 
 
 def fail_task(task, exception, raised_for=None, on_exception=None):
@@ -74,12 +77,103 @@ def call_detached(function, *args):
     raise stop
 
 
+class RunTask:
+    """What a run that the begin_run virtual method began completes, as a
+    Gio.Task: Fluid.Worker.complete_run() or fail_run(), without a task nor
+    a callback in C while the run goes on."""
+
+    __slots__ = ("worker",)
+
+    def __init__(self, worker):
+        self.worker = worker
+
+    def get_source_object(self):
+        return self.worker
+
+    def get_cancellable(self):
+        return self.worker.get_cancellable()
+
+    def return_boolean(self, value):
+        Fluid.Worker.complete_run(self.worker)
+
+    def return_error(self, error):
+        Fluid.Worker.fail_run(self.worker, error)
+
+
+# The awaited runs, by worker: the end of a worker that did not stop
+# normally (ended()) cancels its run, as the cancellation of the worker's
+# cancellable cancels what awaits for a Gio.Task, without a handler of
+# that signal per worker.
+_runs = {}
+
+
+def ended(worker, exit_code):
+    """@worker stopped with @exit_code: a run still awaited is cancelled
+    unless it stopped normally (a forced stop, or a failure from
+    elsewhere)."""
+    awaiting = _runs.pop(worker, None)
+    if awaiting is not None and exit_code != 0:
+        awaiting.cancel()
+
+
+class _Awaiting:
+    """Completes @task with the outcome of @future, which awaits Python
+    code for it (see settle()); its done callback. The cancellation of
+    @task's cancellable (a forced stop) cancels @future; a CancelledError
+    it raises itself is an error like any other, as in aio-fluid."""
+
+    __slots__ = ("task", "future", "raised_for", "convert", "on_exception", "forced",
+                 "cancellable", "handler")
+
+    def __init__(self, task, future, raised_for, convert, on_exception):
+        self.task = task
+        self.future = future
+        self.raised_for = raised_for
+        self.convert = convert
+        self.on_exception = on_exception
+        self.forced = False
+        self.cancellable = None
+        self.handler = 0
+        if type(task) is RunTask:
+            _runs[task.worker] = self
+            return
+        cancellable = task.get_cancellable()
+        if cancellable is None:
+            return
+        if cancellable.is_cancelled():
+            self.cancel()
+        else:
+            self.cancellable = cancellable
+            self.handler = GObject.Object.connect(cancellable, "cancelled", self.cancelled)
+
+    def cancelled(self, *args):
+        # From the thread that cancels.
+        self.forced = True
+        self.future.get_loop().call_soon_threadsafe(self.future.cancel)
+
+    def cancel(self):
+        self.forced = True
+        self.future.cancel()
+
+    def __call__(self, future):
+        task = self.task
+        if self.handler:
+            self.cancellable.disconnect(self.handler)
+        elif type(task) is RunTask and _runs.get(task.worker) is self:
+            del _runs[task.worker]
+        if self.forced and future.cancelled():
+            task.return_error(_cancelled_error())
+            return
+        try:
+            _return_result(task, future.result(), self.convert)
+        except BaseException as exception:  # noqa: B036: every exception fails the task
+            fail_task(task, exception, self.raised_for, self.on_exception)
+
+
 def _await_into_task(task, awaitable, raised_for=None, convert=None, context=None,
                      on_exception=None):
     """Awaits @awaitable on the GLib loop and completes @task with its
-    outcome (see settle()). The cancellation of @task's cancellable (a
-    forced stop) cancels it; a CancelledError it raises itself is an error
-    like any other, as in aio-fluid."""
+    outcome (see settle() and _Awaiting)."""
     try:
         loop = glib_loop()
     except RuntimeError as exception:
@@ -88,35 +182,15 @@ def _await_into_task(task, awaitable, raised_for=None, convert=None, context=Non
         fail_task(task, exception, raised_for, on_exception)
         return
 
+    context = context or contextvars.copy_context()
     if inspect.iscoroutine(awaitable):
-        future = loop.create_task(awaitable, context=context or contextvars.copy_context())
+        future = loop.create_task(awaitable, context=context)
     else:
         future = asyncio.ensure_future(awaitable, loop=loop)
-    cancellable = task.get_cancellable()
-    forced = []
-    handler = 0
-
-    def on_cancelled(*args):
-        forced.append(True)
-        loop.call_soon_threadsafe(future.cancel)
-
-    def done(future):
-        if handler:
-            cancellable.disconnect(handler)
-        if forced and future.cancelled():
-            task.return_error(_cancelled_error())
-            return
-        try:
-            _return_result(task, future.result(), convert)
-        except BaseException as exception:  # noqa: B036: every exception fails the task
-            fail_task(task, exception, raised_for, on_exception)
-
-    if cancellable is not None:
-        if cancellable.is_cancelled():
-            on_cancelled()
-        else:
-            handler = GObject.Object.connect(cancellable, "cancelled", on_cancelled)
-    future.add_done_callback(done)
+    # In the task's context: a copy of its own for a callback would cost a
+    # Context more per worker, as long as it runs.
+    future.add_done_callback(_Awaiting(task, future, raised_for, convert, on_exception),
+                             context=context)
 
 
 def settle(task, call, raised_for=None, convert=None, context=None, on_exception=None):

@@ -70,6 +70,15 @@ fluid_test_process_new (const char         *uri,
                         const char         *consumer,
                         const char * const *extra_args)
 {
+  return fluid_test_process_new_for_stream (uri, "jobs", consumer, extra_args);
+}
+
+FluidTestProcess *
+fluid_test_process_new_for_stream (const char         *uri,
+                                   const char         *stream,
+                                   const char         *consumer,
+                                   const char * const *extra_args)
+{
   FluidTestProcess *self = g_new0 (FluidTestProcess, 1);
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "redis-consumer-helper", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -78,7 +87,7 @@ fluid_test_process_new (const char         *uri,
 
   g_ptr_array_add (argv, helper);
   g_ptr_array_add (argv, (gpointer) uri);
-  g_ptr_array_add (argv, (gpointer) "jobs");
+  g_ptr_array_add (argv, (gpointer) stream);
   g_ptr_array_add (argv, (gpointer) consumer);
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) extra_args[i]);

@@ -29,6 +29,11 @@ typedef struct
 FluidTestProcess *fluid_test_process_new  (const char         *uri,
                                            const char         *consumer,
                                            const char * const *extra_args);
+/* The same for another stream. */
+FluidTestProcess *fluid_test_process_new_for_stream (const char         *uri,
+                                                     const char         *stream,
+                                                     const char         *consumer,
+                                                     const char * const *extra_args);
 /* Sends @signal and waits; returns the exit status (or 128 + signal). */
 int               fluid_test_process_stop (FluidTestProcess   *process,
                                            int                 signal);

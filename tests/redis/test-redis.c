@@ -5,6 +5,7 @@
  */
 
 #include "fluid-redis-test-utils.h"
+#include "fluid-redis-test-seen.h"
 #include "fluid-test-utils.h"
 
 #include <gio/gio.h>
@@ -14,170 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* What the handlers saw. */
-typedef struct
-{
-  GHashTable *counts;     /* id → times handled */
-  GHashTable *deliveries; /* id → last delivery count */
-  guint       calls;
-  gboolean    fail;       /* every call fails */
-  char       *last_text;
-  gboolean    text_was_null;
-  gsize       data_size;
-} Seen;
-
-static Seen *
-seen_new (void)
-{
-  Seen *seen = g_new0 (Seen, 1);
-
-  seen->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  seen->deliveries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  return seen;
-}
-
-static void
-seen_free (Seen *seen)
-{
-  g_hash_table_unref (seen->counts);
-  g_hash_table_unref (seen->deliveries);
-  g_free (seen->last_text);
-  g_free (seen);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Seen, seen_free)
-
-static void
-seen_record (Seen            *seen,
-             FluidRedisEntry *entry)
-{
-  const char *id = fluid_redis_entry_get_id (entry);
-  GBytes *data = fluid_redis_entry_get_field (entry, "data");
-
-  seen->calls++;
-  g_hash_table_insert (seen->counts, g_strdup (id),
-                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (seen->counts, id)) + 1));
-  g_hash_table_insert (seen->deliveries, g_strdup (id),
-                       GUINT_TO_POINTER (fluid_redis_entry_get_delivery_count (entry)));
-  g_free (seen->last_text);
-  seen->last_text = g_strdup (fluid_redis_entry_get_string (entry, "data"));
-  seen->text_was_null = seen->last_text == NULL;
-  seen->data_size = data != NULL ? g_bytes_get_size (data) : 0;
-}
-
-static gboolean
-seen_handler (FluidRedisStreamConsumer  *consumer,
-              FluidRedisEntry           *entry,
-              gpointer                   user_data,
-              GError                   **error)
-{
-  Seen *seen = user_data;
-
-  seen_record (seen, entry);
-  if (seen->fail)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "poison");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static guint
-seen_max (Seen *seen)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint max = 0;
-
-  g_hash_table_iter_init (&iter, seen->counts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    max = MAX (max, GPOINTER_TO_UINT (value));
-  return max;
-}
-
-static guint
-status_u (FluidWorker *worker,
-          const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  guint value = G_MAXUINT;
-
-  g_assert_true (g_variant_lookup (status, key, "u", &value));
-  return value;
-}
-
-static gboolean
-status_b (FluidWorker *worker,
-          const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  gboolean value = FALSE;
-
-  g_assert_true (g_variant_lookup (status, key, "b", &value));
-  return value;
-}
-
-static char *
-status_s (FluidWorker *worker,
-          const char  *key)
-{
-  g_autoptr(GVariant) status = fluid_test_status (worker);
-  char *value = NULL;
-
-  g_variant_lookup (status, key, "s", &value);
-  return value;
-}
-
-static gboolean
-has_status_s (FluidWorker *worker,
-              const char  *key)
-{
-  g_autofree char *value = status_s (worker, key);
-
-  return value != NULL;
-}
-
-static void
-xadd (FluidTestRedis *redis,
-      const char     *stream,
-      guint           n)
-{
-  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
-
-  for (guint i = 0; i < n; i++)
-    redisAppendCommand (c, "XADD %s * data entry-%u", stream, i);
-  for (guint i = 0; i < n; i++)
-    {
-      redisReply *reply = NULL;
-
-      g_assert_cmpint (redisGetReply (c, (void **) &reply), ==, REDIS_OK);
-      g_assert_cmpint (reply->type, ==, REDIS_REPLY_STRING);
-      freeReplyObject (reply);
-    }
-}
-
-static long long
-group_pending (FluidTestRedis *redis,
-               const char     *stream,
-               const char     *group)
-{
-  g_autoptr(redisContext) c = fluid_test_redis_connect (redis);
-  g_autoptr(redisReply) reply = redisCommand (c, "XPENDING %s %s", stream, group);
-
-  g_assert_nonnull (reply);
-  g_assert_cmpint (reply->type, ==, REDIS_REPLY_ARRAY);
-  return reply->element[0]->integer;
-}
-
 static FluidRedisStreamConsumer *
 consumer_new (FluidTestRedis *redis,
               const char     *stream,
               const char     *name,
-              Seen           *seen)
+              FluidTestSeen           *seen)
 {
-  FluidRedisStreamConsumer *consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis),
-                                                                        stream, "workers",
-                                                                        seen_handler, seen, NULL);
+  const char *uri = fluid_test_redis_get_uri (redis);
+  FluidRedisStreamConsumer *consumer = NULL;
+
+  consumer = fluid_redis_stream_consumer_new (uri, stream, "workers", fluid_test_seen_handler, seen,
+                                              NULL);
 
   fluid_redis_stream_consumer_set_consumer (consumer, name);
   return consumer;
@@ -189,7 +37,7 @@ static void
 test_consume (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -202,15 +50,15 @@ test_consume (void)
   /* The group exists once connected and set up: the entries added now are
    * new to it. */
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 250);
+  fluid_test_xadd (redis, "jobs", 250);
   fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == 250);
   g_assert_cmpuint (g_hash_table_size (seen->counts), ==, 250);
-  g_assert_cmpuint (seen_max (seen), ==, 1);
-  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "pending"), ==, 0);
-  g_assert_true (status_b (FLUID_WORKER (consumer), "connected"));
-  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), ==, 0);
+  g_assert_cmpuint (fluid_test_seen_max (seen), ==, 1);
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "pending"), ==, 0);
+  g_assert_true (fluid_test_status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), ==, 0);
   g_assert_cmpstr (seen->last_text, ==, "entry-249");
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
 
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
@@ -222,7 +70,7 @@ static void
 test_metrics (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autofree char *text = NULL;
 
@@ -238,7 +86,7 @@ test_metrics (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), NULL));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 20);
+  fluid_test_xadd (redis, "jobs", 20);
   fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == 20);
   text = fluid_worker_collect_metrics (FLUID_WORKER (consumer));
   fluid_test_assert_promtool_accepts (text);
@@ -267,7 +115,7 @@ static void
 test_producer (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(FluidRedisStreamProducer) producer = NULL;
   g_autoptr(GError) error = NULL;
@@ -323,7 +171,7 @@ static void
 test_poison (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(redisContext) c = NULL;
@@ -336,14 +184,24 @@ test_poison (void)
   seen->fail = TRUE;
   fluid_redis_stream_consumer_set_claim_idle (consumer, 0.1);
   fluid_redis_stream_consumer_set_max_deliveries (consumer, 3);
+  fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 1);
+  fluid_test_xadd (redis, "jobs", 1);
   fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "dead_lettered") == 1);
   g_assert_cmpuint (seen->calls, ==, 3);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "failed"), ==, 3);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  /* What the status and the dead-letter stream report is logged at debug
+   * level only: a line per failure would bury the operator's warnings. */
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "",
+                                          "*: entry * of jobs failed (delivery *"), ==, 3);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_DEBUG, "",
+                                          "*: entry * of jobs delivered 3 times, moved to *"),
+                    ==, 1);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "*", "*"), ==, 0);
+  g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*"), ==, 0);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs:dead"), ==, 1);
 
   c = fluid_test_redis_connect (redis);
@@ -357,8 +215,9 @@ test_poison (void)
 
       if (g_str_equal (name->str, "fluid-id"))
         found_id = g_hash_table_contains (seen->counts, value->str);
+      /* Handled max-deliveries times; the next delivery dead-lettered it. */
       if (g_str_equal (name->str, "fluid-deliveries"))
-        g_assert_cmpstr (value->str, ==, "4");
+        g_assert_cmpstr (value->str, ==, "3");
     }
   g_assert_true (found_id);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
@@ -371,8 +230,8 @@ static void
 test_own_pending_first (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) first_seen = seen_new ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) first_seen = fluid_test_seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) first = NULL;
   g_autoptr(FluidRedisStreamConsumer) again = NULL;
   g_autoptr(GError) error = NULL;
@@ -386,11 +245,11 @@ test_own_pending_first (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (first), &error));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (first));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 20);
+  fluid_test_xadd (redis, "jobs", 20);
   fluid_test_wait_until (first_seen->calls == 20);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (first), &error));
   g_assert_no_error (error);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 20);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 20);
 
   again = consumer_new (redis, "jobs", "c1", seen);
   g_assert_true (fluid_test_startup (FLUID_WORKER (again), &error));
@@ -399,7 +258,7 @@ test_own_pending_first (void)
   g_hash_table_iter_init (&iter, seen->deliveries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_assert_cmpuint (GPOINTER_TO_UINT (value), ==, 2);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (again), &error));
 }
 
@@ -412,7 +271,7 @@ G_DECLARE_FINAL_TYPE (SlowConsumer, slow_consumer, SLOW, CONSUMER, FluidRedisStr
 struct _SlowConsumer
 {
   FluidRedisStreamConsumer parent_instance;
-  Seen                    *seen;
+  FluidTestSeen                    *seen;
   guint                    delay_ms;
 };
 
@@ -438,7 +297,7 @@ slow_consumer_handle_async (FluidRedisStreamConsumer *consumer,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, slow_consumer_handle_async);
-  seen_record (self->seen, entry);
+  fluid_test_seen_record (self->seen, entry);
   g_timeout_add_full (G_PRIORITY_DEFAULT, self->delay_ms, slow_done_cb, task, g_object_unref);
 }
 
@@ -466,8 +325,8 @@ static void
 test_slow_handler (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
-  g_autoptr(Seen) other_seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
+  g_autoptr(FluidTestSeen) other_seen = fluid_test_seen_new ();
   g_autoptr(SlowConsumer) slow = NULL;
   g_autoptr(FluidRedisStreamConsumer) other = NULL;
   g_autoptr(GError) error = NULL;
@@ -482,7 +341,7 @@ test_slow_handler (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (slow), &error));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (FLUID_REDIS_STREAM_CONSUMER (slow)));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 5);
+  fluid_test_xadd (redis, "jobs", 5);
   fluid_test_wait_until (seen->calls == 5);
 
   /* Started once the slow one holds every entry. */
@@ -491,7 +350,7 @@ test_slow_handler (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (other), &error));
   fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (slow), "acked") == 5);
   g_assert_cmpuint (other_seen->calls, ==, 0);
-  g_assert_cmpuint (seen_max (seen), ==, 1);
+  g_assert_cmpuint (fluid_test_seen_max (seen), ==, 1);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (other), "claimed"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (other), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (slow), &error));
@@ -503,7 +362,7 @@ static void
 test_graceful_stop (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(SlowConsumer) slow = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -516,14 +375,14 @@ test_graceful_stop (void)
   g_assert_true (fluid_test_startup (FLUID_WORKER (slow), &error));
   fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (FLUID_REDIS_STREAM_CONSUMER (slow)));
   fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
-  xadd (redis, "jobs", 10);
+  fluid_test_xadd (redis, "jobs", 10);
   fluid_test_wait_until (seen->calls == 3);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (slow), &error));
   g_assert_no_error (error);
   g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (slow)), ==, 0);
   g_assert_cmpuint (seen->calls, ==, 3);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (slow), "acked"), ==, 3);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
 }
 
 static gboolean
@@ -532,9 +391,9 @@ stop_at_fifth (FluidRedisStreamConsumer  *consumer,
                gpointer                   user_data,
                GError                   **error)
 {
-  Seen *seen = user_data;
+  FluidTestSeen *seen = user_data;
 
-  seen_record (seen, entry);
+  fluid_test_seen_record (seen, entry);
   if (seen->calls == 5)
     fluid_worker_gracefully_stop (FLUID_WORKER (consumer));
   return TRUE;
@@ -546,14 +405,14 @@ static void
 test_stop_from_handler (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(GError) error = NULL;
 
   if (redis == NULL)
     return;
   /* Added first: the new group starts at the stream's beginning. */
-  xadd (redis, "jobs", 20);
+  fluid_test_xadd (redis, "jobs", 20);
   consumer = fluid_redis_stream_consumer_new (fluid_test_redis_get_uri (redis), "jobs", "workers",
                                               stop_at_fifth, seen, NULL);
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
@@ -562,7 +421,7 @@ test_stop_from_handler (void)
   g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (consumer)), ==, 0);
   g_assert_cmpuint (seen->calls, ==, 5);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked"), ==, 5);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 15);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 15);
 }
 
 /* The server stops and comes back: the consumer stays running, counts the
@@ -571,7 +430,7 @@ static void
 test_server_restart (void)
 {
   g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
-  g_autoptr(Seen) seen = seen_new ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
   g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
   g_autoptr(FluidRedisStreamProducer) producer = NULL;
   g_autoptr(GError) error = NULL;
@@ -598,7 +457,7 @@ test_server_restart (void)
   fluid_test_wait_until (!fluid_redis_stream_consumer_is_connected (consumer));
   fluid_test_wait_until (!fluid_redis_stream_producer_is_connected (producer));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
-  last_error = status_s (FLUID_WORKER (consumer), "last_error");
+  last_error = fluid_test_status_s (FLUID_WORKER (consumer), "last_error");
   g_assert_nonnull (last_error);
   /* Held while the server is away. */
   for (guint i = 0; i < 300; i++)
@@ -610,11 +469,11 @@ test_server_restart (void)
     }
   fluid_test_redis_start (redis);
   fluid_test_wait_until (g_hash_table_size (seen->counts) == 600);
-  fluid_test_wait_until (status_u (FLUID_WORKER (consumer), "pending") == 0);
+  fluid_test_wait_until (fluid_test_status_u (FLUID_WORKER (consumer), "pending") == 0);
   g_assert_cmpint (fluid_test_redis_integer (redis, "XLEN jobs"), ==, 600);
-  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), >=, 1);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 0);
-  g_assert_cmpint (group_pending (redis, "jobs", "workers"), ==, 0);
+  g_assert_cmpint (fluid_test_group_pending (redis, "jobs", "workers"), ==, 0);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
@@ -692,7 +551,11 @@ test_outage_logged (void)
       g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_MESSAGE), ==, 0);
 
       fluid_test_redis_start (redis);
-      fluid_test_wait_until (both_connected (consumer, producer));
+      /* The consumer's outage ends once it is served (its group made
+       * again), just after it connected. */
+      fluid_test_wait_until (both_connected (consumer, producer) &&
+                             fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer",
+                                                   back) > 0);
       g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-consumer", back), ==, 1);
       g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_MESSAGE, "outage-producer", back), ==, 1);
       g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_MESSAGE), ==, 1);
@@ -700,8 +563,8 @@ test_outage_logged (void)
       g_assert_cmpuint (lines_of ("outage-consumer", G_LOG_LEVEL_WARNING), ==, 1);
       g_assert_cmpuint (lines_of ("outage-producer", G_LOG_LEVEL_WARNING), ==, 1);
     }
-  g_assert_cmpuint (status_u (FLUID_WORKER (consumer), "reconnects"), ==, 2);
-  g_assert_cmpuint (status_u (FLUID_WORKER (producer), "reconnects"), ==, 2);
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (consumer), "reconnects"), ==, 2);
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (producer), "reconnects"), ==, 2);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (producer), &error));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
@@ -941,14 +804,15 @@ test_silent_server (void)
   fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
   fluid_test_wait_until (fake->connections->len >= 4);
-  fluid_test_wait_until ((last_error = status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer),
+                                                            "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "did not answer"));
   /* One warning for the attempts so far. */
   g_assert_cmpuint (lines_of ("*", G_LOG_LEVEL_WARNING), ==, 1);
   g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*: cannot reach Redis at *did not answer*"),
                     ==, 1);
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
-  g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_false (fluid_test_status_b (FLUID_WORKER (consumer), "connected"));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
   g_assert_no_error (error);
 }
@@ -983,9 +847,9 @@ test_no_server (void)
     taken += fluid_redis_stream_producer_send (producer, fields);
   g_assert_cmpuint (taken, ==, 10);
   g_assert_cmpuint (fluid_test_status_uint64 (FLUID_WORKER (producer), "dropped"), ==, 5);
-  g_assert_cmpuint (status_u (FLUID_WORKER (producer), "buffered"), ==, 10);
-  fluid_test_wait_until (has_status_s (FLUID_WORKER (consumer), "last_error"));
-  g_assert_false (status_b (FLUID_WORKER (consumer), "connected"));
+  g_assert_cmpuint (fluid_test_status_u (FLUID_WORKER (producer), "buffered"), ==, 10);
+  fluid_test_wait_until (fluid_test_has_status_s (FLUID_WORKER (consumer), "last_error"));
+  g_assert_false (fluid_test_status_b (FLUID_WORKER (consumer), "connected"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   fluid_test_wait_until (failed_attempts ("reader") >= 3 && failed_attempts ("commands") >= 3 &&
                          failed_attempts ("producer") >= 3);
@@ -1080,7 +944,8 @@ test_unknown_host (void)
 
   g_resolver_set_default (no_resolver);
   g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), &error));
-  fluid_test_wait_until ((last_error = status_s (FLUID_WORKER (consumer), "last_error")) != NULL);
+  fluid_test_wait_until ((last_error = fluid_test_status_s (FLUID_WORKER (consumer),
+                                                            "last_error")) != NULL);
   g_assert_nonnull (strstr (last_error, "resolve"));
   g_assert_true (fluid_worker_is_running (FLUID_WORKER (consumer)));
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), &error));
@@ -1117,11 +982,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  /* The workers' warnings (outages, failures) are counted by the tests
-   * that cause them, and abort none. */
-  fluid_test_log_capture_init ();
-  fluid_test_log_capture_expect_worker_warnings ();
+  fluid_test_redis_init (&argc, &argv);
 
   g_test_add_func ("/redis/properties", test_properties);
   g_test_add_func ("/redis/consume", test_consume);

@@ -401,6 +401,74 @@ run([
         await consumer.shutdown_async(null);
     }],
 
+    // Named as any worker, before it starts or joins a group: what the
+    // group's status, its list and fluidctl show.
+    ['a helper consumer is named by its name property', async () => {
+        const inbox = Fluid.QueueConsumerWorker.new(() => {});
+        assertEqual(inbox.name, 'fluid_queue_consumer_worker', 'the default name');
+        inbox.name = 'inbox';
+        const outbox = Fluid.QueueConsumerWorker.new(async () => {});
+        outbox.set_name('outbox');
+        const group = new Fluid.Workers({name: 'mail'});
+        group.add_workers([inbox, outbox]);
+        assertEqual([...group].map(child => child.name), ['inbox', 'outbox'], 'the list');
+        await group.startup_async(null);
+        assertEqual(Object.keys(await group.status()).sort(), ['inbox', 'outbox'], 'the status');
+        await group.shutdown_async(null);
+    }],
+
+    // The helper's consumer completes each message itself: one completion
+    // per message, however func ends, and none left to a task.
+    ['a helper consumer completes each message once, without a task', async () => {
+        const consumer = Fluid.QueueConsumerWorker.new(async (worker, message) => {
+            if (message === 'late')
+                await nextIteration();
+            if (message.startsWith('bad'))
+                throw new Error(message);
+        });
+        consumer.stop_on_failure = false;
+        const failures = recordFailures(consumer);
+        const sent = ['now', 'late', 'bad now', 'now', 'late', 'bad late'];
+        for (const message of sent)
+            consumer.send(message);
+        await consumer.startup_async(null);
+        await waitUntil(() => consumer.get_queue_size() === 0 && failures.length === 2,
+            'every message handled');
+        assertEqual(await counts(consumer), {processed: 4, failed: 2, discarded: 0}, 'counts');
+        await consumer.shutdown_async(null);
+        assertEqual(consumer.exit_code, Fluid.EXIT_CODE_NORMAL, 'exit code');
+    }],
+
+    // A forced stop while func's promise is pending: the message in hand
+    // counts as discarded with the queued one, the worker stops without
+    // waiting for the promise, and the promise settling later only ends
+    // the consumer's loop (its next pull drops the message).
+    ['a helper consumer forced to stop while func awaits', async () => {
+        let release;
+        const held = new Promise(resolve => {
+            release = resolve;
+        });
+        const handled = [];
+        const consumer = Fluid.QueueConsumerWorker.new(async (worker, message) => {
+            handled.push(message);
+            await held;
+        });
+        consumer.set_stopping_grace_period(0.01);
+        consumer.send('held');
+        consumer.send('queued');
+        await consumer.startup_async(null);
+        await waitUntil(() => handled.length === 1, 'the first message in hand');
+        await consumer.shutdown_async(null);
+        assertEqual(consumer.exit_code, Fluid.EXIT_CODE_FORCED, 'exit code');
+        assertEqual(await counts(consumer), {processed: 0, failed: 0, discarded: 2}, 'counts');
+        release();
+        await nextIteration();
+        await nextIteration();
+        assertEqual(handled, ['held'], 'no message after the stop');
+        assertEqual(await counts(consumer), {processed: 0, failed: 0, discarded: 2},
+            'counts once the promise settled');
+    }],
+
     ['the message signal still works', async () => {
         const received = [];
         const consumer = Fluid.QueueConsumerWorker.new(null);

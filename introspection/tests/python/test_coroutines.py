@@ -179,6 +179,15 @@ async def case_dispatch():
     return dispatcher.dispatch("ab"), check, None
 
 
+async def case_wait():
+    worker = await started(Fluid.JobWorker(lambda job: job.input + 1))
+
+    def check(value):
+        assert value == 42, value
+
+    return worker.submit(41).wait(), check, worker.shutdown
+
+
 CASES = {
     "startup": case_startup,
     "shutdown": case_shutdown,
@@ -190,6 +199,7 @@ CASES = {
     "send_async": case_send_async,
     "on_message": case_on_message,
     "dispatch": case_dispatch,
+    "wait": case_wait,
 }
 
 

@@ -296,16 +296,19 @@ async void test_workers () throws Error {
 delegate void AsyncTest (AsyncReadyCallback callback);
 delegate void AsyncTestEnd (AsyncResult result) throws Error;
 
-void add_async (string path, owned AsyncTest begin, owned AsyncTestEnd end) {
-    GLib.Test.add_data_func (path, () => {
-        var looper = new Looper ();
-        begin (looper.done);
-        try {
-            end (looper.run ());
-        } catch (Error e) {
-            error ("unexpected error: %s", e.message);
-        }
-    });
+/* Runs an async test to its end. Tests are added with Test.add_func and a
+ * lambda that captures nothing: the wrapper valac 0.56 writes for
+ * Test.add_data_func's closure takes a gpointer where GTestDataFunc takes a
+ * gconstpointer, which -Werror=incompatible-pointer-types refuses
+ * (glib-2.0.vapi's, not the library's; vala-c-check.py). */
+void run_async (AsyncTest begin, AsyncTestEnd end) {
+    var looper = new Looper ();
+    begin (looper.done);
+    try {
+        end (looper.run ());
+    } catch (Error e) {
+        error ("unexpected error: %s", e.message);
+    }
 }
 
 int main (string[] args) {
@@ -314,11 +317,11 @@ int main (string[] args) {
      * event): the tests fail workers on purpose, so criticals alone
      * abort. */
     GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
-    add_async ("/vala/consumers/callback", (cb) => test_callback.begin (cb), (r) => test_callback.end (r));
-    add_async ("/vala/consumers/signal", (cb) => test_signal.begin (cb), (r) => test_signal.end (r));
-    add_async ("/vala/consumers/get-message", (cb) => test_get_message.begin (cb), (r) => test_get_message.end (r));
-    add_async ("/vala/consumers/on-message", (cb) => test_on_message_override.begin (cb), (r) => test_on_message_override.end (r));
-    add_async ("/vala/consumers/on-message-error", (cb) => test_on_message_error.begin (cb), (r) => test_on_message_error.end (r));
+    GLib.Test.add_func ("/vala/consumers/callback", () => run_async ((cb) => test_callback.begin (cb), (r) => test_callback.end (r)));
+    GLib.Test.add_func ("/vala/consumers/signal", () => run_async ((cb) => test_signal.begin (cb), (r) => test_signal.end (r)));
+    GLib.Test.add_func ("/vala/consumers/get-message", () => run_async ((cb) => test_get_message.begin (cb), (r) => test_get_message.end (r)));
+    GLib.Test.add_func ("/vala/consumers/on-message", () => run_async ((cb) => test_on_message_override.begin (cb), (r) => test_on_message_override.end (r)));
+    GLib.Test.add_func ("/vala/consumers/on-message-error", () => run_async ((cb) => test_on_message_error.begin (cb), (r) => test_on_message_error.end (r)));
     GLib.Test.add_func ("/vala/event", () => {
         try {
             test_event ();
@@ -327,10 +330,10 @@ int main (string[] args) {
         }
     });
     GLib.Test.add_func ("/vala/dispatcher/sync", test_dispatcher);
-    add_async ("/vala/dispatcher/async", (cb) => test_async_dispatcher.begin (cb), (r) => test_async_dispatcher.end (r));
-    add_async ("/vala/dispatcher/base", (cb) => test_base_dispatcher.begin (cb), (r) => test_base_dispatcher.end (r));
-    add_async ("/vala/async-consumer", (cb) => test_async_consumer.begin (cb), (r) => test_async_consumer.end (r));
-    add_async ("/vala/workers", (cb) => test_workers.begin (cb), (r) => test_workers.end (r));
-    add_async ("/vala/workers/wait-for-workers", (cb) => test_wait_for_workers_override.begin (cb), (r) => test_wait_for_workers_override.end (r));
+    GLib.Test.add_func ("/vala/dispatcher/async", () => run_async ((cb) => test_async_dispatcher.begin (cb), (r) => test_async_dispatcher.end (r)));
+    GLib.Test.add_func ("/vala/dispatcher/base", () => run_async ((cb) => test_base_dispatcher.begin (cb), (r) => test_base_dispatcher.end (r)));
+    GLib.Test.add_func ("/vala/async-consumer", () => run_async ((cb) => test_async_consumer.begin (cb), (r) => test_async_consumer.end (r)));
+    GLib.Test.add_func ("/vala/workers", () => run_async ((cb) => test_workers.begin (cb), (r) => test_workers.end (r)));
+    GLib.Test.add_func ("/vala/workers/wait-for-workers", () => run_async ((cb) => test_wait_for_workers_override.begin (cb), (r) => test_wait_for_workers_override.end (r)));
     return GLib.Test.run ();
 }

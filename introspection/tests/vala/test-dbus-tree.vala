@@ -57,7 +57,7 @@ class TreeClient {
     /* "path:interfaces" for each object, sorted: W(orker1), C(onsumer1),
      * (Worker)S(1). */
     public string describe () {
-        var lines = new GenericArray<string> ();
+        var lines = new List<string> ();
         foreach (var object in manager.get_objects ()) {
             var line = relative (object) + ":";
             if (object.get_interface (WORKER1) != null) {
@@ -69,10 +69,20 @@ class TreeClient {
             if (object.get_interface (WORKERS1) != null) {
                 line += "S";
             }
-            lines.add (line);
+            lines.insert_sorted (line, strcmp);
         }
-        lines.sort ((a, b) => strcmp (a, b));
-        return string.joinv (" ", lines.data);
+        /* A List and a loop rather than a GenericArray and string.joinv:
+         * valac 0.56 passes GenericArray.data as gpointer *, and
+         * GenericArray.sort () calls a lambda of glib-2.0.vapi with const
+         * pointers and no cast (vala-c-check.py). */
+        var described = new StringBuilder ();
+        foreach (unowned string line in lines) {
+            if (described.len > 0) {
+                described.append_c (' ');
+            }
+            described.append (line);
+        }
+        return described.str;
     }
 
     public Variant? get_property (string relative_path, string iface, string name) {
@@ -118,8 +128,17 @@ async void test_tree () throws Error {
     assert (group.export (service, PATH));
 
     var tree = new TreeClient ();
-    tree.manager = yield new DBusObjectManagerClient (client, DBusObjectManagerClientFlags.NONE,
-                                                      service.unique_name, PATH, null);
+    /* Made and initialized as an AsyncInitable: gio-2.0.vapi of Vala 0.56
+     * has the async constructor's finish return a DBusObjectManagerClient,
+     * and g_dbus_object_manager_client_new_finish() returns a
+     * GDBusObjectManager * (-Werror=incompatible-pointer-types). */
+    var manager = (DBusObjectManagerClient) Object.new (typeof (DBusObjectManagerClient),
+                                                        connection: client,
+                                                        flags: DBusObjectManagerClientFlags.NONE,
+                                                        name: service.unique_name,
+                                                        object_path: PATH);
+    yield manager.init_async (Priority.DEFAULT, null);
+    tree.manager = manager;
     tree.manager.object_added.connect ((o) => { tree.events += "+" + tree.relative (o); });
     tree.manager.object_removed.connect ((o) => { tree.events += "-" + tree.relative (o); });
     /* The group is at the manager's path, not one of its objects. */

@@ -233,16 +233,19 @@ async void test_threaded_function_error () throws Error {
 delegate void AsyncTest (AsyncReadyCallback callback);
 delegate void AsyncTestEnd (AsyncResult result) throws Error;
 
-void add_async (string path, owned AsyncTest begin, owned AsyncTestEnd end) {
-    GLib.Test.add_data_func (path, () => {
-        var looper = new Looper ();
-        begin (looper.done);
-        try {
-            end (looper.run ());
-        } catch (Error e) {
-            error ("unexpected error: %s", e.message);
-        }
-    });
+/* Runs an async test to its end. Tests are added with Test.add_func and a
+ * lambda that captures nothing: the wrapper valac 0.56 writes for
+ * Test.add_data_func's closure takes a gpointer where GTestDataFunc takes a
+ * gconstpointer, which -Werror=incompatible-pointer-types refuses
+ * (glib-2.0.vapi's, not the library's; vala-c-check.py). */
+void run_async (AsyncTest begin, AsyncTestEnd end) {
+    var looper = new Looper ();
+    begin (looper.done);
+    try {
+        end (looper.run ());
+    } catch (Error e) {
+        error ("unexpected error: %s", e.message);
+    }
 }
 
 int main (string[] args) {
@@ -251,10 +254,10 @@ int main (string[] args) {
      * event): the tests fail workers on purpose, so criticals alone
      * abort. */
     GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
-    add_async ("/vala/threaded/consumer", (cb) => test_threaded_consumer.begin (cb), (r) => test_threaded_consumer.end (r));
-    add_async ("/vala/threaded/consumer-failure", (cb) => test_failure_stops_the_worker.begin (cb), (r) => test_failure_stops_the_worker.end (r));
-    add_async ("/vala/threaded/backpressure", (cb) => test_backpressure.begin (cb), (r) => test_backpressure.end (r));
-    add_async ("/vala/threaded/function", (cb) => test_threaded_function.begin (cb), (r) => test_threaded_function.end (r));
-    add_async ("/vala/threaded/function-error", (cb) => test_threaded_function_error.begin (cb), (r) => test_threaded_function_error.end (r));
+    GLib.Test.add_func ("/vala/threaded/consumer", () => run_async ((cb) => test_threaded_consumer.begin (cb), (r) => test_threaded_consumer.end (r)));
+    GLib.Test.add_func ("/vala/threaded/consumer-failure", () => run_async ((cb) => test_failure_stops_the_worker.begin (cb), (r) => test_failure_stops_the_worker.end (r)));
+    GLib.Test.add_func ("/vala/threaded/backpressure", () => run_async ((cb) => test_backpressure.begin (cb), (r) => test_backpressure.end (r)));
+    GLib.Test.add_func ("/vala/threaded/function", () => run_async ((cb) => test_threaded_function.begin (cb), (r) => test_threaded_function.end (r)));
+    GLib.Test.add_func ("/vala/threaded/function-error", () => run_async ((cb) => test_threaded_function_error.begin (cb), (r) => test_threaded_function_error.end (r)));
     return GLib.Test.run ();
 }
