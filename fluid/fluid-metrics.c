@@ -105,13 +105,10 @@ static const FluidMetricFamily fluid_metric_families[FLUID_N_METRICS] = {
     "fluid_message_duration_seconds", FLUID_METRIC_TYPE_HISTOGRAM,
     "Time a consumer's handler took on a message, measured while metrics are served.",
   },
-  /* Declared here, written by the job workers: their class's add_metrics
-   * chains up to its parent's (a consumer's counters) and adds one
-   * fluid_metrics_add (metrics, "fluid_jobs_total", path, "outcome", …)
-   * for each outcome it counts, at 0 too. */
+  /* Written by FluidJobWorker's add_metrics, after a consumer's. */
   [FLUID_METRIC_JOBS] = {
     "fluid_jobs_total", FLUID_METRIC_TYPE_COUNTER,
-    "Jobs a job worker finished, by outcome.",
+    "Jobs a job worker finished, by outcome: succeeded, failed or cancelled.",
   },
   [FLUID_METRIC_REDIS_ENTRIES] = {
     "fluid_redis_entries_total", FLUID_METRIC_TYPE_COUNTER,
@@ -481,7 +478,8 @@ fluid_metrics_add_worker (FluidMetrics *self,
  * - `fluid_message_duration_seconds{worker}`: a histogram of its
  *   handler's time, measured only while fluid_worker_serve_metrics()
  *   serves metrics in the process;
- * - `fluid_jobs_total{worker,outcome}`: the jobs of a job worker;
+ * - `fluid_jobs_total{worker,outcome}`: the jobs of a #FluidJobWorker
+ *   that succeeded, failed or were cancelled;
  * - `fluid_redis_entries_total{worker,outcome}` (acked, claimed,
  *   dead_lettered), `fluid_redis_connected{worker}` and
  *   `fluid_redis_reconnects_total{worker}`: a Redis stream consumer's.

@@ -497,6 +497,12 @@ fluid_queue_pump_pull (FluidQueuePump  *self,
       self->fresh = FALSE;
     }
   outcome = fluid_queue_pump_take (self, &self->budget, &taken);
+  /* Timed as pushed messages are: the run goes on while the puller
+   * pulls, and ends when it has nothing more to take. */
+  if (outcome == FLUID_QUEUE_PUMP_TAKEN && fluid_metrics_timing ())
+    fluid_run_timer_begin (&self->timer);
+  else if (G_UNLIKELY (self->timer.started_ns != 0) && outcome != FLUID_QUEUE_PUMP_TAKEN)
+    fluid_run_timer_close (&self->timer, fluid_queue_consumer_get_durations (self->driver.consumer), FALSE);
   switch (outcome)
     {
     case FLUID_QUEUE_PUMP_TAKEN:

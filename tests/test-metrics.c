@@ -362,6 +362,50 @@ test_workload_threads (void)
   fluid_worker_stop_serving_metrics (consumer);
 }
 
+static gboolean
+job_fails_when_odd (FluidJob      *job,
+                    GCancellable  *cancellable,
+                    gpointer       user_data,
+                    GError       **error)
+{
+  if (g_value_get_int (fluid_job_get_input (job)) % 2 == 1)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "odd");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A job worker adds its jobs by outcome to a consumer's counters. */
+static void
+test_job_worker (void)
+{
+  g_autoptr(FluidJobWorker) jobs = fluid_job_worker_new (0, job_fails_when_odd, NULL, NULL);
+  FluidWorker *w = FLUID_WORKER (jobs);
+  g_autoptr(GPtrArray) submitted = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *text = NULL;
+
+  fluid_worker_set_name (w, "jobs");
+  g_assert_true (fluid_test_startup (w, NULL));
+  for (int i = 0; i < 10; i++)
+    {
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, G_TYPE_INT);
+      g_value_set_int (&value, i);
+      g_ptr_array_add (submitted, fluid_job_worker_submit (jobs, &value, 0, NULL));
+    }
+  for (guint i = 0; i < submitted->len; i++)
+    fluid_test_wait_until (fluid_job_is_done (g_ptr_array_index (submitted, i)));
+  fluid_test_wait_until (collected_value (w, "fluid_jobs_total", "worker=\"jobs\",outcome=\"failed\"") == 5);
+  text = fluid_worker_collect_metrics (w);
+  fluid_test_assert_promtool_accepts (text);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_jobs_total", "worker=\"jobs\",outcome=\"succeeded\""), ==, 5);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_jobs_total", "worker=\"jobs\",outcome=\"cancelled\""), ==, 0);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"jobs\",outcome=\"processed\""), ==, 5);
+  fluid_test_shutdown (w, NULL);
+}
+
 /* Not served, nothing is measured. */
 static void
 test_not_served_not_timed (void)
@@ -561,6 +605,7 @@ main (int   argc,
   g_test_add_func ("/metrics/every-kind", test_every_kind);
   g_test_add_func ("/metrics/workload", test_workload);
   g_test_add_func ("/metrics/workload-threads", test_workload_threads);
+  g_test_add_func ("/metrics/job-worker", test_job_worker);
   g_test_add_func ("/metrics/not-served-not-timed", test_not_served_not_timed);
   g_test_add_func ("/metrics/bad-addresses", test_bad_addresses);
   g_test_add_func ("/metrics/finalized-while-served", test_finalized_while_served);
