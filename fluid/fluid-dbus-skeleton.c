@@ -8,6 +8,7 @@
 #include "fluid-worker-private.h"
 #include "fluid-queue-consumer-private.h"
 #include "fluid-workers.h"
+#include "fluid-metrics.h"
 #include "fluid-enums.h"
 #include "fluid-tsan-private.h"
 
@@ -422,6 +423,14 @@ fluid_dbus_call_run (FluidDBusCall *call)
     fluid_worker_shutdown_async (worker, NULL, fluid_dbus_shutdown_cb, call);
   else if (g_str_equal (method, "GetStatus"))
     fluid_worker_status_async (worker, NULL, fluid_dbus_status_cb, call);
+  else if (g_str_equal (method, "GetMetrics"))
+    {
+      /* On the worker's context, as the collection is. */
+      g_autofree char *metrics = fluid_worker_collect_metrics (worker);
+
+      g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(s)", metrics));
+      fluid_dbus_call_free (call);
+    }
   else
     {
       /* GDBus checks calls against the interface: not reached. */

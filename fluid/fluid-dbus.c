@@ -35,8 +35,10 @@
  * of its #FluidWorkerState: "running"), `ExitCode` and `StopReason` (empty
  * until it stopped), and the methods `Stop()`, a graceful stop that returns
  * at once, `Shutdown()`, a graceful stop forced after the grace period that
- * returns the exit code once the worker has stopped, and `GetStatus()`,
- * which returns its status as fluid_worker_status_async() does. A
+ * returns the exit code once the worker has stopped, `GetStatus()`,
+ * which returns its status as fluid_worker_status_async() does, and
+ * `GetMetrics()` (since 1.2), which returns fluid_worker_collect_metrics()
+ * of the worker, the text `fluidctl BUS_NAME [PATH] metrics` prints. A
  * #FluidQueueConsumer adds `org.gnome.Fluid.Consumer1`
  * (%FLUID_DBUS_CONSUMER_INTERFACE): `QueueSize`, `Processed`, `Failed` and
  * `Discarded`. The interfaces are described in introspection files

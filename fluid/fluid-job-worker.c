@@ -716,6 +716,23 @@ fluid_job_worker_add_status (FluidQueueConsumer *consumer,
   g_variant_dict_insert (status, "running", "u", self->running);
 }
 
+/* Its jobs by outcome (fluid_jobs_total), beside a consumer's counters
+ * (see fluid_worker_collect_metrics()); on the worker's context. */
+static void
+fluid_job_worker_add_metrics (FluidWorker  *worker,
+                              FluidMetrics *metrics,
+                              const char   *path)
+{
+  FluidJobWorker *self = FLUID_JOB_WORKER (worker);
+  FluidMessageCounters counters;
+
+  FLUID_WORKER_CLASS (fluid_job_worker_parent_class)->add_metrics (worker, metrics, path);
+  fluid_message_queue_read_counters (self->queue, &counters);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_JOBS, path, "outcome", "succeeded", counters.processed);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_JOBS, path, "outcome", "failed", counters.failed);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_JOBS, path, "outcome", "cancelled", counters.cancelled);
+}
+
 /* GObject */
 
 static void
@@ -816,6 +833,7 @@ fluid_job_worker_class_init (FluidJobWorkerClass *klass)
 
   worker_class->run_async = fluid_job_worker_run_async;
   worker_class->run_finish = fluid_job_worker_run_finish;
+  worker_class->add_metrics = fluid_job_worker_add_metrics;
 
   fluid_queue_consumer_class_set_wake_func (consumer_class, fluid_job_worker_look_at_events);
   fluid_queue_consumer_class_set_status_func (consumer_class, fluid_job_worker_add_status);

@@ -404,25 +404,32 @@ fluid_lifecycle_end_sleepers (FluidLifecycle *self)
     fluid_pending_queue_complete (&self->sleepers, FALSE, NULL);
 }
 
+/* The lifecycle events of fluid-log-private.h: a start, a stop asked
+ * for, a stop, a failure. */
 static void
 fluid_lifecycle_log_change (FluidLifecycle   *self,
                             FluidWorkerState  state)
 {
+  const char *name = fluid_worker_get_name (self->owner);
+
   switch (state)
     {
     case FLUID_WORKER_STATE_RUNNING:
-      fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_DEBUG, "started running");
+      fluid_log_event (FLUID_LOG_EVENT_STARTED, name, state, -1, NULL, "started running");
+      break;
+    case FLUID_WORKER_STATE_STOPPING:
+      fluid_log_event (FLUID_LOG_EVENT_STOPPING, name, state, -1, NULL, "stopping");
       break;
     case FLUID_WORKER_STATE_STOPPED:
     case FLUID_WORKER_STATE_FORCE_STOPPED:
       if (self->exit_code == FLUID_EXIT_CODE_FORCED)
-        fluid_log_worker (fluid_worker_get_name (self->owner), G_LOG_LEVEL_INFO, "forced shutdown");
-      fluid_log_worker (fluid_worker_get_name (self->owner),
-                        self->exit_code == FLUID_EXIT_CODE_NORMAL ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_INFO,
-                        "stopped running: %s", self->stop_reason);
+        fluid_log_worker (name, G_LOG_LEVEL_INFO, "forced shutdown");
+      fluid_log_event (self->exit_code == FLUID_EXIT_CODE_ERROR ? FLUID_LOG_EVENT_FAILED
+                                                                : FLUID_LOG_EVENT_STOPPED,
+                       name, state, self->exit_code, self->stop_reason,
+                       "stopped running: %s", self->stop_reason);
       break;
     case FLUID_WORKER_STATE_INIT:
-    case FLUID_WORKER_STATE_STOPPING:
     default:
       break;
     }

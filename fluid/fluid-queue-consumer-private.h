@@ -8,6 +8,7 @@
 
 #include "fluid-queue-consumer.h"
 #include "fluid-message-queue-private.h"
+#include "fluid-metrics-private.h"
 
 G_BEGIN_DECLS
 
@@ -83,6 +84,11 @@ void                fluid_queue_consumer_tell_failure   (FluidQueueConsumer     
                                                          FluidMessage            *message,
                                                          GError                  *error,
                                                          GError                 **stop_error);
+
+/* The histogram of handler time, which the driver fills while metrics
+ * are served (fluid_metrics_timing()): the pump with
+ * fluid_durations_add(), threads with fluid_durations_merge(). */
+FluidDurations     *fluid_queue_consumer_get_durations  (FluidQueueConsumer      *self);
 
 /* For a subclass that counts its messages itself
  * (fluid_message_queue_set_owner_counts()): tells that @message failed

@@ -152,6 +152,9 @@ typedef struct
   GSource            *counters_tick;
   gint64              counters_ticked;
   guint               counters_unheard : 1;
+  /* Written by the driver while metrics are served (see
+   * fluid-metrics-private.h). */
+  FluidDurations      durations;
   guint               drain_on_stop : 1;
   guint               stop_on_failure : 1;
   guint               reports_processed : 1;
@@ -458,6 +461,32 @@ fluid_queue_consumer_read_counters (FluidQueueConsumer *self,
   counters->processed = priv->reports_processed ? read.processed : 0;
   counters->failed = read.failed;
   counters->discarded = read.discarded;
+}
+
+FluidDurations *
+fluid_queue_consumer_get_durations (FluidQueueConsumer *self)
+{
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+
+  return &priv->durations;
+}
+
+/* The counters as the status has them, and the handler's time. */
+static void
+fluid_queue_consumer_add_metrics (FluidWorker  *worker,
+                                  FluidMetrics *metrics,
+                                  const char   *path)
+{
+  FluidQueueConsumer *self = FLUID_QUEUE_CONSUMER (worker);
+  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
+  FluidMessageCounters read;
+
+  fluid_message_queue_read_counters (priv->queue, &read);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_MESSAGES, path, "outcome", "processed", read.processed);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_MESSAGES, path, "outcome", "failed", read.failed);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_MESSAGES, path, "outcome", "discarded", read.discarded);
+  fluid_metrics_add_sample (metrics, FLUID_METRIC_QUEUE_SIZE, path, NULL, NULL, read.size);
+  fluid_metrics_add_durations (metrics, path, &priv->durations);
 }
 
 void
@@ -952,6 +981,7 @@ fluid_queue_consumer_class_init (FluidQueueConsumerClass *klass)
 
   worker_class->status_async = fluid_queue_consumer_status_async;
   worker_class->status_finish = fluid_queue_consumer_status_finish;
+  worker_class->add_metrics = fluid_queue_consumer_add_metrics;
   fluid_worker_class_set_idle_func (worker_class, fluid_queue_consumer_is_idle);
 
   /**

@@ -75,6 +75,7 @@ struct _FluidQueuePump
   GCancellable            *cancellable;  /* the worker's */
   guint                    budget;       /* pulled: what the pulls may still take */
   FluidQueueConsumer      *held;         /* pulled: the consumer, until the puller is told */
+  FluidRunTimer            timer;        /* while metrics are served */
   guint                    pumping : 1;
   /* @current was counted as discarded at the close: its late completion
    * is dropped. */
@@ -172,6 +173,8 @@ fluid_queue_pump_settle (FluidQueuePump *self,
   FluidMessage *message = g_steal_pointer (&self->current);
 
   fluid_worker_feed ((FluidWorker *) consumer);
+  if (G_UNLIKELY (self->timer.started_ns != 0) && !self->abandoned)
+    fluid_run_timer_done (&self->timer, fluid_queue_consumer_get_durations (consumer));
   if (self->abandoned)
     {
       self->abandoned = FALSE;
@@ -222,6 +225,8 @@ fluid_queue_pump_handle (FluidQueuePump *self,
                          FluidMessage   *message)
 {
   self->current = message;
+  if (fluid_metrics_timing ())
+    fluid_run_timer_begin (&self->timer);
   if (self->func (self, &message->value, self->user_data))
     fluid_queue_pump_settle (self, NULL);
   return self->current == NULL;
@@ -322,6 +327,11 @@ fluid_queue_pump_ready (FluidQueueDriver *driver)
   self->pumping = TRUE;
   outcome = fluid_queue_pump_loop (self);
   self->pumping = FALSE;
+  /* The run ends with the loop; a handler still going on opens the
+   * next. */
+  if (G_UNLIKELY (self->timer.started_ns != 0))
+    fluid_run_timer_close (&self->timer, fluid_queue_consumer_get_durations (driver->consumer),
+                           outcome == FLUID_QUEUE_PUMP_IN_FLIGHT);
 
   switch (outcome)
     {
@@ -487,6 +497,12 @@ fluid_queue_pump_pull (FluidQueuePump  *self,
       self->fresh = FALSE;
     }
   outcome = fluid_queue_pump_take (self, &self->budget, &taken);
+  /* Timed as pushed messages are: the run goes on while the puller
+   * pulls, and ends when it has nothing more to take. */
+  if (outcome == FLUID_QUEUE_PUMP_TAKEN && fluid_metrics_timing ())
+    fluid_run_timer_begin (&self->timer);
+  else if (G_UNLIKELY (self->timer.started_ns != 0) && outcome != FLUID_QUEUE_PUMP_TAKEN)
+    fluid_run_timer_close (&self->timer, fluid_queue_consumer_get_durations (self->driver.consumer), FALSE);
   switch (outcome)
     {
     case FLUID_QUEUE_PUMP_TAKEN:

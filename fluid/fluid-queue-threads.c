@@ -238,11 +238,16 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
   FluidMessageQueue *queue = self->driver.queue;
   GQueue failures = G_QUEUE_INIT;
   guint n_taken = batch->length, n_ok = 0, n_dropped = 0;
+  /* Measured by this thread alone, merged once for the batch. */
+  FluidDurations durations = { { 0 }, 0, 0 };
+  FluidRunTimer timer = { 0, 0, 0 };
+  gboolean timed = fluid_metrics_timing ();
 
   while (batch->head != NULL)
     {
       FluidMessage *message;
       GError *error = NULL;
+      gboolean handled;
 
       /* A forced stop: the rest is not run, and counts as discarded. */
       if (g_cancellable_is_cancelled (self->cancellable))
@@ -263,8 +268,13 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
         }
 
       message = fluid_message_list_pop (batch);
-      if (self->func ((FluidQueueConsumerWorker *) self->driver.consumer, &message->value,
-                      self->cancellable, self->user_data, &error))
+      if (G_UNLIKELY (timed))
+        fluid_run_timer_begin (&timer);
+      handled = self->func ((FluidQueueConsumerWorker *) self->driver.consumer, &message->value,
+                            self->cancellable, self->user_data, &error);
+      if (G_UNLIKELY (timed))
+        fluid_run_timer_done (&timer, &durations);
+      if (handled)
         {
           if (G_UNLIKELY (error != NULL))
             {
@@ -279,6 +289,11 @@ fluid_queue_threads_handle (FluidQueueThreads *self,
         g_queue_push_tail (&failures, fluid_thread_failure_new (self, message, error));
     }
 
+  if (G_UNLIKELY (timed))
+    {
+      fluid_run_timer_close (&timer, &durations, FALSE);
+      fluid_durations_merge (fluid_queue_consumer_get_durations (self->driver.consumer), &durations);
+    }
   fluid_queue_threads_report (self, n_taken, n_ok, n_dropped, &failures);
 }
 

@@ -7,6 +7,7 @@
 #include "fluid-worker-private.h"
 #include "fluid-dbus-private.h"
 #include "fluid-sd-notify-private.h"
+#include "fluid-metrics.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -191,6 +192,29 @@ fluid_run_main_state_cb (FluidWorker      *worker,
     }
 }
 
+/* FLUID_METRICS_ADDRESS: whether run_main serves, and so stops serving
+ * at its end (a program that serves already is left alone). */
+static gboolean
+fluid_run_main_serve_metrics (FluidWorker *self)
+{
+  const char *address = g_getenv ("FLUID_METRICS_ADDRESS");
+  g_autoptr(GError) error = NULL;
+
+  if (address == NULL || address[0] == '\0')
+    return FALSE;
+  if (fluid_worker_serve_metrics (self, address, &error))
+    {
+      g_autofree char *listening = fluid_worker_get_metrics_address (self);
+
+      fluid_worker_log (self, G_LOG_LEVEL_INFO, "serves its metrics at http://%s/metrics", listening);
+      return TRUE;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    fluid_worker_log (self, G_LOG_LEVEL_WARNING, "cannot serve its metrics (FLUID_METRICS_ADDRESS): %s",
+                      error->message);
+  return FALSE;
+}
+
 /**
  * fluid_worker_run_main:
  * @self: a #FluidWorker that has not started
@@ -222,6 +246,12 @@ fluid_run_main_state_cb (FluidWorker      *worker,
  * every half of that period until the worker has stopped. Errors in doing
  * so are logged at debug level and otherwise ignored.
  *
+ * When `FLUID_METRICS_ADDRESS` is set (`127.0.0.1:9464`), it serves the
+ * worker's metrics there with fluid_worker_serve_metrics() from before
+ * the worker starts until it returns; an address it cannot serve on is
+ * logged as a warning, and the worker runs all the same. (Since: 1.2 for
+ * this variable.)
+ *
  * Returns: the exit code of the worker: %FLUID_EXIT_CODE_NORMAL,
  *   %FLUID_EXIT_CODE_FORCED or %FLUID_EXIT_CODE_ERROR (also returned, with
  *   a critical, when @self is not a worker that has not started)
@@ -233,6 +263,7 @@ fluid_worker_run_main (FluidWorker *self)
 {
   FluidRunMain run = { 0, };
   FluidObserver *observer;
+  gboolean serves_metrics;
   int exit_code;
 
   g_return_val_if_fail (FLUID_IS_WORKER (self), FLUID_EXIT_CODE_ERROR);
@@ -244,6 +275,7 @@ fluid_worker_run_main (FluidWorker *self)
   run.drain = g_cancellable_new ();
 
   fluid_run_main_watch_signals (&run);
+  serves_metrics = fluid_run_main_serve_metrics (self);
   /* Told on this context, at once: it is the worker's. */
   observer = fluid_worker_observe (self, run.context,
                                    FLUID_OBSERVER_EVENT (FLUID_WORKER_STATE_RUNNING) |
@@ -264,6 +296,8 @@ fluid_worker_run_main (FluidWorker *self)
   fluid_run_main_unwatch_signals (&run);
   g_clear_pointer (&run.notify, fluid_sd_notify_free);
   g_clear_object (&run.drain);
+  if (serves_metrics)
+    fluid_worker_stop_serving_metrics (self);
 
   exit_code = fluid_worker_get_exit_code (self);
   g_main_context_unref (run.context);

@@ -4,6 +4,7 @@
  */
 
 #include "fluid-supervisor-private.h"
+#include "fluid-log-private.h"
 
 #include <math.h>
 
@@ -424,6 +425,9 @@ fluid_supervisor_replace (FluidSupervisor *self,
           slot->spec->consecutive++;
           slot->spec->started_at = g_get_monotonic_time ();
           fluid_workers_replace_child (self->group, slot, new_child);
+          fluid_log_event (FLUID_LOG_EVENT_RESTARTED, fluid_worker_get_name (new_child),
+                           fluid_worker_get_state (new_child), -1, NULL, "restarted (%u)",
+                           slot->spec->restarts);
         }
     }
   self->depth--;

@@ -115,6 +115,17 @@ FLUID_AVAILABLE_IN_1_0
 G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
 
 /**
+ * FluidMetrics:
+ *
+ * The exposition being written by fluid_worker_collect_metrics(), handed
+ * to the `add_metrics` virtual method of each worker of the tree; valid
+ * only during that call. Its fields are private.
+ *
+ * Since: 1.2
+ */
+typedef struct _FluidMetrics FluidMetrics;
+
+/**
  * FluidWorkerClass:
  * @parent_class: the parent class
  * @run_async: the body of the worker, abstract. It should loop while
@@ -142,6 +153,12 @@ G_DECLARE_DERIVABLE_TYPE (FluidWorker, fluid_worker, FLUID, WORKER, GObject)
  *   It is how a binding runs a body that its own event loop drives (a
  *   Python coroutine in an asyncio task), at the cost of nothing but that
  *   body while it runs. On the worker's context. Since: 1.2
+ * @add_metrics: adds the samples of the worker's class to @metrics
+ *   (fluid_metrics_add()), @path being the worker's `worker` label, and
+ *   those of the workers below it (fluid_metrics_add_worker()); the base
+ *   class writes #FluidWorker:state before it, and has no implementation
+ *   of its own (%NULL). A subclass chains up when its parent class has one.
+ *   On the worker's context. Since: 1.2
  *
  * The class structure of #FluidWorker.
  *
@@ -193,8 +210,12 @@ struct _FluidWorkerClass
 
   void      (* begin_run)          (FluidWorker          *self);
 
+  void      (* add_metrics)        (FluidWorker          *self,
+                                    FluidMetrics         *metrics,
+                                    const char           *path);
+
   /*< private >*/
-  gpointer padding[11];
+  gpointer padding[10];
 };
 
 FLUID_AVAILABLE_IN_1_0

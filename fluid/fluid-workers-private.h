@@ -18,4 +18,10 @@ G_BEGIN_DECLS
 const char *fluid_workers_get_child_key (FluidWorkers *self,
                                          guint         position);
 
+/* The add_metrics virtual method (fluid-workers-metrics.c): each child's
+ * fluid_worker_restarts_total, then the child, under its key. */
+void        fluid_workers_add_metrics   (FluidWorker  *worker,
+                                         FluidMetrics *metrics,
+                                         const char   *path);
+
 G_END_DECLS

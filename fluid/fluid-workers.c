@@ -1073,6 +1073,7 @@ fluid_workers_class_init (FluidWorkersClass *klass)
   worker_class->status_async = fluid_workers_status_async;
   worker_class->status_finish = fluid_workers_status_finish;
   worker_class->get_num_workers = fluid_workers_get_num_workers;
+  worker_class->add_metrics = fluid_workers_add_metrics;
 
   klass->wait_for_workers_async = fluid_workers_real_wait_for_workers_async;
   klass->wait_for_workers_finish = fluid_workers_real_wait_for_workers_finish;

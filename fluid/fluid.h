@@ -25,6 +25,7 @@
 #include <fluid/fluid-run-main.h>
 #include <fluid/fluid-dbus.h>
 #include <fluid/fluid-binding-error.h>
+#include <fluid/fluid-metrics.h>
 #include <fluid/fluid-job.h>
 #include <fluid/fluid-job-worker.h>
 

@@ -324,6 +324,23 @@ class Worker(Fluid.Worker):
         """The workers this one stands for: itself, or a group's children."""
         return [self]
 
+    # Metrics
+
+    def collect_metrics(self, openmetrics=False):
+        """The metrics of the worker and of every worker below it, in
+        Prometheus' text format, or in OpenMetrics with @openmetrics; on
+        the worker's context."""
+        return Fluid.Worker.collect_metrics_full(
+            self, Fluid.MetricsFormat.OPENMETRICS if openmetrics else Fluid.MetricsFormat.PROMETHEUS)
+
+    def serve_metrics(self, address):
+        """Serves them at http://ADDRESS/metrics ("127.0.0.1:9464"; port 0
+        for one the system picks) until stop_serving_metrics() or the
+        worker's end, and returns the address it listens on; raises
+        GLib.Error (Gio.IOErrorEnum.ADDRESS_IN_USE...) when it cannot."""
+        Fluid.Worker.serve_metrics(self, address)
+        return self.get_metrics_address()
+
 
 Worker = override(Worker)
 __all__.append("Worker")

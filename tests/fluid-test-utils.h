@@ -31,6 +31,10 @@ G_BEGIN_DECLS
 void          fluid_test_iterate_once            (GMainContext  *context);
 void          fluid_test_settle                  (GMainContext  *context);
 
+/* The MESSAGE_ID of the library's log event "a worker failed" (a
+ * warning): the capture takes it, and does not let it abort a test. */
+#define FLUID_TEST_FAILED_MESSAGE_ID "933c09f3f4ee4d628d23fd41256a92bb"
+
 void          fluid_test_log_capture_init        (void);
 void          fluid_test_log_capture_expect_worker_warnings (void);
 void          fluid_test_log_capture_reset       (void);
@@ -138,6 +142,26 @@ double           fluid_test_percentile           (GArray         *samples,
  * of what follows is measured (FALSE when it cannot). */
 gsize            fluid_test_proc_status_bytes    (const char     *field);
 gboolean         fluid_test_reset_peak_rss       (void);
+
+/* GET http://@address@target with HTTP/1.0 and @accept (or any), on the
+ * calling thread, blocking: the body of a 200 reply, else NULL with
+ * @error set. For the metrics' tests. */
+char            *fluid_test_http_get             (const char     *address,
+                                                  const char     *target,
+                                                  const char     *accept,
+                                                  char          **content_type,
+                                                  GError        **error);
+/* `promtool check metrics` (PROMTOOL, from Meson) accepts @text, with
+ * no lint; a test without promtool is skipped, except under CI=true,
+ * where it fails. */
+void             fluid_test_assert_promtool_accepts (const char  *text);
+/* The value of the sample `@name{@labels} value` of an exposition (the
+ * labels as written there), or -1 when it has none. */
+double           fluid_test_sample_value         (const char     *text,
+                                                  const char     *name,
+                                                  const char     *labels);
+/* A TCP port of the loopback that nothing listens on now. */
+int              fluid_test_free_port            (void);
 
 /* A private D-Bus daemon, started by dbus-daemon --config-file on a socket
  * in a temporary folder that any user may reach, and stopped by

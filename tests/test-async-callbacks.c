@@ -145,6 +145,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/async-callbacks/consumer", test_consumer_async_func);
   g_test_add_func ("/async-callbacks/consumer-stops", test_consumer_async_func_stops);

@@ -230,6 +230,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/binding-error/lifetime", test_binding_error_lifetime);
   g_test_add_func ("/binding-error/same-text", test_binding_error_same_text);

@@ -180,6 +180,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add ("/dbus-jobs/interface", Fixture, NULL, fixture_set_up, test_jobs_interface,
               fixture_tear_down);

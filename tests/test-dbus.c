@@ -1209,6 +1209,8 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
 #define ADD(path, data, func) \
   g_test_add (path, Bus, data, bus_set_up, func, bus_tear_down)

@@ -902,6 +902,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/event/parse", test_event_parse);
   g_test_add_func ("/event/empty-type", test_event_empty_type);

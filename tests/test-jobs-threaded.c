@@ -448,6 +448,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/jobs-threaded/priorities", test_priorities_on_a_thread);
   g_test_add_func ("/jobs-threaded/cancel-from-thread", test_cancel_from_thread);

@@ -817,6 +817,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/queue-consumer/consumer", test_consumer);
   g_test_add_func ("/queue-consumer/order", test_order);

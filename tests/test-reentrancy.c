@@ -552,6 +552,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/reentrancy/nested-loop-in-sleep-callback", test_nested_loop_in_sleep_callback);
   g_test_add_func ("/reentrancy/nested-loop-in-worker-function", test_nested_loop_in_worker_function);

@@ -468,6 +468,8 @@ main (int    argc,
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", no_bus, TRUE);
 
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_data_func ("/run-main/signal/sigterm", GINT_TO_POINTER (SIGTERM),
                         test_run_main_signal_graceful);

@@ -680,6 +680,8 @@ main (int   argc,
   static const double at_once = 0, delayed = 0.001;
 
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {

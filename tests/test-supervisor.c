@@ -807,6 +807,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/supervisor/types", test_types);
   ADD_STRATEGY_TEST ("/supervisor/permanent", FLUID_RESTART_STRATEGY_ONE_FOR_ONE, test_permanent);

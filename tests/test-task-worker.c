@@ -154,6 +154,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/task-worker/lifecycle", test_task_worker_lifecycle);
   g_test_add_func ("/task-worker/fails", test_task_worker_fails);

@@ -318,6 +318,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/worker-function/loops", test_worker_function_loops);
   g_test_add_func ("/worker-function/heartbeat-interrupted", test_worker_function_heartbeat_interrupted);

@@ -233,7 +233,7 @@ check_run_failure (FluidTestRun  run,
   fluid_test_log_capture_reset ();
   g_assert_true (fluid_test_startup (w, &error));
   g_assert_false (fluid_test_wait_for_shutdown (w, &error));
-  g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_INFO, "fluid_test_worker", log));
+  g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_WARNING, "fluid_test_worker", log));
   g_assert_error (error, domain, code);
   g_assert_cmpstr (error->message, ==, message);
   g_clear_error (&error);

@@ -252,7 +252,7 @@ test_all_children_die_during_group_shutdown (void)
       fluid_test_log_capture_reset ();
       dying_worker_die (DYING_WORKER (w_children[i].worker));
       fluid_test_wait_until (fluid_worker_is_stopped (w_children[i].worker));
-      g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_INFO, "*", message));
+      g_assert_true (fluid_test_log_captured (G_LOG_LEVEL_WARNING, "*", message));
     }
 
   fluid_test_wait_until (result != NULL);

@@ -1132,6 +1132,8 @@ main (int   argc,
 {
   g_unsetenv ("FLUID_STOPPING_GRACE_PERIOD");
   g_test_init (&argc, &argv, NULL);
+  /* A worker that fails logs a warning: captured, not fatal. */
+  fluid_test_log_capture_init ();
 
   g_test_add_func ("/workers/empty", test_workers_empty);
   g_test_add_func ("/workers/lifecycle", test_workers_lifecycle);

@@ -27,6 +27,9 @@ static const char fluidctl_description[] =
   "  jobs [NAME]     List the jobs of a job worker queued or running, in\n"
   "                  the order they run, with their progress (the\n"
   "                  exported one without NAME)\n"
+  "  metrics [NAME]  Print the metrics of one worker and of every worker\n"
+  "                  below it in Prometheus' text format (for a textfile\n"
+  "                  collector); --json does not change it\n"
   "\n"
   "NAME is the name of a worker below the exported group, with the names of\n"
   "the groups between separated by slashes (\"consumers/reader\"), or its\n"
@@ -198,6 +201,22 @@ fluidctl_jobs (Fluidctl     *ctl,
                                    : fluidctl_format_jobs (node, jobs));
 }
 
+static int
+fluidctl_metrics (Fluidctl     *ctl,
+                  FluidctlNode *node)
+{
+  g_autoptr(GVariant) reply = NULL;
+  FluidctlExit exit_status = FLUIDCTL_EXIT_OK;
+  char *metrics;
+
+  reply = fluidctl_call (ctl, node->path, FLUID_DBUS_WORKER_INTERFACE, "GetMetrics",
+                         G_VARIANT_TYPE ("(s)"), -1, &exit_status);
+  if (reply == NULL)
+    return exit_status;
+  g_variant_get (reply, "(s)", &metrics);
+  return fluidctl_print (metrics);
+}
+
 /* Runs @command (with @name, or NULL) on the tree at ctl->path. */
 static int
 fluidctl_run (Fluidctl   *ctl,
@@ -230,6 +249,8 @@ fluidctl_run (Fluidctl   *ctl,
     return fluidctl_stop (ctl, node);
   if (g_str_equal (command, "jobs"))
     return fluidctl_jobs (ctl, node != NULL ? node : root);
+  if (g_str_equal (command, "metrics"))
+    return fluidctl_metrics (ctl, node != NULL ? node : root);
   return fluidctl_shutdown (ctl, root);
 }
 
@@ -240,7 +261,8 @@ fluidctl_command_arity (const char *command)
 {
   if (g_str_equal (command, "list") || g_str_equal (command, "shutdown"))
     return -1;
-  if (g_str_equal (command, "status") || g_str_equal (command, "jobs"))
+  if (g_str_equal (command, "status") || g_str_equal (command, "jobs") ||
+      g_str_equal (command, "metrics"))
     return 0;
   if (g_str_equal (command, "stop"))
     return 1;

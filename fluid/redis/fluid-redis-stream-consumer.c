@@ -893,6 +893,21 @@ fluid_redis_stream_consumer_run_finish (FluidWorker   *worker,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Its entries and its connection (see fluid_worker_collect_metrics()). */
+static void
+fluid_redis_stream_consumer_add_metrics (FluidWorker  *worker,
+                                         FluidMetrics *metrics,
+                                         const char   *path)
+{
+  FluidRedisStreamConsumerPrivate *priv = fluid_redis_stream_consumer_get_priv (FLUID_REDIS_STREAM_CONSUMER (worker));
+
+  fluid_metrics_add (metrics, "fluid_redis_entries_total", path, "outcome", "acked", priv->acked);
+  fluid_metrics_add (metrics, "fluid_redis_entries_total", path, "outcome", "claimed", priv->claimed);
+  fluid_metrics_add (metrics, "fluid_redis_entries_total", path, "outcome", "dead_lettered", priv->dead_lettered);
+  fluid_metrics_add (metrics, "fluid_redis_connected", path, NULL, NULL, priv->connected ? 1 : 0);
+  fluid_metrics_add (metrics, "fluid_redis_reconnects_total", path, NULL, NULL, priv->reconnects);
+}
+
 static void
 fluid_redis_stream_consumer_parent_status_cb (GObject      *source,
                                               GAsyncResult *result,
@@ -1091,6 +1106,7 @@ fluid_redis_stream_consumer_class_init (FluidRedisStreamConsumerClass *klass)
 
   worker_class->run_async = fluid_redis_stream_consumer_run_async;
   worker_class->run_finish = fluid_redis_stream_consumer_run_finish;
+  worker_class->add_metrics = fluid_redis_stream_consumer_add_metrics;
   worker_class->status_async = fluid_redis_stream_consumer_status_async;
   worker_class->status_finish = fluid_redis_stream_consumer_status_finish;
 

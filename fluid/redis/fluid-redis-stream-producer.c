@@ -605,6 +605,19 @@ fluid_redis_stream_producer_run_finish (FluidWorker  *worker,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Its connection (see fluid_worker_collect_metrics()). */
+static void
+fluid_redis_stream_producer_add_metrics (FluidWorker  *worker,
+                                         FluidMetrics *metrics,
+                                         const char   *path)
+{
+  FluidRedisStreamProducer *self = FLUID_REDIS_STREAM_PRODUCER (worker);
+
+  fluid_metrics_add (metrics, "fluid_redis_connected", path, NULL, NULL,
+                     fluid_redis_stream_producer_is_connected (self) ? 1 : 0);
+  fluid_metrics_add (metrics, "fluid_redis_reconnects_total", path, NULL, NULL, self->reconnects);
+}
+
 static void
 fluid_redis_stream_producer_parent_status_cb (GObject      *source,
                                               GAsyncResult *result,
@@ -766,6 +779,7 @@ fluid_redis_stream_producer_class_init (FluidRedisStreamProducerClass *klass)
 
   worker_class->run_async = fluid_redis_stream_producer_run_async;
   worker_class->run_finish = fluid_redis_stream_producer_run_finish;
+  worker_class->add_metrics = fluid_redis_stream_producer_add_metrics;
   worker_class->status_async = fluid_redis_stream_producer_status_async;
   worker_class->status_finish = fluid_redis_stream_producer_status_finish;
 

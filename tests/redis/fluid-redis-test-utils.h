@@ -74,8 +74,7 @@ void            fluid_test_redis_free        (FluidTestRedis *redis);
  * missing. */
 FluidTestRedis *fluid_test_redis_new_or_skip (void);
 
-/* A port of 127.0.0.1 nothing listened on a moment ago. */
-int             fluid_test_free_port         (void);
+/* fluid_test_free_port(): fluid-test-utils.h. */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FluidTestRedis, fluid_test_redis_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (redisContext, redisFree)

@@ -65,6 +65,38 @@ test_consume (void)
   g_assert_cmpint (fluid_worker_get_exit_code (FLUID_WORKER (consumer)), ==, 0);
 }
 
+/* Its metrics: the entries acked, the connection; promtool accepts them. */
+static void
+test_metrics (void)
+{
+  g_autoptr(FluidTestRedis) redis = fluid_test_redis_new_or_skip ();
+  g_autoptr(FluidTestSeen) seen = fluid_test_seen_new ();
+  g_autoptr(FluidRedisStreamConsumer) consumer = NULL;
+  g_autofree char *text = NULL;
+
+  if (redis == NULL)
+    return;
+  consumer = consumer_new (redis, "jobs", "c1", seen);
+  fluid_worker_set_name (FLUID_WORKER (consumer), "redis \"jobs\"");
+  text = fluid_worker_collect_metrics (FLUID_WORKER (consumer));
+  g_assert_nonnull (strstr (text, "fluid_redis_connected{worker=\"redis \\\"jobs\\\"\"} 0\n"));
+  fluid_test_assert_promtool_accepts (text);
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (consumer), NULL));
+  fluid_test_wait_until (fluid_redis_stream_consumer_is_connected (consumer));
+  fluid_test_wait_until (fluid_test_redis_integer (redis, "EXISTS jobs") == 1);
+  fluid_test_xadd (redis, "jobs", 20);
+  fluid_test_wait_until (fluid_test_status_uint64 (FLUID_WORKER (consumer), "acked") == 20);
+  text = fluid_worker_collect_metrics (FLUID_WORKER (consumer));
+  fluid_test_assert_promtool_accepts (text);
+  g_assert_nonnull (strstr (text, "fluid_redis_entries_total{worker=\"redis \\\"jobs\\\"\",outcome=\"acked\"} 20\n"));
+  g_assert_nonnull (strstr (text, "fluid_redis_entries_total{worker=\"redis \\\"jobs\\\"\",outcome=\"dead_lettered\"} 0\n"));
+  g_assert_nonnull (strstr (text, "fluid_redis_connected{worker=\"redis \\\"jobs\\\"\"} 1\n"));
+  g_assert_nonnull (strstr (text, "fluid_redis_reconnects_total{worker=\"redis \\\"jobs\\\"\"} 0\n"));
+  g_assert_true (fluid_test_shutdown (FLUID_WORKER (consumer), NULL));
+}
+
 static void
 add_cb (GObject      *source,
         GAsyncResult *result,
@@ -652,7 +684,9 @@ test_password_not_shown (void)
       g_assert_error (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_INVALID_URI);
       g_assert_nonnull (strstr (error->message, shown[i]));
       g_assert_null (strstr (error->message, "hunter2"));
-      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", warning), ==, 1);
+      /* Its own warning, and the failure's (the lifecycle's log event,
+       * with the error's message). */
+      g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", warning), ==, 2);
       g_assert_cmpuint (fluid_test_log_count (G_LOG_LEVEL_WARNING, "*", "*hunter2*"), ==, 0);
     }
 }
@@ -952,6 +986,7 @@ main (int   argc,
 
   g_test_add_func ("/redis/properties", test_properties);
   g_test_add_func ("/redis/consume", test_consume);
+  g_test_add_func ("/redis/metrics", test_metrics);
   g_test_add_func ("/redis/producer", test_producer);
   g_test_add_func ("/redis/poison", test_poison);
   g_test_add_func ("/redis/own-pending-first", test_own_pending_first);

@@ -399,6 +399,10 @@ void run_async (AsyncTest begin, AsyncTestEnd end) {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
     GLib.Test.add_func ("/vala/callbacks/message-funcs", () => run_async ((cb) => test_message_funcs.begin (cb), (r) => test_message_funcs.end (r)));
     GLib.Test.add_func ("/vala/callbacks/dispatchers", () => run_async ((cb) => test_dispatchers.begin (cb), (r) => test_dispatchers.end (r)));
     GLib.Test.add_func ("/vala/callbacks/worker-funcs", () => run_async ((cb) => test_worker_funcs.begin (cb), (r) => test_worker_funcs.end (r)));

@@ -313,6 +313,10 @@ void run_async (AsyncTest begin, AsyncTestEnd end) {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
     GLib.Test.add_func ("/vala/consumers/callback", () => run_async ((cb) => test_callback.begin (cb), (r) => test_callback.end (r)));
     GLib.Test.add_func ("/vala/consumers/signal", () => run_async ((cb) => test_signal.begin (cb), (r) => test_signal.end (r)));
     GLib.Test.add_func ("/vala/consumers/get-message", () => run_async ((cb) => test_get_message.begin (cb), (r) => test_get_message.end (r)));

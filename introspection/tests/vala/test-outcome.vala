@@ -139,6 +139,10 @@ async void test_go_on () throws Error {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
 
     GLib.Test.add_func ("/vala/outcome/exit-code", () => {
         var looper = new Looper ();

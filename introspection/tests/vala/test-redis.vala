@@ -124,9 +124,11 @@ void test_bad_uri () {
   });
   wait_until (() => done);
   assert (failure is FluidRedis.Error.INVALID_URI);
-  /* Said as a warning too. */
-  assert (worker_warnings.length == 1);
+  /* Said as a warning too, then by the failure's (the lifecycle's log
+   * event, with the error's message). */
+  assert (worker_warnings.length == 2);
   assert ("Invalid Redis URI" in worker_warnings[0]);
+  assert ("Invalid Redis URI" in worker_warnings[1]);
 }
 
 int main (string[] args) {

@@ -250,6 +250,10 @@ void run_async (AsyncTest begin, AsyncTestEnd end) {
 
 int main (string[] args) {
     GLib.Test.init (ref args);
+    /* A worker that fails logs a warning (the lifecycle's failure
+     * event): the tests fail workers on purpose, so criticals alone
+     * abort. */
+    GLib.Log.set_always_fatal (GLib.LogLevelFlags.LEVEL_ERROR | GLib.LogLevelFlags.LEVEL_CRITICAL);
     GLib.Test.add_func ("/vala/threaded/consumer", () => run_async ((cb) => test_threaded_consumer.begin (cb), (r) => test_threaded_consumer.end (r)));
     GLib.Test.add_func ("/vala/threaded/consumer-failure", () => run_async ((cb) => test_failure_stops_the_worker.begin (cb), (r) => test_failure_stops_the_worker.end (r)));
     GLib.Test.add_func ("/vala/threaded/backpressure", () => run_async ((cb) => test_backpressure.begin (cb), (r) => test_backpressure.end (r)));
