@@ -16,9 +16,10 @@ gbulb's, with a loop of gbulb's that schedules as asyncio's own does:
   appends a handle to the loop's ready deque and a timer joins its heap,
   as asyncio's own loop has them (``asyncio.BaseEventLoop``'s methods, not
   gbulb's; ``call_soon()`` out of debug mode makes its handle without
-  asking the loop for that mode, the larger half of its cost), and one GLib source per loop (:class:`_ReadySource`) is ready
-  when the deque holds a handle or the first timer is due, and wakes the
-  context for that timer otherwise: each of its dispatches runs the
+  asking the loop for that mode, the larger half of its cost), and one
+  GLib source per loop (:class:`_ReadySource`) is ready when the deque
+  holds a handle or the first timer is due, and wakes the context for
+  that timer otherwise: each of its dispatches runs the
   handles ready when it begins and the timers due, as one iteration of
   asyncio's loop does, then once more those that these made ready (a task
   that a step woke: a round trip through the context costs more than the
