@@ -43,7 +43,10 @@
  * arrives or the worker's state changes, or at once for a share. It is
  * told the same way when the run begins, and when the worker stops while
  * it holds a message or waits, so that it learns of the end whatever it
- * was doing; the pump holds the consumer until then. Every call to
+ * was doing; the pump holds the consumer until then. A wake-up that finds
+ * nothing new is not told: a puller that pulled, before the dispatch, the
+ * message that woke the source (its binding saw the send), then waited
+ * again, would pull nothing; its wait stays armed. Every call to
  * @ready comes from that dispatch, with nothing of the library's under
  * way: the puller may run its loop from it.
  *
@@ -81,6 +84,9 @@ struct _FluidQueuePump
    * is dropped. */
   guint                    abandoned : 1;
   guint                    waiting : 1;  /* pulled: the puller waits to be told */
+  /* Pulled: it is told at the next dispatch, whatever it finds (the run
+   * began, a share was pulled, the worker stopped). */
+  guint                    must_tell : 1;
   guint                    fresh : 1;    /* pulled: the next pull begins a share */
 };
 
@@ -289,19 +295,38 @@ static void
 fluid_queue_pump_wait (FluidQueuePump *self)
 {
   self->waiting = TRUE;
+  self->must_tell = TRUE;
   fluid_queue_consumer_wake (self->driver.consumer);
 }
 
-/* Pulled: tells the puller to pull, if it waits. From a dispatch of the
- * consumer's source, which holds a reference on it. */
+/* Pulled: whether a puller that waits since a pull found nothing would
+ * find something now: a message, an error, a change of state. When it
+ * would not, the wake-up was for a message it pulled before the dispatch,
+ * and the wait that its last pull armed is armed still: the next message
+ * wakes the source again (a message pushed from another thread meanwhile
+ * is seen here, or wakes it). */
+static gboolean
+fluid_queue_pump_has_news (FluidQueuePump *self)
+{
+  FluidWorkerState state = fluid_worker_get_state ((FluidWorker *) self->driver.consumer);
+
+  return self->must_tell || self->driver.error != NULL || self->driver.closed ||
+         state != FLUID_WORKER_STATE_RUNNING || self->batch.head != NULL ||
+         fluid_message_queue_can_take (self->driver.queue);
+}
+
+/* Pulled: tells the puller to pull, if it waits and there is something
+ * new. From a dispatch of the consumer's source, which holds a reference
+ * on it. */
 static void
 fluid_queue_pump_tell_puller (FluidQueuePump *self)
 {
   g_autoptr(FluidQueueConsumer) held = NULL;
 
-  if (!self->waiting)
+  if (!self->waiting || !fluid_queue_pump_has_news (self))
     return;
   self->waiting = FALSE;
+  self->must_tell = FALSE;
   held = g_steal_pointer (&self->held);
   self->ready (self, self->user_data);
 }
@@ -511,6 +536,7 @@ fluid_queue_pump_pull (FluidQueuePump  *self,
        * it is not told again of what it holds. (A closed pump, which
        * must tell, returned the end above.) */
       self->waiting = FALSE;
+      self->must_tell = FALSE;
       self->current = taken;
       *message = &taken->value;
       return FLUID_PULL_MESSAGE;

@@ -214,6 +214,14 @@ test_pull_share (void)
   assert_counts (self, 20001, 0, 0);
 }
 
+/* What is pending on the context now, the consumer's source among it. */
+static void
+run_pending (void)
+{
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
 /* A puller that pulls before it is told (its binding saw the send) is not
  * told of the message it holds: the dispatch that the message scheduled
  * finds it waiting no longer. */
@@ -231,9 +239,7 @@ test_pull_before_told (void)
   test_puller_pull (self);
   g_assert_true (self->in_hand);
   assert_seen (self, values, 1);
-  /* What is pending now, the consumer's source among it. */
-  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
-    ;
+  run_pending ();
   g_assert_cmpuint (self->ready_calls, ==, 1);
 
   /* Waiting again, it is told of the next. */
@@ -244,6 +250,54 @@ test_pull_before_told (void)
   puller_release (self);
   g_assert_true (fluid_test_shutdown (worker, NULL));
   assert_counts (self, 2, 0, 0);
+}
+
+/* A puller that pulls before it is told, handles the message and waits
+ * again before the dispatch that the message scheduled is not told of
+ * that stale wake-up: it would pull nothing. Its wait stays armed: a
+ * message that arrives next, or one queued behind the stale wake-up, is
+ * told; so is the end. */
+static void
+test_pull_stale_wake (void)
+{
+  g_autoptr(TestPuller) self = puller_new (FALSE);
+  FluidWorker *worker = FLUID_WORKER (self);
+  const int values[] = { 7, 8, 9, 10, 11 };
+  guint waits;
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_test_wait_until (self->ready_calls == 1 && self->last == FLUID_PULL_WAIT);
+
+  /* Pulled, handled, and waiting again before the dispatch. */
+  send_int (FLUID_QUEUE_CONSUMER (self), 7);
+  waits = self->waits;
+  test_puller_pull (self);
+  g_assert_cmpuint (self->waits, ==, waits + 1);
+  run_pending ();
+  g_assert_cmpuint (self->ready_calls, ==, 1);
+  g_assert_cmpuint (self->waits, ==, waits + 1);
+
+  /* The wait is armed still: the next message is told. */
+  send_int (FLUID_QUEUE_CONSUMER (self), 8);
+  fluid_test_wait_until (self->seen->len == 2);
+  g_assert_cmpuint (self->ready_calls, ==, 2);
+
+  /* A message queued behind a stale wake-up is told. */
+  send_int (FLUID_QUEUE_CONSUMER (self), 9);
+  test_puller_pull (self);
+  send_int (FLUID_QUEUE_CONSUMER (self), 10);
+  fluid_test_wait_until (self->seen->len == 4);
+  g_assert_cmpuint (self->ready_calls, ==, 3);
+  assert_counts (self, 4, 0, 0);
+
+  /* So is the end, after a stale wake-up. */
+  send_int (FLUID_QUEUE_CONSUMER (self), 11);
+  test_puller_pull (self);
+  g_assert_true (fluid_test_shutdown (worker, NULL));
+  g_assert_cmpuint (self->ready_calls, ==, 4);
+  g_assert_cmpint (self->last, ==, FLUID_PULL_END);
+  assert_seen (self, values, G_N_ELEMENTS (values));
+  assert_counts (self, 5, 0, 0);
 }
 
 /* A message in hand while a graceful stop comes: the run ends at the next
@@ -554,6 +608,7 @@ main (int   argc,
   g_test_add_func ("/binding-runs/pull/order", test_pull_order);
   g_test_add_func ("/binding-runs/pull/share", test_pull_share);
   g_test_add_func ("/binding-runs/pull/before-told", test_pull_before_told);
+  g_test_add_func ("/binding-runs/pull/stale-wake", test_pull_stale_wake);
   g_test_add_func ("/binding-runs/pull/graceful-stop", test_pull_graceful_stop);
   g_test_add_func ("/binding-runs/pull/forced-stop", test_pull_forced_stop);
   g_test_add_func ("/binding-runs/pull/failed-from-elsewhere", test_pull_failed_from_elsewhere);

@@ -26,8 +26,8 @@ two ways, per run:
   dispatch, rather than one iteration of the main context later. A
   message sent from Python on the loop's own thread completes that
   future itself (``QueueConsumerWorker.send()``): the loop pulls it at
-  the next step of asyncio's loop, and C, which finds the loop no longer
-  waiting, does not tell it.
+  the next step of asyncio's loop, and C does not tell it of that
+  message, whether the loop still holds it or waits again.
 
 A forced stop cancels the task while a handler runs, and the cancellation
 ends the loop; a ``CancelledError`` that the handler raises itself fails

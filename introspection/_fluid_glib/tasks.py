@@ -94,10 +94,15 @@ class RunTask:
         return self.worker.get_cancellable()
 
     def return_boolean(self, value):
-        Fluid.Worker.complete_run(self.worker)
+        _complete_run(self.worker)
 
     def return_error(self, error):
-        Fluid.Worker.fail_run(self.worker, error)
+        _fail_run(self.worker, error)
+
+
+# Fluid.Worker's, looked up once: thousands of runs end in one burst.
+_complete_run = Fluid.Worker.complete_run
+_fail_run = Fluid.Worker.fail_run
 
 
 # The awaited runs, by worker: the end of a worker that did not stop
@@ -114,6 +119,39 @@ def ended(worker, exit_code):
     awaiting = _runs.pop(worker, None)
     if awaiting is not None and exit_code != 0:
         awaiting.cancel()
+
+
+class _AwaitingRun:
+    """Ends the run of @worker, begun with begin_run, with the outcome of
+    @future, which awaits its run(); its done callback. What _Awaiting
+    does for a RunTask, in one call: a group of 10 000 workers ends its
+    runs in one burst."""
+
+    __slots__ = ("worker", "future", "forced")
+
+    def __init__(self, worker, future):
+        self.worker = worker
+        self.future = future
+        self.forced = False
+        _runs[worker] = self
+
+    def cancel(self):
+        self.forced = True
+        self.future.cancel()
+
+    def __call__(self, future):
+        worker = self.worker
+        if _runs.get(worker) is self:
+            del _runs[worker]
+        if self.forced and future.cancelled():
+            _fail_run(worker, _cancelled_error())
+            return
+        try:
+            future.result()
+        except BaseException as exception:  # noqa: B036: every exception fails the run
+            _fail_run(worker, failures.to_gerror(exception, worker))
+            return
+        _complete_run(worker)
 
 
 class _Awaiting:
@@ -189,8 +227,12 @@ def _await_into_task(task, awaitable, raised_for=None, convert=None, context=Non
         future = asyncio.ensure_future(awaitable, loop=loop)
     # In the task's context: a copy of its own for a callback would cost a
     # Context more per worker, as long as it runs.
-    future.add_done_callback(_Awaiting(task, future, raised_for, convert, on_exception),
-                             context=context)
+    if type(task) is RunTask and raised_for is task.worker and convert is None \
+            and on_exception is None:
+        awaiting = _AwaitingRun(task.worker, future)
+    else:
+        awaiting = _Awaiting(task, future, raised_for, convert, on_exception)
+    future.add_done_callback(awaiting, context=context)
 
 
 def settle(task, call, raised_for=None, convert=None, context=None, on_exception=None):
