@@ -4,6 +4,7 @@
  */
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-queue-counters-private.h"
 #include "fluid-worker-private.h"
 
 #include <math.h>
@@ -100,16 +101,6 @@ enum
   N_PROPS
 };
 
-/* How often the counter properties may be notified, and how often a
- * consumer nobody listens to looks for listeners while its counters
- * change. */
-#define FLUID_QUEUE_COUNTERS_INTERVAL_MS      100
-#define FLUID_QUEUE_COUNTERS_IDLE_INTERVAL_MS 1000
-
-/* The counter properties of a class: the consumer's four, then those of
- * its subclasses (fluid_queue_consumer_class_add_counter()). */
-#define FLUID_QUEUE_MAX_COUNTERS 8
-
 enum
 {
   SIGNAL_MESSAGE_FAILED,
@@ -145,13 +136,7 @@ typedef struct
   FluidQueueDriver   *driver;      /* &getters until a run installs another */
   FluidQueueDriver    getters;
   FluidObserver      *observer;
-  GArray             *counters_watchers;   /* of FluidQueueCountersWatch, or NULL */
-  /* The counter properties: their values as last notified, the tick that
-   * notifies them, when it last ran, and whether it heard nobody then. */
-  guint64             counter_values[FLUID_QUEUE_MAX_COUNTERS];
-  GSource            *counters_tick;
-  gint64              counters_ticked;
-  guint               counters_unheard : 1;
+  FluidQueueCounterListeners counter_listeners;
   /* Written by the driver while metrics are served (see
    * fluid-metrics-private.h). */
   FluidDurations      durations;
@@ -179,7 +164,6 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (FluidQueueConsumer, fluid_queue_consumer, FLUI
 #define FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE(klass) \
   G_TYPE_CLASS_GET_PRIVATE ((klass), FLUID_TYPE_QUEUE_CONSUMER, FluidQueueConsumerClassPrivate)
 
-static void fluid_queue_consumer_tell_counters (FluidQueueConsumer *self);
 
 /* The source */
 
@@ -213,7 +197,7 @@ fluid_queue_source_dispatch (GSource     *source,
   if (wake & FLUID_QUEUE_WAKE_READY)
     priv->driver->funcs->ready (priv->driver);
   if (wake & FLUID_QUEUE_WAKE_COUNTERS)
-    fluid_queue_consumer_tell_counters (self);
+    fluid_queue_counter_listeners_tell (&priv->counter_listeners);
   if (wake & FLUID_QUEUE_WAKE_SUBCLASS)
     FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self))->wake_func (self);
 
@@ -436,17 +420,6 @@ fluid_queue_consumer_set_reports_processed (FluidQueueConsumer *self,
   priv->reports_processed = !!reports;
 }
 
-/* Queues @message, which it takes; a consumer that has stopped frees it
- * and counts it as discarded. Any thread. */
-static void
-fluid_queue_consumer_push (FluidQueueConsumer *self,
-                           FluidMessage       *message)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-
-  fluid_message_queue_push (priv->queue, message);
-}
-
 /* Counters */
 
 void
@@ -497,24 +470,14 @@ fluid_queue_consumer_counters_seen (FluidQueueConsumer *self)
   fluid_message_queue_counters_seen (priv->queue);
 }
 
-typedef struct
-{
-  FluidQueueCountersFunc  func;
-  gpointer                user_data;
-} FluidQueueCountersWatch;
-
 void
 fluid_queue_consumer_watch_counters (FluidQueueConsumer     *self,
                                      FluidQueueCountersFunc  func,
                                      gpointer                user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidQueueCountersWatch watch = { func, user_data };
 
-  if (priv->counters_watchers == NULL)
-    priv->counters_watchers = g_array_new (FALSE, FALSE, sizeof (FluidQueueCountersWatch));
-  g_array_append_val (priv->counters_watchers, watch);
-  fluid_message_queue_watch (priv->queue, TRUE);
+  fluid_queue_counter_listeners_watch (&priv->counter_listeners, func, user_data);
 }
 
 void
@@ -523,23 +486,8 @@ fluid_queue_consumer_unwatch_counters (FluidQueueConsumer     *self,
                                        gpointer                user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GArray *watchers = priv->counters_watchers;
 
-  for (guint i = 0; watchers != NULL && i < watchers->len; i++)
-    {
-      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
-
-      if (watch->func == func && watch->user_data == user_data)
-        {
-          g_array_remove_index (watchers, i);
-          break;
-        }
-    }
-  if (watchers != NULL && watchers->len == 0)
-    {
-      fluid_message_queue_watch (priv->queue, FALSE);
-      g_clear_pointer (&priv->counters_watchers, g_array_unref);
-    }
+  fluid_queue_counter_listeners_unwatch (&priv->counter_listeners, func, user_data);
 }
 
 /* The counter properties */
@@ -586,114 +534,19 @@ fluid_queue_consumer_counters_changed (FluidQueueConsumer *self)
   fluid_message_queue_changed (priv->queue);
 }
 
-static guint64
-fluid_queue_consumer_read_counter (FluidQueueConsumer *self,
-                                   GParamSpec         *pspec)
-{
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  g_value_init (&value, pspec->value_type);
-  g_object_get_property (G_OBJECT (self), pspec->name, &value);
-  return pspec->value_type == G_TYPE_UINT ? g_value_get_uint (&value) : g_value_get_uint64 (&value);
-}
-
-/* Notifies the counter properties that changed and that someone listens
- * to; when nobody does, looks again no sooner than a second later. On the
- * consumer's context. */
-static void
-fluid_queue_consumer_notify_counters (FluidQueueConsumer *self)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  FluidQueueConsumerClassPrivate *klass_priv =
-    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self));
-  static guint notify_id;
-  gboolean heard = FALSE;
-
-  if (notify_id == 0)
-    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-
-  priv->counters_ticked = g_get_monotonic_time ();
-  /* Before reading: a change made meanwhile tells the consumer again. */
-  fluid_message_queue_counters_seen (priv->queue);
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; i < klass_priv->n_counters; i++)
-    {
-      GParamSpec *pspec = klass_priv->counters[i];
-      guint64 value;
-
-      if (!g_signal_has_handler_pending (self, notify_id, g_param_spec_get_name_quark (pspec), FALSE))
-        continue;
-      heard = TRUE;
-      value = fluid_queue_consumer_read_counter (self, pspec);
-      if (value != priv->counter_values[i])
-        {
-          priv->counter_values[i] = value;
-          g_object_notify_by_pspec (G_OBJECT (self), pspec);
-        }
-    }
-  priv->counters_unheard = !heard;
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void fluid_queue_consumer_counters_cb (FluidQueueConsumer *self,
-                                              gpointer            user_data);
-
-/* A timeout counts from its context's time, taken before the dispatch
- * that armed it: it may come a little before the interval is over by the
- * clock, and is then armed again for the rest. */
-static gboolean
-fluid_queue_consumer_counters_tick_cb (gpointer user_data)
-{
-  FluidQueueConsumer *self = user_data;
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-
-  g_clear_pointer (&priv->counters_tick, g_source_unref);
-  fluid_queue_consumer_counters_cb (self, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* The counters changed: the tick notifies them now, or when the interval
- * since the last is over. The watcher of the counters that the consumer
- * itself is, on its context. */
+/* The consumer's own watch of its counters: its counter properties. */
 static void
 fluid_queue_consumer_counters_cb (FluidQueueConsumer *self,
                                   gpointer            user_data)
 {
   FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  gint64 interval, elapsed;
-  GMainContext *context;
+  FluidQueueConsumerClassPrivate *klass_priv =
+    FLUID_QUEUE_CONSUMER_CLASS_GET_PRIVATE (FLUID_QUEUE_CONSUMER_GET_CLASS (self));
 
-  if (priv->counters_tick != NULL)
-    return;
-  interval = 1000 * (priv->counters_unheard ? FLUID_QUEUE_COUNTERS_IDLE_INTERVAL_MS
-                                            : FLUID_QUEUE_COUNTERS_INTERVAL_MS);
-  elapsed = g_get_monotonic_time () - priv->counters_ticked;
-  if (elapsed >= interval)
-    {
-      fluid_queue_consumer_notify_counters (self);
-      return;
-    }
-  context = g_atomic_pointer_get (&priv->source->context);
-  priv->counters_tick = g_timeout_source_new ((guint) ((interval - elapsed + 999) / 1000));
-  g_source_set_static_name (priv->counters_tick, "[fluid] queue consumer counters");
-  /* Destroyed in dispose: no reference. */
-  g_source_set_callback (priv->counters_tick, fluid_queue_consumer_counters_tick_cb, self, NULL);
-  g_source_attach (priv->counters_tick, context);
-}
-
-/* Every watcher is told: each reads the counters at its own pace. */
-static void
-fluid_queue_consumer_tell_counters (FluidQueueConsumer *self)
-{
-  FluidQueueConsumerPrivate *priv = fluid_queue_consumer_get_instance_private (self);
-  GArray *watchers = priv->counters_watchers;
-
-  for (guint i = 0; watchers != NULL && i < watchers->len; i++)
-    {
-      FluidQueueCountersWatch *watch = &g_array_index (watchers, FluidQueueCountersWatch, i);
-
-      watch->func (self, watch->user_data);
-    }
+  fluid_queue_counter_listeners_notify (&priv->counter_listeners,
+                                        (GParamSpec * const *) klass_priv->counters,
+                                        klass_priv->n_counters,
+                                        g_atomic_pointer_get (&priv->source->context));
 }
 
 /* The lifecycle */
@@ -873,11 +726,7 @@ fluid_queue_consumer_dispose (GObject *object)
       priv->observer = NULL;
     }
   g_source_destroy (&priv->source->source);
-  if (priv->counters_tick != NULL)
-    {
-      g_source_destroy (priv->counters_tick);
-      g_clear_pointer (&priv->counters_tick, g_source_unref);
-    }
+  fluid_queue_counter_listeners_dispose (&priv->counter_listeners);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->dispose (object);
 }
@@ -892,7 +741,7 @@ fluid_queue_consumer_finalize (GObject *object)
     priv->driver->funcs->free (priv->driver);
   fluid_message_queue_free (priv->queue);
   g_source_unref (&priv->source->source);
-  g_clear_pointer (&priv->counters_watchers, g_array_unref);
+  fluid_queue_counter_listeners_clear (&priv->counter_listeners);
 
   G_OBJECT_CLASS (fluid_queue_consumer_parent_class)->finalize (object);
 }
@@ -1142,6 +991,7 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
   priv->stop_on_failure = TRUE;
   priv->queue = fluid_message_queue_new (fluid_queue_consumer_counters_changed_cb, self);
   fluid_message_queue_set_reader (priv->queue, fluid_queue_consumer_message_arrived_cb, self);
+  fluid_queue_counter_listeners_init (&priv->counter_listeners, self, priv->queue);
   fluid_queue_driver_init (&priv->getters, &fluid_queue_getters_funcs, self, NULL);
   priv->driver = &priv->getters;
 
@@ -1153,109 +1003,6 @@ fluid_queue_consumer_init (FluidQueueConsumer *self)
 }
 
 /* Public API */
-
-/**
- * fluid_queue_consumer_send:
- * @self: a #FluidQueueConsumer
- * @message: the message, a #GValue, which is copied
- *
- * Sends a message to the consumer: a copy of @message joins the queue.
- * Messages may be sent before the worker starts; a message sent to a
- * consumer that has stopped is freed and counted in the `discarded` key of
- * the status. It never blocks for long: not even while a stopping consumer
- * discards millions of messages.
- *
- * This function is thread-safe: any thread may call it, and it wakes the
- * consumer's main context. A producer thread must hold its own reference
- * to the consumer (g_object_ref() it before handing it to the thread, and
- * unref it when the thread is done): the worker keeps itself alive only
- * until it stops, and its owner may drop its reference at any time.
- *
- * Since: 1.0
- */
-void
-fluid_queue_consumer_send (FluidQueueConsumer *self,
-                           const GValue       *message)
-{
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
-  g_return_if_fail (G_IS_VALUE (message));
-
-  fluid_queue_consumer_push (self, fluid_message_copy (message));
-}
-
-/**
- * fluid_queue_consumer_send_string:
- * @self: a #FluidQueueConsumer
- * @message: the message, a string, which is copied
- *
- * Sends a string message: a %G_TYPE_STRING #GValue. See
- * fluid_queue_consumer_send(). Thread-safe.
- *
- * Since: 1.0
- */
-void
-fluid_queue_consumer_send_string (FluidQueueConsumer *self,
-                                  const char         *message)
-{
-  FluidMessage *value;
-
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
-  g_return_if_fail (message != NULL);
-
-  value = fluid_message_new (G_TYPE_STRING);
-  g_value_set_string (&value->value, message);
-  fluid_queue_consumer_push (self, value);
-}
-
-/**
- * fluid_queue_consumer_send_object:
- * @self: a #FluidQueueConsumer
- * @message: (type GObject) (transfer none): the message, a #GObject
- *
- * Sends an object message: a #GValue of the object's type, holding a
- * reference on it (a floating reference is sunk). See
- * fluid_queue_consumer_send(). Thread-safe.
- *
- * Since: 1.0
- */
-void
-fluid_queue_consumer_send_object (FluidQueueConsumer *self,
-                                  gpointer            message)
-{
-  FluidMessage *value;
-
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
-  g_return_if_fail (G_IS_OBJECT (message));
-
-  value = fluid_message_new (G_OBJECT_TYPE (message));
-  g_value_take_object (&value->value, g_object_ref_sink (message));
-  fluid_queue_consumer_push (self, value);
-}
-
-/**
- * fluid_queue_consumer_send_variant:
- * @self: a #FluidQueueConsumer
- * @message: the message, a #GVariant
- *
- * Sends a variant message: a %G_TYPE_VARIANT #GValue, holding a reference
- * on @message (a floating reference is sunk). See
- * fluid_queue_consumer_send(). Thread-safe.
- *
- * Since: 1.0
- */
-void
-fluid_queue_consumer_send_variant (FluidQueueConsumer *self,
-                                   GVariant           *message)
-{
-  FluidMessage *value;
-
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
-  g_return_if_fail (message != NULL);
-
-  value = fluid_message_new (G_TYPE_VARIANT);
-  g_value_set_variant (&value->value, message);
-  fluid_queue_consumer_push (self, value);
-}
 
 /**
  * fluid_queue_consumer_get_max_queue_size:
@@ -1296,100 +1043,6 @@ fluid_queue_consumer_set_max_queue_size (FluidQueueConsumer *self,
 
   if (fluid_message_queue_set_max_size (fluid_queue_consumer_get_queue (self), max_queue_size))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUE_SIZE]);
-}
-
-/**
- * fluid_queue_consumer_try_send:
- * @self: a #FluidQueueConsumer
- * @message: the message, which is copied if it is taken
- *
- * Queues a copy of @message unless the queue is full
- * (#FluidQueueConsumer:max-queue-size, senders of
- * fluid_queue_consumer_send_async() waiting before it included) or the
- * consumer has stopped. A message refused is neither taken nor counted.
- * Thread-safe.
- *
- * Returns: %TRUE if the message was queued
- *
- * Since: 1.2
- */
-gboolean
-fluid_queue_consumer_try_send (FluidQueueConsumer *self,
-                               const GValue       *message)
-{
-  FluidMessage *copy;
-
-  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), FALSE);
-  g_return_val_if_fail (G_IS_VALUE (message), FALSE);
-
-  copy = fluid_message_copy (message);
-  if (fluid_message_queue_try_push (fluid_queue_consumer_get_queue (self), copy))
-    return TRUE;
-  fluid_message_free (copy);
-  return FALSE;
-}
-
-/**
- * fluid_queue_consumer_send_async:
- * @self: a #FluidQueueConsumer
- * @message: the message, copied
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called once the message was queued, or was
- *   not
- * @user_data: (closure): data for @callback
- *
- * Queues a copy of @message as soon as the queue has room
- * (#FluidQueueConsumer:max-queue-size), after the senders that waited
- * before it: a producer that uses it never runs ahead of the consumer by
- * more than the bound. It fails with %FLUID_WORKER_ERROR_STOPPED when the
- * consumer stops first, and with %G_IO_ERROR_CANCELLED when @cancellable
- * is cancelled first; the message was then not taken, and is not counted.
- *
- * Any thread with a thread-default main context: @callback runs there.
- *
- * Since: 1.2
- */
-void
-fluid_queue_consumer_send_async (FluidQueueConsumer  *self,
-                                 const GValue        *message,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (FLUID_IS_QUEUE_CONSUMER (self));
-  g_return_if_fail (G_IS_VALUE (message));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fluid_queue_consumer_send_async);
-  g_task_set_name (task, "[fluid] queue consumer send");
-  fluid_message_queue_send (fluid_queue_consumer_get_queue (self), fluid_message_copy (message), task);
-}
-
-/**
- * fluid_queue_consumer_send_finish:
- * @self: a #FluidQueueConsumer
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Finishes fluid_queue_consumer_send_async().
- *
- * Returns: %TRUE if the message was queued
- *
- * Since: 1.2
- */
-gboolean
-fluid_queue_consumer_send_finish (FluidQueueConsumer  *self,
-                                  GAsyncResult        *result,
-                                  GError             **error)
-{
-  g_return_val_if_fail (FLUID_IS_QUEUE_CONSUMER (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_async_result_is_tagged (result, fluid_queue_consumer_send_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
