@@ -61,6 +61,9 @@ _policy_classes = ()
 # tens of milliseconds), and what they touch is still in the cache.
 _TIMERS_PER_ROUND = 100
 
+# Makes a Handle without calling its __init__ (see ReadyLoop.call_soon()).
+_new_handle = object.__new__
+
 # The loops whose source is attached: closed or not, none keeps it past the
 # exit of the interpreter, when PyGObject could no longer free it.
 _loops_with_sources = weakref.WeakSet()
@@ -103,23 +106,6 @@ class _ReadySource(GLib.Source):
     def dispatch(self, callback, args):
         self.loop._fluid_run_ready()
         return True  # GLib.SOURCE_CONTINUE, without a look-up
-
-
-class _Handle(asyncio.Handle):
-    """asyncio's Handle, made for a loop out of debug mode: without asking
-    the loop whether it is in it (a Python call, as long as the rest of
-    Handle's __init__), which half the cost of a call_soon() was."""
-
-    __slots__ = ()
-
-    def __init__(self, callback, args, loop, context):
-        self._context = contextvars.copy_context() if context is None else context
-        self._loop = loop
-        self._callback = callback
-        self._args = args
-        self._cancelled = False
-        self._repr = None
-        self._source_traceback = None
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -179,12 +165,22 @@ def _gbulb_policy_class():
 
         def call_soon(self, callback, *args, context=None):
             """asyncio's call_soon(): in debug mode its own, with its
-            checks; otherwise what it does then, with a _Handle."""
+            checks; otherwise what it does then, made inline."""
             if self._debug:
                 return asyncio.BaseEventLoop.call_soon(self, callback, *args, context=context)
             if self._closed:
                 raise RuntimeError("Event loop is closed")
-            handle = _Handle(callback, args, self, context)
+            # What asyncio.Handle(callback, args, self, context) makes,
+            # without asking the loop for its debug mode (half the cost of
+            # the call) nor a call to __init__.
+            handle = _new_handle(asyncio.Handle)
+            handle._context = contextvars.copy_context() if context is None else context
+            handle._loop = self
+            handle._callback = callback
+            handle._args = args
+            handle._cancelled = False
+            handle._repr = None
+            handle._source_traceback = None
             self._ready.append(handle)
             return handle
 

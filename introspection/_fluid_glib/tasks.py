@@ -183,8 +183,11 @@ async def _awaited_run(awaiting, coroutine):
         else:
             _fail_run(worker, failures.to_gerror(exception, worker))
         return
-    awaiting.forget()
-    _complete_run(awaiting.worker)
+    # awaiting.forget(), inline.
+    worker = awaiting.worker
+    if _runs.get(worker) is awaiting:
+        del _runs[worker]
+    _complete_run(worker)
 
 
 class _Awaiting:
