@@ -16,16 +16,18 @@ gbulb's, with a loop of gbulb's that schedules as asyncio's own does:
   appends a handle to the loop's ready deque and a timer joins its heap,
   as asyncio's own loop has them (``asyncio.BaseEventLoop``'s methods, not
   gbulb's; ``call_soon()`` out of debug mode makes its handle without
-  asking the loop for that mode, the larger half of its cost), and one
-  GLib source per loop (:class:`_ReadySource`) is ready when the deque
-  holds a handle or the first timer is due, and wakes the context for
-  that timer otherwise: each of its dispatches runs the
-  handles ready when it begins and the timers due, as one iteration of
-  asyncio's loop does, then once more those that these made ready (a task
-  that a step woke: a round trip through the context costs more than the
-  step); what the second round schedules waits for the next iteration of
-  the context, after GLib's other sources, which a busy loop thus never
-  starves.
+  asking the loop for that mode, the larger half of its cost; a timer due
+  no earlier than the last one made joins a deque instead of the heap),
+  and one GLib source per loop (:class:`_ReadySource`) is ready when the
+  deque holds a handle or the first timer is due, and wakes the context
+  for that timer otherwise: each of its dispatches runs the handles ready
+  when it begins and the timers due, as one iteration of asyncio's loop
+  does, then once more those that these made ready (a task that a step
+  woke: a round trip through the context costs more than the step), and
+  again for the next hundred timers that were due when it began (see
+  _TIMERS_PER_ROUND); what the last round schedules waits for the next
+  iteration of the context, after GLib's other sources, which a busy loop
+  thus never starves.
 - Everything else stays gbulb's: the main loop or ``Gio.Application``
   that runs it (``loop.run_forever(application=app)``), file descriptors,
   sockets and pipes as GLib watches, signals as GLib's Unix signal
