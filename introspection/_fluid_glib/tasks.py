@@ -122,16 +122,17 @@ def ended(worker, exit_code):
 
 
 class _AwaitingRun:
-    """Ends the run of @worker, begun with begin_run, with the outcome of
-    @future, which awaits its run(); its done callback. What _Awaiting
-    does for a RunTask, in one call: a group of 10 000 workers ends its
-    runs in one burst."""
+    """The run of @worker, begun with begin_run, while @future (an asyncio
+    task) awaits its run(): a forced stop cancels it (ended()). Its
+    coroutine is awaited by _awaited_run(), which ends the run with its
+    outcome in the same task step; any other awaitable ends it through
+    this done callback of @future."""
 
     __slots__ = ("worker", "future", "forced")
 
-    def __init__(self, worker, future):
+    def __init__(self, worker):
         self.worker = worker
-        self.future = future
+        self.future = None
         self.forced = False
         _runs[worker] = self
 
@@ -139,10 +140,13 @@ class _AwaitingRun:
         self.forced = True
         self.future.cancel()
 
+    def forget(self):
+        if _runs.get(self.worker) is self:
+            del _runs[self.worker]
+
     def __call__(self, future):
         worker = self.worker
-        if _runs.get(worker) is self:
-            del _runs[worker]
+        self.forget()
         if self.forced and future.cancelled():
             _fail_run(worker, _cancelled_error())
             return
@@ -152,6 +156,38 @@ class _AwaitingRun:
             _fail_run(worker, failures.to_gerror(exception, worker))
             return
         _complete_run(worker)
+
+
+async def _awaited_run(awaiting, coroutine):
+    """Awaits @coroutine, the run() of @awaiting's worker, and ends the run
+    with its outcome as soon as it has one, in the step of the task that
+    ended it: no done callback, nor a handle of the loop, between the end
+    of a run and C (a group of 10 000 workers ends its runs in one burst).
+    Every exception fails the run; a CancelledError fails it as cancelled
+    when a forced stop cancelled the task, as the error it is otherwise.
+    SystemExit and KeyboardInterrupt go on out of the loop, as the task
+    lets them out, and fail the run once the task is done (the done
+    callback takes them from it); GeneratorExit (the task destroyed
+    before it ended) leaves the run as it is."""
+    try:
+        await coroutine
+    except (SystemExit, KeyboardInterrupt, GeneratorExit) as exception:
+        if not isinstance(exception, GeneratorExit):
+            awaiting.future.add_done_callback(awaiting)
+        raise
+    except BaseException as exception:  # noqa: B036: every exception fails the run
+        awaiting.forget()
+        worker = awaiting.worker
+        if awaiting.forced and isinstance(exception, asyncio.CancelledError):
+            _fail_run(worker, _cancelled_error())
+        else:
+            _fail_run(worker, failures.to_gerror(exception, worker))
+        return
+    # awaiting.forget(), inline.
+    worker = awaiting.worker
+    if _runs.get(worker) is awaiting:
+        del _runs[worker]
+    _complete_run(worker)
 
 
 class _Awaiting:
@@ -221,17 +257,23 @@ def _await_into_task(task, awaitable, raised_for=None, convert=None, context=Non
         return
 
     context = context or contextvars.copy_context()
+    run = type(task) is RunTask and raised_for is task.worker and convert is None \
+        and on_exception is None
+    if run and inspect.iscoroutine(awaitable):
+        awaiting = _AwaitingRun(task.worker)
+        awaiting.future = loop.create_task(_awaited_run(awaiting, awaitable), context=context)
+        return
     if inspect.iscoroutine(awaitable):
         future = loop.create_task(awaitable, context=context)
     else:
         future = asyncio.ensure_future(awaitable, loop=loop)
-    # In the task's context: a copy of its own for a callback would cost a
-    # Context more per worker, as long as it runs.
-    if type(task) is RunTask and raised_for is task.worker and convert is None \
-            and on_exception is None:
-        awaiting = _AwaitingRun(task.worker, future)
+    if run:
+        awaiting = _AwaitingRun(task.worker)
+        awaiting.future = future
     else:
         awaiting = _Awaiting(task, future, raised_for, convert, on_exception)
+    # In the task's context: a copy of its own for a callback would cost a
+    # Context more per worker, as long as it runs.
     future.add_done_callback(awaiting, context=context)
 
 
