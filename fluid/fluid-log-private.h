@@ -14,11 +14,16 @@ G_BEGIN_DECLS
 /* Logs "NAME message" in the Fluid domain with g_log_structured(), with the
  * field FLUID_WORKER holding @worker_name; not even formatted when GLib's
  * default writer would drop it (thousands of workers start and stop at
- * once, and their debug lines are usually dropped). */
+ * once, and their debug lines are usually dropped). The _valist form
+ * serves callers that take a format of their own. */
 void fluid_log_worker (const char     *worker_name,
                        GLogLevelFlags  level,
                        const char     *format,
                        ...) G_GNUC_PRINTF (3, 4);
+void fluid_log_worker_valist (const char     *worker_name,
+                              GLogLevelFlags  level,
+                              const char     *format,
+                              va_list         args) G_GNUC_PRINTF (3, 0);
 
 /* The lifecycle events, each with its MESSAGE_ID (see fluid-log.c). */
 typedef enum

@@ -8,24 +8,33 @@
 
 /* Any thread: GLib's structured logging is. */
 void
+fluid_log_worker_valist (const char     *worker_name,
+                         GLogLevelFlags  level,
+                         const char     *format,
+                         va_list         args)
+{
+  g_autofree char *message = NULL;
+
+  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
+    return;
+
+  message = g_strdup_vprintf (format, args);
+  g_log_structured (G_LOG_DOMAIN, level,
+                    "FLUID_WORKER", worker_name,
+                    "MESSAGE", "%s %s", worker_name, message);
+}
+
+void
 fluid_log_worker (const char     *worker_name,
                   GLogLevelFlags  level,
                   const char     *format,
                   ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
-  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
-    return;
-
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  fluid_log_worker_valist (worker_name, level, format, args);
   va_end (args);
-
-  g_log_structured (G_LOG_DOMAIN, level,
-                    "FLUID_WORKER", worker_name,
-                    "MESSAGE", "%s %s", worker_name, message);
 }
 
 /* The MESSAGE_ID of each event, as journald's catalog has them (32

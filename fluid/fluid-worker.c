@@ -1276,16 +1276,11 @@ fluid_worker_log (FluidWorker    *self,
                   ...)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
-  g_autofree char *message = NULL;
   va_list args;
 
-  if (g_log_writer_default_would_drop (level, G_LOG_DOMAIN))
-    return;
-
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  fluid_log_worker_valist (priv->name, level, format, args);
   va_end (args);
-  fluid_log_worker (priv->name, level, "%s", message);
 }
 
 void
