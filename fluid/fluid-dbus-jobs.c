@@ -5,6 +5,7 @@
  */
 
 #include "fluid-dbus.h"
+#include "fluid-clock-private.h"
 #include "fluid-dbus-jobs-private.h"
 #include "fluid-dbus-skeleton-private.h"
 #include "fluid-queue-consumer-private.h"
@@ -34,7 +35,7 @@ typedef struct
   FluidJobWorker         *worker;      /* a reference */
   gboolean                watching;
   FluidDBusJobsCounters   emitted;     /* as last emitted */
-  GSource                *throttle;
+  FluidTimer              throttle;    /* armed while an emission waits */
   gint64                  last_emission;
 } FluidDBusJobs;
 
@@ -109,14 +110,10 @@ fluid_dbus_jobs_emit (FluidDBusJobs *self)
                                       g_variant_builder_end (&changed));
 }
 
-static gboolean
-fluid_dbus_jobs_throttle_cb (gpointer user_data)
+static void
+fluid_dbus_jobs_throttle_cb (gpointer data)
 {
-  FluidDBusJobs *self = user_data;
-
-  g_clear_pointer (&self->throttle, g_source_unref);
-  fluid_dbus_jobs_emit (self);
-  return G_SOURCE_REMOVE;
+  fluid_dbus_jobs_emit (data);
 }
 
 /* A counter changed: emitted once the interval since the last emission
@@ -126,19 +123,20 @@ fluid_dbus_jobs_changed_cb (FluidQueueConsumer *consumer,
                             gpointer            user_data)
 {
   FluidDBusJobs *self = user_data;
-  gint64 wait = self->last_emission + FLUID_DBUS_JOBS_INTERVAL - g_get_monotonic_time ();
+  gint64 due = self->last_emission + FLUID_DBUS_JOBS_INTERVAL;
+  FluidClock *clock;
 
-  if (self->throttle != NULL)
+  if (fluid_timer_is_armed (&self->throttle))
     return;
-  if (wait <= 0)
+  if (due <= g_get_monotonic_time ())
     {
       fluid_dbus_jobs_emit (self);
       return;
     }
-  self->throttle = g_timeout_source_new ((guint) ((wait + 999) / 1000));
-  g_source_set_static_name (self->throttle, "[fluid] D-Bus jobs");
-  g_source_set_callback (self->throttle, fluid_dbus_jobs_throttle_cb, self, NULL);
-  g_source_attach (self->throttle, g_main_context_get_thread_default ());
+  clock = fluid_clock_get (g_main_context_get_thread_default ());
+  /* The armed timer holds the clock. */
+  fluid_timer_arm (&self->throttle, clock, due);
+  fluid_clock_unref (clock);
 }
 
 static const char *
@@ -259,6 +257,7 @@ fluid_dbus_jobs_class_init (FluidDBusJobsClass *klass)
 static void
 fluid_dbus_jobs_init (FluidDBusJobs *self)
 {
+  fluid_timer_init (&self->throttle, fluid_dbus_jobs_throttle_cb, self);
 }
 
 GDBusInterfaceSkeleton *
@@ -282,9 +281,5 @@ fluid_dbus_jobs_unwatch (GDBusInterfaceSkeleton *skeleton)
     return;
   self->watching = FALSE;
   fluid_queue_consumer_unwatch_counters (FLUID_QUEUE_CONSUMER (self->worker), fluid_dbus_jobs_changed_cb, self);
-  if (self->throttle != NULL)
-    {
-      g_source_destroy (self->throttle);
-      g_clear_pointer (&self->throttle, g_source_unref);
-    }
+  fluid_timer_disarm (&self->throttle);
 }

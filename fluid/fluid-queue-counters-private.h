@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fluid-queue-consumer-private.h"
+#include "fluid-clock-private.h"
 
 G_BEGIN_DECLS
 
@@ -31,8 +32,9 @@ typedef struct
    * notifies them, when it last ran, and whether it heard nobody then. */
   GParamSpec * const *pspecs;    /* the class's, as last given */
   guint               n_pspecs;
+  GMainContext       *context;   /* the consumer's, as last given */
   guint64             values[FLUID_QUEUE_MAX_COUNTERS];
-  GSource            *tick;
+  FluidTimer          tick;
   gint64              ticked;
   guint               unheard : 1;
 } FluidQueueCounterListeners;
@@ -40,7 +42,7 @@ typedef struct
 void fluid_queue_counter_listeners_init    (FluidQueueCounterListeners *self,
                                             FluidQueueConsumer         *consumer,
                                             FluidMessageQueue          *queue);
-/* In dispose: the tick goes. */
+/* In dispose: the tick is disarmed. */
 void fluid_queue_counter_listeners_dispose (FluidQueueCounterListeners *self);
 /* In finalize: the watchers go. */
 void fluid_queue_counter_listeners_clear   (FluidQueueCounterListeners *self);

@@ -21,6 +21,8 @@ typedef struct
   gpointer                user_data;
 } FluidQueueCountersWatch;
 
+static void fluid_queue_counter_listeners_tick_cb (gpointer data);
+
 void
 fluid_queue_counter_listeners_init (FluidQueueCounterListeners *self,
                                     FluidQueueConsumer         *consumer,
@@ -28,16 +30,13 @@ fluid_queue_counter_listeners_init (FluidQueueCounterListeners *self,
 {
   self->consumer = consumer;
   self->queue = queue;
+  fluid_timer_init (&self->tick, fluid_queue_counter_listeners_tick_cb, self);
 }
 
 void
 fluid_queue_counter_listeners_dispose (FluidQueueCounterListeners *self)
 {
-  if (self->tick != NULL)
-    {
-      g_source_destroy (self->tick);
-      g_clear_pointer (&self->tick, g_source_unref);
-    }
+  fluid_timer_disarm (&self->tick);
 }
 
 void
@@ -143,18 +142,15 @@ fluid_queue_counter_listeners_notify_now (FluidQueueCounterListeners *self)
   g_object_thaw_notify (object);
 }
 
-/* A timeout counts from its context's time, taken before the dispatch
- * that armed it: it may come a little before the interval is over by the
- * clock, and is then armed again for the rest. */
-static gboolean
-fluid_queue_counter_listeners_tick_cb (gpointer user_data)
+/* The tick fired: notified now, or armed again for the rest of the
+ * interval if it came early by the clock. */
+static void
+fluid_queue_counter_listeners_tick_cb (gpointer data)
 {
-  FluidQueueCounterListeners *self = user_data;
-  GMainContext *context = g_source_get_context (self->tick);
+  FluidQueueCounterListeners *self = data;
 
-  g_clear_pointer (&self->tick, g_source_unref);
-  fluid_queue_counter_listeners_notify (self, self->pspecs, self->n_pspecs, context);
-  return G_SOURCE_REMOVE;
+  fluid_queue_counter_listeners_notify (self, self->pspecs, self->n_pspecs,
+                                        self->context);
 }
 
 void
@@ -164,12 +160,14 @@ fluid_queue_counter_listeners_notify (FluidQueueCounterListeners *self,
                                       GMainContext               *context)
 {
   gint64 interval, elapsed;
+  FluidClock *clock;
 
   g_assert (n_pspecs <= FLUID_QUEUE_MAX_COUNTERS);
 
   self->pspecs = pspecs;
   self->n_pspecs = n_pspecs;
-  if (self->tick != NULL)
+  self->context = context;
+  if (fluid_timer_is_armed (&self->tick))
     return;
   interval = 1000 * (self->unheard ? FLUID_QUEUE_COUNTERS_IDLE_INTERVAL_MS
                                    : FLUID_QUEUE_COUNTERS_INTERVAL_MS);
@@ -179,9 +177,8 @@ fluid_queue_counter_listeners_notify (FluidQueueCounterListeners *self,
       fluid_queue_counter_listeners_notify_now (self);
       return;
     }
-  self->tick = g_timeout_source_new ((guint) ((interval - elapsed + 999) / 1000));
-  g_source_set_static_name (self->tick, "[fluid] queue consumer counters");
-  /* Destroyed in dispose, before @self goes: no reference. */
-  g_source_set_callback (self->tick, fluid_queue_counter_listeners_tick_cb, self, NULL);
-  g_source_attach (self->tick, context);
+  clock = fluid_clock_get (context);
+  /* The armed timer holds the clock. */
+  fluid_timer_arm (&self->tick, clock, self->ticked + interval);
+  fluid_clock_unref (clock);
 }
