@@ -4,6 +4,7 @@
  */
 
 #include "fluid-job-worker.h"
+#include "fluid-clock-private.h"
 #include "fluid-job-list-private.h"
 #include "fluid-job-private.h"
 #include "fluid-queue-pump-private.h"
@@ -136,7 +137,7 @@ struct _FluidJobWorker
   FluidObserver      *observer;
   FluidJobList       *list;
   GQueue              reports;        /* of FluidJob *, a report waiting for its time */
-  GSource            *report_tick;
+  FluidTimer          report_tick;    /* armed for the earliest report due */
   guint               running;
 };
 
@@ -270,7 +271,7 @@ fluid_job_worker_report_due (FluidJob *job,
 
 static void fluid_job_worker_arm_reports (FluidJobWorker *self);
 
-static gboolean
+static void
 fluid_job_worker_report_tick_cb (gpointer user_data)
 {
   FluidJobWorker *self = user_data;
@@ -278,7 +279,6 @@ fluid_job_worker_report_tick_cb (gpointer user_data)
   GList *l = self->reports.head;
 
   g_object_ref (self);
-  g_clear_pointer (&self->report_tick, g_source_unref);
   while (l != NULL)
     {
       FluidJob *job = l->data;
@@ -296,25 +296,23 @@ fluid_job_worker_report_tick_cb (gpointer user_data)
     }
   fluid_job_worker_arm_reports (self);
   g_object_unref (self);
-  return G_SOURCE_REMOVE;
 }
 
 /* Arms the tick for the earliest report due, if any. */
 static void
 fluid_job_worker_arm_reports (FluidJobWorker *self)
 {
-  gint64 due = G_MAXINT64, now;
+  gint64 due = G_MAXINT64;
+  FluidClock *clock;
 
-  if (self->report_tick != NULL || self->reports.length == 0)
+  if (fluid_timer_is_armed (&self->report_tick) || self->reports.length == 0)
     return;
   for (GList *l = self->reports.head; l != NULL; l = l->next)
     due = MIN (due, ((FluidJob *) l->data)->progress_time + FLUID_JOB_REPORT_INTERVAL_US);
-  now = g_get_monotonic_time ();
-  self->report_tick = g_timeout_source_new (due > now ? (guint) ((due - now + 999) / 1000) : 0);
-  g_source_set_static_name (self->report_tick, "[fluid] job progress");
-  /* Destroyed in dispose: no reference. */
-  g_source_set_callback (self->report_tick, fluid_job_worker_report_tick_cb, self, NULL);
-  g_source_attach (self->report_tick, fluid_worker_get_context (FLUID_WORKER (self)));
+  clock = fluid_clock_get (fluid_worker_get_context (FLUID_WORKER (self)));
+  /* The armed timer holds the clock; disarmed in dispose. */
+  fluid_timer_arm (&self->report_tick, clock, due);
+  fluid_clock_unref (clock);
 }
 
 /* Publishing, on the context */
@@ -761,11 +759,7 @@ fluid_job_worker_dispose (GObject *object)
       fluid_worker_unobserve (FLUID_WORKER (self), self->observer);
       self->observer = NULL;
     }
-  if (self->report_tick != NULL)
-    {
-      g_source_destroy (self->report_tick);
-      g_clear_pointer (&self->report_tick, g_source_unref);
-    }
+  fluid_timer_disarm (&self->report_tick);
   while (self->reports.length > 0)
     {
       FluidJob *job = g_queue_pop_head (&self->reports);
@@ -892,6 +886,7 @@ fluid_job_worker_init (FluidJobWorker *self)
 
   g_mutex_init (&self->lock);
   g_queue_init (&self->reports);
+  fluid_timer_init (&self->report_tick, fluid_job_worker_report_tick_cb, self);
   self->queue = fluid_queue_consumer_get_queue (consumer);
   fluid_message_queue_set_owner_counts (self->queue);
   fluid_queue_consumer_set_reports_processed (consumer, TRUE);
