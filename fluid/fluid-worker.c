@@ -105,6 +105,9 @@ typedef struct
   guint           name_is_interned : 1;
   /* A run begun with the class's begin_run, not yet completed. */
   guint           run_begun : 1;
+  /* Inside the fluid_worker_complete_run() or fail_run() that ends it:
+   * a stop there is not told to stopped_elsewhere. */
+  guint           ending_run : 1;
   /* Created on first use, atomically: most workers never need one. */
   GCancellable   *cancellable;
   /* Incremented on every sleep and message when someone watches the
@@ -332,9 +335,14 @@ fluid_worker_ended (FluidWorker *self,
                     int          exit_code)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  FluidWorkerClass *klass = FLUID_WORKER_GET_CLASS (self);
 
   if (exit_code != FLUID_EXIT_CODE_NORMAL && priv->cancellable != NULL)
     g_cancellable_cancel (priv->cancellable);
+  if (klass->stopped_elsewhere != NULL && !priv->ending_run)
+    klass->stopped_elsewhere (self,
+                              fluid_lifecycle_get_stop_reason (&priv->lifecycle),
+                              exit_code);
 }
 
 void
@@ -395,15 +403,21 @@ fluid_worker_run_is_begun (FluidWorker *self)
   return priv->run_begun;
 }
 
-/* Ends the run begun with begin_run, with @error (taken) if it failed. */
+/* Ends the run begun with begin_run, with @error (taken) if it failed.
+ * The run's reference on @self may be the last but the caller's. */
 static void
 fluid_worker_end_begun_run (FluidWorker *self,
                             GError      *error)
 {
   FluidWorkerPrivate *priv = fluid_worker_get_instance_private (self);
+  gboolean outer_ending = priv->ending_run;
 
   priv->run_begun = FALSE;
+  priv->ending_run = TRUE;
+  g_object_ref (self);
   fluid_worker_run_done (self, error);
+  priv->ending_run = outer_ending;
+  g_object_unref (self);
 }
 
 /**

@@ -159,6 +159,17 @@ typedef struct _FluidMetrics FluidMetrics;
  *   class writes #FluidWorker:state before it, and has no implementation
  *   of its own (%NULL). A subclass chains up when its parent class has one.
  *   On the worker's context. Since: 1.2
+ * @stopped_elsewhere: %NULL by default. Called once when the worker
+ *   stops, with the reason and exit code #FluidWorker::stopped will tell,
+ *   before that signal, unless it stops inside the call that ends its run
+ *   (fluid_worker_complete_run() or fluid_worker_fail_run(), for a class
+ *   that implements `begin_run`): a forced stop or a failure from
+ *   elsewhere while the run goes on (the class drops the run: its late
+ *   end is logged and dropped), a stop before the run began, or after an
+ *   on_shutdown that completed later. A binding that begins runs learns
+ *   there of every stop it did not see itself, while the stops it saw cost
+ *   it no call; a class without `begin_run` is told of every stop. On the
+ *   worker's context. Since: 1.2
  *
  * The class structure of #FluidWorker.
  *
@@ -214,8 +225,12 @@ struct _FluidWorkerClass
                                     FluidMetrics         *metrics,
                                     const char           *path);
 
+  void      (* stopped_elsewhere)  (FluidWorker          *self,
+                                    const char           *reason,
+                                    int                   exit_code);
+
   /*< private >*/
-  gpointer padding[10];
+  gpointer padding[9];
 };
 
 FLUID_AVAILABLE_IN_1_0

@@ -507,18 +507,32 @@ test_pull_backpressure (void)
 }
 
 /* A worker whose run is begun by begin_run and completed later, from an
- * idle, as a binding's coroutine completes. */
+ * idle, as a binding's coroutine completes. Derivable: TestBegunLate's
+ * on_shutdown completes after the run's end. */
 #define TEST_TYPE_BEGUN (test_begun_get_type ())
-G_DECLARE_FINAL_TYPE (TestBegun, test_begun, TEST, BEGUN, FluidWorker)
+#define TEST_BEGUN(o) (G_TYPE_CHECK_INSTANCE_CAST ((o), TEST_TYPE_BEGUN, TestBegun))
 
-struct _TestBegun
+typedef struct
 {
   FluidWorker parent_instance;
 
   guint       begun;
-};
+  /* What stopped_elsewhere and ::stopped were told, in order. */
+  guint       told_elsewhere;
+  guint       told_stopped;
+  guint       elsewhere_before_stopped;
+  int         elsewhere_exit_code;
+  char       *elsewhere_reason;
+} TestBegun;
 
-G_DEFINE_FINAL_TYPE (TestBegun, test_begun, FLUID_TYPE_WORKER)
+typedef struct
+{
+  FluidWorkerClass parent_class;
+} TestBegunClass;
+
+static GType test_begun_get_type (void);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestBegun, g_object_unref)
+G_DEFINE_TYPE (TestBegun, test_begun, FLUID_TYPE_WORKER)
 
 static void
 test_begun_begin_run (FluidWorker *worker)
@@ -527,13 +541,100 @@ test_begun_begin_run (FluidWorker *worker)
 }
 
 static void
+test_begun_stopped_elsewhere (FluidWorker *worker,
+                              const char  *reason,
+                              int          exit_code)
+{
+  TestBegun *self = TEST_BEGUN (worker);
+
+  self->told_elsewhere++;
+  self->elsewhere_exit_code = exit_code;
+  g_free (self->elsewhere_reason);
+  self->elsewhere_reason = g_strdup (reason);
+  /* Told with the worker's state already final. */
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, exit_code);
+  if (self->told_stopped == 0)
+    self->elsewhere_before_stopped++;
+}
+
+static void
+test_begun_after_shutdown (FluidWorker *worker,
+                           const char  *reason,
+                           int          exit_code)
+{
+  TEST_BEGUN (worker)->told_stopped++;
+}
+
+static void
+test_begun_finalize (GObject *object)
+{
+  g_free (TEST_BEGUN (object)->elsewhere_reason);
+  G_OBJECT_CLASS (test_begun_parent_class)->finalize (object);
+}
+
+static void
 test_begun_class_init (TestBegunClass *klass)
 {
-  FLUID_WORKER_CLASS (klass)->begin_run = test_begun_begin_run;
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_begun_finalize;
+  worker_class->begin_run = test_begun_begin_run;
+  worker_class->stopped_elsewhere = test_begun_stopped_elsewhere;
+  worker_class->after_shutdown = test_begun_after_shutdown;
 }
 
 static void
 test_begun_init (TestBegun *self)
+{
+}
+
+/* A TestBegun whose on_shutdown completes from an idle (GTask's, for a
+ * task returned within the call that made it). */
+#define TEST_TYPE_BEGUN_LATE (test_begun_late_get_type ())
+
+typedef struct
+{
+  TestBegun parent_instance;
+} TestBegunLate;
+
+typedef struct
+{
+  TestBegunClass parent_class;
+} TestBegunLateClass;
+
+static GType test_begun_late_get_type (void);
+G_DEFINE_TYPE (TestBegunLate, test_begun_late, TEST_TYPE_BEGUN)
+
+static void
+test_begun_late_on_shutdown_async (FluidWorker         *worker,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (worker, cancellable, callback, user_data);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+test_begun_late_on_shutdown_finish (FluidWorker   *worker,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+test_begun_late_class_init (TestBegunLateClass *klass)
+{
+  FluidWorkerClass *worker_class = FLUID_WORKER_CLASS (klass);
+
+  worker_class->on_shutdown_async = test_begun_late_on_shutdown_async;
+  worker_class->on_shutdown_finish = test_begun_late_on_shutdown_finish;
+}
+
+static void
+test_begun_late_init (TestBegunLate *self)
 {
 }
 
@@ -550,10 +651,14 @@ test_begin_run_completes (void)
   fluid_test_settle (g_main_context_get_thread_default ());
   g_assert_null (result);
 
+  /* The stop happens inside the call that ends the run: stopped_elsewhere
+   * is not told of it; ::stopped is. */
   fluid_worker_complete_run (worker);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, FLUID_EXIT_CODE_NORMAL);
+  g_assert_cmpuint (self->told_stopped, ==, 1);
+  g_assert_cmpuint (self->told_elsewhere, ==, 0);
   fluid_test_wait_until (result != NULL);
   g_assert_true (fluid_worker_wait_for_shutdown_finish (worker, result, NULL));
-  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, FLUID_EXIT_CODE_NORMAL);
 
   /* Once per run. */
   g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*run_is_begun*");
@@ -575,6 +680,8 @@ test_begin_run_fails (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, FLUID_EXIT_CODE_ERROR);
   g_assert_cmpstr (fluid_worker_get_stop_reason (worker), ==, "gone");
+  g_assert_cmpuint (self->told_stopped, ==, 1);
+  g_assert_cmpuint (self->told_elsewhere, ==, 0);
 }
 
 /* Forced: the worker stops within its grace period, and the late end of
@@ -591,9 +698,77 @@ test_begin_run_forced (void)
   g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
   g_assert_true (g_cancellable_is_cancelled (fluid_worker_get_cancellable (worker)));
 
+  /* A stop the run did not end: told to stopped_elsewhere, once, before
+   * ::stopped. */
+  g_assert_cmpuint (self->told_elsewhere, ==, 1);
+  g_assert_cmpuint (self->elsewhere_before_stopped, ==, 1);
+  g_assert_cmpint (self->elsewhere_exit_code, ==, FLUID_EXIT_CODE_FORCED);
+  g_assert_cmpstr (self->elsewhere_reason, ==, fluid_worker_get_stop_reason (worker));
+
   fluid_worker_complete_run (worker);
   g_assert_cmpint (fluid_worker_get_state (worker), ==, FLUID_WORKER_STATE_FORCE_STOPPED);
   g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, FLUID_EXIT_CODE_FORCED);
+  g_assert_cmpuint (self->told_elsewhere, ==, 1);
+  g_assert_cmpuint (self->told_stopped, ==, 1);
+}
+
+/* A failure from elsewhere while the run goes on: stopped_elsewhere is
+ * told, with the failure's message. */
+static void
+test_begin_run_failed_from_elsewhere (void)
+{
+  g_autoptr(TestBegun) self = g_object_new (TEST_TYPE_BEGUN, NULL);
+  FluidWorker *worker = FLUID_WORKER (self);
+  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, "broken");
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_worker_fail (worker, failure);
+  g_assert_false (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_cmpuint (self->told_elsewhere, ==, 1);
+  g_assert_cmpuint (self->elsewhere_before_stopped, ==, 1);
+  g_assert_cmpint (self->elsewhere_exit_code, ==, FLUID_EXIT_CODE_ERROR);
+  g_assert_cmpstr (self->elsewhere_reason, ==, "broken");
+
+  fluid_worker_fail_run (worker, failure);
+  g_assert_cmpuint (self->told_elsewhere, ==, 1);
+}
+
+/* The run ends, then an on_shutdown that completes later: the stop is
+ * not inside the run's end, and stopped_elsewhere is told of it. */
+static void
+test_begin_run_shutdown_later (void)
+{
+  g_autoptr(TestBegun) self = g_object_new (TEST_TYPE_BEGUN_LATE, NULL);
+  FluidWorker *worker = FLUID_WORKER (self);
+
+  g_assert_true (fluid_test_startup (worker, NULL));
+  fluid_worker_complete_run (worker);
+  g_assert_cmpint (fluid_worker_get_exit_code (worker), ==, -1);
+  g_assert_cmpuint (self->told_elsewhere, ==, 0);
+
+  g_assert_true (fluid_test_wait_for_shutdown (worker, NULL));
+  g_assert_cmpuint (self->told_elsewhere, ==, 1);
+  g_assert_cmpuint (self->elsewhere_before_stopped, ==, 1);
+  g_assert_cmpint (self->elsewhere_exit_code, ==, FLUID_EXIT_CODE_NORMAL);
+  g_assert_cmpuint (self->told_stopped, ==, 1);
+}
+
+/* The run's end drops the run's reference, which may be the last but the
+ * caller's: the worker stays alive through the call. */
+static void
+test_begin_run_last_reference (void)
+{
+  TestBegun *self = g_object_new (TEST_TYPE_BEGUN, NULL);
+  FluidWorker *worker = FLUID_WORKER (self);
+  GWeakRef weak;
+
+  g_weak_ref_init (&weak, self);
+  g_assert_true (fluid_test_startup (worker, NULL));
+  g_object_unref (self);
+  fluid_worker_complete_run (worker);
+  fluid_test_settle (g_main_context_get_thread_default ());
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
 }
 
 int
@@ -617,6 +792,9 @@ main (int   argc,
   g_test_add_func ("/binding-runs/begin-run/completes", test_begin_run_completes);
   g_test_add_func ("/binding-runs/begin-run/fails", test_begin_run_fails);
   g_test_add_func ("/binding-runs/begin-run/forced", test_begin_run_forced);
+  g_test_add_func ("/binding-runs/begin-run/failed-from-elsewhere", test_begin_run_failed_from_elsewhere);
+  g_test_add_func ("/binding-runs/begin-run/shutdown-later", test_begin_run_shutdown_later);
+  g_test_add_func ("/binding-runs/begin-run/last-reference", test_begin_run_last_reference);
 
   return g_test_run ();
 }

@@ -11,11 +11,12 @@ forced shutdown") for the workers Python makes.
 
 Logging costs nothing to workers Python never made, C's own included: the
 first class of a hierarchy that Python registers (a subclass of Worker)
-overrides the class closure of ``started`` and the ``after_shutdown``
-virtual method, which its instances alone run, at no cost per worker; a
-worker of a C class that the overrides construct (``WorkerFunction.new()``,
-``Workers()``...) gets a handler of each signal when it is made
-(:func:`adopt`)."""
+overrides the class closure of ``started`` and the ``stopped_elsewhere``
+virtual method, which its instances alone run, at no cost per worker (a
+stop that a run's end causes is logged by the run's end, in tasks.py,
+without a call from C); a worker of a C class that the overrides
+construct (``WorkerFunction.new()``, ``Workers()``...) gets a handler of
+each signal when it is made (:func:`adopt`)."""
 
 import contextvars
 import inspect
@@ -26,48 +27,24 @@ from gi.module import get_introspection_module
 from gi.repository import GLib, GObject, Gio
 
 from . import consumer, tasks
+from .tasks import log_stopped
 
 Fluid = get_introspection_module("Fluid")
 
 logger = logging.getLogger("fluid")
 
 
-# Logging, as aio-fluid's
-
-# tasks.ended()'s look-up, for log_stopped().
-_runs_pop = tasks._runs.pop
-
+# Logging, as aio-fluid's: the stops, by tasks.log_stopped()
 
 def log_started(worker, *ignored):
     logger.info("%s started running", worker.get_name())
 
 
-def log_stopped(worker, reason, exit_code, *ignored):
-    """Also the after_shutdown virtual method of a class that defines none:
-    one call per worker that stops, and a group of 10 000 workers stops in
-    one burst. tasks.ended() inline; the name not asked of C for a record
-    that would be dropped."""
-    awaiting = _runs_pop(worker, None)
-    if awaiting is not None and exit_code != 0:
-        awaiting.cancel()
-    level = logging.INFO if exit_code == 0 else logging.WARNING
-    if not logger.isEnabledFor(level):
-        return
-    name = worker.get_name()
-    if exit_code == 1:
-        logger.warning("%s forced shutdown", name)
-    logger.log(level, "%s stopped running: %s", name, reason)
-
-
-def _logged_after_shutdown(method):
-    """The after_shutdown virtual method: logs, then calls @method (the
-    subclass's after_shutdown(), or its own do_after_shutdown()); an
-    exception is logged, not printed."""
-    if method is None:
-        return log_stopped
-
+def _after_shutdown_vfunc(method):
+    """The after_shutdown virtual method that calls @method (the subclass's
+    after_shutdown(), or its own do_after_shutdown()); an exception is
+    logged, not printed: the worker has stopped."""
     def do_after_shutdown(self, reason, exit_code):
-        log_stopped(self, reason, exit_code)
         try:
             method(self, reason, exit_code)
         except BaseException:  # noqa: B036: the worker stopped already; logged, not printed
@@ -216,9 +193,9 @@ def _begin_run_by_run_async(self):
         try:
             self.do_run_finish(result)
         except GLib.Error as error:
-            Fluid.Worker.fail_run(self, error)
+            tasks.fail_run(self, error)
             return
-        Fluid.Worker.complete_run(self)
+        tasks.complete_run(self)
 
     self.do_run_async(self.get_cancellable(), done, None)
 
@@ -288,12 +265,14 @@ def hook_up(cls):
 
     first = not _logs_by_class(cls)
     if "after_shutdown" in attrs and "do_after_shutdown" not in attrs:
-        cls.do_after_shutdown = _logged_after_shutdown(attrs["after_shutdown"])
+        cls.do_after_shutdown = _after_shutdown_vfunc(attrs["after_shutdown"])
     elif "do_after_shutdown" in attrs:
-        cls.do_after_shutdown = _logged_after_shutdown(attrs["do_after_shutdown"])
-    elif first:
-        cls.do_after_shutdown = _logged_after_shutdown(None)
+        cls.do_after_shutdown = _after_shutdown_vfunc(attrs["do_after_shutdown"])
     if first:
+        # The stops a run's end causes are logged by tasks.complete_run()
+        # and fail_run(), at no call from C; C tells this method of the
+        # others.
+        cls.do_stopped_elsewhere = log_stopped
         cls._fluid_logs_by_class = True
         signals = dict(attrs.get("__gsignals__", {}))
         signals.setdefault("started", "override")

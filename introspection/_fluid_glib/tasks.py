@@ -22,6 +22,7 @@ carries."""
 import asyncio
 import contextvars
 import inspect
+import logging
 
 from gi.module import get_introspection_module
 from gi.repository import GLib, Gio, GObject
@@ -94,36 +95,92 @@ class RunTask:
         return self.worker.get_cancellable()
 
     def return_boolean(self, value):
-        _complete_run(self.worker)
+        complete_run(self.worker)
 
     def return_error(self, error):
-        _fail_run(self.worker, error)
+        fail_run(self.worker, error)
+
+
+# The awaited runs, by worker: a stop that the run did not end, and that
+# was not normal (a forced stop, or a failure from elsewhere), cancels its
+# run (log_stopped()), as the cancellation of the worker's cancellable
+# cancels what awaits for a Gio.Task, without a handler of that signal per
+# worker.
+_runs = {}
+_runs_pop = _runs.pop
+
+
+# The stops of the workers Python makes, on the fluid logger, as
+# aio-fluid's: those a run's end causes, logged by complete_run() and
+# fail_run() below; every other, by the stopped_elsewhere virtual method
+# of the first class of a hierarchy that Python registers (subclass.py),
+# or by a handler of ::stopped for a worker of a C class (adopt()).
+logger = logging.getLogger("fluid")
+_is_enabled_for = logger.isEnabledFor
+
+
+def log_stopped(worker, reason, exit_code, *ignored):
+    """@worker stopped with @exit_code, for @reason, elsewhere than in
+    its run's end: its run, if still awaited, is cancelled unless it
+    stopped normally; then the stop is logged. One call per worker that
+    stops, and a group of 10 000 workers stops in one burst: the name not
+    asked of C for a record that would be dropped."""
+    awaiting = _runs_pop(worker, None)
+    if awaiting is not None and exit_code != 0:
+        awaiting.cancel()
+    level = logging.INFO if exit_code == 0 else logging.WARNING
+    if not _is_enabled_for(level):
+        return
+    name = worker.get_name()
+    if exit_code == 1:
+        logger.warning("%s forced shutdown", name)
+    logger.log(level, "%s stopped running: %s", name, reason)
 
 
 # Fluid.Worker's, looked up once: thousands of runs end in one burst.
 _complete_run = Fluid.Worker.complete_run
 _fail_run = Fluid.Worker.fail_run
+_get_exit_code = Fluid.Worker.get_exit_code
+_get_stop_reason = Fluid.Worker.get_stop_reason
 
 
-# The awaited runs, by worker: the end of a worker that did not stop
-# normally (ended()) cancels its run, as the cancellation of the worker's
-# cancellable cancels what awaits for a Gio.Task, without a handler of
-# that signal per worker.
-_runs = {}
+def complete_run(worker):
+    """Fluid.Worker.complete_run(@worker), and the stop it caused logged.
+    A stop inside it is normal: the on_shutdown phase is skipped for a
+    class that has none, and one that completes through a Gio.Task
+    completes later (stopped_elsewhere tells that stop). Nothing asked of
+    C when the fluid logger would drop the record."""
+    if _is_enabled_for(logging.INFO):
+        _end_run_logged(worker, _complete_run, worker)
+    else:
+        _complete_run(worker)
 
 
-def ended(worker, exit_code):
-    """@worker stopped with @exit_code: a run still awaited is cancelled
-    unless it stopped normally (a forced stop, or a failure from
-    elsewhere)."""
-    awaiting = _runs.pop(worker, None)
-    if awaiting is not None and exit_code != 0:
-        awaiting.cancel()
+def fail_run(worker, error):
+    """Fluid.Worker.fail_run(@worker, @error), and the stop it caused
+    logged."""
+    if _is_enabled_for(logging.WARNING):
+        _end_run_logged(worker, _fail_run, worker, error)
+    else:
+        _fail_run(worker, error)
+
+
+def _end_run_logged(worker, end, *args):
+    """Ends the run of @worker with end(*args), and logs the stop that
+    happened inside (stopped_elsewhere is not told of it); not a late end
+    of a worker that had stopped."""
+    stopped_before = _get_exit_code(worker) >= 0
+    end(*args)
+    if stopped_before:
+        return
+    exit_code = _get_exit_code(worker)
+    if exit_code >= 0:
+        log_stopped(worker, _get_stop_reason(worker), exit_code)
 
 
 class _AwaitingRun:
     """The run of @worker, begun with begin_run, while @future (an asyncio
-    task) awaits its run(): a forced stop cancels it (ended()). Its
+    task) awaits its run(): a forced stop cancels it (log_stopped()). Its
     coroutine is awaited by _awaited_run(), which ends the run with its
     outcome in the same task step; any other awaitable ends it through
     this done callback of @future."""
@@ -148,14 +205,14 @@ class _AwaitingRun:
         worker = self.worker
         self.forget()
         if self.forced and future.cancelled():
-            _fail_run(worker, _cancelled_error())
+            fail_run(worker, _cancelled_error())
             return
         try:
             future.result()
         except BaseException as exception:  # noqa: B036: every exception fails the run
-            _fail_run(worker, failures.to_gerror(exception, worker))
+            fail_run(worker, failures.to_gerror(exception, worker))
             return
-        _complete_run(worker)
+        complete_run(worker)
 
 
 async def _awaited_run(awaiting, coroutine):
@@ -179,15 +236,18 @@ async def _awaited_run(awaiting, coroutine):
         awaiting.forget()
         worker = awaiting.worker
         if awaiting.forced and isinstance(exception, asyncio.CancelledError):
-            _fail_run(worker, _cancelled_error())
+            fail_run(worker, _cancelled_error())
         else:
-            _fail_run(worker, failures.to_gerror(exception, worker))
+            fail_run(worker, failures.to_gerror(exception, worker))
         return
-    # awaiting.forget(), inline.
+    # awaiting.forget() and complete_run(), inline.
     worker = awaiting.worker
     if _runs.get(worker) is awaiting:
         del _runs[worker]
-    _complete_run(worker)
+    if _is_enabled_for(logging.INFO):
+        _end_run_logged(worker, _complete_run, worker)
+    else:
+        _complete_run(worker)
 
 
 class _Awaiting:

@@ -612,6 +612,94 @@ class TestLogging(unittest.TestCase):
             run(body)
         self.assertIn("WARNING:fluid:stubborn forced shutdown", logs.output)
 
+    # Each stop logged once, whether a run's end caused it (logged by the
+    # binding after the run's end) or not (told by stopped_elsewhere).
+
+    def stops_logged(self, body, level=logging.INFO):
+        with self.assertLogs("fluid", level) as logs:
+            run(body)
+        return [line for line in logs.output if "stopped running" in line]
+
+    def test_a_failed_run_logs_its_stop_once(self):
+        class Failing(Fluid.Worker):
+            async def run(self):
+                raise RuntimeError("out of cheese")
+
+        async def body():
+            worker = Failing(name="failing")
+            await worker.startup()
+            with self.assertRaises(RuntimeError):
+                await worker.wait_for_shutdown()
+
+        self.assertEqual(self.stops_logged(body),
+                         ["WARNING:fluid:failing stopped running: RuntimeError: out of cheese"])
+
+    def test_a_forced_stop_logs_once(self):
+        class Stubborn(Fluid.Worker):
+            async def run(self):
+                while True:
+                    await asyncio.sleep(0.01)
+
+        async def body():
+            worker = Stubborn(name="stubborn", stopping_grace_period=0)
+            await worker.startup()
+            await worker.shutdown()
+            # The run, cancelled, ends late: that end logs nothing.
+            await asyncio.sleep(0.05)
+
+        self.assertEqual(self.stops_logged(body),
+                         ["WARNING:fluid:stubborn stopped running: forced shutdown"])
+
+    def test_a_stop_after_on_shutdown_logs_once(self):
+        class Tidy(Sleeper):
+            async def on_shutdown(self):
+                await asyncio.sleep(0.01)
+
+        async def body():
+            worker = Tidy(name="tidy")
+            await worker.startup()
+            await worker.shutdown()
+
+        self.assertEqual(self.stops_logged(body),
+                         ["INFO:fluid:tidy stopped running: normal shutdown"])
+
+    def test_a_consumer_logs_its_stop_once(self):
+        class Consumer(Fluid.QueueConsumerWorker):
+            async def on_message(self, message):
+                pass
+
+        async def body():
+            worker = Consumer(name="consumer")
+            await worker.startup()
+            worker.send(1)
+            await worker.shutdown()
+
+        self.assertEqual(self.stops_logged(body),
+                         ["INFO:fluid:consumer stopped running: normal shutdown"])
+
+    def test_a_normal_stop_is_not_a_warning(self):
+        async def body():
+            worker = Sleeper(name="quiet")
+            await worker.startup()
+            await worker.shutdown()
+            logging.getLogger("fluid").warning("one line, for assertLogs")
+
+        self.assertEqual(self.stops_logged(body, logging.WARNING), [])
+
+    def test_after_shutdown_runs_once_with_the_stop_logged(self):
+        class Noting(Sleeper):
+            def after_shutdown(self, reason, exit_code):
+                self.noted = getattr(self, "noted", 0) + 1
+
+        async def body():
+            worker = Noting(name="noting")
+            await worker.startup()
+            await worker.shutdown()
+            self.assertEqual(worker.noted, 1)
+
+        self.assertEqual(self.stops_logged(body),
+                         ["INFO:fluid:noting stopped running: normal shutdown"])
+
     def test_with_block_warns_of_discarded_messages(self):
         worker = Fluid.QueueConsumerWorker(lambda message: None, name="busy")
         with self.assertLogs("fluid", logging.WARNING) as logs:
