@@ -349,13 +349,21 @@ test_workload_threads (void)
       fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &value);
     }
   fluid_test_wait_until (g_atomic_int_get (&workload.handled) == N_MESSAGES);
-  /* The threads' failures are counted on the consumer's context. */
+  /* The threads' outcomes are counted on the consumer's context, after
+   * the handlers returned: each one, and its duration, is told once the
+   * consumer's context takes it. */
   fluid_test_wait_until (collected_value (consumer, "fluid_messages_total",
                                           "worker=\"threads\",outcome=\"failed\"") == 100);
+  fluid_test_wait_until (collected_value (consumer, "fluid_messages_total",
+                                          "worker=\"threads\",outcome=\"processed\"") == 900);
+  fluid_test_wait_until (collected_value (consumer, "fluid_message_duration_seconds_count",
+                                          "worker=\"threads\"") == N_MESSAGES);
   text = fluid_worker_collect_metrics (consumer);
   fluid_test_assert_promtool_accepts (text);
   g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"threads\",outcome=\"processed\""),
                      ==, 900);
+  g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_messages_total", "worker=\"threads\",outcome=\"failed\""),
+                     ==, 100);
   g_assert_cmpfloat (fluid_test_sample_value (text, "fluid_message_duration_seconds_count", "worker=\"threads\""),
                      ==, N_MESSAGES);
   fluid_test_shutdown (consumer, NULL);
