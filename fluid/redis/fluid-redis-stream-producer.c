@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "fluid-redis-stream-producer.h"
+#include "fluid-redis-stream-producer-private.h"
 #include "fluid-redis-connection-private.h"
 #include "fluid-redis-error.h"
 #include "fluid-redis-log-private.h"
@@ -71,42 +71,6 @@
  * Since: 1.2
  */
 
-/* Sent at most at once, so that the confirmations pace the producer. */
-#define FLUID_REDIS_PRODUCER_WINDOW 1024
-
-/* Every field belongs to the worker's context. */
-struct _FluidRedisStreamProducer
-{
-  FluidWorker           parent_instance;
-
-  char                 *uri;
-  char                 *stream;
-  guint                 max_len;
-  guint                 max_buffered;
-  guint                 min_replicas;
-  double                command_timeout;
-
-  FluidRedisOutbox      outbox;      /* what it holds */
-  GSource              *wait_source; /* sends the next WAIT (min-replicas) */
-  GSource              *deadlines;   /* fails adds without a primary */
-
-  GTask                *run_task;
-  FluidRedisConnection *connection;
-  GSource              *finish_source;
-  GError               *finish_error;
-  gulong                stopping_id;
-  gulong                cancelled_id;
-  gboolean              stopping;
-  gboolean              was_connected;
-  FluidRedisOutage      outage;
-
-  guint64               sent;
-  guint64               dropped;
-  guint64               not_replicated;
-  guint                 reconnects;
-  char                 *last_error;
-};
-
 G_DEFINE_FINAL_TYPE (FluidRedisStreamProducer, fluid_redis_stream_producer, FLUID_TYPE_WORKER)
 
 enum
@@ -138,7 +102,7 @@ fluid_redis_stream_producer_drop (FluidRedisStreamProducer *self,
   fluid_redis_outbox_item_free (item);
 }
 
-static void
+void
 fluid_redis_stream_producer_drop_all (FluidRedisStreamProducer *self,
                                       GPtrArray                *items,
                                       const GError             *error)
@@ -167,8 +131,6 @@ fluid_redis_stream_producer_set_deadline (FluidRedisStreamProducer *self,
   if (item->task != NULL && self->min_replicas > 0)
     item->deadline = g_get_monotonic_time () + (gint64) (self->command_timeout * G_USEC_PER_SEC);
 }
-
-static void fluid_redis_stream_producer_watch_deadlines (FluidRedisStreamProducer *self);
 
 /* Queues @item, or drops it when the bound is reached or the producer has
  * stopped: FALSE then. */
@@ -204,7 +166,7 @@ fluid_redis_stream_producer_queue (FluidRedisStreamProducer *self,
 
 /* Run */
 
-static void
+void
 fluid_redis_stream_producer_clear_source (GSource **source)
 {
   if (*source == NULL)
@@ -271,7 +233,7 @@ fluid_redis_stream_producer_fail (FluidRedisStreamProducer *self,
   fluid_redis_stream_producer_end_run (self, error);
 }
 
-static void
+void
 fluid_redis_stream_producer_end_run_if_done (FluidRedisStreamProducer *self)
 {
   if (self->stopping && fluid_redis_stream_producer_get_buffered (self) == 0)
@@ -280,7 +242,7 @@ fluid_redis_stream_producer_end_run_if_done (FluidRedisStreamProducer *self)
 
 /* The server refused a command: what it refuses for one entry (the key
  * is not a stream, it is out of memory, an ACL) it refuses for all. */
-static void
+void
 fluid_redis_stream_producer_refused (FluidRedisStreamProducer *self,
                                      const GError             *error)
 {
@@ -290,7 +252,7 @@ fluid_redis_stream_producer_refused (FluidRedisStreamProducer *self,
   fluid_redis_stream_producer_fail (self, failed);
 }
 
-static void
+void
 fluid_redis_stream_producer_added (FluidRedisStreamProducer *self,
                                    FluidRedisOutboxItem     *item,
                                    const char               *id)
@@ -299,137 +261,6 @@ fluid_redis_stream_producer_added (FluidRedisStreamProducer *self,
   if (item->task != NULL)
     g_task_return_pointer (item->task, g_strdup (id), g_free);
   fluid_redis_outbox_item_free (item);
-}
-
-/* Replication (min-replicas) */
-
-static void
-fluid_redis_stream_producer_not_replicated (FluidRedisStreamProducer *self,
-                                            FluidRedisOutboxItem     *item,
-                                            long long                 replicas)
-{
-  self->not_replicated++;
-  if (item->task != NULL)
-    g_task_return_new_error (item->task, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_NOT_REPLICATED,
-                             "Entry %s of “%s” is held by %lld replicas, not %u, after %g s",
-                             item->id, self->stream, replicas, self->min_replicas,
-                             self->command_timeout);
-  fluid_redis_outbox_item_free (item);
-}
-
-/* WAIT's answer: how many replicas hold every write of this connection
- * so far, which covers the XADDs sent before it. */
-static void
-fluid_redis_stream_producer_wait_cb (FluidRedisConnection *connection,
-                                     redisReply           *reply,
-                                     const GError         *error,
-                                     gpointer              user_data)
-{
-  FluidRedisStreamProducer *self = user_data;
-  long long replicas = reply != NULL && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
-  guint64 upto;
-  FluidRedisOutboxItem *item;
-
-  fluid_redis_outbox_wait_answered (&self->outbox, &upto);
-  if (reply != NULL && replicas < 0)
-    {
-      g_autoptr(GError) bad = g_error_new_literal (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_PROTOCOL,
-                                                   "WAIT did not return a number");
-
-      fluid_redis_stream_producer_refused (self, bad);
-      return;
-    }
-  while ((item = fluid_redis_outbox_pop_replicating (&self->outbox, upto)) != NULL)
-    {
-      /* Lost with the connection (in a failover, maybe with the primary
-       * that had it): sent again, as an entry whose XADD was not
-       * answered. */
-      if (error != NULL)
-        fluid_redis_outbox_retry (&self->outbox, item);
-      else if (replicas >= self->min_replicas)
-        fluid_redis_stream_producer_added (self, item, item->id);
-      else
-        fluid_redis_stream_producer_not_replicated (self, item, replicas);
-    }
-  if (error != NULL && !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION) &&
-      !g_error_matches (error, FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_TIMEOUT))
-    fluid_redis_stream_producer_refused (self, error);
-  fluid_redis_stream_producer_end_run_if_done (self);
-}
-
-static gboolean
-fluid_redis_stream_producer_send_wait_cb (gpointer user_data)
-{
-  FluidRedisStreamProducer *self = user_data;
-  g_autofree char *replicas = g_strdup_printf ("%u", self->min_replicas);
-  guint timeout_ms = (guint) MIN (self->command_timeout * 1000, G_MAXINT);
-  g_autofree char *timeout = g_strdup_printf ("%u", MAX (timeout_ms, 1));
-  const char *wait[] = { "WAIT", replicas, timeout };
-
-  g_clear_pointer (&self->wait_source, g_source_unref);
-  if (!fluid_redis_outbox_wait_due (&self->outbox) || self->connection == NULL)
-    return G_SOURCE_REMOVE;
-  /* WAIT blocks for its timeout at most: the connection waits as long
-   * again before it gives up on the server. */
-  if (fluid_redis_connection_command (self->connection, timeout_ms,
-                                      fluid_redis_stream_producer_wait_cb, self,
-                                      G_N_ELEMENTS (wait), wait, NULL))
-    fluid_redis_outbox_wait_sent (&self->outbox);
-  return G_SOURCE_REMOVE;
-}
-
-/* After the XADDs of this dispatch: an idle, so that the entries sent
- * together share one WAIT (a WAIT per entry would wait for the replicas
- * once per entry: the client's commands queue behind a blocked WAIT). */
-static void
-fluid_redis_stream_producer_schedule_wait (FluidRedisStreamProducer *self)
-{
-  if (self->wait_source != NULL)
-    return;
-  self->wait_source = g_idle_source_new ();
-  g_source_set_priority (self->wait_source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (self->wait_source, fluid_redis_stream_producer_send_wait_cb, self, NULL);
-  g_source_set_name (self->wait_source, "[fluid] redis WAIT");
-  g_source_attach (self->wait_source, g_task_get_context (self->run_task));
-}
-
-static gboolean
-fluid_redis_stream_producer_deadlines_cb (gpointer user_data)
-{
-  FluidRedisStreamProducer *self = user_data;
-  g_autoptr(GError) error = g_error_new (FLUID_REDIS_ERROR, FLUID_REDIS_ERROR_CONNECTION,
-                                         "No Redis primary took the entry for “%s” within %g s%s%s",
-                                         self->stream, self->command_timeout,
-                                         self->last_error != NULL ? ": " : "",
-                                         self->last_error != NULL ? self->last_error : "");
-
-  fluid_redis_stream_producer_drop_all (self,
-                                        fluid_redis_outbox_expire (&self->outbox,
-                                                                   g_get_monotonic_time ()),
-                                        error);
-  fluid_redis_stream_producer_end_run_if_done (self);
-  return G_SOURCE_CONTINUE;
-}
-
-/* While there is no connection (no primary), the adds with min-replicas
- * are watched, ten times a second, for their deadline. */
-static void
-fluid_redis_stream_producer_watch_deadlines (FluidRedisStreamProducer *self)
-{
-  gboolean watch = self->run_task != NULL && self->min_replicas > 0 &&
-                   !fluid_redis_stream_producer_is_connected (self);
-
-  if (!watch)
-    {
-      fluid_redis_stream_producer_clear_source (&self->deadlines);
-      return;
-    }
-  if (self->deadlines != NULL)
-    return;
-  self->deadlines = g_timeout_source_new (100);
-  g_source_set_callback (self->deadlines, fluid_redis_stream_producer_deadlines_cb, self, NULL);
-  g_source_set_name (self->deadlines, "[fluid] redis add deadlines");
-  g_source_attach (self->deadlines, g_task_get_context (self->run_task));
 }
 
 /* Sending */
