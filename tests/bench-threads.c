@@ -60,20 +60,6 @@ count_message (FluidQueueConsumerWorker *worker,
   g_atomic_int_inc (&((Work *) user_data)->handled);
 }
 
-static void
-send_ints (FluidQueueConsumer *consumer,
-           guint               n)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT);
-  for (guint i = 0; i < n; i++)
-    {
-      g_value_set_int (&value, (int) i);
-      fluid_queue_consumer_send (consumer, &value);
-    }
-}
-
 /* Seconds to handle @n queued messages with @worker. */
 static double
 time_consumer (FluidWorker *worker,
@@ -85,7 +71,7 @@ time_consumer (FluidWorker *worker,
   double seconds;
 
   work->target = (gint) n;
-  send_ints (FLUID_QUEUE_CONSUMER (worker), n);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 0, n);
   start = g_get_monotonic_time ();
   g_assert_true (fluid_test_startup (worker, &error));
   while ((guint) g_atomic_int_get (&work->handled) < n)

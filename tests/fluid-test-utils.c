@@ -67,6 +67,21 @@ fluid_test_bus_call (GDBusConnection *client,
   return reply;
 }
 
+void
+fluid_test_send_ints (FluidQueueConsumer *consumer,
+                      int                 first,
+                      guint               n)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT);
+  for (guint i = 0; i < n; i++)
+    {
+      g_value_set_int (&value, first + (int) i);
+      fluid_queue_consumer_send (consumer, &value);
+    }
+}
+
 FluidJob *
 fluid_test_submit_int (FluidJobWorker *worker,
                        int             n,

@@ -62,6 +62,11 @@ GVariant     *fluid_test_bus_call                (GDBusConnection *client,
                                                   const char      *method,
                                                   GVariant        *parameters,
                                                   const char      *reply_type);
+/* Sends the ints @first, @first + 1... (@n of them) to @consumer, with
+ * fluid_queue_consumer_send(). */
+void          fluid_test_send_ints               (FluidQueueConsumer *consumer,
+                                                  int             first,
+                                                  guint           n);
 /* A job of @worker whose input is the int @n. */
 FluidJob     *fluid_test_submit_int              (FluidJobWorker *worker,
                                                   int             n,

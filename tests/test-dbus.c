@@ -697,21 +697,6 @@ bus_count_changes (Bus        *bus,
   return n;
 }
 
-static void
-send_ints (FluidWorker *consumer,
-           int          first,
-           guint        n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      g_auto(GValue) value = G_VALUE_INIT;
-
-      g_value_init (&value, G_TYPE_INT);
-      g_value_set_int (&value, first + (int) i);
-      fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &value);
-    }
-}
-
 static guint64
 bus_get_counter (Bus        *bus,
                  const char *property)
@@ -751,14 +736,14 @@ test_dbus_consumer_counters (Bus           *bus,
   bus_watch_changes (bus);
 
   /* Queued before it starts: read at once, told once it runs. */
-  send_ints (consumer, 0, 3);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), 0, 3);
   g_assert_cmpuint (bus_get_counter (bus, "QueueSize"), ==, 3);
 
   g_assert_true (fluid_test_startup (consumer, &error));
   start = g_get_monotonic_time ();
   for (guint i = 0; i < rounds; i++)
     {
-      send_ints (consumer, (int) (3 + i * per_round), per_round);
+      fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), (int) (3 + i * per_round), per_round);
       fluid_test_wait_until (fluid_queue_consumer_get_queue_size (FLUID_QUEUE_CONSUMER (consumer)) == 0);
     }
 
@@ -781,7 +766,7 @@ test_dbus_consumer_counters (Bus           *bus,
 
   /* Sent after the stop: discarded, and told. */
   g_assert_true (fluid_test_shutdown (consumer, &error));
-  send_ints (consumer, 0, 2);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), 0, 2);
   g_assert_cmpuint (bus_get_counter (bus, "Discarded"), ==, 2);
   fluid_test_wait_until (bus_last_counter (bus, "Discarded") == 2);
 

@@ -234,14 +234,7 @@ test_workload (void)
   if (!serve_or_skip (consumer, "127.0.0.1:0"))
     return;
   g_assert_true (fluid_test_startup (consumer, NULL));
-  for (int i = 0; i < N_MESSAGES; i++)
-    {
-      GValue value = G_VALUE_INIT;
-
-      g_value_init (&value, G_TYPE_INT);
-      g_value_set_int (&value, i);
-      fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &value);
-    }
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), 0, N_MESSAGES);
   fluid_test_wait_until (workload.handled == N_MESSAGES);
   fluid_test_settle (NULL);
 
@@ -340,14 +333,7 @@ test_workload_threads (void)
   if (!serve_or_skip (consumer, "127.0.0.1:0"))
     return;
   g_assert_true (fluid_test_startup (consumer, NULL));
-  for (int i = 0; i < N_MESSAGES; i++)
-    {
-      GValue value = G_VALUE_INIT;
-
-      g_value_init (&value, G_TYPE_INT);
-      g_value_set_int (&value, i);
-      fluid_queue_consumer_send (FLUID_QUEUE_CONSUMER (consumer), &value);
-    }
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), 0, N_MESSAGES);
   fluid_test_wait_until (g_atomic_int_get (&workload.handled) == N_MESSAGES);
   /* The threads' outcomes are counted on the consumer's context, after
    * the handlers returned: each one, and its duration, is told once the
@@ -396,13 +382,7 @@ test_job_worker (void)
   fluid_worker_set_name (w, "jobs");
   g_assert_true (fluid_test_startup (w, NULL));
   for (int i = 0; i < 10; i++)
-    {
-      GValue value = G_VALUE_INIT;
-
-      g_value_init (&value, G_TYPE_INT);
-      g_value_set_int (&value, i);
-      g_ptr_array_add (submitted, fluid_job_worker_submit (jobs, &value, 0, NULL));
-    }
+    g_ptr_array_add (submitted, fluid_test_submit_int (jobs, i, 0));
   for (guint i = 0; i < submitted->len; i++)
     fluid_test_wait_until (fluid_job_is_done (g_ptr_array_index (submitted, i)));
   fluid_test_wait_until (collected_value (w, "fluid_jobs_total", "worker=\"jobs\",outcome=\"failed\"") == 5);

@@ -65,21 +65,6 @@ counter_connect (Counter     *counter,
   counter->handler = g_signal_connect (consumer, signal, G_CALLBACK (counter_notify_cb), counter);
 }
 
-static void
-send_ints (FluidQueueConsumer *consumer,
-           int                 first,
-           int                 n)
-{
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT);
-  for (int i = first; i < first + n; i++)
-    {
-      g_value_set_int (&value, i);
-      fluid_queue_consumer_send (consumer, &value);
-    }
-}
-
 /* Each counter is notified with its last value, at most ten times a
  * second (+ 1: the first notification is not held back), on the context. */
 static void
@@ -100,7 +85,7 @@ test_bound_counters (void)
 
   start = g_get_monotonic_time ();
   g_assert_true (fluid_test_startup (worker, NULL));
-  send_ints (consumer, 1, N_MESSAGES);
+  fluid_test_send_ints (consumer, 1, N_MESSAGES);
   fluid_test_wait_until (processed.last + failed.last == N_MESSAGES && queue_size.last == 0);
   seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
   g_test_message ("processed notified %u times, failed %u, queue-size %u in %.3f s",
@@ -120,15 +105,15 @@ test_bound_counters (void)
   /* Nobody listening to processed: a handler connected later hears the
    * value of now, not what happened meanwhile. */
   g_signal_handler_disconnect (consumer, processed.handler);
-  send_ints (consumer, 1, 1000);
+  fluid_test_send_ints (consumer, 1, 1000);
   fluid_test_wait_until (fluid_queue_consumer_get_processed (consumer) == N_MESSAGES / 5 * 4 + 800);
   counter_connect (&processed, consumer, "processed");
-  send_ints (consumer, 1, 4);
+  fluid_test_send_ints (consumer, 1, 4);
   fluid_test_wait_until (processed.last == N_MESSAGES / 5 * 4 + 804);
 
   /* Sent to a stopped consumer: discarded, and notified. */
   g_assert_true (fluid_test_shutdown (worker, NULL));
-  send_ints (consumer, 1, 10);
+  fluid_test_send_ints (consumer, 1, 10);
   fluid_test_wait_until (discarded.last == 10);
   g_assert_cmpuint (fluid_queue_consumer_get_discarded (consumer), ==, 10);
 }

@@ -101,21 +101,6 @@ probe_handle (FluidQueueConsumerWorker  *worker,
 }
 
 static void
-send_ints (FluidQueueConsumer *consumer,
-           int                 first,
-           int                 n)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT);
-  for (int i = first; i < first + n; i++)
-    {
-      g_value_set_int (&value, i);
-      fluid_queue_consumer_send (consumer, &value);
-    }
-}
-
-static void
 counts (FluidWorker *worker,
         guint64     *processed,
         guint64     *failed,
@@ -140,7 +125,7 @@ test_threaded_basic (void)
 
   probe_init (&probe);
   worker = fluid_queue_consumer_worker_new_threaded (3, probe_handle, &probe, NULL);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 5000);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 5000);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.handled) == 5000);
   g_assert_true (fluid_test_shutdown (worker, &error));
@@ -167,7 +152,7 @@ test_threaded_named (void)
   probe_init (&probe);
   worker = fluid_queue_consumer_worker_new_threaded_named ("checksums-of-the-day", 2, probe_handle, &probe, NULL);
   g_assert_cmpstr (fluid_worker_get_name (worker), ==, "checksums-of-the-day");
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 10);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 10);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.handled) == 10);
   g_assert_true (fluid_test_shutdown (worker, &error));
@@ -216,7 +201,7 @@ test_threaded_name_cut_on_a_character (void)
     }
   worker = fluid_queue_consumer_worker_new_threaded_named ("fourteen-bytes\xc3\xa9", 1,
                                                            read_own_comm, &probe, NULL);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1);
   g_assert_true (fluid_test_startup (worker, NULL));
   fluid_test_wait_until (g_atomic_int_get (&probe.done));
   g_assert_true (fluid_test_shutdown (worker, NULL));
@@ -253,7 +238,7 @@ test_threaded_failures (gconstpointer data)
   worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
   fluid_queue_consumer_set_stop_on_failure (FLUID_QUEUE_CONSUMER (worker), stop_on_failure);
   g_signal_connect (worker, "message-failed", G_CALLBACK (failed_cb), &probe);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
   g_assert_true (fluid_test_startup (worker, &error));
 
   if (stop_on_failure)
@@ -293,7 +278,7 @@ test_threaded_drain (void)
   probe.hold = TRUE;
   worker = fluid_queue_consumer_worker_new_threaded (2, probe_handle, &probe, NULL);
   fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (worker), TRUE);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.held) == 2);
 
@@ -327,7 +312,7 @@ test_threaded_forced (void)
   probe.hold = TRUE;
   worker = fluid_queue_consumer_worker_new_threaded (2, probe_handle, &probe, NULL);
   fluid_worker_set_stopping_grace_period (worker, 0.05);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 100);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.held) == 2);
 
@@ -522,7 +507,7 @@ test_threaded_children (void)
   fluid_workers_add_worker (group, function);
   fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (consumer), TRUE);
   g_assert_true (fluid_test_startup (FLUID_WORKER (group), &error));
-  send_ints (FLUID_QUEUE_CONSUMER (consumer), 1, 2000);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (consumer), 1, 2000);
   fluid_test_wait_until (g_atomic_int_get (&ticks) >= 10);
   g_assert_true (fluid_test_shutdown (FLUID_WORKER (group), &error));
   g_assert_no_error (error);
@@ -549,7 +534,7 @@ test_threaded_stop_starts_nothing_more (void)
   probe_init (&probe);
   probe.hold = TRUE;
   worker = fluid_queue_consumer_worker_new_threaded (4, probe_handle, &probe, NULL);
-  send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
+  fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 1, 1000);
   g_assert_true (fluid_test_startup (worker, &error));
   fluid_test_wait_until (g_atomic_int_get (&probe.held) == 4);
 
@@ -585,7 +570,7 @@ test_threaded_drain_failures_counted (void)
       fluid_queue_consumer_set_drain_on_stop (FLUID_QUEUE_CONSUMER (worker), TRUE);
       g_signal_connect (worker, "message-failed", G_CALLBACK (failed_cb), &probe);
       g_assert_true (fluid_test_startup (worker, &error));
-      send_ints (FLUID_QUEUE_CONSUMER (worker), 2, 3);   /* 2 and 4 fail */
+      fluid_test_send_ints (FLUID_QUEUE_CONSUMER (worker), 2, 3);   /* 2 and 4 fail */
       g_assert_true (fluid_test_shutdown (worker, &error));
 
       counts (worker, &processed, &failed, &discarded);
