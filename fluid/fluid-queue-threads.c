@@ -569,7 +569,6 @@ fluid_queue_threads_run (FluidQueueConsumer     *consumer,
   self->user_data = user_data;
   self->cancellable = g_object_ref (fluid_worker_get_cancellable (FLUID_WORKER (consumer)));
   self->n_threads = n_threads;
-  self->driver.run_task = run_task;
   self->work = TRUE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);

@@ -20,18 +20,15 @@ each signal when it is made (:func:`adopt`)."""
 
 import contextvars
 import inspect
-import logging
 import math
 
 from gi.module import get_introspection_module
 from gi.repository import GLib, GObject, Gio
 
 from . import consumer, tasks
-from .tasks import log_stopped
+from .tasks import log_stopped, logger
 
 Fluid = get_introspection_module("Fluid")
-
-logger = logging.getLogger("fluid")
 
 
 # Logging, as aio-fluid's: the stops, by tasks.log_stopped()
