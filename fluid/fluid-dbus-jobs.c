@@ -139,17 +139,6 @@ fluid_dbus_jobs_changed_cb (FluidQueueConsumer *consumer,
   fluid_clock_unref (clock);
 }
 
-static const char *
-fluid_dbus_jobs_state_nick (FluidJobState state)
-{
-  GEnumClass *enum_class = g_type_class_ref (FLUID_TYPE_JOB_STATE);
-  const char *nick = g_enum_get_value (enum_class, state)->value_nick;
-
-  /* Static strings; the class stays as the type does. */
-  g_type_class_unref (enum_class);
-  return nick;
-}
-
 static void
 fluid_dbus_jobs_method_call (GDBusConnection       *connection,
                              const char            *sender,
@@ -172,7 +161,7 @@ fluid_dbus_jobs_method_call (GDBusConnection       *connection,
       const char *text = fluid_job_get_progress_text (job);
 
       g_variant_builder_add (&list, "(tsdsi)", fluid_job_get_id (job),
-                             fluid_dbus_jobs_state_nick (fluid_job_get_state (job)),
+                             fluid_dbus_enum_nick (FLUID_TYPE_JOB_STATE, fluid_job_get_state (job)),
                              fluid_job_get_progress (job), text != NULL ? text : "",
                              fluid_job_get_priority (job));
     }

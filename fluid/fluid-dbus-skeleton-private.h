@@ -62,6 +62,10 @@ GDBusInterfaceInfo *fluid_dbus_load_interface_info    (const char             *r
 void               fluid_dbus_emit_properties_changed (GDBusInterfaceSkeleton *skeleton,
                                                        const char             *interface_name,
                                                        GVariant               *changed);
+/* The nick of @value of the enum @type, as the properties and ListJobs()
+ * give it; "unknown" for a value the enum does not have. */
+const char         *fluid_dbus_enum_nick               (GType                   type,
+                                                       int                     value);
 
 /* From fluid-dbus-node.c: the Restarts property of a group's node. */
 GVariant          *fluid_dbus_node_get_restarts         (FluidDBusNode     *node);

@@ -86,8 +86,8 @@ G_DEFINE_TYPE (FluidDBusSkeleton, fluid_dbus_skeleton, G_TYPE_DBUS_INTERFACE_SKE
 
 #define FLUID_DBUS_SKELETON(obj) ((FluidDBusSkeleton *) (obj))
 
-/* The nick of @value of the enum @type, as the properties give it. */
-static const char *
+/* See fluid-dbus-skeleton-private.h. */
+const char *
 fluid_dbus_enum_nick (GType type,
                       int   value)
 {
