@@ -38,6 +38,9 @@ void        fluid_timer_init       (FluidTimer     *timer,
 void        fluid_timer_arm        (FluidTimer     *timer,
                                     FluidClock     *clock,
                                     gint64          deadline);
+void        fluid_timer_arm_on_context (FluidTimer   *timer,
+                                        GMainContext *context,
+                                        gint64        deadline);
 void        fluid_timer_disarm     (FluidTimer     *timer);
 
 static inline gboolean

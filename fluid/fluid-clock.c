@@ -397,6 +397,19 @@ fluid_timer_arm (FluidTimer *timer,
     }
 }
 
+/* Arms @timer for @deadline on the clock of @context, which the armed
+ * timer holds (see fluid_timer_arm()). On the thread that owns @context. */
+void
+fluid_timer_arm_on_context (FluidTimer   *timer,
+                            GMainContext *context,
+                            gint64        deadline)
+{
+  FluidClock *clock = fluid_clock_get (context);
+
+  fluid_timer_arm (timer, clock, deadline);
+  fluid_clock_unref (clock);
+}
+
 /* The deadline @seconds from now, in monotonic µs; never "at once". */
 gint64
 fluid_deadline_in (double seconds)

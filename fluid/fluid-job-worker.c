@@ -303,16 +303,13 @@ static void
 fluid_job_worker_arm_reports (FluidJobWorker *self)
 {
   gint64 due = G_MAXINT64;
-  FluidClock *clock;
 
   if (fluid_timer_is_armed (&self->report_tick) || self->reports.length == 0)
     return;
   for (GList *l = self->reports.head; l != NULL; l = l->next)
     due = MIN (due, ((FluidJob *) l->data)->progress_time + FLUID_JOB_REPORT_INTERVAL_US);
-  clock = fluid_clock_get (fluid_worker_get_context (FLUID_WORKER (self)));
-  /* The armed timer holds the clock; disarmed in dispose. */
-  fluid_timer_arm (&self->report_tick, clock, due);
-  fluid_clock_unref (clock);
+  /* Disarmed in dispose. */
+  fluid_timer_arm_on_context (&self->report_tick, fluid_worker_get_context (FLUID_WORKER (self)), due);
 }
 
 /* Publishing, on the context */

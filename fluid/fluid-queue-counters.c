@@ -160,7 +160,6 @@ fluid_queue_counter_listeners_notify (FluidQueueCounterListeners *self,
                                       GMainContext               *context)
 {
   gint64 interval, elapsed;
-  FluidClock *clock;
 
   g_assert (n_pspecs <= FLUID_QUEUE_MAX_COUNTERS);
 
@@ -177,8 +176,5 @@ fluid_queue_counter_listeners_notify (FluidQueueCounterListeners *self,
       fluid_queue_counter_listeners_notify_now (self);
       return;
     }
-  clock = fluid_clock_get (context);
-  /* The armed timer holds the clock. */
-  fluid_timer_arm (&self->tick, clock, self->ticked + interval);
-  fluid_clock_unref (clock);
+  fluid_timer_arm_on_context (&self->tick, context, self->ticked + interval);
 }
