@@ -9,6 +9,7 @@
 #include "fluid-dbus-jobs-private.h"
 #include "fluid-dbus-skeleton-private.h"
 #include "fluid-queue-consumer-private.h"
+#include "fluid-worker-private.h"
 
 /* The jobs of an exported FluidJobWorker: three counters read from the
  * worker when asked for, and emitted when they change as the consumer's
@@ -124,7 +125,6 @@ fluid_dbus_jobs_changed_cb (FluidQueueConsumer *consumer,
 {
   FluidDBusJobs *self = user_data;
   gint64 due = self->last_emission + FLUID_DBUS_JOBS_INTERVAL;
-  FluidClock *clock;
 
   if (fluid_timer_is_armed (&self->throttle))
     return;
@@ -133,10 +133,11 @@ fluid_dbus_jobs_changed_cb (FluidQueueConsumer *consumer,
       fluid_dbus_jobs_emit (self);
       return;
     }
-  clock = fluid_clock_get (g_main_context_get_thread_default ());
-  /* The armed timer holds the clock. */
-  fluid_timer_arm (&self->throttle, clock, due);
-  fluid_clock_unref (clock);
+  /* On the clock of the context the consumer tells its counters on (its
+   * worker's), as its counter properties' timer: the thread's default
+   * may be another, or NULL for the same. */
+  fluid_timer_arm_on_context (&self->throttle, fluid_worker_get_context (FLUID_WORKER (self->worker)),
+                              due);
 }
 
 static void

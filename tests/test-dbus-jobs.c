@@ -175,6 +175,84 @@ test_jobs_interface (Fixture       *fixture,
   g_assert_cmpuint (g_variant_n_children (jobs), ==, 0);
 }
 
+/* The counters as PropertiesChanged of Jobs1 told them to the client. */
+typedef struct
+{
+  guint   emissions;
+  guint32 queued;
+  guint32 running;
+  guint64 cancelled;
+} Told;
+
+static void
+jobs_changed_cb (GDBusConnection *connection,
+                 const char      *sender,
+                 const char      *path,
+                 const char      *interface,
+                 const char      *signal,
+                 GVariant        *parameters,
+                 gpointer         user_data)
+{
+  Told *told = user_data;
+  g_autoptr(GVariant) changed = NULL;
+  const char *name;
+
+  g_variant_get (parameters, "(&s@a{sv}@as)", &name, &changed, NULL);
+  if (!g_str_equal (name, FLUID_DBUS_JOBS_INTERFACE))
+    return;
+  told->emissions++;
+  g_variant_lookup (changed, "Queued", "u", &told->queued);
+  g_variant_lookup (changed, "Running", "u", &told->running);
+  g_variant_lookup (changed, "Cancelled", "t", &told->cancelled);
+}
+
+/* The counters reach the client with their last values, at most ten
+ * times a second (+ 1: the first emission is not held back); the last
+ * change of a burst is told once the interval has passed, by the timer on
+ * the worker's context. */
+static void
+test_jobs_counters_changed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) submitted = g_ptr_array_new_with_free_func (g_object_unref);
+  Told told = { 0 };
+  guint subscription;
+  gint64 start;
+  double seconds;
+
+  if (fixture->bus == NULL)
+    return;
+
+  g_assert_true (fluid_test_startup (FLUID_WORKER (fixture->group), NULL));
+  subscription = g_dbus_connection_signal_subscribe (fixture->client, BUS_NAME,
+                                                     "org.freedesktop.DBus.Properties",
+                                                     "PropertiesChanged", JOBS_PATH, NULL,
+                                                     G_DBUS_SIGNAL_FLAGS_NONE,
+                                                     jobs_changed_cb, &told, NULL);
+  /* A round trip through the bus: the match rule is in place after it. */
+  g_assert_cmpuint (get_counter (fixture, "Queued"), ==, 0);
+
+  start = g_get_monotonic_time ();
+  for (int i = 0; i < 20; i++)
+    g_ptr_array_add (submitted, fluid_test_submit_int (fixture->jobs, i, 0));
+  fluid_job_cancel (g_ptr_array_index (submitted, 19));
+  fluid_test_wait_until (told.running == 1 && told.queued == 18 && told.cancelled == 1);
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("Jobs1 emitted PropertiesChanged %u times in %.3f s", told.emissions, seconds);
+  g_assert_cmpuint (told.emissions, >=, 1);
+  g_assert_cmpfloat (told.emissions, <=, 10 * seconds + 1);
+
+  /* Each held job let go: the last values told are those of the end. */
+  for (guint i = 0; i < 19; i++)
+    {
+      fluid_test_wait_until (fixture->held->len > i);
+      g_task_return_boolean (g_ptr_array_index (fixture->held, i), TRUE);
+    }
+  fluid_test_wait_until (told.running == 0 && told.queued == 0);
+  g_assert_cmpuint (told.cancelled, ==, 1);
+  g_dbus_connection_signal_unsubscribe (fixture->client, subscription);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -184,6 +262,8 @@ main (int   argc,
   fluid_test_log_capture_init ();
 
   g_test_add ("/dbus-jobs/interface", Fixture, NULL, fixture_set_up, test_jobs_interface,
+              fixture_tear_down);
+  g_test_add ("/dbus-jobs/counters-changed", Fixture, NULL, fixture_set_up, test_jobs_counters_changed,
               fixture_tear_down);
 
   return g_test_run ();
