@@ -43,10 +43,10 @@ void          fluid_metrics_add_sample         (FluidMetrics       *self,
 /* The histogram of handler time, fluid_message_duration_seconds: counts
  * per bucket (not cumulative; the last is +Inf), their number and the sum
  * of the durations in nanoseconds. Written by the consumer's driver (the
- * pump, on the consumer's context, alone: fluid_durations_add(); threads
- * merge what they measured with fluid_durations_merge()) and read by the
- * collector on the consumer's context, with atomics that a reader on
- * another thread would see too. */
+ * pump, on the consumer's context, alone: fluid_run_timer_close();
+ * threads merge what they measured with fluid_durations_merge()) and read
+ * by the collector on the consumer's context, with atomics that a reader
+ * on another thread would see too. */
 #define FLUID_DURATION_N_BUCKETS 14
 
 typedef struct
@@ -77,9 +77,6 @@ fluid_metrics_now_ns (void)
 }
 
 guint         fluid_durations_bucket           (guint64             ns);
-/* One duration, by the one thread that writes @self. */
-void          fluid_durations_add              (FluidDurations     *self,
-                                                guint64             ns);
 /* Adds @local, which the calling thread measured alone, to @self: any
  * thread. */
 void          fluid_durations_merge            (FluidDurations     *self,

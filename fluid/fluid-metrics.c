@@ -285,13 +285,17 @@ fluid_counter_bump (guint64 *counter,
   __atomic_store_n (counter, __atomic_load_n (counter, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
-void
+/* @n durations of @total_ns in all, in @bucket, by the one thread that
+ * writes @self. */
+static void
 fluid_durations_add (FluidDurations *self,
-                     guint64         ns)
+                     guint           bucket,
+                     guint64         n,
+                     guint64         total_ns)
 {
-  fluid_counter_bump (&self->buckets[fluid_durations_bucket (ns)], 1);
-  fluid_counter_bump (&self->sum_ns, ns);
-  fluid_counter_bump (&self->count, 1);
+  fluid_counter_bump (&self->buckets[bucket], n);
+  fluid_counter_bump (&self->sum_ns, total_ns);
+  fluid_counter_bump (&self->count, n);
 }
 
 void
@@ -324,18 +328,13 @@ fluid_run_timer_close (FluidRunTimer  *self,
     {
       if (total <= (guint64) (fluid_duration_bounds[0] * 1e9))
         {
-          fluid_counter_bump (&durations->buckets[0], self->length);
-          fluid_counter_bump (&durations->sum_ns, total);
-          fluid_counter_bump (&durations->count, self->length);
+          fluid_durations_add (durations, 0, self->length, total);
           self->limit = MIN (self->limit * 2, FLUID_RUN_TIMER_MAX_LIMIT);
         }
       else
         {
-          guint64 each = total / self->length;
-
-          fluid_counter_bump (&durations->buckets[fluid_durations_bucket (each)], self->length);
-          fluid_counter_bump (&durations->sum_ns, total);
-          fluid_counter_bump (&durations->count, self->length);
+          fluid_durations_add (durations, fluid_durations_bucket (total / self->length),
+                               self->length, total);
           self->limit = 1;
         }
     }

@@ -87,7 +87,7 @@ void                fluid_queue_consumer_tell_failure   (FluidQueueConsumer     
 
 /* The histogram of handler time, which the driver fills while metrics
  * are served (fluid_metrics_timing()): the pump with
- * fluid_durations_add(), threads with fluid_durations_merge(). */
+ * fluid_run_timer_close(), threads with fluid_durations_merge(). */
 FluidDurations     *fluid_queue_consumer_get_durations  (FluidQueueConsumer      *self);
 
 /* For a subclass that counts its messages itself
